@@ -1,0 +1,3 @@
+/// <reference lib="webworker" />
+import { self } from '$app/service-worker';
+self.addEventListener('install', () => self.skipWaiting());
