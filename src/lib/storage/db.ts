@@ -1,0 +1,107 @@
+// The IndexedDB database of Neurotab, through Dexie: one versioned schema shared by the page, the
+// workers and the service worker. Opening it has no side effects beyond IndexedDB itself.
+// Must not import anything from the UI, workers or engine; only core types.
+import Dexie, { type EntityTable } from 'dexie';
+import type { StreamDescriptor } from '../core/stream';
+
+export type RecordingStatus = 'recording' | 'complete' | 'recovered';
+
+/** Per-stream bookkeeping inside a recording. */
+export interface RecordedStream {
+  descriptor: StreamDescriptor;
+  frames: number;
+  chunks: number;
+  firstTimestampMs: number | null;
+  lastTimestampMs: number | null;
+  /** Frames the recorder could not read in time (ring overruns); never silent. */
+  droppedFrames: number;
+}
+
+export interface RecordingRow {
+  id: string; // uuid v7
+  name: string;
+  createdAtMs: number;
+  status: RecordingStatus;
+  /** Why it stopped when not by the user: "storage-full", "storage-error: …", "recovered after the tab closed". */
+  stopReason?: string;
+  endedAtMs?: number;
+  streams: RecordedStream[];
+  markerCount: number;
+  /** Bytes of samples and timestamps stored. */
+  byteSize: number;
+  studyId?: string;
+  participant?: string;
+  session?: string;
+  task?: string;
+  notes?: string;
+  /** Where it came from: "synthetic", a device id, or an imported file name. */
+  source?: string;
+}
+
+/** At most one second of one stream. Samples are frame-major float32, timestamps float64 ms. */
+export interface ChunkRow {
+  recordingId: string;
+  streamId: string;
+  seq: number;
+  firstTimestampMs: number;
+  frames: number;
+  samples: Float32Array;
+  timestampsMs: Float64Array;
+}
+
+export interface MarkerRow {
+  id?: number;
+  recordingId: string;
+  timestampMs: number;
+  value: string;
+  durationMs?: number;
+}
+
+export interface StudyRow { id: string; name: string; createdAtMs: number; description?: string }
+export interface PipelineRow { path: string; content: string; updatedAtMs: number; contentType: string }
+export interface ExecutionRow { id: string; family: string; alias?: string; createdAtMs: number; state: unknown }
+export interface JobRow { id: string; kind: string; status: string; createdAtMs: number; updatedAtMs: number; progress?: number; result?: unknown; error?: string }
+export interface AssetRow { id: string; name: string; contentType: string; size: number; createdAtMs: number; data?: Blob; opfsPath?: string }
+export interface ModelRow { id: string; name: string; kind: string; createdAtMs: number; state: unknown }
+export interface SettingRow { key: string; value: unknown }
+export interface LogRow { id?: number; timestampMs: number; level: number; source: string; message: string }
+
+export class NeurotabDb extends Dexie {
+  studies!: EntityTable<StudyRow, 'id'>;
+  recordings!: EntityTable<RecordingRow, 'id'>;
+  chunks!: Dexie.Table<ChunkRow, [string, string, number]>;
+  markers!: EntityTable<MarkerRow, 'id'>;
+  pipelines!: EntityTable<PipelineRow, 'path'>;
+  executions!: EntityTable<ExecutionRow, 'id'>;
+  jobs!: EntityTable<JobRow, 'id'>;
+  assets!: EntityTable<AssetRow, 'id'>;
+  models!: EntityTable<ModelRow, 'id'>;
+  settings!: EntityTable<SettingRow, 'key'>;
+  logs!: EntityTable<LogRow, 'id'>;
+
+  constructor(name = 'neurotab') {
+    super(name);
+    // Version 1. Later versions add `.version(2).stores({...}).upgrade(tx => …)` below; never edit v1.
+    this.version(1).stores({
+      studies: 'id, name, createdAtMs',
+      recordings: 'id, createdAtMs, status, studyId',
+      chunks: '[recordingId+streamId+seq], recordingId',
+      markers: '++id, recordingId, [recordingId+timestampMs]',
+      pipelines: 'path, updatedAtMs',
+      executions: 'id, family, alias',
+      jobs: 'id, kind, status, createdAtMs',
+      assets: 'id, name, createdAtMs',
+      models: 'id, name, kind, createdAtMs',
+      settings: 'key',
+      logs: '++id, timestampMs, source',
+    });
+  }
+}
+
+let shared: NeurotabDb | null = null;
+
+/** The app's database (one connection per thread). */
+export function openDb(): NeurotabDb {
+  shared ??= new NeurotabDb();
+  return shared;
+}
