@@ -1,0 +1,215 @@
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../core/errors';
+import { hasShared, referenceArray, referenceError, referenceJson, sharedBytes } from '../../../tests/support/shared';
+import { readEdf, readEdfHeader, writeEdf, formatField8 } from './edf';
+import { channelData, regularTimestamps, type RecordingData } from './recording';
+
+describe.skipIf(!hasShared)('readEdf on real files', () => {
+  it('reads EEGMMIDB S001R04 like MNE (C3.. raw values, 64 channels, 160 Hz, annotations)', () => {
+    const ref = referenceJson('eeg_csp_lda');
+    const rec = readEdf(sharedBytes('data/edf/S001R04.edf'), 'S001R04.edf');
+    expect(rec.meta.sourceFormat).toBe('edf');
+    expect(rec.meta.startTimeMs).toBe(Date.UTC(2009, 7, 12, 16, 15, 0));
+    expect(rec.streams).toHaveLength(1);
+    const s = rec.streams[0];
+    expect(s.descriptor.kind).toBe('eeg');
+    expect(s.descriptor.sampleRateHz).toBe(160);
+    expect(s.descriptor.channels.map((c) => c.label)).toEqual(ref.ch_names);
+    expect(s.descriptor.channels.every((c) => c.unit === 'uV')).toBe(true);
+    expect(s.timestampsMs.length).toBe(20000);
+    const check = ref.filter.check_channel;
+    const c3 = channelData(s, check.channel_index);
+    const expectedV = referenceArray(check.raw);
+    // MNE reports volts; we keep the file's µV. Digital = µV here, so float32 is exact.
+    const actualV = Float64Array.from(c3, (x) => x * 1e-6);
+    expect(referenceError(actualV, expectedV, 'nmax')).toBeLessThan(1e-12);
+    // 30 annotations: 15 T0, T1 ×8, T2 ×7; the T1/T2 onsets are MNE's first 15 event onsets.
+    expect(rec.markers).toHaveLength(30);
+    expect(rec.markers.filter((m) => m.value === 'T1')).toHaveLength(8);
+    expect(rec.markers.filter((m) => m.value === 'T2')).toHaveLength(7);
+    const task = rec.markers.filter((m) => m.value !== 'T0');
+    const onsets = task.map((m) => (m.timestampMs - rec.meta.startTimeMs!) / 1000);
+    ref.events.annotation_onsets_s.slice(0, 15).forEach((o: number, i: number) => expect(onsets[i]).toBeCloseTo(o, 9));
+    expect(task.map((m) => (m.value === 'T1' ? 2 : 3))).toEqual(ref.events.codes.slice(0, 15));
+    expect(rec.markers[0].durationMs).toBeCloseTo(4200, 6);
+  });
+
+  it('takes the sub-second start from the first TAL and handles inverted physical ranges', () => {
+    const bytes = sharedBytes('data/edf/pyedflib_test_subsecond.edf');
+    const h = readEdfHeader(bytes, 'sub.edf');
+    expect(h.variant).toBe('EDF+C');
+    expect(h.signals[0].physicalMin).toBe(8711);
+    expect(h.signals[0].physicalMax).toBe(-8711);
+    const rec = readEdf(bytes, 'sub.edf');
+    const headerSecond = Date.UTC(2020, 0, 24, 4, 5, 56);
+    // First TAL: "+0.3945312" → start 0.3945312 s after the header's second.
+    expect(rec.meta.startTimeMs! - headerSecond).toBeCloseTo(394.5312, 3);
+    expect(rec.streams[0].timestampsMs[0]).toBe(rec.meta.startTimeMs);
+    expect(rec.streams[0].timestampsMs.length).toBe(698 * 128);
+    expect(rec.markers.map((m) => m.value)).toEqual(['XLSpike', 'Clip Note', 'XLEvent', 'XLSpike']);
+    expect(rec.markers[0].timestampMs - headerSecond).toBeCloseTo(2345.7031, 3);
+    // Negative gain: digital d → physical −d·8711/((dmax−dmin)/2)·… check one sample from raw bytes.
+    const s = h.signals[0];
+    const d0 = new DataView(bytes.buffer, bytes.byteOffset).getInt16(h.headerBytes, true);
+    const gain = (s.physicalMax - s.physicalMin) / (s.digitalMax - s.digitalMin);
+    expect(gain).toBeLessThan(0);
+    expect(rec.streams[0].samples[0]).toBeCloseTo((d0 - s.digitalMin) * gain + s.physicalMin, 3);
+  });
+
+  it('decodes UTF-8 annotation text', () => {
+    const rec = readEdf(sharedBytes('data/edf/pyedflib_test_utf8.edf'), 'utf8.edf');
+    expect(rec.markers).toHaveLength(5);
+    const m = rec.markers.find((x) => x.value === '中文测试八个字');
+    expect(m).toBeDefined();
+    expect(m!.timestampMs - Date.UTC(2020, 0, 24, 4, 5, 56)).toBeCloseTo(120_000, 6);
+  });
+
+  it('reads BioSemi 24-bit BDF and turns the Status channel into trigger markers', () => {
+    const rec = readEdf(sharedBytes('data/bdf/Newtest17-256.bdf'), 'Newtest17-256.bdf');
+    expect(rec.meta.sourceFormat).toBe('bdf');
+    expect(rec.meta.startTimeMs).toBe(Date.UTC(2001, 10, 5, 19, 38, 42));
+    const eeg = rec.streams.find((s) => s.descriptor.id === 'eeg')!;
+    expect(eeg.descriptor.channels.map((c) => c.label)).toEqual(Array.from({ length: 16 }, (_, i) => `A${i + 1}`));
+    expect(eeg.descriptor.sampleRateHz).toBe(256);
+    expect(eeg.timestampsMs.length).toBe(60 * 256);
+    const status = rec.streams.find((s) => s.descriptor.id === 'status')!;
+    expect(status.descriptor.channels[0].type).toBe('STIM');
+    // MNE finds 40 trigger onsets of value 255 (rising edges after the first sample).
+    const rising = rec.markers.filter((m) => m.value === '255' && m.timestampMs > rec.meta.startTimeMs!);
+    expect(rising).toHaveLength(40);
+  });
+
+  it('reads mixed-rate BDF+ (EDFbrowser generator) into one stream per rate', () => {
+    const rec = readEdf(sharedBytes('data/bdf/pyedflib_test_generator.bdf'), 'gen.bdf');
+    const rates = rec.streams.map((s) => s.descriptor.sampleRateHz).sort((a, b) => a - b);
+    expect(rates).toEqual([500, 800, 975, 999, 1000]);
+    const sine = rec.streams.find((s) => s.descriptor.channels[0].label === 'sine 5Hz')!;
+    expect(sine.descriptor.sampleRateHz).toBe(1000);
+    expect(sine.timestampsMs.length).toBe(30_000);
+    // The generator writes 1000 µV · sin(2π · 5 Hz · t) starting one sample in; 24-bit step = 6000/2^24 µV.
+    let err = 0;
+    for (let i = 0; i < 30_000; i++) err = Math.max(err, Math.abs(sine.samples[i] - 1000 * Math.sin((2 * Math.PI * 5 * (i + 1)) / 1000)));
+    expect(err).toBeLessThan(2e-3);
+    expect(rec.markers).toHaveLength(0);
+  });
+});
+
+function synthetic(): RecordingData {
+  const start = Date.UTC(2024, 4, 6, 10, 20, 30) + 250;
+  const n = 256 * 4;
+  const samples = new Float32Array(n * 2);
+  for (let i = 0; i < n; i++) {
+    samples[2 * i] = 50 * Math.sin(i / 7);
+    samples[2 * i + 1] = -20 + (i % 13);
+  }
+  const aux = new Float32Array(25 * 4);
+  for (let i = 0; i < aux.length; i++) aux[i] = i * 0.01;
+  return {
+    meta: { sourceFormat: 'neurotab', startTimeMs: start, subject: 'sub 01' },
+    streams: [
+      {
+        descriptor: { id: 'eeg', name: 'eeg', kind: 'eeg', sampleRateHz: 256, channels: [{ label: 'Cz', unit: 'uV', type: 'EEG' }, { label: 'Pz', unit: 'uV', type: 'EEG' }] },
+        samples,
+        timestampsMs: regularTimestamps(start, n, 256),
+      },
+      {
+        descriptor: { id: 'acc', name: 'acc', kind: 'aux', sampleRateHz: 25, channels: [{ label: 'accel', unit: 'g', type: 'ACCEL' }] },
+        samples: aux,
+        timestampsMs: regularTimestamps(start, aux.length, 25),
+      },
+    ],
+    markers: [
+      { timestampMs: start + 500, value: 'stim ü', durationMs: 250 },
+      { timestampMs: start + 3210.5, value: 'end' },
+    ],
+  };
+}
+
+describe('writeEdf → readEdf round trip', () => {
+  for (const format of ['edf', 'bdf'] as const) {
+    it(`keeps samples within half a digital step, rates, sub-second start and markers (${format})`, () => {
+      const src = synthetic();
+      const back = readEdf(writeEdf(src, { format }), `x.${format}`);
+      expect(back.meta.startTimeMs).toBeCloseTo(src.meta.startTimeMs!, 3);
+      expect(back.meta.subject).toBe('sub_01');
+      expect(back.streams.map((s) => s.descriptor.sampleRateHz).sort((a, b) => a - b)).toEqual([25, 256]);
+      for (const orig of src.streams) {
+        const got = back.streams.find((s) => s.descriptor.sampleRateHz === orig.descriptor.sampleRateHz)!;
+        expect(got.descriptor.channels.map((c) => [c.label, c.unit])).toEqual(orig.descriptor.channels.map((c) => [c.label, c.unit]));
+        expect(got.timestampsMs.length).toBe(orig.timestampsMs.length);
+        const nc = orig.descriptor.channels.length;
+        for (let c = 0; c < nc; c++) {
+          const a = channelData(orig, c);
+          const b = channelData(got, c);
+          let lo = Infinity;
+          let hi = -Infinity;
+          for (const v of a) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
+          const step = (hi - lo + 2e-7 * Math.max(Math.abs(lo), Math.abs(hi)) + 1e-6) / (format === 'edf' ? 65535 : 16777215);
+          let err = 0;
+          for (let i = 0; i < a.length; i++) err = Math.max(err, Math.abs(a[i] - b[i]));
+          expect(err).toBeLessThanOrEqual(step / 2 + 1e-5 * Math.max(1, Math.abs(hi)));
+        }
+        for (let i = 0; i < orig.timestampsMs.length; i += 97) expect(got.timestampsMs[i]).toBeCloseTo(orig.timestampsMs[i], 3);
+      }
+      expect(back.markers.map((m) => m.value)).toEqual(['stim ü', 'end']);
+      expect(back.markers[0].timestampMs).toBeCloseTo(src.markers[0].timestampMs, 3);
+      expect(back.markers[0].durationMs).toBeCloseTo(250, 6);
+      expect(back.markers[1].timestampMs).toBeCloseTo(src.markers[1].timestampMs, 3);
+    });
+  }
+
+  it('writes gaps as EDF+D and reads them back as timestamp gaps', () => {
+    const start = Date.UTC(2023, 0, 1);
+    const n = 100 * 4;
+    const t = new Float64Array(n);
+    // Records 0–1 at 0–2 s, records 2–3 at 10–12 s.
+    for (let i = 0; i < n; i++) t[i] = start + (i < 200 ? i * 10 : 10_000 + (i - 200) * 10);
+    const samples = Float32Array.from({ length: n }, (_, i) => i);
+    const rec: RecordingData = {
+      meta: { sourceFormat: 'neurotab', startTimeMs: start },
+      streams: [{ descriptor: { id: 'x', name: 'x', kind: 'eeg', sampleRateHz: 100, channels: [{ label: 'X', unit: 'uV', type: 'EEG' }] }, samples, timestampsMs: t }],
+      markers: [{ timestampMs: start + 10_500, value: 'after gap' }],
+    };
+    const bytes = writeEdf(rec, { format: 'edf' });
+    expect(readEdfHeader(bytes).variant).toBe('EDF+D');
+    const back = readEdf(bytes);
+    expect(back.streams[0].timestampsMs[199]).toBeCloseTo(start + 1990, 6);
+    expect(back.streams[0].timestampsMs[200]).toBeCloseTo(start + 10_000, 6);
+    expect(back.streams[0].timestampsMs[399]).toBeCloseTo(start + 11_990, 6);
+    expect(back.markers[0].timestampMs).toBeCloseTo(start + 10_500, 6);
+  });
+
+  it.skipIf(!hasShared)('round-trips S001R04 bit-exactly where the data are whole µV', () => {
+    const src = readEdf(sharedBytes('data/edf/S001R04.edf'), 'S001R04.edf');
+    const back = readEdf(writeEdf(src, { format: 'edf' }), 'copy.edf');
+    const a = src.streams[0].samples;
+    const b = back.streams[0].samples;
+    let err = 0;
+    for (let i = 0; i < a.length; i++) err = Math.max(err, Math.abs(a[i] - b[i]));
+    // Ranges chosen from the data: step ≤ (max − min)/65535 ≤ ~0.25 µV here.
+    expect(err).toBeLessThan(0.15);
+    expect(back.markers.map((m) => [m.value, m.timestampMs, m.durationMs])).toEqual(src.markers.map((m) => [m.value, m.timestampMs, m.durationMs]));
+  });
+});
+
+describe('EDF header errors', () => {
+  it('names the file and the field', () => {
+    const good = writeEdf(synthetic(), { format: 'edf' });
+    const bad = good.slice();
+    bad[0] = 'X'.charCodeAt(0);
+    expect(() => readEdf(bad, 'a.edf')).toThrow(/a\.edf: header field version/);
+    const trunc = good.slice(0, good.length - 10);
+    expect(() => readEdf(trunc, 'b.edf')).toThrow(InputError);
+    expect(() => readEdf(trunc, 'b.edf')).toThrow(/b\.edf: header field number of data records .*truncated/);
+    const ns = good.slice();
+    ns.set(new TextEncoder().encode('9999'), 252);
+    expect(() => readEdf(ns, 'c.edf')).toThrow(/c\.edf: header field number of signals is 9999/);
+  });
+
+  it('formats 8-character fields that enclose the value', () => {
+    expect(formatField8(-8092)).toBe('-8092');
+    expect(Number(formatField8(-1.234567891, -1))).toBeLessThanOrEqual(-1.234567891);
+    expect(Number(formatField8(123456.789, 1))).toBeGreaterThanOrEqual(123456.789);
+    expect(formatField8(123456.789, 1).length).toBeLessThanOrEqual(8);
+  });
+});

@@ -1,0 +1,111 @@
+// The in-memory model every reader returns and every writer takes: a recording's metadata,
+// its sample streams (frame-major float32 + float64 ms timestamps) and its markers.
+// Pure data and small helpers; runs anywhere (page, workers, service worker, Node); no I/O.
+//
+// Layout (same as core/stream Chunk): `samples[frame * channelCount + channel]`, Float32Array,
+// `timestampsMs[frame]` Float64Array, one per frame. Float32 is enough for every supported
+// format: EDF's 16-bit and BDF's 24-bit digital values are exact in float32's 24-bit mantissa
+// and the physical value (gain · digital + offset) keeps ~7 significant digits, far below any
+// amplifier's noise; SNIRF/XDF float64 data lose only digits beyond 1e-7 relative.
+//
+// Time: when the file states a wall-clock start (EDF, SNIRF, BIDS), `meta.startTimeMs` is that
+// instant in ms since the Unix epoch (file wall-clock read as UTC: EDF stores no time zone) and
+// all timestamps and markers are on that same epoch clock (= startTimeMs + offset in file).
+// When it does not (XDF's LSL clock, CSV without dates), `startTimeMs` is undefined and
+// timestamps are on the file's own clock (XDF: LSL seconds × 1000; CSV: its timestamp column).
+import type { ChannelInfo, MarkerEvent, StreamDescriptor } from '../core/stream';
+
+export type FormatId = 'edf' | 'bdf' | 'xdf' | 'snirf' | 'csv' | 'openbci' | 'brainflow' | 'muse-csv' | 'bids';
+
+export interface RecordingMeta {
+  /** The format the data was read from (or 'neurotab' for app recordings). */
+  sourceFormat: FormatId | 'neurotab';
+  /** Wall-clock start, ms since the Unix epoch (see module header); undefined if unknown. */
+  startTimeMs?: number;
+  subject?: string;
+  session?: string;
+  task?: string;
+  notes?: string;
+  /** Device / equipment name when the file says it (EDF+ equipment, OpenBCI board, XDF source). */
+  device?: string;
+  /** Anything else the file's header holds, as strings (e.g. EDF "recording" field, XDF header XML). */
+  extra?: Record<string, string>;
+}
+
+export interface RecordingStream {
+  descriptor: StreamDescriptor;
+  /** Frame-major samples: samples.length === timestampsMs.length * descriptor.channels.length. */
+  samples: Float32Array;
+  /** One timestamp per frame (ms), monotonically non-decreasing; gaps mean discontinuities. */
+  timestampsMs: Float64Array;
+}
+
+/** fNIRS probe geometry (SNIRF /nirs/probe), positions in metres (converted from the file's LengthUnit). */
+export interface NirsProbe {
+  wavelengthsNm: number[];
+  /** Per source, [x, y, z] (3D if the file had them, else 2D with z = 0). */
+  sourcePositionsM: number[][];
+  detectorPositionsM: number[][];
+  /** True when positions came from 3D datasets. */
+  positions3d: boolean;
+  sourceLabels?: string[];
+  detectorLabels?: string[];
+  landmarks?: { label: string; positionM: number[] }[];
+}
+
+export interface RecordingData {
+  meta: RecordingMeta;
+  streams: RecordingStream[];
+  /** Markers on the same clock as the stream timestamps, sorted by time. */
+  markers: MarkerEvent[];
+  /** fNIRS only. */
+  probe?: NirsProbe;
+}
+
+/** Number of frames of a stream. */
+export function frameCount(s: RecordingStream): number {
+  return s.timestampsMs.length;
+}
+
+/** Duration covered by the recording's streams in seconds (first to last frame + one period). */
+export function durationSeconds(d: RecordingData): number {
+  let t0 = Infinity;
+  let t1 = -Infinity;
+  for (const s of d.streams) {
+    const n = s.timestampsMs.length;
+    if (n === 0) continue;
+    const periodMs = s.descriptor.sampleRateHz > 0 ? 1000 / s.descriptor.sampleRateHz : 0;
+    t0 = Math.min(t0, s.timestampsMs[0]);
+    t1 = Math.max(t1, s.timestampsMs[n - 1] + periodMs);
+  }
+  return t1 > t0 ? (t1 - t0) / 1000 : 0;
+}
+
+/** One channel of a stream as a new Float32Array (copies; not for hot loops). */
+export function channelData(s: RecordingStream, channel: number): Float32Array {
+  const nc = s.descriptor.channels.length;
+  const n = s.timestampsMs.length;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = s.samples[i * nc + channel];
+  return out;
+}
+
+/** Regular timestamps: start + i · 1000 / rate. */
+export function regularTimestamps(startMs: number, frames: number, sampleRateHz: number): Float64Array {
+  const t = new Float64Array(frames);
+  const periodMs = 1000 / sampleRateHz;
+  for (let i = 0; i < frames; i++) t[i] = startMs + i * periodMs;
+  return t;
+}
+
+/** Checks the invariants above; throws a plain Error naming the stream (programming error). */
+export function assertRecording(d: RecordingData): void {
+  for (const s of d.streams) {
+    const nc = s.descriptor.channels.length;
+    if (s.samples.length !== s.timestampsMs.length * nc) {
+      throw new Error(`stream ${s.descriptor.id}: ${s.samples.length} samples for ${s.timestampsMs.length} frames × ${nc} channels`);
+    }
+  }
+}
+
+export type { ChannelInfo, MarkerEvent, StreamDescriptor };
