@@ -20,6 +20,12 @@ export class StateError extends Error {
 /** Storage ran out of quota or failed; what was written before is kept. */
 export class StorageError extends Error {
   override name = 'StorageError';
+  /** True when the browser refused the write for lack of quota (QuotaExceededError). */
+  readonly quota: boolean;
+  constructor(message: string, options: { quota?: boolean } = {}) {
+    super(message);
+    this.quota = options.quota ?? false;
+  }
 }
 
 /** A readable one-line message for any thrown value. */

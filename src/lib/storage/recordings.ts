@@ -56,13 +56,14 @@ async function guard<T>(op: () => Promise<T>): Promise<T> {
 }
 
 export function isQuotaError(e: unknown): boolean {
+  if (e instanceof StorageError) return e.quota;
   const names = [e, (e as { inner?: unknown })?.inner].map((x) => (x as { name?: string } | null)?.name);
   return names.includes('QuotaExceededError');
 }
 
 export function toStorageError(e: unknown): StorageError {
   if (e instanceof StorageError) return e;
-  if (isQuotaError(e)) return new StorageError('storage is full: the recording was stopped and everything written so far is kept. Free space (delete old recordings) and record again.');
+  if (isQuotaError(e)) return new StorageError('storage is full: the recording was stopped and everything written so far is kept. Free space (delete old recordings) and record again.', { quota: true });
   return new StorageError(`storage failed (${(e as Error)?.message ?? String(e)}); what was written before is kept`);
 }
 

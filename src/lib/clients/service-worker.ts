@@ -1,0 +1,96 @@
+// Page side of the service worker: registration, the one-time reload that makes a first visit
+// cross-origin isolated, and update detection. Main thread only; no Svelte.
+//
+// Reload-loop guard: the page reloads itself at most once per 30 s (sessionStorage stamp) to come
+// under the service worker's isolation headers. A hard reload bypasses the service worker; the
+// next normal load is controlled again, so the guard only stops a loop, it never blocks isolation.
+
+export interface SwStatus {
+  supported: boolean;
+  controlled: boolean;
+  isolated: boolean;
+  /** A new version is installed and waiting for the user's consent to take over. */
+  updateWaiting: boolean;
+  error?: string;
+}
+
+const RELOAD_STAMP = 'neurotab.isolation-reload-at';
+
+export function currentIsolation(): { sharedArrayBuffer: boolean; isolated: boolean; serviceWorker: boolean } {
+  return {
+    sharedArrayBuffer: typeof SharedArrayBuffer !== 'undefined',
+    isolated: globalThis.crossOriginIsolated === true,
+    serviceWorker: 'serviceWorker' in navigator,
+  };
+}
+
+/**
+ * Registers /service-worker.js and, when the page is not isolated yet, reloads once the worker
+ * controls it. Calls `onChange` whenever the status changes (e.g. an update starts waiting).
+ */
+export async function setupServiceWorker(onChange: (s: SwStatus) => void): Promise<SwStatus> {
+  const status: SwStatus = {
+    supported: 'serviceWorker' in navigator,
+    controlled: false,
+    isolated: globalThis.crossOriginIsolated === true,
+    updateWaiting: false,
+  };
+  if (!status.supported) return status;
+  const sw = navigator.serviceWorker;
+  status.controlled = !!sw.controller;
+  let reg: ServiceWorkerRegistration;
+  try {
+    reg = await sw.register('/service-worker.js', { type: 'module', scope: '/' });
+  } catch (e) {
+    status.error = `the service worker could not be registered: ${(e as Error).message}`;
+    return status;
+  }
+  const emit = () => onChange({ ...status });
+
+  const watchInstalling = (w: ServiceWorker | null) => {
+    if (!w) return;
+    w.addEventListener('statechange', () => {
+      // An installed worker while another controls the page = an update waiting for consent.
+      if (w.state === 'installed' && sw.controller) {
+        status.updateWaiting = true;
+        emit();
+      }
+    });
+  };
+  if (reg.waiting && sw.controller) status.updateWaiting = true;
+  watchInstalling(reg.installing);
+  reg.addEventListener('updatefound', () => watchInstalling(reg.installing));
+
+  let reloading = false;
+  sw.addEventListener('controllerchange', () => {
+    status.controlled = true;
+    // After the user accepted an update, or once the first worker claims an unisolated page: reload.
+    if (!reloading && (status.updateWaiting || !status.isolated)) {
+      reloading = true;
+      location.reload();
+    }
+    emit();
+  });
+
+  if (!status.isolated && sw.controller) {
+    // Controlled but not isolated: a hard reload bypassed the worker, or the first load raced it.
+    const last = Number(sessionStorage.getItem(RELOAD_STAMP) ?? 0);
+    if (Date.now() - last > 30_000) {
+      sessionStorage.setItem(RELOAD_STAMP, String(Date.now()));
+      reloading = true;
+      location.reload();
+    }
+  }
+  if (status.isolated) sessionStorage.removeItem(RELOAD_STAMP);
+  // Look for updates when the tab comes back into view.
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible') reg.update().catch(() => {});
+  });
+  return status;
+}
+
+/** Lets the waiting version take over; the page reloads on controllerchange. */
+export async function applyUpdate(): Promise<void> {
+  const reg = await navigator.serviceWorker.getRegistration();
+  reg?.waiting?.postMessage({ type: 'SKIP_WAITING' });
+}

@@ -1,0 +1,81 @@
+// App-wide state as a rune class: isolation, service worker, updates, storage, notices.
+// Main thread only. Thin: logic lives in clients/ and storage/.
+import { applyUpdate, currentIsolation, setupServiceWorker, type SwStatus } from '../clients/service-worker';
+import { openDb } from '../storage/db';
+import { recoverOpenRecordings } from '../storage/recordings';
+import { recordingLockName } from '../core/locks';
+
+export interface Notice {
+  id: number;
+  kind: 'info' | 'warning' | 'error';
+  text: string;
+}
+
+class AppState {
+  sw = $state<SwStatus>({ supported: false, controlled: false, isolated: false, updateWaiting: false });
+  capabilities = $state(currentIsolation());
+  online = $state(typeof navigator === 'undefined' ? true : navigator.onLine);
+  storage = $state<{ usageBytes: number; quotaBytes: number; persisted: boolean } | null>(null);
+  notices = $state<Notice[]>([]);
+  recovered = $state<string[]>([]);
+  private nextNotice = 1;
+  private started = false;
+
+  /** Degraded: the page runs without SharedArrayBuffer (transferable-buffer fallback). */
+  get degraded(): boolean {
+    return !this.capabilities.isolated;
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    addEventListener('online', () => (this.online = true));
+    addEventListener('offline', () => (this.online = false));
+    this.sw = await setupServiceWorker((s) => (this.sw = s));
+    await this.recover();
+    await this.refreshStorage();
+  }
+
+  /** Closes recordings whose tab died mid-recording (nobody holds their Web Lock any more). */
+  async recover(): Promise<void> {
+    try {
+      const ids = await recoverOpenRecordings(openDb(), async (id) => {
+        if (!('locks' in navigator)) return true;
+        return navigator.locks.request(recordingLockName(id), { ifAvailable: true }, async (lock) => lock !== null);
+      });
+      if (ids.length) {
+        this.recovered = ids;
+        this.notify('warning', `${ids.length === 1 ? 'A recording was' : `${ids.length} recordings were`} interrupted when a tab closed. Everything up to the last saved second was kept and marked "recovered".`);
+      }
+    } catch (e) {
+      this.notify('error', `Could not check for interrupted recordings: ${(e as Error).message}`);
+    }
+  }
+
+  async refreshStorage(): Promise<void> {
+    if (!navigator.storage?.estimate) return;
+    const est = await navigator.storage.estimate();
+    const persisted = (await navigator.storage.persisted?.()) ?? false;
+    this.storage = { usageBytes: est.usage ?? 0, quotaBytes: est.quota ?? 0, persisted };
+  }
+
+  async requestPersistence(): Promise<void> {
+    const ok = (await navigator.storage?.persist?.()) ?? false;
+    if (!ok) this.notify('info', 'The browser did not grant persistent storage; recordings may be evicted when the disk is nearly full. Export important ones.');
+    await this.refreshStorage();
+  }
+
+  notify(kind: Notice['kind'], text: string): void {
+    this.notices = [...this.notices, { id: this.nextNotice++, kind, text }];
+  }
+
+  dismiss(id: number): void {
+    this.notices = this.notices.filter((n) => n.id !== id);
+  }
+
+  update(): Promise<void> {
+    return applyUpdate();
+  }
+}
+
+export const app = new AppState();
