@@ -1,0 +1,46 @@
+// Public API of the DSP kernel library (re-exports only). Pure TypeScript, runs on any thread
+// (page, workers, service worker, Node); imports nothing but ../core.
+//
+// Layouts: FRAME-MAJOR = interleaved, sample n of channel c at x[n·nch + c] (the engine's Chunk
+// layout; used by the streaming classes SosFilter, LFilter). CHANNEL-MAJOR = x[c·ns + n] (SciPy's
+// [channel, sample] with axis=-1; used by the one-shot functions sosfilt, sosfiltfilt, lfilter,
+// filtfilt, ...). Sample arrays are Float32Array or Float64Array; outputs have the input's type;
+// arithmetic is float64. Filter design always returns float64 coefficients.
+
+// Filter design (SciPy 1.10 / MNE 1.3 compatible): SOS rows [b0, b1, b2, 1, a1, a2].
+export {
+  bessel,
+  besselI0,
+  butter,
+  cheby1,
+  concatSos,
+  firwin,
+  freqz,
+  getWindow,
+  iirnotch,
+  iirnotchSos,
+  mneFirFilter,
+  sosfreqz,
+  validateSos,
+  type BandType,
+  type FirwinOptions,
+  type MneFirOptions,
+  type Sos,
+  type TransferFunction,
+  type WindowName,
+} from './filter-design';
+
+// Filtering: streaming classes take FRAME-MAJOR chunks; functions take CHANNEL-MAJOR arrays.
+export {
+  filtfilt,
+  lfilter,
+  LFilter,
+  lfilterZi,
+  sosfilt,
+  sosfiltfilt,
+  SosFilter,
+  sosfiltZi,
+  type FiltFiltOptions,
+  type Samples,
+  type SosFilterOptions,
+} from './iir';
