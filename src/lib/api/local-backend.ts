@@ -1,0 +1,860 @@
+// The in-process Backend: NeuroPype executions run by the real engine (engine/runtime Execution),
+// pipelines from a store (in memory by default; IndexedDB/OPFS stores plug in through PipelineStore).
+// Runs where the engine runs: the engine host (page/worker), the bridge, Node tests. Each running
+// execution has one online loop; keepalive watchdogs are timers here. Must not render HTTP: it
+// returns plain data and throws BackendError; every rejected call leaves state as it was.
+
+import { errorMessage, InputError, StateError } from '../core/errors';
+import { emptyPipeline, parsePipelineDocument, PipelineError, type PipelineDocument, type PipelineNode } from '../engine/document';
+import { findParam, resolveParams, neuropypePortType, neuropypeValueDomain, neuropypeValueType } from '../engine/params';
+import type { NodeRegistry } from '../engine/registry';
+import { Execution } from '../engine/runtime';
+import type { NodeClass, ParamSpec } from '../engine/types';
+import {
+  EncryptedPipelineError,
+  DEFAULT_DESCRIPTION,
+  pipelineToPyp,
+  pypToPipeline,
+  readPipelineText,
+  UnsupportedNodeClassError,
+  writePyp,
+  type PypResolver,
+  type PypUiInfo,
+} from '../formats/pyp';
+import {
+  BackendError,
+  type Backend,
+  type BackendStatus,
+  type ControlAction,
+  type EdgeCreate,
+  type ErrorRecord,
+  type ExecutionDetails,
+  type ExecutionInfo,
+  type ExecutionState,
+  type ExecutionSummary,
+  type GraphDescription,
+  type LoadRequest,
+  type LogRecord,
+  type NodeClassDetails,
+  type NodeClassSummary,
+  type NodeCreate,
+  type NpEdge,
+  type NpGraph,
+  type NpNode,
+  type NpParameter,
+  type NpPort,
+  type PackageInfo,
+  type PipelineFileInfo,
+  type StatePatch,
+  type ValueType,
+} from './backend';
+
+/** Keepalive period (API.md §7.5). */
+export const KEEPALIVE_MS = 5000;
+/** Most live executions (API.md §7.3 #4). */
+export const EXECUTION_LIMIT = 16;
+
+export const DEFAULT_INFO: ExecutionInfo = { log_level: 20, error_mode: 'ignore', tickrate: 25.0, debug_hooks: [] };
+
+// ---------------------------------------------------------------------------------------------
+// Pipeline store
+
+/** Where pipeline files live (keys are relative paths such as "pipelines/alpha.pyp"). */
+export interface PipelineStore {
+  list(): Promise<PipelineFileInfo[]>;
+  /** undefined when absent. */
+  get(path: string): Promise<string | undefined>;
+  put(path: string, text: string): Promise<void>;
+  delete(path: string): Promise<boolean>;
+}
+
+/** A PipelineStore in memory (tests, bridge fallback). */
+export class MemoryPipelineStore implements PipelineStore {
+  private readonly files = new Map<string, { text: string; modifiedMs: number }>();
+  async list(): Promise<PipelineFileInfo[]> {
+    return [...this.files.entries()]
+      .map(([path, f]) => ({ path, bytes: new TextEncoder().encode(f.text).byteLength, modifiedMs: f.modifiedMs }))
+      .sort((a, b) => (a.path < b.path ? -1 : 1));
+  }
+  async get(path: string): Promise<string | undefined> {
+    return this.files.get(path)?.text;
+  }
+  async put(path: string, text: string): Promise<void> {
+    this.files.set(path, { text, modifiedMs: Date.now() });
+  }
+  async delete(path: string): Promise<boolean> {
+    return this.files.delete(path);
+  }
+}
+
+const basename = (p: string) => p.replace(/\\/g, '/').split('/').pop() ?? p;
+const normalizeKey = (p: string) => p.replace(/\\/g, '/').replace(/^\/+/, '');
+
+// ---------------------------------------------------------------------------------------------
+// Per-execution bookkeeping
+
+interface Slot {
+  id: number;
+  info: ExecutionInfo;
+  ex: Execution;
+  /** NeuroPype integer id ↔ document node id. */
+  nodeToDoc: Map<number, string>;
+  docToNode: Map<string, number>;
+  nextNodeId: number;
+  /** Edge ids in order of creation. */
+  edges: { id: number; source: string; sourcePort: string; target: string; targetPort: string }[];
+  nextEdgeId: number;
+  uuids: Map<string, string>;
+  /** Store key the graph was loaded from (reload/save default). */
+  sourceFile?: string;
+  loop?: { abort: AbortController; done: Promise<void> };
+  keepaliveTimer?: ReturnType<typeof setTimeout>;
+}
+
+const CONTROL_STATES = {
+  pauseFrom: ['running', 'calibrating', 'paused'],
+  resumeFrom: ['running', 'calibrating', 'paused'],
+} as const;
+
+export interface LocalBackendOptions {
+  registry: NodeRegistry;
+  store?: PipelineStore;
+  /** Most live executions (default 16). */
+  executionLimit?: number;
+  /** Random source for execution ids (tests make it deterministic). */
+  random?: () => number;
+}
+
+/** Backend running executions in this thread with the real engine. Call dispose() when done. */
+export class LocalBackend implements Backend {
+  readonly registry: NodeRegistry;
+  readonly store: PipelineStore;
+  private readonly slots = new Map<number, Slot>();
+  private readonly limit: number;
+  private readonly random: () => number;
+  private readonly resolver: PypResolver;
+
+  constructor(opts: LocalBackendOptions) {
+    this.registry = opts.registry;
+    this.store = opts.store ?? new MemoryPipelineStore();
+    this.limit = opts.executionLimit ?? EXECUTION_LIMIT;
+    this.random = opts.random ?? Math.random;
+    this.resolver = registryResolver(this.registry);
+  }
+
+  async status(): Promise<BackendStatus> {
+    return { engine: 'up' };
+  }
+
+  /** Stops every loop and timer and forgets all executions. */
+  async dispose(): Promise<void> {
+    const ids = [...this.slots.keys()];
+    for (const id of ids) await this.deleteExecution(id);
+  }
+
+  /** Online loops currently alive (for leak checks). */
+  activeLoops(): number {
+    let n = 0;
+    for (const s of this.slots.values()) if (s.loop) n++;
+    return n;
+  }
+
+  // ------------------------------------------------------------------------------- executions
+
+  async listExecutions(): Promise<ExecutionSummary[]> {
+    return [...this.slots.values()]
+      .sort((a, b) => a.id - b.id)
+      .map((s) => (s.ex.loaded ? { id: s.id, info: { ...s.info }, state: this.stateOf(s) } : { id: s.id }));
+  }
+
+  async createExecution(info: Partial<ExecutionInfo>): Promise<ExecutionDetails> {
+    const full: ExecutionInfo = { ...DEFAULT_INFO, ...info, debug_hooks: [] };
+    if (!['ignore', 'debug', 'stop'].includes(full.error_mode)) throw new BackendError('INVALID_INFO', `error_mode must be 'ignore', 'debug' or 'stop', not ${JSON.stringify(full.error_mode)}`);
+    if (typeof full.tickrate !== 'number' || !(full.tickrate > 0) || !Number.isFinite(full.tickrate)) throw new BackendError('INVALID_INFO', `tickrate must be a number of Hz > 0, not ${JSON.stringify(full.tickrate)}`);
+    if (!Number.isInteger(full.log_level)) throw new BackendError('INVALID_INFO', `log_level must be an integer Python logging level, not ${JSON.stringify(full.log_level)}`);
+    if (this.slots.size >= this.limit) throw new BackendError('EXECUTION_LIMIT', `At most ${this.limit} executions can be live; delete one first (DELETE /executions/{id})`);
+    let id: number;
+    do id = 1000 + Math.floor(this.random() * 9000);
+    while (this.slots.has(id));
+    const ex = new Execution(this.registry, { info: { logLevel: full.log_level, errorMode: full.error_mode, tickRateHz: full.tickrate } });
+    this.slots.set(id, { id, info: full, ex, nodeToDoc: new Map(), docToNode: new Map(), nextNodeId: 1, edges: [], nextEdgeId: 1, uuids: new Map() });
+    return { id, info: { ...full }, errors: [] };
+  }
+
+  async getExecution(id: number): Promise<ExecutionDetails> {
+    const s = this.slot(id);
+    const out: ExecutionDetails = { id, info: { ...s.info }, errors: this.errorsOf(s, 0, 100) };
+    if (s.ex.loaded) {
+      out.state = this.stateOf(s);
+      out.graph = this.graphOf(s);
+    }
+    return out;
+  }
+
+  async deleteExecution(id: number): Promise<void> {
+    const s = this.slot(id);
+    this.slots.delete(id);
+    if (s.keepaliveTimer) clearTimeout(s.keepaliveTimer);
+    s.ex.unload();
+    if (s.loop) {
+      s.loop.abort.abort();
+      await s.loop.done;
+    }
+  }
+
+  async getInfo(id: number): Promise<ExecutionInfo> {
+    return { ...this.slot(id).info };
+  }
+
+  async getState(id: number): Promise<ExecutionState> {
+    return this.stateOf(this.slot(id));
+  }
+
+  async patchState(id: number, patch: StatePatch): Promise<ExecutionState> {
+    const s = this.slot(id);
+    const ex = s.ex;
+    if (patch.running === true && !ex.loaded) throw new BackendError('NO_PIPELINE_LOADED', `Execution ${id} has no pipeline; load one first (POST …/actions/load)`);
+    const active = () => ['running', 'calibrating', 'paused'].includes(ex.currentStatus);
+    // Order: completed, running, paused, needs_keepalive (§7.4).
+    if (patch.completed === true && ex.loaded) {
+      if (active()) this.halt(s);
+      ex.complete();
+    }
+    if (patch.running === true && !active()) {
+      const wasPaused = this.stateOf(s).paused;
+      ex.play();
+      if (wasPaused && patch.paused === undefined) ex.pause();
+      this.ensureLoop(s);
+    } else if (patch.running === false && active()) this.halt(s);
+    if (patch.paused === true && ex.loaded && ['running', 'calibrating'].includes(ex.currentStatus)) ex.pause();
+    else if (patch.paused === false && ex.currentStatus === 'paused') {
+      ex.resume();
+      this.ensureLoop(s);
+    }
+    if (patch.needs_keepalive !== undefined) {
+      ex.setNeedsKeepalive(patch.needs_keepalive);
+      this.armKeepalive(s);
+    }
+    return this.stateOf(s);
+  }
+
+  async control(id: number, action: ControlAction): Promise<void> {
+    const s = this.slot(id);
+    const ex = s.ex;
+    this.stateOf(s); // applies an expired keepalive first
+    const st = ex.currentStatus;
+    switch (action) {
+      case 'play':
+        if (!ex.loaded) throw new BackendError('NO_PIPELINE_LOADED', `Execution ${id} has no pipeline; load one first (POST …/actions/load)`);
+        ex.play();
+        this.ensureLoop(s);
+        this.armKeepalive(s);
+        return;
+      case 'pause':
+        if (!(CONTROL_STATES.pauseFrom as readonly string[]).includes(st))
+          throw new BackendError('INVALID_STATE_TRANSITION', `Cannot pause execution ${id}: it is ${st}; play it first`);
+        ex.pause();
+        return;
+      case 'resume':
+        if (!(CONTROL_STATES.resumeFrom as readonly string[]).includes(st))
+          throw new BackendError('INVALID_STATE_TRANSITION', `Cannot resume execution ${id}: it is ${st} (only a paused execution resumes; use play to start)`);
+        ex.resume();
+        this.ensureLoop(s);
+        return;
+      case 'stop':
+        this.halt(s);
+        return;
+      case 'keepalive':
+        ex.keepalive();
+        this.armKeepalive(s);
+        return;
+    }
+  }
+
+  async load(id: number, req: LoadRequest): Promise<void> {
+    const s = this.slot(id);
+    let text: string;
+    let sourceFile: string | undefined;
+    if (req.content !== undefined) text = req.content;
+    else if (req.file !== undefined) {
+      const found = await this.findFile(req.file);
+      text = found.text;
+      sourceFile = found.path;
+    } else throw new BackendError('BAD_REQUEST', 'give "file" or "content" to load');
+    this.slot(id); // may have been deleted meanwhile
+    this.loadText(s, text, sourceFile ?? req.file ?? 'content');
+    s.sourceFile = sourceFile;
+  }
+
+  async reload(id: number): Promise<void> {
+    const s = this.slot(id);
+    if (!s.sourceFile) throw new BackendError('NO_PIPELINE_LOADED', `Execution ${id} was not loaded from a file, so there is nothing to reload`);
+    const found = await this.findFile(s.sourceFile);
+    this.loadText(s, found.text, found.path);
+  }
+
+  async save(id: number, file?: string): Promise<void> {
+    const s = this.slot(id);
+    if (!s.ex.loaded) throw new BackendError('NO_PIPELINE_LOADED', `Execution ${id} has no pipeline to save`);
+    const target = file !== undefined ? normalizeKey(file) : s.sourceFile;
+    if (!target) throw new BackendError('BAD_REQUEST', 'This pipeline was not loaded from a file; give {"file": "pipelines/name.pyp"} to save it');
+    if (target === '' || target.split('/').some((p) => p === '..' || p === '.' || p === '')) throw new BackendError('BAD_REQUEST', `Cannot save to "${file}"; use a relative path like "pipelines/name.pyp"`);
+    const doc = this.documentWithIdentity(s);
+    const text = /\.json$/i.test(target) ? JSON.stringify(doc, null, 2) + '\n' : writePyp(pipelineToPyp(doc, this.resolver));
+    try {
+      await this.store.put(target, text);
+    } catch (e) {
+      if (e instanceof Error && /quota/i.test(e.name + e.message)) throw new BackendError('INSUFFICIENT_STORAGE', `Storage is full; free space and save again (${e.message})`);
+      throw e;
+    }
+    if (!s.sourceFile) s.sourceFile = target;
+  }
+
+  async configure(id: number, values: Record<string, unknown>): Promise<void> {
+    const s = this.slot(id);
+    if (!s.ex.loaded) throw new BackendError('NO_PIPELINE_LOADED', `Execution ${id} has no pipeline; load one first`);
+    try {
+      s.ex.configure(values);
+    } catch (e) {
+      throw new BackendError('INVALID_PARAMETER_VALUE', errorMessage(e));
+    }
+  }
+
+  async logs(id: number, fromIdx: number, limit: number): Promise<LogRecord[]> {
+    const s = this.slot(id);
+    this.ping(s);
+    return s.ex.logs(fromIdx, limit).map((r) => ({ id: r.id, level: r.level, message: r.message, time: r.time, name: r.name, node_id: this.npNodeId(s, r.nodeId) }));
+  }
+
+  async errors(id: number, fromIdx: number, limit: number): Promise<ErrorRecord[]> {
+    const s = this.slot(id);
+    this.ping(s);
+    return this.errorsOf(s, fromIdx, limit);
+  }
+
+  // ------------------------------------------------------------------------------- graph
+
+  async getGraph(id: number): Promise<NpGraph> {
+    const s = this.slot(id);
+    if (!s.ex.loaded) return { description: { ...DEFAULT_DESCRIPTION }, nodes: [], edges: [] };
+    return this.graphOf(s);
+  }
+
+  async setDescription(id: number, partial: Partial<GraphDescription>): Promise<GraphDescription> {
+    const s = this.slot(id);
+    this.ensureGraph(s);
+    s.ex.edit((d) => {
+      for (const k of ['name', 'description', 'url', 'status', 'license', 'version'] as const) if (typeof partial[k] === 'string') d.meta[k] = partial[k];
+    });
+    return this.descriptionOf(s.ex.document!);
+  }
+
+  async addNode(id: number, node: NodeCreate): Promise<NpNode> {
+    const s = this.slot(id);
+    const cls = this.registry.find(node.class) ?? (node.module ? this.registry.find(node.module) : undefined);
+    if (!cls) {
+      // A NeuroPype-looking name we do not implement is "unsupported"; anything else is unknown.
+      if (/^[A-Z][A-Za-z0-9]*$/.test(node.class) || /^neuropype\./.test(node.class))
+        throw new BackendError('UNSUPPORTED_NODE_CLASS', `Node class ${node.class} cannot run in the browser engine`, { classes: [node.class] });
+      throw new BackendError('NODE_CLASS_NOT_FOUND', `No node class "${node.class}"; GET /nodeclasses lists them`);
+    }
+    const params: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(node.parameters ?? {})) {
+      const spec = findParam(cls, k);
+      if (!spec) throw new BackendError('INVALID_PARAMETER_VALUE', `${cls.neuropype?.class ?? cls.type} has no parameter "${k}"`);
+      params[spec.name] = v;
+    }
+    try {
+      resolveParams(cls, params, npName(cls));
+    } catch (e) {
+      throw new BackendError('INVALID_PARAMETER_VALUE', errorMessage(e));
+    }
+    const nodeId = s.nextNodeId;
+    const docId = this.freshDocId(s, nodeId);
+    const wasLoaded = s.ex.loaded;
+    this.ensureGraph(s);
+    try {
+      s.ex.edit((d) => {
+        d.nodes.push({ id: docId, type: cls.type, params, ...(node.title !== undefined ? { title: node.title } : {}) });
+        if (node.position) {
+          const ui = (d.ui ??= {});
+          const positions = ((ui.positions as Record<string, unknown> | undefined) ?? (ui.positions = {})) as Record<string, unknown>;
+          positions[docId] = node.position;
+        }
+      });
+    } catch (e) {
+      if (!wasLoaded) s.ex.unload();
+      throw new BackendError('INVALID_PARAMETER_VALUE', errorMessage(e));
+    }
+    s.nextNodeId = nodeId + 1;
+    s.nodeToDoc.set(nodeId, docId);
+    s.docToNode.set(docId, nodeId);
+    s.uuids.set(docId, node.uuid ?? crypto.randomUUID());
+    const cust = this.customizedOf(s);
+    cust.set(docId, new Set(Object.keys(params)));
+    return this.nodeOf(s, s.ex.document!.nodes.find((n) => n.id === docId)!);
+  }
+
+  async removeNode(id: number, nodeId: number): Promise<void> {
+    const s = this.slot(id);
+    const docId = this.docId(s, nodeId);
+    try {
+      s.ex.removeNode(docId);
+    } catch (e) {
+      throw new BackendError('INTERNAL', `Removing node ${nodeId} failed: ${errorMessage(e)}`);
+    }
+    s.nodeToDoc.delete(nodeId);
+    s.docToNode.delete(docId);
+    s.edges = s.edges.filter((e) => e.source !== docId && e.target !== docId);
+  }
+
+  async getPorts(id: number, nodeId: number): Promise<NpPort[]> {
+    const s = this.slot(id);
+    const docId = this.docId(s, nodeId);
+    const cls = s.ex.nodeClass(docId);
+    const connected = new Set<string>();
+    for (const e of s.edges) {
+      if (e.source === docId) connected.add(`out:${e.sourcePort}`);
+      if (e.target === docId) connected.add(`in:${e.targetPort}`);
+    }
+    return portsOf(cls, s.ex.getParams(docId)).map((p) => ({
+      ...p,
+      connected: (p.direction !== 'OUT' && connected.has(`in:${p.id}`)) || (p.direction !== 'IN' && connected.has(`out:${p.id}`)),
+    }));
+  }
+
+  async setParameter(id: number, nodeId: number, param: string, value: unknown): Promise<NpParameter> {
+    const s = this.slot(id);
+    const docId = this.docId(s, nodeId);
+    const cls = s.ex.nodeClass(docId);
+    const spec = findParam(cls, param);
+    if (!spec) throw new BackendError('PARAMETER_NOT_FOUND', `Node ${nodeId} (${cls.neuropype?.class ?? cls.type}) has no parameter "${param}"`);
+    try {
+      s.ex.setParams(docId, { [spec.name]: value });
+    } catch (e) {
+      throw new BackendError('INVALID_PARAMETER_VALUE', `${param} expects ${neuropypeValueType(spec)}: ${errorMessage(e)}`);
+    }
+    const cust = this.customizedOf(s);
+    (cust.get(docId) ?? cust.set(docId, new Set()).get(docId)!).add(spec.name);
+    const node = this.nodeOf(s, s.ex.document!.nodes.find((n) => n.id === docId)!);
+    return node.parameters.find((p) => p.id === param)!;
+  }
+
+  async addEdge(id: number, edge: EdgeCreate): Promise<NpEdge> {
+    const s = this.slot(id);
+    const src = this.docId(s, edge.source_node);
+    const dst = this.docId(s, edge.target_node);
+    const sc = s.ex.nodeClass(src);
+    const dc = s.ex.nodeClass(dst);
+    const srcIsOut = sc.outputs.some((p) => p.name === edge.source_port);
+    const srcKnown = srcIsOut || sc.inputs.some((p) => p.name === edge.source_port) || !!findParam(sc, edge.source_port);
+    if (!srcKnown) throw new BackendError('UNKNOWN_PORT', `Node ${edge.source_node} (${npName(sc)}) has no port "${edge.source_port}"`);
+    if (!srcIsOut) throw new BackendError('PORT_DIRECTION_MISMATCH', `Port ${edge.source_port} of node ${edge.source_node} is an input; an edge must start at an output`);
+    const dstIsIn = dc.inputs.some((p) => p.name === edge.target_port) || !!findParam(dc, edge.target_port);
+    const dstKnown = dstIsIn || dc.outputs.some((p) => p.name === edge.target_port);
+    if (!dstKnown) throw new BackendError('UNKNOWN_PORT', `Node ${edge.target_node} (${npName(dc)}) has no port "${edge.target_port}"`);
+    if (!dstIsIn) throw new BackendError('PORT_DIRECTION_MISMATCH', `Port ${edge.target_port} of node ${edge.target_node} is an output; an edge must end at an input`);
+    const targetPort = findParam(dc, edge.target_port) && !dc.inputs.some((p) => p.name === edge.target_port) ? findParam(dc, edge.target_port)!.name : edge.target_port;
+    const prior = s.edges.find((e) => e.target === dst && e.targetPort === targetPort);
+    if (prior) throw new BackendError('PORT_ALREADY_CONNECTED', `Input port ${edge.target_port} of node ${edge.target_node} already has a connection (edge ${prior.id})`);
+    try {
+      s.ex.addEdge({ source: src, sourcePort: edge.source_port, target: dst, targetPort });
+    } catch (e) {
+      throw new BackendError('PORT_DIRECTION_MISMATCH', `This edge would make the pipeline invalid: ${errorMessage(e)}`);
+    }
+    const rec = { id: s.nextEdgeId++, source: src, sourcePort: edge.source_port, target: dst, targetPort };
+    s.edges.push(rec);
+    return this.edgeOf(s, rec);
+  }
+
+  async removeEdge(id: number, edgeId: number): Promise<void> {
+    const s = this.slot(id);
+    const rec = s.edges.find((e) => e.id === edgeId);
+    if (!rec) throw new BackendError('EDGE_NOT_FOUND', `Edge ${edgeId} does not exist`);
+    s.ex.removeEdge({ source: rec.source, sourcePort: rec.sourcePort, target: rec.target, targetPort: rec.targetPort });
+    s.edges = s.edges.filter((e) => e !== rec);
+  }
+
+  // ------------------------------------------------------------------------------- catalog
+
+  async listPackages(): Promise<PackageInfo[]> {
+    const byPkg = new Map<string, NodeClass[]>();
+    for (const c of this.registry.list()) {
+      const pkg = npPackage(c);
+      (byPkg.get(pkg) ?? byPkg.set(pkg, []).get(pkg)!).push(c);
+    }
+    return [...byPkg.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([id, classes]) => ({
+        id,
+        name: id.split(/[_.]/).map((w) => w[0].toUpperCase() + w.slice(1)).join(' '),
+        module: `neuropype.nodes.${id}`,
+        description: `${classes.map(npName).sort().join(', ')}.`,
+        node_count: classes.length,
+      }));
+  }
+
+  async listNodeClasses(pkg?: string): Promise<NodeClassSummary[]> {
+    const all = this.registry.list();
+    if (pkg !== undefined && !all.some((c) => npPackage(c) === pkg))
+      throw new BackendError('PACKAGE_NOT_FOUND', `No package "${pkg}"; GET /packages lists them`);
+    return all.filter((c) => pkg === undefined || npPackage(c) === pkg).map(classSummary);
+  }
+
+  async getNodeClass(name: string): Promise<NodeClassDetails> {
+    const cls = this.registry.find(name);
+    if (!cls) throw new BackendError('NODE_CLASS_NOT_FOUND', `No node class "${name}" (names are case-sensitive; GET /nodeclasses lists them)`);
+    return { ...classSummary(cls), ports: portsOf(cls, undefined), doc: cls.doc };
+  }
+
+  // ------------------------------------------------------------------------------- store
+
+  async listPipelines(): Promise<PipelineFileInfo[]> {
+    return this.store.list();
+  }
+
+  async readPipeline(path: string): Promise<string> {
+    return (await this.findFile(path)).text;
+  }
+
+  async writePipeline(path: string, text: string): Promise<void> {
+    await this.store.put(normalizeKey(path), text);
+  }
+
+  async deletePipeline(path: string): Promise<void> {
+    if (!(await this.store.delete(normalizeKey(path)))) throw new BackendError('FILE_NOT_FOUND', `No pipeline stored at "${path}"`);
+  }
+
+  // ------------------------------------------------------------------------------- internals
+
+  private slot(id: number): Slot {
+    const s = this.slots.get(id);
+    if (!s) throw new BackendError('EXECUTION_NOT_FOUND', `Execution ${id} does not exist`);
+    return s;
+  }
+
+  private docId(s: Slot, nodeId: number): string {
+    const d = s.ex.loaded ? s.nodeToDoc.get(nodeId) : undefined;
+    if (d === undefined) throw new BackendError('NODE_NOT_FOUND', `Node ${nodeId} does not exist in execution ${s.id}`);
+    return d;
+  }
+
+  private npNodeId(s: Slot, docId: string | null): number | null {
+    return docId === null ? null : (s.docToNode.get(docId) ?? null);
+  }
+
+  private freshDocId(s: Slot, nodeId: number): string {
+    let docId = `node${nodeId}`;
+    const taken = new Set(s.ex.loaded ? s.ex.document!.nodes.map((n) => n.id) : []);
+    while (taken.has(docId)) docId += '_';
+    return docId;
+  }
+
+  private async findFile(file: string): Promise<{ path: string; text: string }> {
+    const key = normalizeKey(file);
+    const exact = await this.store.get(key);
+    if (exact !== undefined) return { path: key, text: exact };
+    const base = basename(key);
+    const match = (await this.store.list()).find((f) => basename(f.path) === base);
+    if (match) {
+      const text = await this.store.get(match.path);
+      if (text !== undefined) return { path: match.path, text };
+    }
+    throw new BackendError('FILE_NOT_FOUND', `No pipeline "${file}" in the pipeline store; upload it first (PUT /bci/v1/pipelines/${base})`);
+  }
+
+  /** Parse, convert, validate and load; on any failure nothing changes. */
+  private loadText(s: Slot, text: string, where: string): void {
+    let doc: PipelineDocument;
+    let warnings: string[] = [];
+    try {
+      const r = readPipelineText(text, where);
+      if (r.kind === 'pyp') {
+        const conv = pypToPipeline(r.graph, this.resolver, where);
+        doc = conv.doc;
+        warnings = conv.warnings;
+      } else {
+        doc = parsePipelineDocument(r.doc);
+        const missing = [...new Set(doc.nodes.filter((n) => !this.registry.find(n.type)).map((n) => n.type))].sort();
+        if (missing.length) throw new UnsupportedNodeClassError(missing, where);
+      }
+    } catch (e) {
+      throw toLoadError(e);
+    }
+    const wasActive = ['running', 'calibrating', 'paused'].includes(s.ex.currentStatus);
+    try {
+      s.ex.load(doc);
+    } catch (e) {
+      throw toLoadError(e);
+    }
+    if (wasActive) this.halt(s);
+    // Identity tables for the new graph.
+    const ui = (doc.ui?.neuropype ?? undefined) as PypUiInfo | undefined;
+    s.nodeToDoc.clear();
+    s.docToNode.clear();
+    s.uuids.clear();
+    let next = 1;
+    for (const n of doc.nodes) {
+      const k = ui?.nodes[n.id]?.index ?? next;
+      next = Math.max(next, k) + 1;
+      s.nodeToDoc.set(k, n.id);
+      s.docToNode.set(n.id, k);
+      s.uuids.set(n.id, ui?.nodes[n.id]?.uuid || crypto.randomUUID());
+    }
+    s.nextNodeId = next;
+    s.edges = doc.edges.map((e, i) => ({ id: i + 1, ...e }));
+    s.nextEdgeId = s.edges.length + 1;
+    const cust = new Map<string, Set<string>>();
+    for (const n of doc.nodes) cust.set(n.id, new Set(ui?.nodes[n.id]?.customized ?? Object.keys(n.params)));
+    this.customized.set(s, cust);
+    for (const w of warnings) s.ex.log(30, w);
+  }
+
+  private readonly customized = new WeakMap<Slot, Map<string, Set<string>>>();
+  private customizedOf(s: Slot): Map<string, Set<string>> {
+    let m = this.customized.get(s);
+    if (!m) this.customized.set(s, (m = new Map()));
+    return m;
+  }
+
+  private ensureGraph(s: Slot): void {
+    if (s.ex.loaded) return;
+    s.ex.load(emptyPipeline());
+    s.edges = [];
+  }
+
+  private documentWithIdentity(s: Slot): PipelineDocument {
+    const doc = s.ex.document!;
+    const cust = this.customizedOf(s);
+    const nodes: PypUiInfo['nodes'] = {};
+    for (const n of doc.nodes) {
+      const cls = this.registry.find(n.type);
+      nodes[n.id] = {
+        uuid: s.uuids.get(n.id) ?? crypto.randomUUID(),
+        index: s.docToNode.get(n.id) ?? 0,
+        class: cls?.neuropype?.class ?? n.type,
+        module: cls?.neuropype?.module ?? `neurotab.nodes.${n.type}`,
+        customized: [...(cust.get(n.id) ?? [])],
+        ...(n.title !== undefined ? { title: n.title } : {}),
+      };
+    }
+    doc.ui = { ...(doc.ui ?? {}), neuropype: { description: this.descriptionOf(doc), nodes } satisfies PypUiInfo };
+    return doc;
+  }
+
+  private stateOf(s: Slot): ExecutionState {
+    return s.ex.state();
+  }
+
+  private errorsOf(s: Slot, fromIdx: number, limit: number): ErrorRecord[] {
+    const all = s.ex.errors(fromIdx);
+    return all.slice(Math.max(0, all.length - limit)).map((r) => ({
+      id: r.id,
+      time: r.time,
+      node_id: this.npNodeId(s, r.nodeId),
+      node_type: r.nodeType,
+      message: r.message,
+      traceback: r.traceback,
+      fatal: r.fatal,
+    }));
+  }
+
+  private descriptionOf(doc: PipelineDocument): GraphDescription {
+    const m = doc.meta as Record<string, unknown>;
+    const str = (k: keyof GraphDescription) => (typeof m[k] === 'string' ? (m[k] as string) : DEFAULT_DESCRIPTION[k]);
+    return { name: str('name'), description: str('description'), url: str('url'), status: str('status'), license: str('license'), version: str('version') };
+  }
+
+  private graphOf(s: Slot): NpGraph {
+    const doc = s.ex.document!;
+    return {
+      description: this.descriptionOf(doc),
+      nodes: doc.nodes.map((n) => this.nodeOf(s, n, doc)),
+      edges: s.edges.map((e) => this.edgeOf(s, e)),
+    };
+  }
+
+  private nodeOf(s: Slot, n: PipelineNode, doc: PipelineDocument = s.ex.document!): NpNode {
+    const cls = s.ex.nodeClass(n.id);
+    const values = s.ex.getParams(n.id);
+    const cust = this.customizedOf(s).get(n.id);
+    const parameters: NpParameter[] = [];
+    for (const spec of cls.params) {
+      for (const name of [spec.name, ...(spec.aliases ?? [])]) parameters.push(paramOf(spec, name, values[spec.name], cust?.has(spec.name) ?? false));
+    }
+    const pos = (doc.ui?.positions as Record<string, { x: number; y: number }> | undefined)?.[n.id];
+    return {
+      id: s.docToNode.get(n.id)!,
+      uuid: s.uuids.get(n.id) ?? '',
+      type: npName(cls),
+      module: cls.neuropype?.module ?? `neurotab.nodes.${cls.type}`,
+      title: n.title ?? cls.title,
+      ...(pos ? { position: { x: pos.x, y: pos.y } } : {}),
+      parameters,
+    };
+  }
+
+  private edgeOf(s: Slot, e: Slot['edges'][number]): NpEdge {
+    return { id: e.id, source_node: s.docToNode.get(e.source)!, source_port: e.sourcePort, target_node: s.docToNode.get(e.target)!, target_port: e.targetPort };
+  }
+
+  /** Stop the run and its loop (graph kept). */
+  private halt(s: Slot): void {
+    s.ex.stop();
+  }
+
+  private ping(s: Slot): void {
+    s.ex.keepalive();
+    this.armKeepalive(s);
+  }
+
+  /** Watchdog: when needs_keepalive, read the state 5 s after the last ping so expiry stops the run. */
+  private armKeepalive(s: Slot): void {
+    if (s.keepaliveTimer) clearTimeout(s.keepaliveTimer);
+    s.keepaliveTimer = undefined;
+    if (!s.ex.state().needs_keepalive) return;
+    s.keepaliveTimer = setTimeout(() => {
+      s.keepaliveTimer = undefined;
+      if (this.slots.get(s.id) !== s) return;
+      const st = s.ex.state(); // the runtime stops the run (and logs "keepalive expired") when overdue
+      if (st.running) this.armKeepalive(s);
+    }, KEEPALIVE_MS + 20);
+    (s.keepaliveTimer as { unref?: () => void }).unref?.();
+  }
+
+  /** One online loop per running execution; restarts itself if play() raced with its exit. */
+  private ensureLoop(s: Slot): void {
+    if (s.loop) return;
+    const abort = new AbortController();
+    const done = s.ex
+      .runOnline(abort.signal)
+      .catch((e) => {
+        s.ex.log(40, `engine loop failed: ${errorMessage(e)}`);
+        if (['running', 'calibrating', 'paused'].includes(s.ex.currentStatus)) s.ex.stop();
+      })
+      .finally(() => {
+        s.loop = undefined;
+        if (!abort.signal.aborted && this.slots.get(s.id) === s && ['running', 'calibrating', 'paused'].includes(s.ex.currentStatus)) this.ensureLoop(s);
+      });
+    s.loop = { abort, done };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mapping helpers (registry → NeuroPype vocabulary)
+
+function npName(cls: NodeClass): string {
+  return cls.neuropype?.class ?? cls.type;
+}
+
+function npPackage(cls: NodeClass): string {
+  return cls.neuropype?.package ?? cls.package;
+}
+
+function classSummary(cls: NodeClass): NodeClassSummary {
+  const firstSentence = cls.doc.split(/(?<=\.)\s/)[0]?.replace(/\s+/g, ' ').trim() ?? '';
+  return {
+    class: npName(cls),
+    module: cls.neuropype?.module ?? `neurotab.nodes.${cls.type}`,
+    package: npPackage(cls),
+    name: cls.title,
+    version: cls.version,
+    summary: firstSentence,
+    browser_supported: true,
+  };
+}
+
+function paramOf(spec: ParamSpec, name: string, value: unknown, customized: boolean): NpParameter {
+  return {
+    id: name,
+    value: value === undefined ? null : value,
+    value_type: neuropypeValueType(spec) as ValueType,
+    port_type: neuropypePortType(spec),
+    value_domain: neuropypeValueDomain(spec),
+    customized,
+  };
+}
+
+/** Data ports first (an input and an output of the same name become one INOUT port), then parameters. */
+function portsOf(cls: NodeClass, values: Record<string, unknown> | undefined): NpPort[] {
+  const out: NpPort[] = [];
+  const outputs = new Map(cls.outputs.map((o) => [o.name, o]));
+  for (const i of cls.inputs) {
+    const both = outputs.has(i.name);
+    out.push({
+      id: i.name,
+      verbose_name: i.title,
+      help: i.doc,
+      port_type: 'DataPort',
+      value_type: 'Packet',
+      direction: both ? 'INOUT' : 'IN',
+      default: null,
+      value_domain: null,
+      editable: false,
+      is_data_port: true,
+    });
+    outputs.delete(i.name);
+  }
+  for (const o of outputs.values()) {
+    const isValue = o.kind === 'value';
+    out.push({
+      id: o.name,
+      verbose_name: o.title,
+      help: o.doc,
+      port_type: isValue ? 'Port' : 'DataPort',
+      value_type: isValue ? 'builtins.object' : 'Packet',
+      direction: 'OUT',
+      default: null,
+      value_domain: null,
+      editable: false,
+      is_data_port: !isValue,
+    });
+  }
+  for (const p of cls.params) {
+    for (const name of [p.name, ...(p.aliases ?? [])]) {
+      out.push({
+        id: name,
+        verbose_name: p.title,
+        help: p.doc,
+        port_type: neuropypePortType(p),
+        value_type: neuropypeValueType(p),
+        direction: 'IN',
+        default: values ? (values[p.name] ?? null) : (p.default ?? null),
+        value_domain: neuropypeValueDomain(p),
+        editable: true,
+        is_data_port: false,
+      });
+    }
+  }
+  return out;
+}
+
+/** .pyp class/parameter names through the registry's NeuroPype aliases. */
+export function registryResolver(registry: NodeRegistry): PypResolver {
+  return {
+    nodeType: (npClass, npModule) => (registry.find(npClass) ?? registry.find(npModule))?.type,
+    paramName: (type, npParam) => {
+      const cls = registry.find(type);
+      return cls ? findParam(cls, npParam)?.name : undefined;
+    },
+    neuropype: (type) => {
+      const np = registry.find(type)?.neuropype;
+      return np ? { class: np.class, module: np.module } : undefined;
+    },
+    portType: (type, param) => {
+      const cls = registry.find(type);
+      const spec = cls ? findParam(cls, param) : undefined;
+      return spec ? neuropypePortType(spec) : 'Port';
+    },
+  };
+}
+
+function toLoadError(e: unknown): BackendError {
+  if (e instanceof BackendError) return e;
+  if (e instanceof EncryptedPipelineError)
+    return new BackendError('ENCRYPTED_PIPELINE_UNSUPPORTED', `${e.message}; encrypted pipelines cannot be run in the browser engine, load an unencrypted copy`);
+  if (e instanceof UnsupportedNodeClassError) return new BackendError('UNSUPPORTED_NODE_CLASS', e.message + '; nothing was loaded', { classes: e.classes });
+  if (e instanceof PipelineError) return new BackendError('PIPELINE_PARSE_ERROR', `${e.message}; nothing was loaded`, { issues: e.issues.map((i) => ({ ...i })) });
+  if (e instanceof InputError || e instanceof StateError) return new BackendError('PIPELINE_PARSE_ERROR', `${e.message}; nothing was loaded`);
+  return new BackendError('INTERNAL', errorMessage(e));
+}

@@ -1,0 +1,94 @@
+// The native API family at /bci/v1 (API.md §12): discovery of the mounted families and the
+// pipeline store that NeuroPype `file` names resolve against. Runs wherever the router runs.
+// Must not interpret pipelines beyond checking that stored text parses as one.
+
+import { Hono, type Context } from 'hono';
+import { readPipelineText } from '../formats/pyp';
+import type { Backend, BackendErrorCode } from './backend';
+import {
+  ApiError,
+  FamilyRoutes,
+  json,
+  normalizedGetPath,
+  readBodyText,
+  STATUS_OF_CODE,
+  type FamilyEnvelope,
+  type GenericFailure,
+} from './http';
+
+/** Largest pipeline file accepted by PUT /pipelines/{path}. */
+export const NATIVE_MAX_PIPELINE_BYTES = 16 * 1024 * 1024;
+
+/** One row of GET /bci/v1/compat. */
+export interface FamilyMount {
+  family: string;
+  mount: string;
+  emulates: string;
+}
+
+const GENERIC: Record<GenericFailure, string> = {
+  NOT_FOUND: 'NOT_FOUND',
+  METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
+  BAD_REQUEST: 'BAD_REQUEST',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  INTERNAL: 'INTERNAL',
+  ENGINE_UNAVAILABLE: 'ENGINE_UNAVAILABLE',
+};
+
+/** `{"error": {"code", "message", "details"?, "request_id"}}` [prop]. */
+export const nativeEnvelope: FamilyEnvelope = {
+  family: 'native',
+  generic: (k) => GENERIC[k],
+  body: (_status, code, message, details, requestId) => ({
+    error: { code, message, ...(details ? { details } : {}), request_id: requestId },
+  }),
+  fromBackend: (code: BackendErrorCode) => ({ status: STATUS_OF_CODE[code] ?? 500, code }),
+};
+
+/** A store key: relative, `/`-separated, no `.`/`..` segments, printable, at most 512 characters. */
+export function checkStorePath(raw: string): string {
+  const p = raw.replace(/\\/g, '/').replace(/^\/+/, '');
+  if (p === '' || p.length > 512) throw new ApiError(400, 'BAD_REQUEST', 'Pipeline path must be 1–512 characters, e.g. "pipelines/alpha.pyp"');
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(p)) throw new ApiError(400, 'BAD_REQUEST', 'Pipeline path must not contain control characters');
+  if (p.split('/').some((s) => s === '' || s === '.' || s === '..'))
+    throw new ApiError(400, 'BAD_REQUEST', `Pipeline path "${raw}" has an empty, "." or ".." segment; use a plain relative path`);
+  return p;
+}
+
+export function createNativeApp(backend: Backend, families: () => FamilyMount[], mount = '/bci/v1'): Hono {
+  const app = new Hono({ getPath: normalizedGetPath });
+  const r = new FamilyRoutes(app, nativeEnvelope);
+
+  r.on('GET', `${mount}/compat`, async () => {
+    const st = await backend.status();
+    return json({ families: families().map((f) => ({ ...f, engine: st.engine })) });
+  });
+
+  r.on('GET', `${mount}/pipelines`, async () => json(await backend.listPipelines()));
+
+  const storePath = (c: Context) => checkStorePath(c.req.param('path') ?? '');
+  r.on('GET', `${mount}/pipelines/:path{.+}`, async (c) => {
+    const text = await backend.readPipeline(storePath(c));
+    const type = text.trimStart().startsWith('<') ? 'application/xml; charset=utf-8' : 'application/json; charset=utf-8';
+    return new Response(text, { status: 200, headers: { 'Content-Type': type } });
+  });
+  r.on('PUT', `${mount}/pipelines/:path{.+}`, async (c) => {
+    const path = storePath(c);
+    const text = await readBodyText(c, nativeEnvelope, NATIVE_MAX_PIPELINE_BYTES);
+    if (text.trim() === '') throw new ApiError(400, 'BAD_REQUEST', 'Send the pipeline text (.pyp XML or pipeline JSON) as the request body');
+    try {
+      readPipelineText(text, path);
+    } catch (e) {
+      throw new ApiError(422, 'PIPELINE_PARSE_ERROR', `${e instanceof Error ? e.message : String(e)}; nothing was stored`);
+    }
+    await backend.writePipeline(path, text);
+    return new Response(null, { status: 204 });
+  });
+  r.on('DELETE', `${mount}/pipelines/:path{.+}`, async (c) => {
+    await backend.deletePipeline(storePath(c));
+    return new Response(null, { status: 204 });
+  });
+
+  return r.finish(mount);
+}
