@@ -44,3 +44,43 @@ export {
   type Samples,
   type SosFilterOptions,
 } from './iir';
+
+// FFT (float64; any length): plans allocate once, transforms do not.
+export { Fft, RealFft, rfft, rfftMagnitude } from './fft';
+
+// Spectra on CHANNEL-MAJOR arrays; PSD results are Float64Array [channel, bin].
+export {
+  bandPower,
+  periodogram,
+  relativeBandPower,
+  simpson,
+  trapezoid,
+  welch,
+  type Band,
+  type PeriodogramOptions,
+  type Spectrum,
+  type WelchOptions,
+} from './spectral';
+
+// Resampling: one-shot on CHANNEL-MAJOR arrays; streaming classes on FRAME-MAJOR chunks.
+export {
+  decimate,
+  decimateSos,
+  resamplePoly,
+  StreamingDecimator,
+  StreamingResampler,
+  upfirdn,
+  type ResamplePolyOptions,
+  type StreamingResamplerOptions,
+} from './resample';
+
+// Statistics: CHANNEL-MAJOR unless the name says Frames (FRAME-MAJOR); epochs are [epoch, channel, sample].
+export {
+  commonAverageReference,
+  commonAverageReferenceFrames,
+  detrend,
+  epochLogVariance,
+  epochsFromContinuous,
+  epochVariance,
+  zscore,
+} from './stats';

@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { hasShared, referenceArray, referenceError, referenceJson } from '../../../tests/support/shared';
+import { InputError } from '../core/errors';
+import { Fft, rfft, rfftMagnitude } from './fft';
+import { bandPower, periodogram, relativeBandPower, simpson, trapezoid, welch, type Band } from './spectral';
+
+const NCH = 8;
+const NS = 2500;
+
+describe.skipIf(!hasShared)('spectra vs SciPy 1.10 (reference/spectral.json)', () => {
+  const man = hasShared ? referenceJson('spectral') : { cases: [] };
+  const x = hasShared ? referenceArray(man.inputs.x) : new Float64Array();
+  const x32 = Float32Array.from(x);
+  const caseOf = (id: string): any => man.cases.find((c: any) => c.id === id);
+
+  for (const scaling of ['density', 'spectrum'] as const) {
+    it(`welch_${scaling}: PSD and frequencies, float64 and Float32Array input`, () => {
+      const c = caseOf(`welch_${scaling}`);
+      const exp = referenceArray(c.expected.Pxx);
+      const s = welch(x, NCH, NS, 250, { scaling });
+      expect(s.binCount).toBe(129);
+      expect(referenceError(s.psd, exp, 'nmax')).toBeLessThanOrEqual(c.tol.Pxx.f64);
+      expect(referenceError(s.freqsHz, c.expected.f, 'nmax')).toBeLessThanOrEqual(c.tol.f.f64);
+      expect(referenceError(welch(x32, NCH, NS, 250, { scaling }).psd, exp, 'nmax')).toBeLessThanOrEqual(c.tol.Pxx.f32);
+    });
+  }
+
+  for (const [id, window, scaling] of [
+    ['periodogram_boxcar_density', 'boxcar', 'density'],
+    ['periodogram_hann_spectrum', 'hann', 'spectrum'],
+  ] as const) {
+    it(`${id} (length 2500: Bluestein path)`, () => {
+      const c = caseOf(id);
+      const exp = referenceArray(c.expected.Pxx);
+      expect(referenceError(periodogram(x, NCH, NS, 250, { window, scaling }).psd, exp, 'nmax')).toBeLessThanOrEqual(c.tol.Pxx.f64);
+      expect(referenceError(periodogram(x32, NCH, NS, 250, { window, scaling }).psd, exp, 'nmax')).toBeLessThanOrEqual(c.tol.Pxx.f32);
+    });
+  }
+
+  it('rfft_magnitude of length 2500', () => {
+    const c = caseOf('rfft_magnitude');
+    const exp = referenceArray(c.expected.mag);
+    expect(referenceError(rfftMagnitude(x, NCH, NS), exp, 'nmax')).toBeLessThanOrEqual(c.tol.mag.f64);
+    expect(referenceError(rfftMagnitude(x32, NCH, NS), exp, 'nmax')).toBeLessThanOrEqual(c.tol.mag.f32);
+  });
+
+  it('band_power_welch: trapezoid, Simpson (even=avg), relative and total power', () => {
+    const c = caseOf('band_power_welch');
+    const bands: Band[] = c.band_order.map((n: string) => c.bands_hz[n] as Band);
+    const s = welch(x, NCH, NS, 250);
+    const tol = c.tol.all.f64;
+    expect(referenceError(bandPower(s, bands), referenceArray(c.expected.trapezoid), 'nmax')).toBeLessThanOrEqual(tol);
+    expect(referenceError(bandPower(s, bands, 'simpson'), referenceArray(c.expected.simpson), 'nmax')).toBeLessThanOrEqual(tol);
+    expect(referenceError(relativeBandPower(s, bands), referenceArray(c.expected.relative_trapezoid), 'nmax')).toBeLessThanOrEqual(tol);
+    expect(referenceError(bandPower(s, [[0.5, 45]]), referenceArray(c.expected.total_0p5_45_trapezoid), 'nmax')).toBeLessThanOrEqual(tol);
+    const s32 = welch(x32, NCH, NS, 250);
+    expect(referenceError(bandPower(s32, bands, 'simpson'), referenceArray(c.expected.simpson), 'nmax')).toBeLessThanOrEqual(c.tol.all.f32);
+  });
+});
+
+describe('FFT against the DFT definition', () => {
+  const naive = (re: number[], im: number[]): [number[], number[]] => {
+    const n = re.length;
+    const or: number[] = [];
+    const oi: number[] = [];
+    for (let k = 0; k < n; k++) {
+      let sr = 0;
+      let si = 0;
+      for (let j = 0; j < n; j++) {
+        const a = (-2 * Math.PI * ((k * j) % n)) / n;
+        sr += re[j] * Math.cos(a) - im[j] * Math.sin(a);
+        si += re[j] * Math.sin(a) + im[j] * Math.cos(a);
+      }
+      or.push(sr);
+      oi.push(si);
+    }
+    return [or, oi];
+  };
+  for (const n of [1, 2, 3, 8, 12, 64, 97, 250, 256]) {
+    it(`complex and real transforms of length ${n}`, () => {
+      const re = Array.from({ length: n }, (_, i) => Math.sin(0.7 * i * i + 1) + 0.3 * Math.cos(3 * i));
+      const im = Array.from({ length: n }, (_, i) => Math.cos(1.3 * i) - 0.1 * i);
+      const [er, ei] = naive(re, im);
+      const fr = Float64Array.from(re);
+      const fi = Float64Array.from(im);
+      new Fft(n).transform(fr, fi);
+      const scale = Math.max(...er.map(Math.abs), ...ei.map(Math.abs));
+      for (let k = 0; k < n; k++) {
+        expect(Math.abs(fr[k] - er[k]) / scale).toBeLessThan(1e-12);
+        expect(Math.abs(fi[k] - ei[k]) / scale).toBeLessThan(1e-12);
+      }
+      const [rr, ri] = naive(re, new Array(n).fill(0));
+      const r = rfft(re);
+      expect(r.re.length).toBe((n >> 1) + 1);
+      for (let k = 0; k < r.re.length; k++) {
+        expect(Math.abs(r.re[k] - rr[k]) / scale).toBeLessThan(1e-12);
+        expect(Math.abs(r.im[k] - ri[k]) / scale).toBeLessThan(1e-12);
+      }
+    });
+  }
+});
+
+describe('spectral helpers', () => {
+  it('trapezoid and simpson integrate polynomials as SciPy does (simpson exact for cubics on odd N)', () => {
+    const xs = [0, 1, 2, 3, 4];
+    expect(trapezoid([0, 1, 4, 9, 16], xs)).toBe(22);
+    expect(simpson(xs.map((v) => v ** 3), xs)).toBeCloseTo(64, 12);
+    // even N: SciPy 1.10 gives the average of the two Simpson+trapezoid combinations
+    // ((4 + 17.5) + (0.5 + 20)) / 2 = 21 = scipy.integrate.simpson([0, 1, 8, 27], [0, 1, 2, 3]) in SciPy 1.10
+    expect(simpson([0, 1, 8, 27], [0, 1, 2, 3])).toBeCloseTo(21, 12);
+  });
+
+  it('welch rejects inconsistent shapes and parameters', () => {
+    expect(() => welch(new Float64Array(10), 2, 6, 250)).toThrow(InputError);
+    expect(() => welch(new Float64Array(512), 1, 512, 250, { noverlap: 256 })).toThrow(/noverlap/);
+    expect(() => welch(new Float64Array(512), 1, 512, 0)).toThrow(/sample rate/);
+  });
+
+  it('median averaging equals mean averaging for a stationary sine within the chi² bias correction', () => {
+    const fs = 250;
+    const x = Float64Array.from({ length: 5000 }, (_, i) => Math.sin((2 * Math.PI * 10 * i) / fs));
+    const a = welch(x, 1, 5000, fs);
+    const b = welch(x, 1, 5000, fs, { average: 'median' });
+    const k = Math.round((10 * 256) / fs);
+    expect(b.psd[k] / a.psd[k]).toBeGreaterThan(0.6);
+    expect(b.psd[k] / a.psd[k]).toBeLessThan(1.7);
+  });
+});

@@ -1,0 +1,221 @@
+// Power spectra on CHANNEL-MAJOR arrays: Welch (scipy.signal.welch defaults), periodogram, and band
+// power from a PSD (trapezoid or SciPy 1.10 Simpson), relative band power. Float64 arithmetic; runs on
+// any thread. HOT PATH: the per-segment loop in `welch` (no allocation per segment; plans are cached).
+import { InputError } from '../core/errors';
+import { RealFft } from './fft';
+import { getWindow, type WindowName } from './filter-design';
+
+/** Options of `welch` (SciPy names and defaults). */
+export interface WelchOptions {
+  /** Default 'hann' (periodic, as scipy.signal.get_window). */
+  window?: WindowName;
+  /** Segment length in samples, default 256 (clamped to the signal length, as SciPy does). */
+  nperseg?: number;
+  /** Overlap in samples, default floor(nperseg / 2). */
+  noverlap?: number;
+  /** FFT length ≥ nperseg (zero padding), default nperseg. */
+  nfft?: number;
+  /** Per-segment detrend: 'constant' (default, subtract mean), 'linear', or false. */
+  detrend?: 'constant' | 'linear' | false;
+  /** 'density' (V²/Hz, default) or 'spectrum' (V²). */
+  scaling?: 'density' | 'spectrum';
+  /** Average over segments: 'mean' (default) or 'median' (bias-corrected as SciPy). */
+  average?: 'mean' | 'median';
+}
+
+/** A one-sided PSD: `psd` is Float64Array [channel, bin], bins at `freqsHz`. */
+export interface Spectrum {
+  freqsHz: Float64Array;
+  psd: Float64Array;
+  channelCount: number;
+  binCount: number;
+}
+
+const planCache = new Map<number, RealFft>();
+function planFor(n: number): RealFft {
+  let p = planCache.get(n);
+  if (!p) {
+    p = new RealFft(n);
+    if (planCache.size > 32) planCache.clear();
+    planCache.set(n, p);
+  }
+  return p;
+}
+
+/** Subtract the least-squares line from buf[0..n) in place (scipy.signal.detrend type='linear'). */
+function detrendLinearInPlace(buf: Float64Array, n: number): void {
+  if (n < 2) {
+    if (n === 1) buf[0] = 0;
+    return;
+  }
+  const tMean = (n - 1) / 2;
+  let yMean = 0;
+  for (let i = 0; i < n; i++) yMean += buf[i];
+  yMean /= n;
+  let stt = 0;
+  let sty = 0;
+  for (let i = 0; i < n; i++) {
+    const t = i - tMean;
+    stt += t * t;
+    sty += t * (buf[i] - yMean);
+  }
+  const slope = sty / stt;
+  for (let i = 0; i < n; i++) buf[i] -= yMean + slope * (i - tMean);
+}
+
+/** SciPy's _median_bias(n): median of n chi²₂ draws / their mean. */
+function medianBias(n: number): number {
+  let s = 0;
+  for (let i = 1; i <= (n - 1) >> 1; i++) s += 1 / (2 * i + 1) - 1 / (2 * i);
+  return 1 + s;
+}
+
+/**
+ * `scipy.signal.welch(x, fs, window, nperseg, noverlap, nfft, detrend, return_onesided=True, scaling,
+ * axis=-1, average)` for a CHANNEL-MAJOR array x[c·ns + n] (Float32Array, Float64Array or number[]).
+ * Segments start at k·(nperseg − noverlap); trailing samples that do not fill a segment are unused.
+ */
+export function welch(x: ArrayLike<number>, nch: number, ns: number, sampleRateHz: number, opts: WelchOptions = {}): Spectrum {
+  const where = 'welch';
+  if (x.length !== nch * ns) throw new InputError(`expected ${nch}×${ns} samples, got ${x.length}`, where);
+  if (!(sampleRateHz > 0)) throw new InputError(`sample rate must be positive, got ${sampleRateHz}`, where);
+  if (ns < 1) throw new InputError('need at least one sample per channel', where);
+  const nperseg = Math.min(opts.nperseg ?? 256, ns);
+  const noverlap = opts.noverlap ?? Math.floor(nperseg / 2);
+  const nfft = opts.nfft ?? nperseg;
+  if (!Number.isInteger(nperseg) || nperseg < 1) throw new InputError(`nperseg must be a positive integer, got ${nperseg}`, where);
+  if (!Number.isInteger(noverlap) || noverlap < 0 || noverlap >= nperseg) throw new InputError(`noverlap must be an integer in [0, nperseg), got ${noverlap}`, where);
+  if (!Number.isInteger(nfft) || nfft < nperseg) throw new InputError(`nfft must be an integer ≥ nperseg, got ${nfft}`, where);
+  const win = getWindow(opts.window ?? 'hann', nperseg, true);
+  const scaling = opts.scaling ?? 'density';
+  const detrend = opts.detrend ?? 'constant';
+  const average = opts.average ?? 'mean';
+  let wsum = 0;
+  let wss = 0;
+  for (let i = 0; i < nperseg; i++) {
+    wsum += win[i];
+    wss += win[i] * win[i];
+  }
+  const scale = scaling === 'density' ? 1 / (sampleRateHz * wss) : 1 / (wsum * wsum);
+  const step = nperseg - noverlap;
+  const nseg = Math.floor((ns - nperseg) / step) + 1;
+  const plan = planFor(nfft);
+  const nb = plan.bins;
+  const psd = new Float64Array(nch * nb);
+  const buf = new Float64Array(nfft);
+  const acc = new Float64Array(nb);
+  const segs = average === 'median' ? new Float64Array(nseg * nb) : null;
+  const tmp = average === 'median' ? new Float64Array(nseg) : null;
+  for (let c = 0; c < nch; c++) {
+    acc.fill(0);
+    for (let g = 0; g < nseg; g++) {
+      const st = c * ns + g * step;
+      if (detrend === 'constant') {
+        let m = 0;
+        for (let i = 0; i < nperseg; i++) m += x[st + i];
+        m /= nperseg;
+        for (let i = 0; i < nperseg; i++) buf[i] = (x[st + i] - m) * win[i];
+      } else {
+        for (let i = 0; i < nperseg; i++) buf[i] = x[st + i];
+        if (detrend === 'linear') detrendLinearInPlace(buf, nperseg);
+        for (let i = 0; i < nperseg; i++) buf[i] *= win[i];
+      }
+      if (segs) plan.power(buf, segs.subarray(g * nb, (g + 1) * nb));
+      else plan.power(buf, acc, 0, true);
+    }
+    const o = c * nb;
+    if (segs && tmp) {
+      const bias = medianBias(nseg);
+      for (let k = 0; k < nb; k++) {
+        for (let g = 0; g < nseg; g++) tmp[g] = segs[g * nb + k];
+        tmp.sort();
+        const mid = nseg >> 1;
+        const med = nseg % 2 ? tmp[mid] : 0.5 * (tmp[mid - 1] + tmp[mid]);
+        psd[o + k] = (med * scale) / bias;
+      }
+    } else {
+      for (let k = 0; k < nb; k++) psd[o + k] = (acc[k] * scale) / nseg;
+    }
+    const lastDoubled = nfft % 2 === 0 ? nb - 1 : nb;
+    for (let k = 1; k < lastDoubled; k++) psd[o + k] *= 2;
+  }
+  const freqsHz = new Float64Array(nb);
+  for (let k = 0; k < nb; k++) freqsHz[k] = (k * sampleRateHz) / nfft;
+  return { freqsHz, psd, channelCount: nch, binCount: nb };
+}
+
+/** Options of `periodogram`: window default 'boxcar'; same detrend/scaling/nfft as `welch`. */
+export type PeriodogramOptions = Omit<WelchOptions, 'nperseg' | 'noverlap' | 'average'>;
+
+/** `scipy.signal.periodogram(x, fs, window='boxcar', ...)`: one segment of the whole signal. */
+export function periodogram(x: ArrayLike<number>, nch: number, ns: number, sampleRateHz: number, opts: PeriodogramOptions = {}): Spectrum {
+  return welch(x, nch, ns, sampleRateHz, { ...opts, window: opts.window ?? 'boxcar', nperseg: ns, noverlap: 0, nfft: opts.nfft ?? ns });
+}
+
+/** `scipy.integrate.trapezoid(y, x)`. */
+export function trapezoid(y: ArrayLike<number>, x: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 1; i < y.length; i++) s += ((x[i] - x[i - 1]) * (y[i] + y[i - 1])) / 2;
+  return s;
+}
+
+function basicSimpson(y: ArrayLike<number>, x: ArrayLike<number>, start: number, stop: number): number {
+  let s = 0;
+  for (let i = start; i < stop; i += 2) {
+    const h0 = x[i + 1] - x[i];
+    const h1 = x[i + 2] - x[i + 1];
+    const hsum = h0 + h1;
+    const hprod = h0 * h1;
+    const r = h1 !== 0 ? h0 / h1 : 0;
+    s += (hsum / 6) * (y[i] * (2 - (r !== 0 ? 1 / r : 0)) + y[i + 1] * (hsum * (hprod !== 0 ? hsum / hprod : 0)) + y[i + 2] * (2 - r));
+  }
+  return s;
+}
+
+/**
+ * `scipy.integrate.simpson(y, x)` with SciPy 1.10 semantics (even='avg'): for an even number of
+ * points, the mean of (Simpson on the first N−1 + trapezoid on the last interval) and
+ * (trapezoid on the first interval + Simpson on the last N−1).
+ */
+export function simpson(y: ArrayLike<number>, x: ArrayLike<number>): number {
+  const n = y.length;
+  if (n < 2) return 0;
+  if (n % 2 === 1) return basicSimpson(y, x, 0, n - 2);
+  const val = 0.5 * (x[n - 1] - x[n - 2]) * (y[n - 1] + y[n - 2]) + 0.5 * (x[1] - x[0]) * (y[1] + y[0]);
+  const result = basicSimpson(y, x, 0, n - 3) + basicSimpson(y, x, 1, n - 2);
+  return result / 2 + val / 2;
+}
+
+/** A frequency band [lowHz, highHz], inclusive on both ends. */
+export type Band = readonly [number, number];
+
+/**
+ * Band power per channel and band from a PSD (e.g. `welch(...)` with scaling 'density'): integrate
+ * the bins with lowHz ≤ f ≤ highHz by 'trapezoid' (default) or 'simpson'. Returns Float64Array
+ * [channel, band]. A band containing fewer than two bins gives 0.
+ */
+export function bandPower(spec: Spectrum, bands: readonly Band[], rule: 'trapezoid' | 'simpson' = 'trapezoid'): Float64Array {
+  const { psd, freqsHz, channelCount: nch, binCount: nb } = spec;
+  const out = new Float64Array(nch * bands.length);
+  bands.forEach(([lo, hi], b) => {
+    if (!(lo <= hi)) throw new InputError(`band [${lo}, ${hi}] Hz must have low ≤ high`, 'bandPower');
+    let k0 = 0;
+    while (k0 < nb && freqsHz[k0] < lo) k0++;
+    let k1 = k0;
+    while (k1 < nb && freqsHz[k1] <= hi) k1++;
+    const f = freqsHz.subarray(k0, k1);
+    for (let c = 0; c < nch; c++) {
+      const p = psd.subarray(c * nb + k0, c * nb + k1);
+      out[c * bands.length + b] = rule === 'simpson' ? simpson(p, f) : trapezoid(p, f);
+    }
+  });
+  return out;
+}
+
+/** Band power divided by the power over `total` (default 0.5–45 Hz), same rule. [channel, band]. */
+export function relativeBandPower(spec: Spectrum, bands: readonly Band[], total: Band = [0.5, 45], rule: 'trapezoid' | 'simpson' = 'trapezoid'): Float64Array {
+  const bp = bandPower(spec, bands, rule);
+  const tot = bandPower(spec, [total], rule);
+  for (let c = 0; c < spec.channelCount; c++) for (let b = 0; b < bands.length; b++) bp[c * bands.length + b] /= tot[c];
+  return bp;
+}
