@@ -1,0 +1,409 @@
+// Filter node classes: IIR (Butterworth / Chebyshev I / Bessel), notch with harmonics, FIR (window
+// design, linear phase), moving average, DC blocking, detrend, polyphase resampling, decimation.
+// Numeric kernels come from dsp/ (never re-implemented here). Engine worker / Node.
+// HOT PATH: process() of the streaming filters reuses its output buffer (packet contract, common.ts).
+import { InputError } from '../../core/errors';
+import type { StreamDescriptor } from '../../core/stream';
+import { bessel, butter, cheby1, concatSos, firwin, iirnotchSos, type BandType, type Sos, type WindowName } from '../../dsp/filter-design';
+import { LFilter, SosFilter, sosfiltfilt } from '../../dsp/iir';
+import { toChannelMajor } from '../packets';
+import type { EpochsPacket, FramesPacket, InputMeta, NodeClass, NodeContext, NodeInstance } from '../types';
+import { input, metaStream, np, output, p, rateOf, samplesOf, Scratch32, SIGNAL_IN, SIGNAL_OUT, withSamples } from './common';
+
+/**
+ * Streaming SOS stage shared by the IIR-type nodes: designs for the arriving stream's rate,
+ * carries state across chunks, redesigns when the stream changes, resets a channel whose state
+ * went non-finite (NaN/Inf input, logged), and offers zero-phase filtering of a whole recording
+ * offline (held back until flush).
+ */
+export class SosStage {
+  private filter: SosFilter | undefined;
+  private stream: StreamDescriptor | undefined;
+  private readonly out = new Scratch32();
+  private held: FramesPacket[] = [];
+  private warned = 0;
+
+  constructor(
+    private readonly design: (sampleRateHz: number) => Sos,
+    private readonly ctx: NodeContext,
+    private readonly opts: { zeroPhaseOffline?: boolean; initialState?: 'zero' | 'step'; padlen?: number | null } = {},
+  ) {}
+
+  check(stream: StreamDescriptor): void {
+    this.design(rateOf(stream, this.ctx.nodeId));
+  }
+
+  process(d: FramesPacket): FramesPacket | undefined {
+    if (this.opts.zeroPhaseOffline && this.ctx.offline) {
+      this.held.push(copyFrames(d));
+      return undefined;
+    }
+    if (!this.filter || this.stream !== d.stream) this.prepare(d.stream);
+    const x = samplesOf(d);
+    const y = this.filter!.process(x, this.out.view(x.length));
+    return withSamples(d, y);
+  }
+
+  /** Offline zero-phase: filters everything held with sosfiltfilt (SciPy defaults) and emits it. */
+  flush(): FramesPacket | undefined {
+    if (!this.held.length) return undefined;
+    const all = joinFrames(this.held);
+    this.held = [];
+    const ch = all.stream.channels.length;
+    const sos = this.design(rateOf(all.stream, this.ctx.nodeId));
+    const cm = toChannelMajor(all.samples, all.frames, ch);
+    const y = sosfiltfilt(sos, cm, ch, all.frames, this.opts.padlen == null ? {} : { padlen: this.opts.padlen }) as Float64Array;
+    const out = new Float32Array(all.frames * ch);
+    for (let c = 0; c < ch; c++) for (let n = 0; n < all.frames; n++) out[n * ch + c] = y[c * all.frames + n];
+    return withSamples(all, out);
+  }
+
+  reset(): void {
+    this.filter?.reset();
+    this.held = [];
+  }
+
+  private prepare(stream: StreamDescriptor): void {
+    const changed = this.stream !== undefined;
+    const sos = this.design(rateOf(stream, this.ctx.nodeId));
+    this.filter = new SosFilter(sos, stream.channels.length, {
+      initialState: this.opts.initialState ?? 'zero',
+      onNonFinite: (c) => {
+        if (this.warned++ < 20) this.ctx.log(30, `non-finite input on channel ${stream.channels[c]?.label ?? c}: filter state reset`);
+      },
+    });
+    if (changed) this.ctx.log(20, `stream changed (${stream.channels.length} ch at ${stream.sampleRateHz} Hz): filter redesigned`);
+    this.stream = stream;
+  }
+}
+
+export function copyFrames(d: FramesPacket): FramesPacket {
+  return {
+    kind: d.kind,
+    stream: d.stream,
+    samples: samplesOf(d).slice(),
+    timestampsMs: d.timestampsMs.slice(0, d.frames),
+    frames: d.frames,
+    targets: d.targets?.slice(0, d.frames),
+  };
+}
+
+export function joinFrames(list: FramesPacket[]): FramesPacket {
+  const ch = list[0].stream.channels.length;
+  const frames = list.reduce((n, d) => n + d.frames, 0);
+  const samples = new Float32Array(frames * ch);
+  const ts = new Float64Array(frames);
+  let o = 0;
+  for (const d of list) {
+    samples.set(samplesOf(d), o * ch);
+    ts.set(d.timestampsMs.subarray(0, d.frames), o);
+    o += d.frames;
+  }
+  return { kind: list[0].kind, stream: list.at(-1)!.stream, samples, timestampsMs: ts, frames };
+}
+
+const MODES = ['bandpass', 'highpass', 'lowpass', 'bandstop'] as const;
+
+/**
+ * Corner frequencies from NeuroPype-style `frequencies`: one corner, two corners, or transition
+ * bands ([stop, pass] / [pass, stop] / four edges) whose middles become the corners.
+ */
+export function cornersOf(freqs: number[], mode: BandType, who: string): number | [number, number] {
+  const band = mode === 'bandpass' || mode === 'bandstop';
+  const inc = freqs.every((f, i) => i === 0 || f > freqs[i - 1]);
+  if (!inc) throw new InputError(`frequencies must increase, got [${freqs.join(', ')}] Hz`, who);
+  if (band) {
+    if (freqs.length === 2) return [freqs[0], freqs[1]];
+    if (freqs.length === 4) return [(freqs[0] + freqs[1]) / 2, (freqs[2] + freqs[3]) / 2];
+    throw new InputError(`${mode} needs 2 corner frequencies or 4 transition edges (Hz), got ${freqs.length}`, who);
+  }
+  if (freqs.length === 1) return freqs[0];
+  if (freqs.length === 2) return (freqs[0] + freqs[1]) / 2;
+  throw new InputError(`${mode} needs 1 corner frequency or 2 transition edges (Hz), got ${freqs.length}`, who);
+}
+
+// ------------------------------------------------------------------------------- IIR
+
+export const iirFilter: NodeClass = {
+  type: 'filter.iir',
+  package: 'filters',
+  title: 'IIR filter',
+  version: '1.0.0',
+  neuropype: np('IIRFilter', 'signal_processing'),
+  doc: `Causal IIR filter (second-order sections, state carried across chunks, so the output does not
+depend on chunking). Designs equal SciPy's \`butter\` / \`cheby1\` / \`bessel(norm='phase')\`.
+
+- **in/out \`data\`** (signal).
+- **frequencies** (list, Hz): one corner (low/high-pass), two corners (band-pass/stop), or NeuroPype's
+  transition edges (2 for low/high-pass, 4 for band-pass/stop) whose middles become the corners.
+- **mode**: bandpass | highpass | lowpass | bandstop. **design**: butter | cheby1 | bessel.
+- **order** (int; null = 4): prototype order (band filters have twice as many poles, as in SciPy).
+- **pass_loss** (dB): Chebyshev I pass-band ripple. **stop_atten** (dB): accepted, not used (order is explicit).
+- **offline_filtfilt** (bool): offline only, zero-phase forward-backward filtering of the whole
+  recording (SciPy \`sosfiltfilt\`, odd padding), emitted at the end of the input.
+- **initial_state**: zero (SciPy default) | step (start in the steady state of the first sample, no DC ringing).
+- NaN/Inf input: the affected channel's state is reset at the end of the chunk and a WARNING is logged.`,
+  inputs: [SIGNAL_IN],
+  outputs: [SIGNAL_OUT],
+  params: [
+    p.list('frequencies', [0.5, 1, 40, 45], 'Corner frequencies or transition edges.', { unit: 'Hz', items: 'number', lengths: [1, 2, 4], domain: [0, Infinity] }),
+    p.enum('mode', 'bandpass', MODES, 'Pass-band shape.'),
+    p.int('order', null, 'Filter order of the prototype (null = 4).', { domain: [1, 25] }),
+    p.enum('design', 'butter', ['butter', 'cheby1', 'bessel'], 'Filter family.'),
+    p.float('pass_loss', 0.5, 'Chebyshev I pass-band ripple.', { unit: 'dB', domain: [0.001, 20] }),
+    p.float('stop_atten', 50, 'Accepted for NeuroPype compatibility; not used when the order is given.', { unit: 'dB', domain: [0, 300] }),
+    p.bool('offline_filtfilt', false, 'Zero-phase (forward-backward) filtering when run offline.'),
+    p.int('filtfilt_padlen', null, 'Offline zero-phase: odd-extension length per side (null = SciPy default 3·(2·sections+1)); MNE uses its ringing estimate.', { unit: 'samples', domain: [0, 1e9] }),
+    p.enum('initial_state', 'zero', ['zero', 'step'], 'Initial filter state.'),
+    p.enum('axis', 'time', ['time'], 'Axis to filter (only time).'),
+    p.bool('ignore_nans', false, 'Accepted for NeuroPype compatibility; non-finite samples always reset the channel.'),
+  ],
+  create(params, ctx) {
+    const mode = params.mode as BandType;
+    const corners = cornersOf(params.frequencies as number[], mode, ctx.nodeId);
+    const order = (params.order as number | null) ?? 4;
+    const design = (fs: number): Sos => {
+      if (params.design === 'cheby1') return cheby1(order, params.pass_loss as number, corners, mode, fs);
+      if (params.design === 'bessel') return bessel(order, corners, mode, fs, 'phase');
+      return butter(order, corners, mode, fs);
+    };
+    return sosNode(design, ctx, {
+      zeroPhaseOffline: params.offline_filtfilt as boolean,
+      initialState: params.initial_state as 'zero' | 'step',
+      padlen: params.filtfilt_padlen as number | null,
+    });
+  },
+};
+
+function sosNode(design: (fs: number) => Sos, ctx: NodeContext, opts: ConstructorParameters<typeof SosStage>[2]): NodeInstance {
+  const stage = new SosStage(design, ctx, opts);
+  return {
+    process(inputs) {
+      const d = inputs.data as FramesPacket | undefined;
+      if (!d) return;
+      const out = stage.process(d);
+      return out ? { data: out } : undefined;
+    },
+    flush() {
+      const out = stage.flush();
+      return out ? { data: out } : undefined;
+    },
+    check(meta: InputMeta) {
+      const s = metaStream(meta);
+      if (s) stage.check(s);
+    },
+    reset: () => stage.reset(),
+  };
+}
+
+// ------------------------------------------------------------------------------- notch
+
+export const notchFilter: NodeClass = {
+  type: 'filter.notch',
+  package: 'filters',
+  title: 'Notch filter',
+  version: '1.0.0',
+  doc: `Removes mains interference: a second-order IIR notch (SciPy \`iirnotch\`) at the line frequency
+and, optionally, its harmonics below Nyquist, cascaded. Causal with carried state.
+
+- **in/out \`data\`** (signal).
+- **frequency** (Hz): line frequency, 50 or 60. **quality** (Q = f / −3 dB width). **harmonics** (int):
+  how many multiples to remove in total (1 = only the fundamental); harmonics at or above Nyquist are skipped.
+- **offline_filtfilt** (bool): zero-phase offline, as in filter.iir.`,
+  inputs: [SIGNAL_IN],
+  outputs: [SIGNAL_OUT],
+  params: [
+    p.float('frequency', 50, 'Line frequency.', { unit: 'Hz', domain: [0.001, 100000] }),
+    p.float('quality', 30, 'Quality factor (centre frequency / bandwidth).', { domain: [0.1, 1000] }),
+    p.int('harmonics', 1, 'Number of multiples of the frequency to remove (1 = fundamental only).', { domain: [1, 20] }),
+    p.bool('offline_filtfilt', false, 'Zero-phase (forward-backward) filtering when run offline.'),
+  ],
+  create(params, ctx) {
+    const f0 = params.frequency as number;
+    const q = params.quality as number;
+    const h = params.harmonics as number;
+    const design = (fs: number): Sos => {
+      const parts: Sos[] = [];
+      for (let k = 1; k <= h; k++) if (k * f0 < fs / 2) parts.push(iirnotchSos(k * f0, q, fs));
+      if (!parts.length) throw new InputError(`notch at ${f0} Hz is at or above Nyquist (${fs / 2} Hz)`, ctx.nodeId);
+      return concatSos(...parts);
+    };
+    return sosNode(design, ctx, { zeroPhaseOffline: params.offline_filtfilt as boolean });
+  },
+};
+
+// ------------------------------------------------------------------------------- DC block
+
+export const dcBlock: NodeClass = {
+  type: 'filter.dc-block',
+  package: 'filters',
+  title: 'DC removal',
+  version: '1.0.0',
+  doc: `Removes the DC offset and slow drift of a continuous stream with a first-order high-pass
+(y[n] = x[n] − x[n−1] + a·y[n−1], a = exp(−2π·cutoff/fs)), starting in the steady state of the first
+sample so there is no initial step. For a per-window linear or constant detrend use filter.detrend.
+
+- **in/out \`data\`** (signal). **cutoff** (Hz): −3 dB corner of the high-pass.`,
+  inputs: [SIGNAL_IN],
+  outputs: [SIGNAL_OUT],
+  params: [p.float('cutoff', 0.1, 'High-pass corner.', { unit: 'Hz', domain: [1e-6, 100000] })],
+  create(params, ctx) {
+    const fc = params.cutoff as number;
+    const design = (fs: number): Sos => {
+      if (!(fc < fs / 2)) throw new InputError(`cutoff ${fc} Hz must be below Nyquist (${fs / 2} Hz)`, ctx.nodeId);
+      const a = Math.exp((-2 * Math.PI * fc) / fs);
+      return Float64Array.of(1, -1, 0, 1, -a, 0);
+    };
+    return sosNode(design, ctx, { initialState: 'step' });
+  },
+};
+
+// ------------------------------------------------------------------------------- FIR
+
+const WINDOWS = ['hamming', 'hann', 'blackman', 'boxcar', 'bartlett'] as const;
+
+export const firFilter: NodeClass = {
+  type: 'filter.fir',
+  package: 'filters',
+  title: 'FIR filter',
+  version: '1.0.0',
+  neuropype: np('FIRFilter', 'signal_processing'),
+  doc: `Linear-phase FIR filter designed with the window method (SciPy \`firwin\`) and applied causally
+with carried state (SciPy \`lfilter\` with zi): output is delayed by order/2 samples.
+
+- **in/out \`data\`** (signal).
+- **frequencies** (list, Hz), **mode**: as filter.iir (transition edges' middles become the cutoffs).
+- **order** (int, taps − 1; null = about 3.3 / (narrowest transition / fs), Hamming rule, at least 32).
+- **window**: hamming | hann | blackman | boxcar | bartlett.`,
+  inputs: [SIGNAL_IN],
+  outputs: [SIGNAL_OUT],
+  params: [
+    p.list('frequencies', [0.5, 1, 40, 45], 'Cutoff frequencies or transition edges.', { unit: 'Hz', items: 'number', lengths: [1, 2, 4], domain: [0, Infinity] }),
+    p.enum('mode', 'bandpass', MODES, 'Pass-band shape.'),
+    p.int('order', null, 'Filter order = taps − 1 (bandpass/highpass need an even order).', { domain: [2, 20000] }),
+    p.enum('window', 'hamming', WINDOWS, 'Design window.'),
+    p.float('stop_atten', 50, 'Accepted for NeuroPype compatibility.', { unit: 'dB', domain: [0, 300] }),
+    p.bool('minimum_phase', false, 'Accepted for NeuroPype compatibility; this node is always linear phase.'),
+    p.enum('axis', 'time', ['time'], 'Axis to filter (only time).'),
+  ],
+  create(params, ctx) {
+    const mode = params.mode as BandType;
+    const freqs = params.frequencies as number[];
+    const corners = cornersOf(freqs, mode, ctx.nodeId);
+    const design = (fs: number): Float64Array => {
+      let order = params.order as number | null;
+      if (order === null) {
+        let tw = Infinity;
+        if (freqs.length === 4) tw = Math.min(freqs[1] - freqs[0], freqs[3] - freqs[2]);
+        else if (freqs.length === 2 && (mode === 'lowpass' || mode === 'highpass')) tw = freqs[1] - freqs[0];
+        else tw = Math.max(0.5, Math.min(...(typeof corners === 'number' ? [corners] : corners)) / 2);
+        order = Math.max(32, 2 * Math.ceil((3.3 * fs) / tw / 2));
+      }
+      const passZero = mode === 'lowpass' || mode === 'bandstop';
+      if (!passZero && order % 2 === 1) order += 1;
+      return firwin(order + 1, corners, { passZero, window: params.window as WindowName, sampleRateHz: fs });
+    };
+    return lfilterNode((fs) => ({ b: design(fs), a: [1] }), ctx);
+  },
+};
+
+function lfilterNode(design: (fs: number) => { b: ArrayLike<number>; a: ArrayLike<number> }, ctx: NodeContext): NodeInstance {
+  let filter: LFilter | undefined;
+  let stream: StreamDescriptor | undefined;
+  const out = new Scratch32();
+  return {
+    process(inputs) {
+      const d = inputs.data as FramesPacket | undefined;
+      if (!d) return;
+      if (!filter || stream !== d.stream) {
+        const { b, a } = design(rateOf(d.stream, ctx.nodeId));
+        filter = new LFilter(b, a, d.stream.channels.length);
+        stream = d.stream;
+      }
+      const x = samplesOf(d);
+      return { data: withSamples(d, filter.process(x, out.view(x.length))) };
+    },
+    check(meta) {
+      const s = metaStream(meta);
+      if (s) design(rateOf(s, ctx.nodeId));
+    },
+    reset: () => filter?.reset(),
+  };
+}
+
+// ------------------------------------------------------------------------------- moving average
+
+export const movingAverage: NodeClass = {
+  type: 'filter.moving-average',
+  package: 'filters',
+  title: 'Moving average',
+  version: '1.0.0',
+  neuropype: np('MovingAverage', 'signal_processing'),
+  doc: `Causal boxcar average over the last N samples of each channel (an FIR with N equal taps 1/N,
+state carried across chunks).
+
+- **in/out \`data\`** (signal). **window_length** (s, or samples when **unit** = samples).`,
+  inputs: [SIGNAL_IN],
+  outputs: [SIGNAL_OUT],
+  params: [
+    p.float('window_length', 0.1, 'Averaging window.', { unit: 's or samples', domain: [0, Infinity] }),
+    p.enum('unit', 'seconds', ['seconds', 'samples'], 'Unit of window_length.'),
+  ],
+  create(params, ctx) {
+    const len = params.window_length as number;
+    const n = (fs: number): number => {
+      const k = params.unit === 'samples' ? Math.round(len) : Math.round(len * fs);
+      if (k < 1) throw new InputError(`window of ${len} ${params.unit} is shorter than one sample`, ctx.nodeId);
+      return k;
+    };
+    return lfilterNode((fs) => ({ b: new Float64Array(n(fs)).fill(1 / n(fs)), a: [1] }), ctx);
+  },
+};
+
+// ------------------------------------------------------------------------------- detrend (epochs)
+
+export const detrend: NodeClass = {
+  type: 'filter.detrend',
+  package: 'filters',
+  title: 'Detrend',
+  version: '1.0.0',
+  doc: `Removes the mean ('constant') or the least-squares line ('linear') from each channel of each
+epoch or window, as SciPy \`signal.detrend\`.
+
+- **in/out \`data\`** (epochs). **type**: constant | linear.`,
+  inputs: [input('data', ['epochs'], 'Epochs or sliding windows.')],
+  outputs: [output('data', 'epochs', 'Detrended epochs.')],
+  params: [p.enum('type', 'linear', ['constant', 'linear'], 'What to remove.')],
+  create(params) {
+    const linear = params.type === 'linear';
+    return {
+      process(inputs) {
+        const d = inputs.data as EpochsPacket | undefined;
+        if (!d) return;
+        const ch = d.stream.channels.length;
+        const items = d.items.map((e) => {
+          const out = new Float32Array(e.frames * ch);
+          const n = e.frames;
+          const tm = (n - 1) / 2;
+          let stt = 0;
+          for (let i = 0; i < n; i++) stt += (i - tm) ** 2;
+          for (let c = 0; c < ch; c++) {
+            let mean = 0;
+            for (let i = 0; i < n; i++) mean += e.samples[i * ch + c];
+            mean /= n;
+            let slope = 0;
+            if (linear && stt > 0) {
+              let sxy = 0;
+              for (let i = 0; i < n; i++) sxy += (i - tm) * (e.samples[i * ch + c] - mean);
+              slope = sxy / stt;
+            }
+            for (let i = 0; i < n; i++) out[i * ch + c] = e.samples[i * ch + c] - mean - slope * (i - tm);
+          }
+          return { ...e, samples: out };
+        });
+        return { data: { kind: 'epochs', stream: d.stream, items } };
+      },
+      reset() {},
+    };
+  },
+};

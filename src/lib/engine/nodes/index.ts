@@ -1,0 +1,40 @@
+// The built-in node library: every node class Neurotab ships, and a registry holding them all.
+// Runs anywhere the engine runs. Adding a class = export it from its package file and list it here.
+import { NodeRegistry } from '../registry';
+import type { NodeClass } from '../types';
+import { bipolar, rereference, selectChannels } from './channels';
+import { dcBlock, detrend, firFilter, iirFilter, movingAverage, notchFilter } from './filters';
+import { inspect, markerInput, recordingInput, streamInput, streamOutput } from './io';
+import { parameterPort } from './workflow';
+
+export const BUILTIN_NODE_CLASSES: NodeClass[] = [
+  streamInput,
+  streamOutput,
+  recordingInput,
+  markerInput,
+  inspect,
+  iirFilter,
+  notchFilter,
+  firFilter,
+  movingAverage,
+  dcBlock,
+  detrend,
+  selectChannels,
+  rereference,
+  bipolar,
+  parameterPort,
+];
+
+/** A fresh registry with every built-in node class. */
+export function createBuiltinRegistry(): NodeRegistry {
+  const r = new NodeRegistry();
+  for (const c of BUILTIN_NODE_CLASSES) r.register(c);
+  return r;
+}
+
+let shared: NodeRegistry | undefined;
+
+/** The process-wide registry of built-in classes (created on first use). */
+export function builtinRegistry(): NodeRegistry {
+  return (shared ??= createBuiltinRegistry());
+}

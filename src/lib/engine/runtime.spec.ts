@@ -1,0 +1,328 @@
+import { describe, expect, it } from 'vitest';
+import { hasShared, referenceArray, referenceError, referenceJson } from '../../../tests/support/shared';
+import { PipelineError, type PipelineDocumentInput } from './document';
+import { builtinRegistry } from './nodes/index';
+import { framesFromChannelMajor, toChannelMajor, concatPackets } from './packets';
+import { Execution } from './runtime';
+import { makeStream } from './testing';
+import type { FramesPacket, Packet, RecordingSource } from './types';
+
+const reg = builtinRegistry();
+
+function doc(nodes: PipelineDocumentInput['nodes'], edges: PipelineDocumentInput['edges'] = []): PipelineDocumentInput {
+  return { format: 'neurotab.pipeline', version: 1, meta: { name: 't', description: '' }, nodes, edges };
+}
+
+function loadError(d: unknown): PipelineError {
+  const ex = new Execution(reg);
+  try {
+    ex.load(d);
+  } catch (e) {
+    expect(e).toBeInstanceOf(PipelineError);
+    return e as PipelineError;
+  }
+  throw new Error('expected the load to fail');
+}
+
+/** A recording-like source from channel-major data. */
+function recording(stream: ReturnType<typeof makeStream>, data: ArrayLike<number>, frames: number, markers: RecordingSource['markers'] = []): RecordingSource {
+  const p = framesFromChannelMajor(stream, data, frames);
+  return { streams: [{ descriptor: stream, samples: p.samples, timestampsMs: p.timestampsMs }], markers };
+}
+
+/** Collects (copies of) everything a node emits on a port. */
+function collect(ex: Execution, nodeId: string, port = 'data'): () => Packet | undefined {
+  let acc: Packet | undefined;
+  ex.tap(nodeId, port, (p) => {
+    const c = p.kind === 'signal' || p.kind === 'features' ? { ...p, samples: p.samples.slice(), timestampsMs: p.timestampsMs.slice() } : structuredClone(p);
+    acc = acc ? concatPackets(acc, c) : c;
+  });
+  return () => acc;
+}
+
+describe('pipeline documents', () => {
+  it('rejects unknown node types, naming the node and the field', () => {
+    const e = loadError(doc([{ id: 'f', type: 'filter.nope' }]));
+    expect(e.issues[0]).toMatchObject({ nodeId: 'f', path: 'nodes[0].type' });
+    expect(e.message).toContain('unknown node type "filter.nope"');
+  });
+
+  it('rejects structural errors with the JSON path', () => {
+    const e = loadError({ format: 'neurotab.pipeline', version: 1, nodes: [{ id: 'a b', type: 'filter.iir' }] });
+    expect(e.issues[0].path).toBe('nodes[0].id');
+    expect(loadError('{not json').message).toContain('not valid JSON');
+    expect(loadError({ format: 'neurotab.pipeline', version: 7, nodes: [] }).message).toContain('newer than this engine');
+  });
+
+  it('migrates a bare {nodes, edges} object (version 0)', () => {
+    const ex = new Execution(reg);
+    ex.load({ nodes: [{ id: 'a', type: 'io.inspect' }], edges: [] });
+    expect(ex.document?.format).toBe('neurotab.pipeline');
+  });
+
+  it('rejects parameters outside their domain, naming node and parameter', () => {
+    const e = loadError(doc([{ id: 'bp', type: 'filter.iir', params: { order: 99 } }]));
+    expect(e.issues[0].nodeId).toBe('bp');
+    expect(e.message).toMatch(/order.*outside \[1, 25\]/);
+    expect(loadError(doc([{ id: 'bp', type: 'filter.iir', params: { mode: 'band' } }])).message).toContain('expects one of');
+    expect(loadError(doc([{ id: 'bp', type: 'filter.iir', params: { frequncies: [1, 2] } }])).message).toContain('unknown parameter "frequncies"');
+    expect(loadError(doc([{ id: 'bp', type: 'filter.iir', params: { frequencies: [40, 1] } }])).message).toContain('must increase');
+  });
+
+  it('rejects dangling edges, unknown ports, double wiring, kind mismatches and cycles', () => {
+    expect(loadError(doc([{ id: 'a', type: 'filter.iir' }], [{ source: 'a', target: 'zz' }])).message).toContain('target node "zz" does not exist');
+    expect(loadError(doc([{ id: 'a', type: 'filter.iir' }, { id: 'b', type: 'filter.iir' }], [{ source: 'a', sourcePort: 'out', target: 'b' }])).message).toContain('has no output "out"');
+    const two = doc(
+      [
+        { id: 'a', type: 'filter.iir' },
+        { id: 'b', type: 'filter.iir' },
+        { id: 'c', type: 'filter.iir' },
+      ],
+      [
+        { source: 'a', target: 'c' },
+        { source: 'b', target: 'c' },
+      ],
+    );
+    expect(loadError(two).message).toContain('already has a connection');
+    const kinds = doc(
+      [
+        { id: 'm', type: 'io.marker-input' },
+        { id: 'f', type: 'filter.iir' },
+      ],
+      [{ source: 'm', sourcePort: 'markers', target: 'f' }],
+    );
+    expect(loadError(kinds).message).toContain('accepts signal, but m.markers carries markers');
+    const cyc = doc(
+      [
+        { id: 'a', type: 'filter.iir' },
+        { id: 'b', type: 'filter.iir' },
+      ],
+      [
+        { source: 'a', target: 'b' },
+        { source: 'b', target: 'a' },
+      ],
+    );
+    expect(loadError(cyc).message).toContain('cycle through nodes "a", "b"');
+  });
+
+  it('resolves NeuroPype class names', () => {
+    const ex = new Execution(reg);
+    ex.load(doc([{ id: 'f', type: 'IIRFilter', params: { frequencies: [8, 12], order: 2 } }]));
+    expect(ex.nodeClass('f').type).toBe('filter.iir');
+  });
+});
+
+describe.skipIf(!hasShared)('offline runs against SciPy (filtering.json)', () => {
+  const ref = referenceJson('filtering');
+  const x = referenceArray(ref.inputs.x);
+  const [C, N] = ref.inputs.x.shape as [number, number];
+  const stream = makeStream(C, 250);
+  const caseOf = (id: string) => (ref.cases as any[]).find((c) => c.id === id) ?? (ref.streaming as any[]).find((c) => c.id === id);
+
+  function runChain(chunkFrames: number | number[], nodes: PipelineDocumentInput['nodes']): FramesPacket {
+    const ex = new Execution(reg);
+    const ids = nodes.map((n) => n.id);
+    const edges = [{ source: 'rec', target: ids[0] }, ...ids.slice(1).map((id, i) => ({ source: ids[i], target: id }))];
+    ex.load(doc([{ id: 'rec', type: 'io.recording-input', params: { chunk_frames: typeof chunkFrames === 'number' ? chunkFrames : 1 } }, ...nodes], edges));
+    const rec = recording(stream, x, N);
+    if (Array.isArray(chunkFrames)) {
+      // Irregular chunks: feed the recording in the reference's chunk sizes via a ring-like reader.
+      let pos = 0;
+      let i = 0;
+      ex.load(doc([{ id: 'in', type: 'io.stream-input' }, ...nodes], [{ source: 'in', target: ids[0] }, ...edges.slice(1)]));
+      const all = framesFromChannelMajor(stream, x, N);
+      ex.bind('in', {
+        descriptor: stream,
+        reader: {
+          read(_max: number, s: Float32Array, t: Float64Array) {
+            if (i >= chunkFrames.length) return { frames: 0, dropped: 0 };
+            const n = chunkFrames[i++];
+            s.set(all.samples.subarray(pos * C, (pos + n) * C));
+            t.set(all.timestampsMs.subarray(pos, pos + n));
+            pos += n;
+            return { frames: n, dropped: 0 };
+          },
+        },
+      });
+      const got = collect(ex, ids.at(-1)!);
+      ex.play();
+      for (let k = 0; k < chunkFrames.length; k++) ex.step();
+      return got() as FramesPacket;
+    }
+    ex.bind('rec', rec);
+    const got = collect(ex, ids.at(-1)!);
+    ex.runOffline();
+    expect(ex.state().status).toBe('succeeded');
+    return got() as FramesPacket;
+  }
+
+  const chainA: PipelineDocumentInput['nodes'] = [
+    { id: 'bp', type: 'filter.iir', params: { frequencies: [1, 40], mode: 'bandpass', order: 4 } },
+    { id: 'notch', type: 'filter.notch', params: { frequency: 50, quality: 30 } },
+  ];
+
+  it('IIR band-pass + notch = sosfilt(sos_A) within the f32 tolerance, and chunking does not matter', () => {
+    const c = caseOf('sosfilt_A_zero');
+    const expected = referenceArray(c.expected.y ?? c.expected);
+    const whole = runChain(N, chainA);
+    expect(whole.frames).toBe(N);
+    expect(referenceError(toChannelMajor(whole.samples, N, C), expected, 'nmax')).toBeLessThan(c.tol.y?.f32 ?? c.tol.f32);
+    const s = caseOf('stream_sosfilt_A_zero');
+    const irregular = runChain(s.chunk_sizes, chainA);
+    expect(Array.from(irregular.samples)).toEqual(Array.from(whole.samples));
+    const small = runChain(7, chainA);
+    expect(Array.from(small.samples)).toEqual(Array.from(whole.samples));
+  });
+
+  it('IIR high-pass from the step steady state = sosfilt(sos_B, zi·x0)', () => {
+    const c = caseOf('sosfilt_B_zi');
+    const expected = referenceArray(c.expected.y ?? c.expected);
+    const got = runChain(caseOf('stream_sosfilt_B_zi').chunk_sizes, [{ id: 'hp', type: 'filter.iir', params: { frequencies: [1], mode: 'highpass', order: 2, initial_state: 'step' } }]);
+    expect(referenceError(toChannelMajor(got.samples, N, C), expected, 'nmax')).toBeLessThan(c.tol.y?.f32 ?? c.tol.f32);
+  });
+
+  it('FIR (firwin 101 taps, hamming) = lfilter(b_FIR), chunked irregularly', () => {
+    const c = caseOf('stream_lfilter_fir');
+    const expected = referenceArray(c.expected.y);
+    const got = runChain(c.chunk_sizes, [{ id: 'fir', type: 'filter.fir', params: { frequencies: [7, 30], mode: 'bandpass', order: 100, window: 'hamming' } }]);
+    expect(referenceError(toChannelMajor(got.samples, N, C), expected, 'nmax')).toBeLessThan(c.tol.y.f32);
+  });
+});
+
+describe.skipIf(!hasShared)('zero-phase offline (MNE check vector, eeg_csp_lda.json)', () => {
+  it('filter.iir offline_filtfilt with padlen 89 = MNE/SciPy sosfiltfilt on C3 of S001R04', () => {
+    const ref = referenceJson('eeg_csp_lda');
+    const cc = ref.filter.check_channel;
+    const raw = referenceArray(cc.raw);
+    const expected = referenceArray(cc.filtered);
+    const stream = makeStream(['C3'], 160);
+    const ex = new Execution(reg);
+    ex.load(
+      doc(
+        [
+          { id: 'rec', type: 'io.recording-input', params: { chunk_frames: 333 } },
+          { id: 'bp', type: 'filter.iir', params: { frequencies: [7, 30], order: 4, offline_filtfilt: true, filtfilt_padlen: ref.filter.padlen } },
+        ],
+        [{ source: 'rec', target: 'bp' }],
+      ),
+    );
+    ex.bind('rec', recording(stream, raw, raw.length));
+    const got = collect(ex, 'bp');
+    ex.runOffline();
+    const y = got() as FramesPacket;
+    expect(y.frames).toBe(raw.length);
+    expect(referenceError(y.samples, expected, 'nmax')).toBeLessThan(cc.tol.filtered.f32);
+  });
+});
+
+describe('runtime behaviour', () => {
+  const stream = makeStream(['Fz', 'Cz', 'Pz', 'Oz'], 250);
+  const N = 1000;
+  const data = new Float64Array(4 * N).map((_, i) => Math.sin(i * 0.37) * 10 + (i % 7));
+
+  function running(extra: PipelineDocumentInput['nodes'] = [], extraEdges: PipelineDocumentInput['edges'] = [], info = {}) {
+    const ex = new Execution(reg, { info });
+    ex.load(
+      doc(
+        [
+          { id: 'rec', type: 'io.recording-input', params: { chunk_frames: 100 } },
+          { id: 'bp', type: 'filter.iir', params: { frequencies: [1, 40], order: 2 } },
+          { id: 'car', type: 'channels.rereference' },
+          ...extra,
+        ],
+        [{ source: 'rec', target: 'bp' }, { source: 'bp', target: 'car' }, ...extraEdges],
+      ),
+    );
+    ex.bind('rec', recording(stream, data, N));
+    return ex;
+  }
+
+  it('counts items, calls and time per node, and logs with increasing ids', () => {
+    const ex = running();
+    ex.runOffline();
+    const m = Object.fromEntries(ex.metrics().map((x) => [x.nodeId, x]));
+    expect(m.bp.itemsIn).toBe(N);
+    expect(m.car.itemsOut).toBe(N);
+    expect(m.bp.calls).toBe(10);
+    expect(m.bp.timeMs).toBeGreaterThanOrEqual(0);
+    const logs = ex.logs();
+    expect(logs.length).toBeGreaterThan(0);
+    logs.forEach((r, i) => i && expect(r.id).toBeGreaterThan(logs[i - 1].id));
+    expect(ex.logs(logs.at(-1)!.id)).toHaveLength(1);
+  });
+
+  it('changes a parameter while running; rejects an invalid one without disturbing the node', () => {
+    const ex = running();
+    ex.play();
+    ex.step();
+    expect(() => ex.setParam('bp', 'frequencies', [1, 200])).toThrow(/below Nyquist/);
+    expect(ex.getParam('bp', 'frequencies')).toEqual([1, 40]);
+    expect(() => ex.setParam('bp', 'order', 0)).toThrow(/outside/);
+    ex.setParam('bp', 'frequencies', [2, 30]);
+    expect(ex.getParam('bp', 'frequencies')).toEqual([2, 30]);
+    expect(ex.step()).toBe(1);
+    expect(ex.state().status).toBe('running');
+    expect(() => ex.addEdge({ source: 'car', target: 'bp' })).toThrow(/already has a connection/);
+    expect(() => ex.removeNode('nope')).toThrow(/no node/);
+  });
+
+  it('configure sets ParameterPort values into the wired parameter, all-or-nothing', () => {
+    const ex = running([{ id: 'pp', type: 'ParameterPort', params: { portname: 'band', value: [1, 40], value_type: 'list' } }], [{ source: 'pp', sourcePort: 'value', target: 'bp', targetPort: 'frequencies' }]);
+    ex.play();
+    ex.step();
+    expect(ex.configure({ band: [8, 12], nope: 1 }).ignored).toEqual(['nope']);
+    expect(ex.getParam('bp', 'frequencies')).toEqual([8, 12]);
+    expect(() => ex.configure({ band: [8, 500] })).toThrow(/Nyquist/);
+    expect(ex.getParam('bp', 'frequencies')).toEqual([8, 12]);
+    expect(() => ex.configure({ band: 'x' })).toThrow(/expects a list/);
+    expect(ex.logs().some((l) => l.level === 30 && l.message.includes('"nope"'))).toBe(true);
+  });
+
+  it('error_mode ignore logs and continues; stop halts with status failed', () => {
+    for (const mode of ['ignore', 'stop', 'debug'] as const) {
+      const ex = new Execution(reg, { info: { errorMode: mode, logLevel: 10 } });
+      ex.load(
+        doc(
+          [
+            { id: 'rec', type: 'io.recording-input', params: { chunk_frames: 100 } },
+            { id: 'bp', type: 'filter.iir', params: { frequencies: [1, 200], order: 2 } },
+          ],
+          [{ source: 'rec', target: 'bp' }],
+        ),
+      );
+      ex.bind('rec', recording(stream, data, N));
+      ex.runOffline();
+      expect(ex.state().had_errors).toBe(true);
+      expect(ex.errors()[0]).toMatchObject({ nodeId: 'bp', nodeType: 'IIRFilter', fatal: mode !== 'ignore' });
+      expect(ex.errors()[0].message).toContain('below Nyquist');
+      expect(ex.metrics().find((m) => m.nodeId === 'bp')!.errors).toBe(mode === 'ignore' ? 10 : 1);
+      expect(ex.state().status).toBe(mode === 'ignore' ? 'succeeded' : 'failed');
+      if (mode === 'debug') expect(ex.logs().some((l) => l.level === 10 && l.message.includes('at '))).toBe(true);
+    }
+  });
+
+  it('a NaN burst does not poison the filter: later output is finite and a warning is logged', () => {
+    const d = Float64Array.from(data);
+    for (let i = 200; i < 210; i++) d[1 * N + i] = NaN;
+    const ex = running();
+    ex.bind('rec', recording(stream, d, N));
+    const got = collect(ex, 'bp');
+    ex.runOffline();
+    const y = got() as FramesPacket;
+    for (let n = 400; n < N; n++) expect(Number.isFinite(y.samples[n * 4 + 1])).toBe(true);
+    expect(ex.logs().some((l) => l.level === 30 && l.message.includes('non-finite'))).toBe(true);
+  });
+
+  it('state() follows NeuroPype transitions', () => {
+    const ex = running();
+    expect(ex.state()).toMatchObject({ status: 'pending', running: false, paused: true });
+    ex.play();
+    expect(ex.state()).toMatchObject({ status: 'running', running: true, paused: false });
+    ex.pause();
+    expect(ex.state()).toMatchObject({ status: 'paused', running: true, paused: true });
+    ex.resume();
+    ex.stop();
+    expect(ex.state()).toMatchObject({ status: 'stopped', running: false });
+    expect(() => ex.pause()).toThrow(/cannot pause/);
+  });
+});

@@ -1,0 +1,769 @@
+// Execution runtime: one loaded pipeline with its live node instances, driven online (by data
+// arrival; the tick rate only bounds how long an idle loop sleeps) or offline (a recording as fast
+// as the CPU allows). Runs in the engine worker or in Node; never on the page's main thread.
+// `step()` is the hot path: no allocation besides what nodes produce; no awaits inside a step.
+import { InputError, StateError, errorMessage } from '../core/errors';
+import { compilePipeline, type ExecutionPlan, type PlanNode } from './compiler';
+import {
+  parsePipelineDocument,
+  PipelineError,
+  type PipelineDocument,
+  type PipelineEdge,
+  type PipelineNode,
+} from './document';
+import type { MarkerEvent } from '../core/stream';
+import { MarkerQueue } from './nodes/io';
+import { concatPackets, packetItems } from './packets';
+import { findParam, resolveParams } from './params';
+import type { NodeRegistry } from './registry';
+import {
+  LogLevel,
+  type DataKind,
+  type InputMeta,
+  type NodeClass,
+  type NodeContext,
+  type NodeInstance,
+  type Packet,
+  type PortValues,
+} from './types';
+
+export type ErrorMode = 'ignore' | 'stop' | 'debug';
+export type ExecutionStatus = 'pending' | 'calibrating' | 'running' | 'paused' | 'stopped' | 'succeeded' | 'failed';
+
+export interface ExecutionInfo {
+  /** Python logging level threshold: 10 DEBUG … 50 CRITICAL. */
+  logLevel: number;
+  /** NeuroPype semantics (API.md §7.6): ignore = log and continue; stop = halt, status failed; debug = stop + stack at DEBUG. */
+  errorMode: ErrorMode;
+  /** Hz. Online: longest idle sleep is 1/tickRateHz; data is processed as soon as it arrives. */
+  tickRateHz: number;
+}
+
+export const DEFAULT_EXECUTION_INFO: ExecutionInfo = { logLevel: 20, errorMode: 'ignore', tickRateHz: 25 };
+
+/** NeuroPype's ExecutionState (API.md §7.2). */
+export interface ExecutionState {
+  running: boolean;
+  paused: boolean;
+  completed: boolean;
+  calibrating: boolean;
+  needs_keepalive: boolean;
+  had_errors: boolean;
+  status: ExecutionStatus;
+}
+
+export interface LogRecord {
+  id: number;
+  level: number;
+  message: string;
+  /** Seconds since the epoch (NeuroPype convention). */
+  time: number;
+  /** Logger name, e.g. "neurotab.nodes.IIRFilter". */
+  name: string;
+  nodeId: string | null;
+}
+
+export interface ErrorRecord {
+  id: number;
+  time: number;
+  nodeId: string | null;
+  nodeType: string | null;
+  message: string;
+  traceback: string | null;
+  fatal: boolean;
+}
+
+export interface NodeMetrics {
+  nodeId: string;
+  type: string;
+  /** process() calls that received input (or pulls that produced output for sources). */
+  calls: number;
+  /** Items received: frames, marker events, epochs or spectra. */
+  itemsIn: number;
+  itemsOut: number;
+  errors: number;
+  /** Wall time spent inside the node, ms. */
+  timeMs: number;
+}
+
+export interface ExecutionOptions {
+  info?: Partial<ExecutionInfo>;
+  /** Max retained log records (oldest dropped first). */
+  logCapacity?: number;
+}
+
+export type PacketTap = (packet: Packet, nodeId: string, port: string) => void;
+
+const KEEPALIVE_MS = 5000;
+
+export class Execution {
+  readonly info: ExecutionInfo;
+  private status: ExecutionStatus = 'pending';
+  private completed = false;
+  private hadErrors = false;
+  private needsKeepalive = false;
+  private lastPingMs = performance.now();
+  private plan: ExecutionPlan | undefined;
+  private readonly bindings = new Map<string, unknown>();
+  private readonly metricsById = new Map<string, NodeMetrics>();
+  private readonly inputMeta = new Map<string, InputMeta>();
+  private readonly taps = new Map<string, PacketTap[]>();
+  private readonly logRecords: LogRecord[] = [];
+  private readonly errorRecords: ErrorRecord[] = [];
+  private nextLogId = 0;
+  private nextErrorId = 0;
+  private readonly logCapacity: number;
+  private isOffline = false;
+  /** Per-step output buffers, reused: node id → outputs of this step. */
+  private readonly stepOut = new Map<string, PortValues>();
+
+  constructor(
+    readonly registry: NodeRegistry,
+    opts: ExecutionOptions = {},
+  ) {
+    const info = { ...DEFAULT_EXECUTION_INFO, ...opts.info };
+    if (!['ignore', 'stop', 'debug'].includes(info.errorMode)) throw new InputError(`error_mode must be ignore, stop or debug, not "${info.errorMode}"`);
+    if (!(info.tickRateHz > 0) || !Number.isFinite(info.tickRateHz)) throw new InputError(`tickrate must be a positive number of Hz, not ${info.tickRateHz}`);
+    if (!Number.isInteger(info.logLevel)) throw new InputError(`log_level must be an integer (10 DEBUG … 50 CRITICAL), not ${info.logLevel}`);
+    this.info = info;
+    this.logCapacity = opts.logCapacity ?? 10_000;
+  }
+
+  // ------------------------------------------------------------------ loading and graph editing
+
+  /** Loads a pipeline (document object or JSON text). On any error nothing changes and a PipelineError is thrown. */
+  load(input: unknown): void {
+    const doc = parsePipelineDocument(input);
+    const plan = this.compile(doc, undefined);
+    if (this.isActive()) this.stop();
+    this.plan = plan;
+    this.metricsById.clear();
+    this.inputMeta.clear();
+    this.status = 'pending';
+    this.completed = false;
+    this.log(LogLevel.INFO, `loaded pipeline "${doc.meta.name}" (${doc.nodes.length} nodes, ${doc.edges.length} edges)`);
+  }
+
+  /** Removes the pipeline (stops it first). */
+  unload(): void {
+    if (this.isActive()) this.stop();
+    this.plan = undefined;
+    this.status = 'pending';
+  }
+
+  get loaded(): boolean {
+    return this.plan !== undefined;
+  }
+
+  /** A copy of the current document (parameter values as currently applied). */
+  get document(): PipelineDocument | undefined {
+    return this.plan ? structuredClone(this.plan.doc) : undefined;
+  }
+
+  /** Class of a node in the loaded pipeline. */
+  nodeClass(nodeId: string): NodeClass {
+    return this.node(nodeId).cls;
+  }
+
+  /** Applies an edit to a copy of the document; rejected (and nothing running disturbed) when it would break the pipeline. */
+  edit(mutate: (doc: PipelineDocument) => void): void {
+    const plan = this.requirePlan();
+    const draft = structuredClone(plan.doc);
+    mutate(draft);
+    const doc = parsePipelineDocument(draft);
+    const next = this.compile(doc, plan);
+    this.plan = next;
+    for (const id of [...this.metricsById.keys()]) if (!next.byId.has(id)) this.metricsById.delete(id);
+  }
+
+  addNode(node: { id: string; type: string; params?: Record<string, unknown>; title?: string }): void {
+    this.edit((d) => {
+      if (d.nodes.some((n) => n.id === node.id)) throw new InputError(`node "${node.id}" already exists`);
+      d.nodes.push({ id: node.id, type: node.type, params: node.params ?? {}, title: node.title });
+    });
+  }
+
+  removeNode(nodeId: string): void {
+    this.node(nodeId);
+    this.edit((d) => {
+      d.nodes = d.nodes.filter((n) => n.id !== nodeId);
+      d.edges = d.edges.filter((e) => e.source !== nodeId && e.target !== nodeId);
+    });
+    this.bindings.delete(nodeId);
+  }
+
+  addEdge(edge: { source: string; sourcePort?: string; target: string; targetPort?: string }): PipelineEdge {
+    const e: PipelineEdge = { source: edge.source, sourcePort: edge.sourcePort ?? 'data', target: edge.target, targetPort: edge.targetPort ?? 'data' };
+    this.edit((d) => void d.edges.push(e));
+    return e;
+  }
+
+  removeEdge(edge: PipelineEdge): void {
+    const plan = this.requirePlan();
+    const same = (x: PipelineEdge) => x.source === edge.source && x.sourcePort === edge.sourcePort && x.target === edge.target && x.targetPort === edge.targetPort;
+    if (!plan.doc.edges.some(same)) throw new InputError(`no edge ${edge.source}.${edge.sourcePort} → ${edge.target}.${edge.targetPort}`);
+    this.edit((d) => void (d.edges = d.edges.filter((x) => !same(x))));
+  }
+
+  nodes(): PipelineNode[] {
+    return this.requirePlan().doc.nodes.map((n) => structuredClone(n));
+  }
+
+  edges(): PipelineEdge[] {
+    return this.requirePlan().doc.edges.map((e) => ({ ...e }));
+  }
+
+  // ------------------------------------------------------------------ parameters
+
+  /** Current value of a parameter (resolved: defaults included). */
+  getParam(nodeId: string, name: string): unknown {
+    const n = this.node(nodeId);
+    const spec = findParam(n.cls, name);
+    if (!spec) throw new InputError(`${n.cls.type} has no parameter "${name}"`, `node "${nodeId}"`);
+    return structuredClone(n.params[spec.name]);
+  }
+
+  /** All resolved parameters of a node. */
+  getParams(nodeId: string): Record<string, unknown> {
+    return structuredClone(this.node(nodeId).params);
+  }
+
+  /**
+   * Changes parameters of one node, live. Validated against the domain and against the data the
+   * node is currently receiving; on failure an InputError is thrown and the running node is untouched.
+   */
+  setParams(nodeId: string, values: Record<string, unknown>): void {
+    const n = this.node(nodeId);
+    for (const name of Object.keys(values)) {
+      const spec = findParam(n.cls, name);
+      if (!spec) throw new InputError(`${n.cls.type} has no parameter "${name}"`, `node "${nodeId}"`);
+      if (spec.live === false && this.isActive()) throw new InputError(`parameter "${spec.name}" of ${n.cls.type} cannot change while running; stop first`, `node "${nodeId}"`);
+    }
+    resolveParams(n.cls, { ...n.params, ...values }, `node "${nodeId}"`);
+    this.edit((d) => {
+      const dn = d.nodes.find((x) => x.id === nodeId)!;
+      for (const [k, v] of Object.entries(values)) dn.params[findParam(n.cls, k)!.name] = v;
+    });
+    this.log(LogLevel.INFO, `parameters changed: ${Object.keys(values).join(', ')}`, nodeId);
+  }
+
+  setParam(nodeId: string, name: string, value: unknown): void {
+    this.setParams(nodeId, { [name]: value });
+  }
+
+  /** ParameterPort nodes: the pipeline's public settings. */
+  parameterPorts(): { nodeId: string; name: string; value: unknown; valueType: string }[] {
+    const plan = this.requirePlan();
+    return plan.order
+      .filter((n) => n.cls.type === 'workflow.parameter-port')
+      .map((n) => ({ nodeId: n.id, name: String(n.params.internal_name), value: structuredClone(n.params.value), valueType: String(n.params.value_type) }));
+  }
+
+  /**
+   * NeuroPype `configure`: `{ <ParameterPort name>: value }`. All values are applied together or
+   * none is (InputError). Unknown names are returned (and logged at WARNING), not an error.
+   */
+  configure(values: Record<string, unknown>): { ignored: string[] } {
+    const ports = this.parameterPorts();
+    const ignored: string[] = [];
+    const changes = new Map<string, unknown>();
+    for (const [name, value] of Object.entries(values)) {
+      const port = ports.find((p) => p.name === name);
+      if (!port) {
+        ignored.push(name);
+        continue;
+      }
+      changes.set(port.nodeId, value);
+    }
+    if (changes.size) {
+      this.edit((d) => {
+        for (const [id, value] of changes) d.nodes.find((x) => x.id === id)!.params.value = value;
+      });
+      this.log(LogLevel.INFO, `configured ${[...changes.keys()].join(', ')}`);
+    }
+    for (const name of ignored) this.log(LogLevel.WARNING, `configure: no ParameterPort named "${name}"; ignored`);
+    return { ignored };
+  }
+
+  // ------------------------------------------------------------------ bindings and taps
+
+  /** Attaches a ring reader/writer, a recording or a marker queue to a source/sink node. */
+  bind(nodeId: string, binding: unknown): void {
+    const n = this.node(nodeId);
+    if (!n.instance.bind) throw new InputError(`${n.cls.type} takes no binding (only input/output nodes do)`, `node "${nodeId}"`);
+    n.instance.bind(binding);
+    this.bindings.set(nodeId, binding);
+  }
+
+  /** Feeds marker events to an io.marker-input node (binds a MarkerQueue on first use). */
+  pushMarkers(nodeId: string, events: MarkerEvent | MarkerEvent[]): void {
+    let q = this.bindings.get(nodeId);
+    if (!(q instanceof MarkerQueue)) {
+      q = new MarkerQueue();
+      this.bind(nodeId, q);
+    }
+    (q as MarkerQueue).push(events);
+  }
+
+  /** Calls `tap` with every packet a node emits on `port`. Returns an unsubscribe function. */
+  tap(nodeId: string, port: string, tap: PacketTap): () => void {
+    const key = `${nodeId}\u0000${port}`;
+    const list = this.taps.get(key) ?? this.taps.set(key, []).get(key)!;
+    list.push(tap);
+    return () => list.splice(list.indexOf(tap), 1);
+  }
+
+  /** Latest values of an inspect/probe node (or whatever a node exposes through peek). */
+  peek(nodeId: string): unknown {
+    const n = this.node(nodeId);
+    if (!n.instance.peek) throw new InputError(`${n.cls.type} keeps no values to inspect`, `node "${nodeId}"`);
+    return n.instance.peek();
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  play(): void {
+    this.requirePlan();
+    if (this.status === 'running' || this.status === 'calibrating') return;
+    if (this.status === 'paused') return this.resume();
+    if (this.status !== 'pending') this.resetAll();
+    this.completed = false;
+    this.status = this.hasUnfittedTrainable() ? 'calibrating' : 'running';
+    this.lastPingMs = performance.now();
+    this.log(LogLevel.INFO, 'started');
+  }
+
+  pause(): void {
+    if (this.status === 'paused') return;
+    if (!this.isActive()) throw new StateError(`cannot pause a ${this.status} execution`);
+    this.status = 'paused';
+  }
+
+  resume(): void {
+    if (this.status === 'running' || this.status === 'calibrating') return;
+    if (this.status !== 'paused') throw new StateError(`cannot resume a ${this.status} execution`);
+    this.status = this.hasUnfittedTrainable() ? 'calibrating' : 'running';
+  }
+
+  stop(): void {
+    if (this.status === 'stopped') return;
+    if (this.status === 'running' || this.status === 'calibrating' || this.status === 'paused') {
+      this.status = 'stopped';
+      this.log(LogLevel.INFO, 'stopped');
+    }
+  }
+
+  /** Marks the run finished (NeuroPype `completed`). */
+  complete(): void {
+    this.status = 'succeeded';
+    this.completed = true;
+  }
+
+  keepalive(): void {
+    this.lastPingMs = performance.now();
+  }
+
+  setNeedsKeepalive(on: boolean): void {
+    this.needsKeepalive = on;
+    this.lastPingMs = performance.now();
+  }
+
+  state(): ExecutionState {
+    this.checkKeepalive();
+    const s = this.status;
+    return {
+      running: s === 'running' || s === 'calibrating' || s === 'paused',
+      paused: s === 'paused' || s === 'pending',
+      completed: this.completed,
+      calibrating: s === 'calibrating',
+      needs_keepalive: this.needsKeepalive,
+      had_errors: this.hadErrors,
+      status: s,
+    };
+  }
+
+  get currentStatus(): ExecutionStatus {
+    return this.status;
+  }
+
+  /** Clears every node's state (filters, buffers, calibration data) and rewinds recordings. */
+  resetAll(): void {
+    for (const n of this.plan?.order ?? []) {
+      n.instance.reset();
+      n.instance.trainable?.clear();
+    }
+    this.inputMeta.clear();
+  }
+
+  // ------------------------------------------------------------------ processing
+
+  /**
+   * One round: pull every source, run each node once (topological order) on what arrived.
+   * Returns the number of source nodes that produced data. Hot path.
+   */
+  step(): number {
+    const plan = this.plan;
+    if (!plan || !(this.status === 'running' || this.status === 'calibrating')) return 0;
+    if (this.checkKeepalive()) return 0;
+    const out = this.stepOut;
+    out.clear();
+    let produced = 0;
+    for (const n of plan.order) {
+      if (n.cls.source) {
+        const r = this.runNode(n, undefined, 'pull');
+        if (r) {
+          out.set(n.id, r);
+          produced++;
+        }
+      } else if (n.inputs.length) {
+        const inputs = this.gather(n, out);
+        if (inputs) {
+          const r = this.runNode(n, inputs, 'process');
+          if (r) out.set(n.id, r);
+        }
+      }
+      if (this.isFailed()) return produced;
+    }
+    if (this.status === 'calibrating' && !this.hasUnfittedTrainable()) {
+      this.status = 'running';
+      this.log(LogLevel.INFO, 'calibration finished; predicting');
+    }
+    return produced;
+  }
+
+  /** End of input: every node emits what it held back (zero-phase filters, partial windows). */
+  flush(): void {
+    const plan = this.plan;
+    if (!plan) return;
+    const out = this.stepOut;
+    out.clear();
+    for (const n of plan.order) {
+      let result: PortValues | undefined;
+      const inputs = n.cls.source ? undefined : this.gather(n, out);
+      if (inputs) result = this.runNode(n, inputs, 'process');
+      if (this.isFailed()) return;
+      const flushed = this.runNode(n, undefined, 'flush');
+      if (flushed) {
+        if (!result) result = flushed;
+        else for (const [k, v] of Object.entries(flushed)) if (v) result[k] = result[k] ? concatPackets(result[k]!, v) : v;
+      }
+      if (result) out.set(n.id, result);
+    }
+  }
+
+  /** True when every source is exhausted (offline). */
+  sourcesDone(): boolean {
+    const sources = this.requirePlan().order.filter((n) => n.cls.source);
+    return sources.every((n) => n.instance.done === true);
+  }
+
+  /**
+   * Runs all bound recordings through the graph as fast as possible, then flushes.
+   * `calibration: 'two-pass'` (default when the pipeline has trainable nodes): a first pass
+   * collects labelled data and fits, a second pass predicts (NeuroPype's offline model).
+   */
+  runOffline(opts: { onProgress?: (fraction: number) => void; calibration?: 'two-pass' | 'online' } = {}): void {
+    const plan = this.requirePlan();
+    this.isOffline = true;
+    try {
+      const trainable = plan.order.filter((n) => n.instance.trainable);
+      const twoPass = trainable.length > 0 && (opts.calibration ?? 'two-pass') === 'two-pass';
+      if (twoPass) {
+        this.status = 'pending';
+        this.play();
+        this.drain((f) => opts.onProgress?.(f / 2));
+        if (this.isFailed()) return;
+        for (const n of trainable) if (!n.instance.trainable!.fitted) this.fitNode(n);
+        for (const n of plan.order) n.instance.reset();
+        this.status = 'running';
+        this.drain((f) => opts.onProgress?.(0.5 + f / 2));
+      } else {
+        this.status = 'pending';
+        this.play();
+        this.drain((f) => opts.onProgress?.(f));
+      }
+      if (!this.isFailed()) this.complete();
+    } finally {
+      this.isOffline = false;
+    }
+  }
+
+  private drain(onProgress: (f: number) => void): void {
+    const sources = this.requirePlan().order.filter((n) => n.cls.source);
+    let steps = 0;
+    while (!this.sourcesDone() && !this.isFailed()) {
+      const produced = this.step();
+      if (produced === 0 && !this.sourcesDone()) throw new StateError('offline run stalled: a source produced nothing but is not done (is every recording bound?)');
+      if (++steps % 16 === 0) onProgress(progressOf(sources));
+    }
+    if (!this.isFailed()) this.flush();
+    onProgress(1);
+  }
+
+  /**
+   * Online loop: processes as soon as any source has data; sleeps at most 1/tickRate when idle.
+   * Ends when `signal` aborts, the execution stops or fails, or all finite sources are done.
+   */
+  async runOnline(signal?: AbortSignal): Promise<void> {
+    const plan = this.requirePlan();
+    if (!this.isActive()) this.play();
+    const idleMs = 1000 / this.info.tickRateHz;
+    const sources = plan.order.filter((n) => n.cls.source);
+    while (!signal?.aborted && this.isActive()) {
+      if (this.status === 'paused') {
+        await sleep(idleMs);
+        continue;
+      }
+      const produced = this.step();
+      if (sources.length && sources.every((n) => n.instance.done === true)) {
+        this.flush();
+        this.complete();
+        break;
+      }
+      if (produced === 0) {
+        const waits = (this.plan?.order ?? []).filter((n) => n.cls.source && n.instance.waitForData).map((n) => n.instance.waitForData!(idleMs));
+        await (waits.length ? Promise.race([...waits, sleep(idleMs)]) : sleep(idleMs));
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ calibration
+
+  /** Fits one trainable node (or all) on the data collected so far. */
+  fit(nodeId?: string): void {
+    const plan = this.requirePlan();
+    const targets = nodeId ? [this.node(nodeId)] : plan.order.filter((n) => n.instance.trainable);
+    for (const n of targets) {
+      if (!n.instance.trainable) throw new InputError(`${n.cls.type} is not trainable`, `node "${n.id}"`);
+      this.fitNode(n);
+    }
+    if (this.status === 'calibrating' && !this.hasUnfittedTrainable()) this.status = 'running';
+  }
+
+  /** Models of all trainable nodes (JSON), keyed by node id, to save a calibrated pipeline. */
+  exportModels(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const n of this.requirePlan().order) if (n.instance.trainable?.fitted) out[n.id] = n.instance.trainable.exportModel();
+    return out;
+  }
+
+  importModels(models: Record<string, unknown>): void {
+    for (const [id, model] of Object.entries(models)) {
+      const n = this.node(id);
+      if (!n.instance.trainable) throw new InputError(`${n.cls.type} is not trainable`, `node "${id}"`);
+      n.instance.trainable.importModel(model);
+    }
+  }
+
+  private fitNode(n: PlanNode): void {
+    const t = n.instance.trainable!;
+    try {
+      t.fit();
+      this.log(LogLevel.INFO, `fitted on ${t.collected} labelled items`, n.id);
+    } catch (e) {
+      this.nodeError(n, e);
+    }
+  }
+
+  private hasUnfittedTrainable(): boolean {
+    return (this.plan?.order ?? []).some((n) => n.instance.trainable && !n.instance.trainable.fitted);
+  }
+
+  // ------------------------------------------------------------------ logs, errors, metrics
+
+  /** Log records with id ≥ fromId (ascending), at most `max`. */
+  logs(fromId = 0, max = 1000): LogRecord[] {
+    const out: LogRecord[] = [];
+    for (const r of this.logRecords) if (r.id >= fromId && out.length < max) out.push(r);
+    return out;
+  }
+
+  errors(fromId = 0): ErrorRecord[] {
+    return this.errorRecords.filter((r) => r.id >= fromId);
+  }
+
+  metrics(): NodeMetrics[] {
+    return (this.plan?.order ?? []).map((n) => ({ ...this.metricOf(n) }));
+  }
+
+  /** Appends a log record if `level` ≥ the execution's log level. */
+  log(level: number, message: string, nodeId: string | null = null): void {
+    if (level < this.info.logLevel) return;
+    const cls = nodeId ? this.plan?.byId.get(nodeId)?.cls : undefined;
+    const name = cls ? `neurotab.nodes.${cls.neuropype?.class ?? cls.type}` : 'neurotab.engine';
+    const prefix = cls ? `${nodeId} (${cls.neuropype?.class ?? cls.type}): ` : '';
+    this.logRecords.push({ id: this.nextLogId++, level, message: prefix + message, time: Date.now() / 1000, name, nodeId });
+    if (this.logRecords.length > this.logCapacity) this.logRecords.splice(0, this.logRecords.length - this.logCapacity);
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private compile(doc: PipelineDocument, previous: ExecutionPlan | undefined): ExecutionPlan {
+    const applied = applyParameterPorts(doc, this.registry);
+    const fresh: string[] = [];
+    const plan = compilePipeline(applied, this.registry, {
+      instantiate: ({ id, cls, params }) => {
+        const old = previous?.byId.get(id);
+        if (old && old.cls === cls && sameJson(old.params, params)) return old.instance;
+        const instance = cls.create(params, this.contextFor(id));
+        const meta = this.inputMeta.get(id);
+        if (meta && instance.check) instance.check(meta);
+        const binding = this.bindings.get(id);
+        if (binding !== undefined && instance.bind) instance.bind(binding);
+        fresh.push(id);
+        return instance;
+      },
+    });
+    plan.doc = doc;
+    return plan;
+  }
+
+  private contextFor(nodeId: string): NodeContext {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const self = this;
+    return {
+      nodeId,
+      log: (level, message) => self.log(level, message, nodeId),
+      get offline() {
+        return self.isOffline;
+      },
+    };
+  }
+
+  private gather(n: PlanNode, out: Map<string, PortValues>): PortValues | undefined {
+    let inputs: PortValues | undefined;
+    for (const link of n.inputs) {
+      const p = out.get(link.sourceId)?.[link.sourcePort];
+      if (p) (inputs ??= {})[link.port] = p;
+    }
+    return inputs;
+  }
+
+  private runNode(n: PlanNode, inputs: PortValues | undefined, op: 'pull' | 'process' | 'flush'): PortValues | undefined {
+    const m = this.metricOf(n);
+    const t0 = performance.now();
+    let result: PortValues | void | undefined;
+    try {
+      if (op === 'pull') result = n.instance.pull?.();
+      else if (op === 'flush') result = n.instance.flush?.();
+      else {
+        this.noteInputs(n, inputs!);
+        for (const k in inputs) m.itemsIn += packetItems(inputs[k]!);
+        result = n.instance.process(inputs!);
+      }
+    } catch (e) {
+      m.errors++;
+      m.timeMs += performance.now() - t0;
+      this.nodeError(n, e);
+      return undefined;
+    }
+    m.timeMs += performance.now() - t0;
+    if (!result) return undefined;
+    let any = false;
+    for (const k in result) {
+      const p = result[k];
+      if (!p) continue;
+      any = true;
+      m.itemsOut += packetItems(p);
+      const taps = this.taps.get(`${n.id}\u0000${k}`);
+      if (taps) for (const t of taps) t(p, n.id, k);
+    }
+    if (any || op === 'process') m.calls++;
+    return any ? (result as PortValues) : undefined;
+  }
+
+  private noteInputs(n: PlanNode, inputs: PortValues): void {
+    let meta = this.inputMeta.get(n.id);
+    if (!meta) this.inputMeta.set(n.id, (meta = {}));
+    for (const k in inputs) {
+      const p = inputs[k]!;
+      const prev = meta[k];
+      const stream = 'stream' in p ? p.stream : undefined;
+      if (!prev || prev.stream !== stream || prev.kind !== p.kind) meta[k] = { kind: p.kind as DataKind, stream };
+    }
+  }
+
+  private nodeError(n: PlanNode, e: unknown): void {
+    this.hadErrors = true;
+    const message = errorMessage(e);
+    const stack = e instanceof Error ? (e.stack ?? null) : null;
+    const fatal = this.info.errorMode !== 'ignore';
+    this.errorRecords.push({ id: this.nextErrorId++, time: Date.now() / 1000, nodeId: n.id, nodeType: n.cls.neuropype?.class ?? n.cls.type, message, traceback: stack, fatal });
+    if (this.errorRecords.length > 1000) this.errorRecords.shift();
+    this.log(LogLevel.ERROR, message + (stack && this.info.errorMode === 'ignore' ? `\n${stack}` : ''), n.id);
+    if (this.info.errorMode === 'debug' && stack) this.log(LogLevel.DEBUG, stack, n.id);
+    if (fatal) {
+      this.status = 'failed';
+      this.log(LogLevel.CRITICAL, `execution halted (error_mode=${this.info.errorMode})`, n.id);
+    }
+  }
+
+  private metricOf(n: PlanNode): NodeMetrics {
+    let m = this.metricsById.get(n.id);
+    if (!m) this.metricsById.set(n.id, (m = { nodeId: n.id, type: n.cls.type, calls: 0, itemsIn: 0, itemsOut: 0, errors: 0, timeMs: 0 }));
+    return m;
+  }
+
+  private checkKeepalive(): boolean {
+    if (this.needsKeepalive && this.isActive() && performance.now() - this.lastPingMs > KEEPALIVE_MS) {
+      this.status = 'stopped';
+      this.log(LogLevel.WARNING, 'keepalive expired');
+      return true;
+    }
+    return false;
+  }
+
+  private isFailed(): boolean {
+    return this.status === 'failed';
+  }
+
+  private isActive(): boolean {
+    return this.status === 'running' || this.status === 'calibrating' || this.status === 'paused';
+  }
+
+  private requirePlan(): ExecutionPlan {
+    if (!this.plan) throw new StateError('no pipeline loaded');
+    return this.plan;
+  }
+
+  private node(nodeId: string): PlanNode {
+    const n = this.requirePlan().byId.get(nodeId);
+    if (!n) throw new InputError(`no node "${nodeId}" in the pipeline`);
+    return n;
+  }
+}
+
+/** Copies each ParameterPort's value into the parameters it is wired to (NeuroPype §7.9). */
+function applyParameterPorts(doc: PipelineDocument, registry: NodeRegistry): PipelineDocument {
+  const ports = new Map(doc.nodes.filter((n) => registry.find(n.type)?.type === 'workflow.parameter-port').map((n) => [n.id, n]));
+  if (!ports.size) return doc;
+  const out = structuredClone(doc);
+  for (const e of doc.edges) {
+    const port = ports.get(e.source);
+    if (!port || e.sourcePort !== 'value') continue;
+    const value = port.params.value ?? port.params.default;
+    if (value === undefined || value === null) continue;
+    const target = out.nodes.find((n) => n.id === e.target);
+    if (target) target.params[e.targetPort] = value;
+  }
+  return out;
+}
+
+function progressOf(sources: PlanNode[]): number {
+  let p = 1;
+  for (const s of sources) {
+    const v = (s.instance as { progress?: number }).progress;
+    if (typeof v === 'number') p = Math.min(p, v);
+  }
+  return p;
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export { PipelineError };
