@@ -174,7 +174,8 @@ function newton(x: DenseMatrix, y: Float64Array, c: number, tol: number, maxIter
     for (let ls = 0; ls < 50; ls++) {
       for (let j = 0; j < D; j++) next[j] = w[j] - t * step[j];
       fNext = objective(x, y, next, c);
-      if (fNext <= f) break;
+      // Near the optimum f changes below its rounding error: accept the (quadratically convergent) full step.
+      if (fNext <= f + 1e-13 * Math.abs(f)) break;
       t /= 2;
     }
     let maxStep = 0;
