@@ -65,23 +65,25 @@ export async function setupServiceWorker(onChange: (s: SwStatus) => void): Promi
   sw.addEventListener('controllerchange', () => {
     status.controlled = true;
     // After the user accepted an update, or once the first worker claims an unisolated page: reload.
-    if (!reloading && (status.updateWaiting || !status.isolated)) {
+    if (!reloading && status.updateWaiting) {
       reloading = true;
       location.reload();
     }
     emit();
   });
 
-  if (!status.isolated && sw.controller) {
-    // Controlled but not isolated: a hard reload bypassed the worker, or the first load raced it.
-    const last = Number(sessionStorage.getItem(RELOAD_STAMP) ?? 0);
-    if (Date.now() - last > 30_000) {
+  if (status.isolated) sessionStorage.removeItem(RELOAD_STAMP);
+  else {
+    // Not isolated although a worker is active: the first load (before the worker existed), or a
+    // hard reload that bypassed it. A normal reload comes back through the worker's headers.
+    void sw.ready.then(() => {
+      const last = Number(sessionStorage.getItem(RELOAD_STAMP) ?? 0);
+      if (reloading || Date.now() - last < 30_000) return; // guard: at most one try per 30 s
       sessionStorage.setItem(RELOAD_STAMP, String(Date.now()));
       reloading = true;
       location.reload();
-    }
+    });
   }
-  if (status.isolated) sessionStorage.removeItem(RELOAD_STAMP);
   // Look for updates when the tab comes back into view.
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible') reg.update().catch(() => {});

@@ -4,6 +4,7 @@ import { applyUpdate, currentIsolation, setupServiceWorker, type SwStatus } from
 import { openDb } from '../storage/db';
 import { recoverOpenRecordings } from '../storage/recordings';
 import { recordingLockName } from '../core/locks';
+import { becomeEngineHost } from '../clients/engine-host';
 
 export interface Notice {
   id: number;
@@ -18,6 +19,9 @@ class AppState {
   storage = $state<{ usageBytes: number; quotaBytes: number; persisted: boolean } | null>(null);
   notices = $state<Notice[]>([]);
   recovered = $state<string[]>([]);
+  /** This tab runs the engine behind the REST API (one tab per browser at a time). */
+  engineHost = $state(false);
+  private apiWorker: Worker | null = null;
   private nextNotice = 1;
   private started = false;
 
@@ -32,6 +36,11 @@ class AppState {
     addEventListener('online', () => (this.online = true));
     addEventListener('offline', () => (this.online = false));
     this.sw = await setupServiceWorker((s) => (this.sw = s));
+    const host = becomeEngineHost((port) => {
+      this.apiWorker ??= new Worker(new URL('../../../workers/api-engine.worker.ts', import.meta.url), { type: 'module', name: 'neurotab-api-engine' });
+      this.apiWorker.postMessage({ type: 'serve' }, [port]);
+    });
+    void host.hosting.then(() => (this.engineHost = true));
     await this.recover();
     await this.refreshStorage();
   }

@@ -76,7 +76,7 @@ describe('Recorder', () => {
     await r.flush();
     // The next chunk write fails with the browser's quota error.
     const add = db.chunks.add.bind(db.chunks);
-    db.chunks.add = (() => Promise.reject(Object.assign(new Error('quota'), { name: 'QuotaExceededError' }))) as typeof add;
+    db.chunks.add = (() => Promise.reject(Object.assign(new Error("quota"), { name: "QuotaExceededError" }))) as unknown as typeof add;
     src.produce(100);
     await r.flush();
     expect(r.failure?.reason).toBe('storage-full');

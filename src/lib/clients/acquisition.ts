@@ -1,0 +1,221 @@
+// Owns the acquisition workers of one tab: io (device → raw ring), engine (raw → filtered ring) and
+// recorder (rings → IndexedDB), and the rings between them. Main thread only; no Svelte.
+// With SharedArrayBuffer the rings are shared; without it (not isolated) every consumer gets its
+// own MessagePort and the transferable-buffer fallback of streams/ring.ts ("degraded").
+import { Ring, RingReader, TransferRingReader, TransferRingWriter } from '../streams/ring';
+import type { MarkerEvent, StreamDescriptor } from '../core/stream';
+import { openDb } from '../storage/db';
+import { createRecording } from '../storage/recordings';
+import type {
+  EngineEvent, EngineRequest, FilterSettings, IoEvent, IoRequest, RecorderEvent, RecorderRequest, RingSink, RingSource, SyntheticSettings,
+} from '../../../workers/protocol';
+
+export interface AcquisitionEvents {
+  onStreamStarted?(descriptor: StreamDescriptor): void;
+  onStreamStopped?(): void;
+  onEngineStats?(s: { framesProcessed: number; droppedFrames: number; resets: number }): void;
+  onRecordingProgress?(p: { recordingId: string; frames: number; bytes: number; droppedFrames: number; markers: number }): void;
+  onRecordingStopped?(s: { recordingId: string; reason: string; message?: string }): void;
+  onError?(message: string): void;
+}
+
+const RING_SECONDS = 20;
+
+/** One ring between one producer and several consumers, shared or emulated with ports. */
+class Link {
+  readonly shared: Ring | null;
+  private readonly ports: MessagePort[] = [];
+  private readonly consumerPorts: MessagePort[] = [];
+  constructor(readonly channels: number, readonly capacityFrames: number, isolated: boolean) {
+    this.shared = isolated ? Ring.create({ channels, capacityFrames, shared: true }) : null;
+  }
+  /** A source for a consumer in a worker (call before sink()). */
+  source(): RingSource {
+    if (this.shared) return { kind: 'shared', buffer: this.shared.buffer as SharedArrayBuffer };
+    const ch = new MessageChannel();
+    this.ports.push(ch.port1);
+    return { kind: 'port', port: ch.port2, channels: this.channels, capacityFrames: this.capacityFrames };
+  }
+  /** A reader for a consumer on this page. */
+  pageReader(): RingReader {
+    if (this.shared) return new RingReader(this.shared, { from: 'now' });
+    const ch = new MessageChannel();
+    this.ports.push(ch.port1);
+    this.consumerPorts.push(ch.port2);
+    return new TransferRingReader(ch.port2, { channels: this.channels, capacityFrames: this.capacityFrames, from: 'now' });
+  }
+  sink(): RingSink {
+    if (this.shared) return { kind: 'shared', buffer: this.shared.buffer as SharedArrayBuffer };
+    return { kind: 'ports', ports: this.ports.splice(0), channels: this.channels };
+  }
+  /** Transferables of a source/sink when posted to a worker. */
+  static transfer(x: RingSource | RingSink): Transferable[] {
+    if (x.kind === 'port') return [x.port];
+    if (x.kind === 'ports') return x.ports;
+    return [];
+  }
+}
+
+export class Acquisition {
+  readonly isolated: boolean;
+  descriptor: StreamDescriptor | null = null;
+  rawReader: RingReader | null = null;
+  filteredReader: RingReader | null = null;
+  recordingId: string | null = null;
+  private io: Worker | null = null;
+  private engine: Worker | null = null;
+  private recorder: Worker | null = null;
+  private raw: Link | null = null;
+  private events: AcquisitionEvents;
+
+  constructor(events: AcquisitionEvents = {}) {
+    this.events = events;
+    this.isolated = globalThis.crossOriginIsolated === true && typeof SharedArrayBuffer !== 'undefined';
+  }
+
+  get streaming(): boolean {
+    return this.descriptor !== null;
+  }
+
+  /** Starts the synthetic device and the filter chain. Resolves once the first descriptor is known. */
+  async startSynthetic(settings: SyntheticSettings, filter: FilterSettings): Promise<StreamDescriptor> {
+    if (this.io) throw new Error('a stream is already running: stop it first');
+    const capacity = Math.ceil(settings.sampleRateHz * RING_SECONDS);
+    const raw = new Link(settings.channels, capacity, this.isolated);
+    const filtered = new Link(settings.channels, capacity, this.isolated);
+    this.raw = raw;
+    // Consumers first (fallback ports are created per consumer), producers last.
+    this.rawReader = raw.pageReader();
+    this.filteredReader = filtered.pageReader();
+    const engineSource = raw.source();
+
+    this.io = new Worker(new URL('../../../workers/io.worker.ts', import.meta.url), { type: 'module', name: 'neurotab-io' });
+    this.engine = new Worker(new URL('../../../workers/engine.worker.ts', import.meta.url), { type: 'module', name: 'neurotab-engine' });
+
+    const descriptor = await new Promise<StreamDescriptor>((resolve, reject) => {
+      this.io!.onmessage = (ev: MessageEvent<IoEvent>) => {
+        const m = ev.data;
+        if (m.type === 'started') resolve(m.descriptor);
+        else if (m.type === 'error') {
+          reject(new Error(m.message));
+          this.events.onError?.(`Device: ${m.message}`);
+        } else if (m.type === 'stopped') this.events.onStreamStopped?.();
+      };
+      this.io!.onerror = (e) => reject(new Error(`the device worker failed to start: ${e.message}`));
+      const sink = raw.sink();
+      this.io!.postMessage({ type: 'start-synthetic', settings, sink } satisfies IoRequest, Link.transfer(sink));
+    });
+    this.descriptor = descriptor;
+
+    this.engine.onmessage = (ev: MessageEvent<EngineEvent>) => {
+      const m = ev.data;
+      if (m.type === 'stats') this.events.onEngineStats?.(m);
+      else if (m.type === 'error') this.events.onError?.(`Engine: ${m.message}`);
+    };
+    const sink = filtered.sink();
+    const req: EngineRequest = { type: 'start', descriptor, source: engineSource, sink, filter };
+    this.engine.postMessage(req, [...Link.transfer(engineSource), ...Link.transfer(sink)]);
+    this.events.onStreamStarted?.(descriptor);
+    return descriptor;
+  }
+
+  private relayTimer: ReturnType<typeof setInterval> | null = null;
+
+  /**
+   * The recorder's view of the raw stream: the shared ring itself, or (degraded) a relay that
+   * forwards what this page receives to the recorder worker through a port.
+   */
+  private recorderSource(): RingSource {
+    if (!this.raw || !this.rawReader) throw new Error('start a stream before recording');
+    if (this.raw.shared) return this.raw.source();
+    const local = new RingReader(this.rawReader.ring, { from: 'now' });
+    const ch = new MessageChannel();
+    const writer = new TransferRingWriter(ch.port1, { channels: this.raw.channels });
+    const frames = Math.max(64, Math.ceil((this.descriptor?.sampleRateHz ?? 250) / 4));
+    const s = new Float32Array(frames * this.raw.channels);
+    const t = new Float64Array(frames);
+    this.relayTimer = setInterval(() => {
+      for (;;) {
+        const r = local.read(frames, s, t);
+        if (r.frames === 0) break;
+        writer.push(s, t, r.frames);
+      }
+    }, 100);
+    return { kind: 'port', port: ch.port2, channels: this.raw.channels, capacityFrames: this.raw.capacityFrames };
+  }
+
+  private stopRelay(): void {
+    if (this.relayTimer) clearInterval(this.relayTimer);
+    this.relayTimer = null;
+  }
+
+  setEyesClosed(eyesClosed: boolean): void {
+    this.io?.postMessage({ type: 'set-eyes-closed', eyesClosed } satisfies IoRequest);
+  }
+
+  setFilter(filter: FilterSettings): void {
+    this.engine?.postMessage({ type: 'set-filter', filter } satisfies EngineRequest);
+  }
+
+  async startRecording(name?: string): Promise<string> {
+    if (!this.descriptor) throw new Error('start a stream before recording');
+    if (this.recordingId) throw new Error('already recording');
+    const rec = await createRecording(openDb(), { name, streams: [this.descriptor], source: 'synthetic' });
+    this.recorder = new Worker(new URL('../../../workers/recorder.worker.ts', import.meta.url), { type: 'module', name: 'neurotab-recorder' });
+    const source = this.recorderSource();
+    await new Promise<void>((resolve, reject) => {
+      this.recorder!.onmessage = (ev: MessageEvent<RecorderEvent>) => {
+        const m = ev.data;
+        if (m.type === 'started') resolve();
+        else if (m.type === 'progress') this.events.onRecordingProgress?.(m);
+        else if (m.type === 'stopped') {
+          this.recordingId = null;
+          this.recorder?.terminate();
+          this.recorder = null;
+          this.stopRelay();
+          this.events.onRecordingStopped?.(m);
+        } else if (m.type === 'error') {
+          reject(new Error(m.message));
+          this.events.onError?.(`Recorder: ${m.message}`);
+        }
+      };
+      const req: RecorderRequest = { type: 'start', recordingId: rec.id, streams: [{ descriptor: this.descriptor!, source }] };
+      this.recorder!.postMessage(req, Link.transfer(source));
+    });
+    this.recordingId = rec.id;
+    return rec.id;
+  }
+
+  addMarkers(events: MarkerEvent[]): void {
+    this.recorder?.postMessage({ type: 'markers', events } satisfies RecorderRequest);
+  }
+
+  /** Stops the recording; resolves when the recorder has written its last chunk. */
+  stopRecording(): Promise<void> {
+    const w = this.recorder;
+    if (!w) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (ev: MessageEvent<RecorderEvent>) => {
+        if (ev.data.type === 'stopped') {
+          w.removeEventListener('message', done);
+          resolve();
+        }
+      };
+      w.addEventListener('message', done);
+      w.postMessage({ type: 'stop' } satisfies RecorderRequest);
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.stopRecording();
+    this.io?.postMessage({ type: 'stop' } satisfies IoRequest);
+    this.engine?.postMessage({ type: 'stop' } satisfies EngineRequest);
+    this.io?.terminate();
+    this.engine?.terminate();
+    this.io = this.engine = null;
+    this.descriptor = null;
+    this.rawReader = this.filteredReader = null;
+    this.raw = null;
+    this.stopRelay();
+  }
+}

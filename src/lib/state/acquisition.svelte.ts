@@ -1,0 +1,98 @@
+// The live page's state: the running stream, view settings, recording status. Main thread only;
+// wraps clients/acquisition.ts, whose workers outlive page navigation (module-level singleton).
+import { Acquisition } from '../clients/acquisition';
+import type { StreamDescriptor } from '../core/stream';
+import type { FilterSettings, SyntheticSettings } from '../../../workers/protocol';
+import { app } from './app.svelte';
+
+class AcquisitionState {
+  settings = $state<SyntheticSettings>({ channels: 16, sampleRateHz: 250, lineFrequencyHz: 50, seed: 1, eyesClosed: false });
+  filter = $state<FilterSettings>({ bandHz: [1, 40], notchHz: 50 });
+  view = $state<{ filtered: boolean; windowSeconds: number; scaleUv: number }>({ filtered: true, windowSeconds: 10, scaleUv: 50 });
+  descriptor = $state<StreamDescriptor | null>(null);
+  starting = $state(false);
+  engine = $state({ framesProcessed: 0, droppedFrames: 0, resets: 0 });
+  display = $state({ fps: 0, framesPerSecond: 0 });
+  recording = $state<{ id: string; frames: number; bytes: number; droppedFrames: number; startedAt: number } | null>(null);
+  recordingName = $state('');
+  private acq = new Acquisition({
+    onEngineStats: (s) => (this.engine = s),
+    onRecordingProgress: (p) => {
+      if (this.recording && p.recordingId === this.recording.id) this.recording = { ...this.recording, ...p };
+    },
+    onRecordingStopped: (s) => {
+      this.recording = null;
+      if (s.reason !== 'user') app.notify('error', `Recording stopped: ${s.message ?? s.reason}`);
+      void app.refreshStorage();
+    },
+    onError: (m) => app.notify('error', m),
+  });
+
+  get streaming(): boolean {
+    return this.descriptor !== null;
+  }
+
+  get reader() {
+    return this.view.filtered ? this.acq.filteredReader : this.acq.rawReader;
+  }
+
+  /** Frames lost anywhere between the device and its consumers. */
+  get droppedFrames(): number {
+    return this.engine.droppedFrames + (this.recording?.droppedFrames ?? 0);
+  }
+
+  async start(): Promise<void> {
+    if (this.starting || this.streaming) return;
+    this.starting = true;
+    try {
+      this.descriptor = await this.acq.startSynthetic($state.snapshot(this.settings), $state.snapshot(this.filter));
+    } catch (e) {
+      app.notify('error', `Could not start the stream: ${(e as Error).message}`);
+      await this.acq.stop();
+    } finally {
+      this.starting = false;
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.acq.stop();
+    this.descriptor = null;
+    this.engine = { framesProcessed: 0, droppedFrames: 0, resets: 0 };
+  }
+
+  setEyesClosed(v: boolean): void {
+    this.settings.eyesClosed = v;
+    this.acq.setEyesClosed(v);
+  }
+
+  applyFilter(): void {
+    this.acq.setFilter($state.snapshot(this.filter));
+  }
+
+  async startRecording(): Promise<void> {
+    if (!this.streaming || this.recording) return;
+    await app.refreshStorage();
+    const s = app.storage;
+    // Refuse to start with less than ~5 minutes of room at this stream's rate.
+    if (s && this.descriptor) {
+      const bytesPerSecond = this.descriptor.sampleRateHz * (this.descriptor.channels.length * 4 + 8);
+      if (s.quotaBytes - s.usageBytes < bytesPerSecond * 300) {
+        app.notify('error', 'Not enough storage left for a recording of 5 minutes. Delete old recordings or export them, then try again.');
+        return;
+      }
+    }
+    try {
+      const id = await this.acq.startRecording(this.recordingName);
+      this.recording = { id, frames: 0, bytes: 0, droppedFrames: 0, startedAt: performance.now() };
+    } catch (e) {
+      app.notify('error', `Could not start recording: ${(e as Error).message}`);
+    }
+  }
+
+  async stopRecording(): Promise<void> {
+    await this.acq.stopRecording();
+    this.recordingName = '';
+  }
+}
+
+export const acquisition = new AcquisitionState();
