@@ -1,0 +1,73 @@
+// `neurotab evaluate`: argument parsing, file dispatch, the printed JSON shape, clear errors.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { hasShared, sharedPath } from '../../tests/support/shared';
+import { InputError } from '../../src/lib/core/errors';
+import { parseExperimentConfig, predictModel, trainModel } from '../../src/lib/ml/experiment';
+import { epochsFromRecordings } from '../../src/lib/ml/prepare';
+import { evaluate, parseEvaluateArgs, readRecordingFile, run } from './evaluate';
+
+const dir = mkdtempSync(join(tmpdir(), 'neurotab-evaluate-'));
+const write = (name: string, doc: unknown) => {
+  const p = join(dir, name);
+  writeFileSync(p, typeof doc === 'string' ? doc : JSON.stringify(doc));
+  return p;
+};
+
+describe('evaluate arguments', () => {
+  it('parses repeated --in, --cv, --seed', () => {
+    expect(parseEvaluateArgs(['e.json', '--in', 'a.edf', '--in', 'b.edf', '--cv', '4', '--seed', '7'])).toEqual({
+      experimentPath: 'e.json',
+      inputs: ['a.edf', 'b.edf'],
+      folds: 4,
+      seed: 7,
+      saveModelPath: undefined,
+    });
+  });
+  it('refuses bad arguments with InputError', () => {
+    expect(() => parseEvaluateArgs(['e.json'])).toThrow(/--in/);
+    expect(() => parseEvaluateArgs(['e.json', '--in', 'a.edf', '--cv', '1'])).toThrow(/--cv must be an integer ≥ 2/);
+    expect(() => parseEvaluateArgs(['e.json', '--in', 'a.edf', '--bogus'])).toThrow(InputError);
+  });
+});
+
+describe.skipIf(!hasShared)('evaluate on real files', () => {
+  const mi = { type: 'motor_imagery_csp_lda', classes: { T1: 'left', T2: 'right' }, window: [1.0, 2.0], band: [7, 30], components: 4 };
+  const edfs = ['S001R04', 'S001R08', 'S001R12'].map((f) => sharedPath(`data/edf/${f}.edf`));
+
+  it('prints { folds, mean, chance } for the motor-imagery example and saves a reloadable model', async () => {
+    const exp = write('mi.json', mi);
+    const out = evaluate({ experimentPath: exp, inputs: edfs, folds: 5, seed: 1, saveModelPath: join(dir, 'model.json') });
+    expect(out.folds).toHaveLength(5);
+    expect(out.mean).toBeCloseTo(out.folds.reduce((a, b) => a + b, 0) / 5, 12);
+    expect(out.chance).toBeCloseTo(23 / 45, 12);
+    expect(out.epochCount).toBe(45);
+    const model = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+    const { epochs } = epochsFromRecordings(edfs.map((f) => ({ recording: readRecordingFile(f), source: f })), parseExperimentConfig(mi));
+    const p = predictModel(model, epochs);
+    expect(Array.from(p.predicted)).toEqual(Array.from(predictModel(trainModel(parseExperimentConfig(mi), epochs), epochs).predicted));
+    expect(p.predicted.filter((c, i) => c === epochs.labels[i]).length).toBeGreaterThan(40); // training-set fit
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const code = await run([exp, ...edfs.flatMap((f) => ['--in', f]), '--cv', '5', '--seed', '1']);
+    const printed = JSON.parse(log.mock.calls[0][0] as string);
+    log.mockRestore();
+    expect(code).toBe(0);
+    expect(Object.keys(printed).slice(0, 3)).toEqual(['folds', 'mean', 'chance']);
+    expect(printed.folds).toEqual(out.folds);
+  });
+
+  it('reports bad input clearly and exits 2', async () => {
+    const err = vi.spyOn(console, 'error').mockImplementation(() => {});
+    // A mapping to a marker value that does not occur leaves one class:
+    const missing = write('missing.json', { ...mi, classes: { T1: 'left', X9: 'right' } });
+    expect(await run([missing, '--in', edfs[0]])).toBe(2);
+    expect(String(err.mock.calls.at(-1)?.[0])).toMatch(/only one class present/);
+    expect(await run([write('bad.json', '{"type": 1'), '--in', edfs[0]])).toBe(2);
+    expect(String(err.mock.calls.at(-1)?.[0])).toMatch(/not readable JSON/);
+    expect(await run([write('ok.json', mi), '--in', join(dir, 'nope.edf')])).toBe(2);
+    expect(String(err.mock.calls.at(-1)?.[0])).toMatch(/cannot read/);
+    err.mockRestore();
+  });
+});
