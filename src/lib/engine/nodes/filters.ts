@@ -6,6 +6,7 @@ import { InputError } from '../../core/errors';
 import type { StreamDescriptor } from '../../core/stream';
 import { bessel, butter, cheby1, concatSos, firwin, iirnotchSos, type BandType, type Sos, type WindowName } from '../../dsp/filter-design';
 import { LFilter, SosFilter, sosfiltfilt } from '../../dsp/iir';
+import { decimate as dspDecimate, StreamingDecimator, StreamingResampler } from '../../dsp/resample';
 import { toChannelMajor } from '../packets';
 import type { EpochsPacket, FramesPacket, InputMeta, NodeClass, NodeContext, NodeInstance } from '../types';
 import { input, metaStream, np, output, p, rateOf, samplesOf, Scratch32, SIGNAL_IN, SIGNAL_OUT, withSamples } from './common';
@@ -404,6 +405,152 @@ epoch or window, as SciPy \`signal.detrend\`.
         return { data: { kind: 'epochs', stream: d.stream, items } };
       },
       reset() {},
+    };
+  },
+};
+
+// ------------------------------------------------------------------------------- resampling
+
+function gcd(a: number, b: number): number {
+  while (b) [a, b] = [b, a % b];
+  return a;
+}
+
+/** up/down integers with targetHz / sourceHz = up / down (exact for integer rates, else best with down ≤ 1000). */
+export function resampleRatio(sourceHz: number, targetHz: number, who: string): [number, number] {
+  if (Number.isInteger(sourceHz) && Number.isInteger(targetHz)) {
+    const g = gcd(sourceHz, targetHz);
+    return [targetHz / g, sourceHz / g];
+  }
+  let best: [number, number] = [1, 1];
+  let err = Infinity;
+  for (let down = 1; down <= 1000; down++) {
+    const up = Math.round((targetHz / sourceHz) * down);
+    if (up < 1) continue;
+    const e = Math.abs(up / down - targetHz / sourceHz);
+    if (e < err - 1e-15) [best, err] = [[up, down], e];
+  }
+  if (err > 1e-6 * (targetHz / sourceHz)) throw new InputError(`cannot resample ${sourceHz} Hz to ${targetHz} Hz with a small integer ratio`, who);
+  return best;
+}
+
+export const resample: NodeClass = {
+  type: 'filter.resample',
+  package: 'filters',
+  title: 'Resample (polyphase)',
+  version: '1.0.0',
+  neuropype: np('Resample', 'signal_processing'),
+  doc: `Changes the sample rate by a rational factor up/down with SciPy \`resample_poly\`'s anti-alias FIR
+(Kaiser β = 5, 20·max(up, down)+1 taps), streaming with the filter delay compensated, so output
+frame j is the sample at time t0 + j / rate. At the end of an offline run the tail is completed
+with zero padding exactly as \`resample_poly\` does.
+
+- **in/out \`data\`** (signal; output at **rate**). **rate** (Hz).`,
+  inputs: [SIGNAL_IN],
+  outputs: [output('data', 'signal', 'Resampled signal.')],
+  params: [p.float('rate', 128, 'Target sample rate.', { unit: 'Hz', domain: [1e-3, 1e6] })],
+  create(params, ctx) {
+    const target = params.rate as number;
+    let st: { rs: StreamingResampler; stream: StreamDescriptor; out: StreamDescriptor; t0: number; emitted: number; frames: number } | undefined;
+    const emit = (y: Float64Array, ch: number): FramesPacket | undefined => {
+      const n = y.length / ch;
+      if (!n || !st) return undefined;
+      const ts = new Float64Array(n);
+      for (let i = 0; i < n; i++) ts[i] = st.t0 + ((st.emitted + i) * 1000) / target;
+      st.emitted += n;
+      return { kind: 'signal', stream: st.out, samples: Float32Array.from(y), timestampsMs: ts, frames: n };
+    };
+    return {
+      process(inputs) {
+        const d = inputs.data as FramesPacket | undefined;
+        if (!d) return;
+        if (!st || st.stream !== d.stream) {
+          const [up, down] = resampleRatio(rateOf(d.stream, ctx.nodeId), target, ctx.nodeId);
+          st = { rs: new StreamingResampler(d.stream.channels.length, up, down), stream: d.stream, out: { ...d.stream, sampleRateHz: target }, t0: d.timestampsMs[0], emitted: 0, frames: 0 };
+        }
+        st.frames += d.frames;
+        const out = emit(st.rs.process(samplesOf(d)), d.stream.channels.length);
+        return out ? { data: out } : undefined;
+      },
+      flush() {
+        if (!st || !ctx.offline) return;
+        const ch = st.stream.channels.length;
+        const total = Math.ceil((st.frames * st.rs.up) / st.rs.down);
+        const missing = total - st.emitted;
+        if (missing <= 0) return;
+        const padFrames = Math.ceil(((missing + st.rs.delayOutputSamples + 2) * st.rs.down) / st.rs.up) + 1;
+        const y = st.rs.process(new Float64Array(padFrames * ch));
+        const out = emit(y.subarray(0, Math.min(missing, y.length / ch) * ch), ch);
+        return out ? { data: out } : undefined;
+      },
+      check(meta) {
+        const s = metaStream(meta);
+        if (s) resampleRatio(rateOf(s, ctx.nodeId), target, ctx.nodeId);
+      },
+      reset() {
+        st = undefined;
+      },
+    };
+  },
+};
+
+export const decimateNode: NodeClass = {
+  type: 'filter.decimate',
+  package: 'filters',
+  title: 'Decimate',
+  version: '1.0.0',
+  neuropype: np('Decimate', 'signal_processing'),
+  doc: `Keeps every q-th sample after an anti-alias Chebyshev I low-pass (SciPy \`decimate\`:
+cheby1(8, 0.05 dB, 0.8·fs/2q)), counted from the first sample ever received (chunk-invariant).
+Causal online; with **zero_phase** an offline run filters forward-backward over the whole recording
+as \`scipy.signal.decimate(zero_phase=True)\`.
+
+- **in/out \`data\`** (signal; output at fs/q). **factor** (q). **zero_phase** (bool, offline only).`,
+  inputs: [SIGNAL_IN],
+  outputs: [output('data', 'signal', 'Decimated signal.')],
+  params: [p.int('factor', 2, 'Decimation factor q.', { domain: [1, 1000] }), p.bool('zero_phase', false, 'Forward-backward anti-alias filter (offline).')],
+  create(params, ctx) {
+    const q = params.factor as number;
+    let st: { dec: StreamingDecimator; stream: StreamDescriptor; out: StreamDescriptor; phase: number } | undefined;
+    let held: FramesPacket[] = [];
+    const outStream = (s: StreamDescriptor) => ({ ...s, sampleRateHz: rateOf(s, ctx.nodeId) / q });
+    return {
+      process(inputs) {
+        const d = inputs.data as FramesPacket | undefined;
+        if (!d) return;
+        if (params.zero_phase && ctx.offline) {
+          held.push(copyFrames(d));
+          return;
+        }
+        if (!st || st.stream !== d.stream) st = { dec: new StreamingDecimator(d.stream.channels.length, q), stream: d.stream, out: outStream(d.stream), phase: 0 };
+        const first = (q - st.phase) % q;
+        const y = st.dec.process(samplesOf(d));
+        st.phase = (st.phase + d.frames) % q;
+        const n = y.length / d.stream.channels.length;
+        if (!n) return;
+        const ts = new Float64Array(n);
+        for (let k = 0; k < n; k++) ts[k] = d.timestampsMs[first + k * q];
+        return { data: { kind: 'signal', stream: st.out, samples: Float32Array.from(y), timestampsMs: ts, frames: n } };
+      },
+      flush() {
+        if (!held.length) return;
+        const all = joinFrames(held);
+        held = [];
+        const ch = all.stream.channels.length;
+        const y = dspDecimate(toChannelMajor(all.samples, all.frames, ch), ch, all.frames, q, { zeroPhase: true });
+        const n = y.length / ch;
+        const out = new Float32Array(n * ch);
+        const ts = new Float64Array(n);
+        for (let k = 0; k < n; k++) {
+          ts[k] = all.timestampsMs[k * q];
+          for (let c = 0; c < ch; c++) out[k * ch + c] = y[c * n + k];
+        }
+        return { data: { kind: 'signal', stream: outStream(all.stream), samples: out, timestampsMs: ts, frames: n } };
+      },
+      reset() {
+        st = undefined;
+        held = [];
+      },
     };
   },
 };

@@ -3,7 +3,12 @@
 import { NodeRegistry } from '../registry';
 import type { NodeClass } from '../types';
 import { bipolar, rereference, selectChannels } from './channels';
-import { dcBlock, detrend, firFilter, iirFilter, movingAverage, notchFilter } from './filters';
+import { dcBlock, decimateNode, detrend, firFilter, iirFilter, movingAverage, notchFilter, resample } from './filters';
+import { assignTargets, rewriteMarkers } from './markers';
+import { absNode, clipNode, logNode, meanNode, scaleNode, thresholdNode, varianceNode, zscoreNode } from './math';
+import { classMean } from './ml';
+import { bandPowerNode, fftMagnitude, spectrogram, welchSpectrum } from './spectral';
+import { baselineRemoval, segmentation, slidingWindow } from './time';
 import { inspect, markerInput, recordingInput, streamInput, streamOutput } from './io';
 import { parameterPort } from './workflow';
 
@@ -19,9 +24,29 @@ export const BUILTIN_NODE_CLASSES: NodeClass[] = [
   movingAverage,
   dcBlock,
   detrend,
+  resample,
+  decimateNode,
   selectChannels,
   rereference,
   bipolar,
+  slidingWindow,
+  segmentation,
+  baselineRemoval,
+  welchSpectrum,
+  bandPowerNode,
+  fftMagnitude,
+  spectrogram,
+  varianceNode,
+  meanNode,
+  logNode,
+  absNode,
+  scaleNode,
+  clipNode,
+  thresholdNode,
+  zscoreNode,
+  rewriteMarkers,
+  assignTargets,
+  classMean,
   parameterPort,
 ];
 

@@ -1,0 +1,251 @@
+import { describe, expect, it } from 'vitest';
+import { hasShared, referenceArray, referenceError, referenceJson } from '../../../../tests/support/shared';
+import { framesFromChannelMajor, toChannelMajor } from '../packets';
+import { feedChunks, makeStream, randomChunks, instantiate } from '../testing';
+import type { EpochsPacket, FramesPacket, MarkersPacket, NodeClass, SpectrumPacket } from '../types';
+import { bipolar, rereference, selectChannels } from './channels';
+import { dcBlock, decimateNode, firFilter, iirFilter, movingAverage, notchFilter, resample } from './filters';
+import { builtinRegistry } from './index';
+import { assignTargets, rewriteMarkers } from './markers';
+import { logNode, varianceNode, zscoreNode, clipNode, thresholdNode } from './math';
+import { bandPowerNode, fftMagnitude, spectrogram, welchSpectrum } from './spectral';
+import { segmentation, slidingWindow } from './time';
+import { classInfo } from '../registry';
+
+const caseOf = (family: string, id: string) => (referenceJson(family).cases as any[]).find((c) => c.id === id);
+
+/** The whole reference input as one epoch. */
+function wholeEpoch(stream: ReturnType<typeof makeStream>, x: Float64Array, n: number): EpochsPacket {
+  const f = framesFromChannelMajor(stream, x, n);
+  return { kind: 'epochs', stream, items: [{ timestampMs: f.timestampsMs[n - 1], startMs: 0, samples: f.samples, frames: n }] };
+}
+
+describe.skipIf(!hasShared)('numeric nodes against SciPy (through the node)', () => {
+  const x = hasShared ? referenceArray(referenceJson('filtering').inputs.x) : new Float64Array(0);
+  const C = 8;
+  const N = 2500;
+  const stream = makeStream(C, 250);
+  const signal = () => framesFromChannelMajor(stream, x, N);
+
+  it('spectral.welch = scipy.signal.welch (density and spectrum)', () => {
+    for (const [id, scaling] of [
+      ['welch_density', 'density'],
+      ['welch_spectrum', 'spectrum'],
+    ] as const) {
+      const c = caseOf('spectral', id);
+      const { node } = instantiate(welchSpectrum, { segment_samples: 256, overlap_samples: 128, scaling });
+      const sp = node.process({ data: wholeEpoch(stream, x, N) })!.data as SpectrumPacket;
+      expect(referenceError(sp.freqsHz, c.expected.f, 'nmax')).toBeLessThan(c.tol.f.f64);
+      expect(referenceError(sp.items[0].values, referenceArray(c.expected.Pxx), 'nmax')).toBeLessThan(c.tol.Pxx.f32);
+    }
+  });
+
+  it('spectral.band-power (trapezoid, Simpson, relative) = SciPy integrals of the Welch PSD', () => {
+    const c = caseOf('spectral', 'band_power_welch');
+    const { node: w } = instantiate(welchSpectrum, { segment_samples: 256 });
+    const psd = w.process({ data: wholeEpoch(stream, x, N) })!.data as SpectrumPacket;
+    for (const [rule, relative, key] of [
+      ['trapezoid', false, 'trapezoid'],
+      ['simpson', false, 'simpson'],
+      ['trapezoid', true, 'relative_trapezoid'],
+    ] as const) {
+      const { node } = instantiate(bandPowerNode, { bands: c.bands_hz, rule, relative, total: [0.5, 45] });
+      const f = node.process({ data: psd })!.data as FramesPacket;
+      expect(f.stream.channels[1].label).toBe('ch1:theta');
+      const exp = c.expected[key] ?? c.expected[Object.keys(c.expected).find((k) => k.startsWith('relative'))!];
+      expect(referenceError(f.samples, referenceArray(exp), 'nmax')).toBeLessThan(c.tol.all.f32);
+    }
+  });
+
+  it('spectral.fft = |rfft(x)|', () => {
+    const c = caseOf('spectral', 'rfft_magnitude');
+    const { node } = instantiate(fftMagnitude, {});
+    const sp = node.process({ data: wholeEpoch(stream, x, N) })!.data as SpectrumPacket;
+    expect(sp.freqsHz[1]).toBeCloseTo(0.1, 12);
+    expect(referenceError(sp.items[0].values, referenceArray(c.expected.mag), 'nmax')).toBeLessThan(c.tol.mag.f32);
+  });
+
+  it('channels.rereference average = MNE set_eeg_reference("average")', () => {
+    const c = caseOf('stats', 'car');
+    const { outputs } = feedChunks(rereference, {}, signal(), randomChunks(N, 1));
+    const y = outputs.data as FramesPacket;
+    expect(referenceError(toChannelMajor(y.samples, N, C), referenceArray(c.expected.y), 'nmax')).toBeLessThan(c.tol.y.f32);
+  });
+
+  it('math.zscore (recording mode, offline) = scipy.stats.zscore', () => {
+    const c = caseOf('stats', 'zscore');
+    const { outputs } = feedChunks(zscoreNode, { mode: 'recording' }, signal(), randomChunks(N, 2), { offline: true });
+    const y = outputs.data as FramesPacket;
+    expect(referenceError(toChannelMajor(y.samples, N, C), referenceArray(c.expected.y), 'nmax')).toBeLessThan(c.tol.y.f32);
+  });
+
+  it('segmentation → variance → log = numpy.var / log-var of 1 s epochs', () => {
+    const c = caseOf('stats', 'epoch_variance');
+    const sig = signal();
+    const markers = Array.from({ length: 10 }, (_, e) => ({ timestampMs: sig.timestampsMs[250 * e], value: 'ep' }));
+    const { outputs } = feedChunks(segmentation, { time_bounds: [0, 249 / 250] }, sig, randomChunks(N, 3, 400), { markers });
+    const ep = outputs.data as EpochsPacket;
+    expect(ep.items.map((e) => e.frames)).toEqual(new Array(10).fill(250));
+    for (const ddof of [0, 1]) {
+      const { node } = instantiate(varianceNode, { degrees_of_freedom: ddof });
+      const v = node.process({ data: ep })!.data as FramesPacket;
+      expect(referenceError(v.samples, referenceArray(c.expected[`var_ddof${ddof}`]), 'nmax')).toBeLessThan(c.tol.var.f32);
+      if (ddof === 0) {
+        const { node: lg } = instantiate(logNode, {});
+        const l = lg.process({ data: v })!.data as FramesPacket;
+        const key = Object.keys(c.expected).find((k) => k.startsWith('logvar') && k.includes('0'))!;
+        expect(referenceError(l.samples, referenceArray(c.expected[key]), 'abs')).toBeLessThan(c.tol.logvar.f32);
+      }
+    }
+    // Sliding windows of 250 samples every 250 samples are the same epochs.
+    const { outputs: sw } = feedChunks(slidingWindow, { window_length: 250, step: 250, unit: 'samples' }, sig, randomChunks(N, 4));
+    expect(Array.from((sw.data as EpochsPacket).items[3].samples)).toEqual(Array.from(ep.items[3].samples));
+  });
+
+  it('filter.resample = resample_poly (250→100, 256→250) incl. the zero-padded tail, any chunking', () => {
+    for (const [id, inKey, fs] of [
+      ['resample_poly_250_to_100', 'x250', 250],
+      ['resample_poly_256_to_250', 'x256', 256],
+    ] as const) {
+      const c = caseOf('resample', id);
+      const inp = referenceJson('resample').inputs[inKey];
+      const xin = referenceArray(inp);
+      const n = inp.shape[1];
+      const s = makeStream(C, fs);
+      const { outputs } = feedChunks(resample, { rate: c.fs_out }, framesFromChannelMajor(s, xin, n), randomChunks(n, 5, 300), { offline: true });
+      const y = outputs.data as FramesPacket;
+      expect(y.frames).toBe(c.n_out);
+      expect(y.stream.sampleRateHz).toBe(c.fs_out);
+      expect(referenceError(toChannelMajor(y.samples, y.frames, C), referenceArray(c.expected.y), 'nmax')).toBeLessThan(c.tol.y.f32);
+    }
+  });
+
+  it('filter.decimate zero_phase offline = scipy.signal.decimate(q=4, zero_phase=True)', () => {
+    const c = caseOf('resample', 'decimate_q4_iir_zero_phase');
+    const { outputs } = feedChunks(decimateNode, { factor: 4, zero_phase: true }, signal(), randomChunks(N, 6), { offline: true });
+    const y = outputs.data as FramesPacket;
+    expect(y.frames).toBe(625);
+    expect(referenceError(toChannelMajor(y.samples, 625, C), referenceArray(c.expected.y), 'nmax')).toBeLessThan(c.tol.y.f32);
+  });
+});
+
+describe('chunk invariance and state carry-over of every stateful node', () => {
+  const C = 5;
+  const N = 3000;
+  const stream = makeStream(C, 250);
+  const data = new Float64Array(C * N);
+  for (let c = 0; c < C; c++) for (let n = 0; n < N; n++) data[c * N + n] = 20 * Math.sin(2 * Math.PI * (3 + c) * n / 250) + 5 * Math.sin(n * 0.77 + c) + 10 * c;
+  const sig = framesFromChannelMajor(stream, data, N, 1000);
+  const markers = [300, 777, 1500, 2222, 2900].map((i, k) => ({ timestampMs: sig.timestampsMs[i], value: k % 2 ? 'left' : 'right' }));
+
+  const cases: [NodeClass, Record<string, unknown>][] = [
+    [iirFilter, { frequencies: [1, 30], order: 4 }],
+    [iirFilter, { frequencies: [8, 12], design: 'cheby1', order: 3 }],
+    [iirFilter, { frequencies: [20], mode: 'lowpass', design: 'bessel' }],
+    [notchFilter, { frequency: 50, harmonics: 2 }],
+    [firFilter, { frequencies: [1, 2, 30, 35] }],
+    [movingAverage, { window_length: 0.1 }],
+    [dcBlock, { cutoff: 0.5 }],
+    [resample, { rate: 100 }],
+    [resample, { rate: 128 }],
+    [decimateNode, { factor: 3 }],
+    [slidingWindow, { window_length: 0.5, step: 0.3 }],
+    [segmentation, { time_bounds: [-0.2, 0.5], baseline: [-0.2, 0] }],
+    [spectrogram, { window_length: 0.5, step: 0.2 }],
+    [zscoreNode, { mode: 'running', halflife: 1 }],
+  ];
+
+  for (const [cls, params] of cases) {
+    it(`${cls.type} ${JSON.stringify(params)}`, () => {
+      const one = feedChunks(cls, params, sig, [N], { markers }).outputs.data!;
+      expect(one).toBeDefined();
+      for (const seed of [11, 12]) {
+        const many = feedChunks(cls, params, sig, randomChunks(N, seed, seed === 11 ? 13 : 400), { markers }).outputs.data!;
+        expect(JSON.stringify(summary(many))).toBe(JSON.stringify(summary(one)));
+      }
+    });
+  }
+
+  function summary(p: any): unknown {
+    if (p.kind === 'signal' || p.kind === 'features') return { f: p.frames, s: Array.from(p.samples), t: Array.from(p.timestampsMs) };
+    if (p.kind === 'epochs') return p.items.map((e: any) => ({ t: e.timestampMs, s: Array.from(e.samples) }));
+    if (p.kind === 'spectrum') return p.items.map((e: any) => ({ t: e.timestampMs, v: Array.from(e.values) }));
+    return p;
+  }
+
+  it('a filter recovers after NaN input (state reset + warning)', () => {
+    const bad = framesFromChannelMajor(stream, data.map((v, i) => (i === 2 * N + 500 ? NaN : v)), N);
+    const { outputs, logs } = feedChunks(iirFilter, { frequencies: [1, 30], order: 4 }, bad, randomChunks(N, 9));
+    const y = outputs.data as FramesPacket;
+    expect(logs.some((l) => l.level === 30 && /non-finite/.test(l.message))).toBe(true);
+    for (let n = 1200; n < N; n++) expect(Number.isFinite(y.samples[n * C + 2])).toBe(true);
+  });
+});
+
+describe('channel, marker and element-wise nodes', () => {
+  const stream = makeStream(['Fp1', 'C3..', 'C4', 'M1', 'M2'], 100);
+  stream.channels[4] = { ...stream.channels[4], type: 'MISC' };
+  const sig = framesFromChannelMajor(stream, Float64Array.from({ length: 5 * 4 }, (_, i) => i), 4);
+
+  it('channels.select by names (EDF dots ignored), indices, types and range strings', () => {
+    const pick = (params: Record<string, unknown>) => (instantiate(selectChannels, params).node.process({ data: sig })!.data as FramesPacket).stream.channels.map((c) => c.label);
+    expect(pick({ selection: ['c3', 'Fp1'] })).toEqual(['C3..', 'Fp1']);
+    expect(pick({ selection: [4, 0], unit: 'indices' })).toEqual(['M2', 'Fp1']);
+    expect(pick({ selection: ['MISC'], unit: 'types' })).toEqual(['M2']);
+    expect(pick({ selection: '1:3' })).toEqual(['C3..', 'C4']);
+    expect(() => pick({ selection: ['Oz'] })).toThrow(/"Oz" not in stream/);
+  });
+
+  it('linked mastoids, channel reference and bipolar derivations', () => {
+    const lm = instantiate(rereference, { mode: 'linked-mastoids' }).node.process({ data: sig })!.data as FramesPacket;
+    // frame 0: Fp1 = 0, M1 = 12, M2 = 16 → Fp1 − 14
+    expect(lm.samples[0]).toBe(0 - 14);
+    const ch = instantiate(rereference, { mode: 'channels', reference_channels: ['C4'], exclude: ['M2'] }).node.process({ data: sig })!.data as FramesPacket;
+    expect(Array.from(ch.samples.subarray(0, 5))).toEqual([0 - 8, 4 - 8, 0, 12 - 8, 16]);
+    const bp = instantiate(bipolar, { pairs: ['Fp1-C4', ['C3', 'M1']] }).node.process({ data: sig })!.data as FramesPacket;
+    expect(bp.stream.channels.map((c) => c.label)).toEqual(['Fp1-C4', 'C3-M1']);
+    expect(Array.from(bp.samples.subarray(0, 2))).toEqual([0 - 8, 4 - 12]);
+  });
+
+  it('element-wise nodes', () => {
+    const clip = instantiate(clipNode, { min: 2, max: 10 }).node.process({ data: sig })!.data as FramesPacket;
+    expect(Array.from(clip.samples.subarray(0, 5))).toEqual([2, 4, 8, 10, 10]);
+    const th = instantiate(thresholdNode, { threshold: 8 }).node.process({ data: sig })!.data as FramesPacket;
+    expect(Array.from(th.samples.subarray(0, 5))).toEqual([0, 0, 0, 1, 1]);
+    expect(() => instantiate(clipNode, { min: 3, max: 1 })).toThrow(/above max/);
+  });
+
+  it('markers.rewrite selects/renames (NeuroPype rule text accepted) and assign-targets labels', () => {
+    const m: MarkersPacket = { kind: 'markers', events: ['3', '4', '5', 'stim-7'].map((value, i) => ({ timestampMs: i, value })) };
+    const rw = instantiate(rewriteMarkers, { rules: "{'3': 'left', '4': 'right', 'stim-*': 'stim'}", remove_all_others: true }).node.process({ data: m })!.data as MarkersPacket;
+    expect(rw.events.map((e) => e.value)).toEqual(['left', 'right', 'stim']);
+    const at = instantiate(assignTargets, { mapping: { left: 0, right: 1 } }).node.process({ data: rw })!.data as MarkersPacket;
+    expect(at.events.map((e) => e.target)).toEqual([0, 1, undefined]);
+    const at2 = instantiate(assignTargets, { mapping: ['right', 'left'] }).node.process({ data: rw })!.data as MarkersPacket;
+    expect(at2.events.map((e) => e.target)).toEqual([1, 0, undefined]);
+  });
+});
+
+describe('registry metadata', () => {
+  const reg = builtinRegistry();
+  it('every class is documented, with typed, documented parameters and NeuroPype vocabulary', () => {
+    for (const cls of reg.list()) {
+      expect(cls.doc.length, cls.type).toBeGreaterThan(40);
+      const info = classInfo(cls);
+      for (const p of info.params) {
+        expect(p.doc.length, `${cls.type}.${p.name}`).toBeGreaterThan(3);
+        expect(p.value_type).toMatch(/^builtins\./);
+        expect(p.port_type).toMatch(/Port$/);
+      }
+      // defaults pass their own checks
+      expect(() => instantiate(cls, cls.type === 'channels.bipolar' ? { pairs: ['a-b'] } : cls.type === 'markers.assign-targets' ? { mapping: ['a'] } : {})).not.toThrow();
+    }
+    for (const name of ['LSLInput', 'LSLOutput', 'ImportFile', 'IIRFilter', 'FIRFilter', 'Rereferencing', 'Segmentation', 'WelchSpectrum', 'AssignTargets', 'ParameterPort', 'InspectData', 'SelectRange', 'Variance', 'Logarithm', 'Mean', 'MovingWindow', 'RewriteMarkers', 'Decimate', 'Resample', 'MovingAverage']) {
+      expect(reg.find(name), name).toBeDefined();
+    }
+    const iir = reg.info('IIRFilter');
+    expect(iir.params.find((p) => p.name === 'mode')).toMatchObject({ port_type: 'EnumPort', value_type: 'builtins.str', value_domain: ['bandpass', 'highpass', 'lowpass', 'bandstop'] });
+    expect(iir.params.find((p) => p.name === 'frequencies')).toMatchObject({ port_type: 'ListPort', unit: 'Hz' });
+    expect(reg.info('filter.notch').params[0].value_domain).toEqual([0.001, 100000]);
+  });
+});

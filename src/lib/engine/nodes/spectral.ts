@@ -1,0 +1,262 @@
+// Spectral node classes: Welch PSD, band power (named bands, relative), FFT magnitude, spectrogram.
+// Kernels (FFT, Welch, periodogram, integration) come from dsp/. Engine worker / Node.
+// Spectra are float64, CHANNEL-MAJOR per item ([channel, bin]), as SciPy returns them.
+import { InputError } from '../../core/errors';
+import type { ChannelInfo, StreamDescriptor } from '../../core/stream';
+import type { WindowName } from '../../dsp/filter-design';
+import { rfftMagnitude } from '../../dsp/fft';
+import { bandPower, periodogram, relativeBandPower, welch, type Band, type Spectrum } from '../../dsp/spectral';
+import { toChannelMajor } from '../packets';
+import type { EpochsPacket, FramesPacket, NodeClass, SpectrumItem, SpectrumPacket } from '../types';
+import { input, np, output, p, rateOf } from './common';
+import { copyFrames, joinFrames } from './filters';
+import { WindowCutter } from './time';
+
+const WINDOWS = ['hann', 'hamming', 'blackman', 'boxcar', 'bartlett'] as const;
+
+function epochChannelMajor(e: { samples: Float32Array; frames: number }, ch: number): Float64Array {
+  return toChannelMajor(e.samples, e.frames, ch);
+}
+
+// ------------------------------------------------------------------------------- Welch
+
+export const welchSpectrum: NodeClass = {
+  type: 'spectral.welch',
+  package: 'spectral',
+  title: 'Welch PSD',
+  version: '1.0.0',
+  neuropype: np('WelchSpectrum', 'spectral'),
+  doc: `Power spectral density by Welch's method, as \`scipy.signal.welch\` (periodic window, per-segment
+detrend, one-sided, bins 1…N/2−1 doubled).
+
+- **in \`data\`** (epochs: one spectrum per epoch or window | signal: offline only, one spectrum of
+  the whole recording at the end). **out \`data\`** (spectrum).
+- **segment_samples** (samples, nperseg; clamped to the epoch length), **overlap_samples** (samples;
+  null = half), **nfft** (null = segment length), **window**, **detrend** (constant | linear | none),
+- **scaling**: density (unit²/Hz) | spectrum (unit²). **average**: mean | median.`,
+  inputs: [input('data', ['epochs', 'signal'], 'Epochs/windows, or a whole signal offline.')],
+  outputs: [output('data', 'spectrum', 'PSD per channel.')],
+  params: [
+    p.int('segment_samples', 256, 'Segment length (nperseg).', { unit: 'samples', domain: [2, 1 << 20] }),
+    p.int('overlap_samples', null, 'Overlap between segments (null = half a segment).', { unit: 'samples', domain: [0, 1 << 20] }),
+    p.int('nfft', null, 'FFT length ≥ segment (null = segment length).', { unit: 'samples', domain: [2, 1 << 22] }),
+    p.enum('window', 'hann', WINDOWS, 'Window.'),
+    p.enum('detrend', 'constant', ['constant', 'linear', 'none'], 'Per-segment detrend.'),
+    p.enum('scaling', 'density', ['density', 'spectrum'], 'PSD (per Hz) or power spectrum.'),
+    p.enum('average', 'mean', ['mean', 'median'], 'How segments are averaged.'),
+  ],
+  create(params, ctx) {
+    const opts = (ns: number) => {
+      const nperseg = Math.min(params.segment_samples as number, ns);
+      const nov = params.overlap_samples as number | null;
+      if (nov !== null && nov >= nperseg) throw new InputError(`overlap_samples ${nov} must be smaller than the segment (${nperseg})`, ctx.nodeId);
+      return {
+        window: params.window as WindowName,
+        nperseg,
+        noverlap: nov ?? undefined,
+        nfft: (params.nfft as number | null) ?? undefined,
+        detrend: params.detrend === 'none' ? (false as const) : (params.detrend as 'constant' | 'linear'),
+        scaling: params.scaling as 'density' | 'spectrum',
+        average: params.average as 'mean' | 'median',
+      };
+    };
+    let held: FramesPacket[] = [];
+    const spectrumOf = (stream: StreamDescriptor, items: { x: Float64Array; frames: number; item: Omit<SpectrumItem, 'values'> }[]): SpectrumPacket | undefined => {
+      const fs = rateOf(stream, ctx.nodeId);
+      const ch = stream.channels.length;
+      let freqs: Float64Array | undefined;
+      const out: SpectrumItem[] = [];
+      for (const it of items) {
+        const s = welch(it.x, ch, it.frames, fs, opts(it.frames));
+        if (freqs && s.freqsHz.length !== freqs.length) throw new InputError('epochs of different lengths give different frequency grids; make epochs equal', ctx.nodeId);
+        freqs = s.freqsHz;
+        out.push({ ...it.item, values: s.psd });
+      }
+      if (!freqs) return undefined;
+      return { kind: 'spectrum', stream, freqsHz: freqs, scaling: params.scaling as 'density', items: out };
+    };
+    return {
+      process(inputs) {
+        const d = inputs.data;
+        if (!d) return;
+        if (d.kind === 'signal') {
+          if (ctx.offline) held.push(copyFrames(d));
+          return;
+        }
+        const e = d as EpochsPacket;
+        const ch = e.stream.channels.length;
+        const sp = spectrumOf(
+          e.stream,
+          e.items.map((it) => ({ x: epochChannelMajor(it, ch), frames: it.frames, item: { timestampMs: it.timestampMs, target: it.target, marker: it.marker } })),
+        );
+        return sp ? { data: sp } : undefined;
+      },
+      flush() {
+        if (!held.length) return;
+        const all = joinFrames(held);
+        held = [];
+        const ch = all.stream.channels.length;
+        const sp = spectrumOf(all.stream, [{ x: toChannelMajor(all.samples, all.frames, ch), frames: all.frames, item: { timestampMs: all.timestampsMs[all.frames - 1] } }]);
+        return sp ? { data: sp } : undefined;
+      },
+      reset() {
+        held = [];
+      },
+    };
+  },
+};
+
+// ------------------------------------------------------------------------------- band power
+
+export const DEFAULT_BANDS: Record<string, [number, number]> = { delta: [0.5, 4], theta: [4, 8], alpha: [8, 13], beta: [13, 30], gamma: [30, 45] };
+
+export const bandPowerNode: NodeClass = {
+  type: 'spectral.band-power',
+  package: 'spectral',
+  title: 'Band power',
+  version: '1.0.0',
+  doc: `Integrates a PSD over named bands (bins with low ≤ f ≤ high; trapezoid as \`scipy.integrate.trapezoid\`,
+or Simpson with SciPy 1.10's even='avg'), optionally relative to the power over \`total\`.
+
+- **in \`data\`** (spectrum, density scaling); **out \`data\`** (features): one frame per spectrum,
+  channels "<label>:<band>" (channel-major: all bands of the first channel first), unit = input unit²
+  (or ratio when relative).
+- **bands** (dict name → [low, high], Hz). **relative** (bool). **total** [low, high] (Hz). **rule**.`,
+  inputs: [input('data', ['spectrum'], 'PSD.')],
+  outputs: [output('data', 'features', 'Band powers per channel and band.')],
+  params: [
+    p.dict('bands', DEFAULT_BANDS, 'Bands by name, [low, high] in Hz.', { unit: 'Hz' }),
+    p.bool('relative', false, 'Divide by the power over total.'),
+    p.list('total', [0.5, 45], 'Range for relative power.', { unit: 'Hz', items: 'number', lengths: [2] }),
+    p.enum('rule', 'trapezoid', ['trapezoid', 'simpson'], 'Integration rule.'),
+  ],
+  create(params, ctx) {
+    const entries = Object.entries(params.bands as Record<string, unknown>);
+    if (!entries.length) throw new InputError('bands is empty; give e.g. {"alpha": [8, 13]}', ctx.nodeId);
+    const names: string[] = [];
+    const bands: Band[] = entries.map(([name, v]) => {
+      if (!Array.isArray(v) || v.length !== 2 || !v.every((f) => typeof f === 'number' && f >= 0) || !(v[0] < v[1]))
+        throw new InputError(`band "${name}" must be [low, high] in Hz with low < high, got ${JSON.stringify(v)}`, ctx.nodeId);
+      names.push(name);
+      return [v[0], v[1]] as const;
+    });
+    const total = params.total as [number, number];
+    const rule = params.rule as 'trapezoid' | 'simpson';
+    let cached: { src: StreamDescriptor; out: StreamDescriptor } | undefined;
+    return {
+      process(inputs) {
+        const d = inputs.data as SpectrumPacket | undefined;
+        if (!d) return;
+        const ch = d.stream.channels.length;
+        if (!cached || cached.src !== d.stream) {
+          const channels: ChannelInfo[] = [];
+          for (const c of d.stream.channels) for (const b of names) channels.push({ label: `${c.label}:${b}`, unit: params.relative ? 'ratio' : `${c.unit}^2`, type: 'FEATURE' });
+          cached = { src: d.stream, out: { ...d.stream, id: `${d.stream.id}.bandpower`, kind: 'features', sampleRateHz: 0, channels } };
+        }
+        const width = ch * names.length;
+        const frames = d.items.length;
+        const samples = new Float32Array(frames * width);
+        const ts = new Float64Array(frames);
+        const targets = new Float64Array(frames);
+        d.items.forEach((it, k) => {
+          const spec: Spectrum = { freqsHz: d.freqsHz, psd: it.values, channelCount: ch, binCount: d.freqsHz.length };
+          const bp = params.relative ? relativeBandPower(spec, bands, total, rule) : bandPower(spec, bands, rule);
+          for (let i = 0; i < width; i++) samples[k * width + i] = bp[i];
+          ts[k] = it.timestampMs;
+          targets[k] = it.target ?? NaN;
+        });
+        return { data: { kind: 'features', stream: cached.out, samples, timestampsMs: ts, frames, targets } };
+      },
+      reset() {},
+    };
+  },
+};
+
+// ------------------------------------------------------------------------------- FFT magnitude
+
+export const fftMagnitude: NodeClass = {
+  type: 'spectral.fft',
+  package: 'spectral',
+  title: 'FFT magnitude',
+  version: '1.0.0',
+  doc: `|rFFT| of each channel of each epoch (no window, no detrend, no normalisation: \`numpy.abs(scipy.fft.rfft(x))\`).
+
+- **in \`data\`** (epochs); **out \`data\`** (spectrum, scaling "magnitude"), bins k·fs/N.`,
+  inputs: [input('data', ['epochs'], 'Epochs or windows.')],
+  outputs: [output('data', 'spectrum', 'Magnitude spectra.')],
+  params: [],
+  create(_params, ctx) {
+    return {
+      process(inputs) {
+        const d = inputs.data as EpochsPacket | undefined;
+        if (!d?.items.length) return;
+        const fs = rateOf(d.stream, ctx.nodeId);
+        const ch = d.stream.channels.length;
+        const n = d.items[0].frames;
+        const bins = Math.floor(n / 2) + 1;
+        const freqs = Float64Array.from({ length: bins }, (_, k) => (k * fs) / n);
+        const items = d.items.map((e) => {
+          if (e.frames !== n) throw new InputError('epochs of different lengths in one packet', ctx.nodeId);
+          return { timestampMs: e.timestampMs, target: e.target, marker: e.marker, values: rfftMagnitude(epochChannelMajor(e, ch), ch, n) };
+        });
+        return { data: { kind: 'spectrum', stream: d.stream, freqsHz: freqs, scaling: 'magnitude', items } };
+      },
+      reset() {},
+    };
+  },
+};
+
+// ------------------------------------------------------------------------------- spectrogram
+
+export const spectrogram: NodeClass = {
+  type: 'spectral.spectrogram',
+  package: 'spectral',
+  title: 'Spectrogram',
+  version: '1.0.0',
+  doc: `Short-time spectra of a continuous signal: every \`step\` seconds, the periodogram (SciPy
+\`periodogram\`: window, constant detrend, one-sided) of the last \`window_length\` seconds. Windows
+are placed by sample count, so chunking does not change the output.
+
+- **in \`data\`** (signal); **out \`data\`** (spectrum): one item per window, timestamped at its last sample.
+- **window_length**, **step** (s). **window**. **scaling**: density | spectrum.`,
+  inputs: [input('data', ['signal'], 'Continuous signal.')],
+  outputs: [output('data', 'spectrum', 'One spectrum per window.')],
+  params: [
+    p.float('window_length', 1, 'Window length.', { unit: 's', domain: [0, 3600] }),
+    p.float('step', 0.25, 'Hop between windows.', { unit: 's', domain: [0, 3600] }),
+    p.enum('window', 'hann', WINDOWS, 'Window.'),
+    p.enum('scaling', 'density', ['density', 'spectrum'], 'PSD or power spectrum.'),
+  ],
+  create(params, ctx) {
+    const len = (fs: number) => {
+      const n = Math.round((params.window_length as number) * fs);
+      if (n < 2) throw new InputError('window_length must cover at least 2 samples', ctx.nodeId);
+      return n;
+    };
+    const step = (fs: number) => Math.max(1, Math.round((params.step as number) * fs));
+    const cut = new WindowCutter(len, step, ctx.nodeId);
+    return {
+      process(inputs) {
+        const d = inputs.data as FramesPacket | undefined;
+        if (!d) return;
+        const w = cut.windows(d);
+        if (!w.items.length) return;
+        const fs = d.stream.sampleRateHz;
+        const ch = d.stream.channels.length;
+        let freqs: Float64Array = new Float64Array(0);
+        const items = w.items.map((e) => {
+          const s = periodogram(epochChannelMajor(e, ch), ch, e.frames, fs, { window: params.window as WindowName, scaling: params.scaling as 'density' });
+          freqs = s.freqsHz;
+          return { timestampMs: e.timestampMs, values: s.psd };
+        });
+        return { data: { kind: 'spectrum', stream: d.stream, freqsHz: freqs, scaling: params.scaling as 'density', items } };
+      },
+      check(meta) {
+        const s = meta.data?.stream;
+        if (s) len(rateOf(s, ctx.nodeId));
+      },
+      reset: () => cut.reset(),
+    };
+  },
+};
+
