@@ -91,7 +91,8 @@ function lines(text: string): string[] {
   return out;
 }
 
-function cellNumber(s: string, fileName: string, line: number, column: string): number {
+function cellNumber(s: string | undefined, fileName: string, line: number, column: string): number {
+  if (s === undefined) throw new InputError(`line ${line}, column "${column}": missing value`, fileName);
   const t = s.trim();
   const v = Number(t);
   if (t === '' || !Number.isFinite(v)) {
