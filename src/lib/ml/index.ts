@@ -1,0 +1,60 @@
+// Public API of the classic decoders (re-exports only). Runs anywhere (page, workers, Node); imports
+// core/ and dsp/ only. Layouts: epochs [epoch, channel, sample] Float64Array (epochs.ts); features
+// DenseMatrix rows = trials (linalg.ts); continuous input CHANNEL-MAJOR. Every trained object has
+// `toJSON()` → plain JSON state and `fromJSON(state)`; `TrainedModel` (experiment.ts) bundles a recipe.
+export { SsvepCca, referenceSignals, type CcaOptions, type CcaState } from './cca';
+export {
+  classCovariances,
+  empiricalCovariance,
+  ledoitWolf,
+  ledoitWolfShrinkageVarMajor,
+  shrunkCovariance,
+  type ClassCovarianceOptions,
+  type CovarianceRegularisation,
+} from './covariance';
+export {
+  accuracy,
+  balancedAccuracy,
+  chanceLevel,
+  confusionMatrix,
+  kFold,
+  rocAuc,
+  seededRandom,
+  shuffleSplit,
+  stratifiedKFold,
+  type Fold,
+} from './cross-validation';
+export { Csp, FilterBankCsp, type CspOptions, type CspState, type EpochData, type FilterBankCspState } from './csp';
+export {
+  channelMajorFromFrameMajor,
+  classNamesOf,
+  concatEpochSets,
+  extractEpochs,
+  subsetEpochs,
+  validateEpochs,
+  validateForModel,
+  windowSamples,
+  type ContinuousSignal,
+  type EpochSet,
+  type EpochingOptions,
+  type SampleMarker,
+} from './epochs';
+export {
+  CLASSIC_EXPERIMENT_TYPES,
+  crossValidate,
+  defaultMetric,
+  parseExperimentConfig,
+  predictModel,
+  trainModel,
+  type ClassicExperimentType,
+  type CrossValidationResult,
+  type ExperimentConfig,
+  type Predictions,
+  type ScoreMetric,
+  type TrainedModel,
+} from './experiment';
+export { Lda, validateFeatures, type LdaOptions, type LdaState } from './lda';
+export { dense, type DenseMatrix } from './linalg';
+export { LogisticRegression, type LogisticOptions, type LogisticState } from './logistic';
+export { epochsFromRecording, epochsFromRecordings, markersToSamples, mneBandPass, mneRingingSamples, type RecordingLike } from './prepare';
+export { Xdawn, type XdawnOptions, type XdawnState } from './xdawn';
