@@ -5,11 +5,23 @@
 // returns plain data and throws BackendError; every rejected call leaves state as it was.
 
 import { errorMessage, InputError, StateError } from '../core/errors';
-import { emptyPipeline, parsePipelineDocument, PipelineError, type PipelineDocument, type PipelineNode } from '../engine/document';
-import { findParam, resolveParams, neuropypePortType, neuropypeValueDomain, neuropypeValueType } from '../engine/params';
-import type { NodeRegistry } from '../engine/registry';
-import { Execution } from '../engine/runtime';
-import type { NodeClass, ParamSpec } from '../engine/types';
+import {
+  createBuiltinRegistry,
+  emptyPipeline,
+  Execution,
+  findParam,
+  neuropypePortType,
+  neuropypeValueDomain,
+  neuropypeValueType,
+  parsePipelineDocument,
+  PipelineError,
+  resolveParams,
+  type NodeClass,
+  type NodeRegistry,
+  type ParamSpec,
+  type PipelineDocument,
+  type PipelineNode,
+} from '../engine/index';
 import {
   EncryptedPipelineError,
   DEFAULT_DESCRIPTION,
@@ -116,8 +128,24 @@ const CONTROL_STATES = {
   resumeFrom: ['running', 'calibrating', 'paused'],
 } as const;
 
+/** What a binder is told about a source/sink node of a freshly loaded graph. */
+export interface BindRequest {
+  executionId: number;
+  /** Document node id ("node3"). */
+  nodeId: string;
+  /** Our node type ("io.stream-input"). */
+  type: string;
+  params: Record<string, unknown>;
+}
+
 export interface LocalBackendOptions {
-  registry: NodeRegistry;
+  /** Node classes (default: every built-in class). */
+  registry?: NodeRegistry;
+  /**
+   * Supplies the binding of an input/output node (ring reader/writer, recording, marker queue)
+   * after each load; undefined = leave unbound. The engine host wires device streams here.
+   */
+  bind?: (req: BindRequest) => unknown;
   store?: PipelineStore;
   /** Most live executions (default 16). */
   executionLimit?: number;
@@ -133,9 +161,11 @@ export class LocalBackend implements Backend {
   private readonly limit: number;
   private readonly random: () => number;
   private readonly resolver: PypResolver;
+  private readonly binder?: (req: BindRequest) => unknown;
 
-  constructor(opts: LocalBackendOptions) {
-    this.registry = opts.registry;
+  constructor(opts: LocalBackendOptions = {}) {
+    this.registry = opts.registry ?? createBuiltinRegistry();
+    this.binder = opts.bind;
     this.store = opts.store ?? new MemoryPipelineStore();
     this.limit = opts.executionLimit ?? EXECUTION_LIMIT;
     this.random = opts.random ?? Math.random;
@@ -392,6 +422,7 @@ export class LocalBackend implements Backend {
     s.uuids.set(docId, node.uuid ?? crypto.randomUUID());
     const cust = this.customizedOf(s);
     cust.set(docId, new Set(Object.keys(params)));
+    this.bindNode(s, docId);
     return this.nodeOf(s, s.ex.document!.nodes.find((n) => n.id === docId)!);
   }
 
@@ -608,6 +639,20 @@ export class LocalBackend implements Backend {
     for (const n of doc.nodes) cust.set(n.id, new Set(ui?.nodes[n.id]?.customized ?? Object.keys(n.params)));
     this.customized.set(s, cust);
     for (const w of warnings) s.ex.log(30, w);
+    for (const n of doc.nodes) this.bindNode(s, n.id);
+  }
+
+  /** Ask the binder for a binding of one node (input/output nodes only); failures become WARNING records. */
+  private bindNode(s: Slot, docId: string): void {
+    if (!this.binder) return;
+    const cls = s.ex.nodeClass(docId);
+    if (!cls.source && !cls.type.startsWith('io.')) return;
+    try {
+      const b = this.binder({ executionId: s.id, nodeId: docId, type: cls.type, params: s.ex.getParams(docId) });
+      if (b !== undefined) s.ex.bind(docId, b);
+    } catch (e) {
+      s.ex.log(30, `could not bind ${docId} (${npName(cls)}): ${errorMessage(e)}`);
+    }
   }
 
   private readonly customized = new WeakMap<Slot, Map<string, Set<string>>>();

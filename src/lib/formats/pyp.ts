@@ -609,8 +609,8 @@ export const pypNodeId = (index: number) => `node${index}`;
 
 /**
  * Convert a NeuroPype graph to our document. Every class must resolve: otherwise an
- * UnsupportedNodeClassError lists all of them and nothing is converted. `null` values mean
- * "use the default" and are left out; parameters our classes lack are dropped (warned when customized).
+ * UnsupportedNodeClassError lists all of them and nothing is converted. `null` (and NaN) values
+ * mean "use the default" and are left out; parameters our classes lack are dropped (warned when customized).
  */
 export function pypToPipeline(g: PypGraph, resolver: PypResolver, where = 'pipeline'): PypConversion {
   const unsupported = new Set<string>();
@@ -636,7 +636,8 @@ export function pypToPipeline(g: PypGraph, resolver: PypResolver, where = 'pipel
         continue;
       }
       if (p.customized) customized.push(ours);
-      if (p.value === null) continue;
+      // null = "use the default"; NeuroPype also writes NaN for unset numbers (e.g. LSLInput nominal_rate).
+      if (p.value === null || (typeof p.value === 'number' && Number.isNaN(p.value))) continue;
       params[ours] = p.value;
     }
     if (n.position) positions[id] = n.position;
@@ -694,6 +695,8 @@ export function pipelineToPyp(doc: PipelineDocument, resolver: PypResolver): Pyp
     const customized = new Set(info?.customized ?? Object.keys(n.params));
     const params: Record<string, PypParam> = {};
     for (const [k, v] of Object.entries(n.params)) params[k] = { customized: customized.has(k), type: resolver.portType(n.type, k), value: v ?? null };
+    // Customized to "use the default" (null): keep the flag so a reload shows the same state.
+    for (const k of customized) if (!(k in params)) params[k] = { customized: true, type: resolver.portType(n.type, k), value: null };
     const pos = positions[n.id];
     return {
       index: indexOf.get(n.id)!,
