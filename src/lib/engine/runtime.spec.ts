@@ -326,3 +326,79 @@ describe('runtime behaviour', () => {
     expect(() => ex.pause()).toThrow(/cannot pause/);
   });
 });
+
+describe('calibration (collect labelled data from markers, fit, predict)', () => {
+  const fs = 100;
+  const stream = makeStream(['A', 'B'], fs);
+  const trials = 40;
+  const N = trials * 200 + 200;
+  const data = new Float64Array(2 * N);
+  const markers: RecordingSource['markers'] = [];
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5) * 2;
+  for (let n = 0; n < N; n++) {
+    data[n] = rnd();
+    data[N + n] = rnd();
+  }
+  for (let t = 0; t < trials; t++) {
+    const cls = t % 2;
+    const start = 100 + t * 200;
+    markers.push({ timestampMs: (start * 1000) / fs, value: cls ? 'right' : 'left' });
+    // class 0: strong 10 Hz on A; class 1: on B
+    for (let n = start; n < start + 100; n++) data[cls * N + n] += 4 * Math.sin((2 * Math.PI * 10 * n) / fs);
+  }
+
+  const pipeline = (extra: Record<string, unknown> = {}) =>
+    doc(
+      [
+        { id: 'rec', type: 'io.recording-input', params: { chunk_frames: 64 } },
+        { id: 'targets', type: 'AssignTargets', params: { mapping: { left: 0, right: 1 } } },
+        { id: 'epochs', type: 'Segmentation', params: { time_bounds: [0, 0.99] } },
+        { id: 'var', type: 'Variance' },
+        { id: 'log', type: 'Logarithm' },
+        { id: 'clf', type: 'ml.class-mean', params: extra },
+      ],
+      [
+        { source: 'rec', sourcePort: 'markers', target: 'targets' },
+        { source: 'rec', target: 'epochs' },
+        { source: 'targets', target: 'epochs', targetPort: 'markers' },
+        { source: 'epochs', target: 'var' },
+        { source: 'var', target: 'log' },
+        { source: 'log', target: 'clf' },
+      ],
+    );
+
+  it('offline: a first pass collects and fits, the second predicts the labels', () => {
+    const ex = new Execution(reg);
+    ex.load(pipeline());
+    ex.bind('rec', recording(stream, data, N, markers));
+    const got = collect(ex, 'clf');
+    ex.runOffline();
+    const p = got() as FramesPacket;
+    expect(p.frames).toBe(trials);
+    let correct = 0;
+    for (let k = 0; k < p.frames; k++) if (p.samples[k * 3 + 2] === p.targets![k]) correct++;
+    expect(correct).toBeGreaterThanOrEqual(trials - 2);
+    const model = ex.exportModels().clf as { classes: number[] };
+    expect(model.classes).toEqual([0, 1]);
+    expect(ex.logs().some((l) => l.message.includes('fitted on 40 labelled items'))).toBe(true);
+  });
+
+  it('online: calibrating until min_trials per class, then predicting; fitting with one class is an error', () => {
+    const ex = new Execution(reg);
+    ex.load(pipeline({ min_trials: 5 }));
+    ex.bind('rec', recording(stream, data, N, markers));
+    const got = collect(ex, 'clf');
+    ex.play();
+    expect(ex.state()).toMatchObject({ status: 'calibrating', calibrating: true });
+    while (!ex.sourcesDone()) ex.step();
+    expect(ex.state().status).toBe('running');
+    expect((got() as FramesPacket).frames).toBe(trials - 10 + 1);
+
+    const one = new Execution(reg);
+    one.load(pipeline());
+    one.bind('rec', recording(stream, data, N, markers.filter((m) => m.value === 'left')));
+    one.runOffline();
+    expect(one.errors()[0].message).toContain('at least 2 classes');
+  });
+});

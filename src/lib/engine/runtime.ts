@@ -557,9 +557,10 @@ export class Execution {
 
   private fitNode(n: PlanNode): void {
     const t = n.instance.trainable!;
+    const collected = t.collected;
     try {
       t.fit();
-      this.log(LogLevel.INFO, `fitted on ${t.collected} labelled items`, n.id);
+      this.log(LogLevel.INFO, `fitted on ${collected} labelled items`, n.id);
     } catch (e) {
       this.nodeError(n, e);
     }
