@@ -59,7 +59,7 @@ describe('LDA, three classes', () => {
 });
 
 describe.skipIf(!hasShared)('filter-bank CSP on S001 R04/R08/R12', () => {
-  it('one CSP per band, features concatenated band by band (each block is that band's plain CSP)', () => {
+  it('one CSP per band, features concatenated band by band (each block is the plain CSP of that band)', () => {
     const recs = ['S001R04', 'S001R08', 'S001R12'].map((f) => ({ recording: readEdf(sharedBytes(`data/edf/${f}.edf`), f), source: f }));
     const base = { type: 'motor_imagery_csp_lda', classes: { T1: 'left', T2: 'right' }, window: [1.0, 2.0] };
     const bands: [number, number][] = [
