@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { hasShared, referenceArray, referenceError, referenceJson } from '../../../tests/support/shared';
 import { InputError } from '../core/errors';
 import { butter, concatSos, firwin, iirnotchSos } from './filter-design';
-import { filtfilt, lfilter, lfilterZi, LFilter, sosfilt, sosfiltfilt, sosfiltZi, SosFilter, type Samples } from './iir';
+import { filtfilt, lfilter, lfilterZi, LFilter, sosfilt, sosfiltfilt, sosfiltZi, SosFilter, type IirBackend, type Samples } from './iir';
 
 const NCH = 8;
 const NS = 2500;
@@ -44,14 +44,16 @@ describe.skipIf(!hasShared)('filtering vs SciPy 1.10 (reference/filtering.json)'
     it(`sosfilt_${name}_zero: y and zf in float64; y from Float32Array input within the f32 tolerance`, () => {
       const c = caseOf(`sosfilt_${name}_zero`);
       const sos = sosOf(name);
-      const zf = new Float64Array(NCH * (sos.length / 6) * 2);
-      const y = sosfilt(sos, x, NCH, NS, zf);
-      expect(y).toBeInstanceOf(Float64Array);
-      expect(referenceError(y, referenceArray(c.expected.y), 'nmax')).toBeLessThanOrEqual(c.tol.y.f64);
-      expect(referenceError(zf, referenceArray(c.expected.zf), 'nmax')).toBeLessThanOrEqual(c.tol.zf.f64);
-      const y32 = sosfilt(sos, x32, NCH, NS);
-      expect(y32).toBeInstanceOf(Float32Array);
-      expect(referenceError(y32, referenceArray(c.expected.y), 'nmax')).toBeLessThanOrEqual(c.tol.y.f32);
+      for (const backend of ['js', 'wasm'] as IirBackend[]) {
+        const zf = new Float64Array(NCH * (sos.length / 6) * 2);
+        const y = sosfilt(sos, x, NCH, NS, zf, backend);
+        expect(y).toBeInstanceOf(Float64Array);
+        expect(referenceError(y, referenceArray(c.expected.y), 'nmax')).toBeLessThanOrEqual(c.tol.y.f64);
+        expect(referenceError(zf, referenceArray(c.expected.zf), 'nmax')).toBeLessThanOrEqual(c.tol.zf.f64);
+        const y32 = sosfilt(sos, x32, NCH, NS, undefined, backend);
+        expect(y32).toBeInstanceOf(Float32Array);
+        expect(referenceError(y32, referenceArray(c.expected.y), 'nmax')).toBeLessThanOrEqual(c.tol.y.f32);
+      }
     });
 
     it(`sosfilt_${name}_zi: sosfilt_zi and the filtered output from zi·x[c,0]`, () => {
@@ -62,7 +64,7 @@ describe.skipIf(!hasShared)('filtering vs SciPy 1.10 (reference/filtering.json)'
       const per = zi.length;
       const state = new Float64Array(NCH * per);
       for (let ch = 0; ch < NCH; ch++) for (let i = 0; i < per; i++) state[ch * per + i] = zi[i] * x[ch * NS];
-      const y = sosfilt(sos, x, NCH, NS, state);
+      const y = sosfilt(sos, x, NCH, NS, state, 'wasm');
       expect(referenceError(y, referenceArray(c.expected.y), 'nmax')).toBeLessThanOrEqual(c.tol.y.f64);
       expect(referenceError(state, referenceArray(c.expected.zf), 'nmax')).toBeLessThanOrEqual(1e-10);
     });
@@ -101,7 +103,7 @@ describe.skipIf(!hasShared)('filtering vs SciPy 1.10 (reference/filtering.json)'
       const chunks: number[] = s.chunk_sizes;
       expect(chunks.reduce((a, b) => a + b, 0)).toBe(NS);
       const exp = referenceArray(s.expected.y);
-      for (const dtype of ['f64', 'f32'] as const) {
+      for (const [dtype, backend] of [['f64', 'js'], ['f32', 'js'], ['f64', 'wasm'], ['f32', 'wasm']] as const) {
         const xf = transpose(dtype === 'f64' ? x : x32, NCH, NS); // [ns, nch]
         const yf = dtype === 'f64' ? new Float64Array(xf.length) : new Float32Array(xf.length);
         let state: Float64Array | undefined;
@@ -113,7 +115,7 @@ describe.skipIf(!hasShared)('filtering vs SciPy 1.10 (reference/filtering.json)'
             o += n;
           }
         } else {
-          const f = new SosFilter(sosOf(s.filter), NCH, { initialState: s.initial_state === 'zeros' ? 'zero' : 'step' });
+          const f = new SosFilter(sosOf(s.filter), NCH, { initialState: s.initial_state === 'zeros' ? 'zero' : 'step', backend });
           let o = 0;
           for (const n of chunks) {
             f.process(xf.subarray(o * NCH, (o + n) * NCH), yf.subarray(o * NCH, (o + n) * NCH));
@@ -200,5 +202,57 @@ describe('SosFilter streaming behaviour', () => {
     expect(() => new SosFilter(sos, 0)).toThrow(/channel count/);
     expect(() => sosfilt(sos, new Float64Array(10), 3, 3)).toThrow(/expected 3×3/);
     expect(() => sosfiltfilt(sos, new Float64Array(20), 1, 20)).toThrow(/too short/);
+  });
+});
+
+describe('WebAssembly SIMD and JS kernels agree bit for bit', () => {
+  const r = rng(21);
+  for (const nsec of [1, 2, 5, 9]) {
+    for (const nch of [1, 2, 7]) {
+      it(`${nsec} sections, ${nch} channels: sosfilt (channel-major) and SosFilter (frame-major, chunked), f64 and f32`, () => {
+        const sos = concatSos(...Array.from({ length: nsec }, (_, i) => butter(2, 5 + 7 * i, i % 2 ? 'highpass' : 'lowpass', 250)));
+        const ns = 5000 + nsec; // several 4096-sample blocks, odd tail
+        const x = Float64Array.from({ length: nch * ns }, () => 100 * (r() - 0.5));
+        for (const xx of [x, Float32Array.from(x)]) {
+          const zi1 = Float64Array.from({ length: nch * nsec * 2 }, () => r() - 0.5);
+          const zi2 = zi1.slice();
+          const a = sosfilt(sos, xx, nch, ns, zi1, 'js');
+          const b = sosfilt(sos, xx, nch, ns, zi2, 'wasm');
+          expect(Array.from(b)).toEqual(Array.from(a));
+          expect(Array.from(zi2)).toEqual(Array.from(zi1));
+          const fj = new SosFilter(sos, nch, { backend: 'js', initialState: 'step' });
+          const fw = new SosFilter(sos, nch, { backend: 'wasm', initialState: 'step' });
+          expect(fw.backend).toBe('wasm');
+          let o = 0;
+          while (o < ns) {
+            const n = Math.min(ns - o, Math.floor(r() * 700));
+            const chunk = xx.subarray(o * nch, (o + n) * nch);
+            expect(Array.from(fw.process(chunk))).toEqual(Array.from(fj.process(chunk)));
+            o += n;
+          }
+          expect(Array.from(fw.getState())).toEqual(Array.from(fj.getState()));
+        }
+      });
+    }
+  }
+
+  it('wasm SosFilter: NaN reset per channel (odd channel count), mixed dtypes, setState round trip', () => {
+    const sos = concatSos(butter(4, [1, 40], 'bandpass', 250), iirnotchSos(50, 30, 250));
+    const nch = 3;
+    const x = Float64Array.from({ length: nch * 400 }, () => r() - 0.5);
+    x[10 * nch + 2] = Number.POSITIVE_INFINITY;
+    const fw = new SosFilter(sos, nch, { backend: 'wasm' });
+    const fj = new SosFilter(sos, nch, { backend: 'js' });
+    fw.process(x.subarray(0, 200 * nch));
+    fj.process(x.subarray(0, 200 * nch));
+    expect(fw.nonFiniteResets).toBe(1);
+    expect(fj.nonFiniteResets).toBe(1);
+    const out64 = new Float64Array(200 * nch);
+    const a = fw.process(Float32Array.from(x.subarray(200 * nch)), out64); // f32 in, f64 out: JS path with wasm state
+    const b = fj.process(Float32Array.from(x.subarray(200 * nch)), new Float64Array(200 * nch));
+    expect(Array.from(a)).toEqual(Array.from(b));
+    const st = fj.getState();
+    fw.setState(st);
+    expect(Array.from(fw.getState())).toEqual(Array.from(st));
   });
 });

@@ -5,6 +5,7 @@
 // Arithmetic is float64 (JS numbers) whatever the sample dtype; Float32Array outputs round once per sample.
 import { InputError } from '../core/errors';
 import { validateSos, type Sos } from './filter-design';
+import { WasmSos } from './wasm-sos';
 
 /** Sample arrays accepted everywhere in dsp/. */
 export type Samples = Float32Array | Float64Array;
@@ -159,20 +160,82 @@ export function sosfiltZi(sos: Sos): Float64Array {
 
 // ---------- one-shot, channel-major ----------
 
+/** Which kernel runs the biquad cascades: 'auto' = WebAssembly SIMD when available, else JS. */
+export type IirBackend = 'auto' | 'js' | 'wasm';
+
+let defaultBackend: IirBackend = 'auto';
+/** Set the process-wide default backend (tests and benchmarks compare both; results are bit-identical). */
+export function setIirBackend(b: IirBackend): void {
+  defaultBackend = b;
+}
+
+const BLOCK = 4096;
+const oneShotWasm = new Map<string, WasmSos | null>();
+
+/** A cached one-pair wasm instance loaded with these coefficients (null: use JS). */
+function oneShotKernel(sos: Float64Array, backend: IirBackend): WasmSos | null {
+  if (backend === 'js') return null;
+  const key = Array.prototype.join.call(sos, ',');
+  let w = oneShotWasm.get(key);
+  if (w === undefined) {
+    if (oneShotWasm.size > 16) oneShotWasm.clear();
+    w = WasmSos.create(sos, 1);
+    if (w) w.ensure(w.ioPtr + 2 * BLOCK * 8);
+    oneShotWasm.set(key, w);
+  }
+  if (!w && backend === 'wasm') throw new InputError('WebAssembly SIMD is not available here', 'sosfilt');
+  return w;
+}
+
 /**
  * `scipy.signal.sosfilt(sos, x, axis=-1, zi)` on a CHANNEL-MAJOR array x[c·ns + n] (Float32Array or
  * Float64Array). `zi` (optional, Float64Array [channel, section, 2]) is the initial state and is
- * overwritten with the final state (SciPy's zf). Returns a new array of x's type.
+ * overwritten with the final state (SciPy's zf). Returns a new array of x's type. HOT PATH for
+ * offline work: channel pairs go through the WebAssembly SIMD kernel in blocks when available.
  */
-export function sosfilt(sos: Sos, x: Samples, nch: number, ns: number, zi?: Float64Array): Samples {
+export function sosfilt(sos: Sos, x: Samples, nch: number, ns: number, zi?: Float64Array, backend: IirBackend = defaultBackend): Samples {
   validateSos(sos, 'sosfilt');
   checkDims(x, nch, ns, 'sosfilt');
   const nsec = sos.length / 6;
   const state = zi ?? new Float64Array(nch * nsec * 2);
   if (state.length !== nch * nsec * 2) throw new InputError(`zi must hold channel×section×2 = ${nch * nsec * 2} values, got ${state.length}`, 'sosfilt');
   const y = newLike(x, x.length);
+  const per = nsec * 2;
+  let ch = 0;
+  const w = nch >= 2 && (backend === 'wasm' || nch * ns >= 8192) ? oneShotKernel(sos, backend) : null;
+  if (w) {
+    const f32 = x instanceof Float32Array;
+    const bytes = f32 ? 4 : 8;
+    const io = w.ioPtr;
+    const view = f32 ? new Float32Array(w.buffer, io, 2 * BLOCK) : new Float64Array(w.buffer, io, 2 * BLOCK);
+    const zv = w.stateView();
+    for (; ch + 1 < nch; ch += 2) {
+      const a = ch * ns;
+      const b = (ch + 1) * ns;
+      for (let k = 0; k < nsec; k++) {
+        zv[4 * k] = state[ch * per + 2 * k];
+        zv[4 * k + 1] = state[(ch + 1) * per + 2 * k];
+        zv[4 * k + 2] = state[ch * per + 2 * k + 1];
+        zv[4 * k + 3] = state[(ch + 1) * per + 2 * k + 1];
+      }
+      for (let s0 = 0; s0 < ns; s0 += BLOCK) {
+        const len = Math.min(BLOCK, ns - s0);
+        view.set(x.subarray(a + s0, a + s0 + len), 0);
+        view.set(x.subarray(b + s0, b + s0 + len), BLOCK);
+        w.run(f32, 0, io, io + BLOCK * bytes, io, io + BLOCK * bytes, bytes, len);
+        y.set(view.subarray(0, len), a + s0);
+        y.set(view.subarray(BLOCK, BLOCK + len), b + s0);
+      }
+      for (let k = 0; k < nsec; k++) {
+        state[ch * per + 2 * k] = zv[4 * k];
+        state[(ch + 1) * per + 2 * k] = zv[4 * k + 1];
+        state[ch * per + 2 * k + 1] = zv[4 * k + 2];
+        state[(ch + 1) * per + 2 * k + 1] = zv[4 * k + 3];
+      }
+    }
+  }
   const k = kernelFor(nsec, x, y);
-  for (let ch = 0; ch < nch; ch++) k(sos, x, ch * ns, 1, y, ch * ns, 1, ns, state, ch * nsec * 2);
+  for (; ch < nch; ch++) k(sos, x, ch * ns, 1, y, ch * ns, 1, ns, state, ch * per);
   return y;
 }
 
@@ -333,13 +396,15 @@ export interface SosFilterOptions {
   initialState?: 'zero' | 'step';
   /** Called once per channel whose state became NaN/±Infinity and was reset (after the chunk). */
   onNonFinite?: (channel: number) => void;
+  /** Kernel: 'auto' (default: WebAssembly SIMD if available, else JS), 'js' or 'wasm' (throws if unavailable). */
+  backend?: IirBackend;
 }
 
 /**
  * Streaming multichannel SOS cascade for FRAME-MAJOR (interleaved) chunks: sample n of channel c
  * is x[n·channelCount + c]. State is carried between `process` calls, so any chunking gives the
- * same output as one call (bit-identical). HOT PATH: `process` allocates only when no output
- * array is passed.
+ * same output as one call (bit-identical, on either backend). HOT PATH: `process` allocates only
+ * when no output array is passed (and, on wasm, when a chunk is larger than any before).
  *
  * A NaN/Infinity input makes that channel's state non-finite: at the end of the chunk the channel
  * is reset (to zero, or to the next chunk's first sample in 'step' mode), `nonFiniteResets` is
@@ -348,11 +413,15 @@ export interface SosFilterOptions {
 export class SosFilter {
   readonly channelCount: number;
   readonly sectionCount: number;
+  /** 'wasm' or 'js': the kernel this instance uses for same-dtype chunks. */
+  readonly backend: 'wasm' | 'js';
   /** How many channel resets a non-finite state has caused since construction. */
   nonFiniteResets = 0;
   private readonly sos: Float64Array;
   private readonly zi: Float64Array;
+  /** JS-backend state [channel, section, 2] (also the staging copy for mixed-dtype chunks on wasm). */
   private readonly z: Float64Array;
+  private readonly wasm: WasmSos | null;
   private readonly pendingInit: Uint8Array;
   private readonly mode: 'zero' | 'step';
   private readonly onNonFinite?: (channel: number) => void;
@@ -365,9 +434,31 @@ export class SosFilter {
     this.sectionCount = sos.length / 6;
     this.zi = sosfiltZi(this.sos);
     this.z = new Float64Array(channelCount * this.sectionCount * 2);
+    const want = options.backend ?? defaultBackend;
+    this.wasm = want === 'js' ? null : WasmSos.create(this.sos, (channelCount + 1) >> 1);
+    if (!this.wasm && want === 'wasm') throw new InputError('WebAssembly SIMD is not available here', 'SosFilter');
+    this.backend = this.wasm ? 'wasm' : 'js';
     this.mode = options.initialState ?? 'zero';
     this.pendingInit = new Uint8Array(channelCount).fill(this.mode === 'step' ? 1 : 0);
     this.onNonFinite = options.onNonFinite;
+  }
+
+  /** Write one state value (section s, index i∈{0,1}) of a channel, on whichever backend holds it. */
+  private put(zv: Float64Array | null, ch: number, s: number, i: number, v: number): void {
+    if (!zv) {
+      this.z[(ch * this.sectionCount + s) * 2 + i] = v;
+      return;
+    }
+    const pair = ch >> 1;
+    const base = (pair * this.sectionCount + s) * 4 + 2 * i;
+    zv[base + (ch & 1)] = v;
+    // odd channel count: the last pair's second lane mirrors its first
+    if ((ch & 1) === 0 && ch + 1 === this.channelCount) zv[base + 1] = v;
+  }
+
+  private get(zv: Float64Array | null, ch: number, s: number, i: number): number {
+    if (!zv) return this.z[(ch * this.sectionCount + s) * 2 + i];
+    return zv[((ch >> 1) * this.sectionCount + s) * 4 + 2 * i + (ch & 1)];
   }
 
   /**
@@ -382,23 +473,45 @@ export class SosFilter {
     if (out.length !== input.length) throw new InputError(`output length ${out.length} differs from input length ${input.length}`, 'SosFilter.process');
     const frames = input.length / nch;
     if (frames === 0) return out;
-    const per = this.sectionCount * 2;
-    const k = kernelFor(this.sectionCount, input, out);
-    const z = this.z;
+    const nsec = this.sectionCount;
+    const per = nsec * 2;
+    const w = this.wasm && input instanceof Float32Array === out instanceof Float32Array ? this.wasm : null;
+    if (this.wasm && !w) this.syncFromWasm();
+    if (w) w.ensure(w.ioPtr + input.length * (input instanceof Float32Array ? 4 : 8));
+    const zv = w ? w.stateView() : null;
     for (let ch = 0; ch < nch; ch++) {
-      const zo = ch * per;
       if (this.pendingInit[ch]) {
         const x0 = input[ch];
         if (Number.isFinite(x0)) {
-          for (let i = 0; i < per; i++) z[zo + i] = this.zi[i] * x0;
+          for (let s = 0; s < nsec; s++) for (let i = 0; i < 2; i++) this.put(zv, ch, s, i, this.zi[2 * s + i] * x0);
           this.pendingInit[ch] = 0;
         }
       }
-      k(this.sos, input, ch, nch, out, ch, nch, frames, z, zo);
+    }
+    if (w) {
+      const f32 = input instanceof Float32Array;
+      const bytes = f32 ? 4 : 8;
+      const io = w.ioPtr;
+      const view = f32 ? new Float32Array(w.buffer, io, input.length) : new Float64Array(w.buffer, io, input.length);
+      view.set(input);
+      const stride = nch * bytes;
+      for (let p = 0; p < w.pairs; p++) {
+        const a = io + 2 * p * bytes;
+        const b = 2 * p + 1 < nch ? a + bytes : a;
+        w.run(f32, p, a, b, a, b, stride, frames);
+      }
+      out.set(view);
+    } else {
+      const k = kernelFor(nsec, input, out);
+      for (let ch = 0; ch < nch; ch++) k(this.sos, input, ch, nch, out, ch, nch, frames, this.z, ch * per);
+      if (this.wasm) this.syncToWasm();
+    }
+    const zv2 = this.wasm ? this.wasm.stateView() : null;
+    for (let ch = 0; ch < nch; ch++) {
       let finite = true;
-      for (let i = 0; i < per; i++) if (!Number.isFinite(z[zo + i])) finite = false;
+      for (let s = 0; s < nsec && finite; s++) if (!Number.isFinite(this.get(zv2, ch, s, 0)) || !Number.isFinite(this.get(zv2, ch, s, 1))) finite = false;
       if (!finite) {
-        z.fill(0, zo, zo + per);
+        for (let s = 0; s < nsec; s++) for (let i = 0; i < 2; i++) this.put(zv2, ch, s, i, 0);
         if (this.mode === 'step') this.pendingInit[ch] = 1;
         this.nonFiniteResets++;
         this.onNonFinite?.(ch);
@@ -407,24 +520,36 @@ export class SosFilter {
     return out;
   }
 
+  private syncFromWasm(): void {
+    const zv = this.wasm!.stateView();
+    for (let ch = 0; ch < this.channelCount; ch++) for (let s = 0; s < this.sectionCount; s++) for (let i = 0; i < 2; i++) this.z[(ch * this.sectionCount + s) * 2 + i] = this.get(zv, ch, s, i);
+  }
+
+  private syncToWasm(): void {
+    const zv = this.wasm!.stateView();
+    for (let ch = 0; ch < this.channelCount; ch++) for (let s = 0; s < this.sectionCount; s++) for (let i = 0; i < 2; i++) this.put(zv, ch, s, i, this.z[(ch * this.sectionCount + s) * 2 + i]);
+  }
+
   /** Back to the initial condition (zero, or 'step' re-armed for the next chunk). */
   reset(): void {
     this.z.fill(0);
+    if (this.wasm) this.wasm.stateView().fill(0);
     this.pendingInit.fill(this.mode === 'step' ? 1 : 0);
   }
 
   /** Set every channel to the steady state of a constant input equal to `frame[c]` (sosfilt_zi · x0). */
   setSteadyState(frame: ArrayLike<number>): void {
     if (frame.length !== this.channelCount) throw new InputError(`frame has ${frame.length} values, expected ${this.channelCount}`, 'SosFilter.setSteadyState');
-    const per = this.sectionCount * 2;
+    const zv = this.wasm ? this.wasm.stateView() : null;
     for (let ch = 0; ch < this.channelCount; ch++) {
-      for (let i = 0; i < per; i++) this.z[ch * per + i] = this.zi[i] * frame[ch];
+      for (let s = 0; s < this.sectionCount; s++) for (let i = 0; i < 2; i++) this.put(zv, ch, s, i, this.zi[2 * s + i] * frame[ch]);
       this.pendingInit[ch] = 0;
     }
   }
 
   /** A copy of the state, Float64Array [channel, section, 2] (SciPy's zf layout per channel). */
   getState(): Float64Array {
+    if (this.wasm) this.syncFromWasm();
     return this.z.slice();
   }
 
@@ -432,6 +557,7 @@ export class SosFilter {
   setState(state: ArrayLike<number>): void {
     if (state.length !== this.z.length) throw new InputError(`state must hold ${this.z.length} values, got ${state.length}`, 'SosFilter.setState');
     this.z.set(state);
+    if (this.wasm) this.syncToWasm();
     this.pendingInit.fill(0);
   }
 }

@@ -36,11 +36,13 @@ export {
   lfilter,
   LFilter,
   lfilterZi,
+  setIirBackend,
   sosfilt,
   sosfiltfilt,
   SosFilter,
   sosfiltZi,
   type FiltFiltOptions,
+  type IirBackend,
   type Samples,
   type SosFilterOptions,
 } from './iir';
