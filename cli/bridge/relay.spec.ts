@@ -1,0 +1,321 @@
+// The bridge against a fake tab: a Node WebSocket client that pairs like the app does and answers
+// relayed requests with the real API router over a LocalBackend (what the tab's service worker does).
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { request as httpRequest } from 'node:http';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WebSocket } from 'ws';
+import { createApi } from '../../src/lib/api/index';
+import { LocalBackend } from '../../src/lib/api/local-backend';
+import type { BridgeRequest, BridgeResponse } from '../../src/lib/clients/bridge';
+import { isLoopbackHost, mapBridgePath, startBridge, type Bridge } from './relay';
+import { parseBridgeArgs } from '../commands/bridge';
+
+const APP_ORIGIN = 'http://127.0.0.1:4173';
+const TOKEN = 'test-token-0123456789';
+
+/** A small pipeline (bare NeuroPype patch JSON): LSLInput → IIRFilter → InspectData, ParameterPort "band" → IIRFilter.frequencies. */
+const PIPELINE = JSON.stringify({
+  description: { name: 'Alpha', description: 'Alpha band filter', license: '', status: '(unspecified)', url: '', version: '0.0.0' },
+  edges: [
+    ['node1', 'data', 'node2', 'data'],
+    ['node2', 'data', 'node3', 'data'],
+    ['node4', 'value', 'node2', 'frequencies'],
+  ],
+  nodes: {
+    node1: { class: 'LSLInput', module: 'neuropype.nodes.network.LSLInput', params: { query: { customized: true, type: 'StringPort', value: "type='EEG'" } } },
+    node2: { class: 'IIRFilter', module: 'neuropype.nodes.signal_processing.IIRFilter', params: { frequencies: { customized: true, type: 'ListPort', value: [7, 8, 12, 13] }, mode: { customized: false, type: 'EnumPort', value: 'bandpass' } } },
+    node3: { class: 'InspectData', module: 'neuropype.nodes.visualization.InspectData', params: {} },
+    node4: { class: 'ParameterPort', module: 'neuropype.nodes.workflow.ParameterPort', params: { portname: { customized: true, type: 'StringPort', value: 'band' } } },
+  },
+  version: 1.1,
+});
+
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+function call(port: number, method: string, path: string, opts: { body?: unknown; headers?: Record<string, string> } = {}): Promise<Reply> {
+  return new Promise((ok, fail) => {
+    const body = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+    const req = httpRequest(
+      { host: '127.0.0.1', port, method, path, headers: { ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...opts.headers } },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (c: Buffer) => parts.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(parts).toString('utf8');
+          let json: unknown;
+          try {
+            json = text ? JSON.parse(text) : undefined;
+          } catch {
+            json = undefined;
+          }
+          ok({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+        });
+      },
+    );
+    req.on('error', fail);
+    if (body !== undefined) req.write(body);
+    req.end();
+  });
+}
+
+interface FakeTab {
+  ws: WebSocket;
+  seen: BridgeRequest[];
+  backend: LocalBackend;
+  close(): Promise<void>;
+}
+
+/** Pairs like the app; `answer: false` never answers (to test timeouts). */
+function fakeTab(bridge: Bridge, opts: { token?: string; origin?: string | null; answer?: boolean } = {}): Promise<FakeTab> {
+  const backend = new LocalBackend();
+  const api = createApi(backend);
+  const seen: BridgeRequest[] = [];
+  const headers: Record<string, string> = {};
+  if (opts.origin !== null) headers.Origin = opts.origin ?? APP_ORIGIN;
+  const ws = new WebSocket(`ws://127.0.0.1:${bridge.port}/_bridge?token=${encodeURIComponent(opts.token ?? TOKEN)}`, { headers });
+  ws.on('message', async (data) => {
+    const msg = JSON.parse(data.toString()) as BridgeRequest | { type: 'welcome' };
+    if (msg.type !== 'request') return;
+    seen.push(msg);
+    if (opts.answer === false) return;
+    const res = await api.request(msg.path, { method: msg.method, headers: msg.headers, body: msg.method === 'GET' || msg.method === 'HEAD' ? undefined : msg.body });
+    const h: Record<string, string> = {};
+    res.headers.forEach((v, k) => (h[k] = v));
+    const out: BridgeResponse = { type: 'response', id: msg.id, status: res.status, headers: h, body: await res.text() };
+    ws.send(JSON.stringify(out));
+  });
+  return new Promise((ok, fail) => {
+    ws.once('open', () => {
+      ws.send(JSON.stringify({ type: 'hello', app: 'neurotab', engineHost: true, userAgent: 'node' }));
+      ws.once('message', () => ok({ ws, seen, backend, close: async () => {
+        ws.close();
+        await backend.dispose();
+      } }));
+    });
+    ws.once('unexpected-response', (_req, res) => fail(new Error(`upgrade refused: ${res.statusCode}`)));
+    ws.once('error', fail);
+  });
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'neurotab-bridge-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('pure helpers', () => {
+  it('accepts only loopback Host names, with or without a port', () => {
+    for (const h of ['localhost', 'localhost:6937', '127.0.0.1', '127.0.0.1:80', '[::1]', '[::1]:6937', 'LOCALHOST:1']) expect(isLoopbackHost(h), h).toBe(true);
+    for (const h of [undefined, '', 'evil.com', 'evil.com:6937', '127.0.0.1.evil.com', 'localhost.evil.com:6937', '10.0.0.1:6937', '[::2]:6937', '0.0.0.0:6937', 'localhost:6937:1'])
+      expect(isLoopbackHost(h), String(h)).toBe(false);
+  });
+
+  it('maps the root to the NeuroPype family and keeps the mounts', () => {
+    expect(mapBridgePath('/executions')).toBe('/np/executions');
+    expect(mapBridgePath('/executions/1234/logs?from_idx=3')).toBe('/np/executions/1234/logs?from_idx=3');
+    expect(mapBridgePath('/')).toBe('/np');
+    expect(mapBridgePath('//executions//')).toBe('/np/executions/');
+    expect(mapBridgePath('/np/version')).toBe('/np/version');
+    expect(mapBridgePath('/bci/v1/compat')).toBe('/bci/v1/compat');
+    expect(mapBridgePath('/npx')).toBe('/np/npx');
+    expect(mapBridgePath('/bci/v2')).toBe('/np/bci/v2');
+  });
+
+  it('parses the command line and rejects bad values', () => {
+    expect(parseBridgeArgs([])).toMatchObject({ port: 6937, timeoutMs: 30_000 });
+    expect(parseBridgeArgs(['--port', '7000', '--token', 'abcdefgh'])).toMatchObject({ port: 7000, token: 'abcdefgh' });
+    expect(() => parseBridgeArgs(['--port', 'x'])).toThrow(/--port/);
+    expect(() => parseBridgeArgs(['--token', 'short'])).toThrow(/--token/);
+    expect(() => parseBridgeArgs(['--frobnicate'])).toThrow(/unknown option/);
+  });
+});
+
+describe('bridge with no tab', () => {
+  let bridge: Bridge;
+  beforeAll(async () => {
+    bridge = await startBridge({ port: 0, token: TOKEN });
+  });
+  afterAll(() => bridge.close());
+
+  it('listens on 127.0.0.1 only', () => {
+    expect(bridge.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it('answers 503 ENGINE_UNAVAILABLE with Retry-After: 1 in the family envelope', async () => {
+    const r = await call(bridge.port, 'GET', '/executions');
+    expect(r.status).toBe(503);
+    expect(r.headers['retry-after']).toBe('1');
+    expect(r.json.error.code).toBe('ENGINE_UNAVAILABLE');
+    expect(r.json.error.message).toMatch(/open Neurotab.*pair/);
+    const n = await call(bridge.port, 'GET', '/bci/v1/compat');
+    expect(n.status).toBe(503);
+    expect(n.json.error).toMatchObject({ code: 'ENGINE_UNAVAILABLE', request_id: null });
+  });
+
+  it('a random token is generated when none is given (URL-safe, ≥ 128 bits)', async () => {
+    const b = await startBridge({ port: 0 });
+    try {
+      expect(b.token).toMatch(/^[A-Za-z0-9_-]{22,}$/);
+      expect(b.token).not.toBe(TOKEN);
+    } finally {
+      await b.close();
+    }
+  });
+});
+
+describe('bridge paired with a fake tab', () => {
+  let bridge: Bridge;
+  let tab: FakeTab | null = null;
+  beforeAll(async () => {
+    bridge = await startBridge({ port: 0, token: TOKEN, timeoutMs: 300 });
+  });
+  afterEach(async () => {
+    await tab?.close();
+    tab = null;
+  });
+  afterAll(() => bridge.close());
+
+  it('refuses a wrong token, a missing Origin and a foreign Host on the upgrade', async () => {
+    await expect(fakeTab(bridge, { token: 'wrong-token-xxxxxxxxx' })).rejects.toThrow(/401/);
+    await expect(fakeTab(bridge, { origin: null })).rejects.toThrow(/403/);
+    expect(bridge.tabConnected).toBe(false);
+    const ws = new WebSocket(`ws://127.0.0.1:${bridge.port}/_bridge?token=${TOKEN}`, { headers: { Host: 'attacker.example:80', Origin: APP_ORIGIN } });
+    const status = await new Promise<number>((ok) => ws.once('unexpected-response', (_q, res) => ok(res.statusCode ?? 0)));
+    expect(status).toBe(403);
+  });
+
+  it('pairs with the right token and relays the NeuroPype family served at the root', async () => {
+    tab = await fakeTab(bridge);
+    expect(bridge.tabConnected).toBe(true);
+    expect(bridge.pairedOrigin).toBe(APP_ORIGIN);
+    const v = await call(bridge.port, 'GET', '/version');
+    expect(v.status).toBe(200);
+    expect(v.json.version).toMatch(/^2024\.1\.0/);
+    expect(v.headers['x-request-id']).toMatch(/^req_/);
+    expect(tab.seen.at(-1)?.path).toBe('/np/version');
+    const created = await call(bridge.port, 'POST', '/executions', { body: { info: { tickrate: 25 } } });
+    expect(created.status).toBe(200);
+    const list = await call(bridge.port, 'GET', '/np/executions');
+    expect(list.json.map((e: { id: number }) => e.id)).toEqual([created.json.id]);
+    const logs = await call(bridge.port, 'GET', `/executions/${created.json.id}/logs?from_idx=0`);
+    expect(tab.seen.at(-1)?.path).toBe(`/np/executions/${created.json.id}/logs?from_idx=0`);
+    expect(logs.status).toBe(200);
+    // HEAD: headers, no body.
+    const head = await call(bridge.port, 'HEAD', '/executions');
+    expect(head.status).toBe(200);
+    expect(head.text).toBe('');
+  });
+
+  it('refuses foreign Host headers (DNS rebinding) and foreign browser origins, but not the paired origin', async () => {
+    tab = await fakeTab(bridge);
+    const before = tab.seen.length;
+    const host = await call(bridge.port, 'GET', '/executions', { headers: { Host: 'rebind.attacker.example:6937' } });
+    expect(host.status).toBe(403);
+    expect(host.json.error.code).toBe('FORBIDDEN_HOST');
+    const origin = await call(bridge.port, 'GET', '/executions', { headers: { Origin: 'https://evil.example' } });
+    expect(origin.status).toBe(403);
+    expect(origin.json.error.code).toBe('FORBIDDEN_ORIGIN');
+    expect(tab.seen.length).toBe(before); // neither reached the tab
+    const own = await call(bridge.port, 'GET', '/executions', { headers: { Origin: APP_ORIGIN, Host: 'localhost:6937' } });
+    expect(own.status).toBe(200);
+  });
+
+  it('reads a load request\'s file from disk and hands it to the tab as content', async () => {
+    tab = await fakeTab(bridge);
+    const file = join(tmp, 'alpha.pyp');
+    writeFileSync(file, PIPELINE);
+    const { json: ex } = await call(bridge.port, 'POST', '/executions', { body: {} });
+    const load = await call(bridge.port, 'POST', `/executions/${ex.id}/actions/load`, { body: { file } });
+    expect(load.status).toBe(200);
+    expect(load.text).toBe('""');
+    const sent = JSON.parse(tab.seen.at(-1)!.body!);
+    expect(sent).toEqual({ file, content: PIPELINE });
+    const desc = await call(bridge.port, 'GET', `/executions/${ex.id}/graph/description`);
+    expect(desc.json.name).toBe('Alpha');
+    const state = await call(bridge.port, 'GET', `/np/executions/${ex.id}/state`);
+    expect(state.json).toMatchObject({ status: 'pending', running: false, paused: true, completed: false });
+  });
+
+  it('a missing file is FILE_NOT_FOUND in the NeuroPype envelope and never reaches the tab', async () => {
+    tab = await fakeTab(bridge);
+    const { json: ex } = await call(bridge.port, 'POST', '/executions', { body: {} });
+    const before = tab.seen.length;
+    const r = await call(bridge.port, 'POST', `/executions/${ex.id}/actions/load`, { body: { file: join(tmp, 'nope.pyp') } });
+    expect(r.status).toBe(404);
+    expect(r.json.error.code).toBe('FILE_NOT_FOUND');
+    expect(r.json.error.message).toContain('nope.pyp');
+    expect(tab.seen.length).toBe(before);
+  });
+
+  it('passes through inline content, parameter loads and malformed bodies for the API to judge', async () => {
+    tab = await fakeTab(bridge);
+    const { json: ex } = await call(bridge.port, 'POST', '/executions', { body: {} });
+    const bad = await call(bridge.port, 'POST', `/executions/${ex.id}/actions/load`, { body: '{"file": ' });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.code).toBe('BAD_REQUEST');
+    expect(tab.seen.at(-1)!.body).toBe('{"file": ');
+    const inline = await call(bridge.port, 'POST', `/executions/${ex.id}/actions/load`, { body: { content: PIPELINE } });
+    expect(inline.status).toBe(200);
+    const params = await call(bridge.port, 'POST', `/executions/${ex.id}/actions/load`, { body: { what: 'parameters', data: { band: { value: [8, 9, 11, 12] } } } });
+    expect(params.status).toBe(200);
+    expect(JSON.parse(tab.seen.at(-1)!.body!)).toEqual({ what: 'parameters', data: { band: { value: [8, 9, 11, 12] } } });
+    // Python's NaN token in a file load is tolerated (json.dumps emits it).
+    const file = join(tmp, 'alpha2.pyp');
+    writeFileSync(file, PIPELINE);
+    const nan = await call(bridge.port, 'POST', `/executions/${ex.id}/actions/load`, { body: `{"file": ${JSON.stringify(file)}, "extra": NaN}` });
+    expect(nan.status).toBe(200);
+  });
+
+  it('a tab that never answers yields 504 after the timeout, never a hang', async () => {
+    tab = await fakeTab(bridge, { answer: false });
+    const r = await call(bridge.port, 'GET', '/executions');
+    expect(r.status).toBe(504);
+    expect(r.json.error.code).toBe('ENGINE_UNAVAILABLE');
+    expect(r.headers['retry-after']).toBe('1');
+  });
+
+  it('a tab that disconnects mid-request yields 503 at once; the next tab takes over', async () => {
+    const b = await startBridge({ port: 0, token: TOKEN, timeoutMs: 60_000 });
+    try {
+      const silent = await fakeTab(b, { answer: false });
+      const pendingCall = call(b.port, 'GET', '/executions');
+      await new Promise<void>((ok) => {
+        const t = setInterval(() => {
+          if (silent.seen.length) {
+            clearInterval(t);
+            ok();
+          }
+        }, 5);
+      });
+      silent.ws.terminate();
+      const r = await pendingCall;
+      expect(r.status).toBe(503);
+      expect(r.json.error.message).toMatch(/disconnected/);
+      const next = await fakeTab(b);
+      const ok = await call(b.port, 'GET', '/executions');
+      expect(ok.status).toBe(200);
+      // A newer tab replaces the paired one.
+      const newer = await fakeTab(b);
+      await new Promise((r2) => next.ws.once('close', r2));
+      expect((await call(b.port, 'GET', '/version')).status).toBe(200);
+      expect(newer.seen.length).toBe(1);
+      await next.close();
+      await newer.close();
+      await silent.backend.dispose();
+    } finally {
+      await b.close();
+    }
+  });
+
+  it('refuses oversized bodies with 413 before relaying', async () => {
+    tab = await fakeTab(bridge);
+    const r = await call(bridge.port, 'POST', '/executions', { body: 'x'.repeat(16 * 1024 * 1024 + 1) });
+    expect(r.status).toBe(413);
+    expect(r.json.error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(tab.seen.length).toBe(0);
+  });
+});

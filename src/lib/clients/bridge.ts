@@ -1,0 +1,180 @@
+// The tab's end of the local bridge (`npm run neurotab -- bridge`): a WebSocket to
+// ws://127.0.0.1:<port>/_bridge?token=T over which the bridge sends HTTP requests that this tab
+// performs with fetch() against its own origin (the service worker answers the API paths exactly as
+// for any same-origin page) and sends the responses back. Main thread only; no Svelte.
+// Must not relay anything but API paths (isApiPath), and must not send the token anywhere else.
+import { isApiPath } from '../api/index';
+
+/** Bridge → tab. `body` is UTF-8 text, `bodyBase64` binary (never both). */
+export interface BridgeRequest {
+  type: 'request';
+  id: number;
+  method: string;
+  /** Path and query on the app origin, already mapped to a mount (`/np/executions?x=1`). */
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+  bodyBase64?: string;
+}
+
+/** Tab → bridge. */
+export interface BridgeResponse {
+  type: 'response';
+  id: number;
+  status: number;
+  headers: Record<string, string>;
+  body?: string;
+  bodyBase64?: string;
+}
+
+/** Tab → bridge, first message after the socket opens. */
+export interface BridgeHello {
+  type: 'hello';
+  app: 'neurotab';
+  engineHost: boolean;
+  userAgent: string;
+}
+
+/** Bridge → tab, answer to hello. */
+export interface BridgeWelcome {
+  type: 'welcome';
+  bridge: string;
+  port: number;
+}
+
+export type BridgeToTab = BridgeRequest | BridgeWelcome;
+export type TabToBridge = BridgeResponse | BridgeHello;
+
+/** Path of the WebSocket endpoint on the bridge. */
+export const BRIDGE_WS_PATH = '/_bridge';
+/** The bridge's default port (NeuroPype's). */
+export const BRIDGE_DEFAULT_PORT = 6937;
+
+export type BridgeConnectionState = 'connecting' | 'paired' | 'closed' | 'error';
+
+export interface BridgeConnection {
+  readonly port: number;
+  close(): void;
+}
+
+export interface BridgeCallbacks {
+  onState(state: BridgeConnectionState, detail?: string): void;
+  /** Called after each relayed request (for counters in the UI). */
+  onRelay?(method: string, path: string, status: number): void;
+  engineHost?: () => boolean;
+}
+
+const TEXTUAL = /^(application\/(json|problem\+json|x-www-form-urlencoded|xml|yaml|x-yaml)|text\/)/i;
+
+function toBase64(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+function fromBase64(b64: string): Uint8Array {
+  const s = atob(b64);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+/** Performs one relayed request on this origin. Never throws: failures become 502/400 responses. */
+export async function performRelayed(req: BridgeRequest, origin: string): Promise<BridgeResponse> {
+  const fail = (status: number, code: string, message: string): BridgeResponse => ({
+    type: 'response',
+    id: req.id,
+    status,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ error: { code, message } }),
+  });
+  let url: URL;
+  try {
+    url = new URL(req.path, origin);
+  } catch {
+    return fail(400, 'BAD_REQUEST', `The bridge sent an invalid path "${req.path}"`);
+  }
+  if (url.origin !== origin || !isApiPath(url.pathname)) return fail(404, 'NOT_FOUND', `The tab only relays API paths (/np, /bci/v1), not ${url.pathname}`);
+  const init: RequestInit = { method: req.method, headers: req.headers, cache: 'no-store' };
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    if (req.bodyBase64 !== undefined) init.body = fromBase64(req.bodyBase64) as BodyInit;
+    else if (req.body !== undefined) init.body = req.body;
+  }
+  try {
+    const res = await fetch(url.href, init);
+    const headers: Record<string, string> = {};
+    res.headers.forEach((v, k) => {
+      if (k !== 'content-length' && k !== 'content-encoding' && k !== 'transfer-encoding') headers[k] = v;
+    });
+    const out: BridgeResponse = { type: 'response', id: req.id, status: res.status, headers };
+    if (req.method === 'HEAD') return out;
+    const ct = res.headers.get('content-type') ?? '';
+    if (ct === '' || TEXTUAL.test(ct)) {
+      const text = await res.text();
+      if (text !== '') out.body = text;
+    } else {
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      if (bytes.length) out.bodyBase64 = toBase64(bytes);
+    }
+    return out;
+  } catch (e) {
+    return fail(502, 'ENGINE_UNAVAILABLE', `The Neurotab tab could not reach its service worker (${e instanceof Error ? e.message : String(e)}); reload the tab`);
+  }
+}
+
+/** The WebSocket URL for a bridge on this machine. */
+export function bridgeUrl(port: number, token: string): string {
+  return `ws://127.0.0.1:${port}${BRIDGE_WS_PATH}?token=${encodeURIComponent(token)}`;
+}
+
+/** Validates a port typed by the user or taken from `?bridge=`. */
+export function parseBridgePort(raw: string | null | undefined): number | null {
+  if (raw === null || raw === undefined || !/^\d{1,5}$/.test(raw.trim())) return null;
+  const p = Number(raw.trim());
+  return p >= 1 && p <= 65535 ? p : null;
+}
+
+/**
+ * Opens the socket and serves relayed requests until closed. The bridge rejects a wrong token by
+ * refusing the upgrade, which the browser reports as an error followed by close (code 1006).
+ */
+export function connectBridge(port: number, token: string, cb: BridgeCallbacks): BridgeConnection {
+  const origin = location.origin;
+  let closedByUs = false;
+  let paired = false;
+  const ws = new WebSocket(bridgeUrl(port, token));
+  cb.onState('connecting');
+  ws.onopen = () => {
+    const hello: BridgeHello = { type: 'hello', app: 'neurotab', engineHost: cb.engineHost?.() ?? false, userAgent: navigator.userAgent };
+    ws.send(JSON.stringify(hello));
+  };
+  ws.onmessage = (ev) => {
+    let msg: BridgeToTab;
+    try {
+      msg = JSON.parse(String(ev.data)) as BridgeToTab;
+    } catch {
+      return; // not ours; the bridge only sends JSON
+    }
+    if (msg.type === 'welcome') {
+      paired = true;
+      cb.onState('paired');
+    } else if (msg.type === 'request' && typeof msg.id === 'number' && typeof msg.path === 'string') {
+      void performRelayed(msg, origin).then((res) => {
+        if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(res));
+        cb.onRelay?.(msg.method, msg.path, res.status);
+      });
+    }
+  };
+  ws.onclose = (ev) => {
+    if (closedByUs) cb.onState('closed');
+    else if (!paired) cb.onState('error', `Could not pair with the bridge on port ${port}: is "npm run neurotab -- bridge" running there, and is the token right? (${ev.reason || `code ${ev.code}`})`);
+    else cb.onState('closed', ev.reason || 'The bridge stopped');
+  };
+  return {
+    port,
+    close() {
+      closedByUs = true;
+      ws.close(1000, 'disconnected in the app');
+    },
+  };
+}
