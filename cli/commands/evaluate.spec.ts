@@ -39,13 +39,15 @@ describe.skipIf(!hasShared)('evaluate on real files', () => {
 
   it('prints { folds, mean, chance } for the motor-imagery example and saves a reloadable model', async () => {
     const exp = write('mi.json', mi);
-    const out = evaluate({ experimentPath: exp, inputs: edfs, folds: 5, seed: 1, saveModelPath: join(dir, 'model.json') });
+    const out = await evaluate({ experimentPath: exp, inputs: edfs, folds: 5, seed: 1, saveModelPath: join(dir, 'model.json') });
     expect(out.folds).toHaveLength(5);
     expect(out.mean).toBeCloseTo(out.folds.reduce((a, b) => a + b, 0) / 5, 12);
     expect(out.chance).toBeCloseTo(23 / 45, 12);
     expect(out.epochCount).toBe(45);
     const model = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
-    const { epochs } = epochsFromRecordings(edfs.map((f) => ({ recording: readRecordingFile(f), source: f })), parseExperimentConfig(mi));
+    const recs = [];
+    for (const f of edfs) recs.push({ recording: await readRecordingFile(f), source: f });
+    const { epochs } = epochsFromRecordings(recs, parseExperimentConfig(mi));
     const p = predictModel(model, epochs);
     expect(Array.from(p.predicted)).toEqual(Array.from(predictModel(trainModel(parseExperimentConfig(mi), epochs), epochs).predicted));
     expect(p.predicted.filter((c, i) => c === epochs.labels[i]).length).toBeGreaterThan(40); // training-set fit

@@ -3,12 +3,9 @@
 // and prints JSON `{ folds, mean, chance, … }` on stdout. Node only; runs the same library code as the
 // app (formats/ readers, ml/prepare + ml/experiment). Reads whole files into memory; no network.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { basename, extname } from 'node:path';
+import { basename } from 'node:path';
 import { InputError, errorMessage } from '../../src/lib/core/errors';
-import { readCsv } from '../../src/lib/formats/csv';
-import { readEdf } from '../../src/lib/formats/edf';
-import { readXdf } from '../../src/lib/formats/xdf';
-import type { RecordingData } from '../../src/lib/formats/recording';
+import { readRecording, type RecordingData } from '../../src/lib/formats';
 import { crossValidate, parseExperimentConfig, trainModel, type CrossValidationResult } from '../../src/lib/ml/experiment';
 import { epochsFromRecordings } from '../../src/lib/ml/prepare';
 
@@ -54,8 +51,8 @@ export function parseEvaluateArgs(argv: string[]): EvaluateArgs {
   return { experimentPath, inputs, folds, seed, saveModelPath };
 }
 
-/** Reads a recording by its extension: .edf/.bdf, .xdf, .csv/.txt (OpenBCI, BrainFlow, muse-lsl, Neurotab CSV). */
-export function readRecordingFile(path: string): RecordingData {
+/** Reads any recording formats/ knows (EDF/BDF, XDF, SNIRF, OpenBCI / BrainFlow / muse-lsl / Neurotab CSV). */
+export async function readRecordingFile(path: string): Promise<RecordingData> {
   let bytes: Uint8Array;
   try {
     const b = readFileSync(path);
@@ -63,20 +60,7 @@ export function readRecordingFile(path: string): RecordingData {
   } catch (e) {
     throw new InputError(`cannot read: ${errorMessage(e)}`, path);
   }
-  const name = basename(path);
-  switch (extname(path).toLowerCase()) {
-    case '.edf':
-    case '.bdf':
-      return readEdf(bytes, name);
-    case '.xdf':
-      return readXdf(bytes, name);
-    case '.csv':
-    case '.txt':
-    case '.tsv':
-      return readCsv(bytes, name);
-    default:
-      throw new InputError('unknown file type; use .edf, .bdf, .xdf, .csv or .txt', path);
-  }
+  return readRecording(bytes, basename(path));
 }
 
 export interface EvaluateOutput extends CrossValidationResult {
@@ -86,7 +70,7 @@ export interface EvaluateOutput extends CrossValidationResult {
 }
 
 /** The command's work without the printing, for tests and other callers. */
-export function evaluate(args: EvaluateArgs): EvaluateOutput {
+export async function evaluate(args: EvaluateArgs): Promise<EvaluateOutput> {
   let doc: unknown;
   try {
     doc = JSON.parse(readFileSync(args.experimentPath, 'utf8'));
@@ -94,7 +78,8 @@ export function evaluate(args: EvaluateArgs): EvaluateOutput {
     throw new InputError(`not readable JSON: ${errorMessage(e)}`, args.experimentPath);
   }
   const cfg = parseExperimentConfig(doc, basename(args.experimentPath));
-  const recs = args.inputs.map((p) => ({ recording: readRecordingFile(p), source: basename(p) }));
+  const recs: { recording: RecordingData; source: string }[] = [];
+  for (const p of args.inputs) recs.push({ recording: await readRecordingFile(p), source: basename(p) });
   const { epochs, skipped } = epochsFromRecordings(recs, cfg);
   const result = crossValidate(cfg, epochs, { k: args.folds, seed: args.seed });
   if (args.saveModelPath) writeFileSync(args.saveModelPath, JSON.stringify(trainModel(cfg, epochs)));
@@ -103,7 +88,7 @@ export function evaluate(args: EvaluateArgs): EvaluateOutput {
 
 export async function run(argv: string[]): Promise<number> {
   try {
-    const out = evaluate(parseEvaluateArgs(argv));
+    const out = await evaluate(parseEvaluateArgs(argv));
     // The three documented keys first, then the details.
     const { folds, mean, chance, ...rest } = out;
     console.log(JSON.stringify({ folds, mean, chance, ...rest }, null, 2));
