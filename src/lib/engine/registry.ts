@@ -114,7 +114,7 @@ export function classInfo(cls: NodeClass): NodeClassInfo {
       type: p.type,
       default: p.default,
       unit: p.unit ?? null,
-      domain: p.domain ?? null,
+      domain: p.domain ? (p.domain as readonly (number | string)[]).map((v) => (v === Infinity ? 'Infinity' : v === -Infinity ? '-Infinity' : v)) : null,
       nullable: p.nullable ?? false,
       live: p.live ?? true,
       aliases: p.aliases ?? [],

@@ -1,0 +1,317 @@
+// `neurotab run <pipeline.json> --in <file> [--in <file>…] --out <file.csv|file.json>`: runs a
+// pipeline offline over recordings (EDF/EDF+/BDF, XDF, SNIRF, CSV via formats/) in Node, with a
+// progress bar on stderr. Writes signal/feature output as CSV (streamed) or any output as JSON.
+import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { basename, extname } from 'node:path';
+import { InputError, errorMessage } from '../../src/lib/core/errors';
+import { readRecording } from '../../src/lib/formats/index';
+import {
+  builtinRegistry,
+  concatPackets,
+  Execution,
+  parsePipelineDocument,
+  PipelineError,
+  formatIssue,
+  type FramesPacket,
+  type Packet,
+  type PipelineDocument,
+} from '../../src/lib/engine/index';
+
+export const summary = 'run a pipeline offline over recordings: run <pipeline.json> --in <file> [--in …] --out <file.csv|file.json>';
+
+const USAGE = `usage: npm run neurotab -- run <pipeline.json> --in <recording> [--in <recording> …] --out <result.csv|result.json> [--chunk FRAMES] [--quiet]
+
+  Each --in is bound to an io.recording-input node: by its "filename" parameter (basename match), else in order.
+  Output: what reaches io.stream-output / io.inspect nodes, else the outputs of the last nodes.
+  CSV (signal or feature output only): header "timestamp_ms,<channel labels…>", one row per frame.
+  JSON: every captured output (frames with data, spectra, markers, epochs' shapes).`;
+
+export interface RunArgs {
+  pipeline: string;
+  inputs: string[];
+  out: string;
+  chunkFrames?: number;
+  quiet: boolean;
+}
+
+export function parseRunArgs(argv: string[]): RunArgs {
+  const inputs: string[] = [];
+  let pipeline: string | undefined;
+  let out: string | undefined;
+  let chunkFrames: number | undefined;
+  let quiet = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new InputError(`${a} needs a value\n${USAGE}`);
+      return v;
+    };
+    if (a === '--in') inputs.push(value());
+    else if (a === '--out') out = value();
+    else if (a === '--chunk') {
+      chunkFrames = Number(value());
+      if (!Number.isInteger(chunkFrames) || chunkFrames < 1) throw new InputError(`--chunk must be a positive number of frames, got "${argv[i]}"`);
+    } else if (a === '--quiet' || a === '-q') quiet = true;
+    else if (a.startsWith('-')) throw new InputError(`unknown option "${a}"\n${USAGE}`);
+    else if (!pipeline) pipeline = a;
+    else throw new InputError(`unexpected argument "${a}"\n${USAGE}`);
+  }
+  if (!pipeline) throw new InputError(`missing <pipeline.json>\n${USAGE}`);
+  if (!out) throw new InputError(`missing --out <file.csv|file.json>\n${USAGE}`);
+  const ext = extname(out).toLowerCase();
+  if (ext !== '.csv' && ext !== '.json') throw new InputError(`--out must end in .csv or .json, got "${out}"`);
+  return { pipeline, inputs, out, chunkFrames, quiet };
+}
+
+/** Which (node, port) outputs the CLI captures. */
+export function captureTargets(doc: PipelineDocument, ex: Execution): { nodeId: string; port: string; label: string }[] {
+  const sinks = doc.nodes.filter((n) => {
+    const t = ex.nodeClass(n.id).type;
+    return t === 'io.stream-output' || t === 'io.inspect';
+  });
+  if (sinks.length) {
+    return sinks.flatMap((s) =>
+      doc.edges.filter((e) => e.target === s.id && e.targetPort === 'data').map((e) => ({ nodeId: e.source, port: e.sourcePort, label: s.id })),
+    );
+  }
+  const out: { nodeId: string; port: string; label: string }[] = [];
+  for (const n of doc.nodes) {
+    const cls = ex.nodeClass(n.id);
+    for (const o of cls.outputs) {
+      if (o.kind === 'value') continue;
+      if (!doc.edges.some((e) => e.source === n.id && e.sourcePort === o.name)) out.push({ nodeId: n.id, port: o.name, label: cls.outputs.length > 1 ? `${n.id}.${o.name}` : n.id });
+    }
+  }
+  return out.filter((t) => !ex.nodeClass(t.nodeId).source);
+}
+
+function copy(p: Packet): Packet {
+  if (p.kind === 'signal' || p.kind === 'features')
+    return { ...p, samples: p.samples.slice(0, p.frames * p.stream.channels.length), timestampsMs: p.timestampsMs.slice(0, p.frames), targets: p.targets?.slice(0, p.frames) };
+  return structuredClone(p);
+}
+
+/** JSON view of a captured output. */
+export function packetJson(p: Packet): unknown {
+  switch (p.kind) {
+    case 'signal':
+    case 'features': {
+      const ch = p.stream.channels.length;
+      const rows: number[][] = [];
+      for (let n = 0; n < p.frames; n++) rows.push(Array.from(p.samples.subarray(n * ch, n * ch + ch)));
+      return {
+        kind: p.kind,
+        channels: p.stream.channels.map((c) => c.label),
+        units: p.stream.channels.map((c) => c.unit),
+        sampleRateHz: p.stream.sampleRateHz,
+        frames: p.frames,
+        timestampsMs: Array.from(p.timestampsMs),
+        data: rows,
+        ...(p.targets ? { targets: Array.from(p.targets, (t) => (Number.isNaN(t) ? null : t)) } : {}),
+      };
+    }
+    case 'spectrum': {
+      const bins = p.freqsHz.length;
+      return {
+        kind: 'spectrum',
+        scaling: p.scaling,
+        channels: p.stream.channels.map((c) => c.label),
+        freqsHz: Array.from(p.freqsHz),
+        items: p.items.map((it) => ({
+          timestampMs: it.timestampMs,
+          marker: it.marker ?? null,
+          target: it.target ?? null,
+          values: p.stream.channels.map((_, c) => Array.from(it.values.subarray(c * bins, c * bins + bins))),
+        })),
+      };
+    }
+    case 'epochs':
+      return {
+        kind: 'epochs',
+        channels: p.stream.channels.map((c) => c.label),
+        sampleRateHz: p.stream.sampleRateHz,
+        count: p.items.length,
+        shape: p.items.length ? [p.items.length, p.stream.channels.length, p.items[0].frames] : [0, p.stream.channels.length, 0],
+        items: p.items.map((e) => ({ timestampMs: e.timestampMs, marker: e.marker ?? null, target: e.target ?? null, frames: e.frames })),
+      };
+    case 'markers':
+      return { kind: 'markers', events: p.events };
+    case 'value':
+      return { kind: 'value', value: p.value };
+  }
+}
+
+function csvEscape(s: string): string {
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** Number formatting for CSV: shortest round-trip of the float32 value. */
+function num(v: number): string {
+  return Number.isFinite(v) ? String(Math.fround(v)) : Number.isNaN(v) ? 'NaN' : v > 0 ? 'Inf' : '-Inf';
+}
+
+class ProgressBar {
+  private last = -1;
+  constructor(private readonly enabled: boolean) {}
+  update(fraction: number): void {
+    if (!this.enabled) return;
+    const pct = Math.floor(fraction * 100);
+    if (pct === this.last) return;
+    this.last = pct;
+    const width = 30;
+    const full = Math.round((pct / 100) * width);
+    process.stderr.write(`\r[${'#'.repeat(full)}${'.'.repeat(width - full)}] ${String(pct).padStart(3)}%`);
+  }
+  done(): void {
+    if (this.enabled && this.last >= 0) process.stderr.write('\n');
+  }
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let args: RunArgs;
+  try {
+    args = parseRunArgs(argv);
+  } catch (e) {
+    console.error(`neurotab run: ${errorMessage(e)}`);
+    return 2;
+  }
+  const t0 = performance.now();
+  let doc: PipelineDocument;
+  const ex = new Execution(builtinRegistry(), { info: { errorMode: 'stop', logLevel: 30 } });
+  try {
+    let text: string;
+    try {
+      text = readFileSync(args.pipeline, 'utf8');
+    } catch (e) {
+      throw new InputError(`cannot read the pipeline (${errorMessage(e)})`, args.pipeline);
+    }
+    doc = parsePipelineDocument(text);
+    if (args.chunkFrames) for (const n of doc.nodes) if (ex.registry.find(n.type)?.type === 'io.recording-input') n.params.chunk_frames = args.chunkFrames;
+    ex.load(doc);
+  } catch (e) {
+    if (e instanceof PipelineError) {
+      console.error(`neurotab run: ${args.pipeline}: the pipeline is not valid:`);
+      for (const i of e.issues) console.error(`  - ${formatIssue(i)}`);
+      return 2;
+    }
+    console.error(`neurotab run: ${errorMessage(e)}`);
+    return 1;
+  }
+
+  // Bind recordings to recording-input nodes: by filename parameter, then in order.
+  const recNodes = doc.nodes.filter((n) => ex.nodeClass(n.id).type === 'io.recording-input');
+  if (recNodes.length === 0) {
+    console.error('neurotab run: the pipeline has no io.recording-input (ImportFile) node to read --in files into');
+    return 2;
+  }
+  if (args.inputs.length !== recNodes.length) {
+    console.error(`neurotab run: the pipeline has ${recNodes.length} recording input(s) (${recNodes.map((n) => n.id).join(', ')}) but ${args.inputs.length} --in file(s) were given`);
+    return 2;
+  }
+  const unbound = [...recNodes];
+  const pairs: [string, string][] = [];
+  for (const file of args.inputs) {
+    const byName = unbound.findIndex((n) => {
+      const f = String(ex.getParam(n.id, 'filename') ?? '');
+      return f !== '' && basename(f.replace(/\\/g, '/')) === basename(file);
+    });
+    pairs.push([unbound.splice(byName >= 0 ? byName : 0, 1)[0].id, file]);
+  }
+  try {
+    for (const [nodeId, file] of pairs) {
+      let bytes: Uint8Array;
+      try {
+        const b = readFileSync(file);
+        bytes = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+      } catch (e) {
+        throw new InputError(`cannot read (${errorMessage(e)})`, file);
+      }
+      const rec = await readRecording(bytes, basename(file));
+      ex.bind(nodeId, rec);
+    }
+  } catch (e) {
+    console.error(`neurotab run: ${errorMessage(e)}`);
+    return 1;
+  }
+
+  // Capture outputs.
+  const targets = captureTargets(doc, ex);
+  if (!targets.length) {
+    console.error('neurotab run: the pipeline produces no output to write (add an io.stream-output or leave a node output unconnected)');
+    return 2;
+  }
+  const csv = extname(args.out).toLowerCase() === '.csv';
+  const captured = new Map<string, Packet>();
+  let fd: number | undefined;
+  let csvRows = 0;
+  let csvError: string | undefined;
+  if (csv) {
+    if (targets.length !== 1) {
+      console.error(`neurotab run: CSV holds one output but the pipeline has ${targets.length} (${targets.map((t) => t.label).join(', ')}); write .json instead`);
+      return 2;
+    }
+    fd = openSync(args.out, 'w');
+    let header = false;
+    ex.tap(targets[0].nodeId, targets[0].port, (p) => {
+      if (p.kind !== 'signal' && p.kind !== 'features') {
+        csvError = `output ${targets[0].label} carries ${p.kind}, which CSV cannot hold; write .json instead`;
+        return;
+      }
+      const f = p as FramesPacket;
+      const ch = f.stream.channels.length;
+      if (!header) {
+        writeSync(fd!, `timestamp_ms,${f.stream.channels.map((c) => csvEscape(c.label)).join(',')}\n`);
+        header = true;
+      }
+      const lines: string[] = [];
+      for (let n = 0; n < f.frames; n++) {
+        let line = f.timestampsMs[n].toFixed(3);
+        for (let c = 0; c < ch; c++) line += ',' + num(f.samples[n * ch + c]);
+        lines.push(line);
+      }
+      writeSync(fd!, lines.join('\n') + '\n');
+      csvRows += f.frames;
+    });
+  } else {
+    for (const t of targets) {
+      ex.tap(t.nodeId, t.port, (p) => {
+        const prev = captured.get(t.label);
+        captured.set(t.label, prev ? concatPackets(prev, copy(p)) : copy(p));
+      });
+    }
+  }
+
+  const bar = new ProgressBar(!args.quiet && Boolean(process.stderr.isTTY));
+  try {
+    ex.runOffline({ onProgress: (f) => bar.update(f) });
+  } catch (e) {
+    bar.done();
+    console.error(`neurotab run: ${errorMessage(e)}`);
+    return 1;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  bar.done();
+  const errors = ex.errors();
+  if (errors.length) {
+    for (const e of errors) console.error(`neurotab run: node ${e.nodeId} (${e.nodeType}): ${e.message}`);
+    return 1;
+  }
+  if (csvError) {
+    console.error(`neurotab run: ${csvError}`);
+    return 2;
+  }
+  if (!csv) {
+    const outputs: Record<string, unknown> = {};
+    for (const t of targets) outputs[t.label] = captured.has(t.label) ? packetJson(captured.get(t.label)!) : null;
+    const models = ex.exportModels();
+    writeFileSync(args.out, JSON.stringify({ pipeline: doc.meta.name, inputs: args.inputs.map((f) => basename(f)), outputs, ...(Object.keys(models).length ? { models } : {}) }, null, 1));
+  }
+  if (!args.quiet) {
+    const secs = (performance.now() - t0) / 1000;
+    const framesIn = ex.metrics().filter((m) => ex.nodeClass(m.nodeId).type === 'io.recording-input').reduce((a, m) => a + m.itemsOut, 0);
+    console.error(`neurotab run: ${framesIn} frames and markers read → ${args.out}${csv ? ` (${csvRows} rows)` : ''} in ${secs.toFixed(2)} s`);
+  }
+  return 0;
+}
