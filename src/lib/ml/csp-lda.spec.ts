@@ -101,6 +101,14 @@ describe.skipIf(!hasShared)('CSP + LDA vs MNE/scikit-learn (eeg_csp_lda)', () =>
     expect(mean).toBeCloseTo(ref.cross_validation.mean_accuracy, 12);
   });
 
+  it("componentOrder 'alternate' interleaves largest and smallest eigenvalues (MNE)", () => {
+    const csp = Csp.fit(epochs(), { components: 4, componentOrder: 'alternate' });
+    const sorted = [...ref.csp.eigenvalues].sort((a: number, b: number) => a - b);
+    const n = sorted.length;
+    const expected = [sorted[n - 1], sorted[0], sorted[n - 2], sorted[1]];
+    expect(referenceError(csp.state.eigenvalues.slice(0, 4), expected, 'abs')).toBeLessThanOrEqual(ref.csp.tol.eigenvalues.f64);
+  });
+
   it('trained state survives JSON and predicts identically', () => {
     const set = epochs();
     const csp = Csp.fit(set, { components: 4 });

@@ -6,6 +6,7 @@ import { Csp } from './csp';
 import { crossValidate, parseExperimentConfig, trainModel } from './experiment';
 import { Lda } from './lda';
 import { dense } from './linalg';
+import { markersToSamples } from './prepare';
 
 // 2 channels × 100 samples at 10 Hz: channel 0 = sample index, channel 1 = −index.
 const signal = {
@@ -92,5 +93,25 @@ describe('bad input is refused before training', () => {
     expect(() => parseExperimentConfig({ type: 'ssvep_cca', classes: { 1: 'a', 2: 'a' }, window: [0, 1], band: [1, 2] })).toThrow(/two distinct/);
     expect(() => parseExperimentConfig({ type: 'ssvep_cca', classes: { 1: 'left', 2: 'right' }, window: [0, 1], band: [1, 2] })).toThrow(/stimulation frequency/);
     expect(() => parseExperimentConfig({ type: 'p300_xdawn_lda', classes: { 1: 'n', 2: 't' }, window: [1, 0], band: [1, 2] })).toThrow(/experiment.window/);
+  });
+});
+
+describe('markersToSamples', () => {
+  it('maps marker times to the nearest frame of irregular timestamps and drops markers outside the stream', () => {
+    const t = Float64Array.from([1000, 1004, 1008.2, 1011.7, 1016]);
+    const got = markersToSamples(t, 256, [
+      { timestampMs: 990, value: 'before' },
+      { timestampMs: 1000, value: 'a' },
+      { timestampMs: 1009.9, value: 'b' },
+      { timestampMs: 1010.1, value: 'c' },
+      { timestampMs: 1017.5, value: 'd' }, // within half a period of the last frame
+      { timestampMs: 1030, value: 'after' },
+    ]);
+    expect(got).toEqual([
+      { sample: 0, value: 'a' },
+      { sample: 2, value: 'b' },
+      { sample: 3, value: 'c' },
+      { sample: 4, value: 'd' },
+    ]);
   });
 });
