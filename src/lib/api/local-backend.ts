@@ -158,6 +158,7 @@ export class LocalBackend implements Backend {
   readonly registry: NodeRegistry;
   readonly store: PipelineStore;
   private readonly slots = new Map<number, Slot>();
+  private readonly loops = new Set<Promise<void>>();
   private readonly limit: number;
   private readonly random: () => number;
   private readonly resolver: PypResolver;
@@ -180,13 +181,12 @@ export class LocalBackend implements Backend {
   async dispose(): Promise<void> {
     const ids = [...this.slots.keys()];
     for (const id of ids) await this.deleteExecution(id);
+    await this.settle();
   }
 
-  /** Online loops currently alive (for leak checks). */
+  /** Online loops currently alive, including those still winding down after a delete (for leak checks). */
   activeLoops(): number {
-    let n = 0;
-    for (const s of this.slots.values()) if (s.loop) n++;
-    return n;
+    return this.loops.size;
   }
 
   // ------------------------------------------------------------------------------- executions
@@ -226,10 +226,13 @@ export class LocalBackend implements Backend {
     this.slots.delete(id);
     if (s.keepaliveTimer) clearTimeout(s.keepaliveTimer);
     s.ex.unload();
-    if (s.loop) {
-      s.loop.abort.abort();
-      await s.loop.done;
-    }
+    // The loop ends at its next wake-up (≤ 1/tickrate); settle() waits for that.
+    s.loop?.abort.abort();
+  }
+
+  /** Resolves when every engine loop (also of deleted executions) has ended. */
+  async settle(): Promise<void> {
+    while (this.loops.size) await Promise.all([...this.loops]);
   }
 
   async getInfo(id: number): Promise<ExecutionInfo> {
@@ -778,9 +781,11 @@ export class LocalBackend implements Backend {
         if (['running', 'calibrating', 'paused'].includes(s.ex.currentStatus)) s.ex.stop();
       })
       .finally(() => {
-        s.loop = undefined;
+        this.loops.delete(done);
+        if (s.loop?.done === done) s.loop = undefined;
         if (!abort.signal.aborted && this.slots.get(s.id) === s && ['running', 'calibrating', 'paused'].includes(s.ex.currentStatus)) this.ensureLoop(s);
       });
+    this.loops.add(done);
     s.loop = { abort, done };
   }
 }

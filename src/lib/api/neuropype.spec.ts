@@ -217,6 +217,7 @@ describe('executions (#3–#7)', () => {
     const id = await loaded();
     emptyOk(await call(app, 'POST', `/np/executions/${id}/actions/play`));
     emptyOk(await call(app, 'DELETE', `/np/executions/${id}`));
+    await backend.settle();
     expect(backend.activeLoops()).toBe(0);
     expectError(await call(app, 'DELETE', `/np/executions/${id}`), 404, 'EXECUTION_NOT_FOUND');
     expect((await call(app, 'GET', '/np/executions')).json).toEqual([]);
