@@ -56,6 +56,11 @@ export interface DeviceDecoder {
   push(payload: Uint8Array, characteristicUuid?: string): DecodedBlock[];
   /** End of input: decode whatever complete packet is still held back (serial lookahead). */
   flush(): DecodedBlock[];
+  /**
+   * Channel labels of a block when a packet type carries a subset of the descriptor's channels
+   * (e.g. 4- vs 8-channel Athena EEG); undefined = the descriptor's labels in order.
+   */
+  labelsFor?(streamId: string, channelCount: number): string[] | undefined;
 }
 
 /** Lowercase a UUID for comparison; Web Bluetooth and captures may differ in case. */
