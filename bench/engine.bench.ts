@@ -1,0 +1,280 @@
+// Benchmark of the signal engine (Node; run: `npx tsx bench/engine.bench.ts [--quick]`). Prints
+// figures and targets; asserts nothing about speed. About 40 s (--quick: about 15 s).
+//
+// 1. Online latency across real threads (worker_threads): a producer thread pushes 64 ch × 1 kHz in
+//    10-frame chunks every 10 ms into a SharedArrayBuffer ring; an engine thread runs
+//    ring → IIR band-pass → common average → band power (250 ms window, every chunk) → output ring;
+//    the main thread wakes on the output ring. Latency = output frame in hand − input chunk pushed
+//    (one monotonic clock for all threads: process.hrtime). Target p99 < 2 ms.
+// 2. Capacity: the same graph at 256 ch × 2 kHz (20-frame chunks), one thread, rings included:
+//    CPU time per second of signal. Target < 25 % of one core.
+// 3. Offline: 64 ch, 1 h at 1 kHz through band-pass + notch + common average (generated on the fly
+//    in 4096-frame chunks): seconds, target < 10 s, and the ratio to SciPy/NumPy doing the same chain.
+import { spawnSync } from 'node:child_process';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { Ring, RingReader, RingWriter } from '../src/lib/streams/ring';
+import { builtinRegistry, Execution, type FrameReader, type PipelineDocumentInput } from '../src/lib/engine/index';
+import { makeStream } from '../src/lib/engine/testing';
+
+const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+const cpuS = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+const quantile = (a: number[], q: number): number => {
+  const b = [...a].sort((x, y) => x - y);
+  return b[Math.min(b.length - 1, Math.floor(q * b.length))];
+};
+
+/** ring → band-pass → CAR → sliding window → Welch → band power → ring. */
+function onlineGraph(fs: number, chunk: number): PipelineDocumentInput {
+  const win = Math.round(0.25 * fs);
+  return {
+    format: 'neurotab.pipeline',
+    version: 1,
+    meta: { name: 'latency', description: '' },
+    nodes: [
+      { id: 'in', type: 'io.stream-input', params: { max_chunk_frames: 4096 } },
+      { id: 'bp', type: 'filter.iir', params: { frequencies: [1, 40], order: 4 } },
+      { id: 'car', type: 'channels.rereference' },
+      { id: 'win', type: 'time.sliding-window', params: { window_length: win, step: chunk, unit: 'samples' } },
+      { id: 'psd', type: 'spectral.welch', params: { segment_samples: win } },
+      { id: 'bands', type: 'spectral.band-power', params: { bands: { alpha: [8, 13], beta: [13, 30] } } },
+      { id: 'out', type: 'io.stream-output' },
+    ],
+    edges: [
+      { source: 'in', target: 'bp' },
+      { source: 'bp', target: 'car' },
+      { source: 'car', target: 'win' },
+      { source: 'win', target: 'psd' },
+      { source: 'psd', target: 'bands' },
+      { source: 'bands', target: 'out' },
+    ],
+  };
+}
+
+interface Setup {
+  role: 'producer' | 'engine';
+  inBuf: SharedArrayBuffer;
+  outBuf: SharedArrayBuffer;
+  sig: SharedArrayBuffer;
+  channels: number;
+  fs: number;
+  chunk: number;
+  seconds: number;
+}
+
+function producer(d: Setup): void {
+  const writer = new RingWriter(Ring.attach(d.inBuf));
+  const sig = new Int32Array(d.sig);
+  const block = new Float32Array(d.chunk * d.channels);
+  const ts = new Float64Array(d.chunk);
+  const periodMs = (1000 * d.chunk) / d.fs;
+  const pushes = Math.round((d.seconds * d.fs) / d.chunk);
+  let t = nowMs();
+  let n = 0;
+  for (let k = 0; k < pushes; k++) {
+    t += periodMs;
+    for (;;) {
+      const rem = t - nowMs();
+      if (rem <= 0) break;
+      if (rem > 0.3) Atomics.wait(sig, 1, 0, rem - 0.2);
+    }
+    for (let f = 0; f < d.chunk; f++, n++) for (let c = 0; c < d.channels; c++) block[f * d.channels + c] = 20 * Math.sin((2 * Math.PI * 10 * n) / d.fs + c) + ((n * 7919 + c * 104729) % 97) / 10;
+    ts.fill(nowMs());
+    writer.push(block, ts, d.chunk);
+  }
+  parentPort!.postMessage('done');
+}
+
+async function engine(d: Setup): Promise<void> {
+  const stream = makeStream(d.channels, d.fs);
+  const ex = new Execution(builtinRegistry(), { info: { tickRateHz: 25, errorMode: 'stop' } });
+  ex.load(onlineGraph(d.fs, d.chunk));
+  ex.bind('in', { descriptor: stream, reader: new RingReader(Ring.attach(d.inBuf)) });
+  ex.bind('out', new RingWriter(Ring.attach(d.outBuf)));
+  const ac = new AbortController();
+  parentPort!.on('message', () => ac.abort());
+  parentPort!.postMessage('ready');
+  await ex.runOnline(ac.signal);
+  const errs = ex.errors();
+  parentPort!.postMessage({ errors: errs.map((e) => e.message) });
+}
+
+async function latency(seconds: number): Promise<{ p50: number; p99: number; max: number; n: number }> {
+  const channels = 64;
+  const fs = 1000;
+  const chunk = 10;
+  const inRing = Ring.create({ channels, capacityFrames: 8192, shared: true });
+  const outRing = Ring.create({ channels: channels * 2, capacityFrames: 4096, shared: true });
+  const sig = new SharedArrayBuffer(8);
+  const setup = (role: Setup['role']): Setup => ({ role, inBuf: inRing.buffer as SharedArrayBuffer, outBuf: outRing.buffer as SharedArrayBuffer, sig, channels, fs, chunk, seconds });
+  const reader = new RingReader(outRing);
+  const eng = new Worker(new URL(import.meta.url), { execArgv: ['--import', 'tsx'], workerData: setup('engine') });
+  await new Promise((r) => eng.once('message', r));
+  const prod = new Worker(new URL(import.meta.url), { execArgv: ['--import', 'tsx'], workerData: setup('producer') });
+  let producing = true;
+  prod.once('message', () => (producing = false));
+  const lat: number[] = [];
+  const buf = new Float32Array(4096 * channels * 2);
+  const ts = new Float64Array(4096);
+  const t0 = nowMs();
+  while (producing || reader.available() > 0) {
+    const r = reader.read(4096, buf, ts);
+    const now = nowMs();
+    for (let i = 0; i < r.frames; i++) if (now - t0 > 1000) lat.push(now - ts[i]);
+    if (r.frames === 0) await reader.waitForData(50);
+  }
+  eng.postMessage('stop');
+  const rep = (await new Promise((r) => eng.once('message', r))) as { errors: string[] };
+  if (rep.errors.length) throw new Error(`engine errors: ${rep.errors.join('; ')}`);
+  await Promise.all([eng.terminate(), prod.terminate()]);
+  return { p50: quantile(lat, 0.5), p99: quantile(lat, 0.99), max: Math.max(...lat), n: lat.length };
+}
+
+function capacity(seconds: number): { cpuPct: number; wallPct: number } {
+  const channels = 256;
+  const fs = 2000;
+  const chunk = 20;
+  const inRing = Ring.create({ channels, capacityFrames: 8192, shared: true });
+  const outRing = Ring.create({ channels: channels * 2, capacityFrames: 4096, shared: true });
+  const writer = new RingWriter(inRing);
+  const ex = new Execution(builtinRegistry(), { info: { errorMode: 'stop' } });
+  ex.load(onlineGraph(fs, chunk));
+  ex.bind('in', { descriptor: makeStream(channels, fs), reader: new RingReader(inRing) });
+  ex.bind('out', new RingWriter(outRing));
+  const outReader = new RingReader(outRing);
+  const ob = new Float32Array(4096 * channels * 2);
+  const ot = new Float64Array(4096);
+  const block = new Float32Array(chunk * channels);
+  for (let i = 0; i < block.length; i++) block[i] = Math.sin(i * 0.01) * 20 + (i % 13);
+  const ts = new Float64Array(chunk);
+  ex.play();
+  const pushes = Math.round((seconds * fs) / chunk);
+  // warm-up (JIT) on the first second, measured afterwards
+  for (let k = 0; k < fs / chunk; k++) {
+    writer.push(block, ts, chunk);
+    ex.step();
+    outReader.read(4096, ob, ot);
+  }
+  const c0 = cpuS();
+  const w0 = nowMs();
+  for (let k = 0; k < pushes; k++) {
+    ts.fill(k);
+    writer.push(block, ts, chunk);
+    ex.step();
+    outReader.read(4096, ob, ot);
+  }
+  const cpu = cpuS() - c0;
+  const wall = (nowMs() - w0) / 1000;
+  if (ex.errors().length) throw new Error(ex.errors()[0].message);
+  return { cpuPct: (100 * cpu) / seconds, wallPct: (100 * wall) / seconds };
+}
+
+function offline(hours: number): { seconds: number; frames: number } {
+  const channels = 64;
+  const fs = 1000;
+  const total = Math.round(hours * 3600 * fs);
+  const blockFrames = 10_000;
+  const block = new Float32Array(blockFrames * channels);
+  for (let n = 0; n < blockFrames; n++) for (let c = 0; c < channels; c++) block[n * channels + c] = 30 * Math.sin((2 * Math.PI * (8 + c / 8) * n) / fs) + 5 * Math.sin((2 * Math.PI * 50 * n) / fs) + 10 * c;
+  let pos = 0;
+  const reader: FrameReader = {
+    read(max, s, t) {
+      const n = Math.min(max, total - pos, blockFrames - (pos % blockFrames));
+      s.set(block.subarray((pos % blockFrames) * channels, ((pos % blockFrames) + n) * channels));
+      for (let i = 0; i < n; i++) t[i] = pos + i;
+      pos += n;
+      return { frames: n, dropped: 0 };
+    },
+  };
+  const ex = new Execution(builtinRegistry(), { info: { errorMode: 'stop' } });
+  ex.load({
+    format: 'neurotab.pipeline',
+    version: 1,
+    nodes: [
+      { id: 'in', type: 'io.stream-input', params: { max_chunk_frames: 4096 } },
+      { id: 'bp', type: 'filter.iir', params: { frequencies: [1, 40], order: 4 } },
+      { id: 'notch', type: 'filter.notch', params: { frequency: 50 } },
+      { id: 'car', type: 'channels.rereference' },
+    ],
+    edges: [
+      { source: 'in', target: 'bp' },
+      { source: 'bp', target: 'notch' },
+      { source: 'notch', target: 'car' },
+    ],
+  });
+  ex.bind('in', { descriptor: makeStream(channels, fs), reader });
+  let out = 0;
+  ex.tap('car', 'data', (p) => void (out += p.kind === 'signal' ? p.frames : 0));
+  ex.play();
+  const t0 = nowMs();
+  while (pos < total) ex.step();
+  const seconds = (nowMs() - t0) / 1000;
+  if (out !== total) throw new Error(`offline: ${out} frames out of ${total}`);
+  return { seconds, frames: total };
+}
+
+/** SciPy/NumPy doing the same chain on 64 ch × `seconds` at 1 kHz (float32 data as the engine). */
+function scipyOffline(seconds: number): number | null {
+  const code = `
+import time, numpy as np, scipy.signal as s
+fs=1000; n=${Math.round(seconds * 1000)}
+t=np.arange(n)/fs
+x=(30*np.sin(2*np.pi*8*t)[None,:]+5*np.sin(2*np.pi*50*t)[None,:]+10*np.arange(64)[:,None]).astype(np.float32)
+sos=np.vstack([s.butter(4,[1,40],'bandpass',fs=fs,output='sos'), s.tf2sos(*s.iirnotch(50,30,fs=fs))])
+t0=time.perf_counter()
+y=s.sosfilt(sos,x,axis=-1)
+y=y-y.mean(axis=0,keepdims=True)
+print(time.perf_counter()-t0)
+`;
+  const r = spawnSync('python3', ['-c', code], { encoding: 'utf8', timeout: 60_000 });
+  if (r.status !== 0) return null;
+  const v = Number(r.stdout.trim());
+  return Number.isFinite(v) ? v : null;
+}
+
+async function main(): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  console.log(`engine.bench: Node ${process.version}${quick ? ' (quick)' : ''}`);
+
+  const lat = await latency(quick ? 4 : 10);
+  console.log(
+    `online latency  64 ch × 1 kHz, 10-frame chunks, ring → IIR band-pass → CAR → band power → ring across 3 threads: ` +
+      `p50 ${lat.p50.toFixed(3)} ms, p99 ${lat.p99.toFixed(3)} ms, max ${lat.max.toFixed(3)} ms over ${lat.n} outputs (target p99 < 2 ms: ${lat.p99 < 2 ? 'met' : 'NOT met'})`,
+  );
+
+  const cap = capacity(quick ? 3 : 10);
+  console.log(
+    `capacity        same graph at 256 ch × 2 kHz, 20-frame chunks: ${cap.cpuPct.toFixed(1)} % of one core (CPU time), ${cap.wallPct.toFixed(1)} % wall (target < 25 %: ${cap.cpuPct < 25 ? 'met' : 'NOT met'})`,
+  );
+
+  const hours = quick ? 0.1 : 1;
+  const off = offline(hours);
+  const full = off.seconds / hours;
+  const pySeconds = quick ? 60 : 300;
+  const py = scipyOffline(pySeconds);
+  const pyFull = py === null ? null : (py * 3600) / pySeconds;
+  console.log(
+    `offline         64 ch × ${hours} h × 1 kHz, band-pass + notch + CAR: ${off.seconds.toFixed(2)} s` +
+      (hours !== 1 ? ` (→ ${full.toFixed(2)} s per hour)` : '') +
+      ` (target < 10 s per hour: ${full < 10 ? 'met' : 'NOT met'}); ${(off.frames / off.seconds / 1e6).toFixed(2)} M frames/s`,
+  );
+  if (pyFull !== null)
+    console.log(`                SciPy sosfilt + NumPy CAR, same chain (${pySeconds} s measured, scaled to 1 h): ${pyFull.toFixed(2)} s → engine/SciPy speed ratio ×${(pyFull / full).toFixed(2)}`);
+  else console.log('                SciPy not available: no ratio');
+}
+
+if (isMainThread) {
+  main().then(
+    () => process.exit(0),
+    (e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+} else {
+  const d = workerData as Setup;
+  if (d.role === 'producer') producer(d);
+  else void engine(d);
+}
