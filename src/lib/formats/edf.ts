@@ -313,14 +313,18 @@ export function readEdf(bytes: Uint8Array, fileName = 'recording.edf'): Recordin
       for (let i = 0; i < spr; i++) timestampsMs[r * spr + i] = t0 + i * periodS * 1000;
     }
     const channels: ChannelInfo[] = [];
+    const gains = new Float64Array(nc);
+    const offsets = new Float64Array(nc);
+    const byteOffsets = new Int32Array(nc);
     for (let c = 0; c < nc; c++) {
       const s = h.signals[members[c]];
       const ct = channelType(s.label, status);
       channels.push({ label: ct.label, unit: status ? '' : normaliseUnit(s.physicalDimension), type: ct.type });
-      const gain = (s.physicalMax - s.physicalMin) / (s.digitalMax - s.digitalMin);
-      const offset = s.physicalMin - s.digitalMin * gain;
-      decodeSignal(bytes, i16, h, sigByteOffset[members[c]], spr, c, nc, status ? 0 : gain, offset, status, samples);
+      gains[c] = (s.physicalMax - s.physicalMin) / (s.digitalMax - s.digitalMin);
+      offsets[c] = s.physicalMin - s.digitalMin * gains[c];
+      byteOffsets[c] = sigByteOffset[members[c]];
     }
+    decodeGroup(bytes, i16, h, byteOffsets, spr, gains, offsets, status, samples);
     return { descriptor: { id, name: id, kind, sampleRateHz: rateHz, channels }, samples, timestampsMs };
   };
   const groupList = [...groups.values()];
@@ -373,39 +377,46 @@ function int16View(bytes: Uint8Array): Int16Array | null {
   return new Int16Array(copy.buffer);
 }
 
-/** Hot path: decode one signal of every record into column `c` of the frame-major output. */
-function decodeSignal(
+/** Hot path: decode one group of equal-rate signals of every record into frame-major output.
+ *  Loop order record → sample → channel: writes are sequential and the reads stay inside one
+ *  data record (a few tens of kB, cache-resident). */
+function decodeGroup(
   bytes: Uint8Array,
   i16: Int16Array | null,
   h: EdfHeader,
-  sigOffset: number,
+  byteOffsets: Int32Array,
   spr: number,
-  c: number,
-  nc: number,
-  gain: number,
-  offset: number,
+  gains: Float64Array,
+  offsets: Float64Array,
   status: boolean,
   out: Float32Array,
 ): void {
+  const nc = byteOffsets.length;
   const bps = h.bytesPerSample;
+  const base = new Int32Array(nc);
+  let o = 0;
   for (let r = 0; r < h.recordCount; r++) {
-    const start = h.headerBytes + r * h.recordBytes + sigOffset;
-    let o = r * spr * nc + c;
-    if (bps === 2) {
-      if (i16) {
-        // headerBytes and recordBytes are even, so start is even.
-        const base = start >> 1;
-        for (let i = 0; i < spr; i++, o += nc) out[o] = i16[base + i] * gain + offset;
-      } else {
-        for (let i = 0, p = start; i < spr; i++, o += nc, p += 2) {
-          out[o] = (((bytes[p] | (bytes[p + 1] << 8)) << 16) >> 16) * gain + offset;
+    const recStart = h.headerBytes + r * h.recordBytes;
+    if (bps === 2 && i16) {
+      // headerBytes and recordBytes are even, so every signal starts on an int16 boundary.
+      for (let c = 0; c < nc; c++) base[c] = (recStart + byteOffsets[c]) >> 1;
+      for (let i = 0; i < spr; i++) for (let c = 0; c < nc; c++) out[o++] = i16[base[c] + i] * gains[c] + offsets[c];
+    } else if (bps === 2) {
+      for (let c = 0; c < nc; c++) base[c] = recStart + byteOffsets[c];
+      for (let i = 0; i < spr; i++) {
+        for (let c = 0; c < nc; c++) {
+          const p = base[c] + 2 * i;
+          out[o++] = (((bytes[p] | (bytes[p + 1] << 8)) << 16) >> 16) * gains[c] + offsets[c];
         }
       }
-    } else if (status) {
-      for (let i = 0, p = start; i < spr; i++, o += nc, p += 3) out[o] = bytes[p] | (bytes[p + 1] << 8);
     } else {
-      for (let i = 0, p = start; i < spr; i++, o += nc, p += 3) {
-        out[o] = ((bytes[p] | (bytes[p + 1] << 8) | (bytes[p + 2] << 16)) << 8 >> 8) * gain + offset;
+      for (let c = 0; c < nc; c++) base[c] = recStart + byteOffsets[c];
+      for (let i = 0; i < spr; i++) {
+        for (let c = 0; c < nc; c++) {
+          const p = base[c] + 3 * i;
+          if (status) out[o++] = bytes[p] | (bytes[p + 1] << 8); // trigger lines: low 16 bits
+          else out[o++] = (((bytes[p] | (bytes[p + 1] << 8) | (bytes[p + 2] << 16)) << 8) >> 8) * gains[c] + offsets[c];
+        }
       }
     }
   }
@@ -639,24 +650,35 @@ export function writeEdf(data: RecordingData, options: EdfWriteOptions): Uint8Ar
     sigOffsets.push(acc);
     acc += s.spr * bps;
   }
-  sigs.forEach((sig, k) => {
-    const s = streams[sig.stream];
+  // Hot path: per stream, record → frame → channel (reads sequential, writes inside one record).
+  let firstSig = 0;
+  streams.forEach((s) => {
     const nc = s.descriptor.channels.length;
     const n = s.timestampsMs.length;
-    const inv = 1 / sig.gain;
+    const sprS = sigs[firstSig].spr;
+    const inv = new Float64Array(nc);
+    const off = new Float64Array(nc);
+    const pos = new Int32Array(nc);
+    for (let c = 0; c < nc; c++) {
+      inv[c] = 1 / sigs[firstSig + c].gain;
+      off[c] = sigs[firstSig + c].offset;
+    }
     for (let r = 0; r < recordCount; r++) {
-      let p = headerBytes + r * recordBytes + sigOffsets[k];
-      for (let i = 0; i < sig.spr; i++, p += bps) {
-        const f = Math.min(r * sig.spr + i, n - 1);
-        const v = s.samples[f * nc + sig.channel];
-        let dv = Math.round((v - sig.offset) * inv);
-        if (!(dv >= dMin)) dv = dMin;
-        else if (dv > dMax) dv = dMax;
-        out[p] = dv & 0xff;
-        out[p + 1] = (dv >> 8) & 0xff;
-        if (bdf) out[p + 2] = (dv >> 16) & 0xff;
+      for (let c = 0; c < nc; c++) pos[c] = headerBytes + r * recordBytes + sigOffsets[firstSig + c];
+      for (let i = 0; i < sprS; i++) {
+        const row = Math.min(r * sprS + i, n - 1) * nc;
+        for (let c = 0; c < nc; c++) {
+          let dv = Math.round((s.samples[row + c] - off[c]) * inv[c]);
+          if (!(dv >= dMin)) dv = dMin;
+          else if (dv > dMax) dv = dMax;
+          const p = pos[c] + i * bps;
+          out[p] = dv & 0xff;
+          out[p + 1] = (dv >> 8) & 0xff;
+          if (bdf) out[p + 2] = (dv >> 16) & 0xff;
+        }
       }
     }
+    firstSig += nc;
   });
   for (let r = 0; r < recordCount; r++) {
     let p = headerBytes + r * recordBytes + acc;

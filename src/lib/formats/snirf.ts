@@ -106,10 +106,10 @@ class SnirfReader {
     const v = this.values(d, `${path}/${name}`);
     const shape = d.shape ?? [];
     if (typeof v === 'number' || typeof v === 'bigint') return { data: Float64Array.of(Number(v)), shape };
-    if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
-      const a = v as unknown as ArrayLike<number | bigint>;
-      return { data: Float64Array.from(a as ArrayLike<number>, Number), shape };
-    }
+    if (v instanceof Float64Array) return { data: v, shape };
+    if (v instanceof BigInt64Array || v instanceof BigUint64Array) return { data: Float64Array.from(v, Number), shape };
+    // No mapping function: Float64Array.from(x, Number) is ~100× slower on large arrays.
+    if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return { data: Float64Array.from(v as unknown as ArrayLike<number>), shape };
     if (Array.isArray(v)) return { data: Float64Array.from(v.flat(Infinity) as number[], Number), shape };
     throw new InputError(`dataset ${path}/${name} is not numeric`, this.fileName);
   }
