@@ -3,7 +3,7 @@
 //
 // 1. Online latency across real threads (worker_threads): a producer thread pushes 64 ch × 1 kHz in
 //    10-frame chunks every 10 ms into a SharedArrayBuffer ring; an engine thread runs
-//    ring → IIR band-pass → common average → band power (250 ms window, every chunk) → output ring;
+//    ring → IIR band-pass → common average → band power (~250 ms window, every chunk) → output ring;
 //    the main thread wakes on the output ring. Latency = output frame in hand − input chunk pushed
 //    (one monotonic clock for all threads: process.hrtime). Target p99 < 2 ms.
 // 2. Capacity: the same graph at 256 ch × 2 kHz (20-frame chunks), one thread, rings included:
@@ -28,7 +28,7 @@ const quantile = (a: number[], q: number): number => {
 
 /** ring → band-pass → CAR → sliding window → Welch → band power → ring. */
 function onlineGraph(fs: number, chunk: number): PipelineDocumentInput {
-  const win = Math.round(0.25 * fs);
+  const win = 2 ** Math.round(Math.log2(0.25 * fs)); // 256 samples at 1 kHz, 512 at 2 kHz (power-of-two FFT)
   return {
     format: 'neurotab.pipeline',
     version: 1,

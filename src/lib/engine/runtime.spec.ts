@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { hasShared, referenceArray, referenceError, referenceJson } from '../../../tests/support/shared';
 import { PipelineError, type PipelineDocumentInput } from './document';
 import { builtinRegistry } from './nodes/index';
@@ -400,5 +400,80 @@ describe('calibration (collect labelled data from markers, fit, predict)', () =>
     one.bind('rec', recording(stream, data, N, markers.filter((m) => m.value === 'left')));
     one.runOffline();
     expect(one.errors()[0].message).toContain('at least 2 classes');
+  });
+});
+
+describe('online mode', () => {
+  it('processes ring data as it arrives, markers from a queue, and live graph edits keep other nodes running', async () => {
+    const { Ring, RingReader, RingWriter } = await import('../streams/ring');
+    const stream = makeStream(['C3', 'C4'], 100);
+    const ring = Ring.create({ channels: 2, capacityFrames: 1024, shared: false });
+    const writer = new RingWriter(ring);
+    const ex = new Execution(reg, { info: { tickRateHz: 50 } });
+    ex.load(
+      doc(
+        [
+          { id: 'in', type: 'LSLInput' },
+          { id: 'mk', type: 'io.marker-input' },
+          { id: 'hp', type: 'filter.iir', params: { frequencies: [1], mode: 'highpass', order: 2 } },
+          { id: 'ep', type: 'time.segmentation', params: { time_bounds: [0, 0.09] } },
+          { id: 'probe', type: 'InspectData' },
+        ],
+        [
+          { source: 'in', target: 'hp' },
+          { source: 'hp', target: 'ep' },
+          { source: 'mk', sourcePort: 'markers', target: 'ep', targetPort: 'markers' },
+          { source: 'ep', target: 'probe' },
+        ],
+      ),
+    );
+    ex.bind('in', { descriptor: stream, reader: new RingReader(ring) });
+    const hpOut = collect(ex, 'hp');
+    const ac = new AbortController();
+    const loop = ex.runOnline(ac.signal);
+    const chunk = new Float32Array(20).map((_, i) => i);
+    const ts = new Float64Array(10);
+    for (let k = 0; k < 10; k++) {
+      for (let i = 0; i < 10; i++) ts[i] = (k * 10 + i) * 10;
+      writer.push(chunk, ts, 10);
+      if (k === 3) ex.pushMarkers('mk', { timestampMs: 300, value: 'go' });
+      if (k === 5) {
+        ex.addNode({ id: 'abs', type: 'math.abs' });
+        ex.addEdge({ source: 'hp', target: 'abs' });
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    // wait (bounded) until everything pushed has been processed, then stop the loop
+    for (let i = 0; i < 500 && (ex.metrics().find((m) => m.nodeId === 'hp')?.itemsIn ?? 0) < 100; i++) await new Promise((r) => setTimeout(r, 10));
+    ac.abort();
+    await loop;
+    expect((hpOut() as FramesPacket).frames).toBe(100);
+    expect(ex.peek('probe')).toMatchObject({ kind: 'epochs', items: 1, latest: { frames: 10, marker: 'go' } });
+    expect(ex.metrics().find((m) => m.nodeId === 'abs')!.itemsIn).toBeGreaterThan(0);
+    // the filter kept its state across the edit: identical to an uninterrupted run
+    const ref = new Execution(reg);
+    ref.load(doc([{ id: 'rec', type: 'io.recording-input', params: { chunk_frames: 7 } }, { id: 'hp', type: 'filter.iir', params: { frequencies: [1], mode: 'highpass', order: 2 } }], [{ source: 'rec', target: 'hp' }]));
+    const cm = new Float64Array(200);
+    for (let n = 0; n < 100; n++) for (let c = 0; c < 2; c++) cm[c * 100 + n] = (n % 10) * 2 + c;
+    ref.bind('rec', recording(stream, cm, 100));
+    const refOut = collect(ref, 'hp');
+    ref.runOffline();
+    expect(Array.from((hpOut() as FramesPacket).samples)).toEqual(Array.from((refOut() as FramesPacket).samples));
+  });
+
+  it('keepalive: stops with a warning when not pinged for 5 s', () => {
+    const ex = new Execution(reg);
+    ex.load(doc([{ id: 'a', type: 'io.inspect' }]));
+    ex.play();
+    ex.setNeedsKeepalive(true);
+    const realNow = performance.now.bind(performance);
+    const start = realNow();
+    const spy = vi.spyOn(performance, 'now').mockImplementation(() => start + 6000);
+    try {
+      expect(ex.state()).toMatchObject({ status: 'stopped', running: false, needs_keepalive: true });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(ex.logs().some((l) => l.level === 30 && l.message === 'keepalive expired')).toBe(true);
   });
 });
