@@ -20,7 +20,7 @@ function validateSos(sos, where = "sos") {
   }
 }
 
-// src/lib/dsp/wasm-sos.ts
+// src/lib/dsp/wasm-encoder.ts
 function uleb(n) {
   const out = [];
   do {
@@ -75,6 +75,8 @@ var F64X2_PROMOTE_LOW_F32X4 = 95;
 var F64X2_ADD = 240;
 var F64X2_SUB = 241;
 var F64X2_MUL = 242;
+
+// src/lib/dsp/wasm-sos.ts
 var COEF_BYTES_PER_SECTION = 80;
 var STATE_BYTES_PER_SECTION = 32;
 function body(nsec, f32) {

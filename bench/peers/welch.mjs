@@ -311,7 +311,313 @@ function getWindow(name, n, periodic) {
   return periodic ? w.subarray(0, n).slice() : w;
 }
 
+// src/lib/dsp/wasm-encoder.ts
+function uleb(n) {
+  const out = [];
+  do {
+    let b = n & 127;
+    n >>>= 7;
+    if (n !== 0) b |= 128;
+    out.push(b);
+  } while (n !== 0);
+  return out;
+}
+function sleb(n) {
+  const out = [];
+  for (; ; ) {
+    const b = n & 127;
+    n >>= 7;
+    if (n === 0 && (b & 64) === 0 || n === -1 && (b & 64) !== 0) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 128);
+  }
+}
+var section = (id, body2) => [id, ...uleb(body2.length), ...body2];
+var vec = (items) => [...uleb(items.length), ...items.flat()];
+var str = (s) => [...uleb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
+var I32 = 127;
+var V128 = 123;
+var op = {
+  localGet: (i) => [32, ...uleb(i)],
+  localSet: (i) => [33, ...uleb(i)],
+  i32Const: (v) => [65, ...sleb(v)],
+  i32Add: [106],
+  i32Sub: [107],
+  i32Eqz: [69],
+  block: [2, 64],
+  loop: [3, 64],
+  brIf: (d) => [13, ...uleb(d)],
+  end: [11],
+  simd: (code, ...imm) => [253, ...uleb(code), ...imm]
+};
+var memarg = (alignLog2, offset) => [...uleb(alignLog2), ...uleb(offset)];
+var V128_LOAD = 0;
+var V128_STORE = 11;
+var LOAD32_LANE = 86;
+var LOAD64_LANE = 87;
+var LOAD32_ZERO = 92;
+var LOAD64_ZERO = 93;
+var F64X2_PROMOTE_LOW_F32X4 = 95;
+var F64X2_ADD = 240;
+var F64X2_SUB = 241;
+var F64X2_MUL = 242;
+var LOAD64_SPLAT = 10;
+var F64X2_SPLAT = 20;
+function f64Const(v) {
+  const b = new Uint8Array(new Float64Array([v]).buffer);
+  return [68, ...b];
+}
+var i32Load = (offset) => [40, ...memarg(2, offset)];
+var I32_SHR_U = [118];
+var I32_LT_U = [73];
+
+// src/lib/dsp/wasm-welch.ts
+var align16 = (n) => n + 15 & ~15;
+function welchLayout(n) {
+  const h = n >> 1;
+  const WIN = 0;
+  const REV = align16(WIN + 8 * n);
+  const TWR = align16(REV + 4 * h);
+  const TWI = align16(TWR + 8 * (h >> 1));
+  const SPR = align16(TWI + 8 * (h >> 1));
+  const SPI = align16(SPR + 8 * (h + 1));
+  const MASK = align16(SPI + 8 * (h + 1));
+  const ZR = MASK + 16;
+  const ZI = ZR + 16 * h;
+  const ACC = ZI + 16 * h;
+  const DATA = align16(ACC + 16 * (h + 1));
+  return { h, WIN, REV, TWR, TWI, SPR, SPI, MASK, ZR, ZI, ACC, DATA };
+}
+function body(n, f32) {
+  const L = welchLayout(n);
+  const h = L.h;
+  const E = f32 ? 4 : 8;
+  const xA = 0, xB = 1;
+  const i = 2, pa = 3, pb = 4, r = 5, halfB = 6, sizeB = 7, twStride = 8, start = 9, j = 10, t = 11, p = 12, kq = 13;
+  const NI32 = 12;
+  const V = 2 + NI32;
+  const sum = V, m = V + 1, a = V + 2, b = V + 3, wr = V + 4, wi = V + 5, xr = V + 6, xi = V + 7, pr = V + 8, pi = V + 9, qr = V + 10, qi = V + 11, er = V + 12, ei = V + 13, or = V + 14, oi = V + 15;
+  const NV = 16;
+  const c = [];
+  const e = (...parts) => {
+    for (const x of parts) {
+      if (Array.isArray(x)) c.push(...x);
+      else c.push(x);
+    }
+  };
+  const g = op.localGet, s = op.localSet, k32 = op.i32Const;
+  const simd = op.simd;
+  const loadPair = (ptrA, ptrB, off) => f32 ? [...g(ptrB), ...g(ptrA), ...simd(LOAD32_ZERO, ...memarg(2, off)), ...simd(LOAD32_LANE, ...memarg(2, off), 1), ...simd(F64X2_PROMOTE_LOW_F32X4)] : [...g(ptrB), ...g(ptrA), ...simd(LOAD64_ZERO, ...memarg(3, off)), ...simd(LOAD64_LANE, ...memarg(3, off), 1)];
+  const splat = (addrCode, off) => [...addrCode, ...simd(LOAD64_SPLAT, ...memarg(3, off))];
+  const vload = (addrCode, off) => [...addrCode, ...simd(V128_LOAD, ...memarg(4, off))];
+  const ADD = simd(F64X2_ADD), SUB = simd(F64X2_SUB), MUL = simd(F64X2_MUL);
+  const inc = (loc, by) => [...g(loc), ...k32(by), ...op.i32Add, ...s(loc)];
+  e(f64Const(0), simd(F64X2_SPLAT), s(sum));
+  e(g(xA), s(pa), g(xB), s(pb), k32(0), s(i));
+  e(op.loop);
+  e(g(sum), loadPair(pa, pb, 0), ADD, s(sum));
+  e(inc(pa, E), inc(pb, E), inc(i, 1));
+  e(g(i), k32(n), I32_LT_U, op.brIf(0), op.end);
+  e(g(sum), f64Const(1 / n), simd(F64X2_SPLAT), MUL, s(m));
+  e(g(xA), s(pa), g(xB), s(pb), k32(0), s(i));
+  e(op.loop);
+  e(g(i), k32(2), [116], i32Load(L.REV), s(r));
+  e(loadPair(pa, pb, 0), g(m), SUB, splat([...g(i), ...k32(4), 116], L.WIN), MUL, s(a));
+  e(loadPair(pa, pb, E), g(m), SUB, splat([...g(i), ...k32(4), 116], L.WIN + 8), MUL, s(b));
+  e(g(r), g(a), simd(V128_STORE, ...memarg(4, L.ZR)));
+  e(g(r), g(b), simd(V128_STORE, ...memarg(4, L.ZI)));
+  e(inc(pa, 2 * E), inc(pb, 2 * E), inc(i, 1));
+  e(g(i), k32(h), I32_LT_U, op.brIf(0), op.end);
+  e(k32(16), s(halfB), k32(32), s(sizeB), k32((h >> 1) * 8), s(twStride));
+  e(op.loop);
+  e(k32(0), s(start));
+  e(op.loop);
+  e(k32(0), s(j), k32(0), s(t));
+  e(op.loop);
+  e(g(start), g(j), op.i32Add, s(p));
+  e(splat(g(t), L.TWR), s(wr), splat(g(t), L.TWI), s(wi));
+  e(vload([...g(p), ...g(halfB), ...op.i32Add], L.ZR), s(qr));
+  e(vload([...g(p), ...g(halfB), ...op.i32Add], L.ZI), s(qi));
+  e(g(qr), g(wr), MUL, g(qi), g(wi), MUL, SUB, s(xr));
+  e(g(qr), g(wi), MUL, g(qi), g(wr), MUL, ADD, s(xi));
+  e(vload(g(p), L.ZR), s(pr), vload(g(p), L.ZI), s(pi));
+  e(g(p), g(halfB), op.i32Add, g(pr), g(xr), SUB, simd(V128_STORE, ...memarg(4, L.ZR)));
+  e(g(p), g(halfB), op.i32Add, g(pi), g(xi), SUB, simd(V128_STORE, ...memarg(4, L.ZI)));
+  e(g(p), g(pr), g(xr), ADD, simd(V128_STORE, ...memarg(4, L.ZR)));
+  e(g(p), g(pi), g(xi), ADD, simd(V128_STORE, ...memarg(4, L.ZI)));
+  e(inc(j, 16), g(t), g(twStride), op.i32Add, s(t));
+  e(g(j), g(halfB), I32_LT_U, op.brIf(0), op.end);
+  e(g(start), g(sizeB), op.i32Add, s(start));
+  e(g(start), k32(16 * h), I32_LT_U, op.brIf(0), op.end);
+  e(g(sizeB), s(halfB), g(sizeB), g(sizeB), op.i32Add, s(sizeB), g(twStride), k32(1), I32_SHR_U, s(twStride));
+  e(g(halfB), k32(16 * h), I32_LT_U, op.brIf(0), op.end);
+  const mask = vload(k32(0), L.MASK);
+  e(vload(k32(0), L.ZR), s(pr), vload(k32(0), L.ZI), s(pi));
+  e(k32(0), vload(k32(0), L.ACC), g(pr), g(pi), ADD, s(a), g(a), g(a), MUL, mask, MUL, ADD, simd(V128_STORE, ...memarg(4, L.ACC)));
+  e(k32(0), vload(k32(0), L.ACC + 16 * h), g(pr), g(pi), SUB, s(a), g(a), g(a), MUL, mask, MUL, ADD, simd(V128_STORE, ...memarg(4, L.ACC + 16 * h)));
+  const half = [...f64Const(0.5), ...simd(F64X2_SPLAT)];
+  e(half, s(sum));
+  e(k32(16), s(p), k32(16 * (h - 1)), s(kq), k32(8), s(t));
+  e(op.loop);
+  e(vload(g(p), L.ZR), s(pr), vload(g(p), L.ZI), s(pi), vload(g(kq), L.ZR), s(qr), vload(g(kq), L.ZI), s(qi));
+  e(g(sum), g(pr), g(qr), ADD, MUL, s(er));
+  e(g(sum), g(pi), g(qi), SUB, MUL, s(ei));
+  e(g(sum), g(pi), g(qi), ADD, MUL, s(or));
+  e(g(sum), g(qr), g(pr), SUB, MUL, s(oi));
+  e(splat(g(t), L.SPR), s(wr), splat(g(t), L.SPI), s(wi));
+  e(g(er), g(wr), g(or), MUL, ADD, g(wi), g(oi), MUL, SUB, s(xr));
+  e(g(ei), g(wr), g(oi), MUL, ADD, g(wi), g(or), MUL, ADD, s(xi));
+  e(g(p), vload(g(p), L.ACC), g(xr), g(xr), MUL, g(xi), g(xi), MUL, ADD, mask, MUL, ADD, simd(V128_STORE, ...memarg(4, L.ACC)));
+  e(inc(p, 16), g(kq), k32(16), op.i32Sub, s(kq), inc(t, 8));
+  e(g(p), k32(16 * h), I32_LT_U, op.brIf(0), op.end);
+  c.push(11);
+  const locals = vec([[...uleb(NI32), I32], [...uleb(NV), V128]]);
+  const fn = [...locals, ...c];
+  return [...uleb(fn.length), ...fn];
+}
+function welchModuleBytes(n) {
+  const type = [96, ...vec([[I32], [I32]]), 0];
+  const bytes = [
+    0,
+    97,
+    115,
+    109,
+    1,
+    0,
+    0,
+    0,
+    ...section(1, vec([type])),
+    ...section(3, vec([[0], [0]])),
+    ...section(5, vec([[0, ...uleb(Math.ceil((welchLayout(n).DATA + 16) / 65536))]])),
+    ...section(7, vec([
+      [...str("memory"), 2, 0],
+      [...str("f64"), 0, 0],
+      [...str("f32"), 0, 1]
+    ])),
+    ...section(10, vec([body(n, false), body(n, true)]))
+  ];
+  return new Uint8Array(bytes);
+}
+var modules = /* @__PURE__ */ new Map();
+var WasmWelch = class _WasmWelch {
+  n;
+  layout;
+  memory;
+  fns;
+  static create(n) {
+    if (n < 16 || n > 65536 || (n & n - 1) !== 0) return null;
+    let m = modules.get(n);
+    if (m === void 0) {
+      m = null;
+      try {
+        if (typeof WebAssembly === "object") {
+          const bytes = welchModuleBytes(n);
+          if (WebAssembly.validate(bytes)) m = new WebAssembly.Module(bytes);
+        }
+      } catch {
+        m = null;
+      }
+      modules.set(n, m);
+    }
+    if (!m) return null;
+    try {
+      return new _WasmWelch(m, n);
+    } catch {
+      return null;
+    }
+  }
+  constructor(m, n) {
+    const inst = new WebAssembly.Instance(m, {});
+    const ex = inst.exports;
+    this.memory = ex.memory;
+    this.fns = { f64: ex.f64, f32: ex.f32 };
+    this.n = n;
+    this.layout = welchLayout(n);
+    const L = this.layout;
+    const h = L.h;
+    const bits = Math.round(Math.log2(h));
+    const rev = new Int32Array(this.memory.buffer, L.REV, h);
+    for (let i = 0; i < h; i++) {
+      let rr = 0;
+      for (let bb = 0; bb < bits; bb++) rr |= (i >> bb & 1) << bits - 1 - bb;
+      rev[i] = 16 * rr;
+    }
+    const twr = new Float64Array(this.memory.buffer, L.TWR, h >> 1);
+    const twi = new Float64Array(this.memory.buffer, L.TWI, h >> 1);
+    for (let t = 0; t < h >> 1; t++) {
+      twr[t] = 4 * t === h ? 0 : Math.cos(2 * Math.PI * t / h);
+      twi[t] = -(4 * t === h ? 1 : Math.sin(2 * Math.PI * t / h));
+    }
+    const spr = new Float64Array(this.memory.buffer, L.SPR, h + 1);
+    const spi = new Float64Array(this.memory.buffer, L.SPI, h + 1);
+    for (let k = 0; k <= h; k++) {
+      spr[k] = Math.cos(2 * Math.PI * k / n);
+      spi[k] = -Math.sin(2 * Math.PI * k / n);
+    }
+  }
+  /** Grow memory so the data area holds `bytes`. */
+  ensureData(bytes) {
+    const need = this.layout.DATA + bytes;
+    const have = this.memory.buffer.byteLength;
+    if (need > have) this.memory.grow(Math.ceil((need - have) / 65536));
+  }
+  get buffer() {
+    return this.memory.buffer;
+  }
+  setWindow(win) {
+    new Float64Array(this.memory.buffer, this.layout.WIN, this.n).set(win);
+  }
+  /** Lane weights: [1, 1] for a real pair, [1, 0] when lane 1 duplicates lane 0. */
+  setMask(lane1) {
+    const v = new Float64Array(this.memory.buffer, this.layout.MASK, 2);
+    v[0] = 1;
+    v[1] = lane1;
+  }
+  /** Accumulators, Float64Array view [bin][lane] of (n/2+1)·2 values. */
+  accView() {
+    return new Float64Array(this.memory.buffer, this.layout.ACC, (this.layout.h + 1) * 2);
+  }
+  /** Accumulate |rfft|² of the segments at byte addresses xA and xB (lanes 0 and 1). HOT PATH. */
+  pair(f32, xA, xB) {
+    (f32 ? this.fns.f32 : this.fns.f64)(xA, xB);
+  }
+};
+
 // src/lib/dsp/spectral.ts
+var wasmPlans = /* @__PURE__ */ new Map();
+function wasmPlanFor(n) {
+  let p = wasmPlans.get(n);
+  if (p === void 0) {
+    p = WasmWelch.create(n);
+    if (wasmPlans.size > 8) wasmPlans.clear();
+    wasmPlans.set(n, p);
+  }
+  return p;
+}
+function welchSumsWasm(w, x, nch, ns, win, step, nseg, psd, nb) {
+  const f32 = x instanceof Float32Array;
+  const bytes = f32 ? 4 : 8;
+  w.ensureData(ns * bytes);
+  w.setWindow(win);
+  const base = w.layout.DATA;
+  const data = f32 ? new Float32Array(w.buffer, base, ns) : new Float64Array(w.buffer, base, ns);
+  const acc = w.accView();
+  for (let c = 0; c < nch; c++) {
+    data.set(x.subarray(c * ns, (c + 1) * ns));
+    acc.fill(0);
+    w.setMask(1);
+    let g = 0;
+    for (; g + 1 < nseg; g += 2) w.pair(f32, base + g * step * bytes, base + (g + 1) * step * bytes);
+    if (g < nseg) {
+      w.setMask(0);
+      const a = base + g * step * bytes;
+      w.pair(f32, a, a);
+    }
+    for (let k = 0; k < nb; k++) psd[c * nb + k] = acc[2 * k] + acc[2 * k + 1];
+  }
+}
 var planCache = /* @__PURE__ */ new Map();
 function planFor(n) {
   let p = planCache.get(n);
@@ -370,45 +676,56 @@ function welch(x, nch, ns, sampleRateHz, opts = {}) {
   const scale = scaling === "density" ? 1 / (sampleRateHz * wss) : 1 / (wsum * wsum);
   const step = nperseg - noverlap;
   const nseg = Math.floor((ns - nperseg) / step) + 1;
-  const plan = planFor(nfft);
-  const nb = plan.bins;
+  const nb = (nfft >> 1) + 1;
   const psd = new Float64Array(nch * nb);
-  const buf = new Float64Array(nfft);
-  const acc = new Float64Array(nb);
-  const segs = average === "median" ? new Float64Array(nseg * nb) : null;
-  const tmp = average === "median" ? new Float64Array(nseg) : null;
-  for (let c = 0; c < nch; c++) {
-    acc.fill(0);
-    for (let g = 0; g < nseg; g++) {
-      const st = c * ns + g * step;
-      if (detrend === "constant") {
-        let m = 0;
-        for (let i = 0; i < nperseg; i++) m += x[st + i];
-        m /= nperseg;
-        for (let i = 0; i < nperseg; i++) buf[i] = (x[st + i] - m) * win[i];
+  const lastDoubled = nfft % 2 === 0 ? nb - 1 : nb;
+  const useWasm = opts.backend !== "js" && (x instanceof Float32Array || x instanceof Float64Array) && nfft === nperseg && detrend === "constant" && average === "mean";
+  const wplan = useWasm ? wasmPlanFor(nperseg) : null;
+  if (wplan) {
+    welchSumsWasm(wplan, x, nch, ns, win, step, nseg, psd, nb);
+    for (let c = 0; c < nch; c++) {
+      const o = c * nb;
+      for (let k = 0; k < nb; k++) psd[o + k] = psd[o + k] * scale / nseg;
+      for (let k = 1; k < lastDoubled; k++) psd[o + k] *= 2;
+    }
+  } else {
+    const plan = planFor(nfft);
+    const buf = new Float64Array(nfft);
+    const acc = new Float64Array(nb);
+    const segs = average === "median" ? new Float64Array(nseg * nb) : null;
+    const tmp = average === "median" ? new Float64Array(nseg) : null;
+    for (let c = 0; c < nch; c++) {
+      acc.fill(0);
+      for (let g = 0; g < nseg; g++) {
+        const st = c * ns + g * step;
+        if (detrend === "constant") {
+          let m = 0;
+          for (let i = 0; i < nperseg; i++) m += x[st + i];
+          m /= nperseg;
+          for (let i = 0; i < nperseg; i++) buf[i] = (x[st + i] - m) * win[i];
+        } else {
+          for (let i = 0; i < nperseg; i++) buf[i] = x[st + i];
+          if (detrend === "linear") detrendLinearInPlace(buf, nperseg);
+          for (let i = 0; i < nperseg; i++) buf[i] *= win[i];
+        }
+        if (segs) plan.power(buf, segs.subarray(g * nb, (g + 1) * nb));
+        else plan.power(buf, acc, 0, true);
+      }
+      const o = c * nb;
+      if (segs && tmp) {
+        const bias = medianBias(nseg);
+        for (let k = 0; k < nb; k++) {
+          for (let g = 0; g < nseg; g++) tmp[g] = segs[g * nb + k];
+          tmp.sort();
+          const mid = nseg >> 1;
+          const med = nseg % 2 ? tmp[mid] : 0.5 * (tmp[mid - 1] + tmp[mid]);
+          psd[o + k] = med * scale / bias;
+        }
       } else {
-        for (let i = 0; i < nperseg; i++) buf[i] = x[st + i];
-        if (detrend === "linear") detrendLinearInPlace(buf, nperseg);
-        for (let i = 0; i < nperseg; i++) buf[i] *= win[i];
+        for (let k = 0; k < nb; k++) psd[o + k] = acc[k] * scale / nseg;
       }
-      if (segs) plan.power(buf, segs.subarray(g * nb, (g + 1) * nb));
-      else plan.power(buf, acc, 0, true);
+      for (let k = 1; k < lastDoubled; k++) psd[o + k] *= 2;
     }
-    const o = c * nb;
-    if (segs && tmp) {
-      const bias = medianBias(nseg);
-      for (let k = 0; k < nb; k++) {
-        for (let g = 0; g < nseg; g++) tmp[g] = segs[g * nb + k];
-        tmp.sort();
-        const mid = nseg >> 1;
-        const med = nseg % 2 ? tmp[mid] : 0.5 * (tmp[mid - 1] + tmp[mid]);
-        psd[o + k] = med * scale / bias;
-      }
-    } else {
-      for (let k = 0; k < nb; k++) psd[o + k] = acc[k] * scale / nseg;
-    }
-    const lastDoubled = nfft % 2 === 0 ? nb - 1 : nb;
-    for (let k = 1; k < lastDoubled; k++) psd[o + k] *= 2;
   }
   const freqsHz = new Float64Array(nb);
   for (let k = 0; k < nb; k++) freqsHz[k] = k * sampleRateHz / nfft;

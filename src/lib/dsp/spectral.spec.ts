@@ -17,11 +17,13 @@ describe.skipIf(!hasShared)('spectra vs SciPy 1.10 (reference/spectral.json)', (
     it(`welch_${scaling}: PSD and frequencies, float64 and Float32Array input`, () => {
       const c = caseOf(`welch_${scaling}`);
       const exp = referenceArray(c.expected.Pxx);
-      const s = welch(x, NCH, NS, 250, { scaling });
-      expect(s.binCount).toBe(129);
-      expect(referenceError(s.psd, exp, 'nmax')).toBeLessThanOrEqual(c.tol.Pxx.f64);
-      expect(referenceError(s.freqsHz, c.expected.f, 'nmax')).toBeLessThanOrEqual(c.tol.f.f64);
-      expect(referenceError(welch(x32, NCH, NS, 250, { scaling }).psd, exp, 'nmax')).toBeLessThanOrEqual(c.tol.Pxx.f32);
+      for (const backend of ['auto', 'js'] as const) {
+        const s = welch(x, NCH, NS, 250, { scaling, backend });
+        expect(s.binCount).toBe(129);
+        expect(referenceError(s.psd, exp, 'nmax')).toBeLessThanOrEqual(c.tol.Pxx.f64);
+        expect(referenceError(s.freqsHz, c.expected.f, 'nmax')).toBeLessThanOrEqual(c.tol.f.f64);
+        expect(referenceError(welch(x32, NCH, NS, 250, { scaling, backend }).psd, exp, 'nmax')).toBeLessThanOrEqual(c.tol.Pxx.f32);
+      }
     });
   }
 
@@ -95,6 +97,24 @@ describe('FFT against the DFT definition', () => {
       for (let k = 0; k < r.re.length; k++) {
         expect(Math.abs(r.re[k] - rr[k]) / scale).toBeLessThan(1e-12);
         expect(Math.abs(r.im[k] - ri[k]) / scale).toBeLessThan(1e-12);
+      }
+    });
+  }
+});
+
+describe('Welch: WebAssembly SIMD and JS paths agree', () => {
+  for (const [nperseg, noverlap, ns] of [
+    [16, 8, 200],
+    [64, 16, 1000],
+    [256, 128, 2433],
+    [512, 256, 512],
+  ]) {
+    it(`nperseg ${nperseg}, noverlap ${noverlap}, ${ns} samples (odd and even segment counts), f64 and f32`, () => {
+      const x = Float64Array.from({ length: 3 * ns }, (_, i) => Math.sin(0.37 * i) + ((i * 7919) % 101) / 50 + (i > ns ? 5 : 0));
+      for (const xx of [x, Float32Array.from(x)]) {
+        const a = welch(xx, 3, ns, 100, { nperseg, noverlap, backend: 'js' }).psd;
+        const b = welch(xx, 3, ns, 100, { nperseg, noverlap }).psd;
+        expect(referenceError(b, a, 'nmax')).toBeLessThan(1e-13);
       }
     });
   }

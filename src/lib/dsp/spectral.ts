@@ -4,6 +4,7 @@
 import { InputError } from '../core/errors';
 import { RealFft } from './fft';
 import { getWindow, type WindowName } from './filter-design';
+import { WasmWelch } from './wasm-welch';
 
 /** Options of `welch` (SciPy names and defaults). */
 export interface WelchOptions {
@@ -21,6 +22,11 @@ export interface WelchOptions {
   scaling?: 'density' | 'spectrum';
   /** Average over segments: 'mean' (default) or 'median' (bias-corrected as SciPy). */
   average?: 'mean' | 'median';
+  /**
+   * 'auto' (default): WebAssembly SIMD (two segments per vector) for typed-array input, power-of-two
+   * nperseg = nfft ≥ 16, detrend 'constant', average 'mean'; JS otherwise. 'js' forces JS.
+   */
+  backend?: 'auto' | 'js';
 }
 
 /** A one-sided PSD: `psd` is Float64Array [channel, bin], bins at `freqsHz`. */
@@ -29,6 +35,41 @@ export interface Spectrum {
   psd: Float64Array;
   channelCount: number;
   binCount: number;
+}
+
+const wasmPlans = new Map<number, WasmWelch | null>();
+function wasmPlanFor(n: number): WasmWelch | null {
+  let p = wasmPlans.get(n);
+  if (p === undefined) {
+    p = WasmWelch.create(n);
+    if (wasmPlans.size > 8) wasmPlans.clear();
+    wasmPlans.set(n, p);
+  }
+  return p;
+}
+
+/** Mean-averaged, constant-detrended segment powers of every channel via the wasm kernel, into psd (unscaled sums). */
+function welchSumsWasm(w: WasmWelch, x: Float32Array | Float64Array, nch: number, ns: number, win: Float64Array, step: number, nseg: number, psd: Float64Array, nb: number): void {
+  const f32 = x instanceof Float32Array;
+  const bytes = f32 ? 4 : 8;
+  w.ensureData(ns * bytes);
+  w.setWindow(win);
+  const base = w.layout.DATA;
+  const data = f32 ? new Float32Array(w.buffer, base, ns) : new Float64Array(w.buffer, base, ns);
+  const acc = w.accView();
+  for (let c = 0; c < nch; c++) {
+    data.set(x.subarray(c * ns, (c + 1) * ns));
+    acc.fill(0);
+    w.setMask(1);
+    let g = 0;
+    for (; g + 1 < nseg; g += 2) w.pair(f32, base + g * step * bytes, base + (g + 1) * step * bytes);
+    if (g < nseg) {
+      w.setMask(0);
+      const a = base + g * step * bytes;
+      w.pair(f32, a, a);
+    }
+    for (let k = 0; k < nb; k++) psd[c * nb + k] = acc[2 * k] + acc[2 * k + 1];
+  }
 }
 
 const planCache = new Map<number, RealFft>();
@@ -99,45 +140,57 @@ export function welch(x: ArrayLike<number>, nch: number, ns: number, sampleRateH
   const scale = scaling === 'density' ? 1 / (sampleRateHz * wss) : 1 / (wsum * wsum);
   const step = nperseg - noverlap;
   const nseg = Math.floor((ns - nperseg) / step) + 1;
-  const plan = planFor(nfft);
-  const nb = plan.bins;
+  const nb = (nfft >> 1) + 1;
   const psd = new Float64Array(nch * nb);
-  const buf = new Float64Array(nfft);
-  const acc = new Float64Array(nb);
-  const segs = average === 'median' ? new Float64Array(nseg * nb) : null;
-  const tmp = average === 'median' ? new Float64Array(nseg) : null;
-  for (let c = 0; c < nch; c++) {
-    acc.fill(0);
-    for (let g = 0; g < nseg; g++) {
-      const st = c * ns + g * step;
-      if (detrend === 'constant') {
-        let m = 0;
-        for (let i = 0; i < nperseg; i++) m += x[st + i];
-        m /= nperseg;
-        for (let i = 0; i < nperseg; i++) buf[i] = (x[st + i] - m) * win[i];
+  const lastDoubled = nfft % 2 === 0 ? nb - 1 : nb;
+  const useWasm =
+    opts.backend !== 'js' && (x instanceof Float32Array || x instanceof Float64Array) && nfft === nperseg && detrend === 'constant' && average === 'mean';
+  const wplan = useWasm ? wasmPlanFor(nperseg) : null;
+  if (wplan) {
+    welchSumsWasm(wplan, x as Float32Array | Float64Array, nch, ns, win, step, nseg, psd, nb);
+    for (let c = 0; c < nch; c++) {
+      const o = c * nb;
+      for (let k = 0; k < nb; k++) psd[o + k] = (psd[o + k] * scale) / nseg;
+      for (let k = 1; k < lastDoubled; k++) psd[o + k] *= 2;
+    }
+  } else {
+    const plan = planFor(nfft);
+    const buf = new Float64Array(nfft);
+    const acc = new Float64Array(nb);
+    const segs = average === 'median' ? new Float64Array(nseg * nb) : null;
+    const tmp = average === 'median' ? new Float64Array(nseg) : null;
+    for (let c = 0; c < nch; c++) {
+      acc.fill(0);
+      for (let g = 0; g < nseg; g++) {
+        const st = c * ns + g * step;
+        if (detrend === 'constant') {
+          let m = 0;
+          for (let i = 0; i < nperseg; i++) m += x[st + i];
+          m /= nperseg;
+          for (let i = 0; i < nperseg; i++) buf[i] = (x[st + i] - m) * win[i];
+        } else {
+          for (let i = 0; i < nperseg; i++) buf[i] = x[st + i];
+          if (detrend === 'linear') detrendLinearInPlace(buf, nperseg);
+          for (let i = 0; i < nperseg; i++) buf[i] *= win[i];
+        }
+        if (segs) plan.power(buf, segs.subarray(g * nb, (g + 1) * nb));
+        else plan.power(buf, acc, 0, true);
+      }
+      const o = c * nb;
+      if (segs && tmp) {
+        const bias = medianBias(nseg);
+        for (let k = 0; k < nb; k++) {
+          for (let g = 0; g < nseg; g++) tmp[g] = segs[g * nb + k];
+          tmp.sort();
+          const mid = nseg >> 1;
+          const med = nseg % 2 ? tmp[mid] : 0.5 * (tmp[mid - 1] + tmp[mid]);
+          psd[o + k] = (med * scale) / bias;
+        }
       } else {
-        for (let i = 0; i < nperseg; i++) buf[i] = x[st + i];
-        if (detrend === 'linear') detrendLinearInPlace(buf, nperseg);
-        for (let i = 0; i < nperseg; i++) buf[i] *= win[i];
+        for (let k = 0; k < nb; k++) psd[o + k] = (acc[k] * scale) / nseg;
       }
-      if (segs) plan.power(buf, segs.subarray(g * nb, (g + 1) * nb));
-      else plan.power(buf, acc, 0, true);
+      for (let k = 1; k < lastDoubled; k++) psd[o + k] *= 2;
     }
-    const o = c * nb;
-    if (segs && tmp) {
-      const bias = medianBias(nseg);
-      for (let k = 0; k < nb; k++) {
-        for (let g = 0; g < nseg; g++) tmp[g] = segs[g * nb + k];
-        tmp.sort();
-        const mid = nseg >> 1;
-        const med = nseg % 2 ? tmp[mid] : 0.5 * (tmp[mid - 1] + tmp[mid]);
-        psd[o + k] = (med * scale) / bias;
-      }
-    } else {
-      for (let k = 0; k < nb; k++) psd[o + k] = (acc[k] * scale) / nseg;
-    }
-    const lastDoubled = nfft % 2 === 0 ? nb - 1 : nb;
-    for (let k = 1; k < lastDoubled; k++) psd[o + k] *= 2;
   }
   const freqsHz = new Float64Array(nb);
   for (let k = 0; k < nb; k++) freqsHz[k] = (k * sampleRateHz) / nfft;

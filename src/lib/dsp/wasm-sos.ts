@@ -5,65 +5,7 @@
 // HOT PATH: `run*` methods allocate only when a block is larger than any before (memory growth).
 // Arithmetic is the same IEEE float64 sequence as the JS kernel in iir.ts, so results are bit-identical.
 
-// ---------- minimal wasm encoder ----------
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
-
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const str = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
-
-const I32 = 0x7f;
-const V128 = 0x7b;
-const op = {
-  localGet: (i: number) => [0x20, ...uleb(i)],
-  localSet: (i: number) => [0x21, ...uleb(i)],
-  i32Const: (v: number) => [0x41, ...sleb(v)],
-  i32Add: [0x6a],
-  i32Sub: [0x6b],
-  i32Eqz: [0x45],
-  block: [0x02, 0x40],
-  loop: [0x03, 0x40],
-  brIf: (d: number) => [0x0d, ...uleb(d)],
-  end: [0x0b],
-  simd: (code: number, ...imm: number[]) => [0xfd, ...uleb(code), ...imm],
-};
-const memarg = (alignLog2: number, offset: number): number[] => [...uleb(alignLog2), ...uleb(offset)];
-const V128_LOAD = 0x00;
-const V128_STORE = 0x0b;
-const LOAD32_LANE = 0x56;
-const LOAD64_LANE = 0x57;
-const STORE32_LANE = 0x5a;
-const STORE64_LANE = 0x5b;
-const LOAD32_ZERO = 0x5c;
-const LOAD64_ZERO = 0x5d;
-const F32X4_DEMOTE_F64X2_ZERO = 0x5e;
-const F64X2_PROMOTE_LOW_F32X4 = 0x5f;
-const F64X2_ADD = 0xf0;
-const F64X2_SUB = 0xf1;
-const F64X2_MUL = 0xf2;
+import { F32X4_DEMOTE_F64X2_ZERO, F64X2_ADD, F64X2_MUL, F64X2_PROMOTE_LOW_F32X4, F64X2_SUB, I32, LOAD32_LANE, LOAD32_ZERO, LOAD64_LANE, LOAD64_ZERO, memarg, op, section, STORE32_LANE, STORE64_LANE, str, uleb, V128, V128_LOAD, V128_STORE, vec } from './wasm-encoder';
 
 /** Bytes of coefficient block per section: b0 b1 b2 a1 a2, each splatted to f64x2. */
 export const COEF_BYTES_PER_SECTION = 80;
