@@ -22,7 +22,7 @@ export const summary = 'run a pipeline offline over recordings: run <pipeline.js
 const USAGE = `usage: npm run neurotab -- run <pipeline.json> --in <recording> [--in <recording> …] --out <result.csv|result.json> [--chunk FRAMES] [--quiet]
 
   Each --in is bound to an io.recording-input node: by its "filename" parameter (basename match), else in order.
-  Output: what reaches io.stream-output / io.inspect nodes, else the outputs of the last nodes.
+  Output: what reaches sink nodes (io.stream-output, io.inspect, plots), else the outputs of the last nodes.
   CSV (signal or feature output only): header "timestamp_ms,<channel labels…>", one row per frame.
   JSON: every captured output (frames with data, spectra, markers, epochs' shapes).`;
 
@@ -66,10 +66,7 @@ export function parseRunArgs(argv: string[]): RunArgs {
 
 /** Which (node, port) outputs the CLI captures. */
 export function captureTargets(doc: PipelineDocument, ex: Execution): { nodeId: string; port: string; label: string }[] {
-  const sinks = doc.nodes.filter((n) => {
-    const t = ex.nodeClass(n.id).type;
-    return t === 'io.stream-output' || t === 'io.inspect';
-  });
+  const sinks = doc.nodes.filter((n) => ex.nodeClass(n.id).outputs.length === 0);
   if (sinks.length) {
     return sinks.flatMap((s) =>
       doc.edges.filter((e) => e.target === s.id && e.targetPort === 'data').map((e) => ({ nodeId: e.source, port: e.sourcePort, label: s.id })),

@@ -89,6 +89,7 @@ export function resolveParams(cls: NodeClass, given: Record<string, unknown> | u
   for (const [name, value] of Object.entries(given ?? {})) {
     const spec = findParam(cls, name);
     if (!spec) {
+      if (cls.lenientParams) continue;
       const known = cls.params.map((p) => p.name).join(', ') || '(none)';
       throw new InputError(`unknown parameter "${name}" for ${cls.type}; known: ${known}`, where);
     }

@@ -22,6 +22,7 @@ export const PACKAGES: PackageInfo[] = [
   { id: 'markers', title: 'Markers', description: 'Select, rename and label marker events.' },
   { id: 'ml', title: 'Machine learning', description: 'Trainable nodes (calibration from labelled markers).' },
   { id: 'workflow', title: 'Workflow', description: 'Pipeline parameters (ParameterPort).' },
+  { id: 'compat', title: 'NeuroPype compatibility', description: 'Pass-through and display nodes so existing .pyp pipelines load: StreamData, DejitterTimestamps, plots, PrintToConsole.' },
 ];
 
 /** JSON view of a class's metadata (no factory), for `neurotab nodes --json`, the API and the editor. */

@@ -228,6 +228,8 @@ export interface NodeClass {
   /** Source nodes produce data from bindings (rings, recordings, marker queues), not from inputs. */
   source?: boolean;
   trainable?: boolean;
+  /** Unknown parameters are ignored instead of rejected (display/compatibility nodes whose many GUI settings do not matter here). */
+  lenientParams?: boolean;
   /** Build an instance; throws InputError when the parameters do not make sense together. */
   create(params: Record<string, unknown>, ctx: NodeContext): NodeInstance;
 }

@@ -11,6 +11,7 @@ import { bandPowerNode, fftMagnitude, spectrogram, welchSpectrum } from './spect
 import { baselineRemoval, segmentation, slidingWindow } from './time';
 import { inspect, markerInput, recordingInput, streamInput, streamOutput } from './io';
 import { parameterPort } from './workflow';
+import { barPlot, dejitter, printToConsole, spectrumPlot, streamData, timeSeriesPlot } from './compat';
 
 export const BUILTIN_NODE_CLASSES: NodeClass[] = [
   streamInput,
@@ -48,6 +49,12 @@ export const BUILTIN_NODE_CLASSES: NodeClass[] = [
   assignTargets,
   classMean,
   parameterPort,
+  streamData,
+  dejitter,
+  timeSeriesPlot,
+  spectrumPlot,
+  barPlot,
+  printToConsole,
 ];
 
 /** A fresh registry with every built-in node class. */

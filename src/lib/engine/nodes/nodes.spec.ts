@@ -226,6 +226,36 @@ describe('channel, marker and element-wise nodes', () => {
   });
 });
 
+describe('NeuroPype compatibility nodes', () => {
+  it('load with their GUI parameters, pass data through and show it', async () => {
+    const { Execution } = await import('../runtime');
+    const ex = new Execution(builtinRegistry(), { info: { logLevel: 10 } });
+    const stream = makeStream(2, 10);
+    ex.load({
+      format: 'neurotab.pipeline',
+      version: 1,
+      nodes: [
+        { id: 'rec', type: 'ImportFile' },
+        { id: 'sd', type: 'StreamData', params: { looping: false, timing: 'deterministic' } },
+        { id: 'dj', type: 'DejitterTimestamps', params: { forget_halftime: 300 } },
+        { id: 'plot', type: 'TimeSeriesPlot', params: { initial_dims: [50, 50, 700, 500], scale: 0.5 } },
+        { id: 'print', type: 'PrintToConsole', params: { print_data: true } },
+      ],
+      edges: [
+        { source: 'rec', target: 'sd' },
+        { source: 'sd', target: 'dj' },
+        { source: 'dj', target: 'plot' },
+        { source: 'dj', target: 'print' },
+      ],
+    });
+    const f = framesFromChannelMajor(stream, [1, 2, 3, 4, 5, 6], 3);
+    ex.bind('rec', { streams: [{ descriptor: stream, samples: f.samples, timestampsMs: f.timestampsMs }], markers: [] });
+    ex.runOffline();
+    expect(ex.peek('plot')).toMatchObject({ kind: 'signal', latest: [3, 6] });
+    expect(ex.logs().some((l) => l.message.includes('3 frames × 2 ch last [3.000, 6.000]'))).toBe(true);
+  });
+});
+
 describe('registry metadata', () => {
   const reg = builtinRegistry();
   it('every class is documented, with typed, documented parameters and NeuroPype vocabulary', () => {
