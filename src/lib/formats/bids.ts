@@ -153,5 +153,8 @@ export async function writeBids(data: RecordingData, options: BidsOptions = {}, 
     if (probe) files[`${dir}/${stem}_coordsystem.json`] = json({ NIRSCoordinateSystem: 'Other', NIRSCoordinateUnits: 'm', NIRSCoordinateSystemDescription: 'Probe coordinates from the source file' });
   }
   const paths = Object.keys(files).sort();
-  return { bytes: zipSync(files, { level: 6 }), paths };
+  // Data files (EDF/SNIRF) compress poorly and are large: fastest deflate level for them.
+  const entries: Record<string, Uint8Array | [Uint8Array, { level: 0 | 1 | 6 }]> = {};
+  for (const [p, b] of Object.entries(files)) entries[p] = /\.(edf|bdf|snirf)$/.test(p) ? [b, { level: 1 }] : b;
+  return { bytes: zipSync(entries, { level: 6 }), paths };
 }

@@ -57,6 +57,20 @@ describe.skipIf(!hasShared)('CSV readers on real files', () => {
   }
 });
 
+describe('OpenBCI GUI text without a column row (older GUI layout)', () => {
+  it('reads index, 8 EXG, 3 accel, time, unix ms by position', () => {
+    const rows = ['%OpenBCI Raw EEG Data', '%Number of channels = 8', '%Sample Rate = 250.0 Hz', '%First Column = SampleIndex', '%Last Column = Timestamp', '%Other = SampleRate, NumberOfChannels'];
+    for (let i = 0; i < 4; i++) rows.push([i, ...Array.from({ length: 8 }, (_, c) => (c + 1) * 1.5 + i), 0.01, 0.02, 0.98, '12:00:53.329', 1557936053329 + 4 * i].join(', '));
+    const rec = readCsv(new TextEncoder().encode(rows.join('\r\n')), 'old.txt');
+    expect(rec.meta.sourceFormat).toBe('openbci');
+    expect(rec.meta.startTimeMs).toBe(1557936053329);
+    expect(rec.streams[0].descriptor.channels).toHaveLength(8);
+    expect(rec.streams[0].descriptor.sampleRateHz).toBe(250);
+    expect(rec.streams[0].samples[8 + 7]).toBe(13);
+    expect(Array.from(rec.streams[1].samples.slice(0, 3))).toEqual([0.01, 0.02, 0.98].map(Math.fround));
+  });
+});
+
 describe('BrainFlow raw CSV', () => {
   it('reads a Cyton layout (24 tab-separated columns, unix seconds, marker column 23)', () => {
     const rows: string[] = [];

@@ -179,6 +179,15 @@ describe('writeEdf → readEdf round trip', () => {
     expect(back.markers[0].timestampMs).toBeCloseTo(start + 10_500, 6);
   });
 
+  it.skipIf(!hasShared)('round-trips BioSemi Status triggers through BDF+ without duplicating them', () => {
+    const src = readEdf(sharedBytes('data/bdf/Newtest17-256.bdf'), 'Newtest17-256.bdf');
+    const back = readEdf(writeEdf(src, { format: 'bdf' }), 'copy.bdf');
+    expect(back.markers.map((m) => m.value)).toEqual(src.markers.map((m) => m.value));
+    back.markers.forEach((m, i) => expect(m.timestampMs).toBeCloseTo(src.markers[i].timestampMs, 3));
+    const status = back.streams.find((s) => s.descriptor.id === 'status')!;
+    expect(Array.from(status.samples)).toEqual(Array.from(src.streams.find((s) => s.descriptor.id === 'status')!.samples));
+  });
+
   it.skipIf(!hasShared)('round-trips S001R04 bit-exactly where the data are whole µV', () => {
     const src = readEdf(sharedBytes('data/edf/S001R04.edf'), 'S001R04.edf');
     const back = readEdf(writeEdf(src, { format: 'edf' }), 'copy.edf');

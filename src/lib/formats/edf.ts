@@ -338,10 +338,18 @@ export function readEdf(bytes: Uint8Array, fileName = 'recording.edf'): Recordin
   if (statusSignals.length) {
     const s = makeStream(statusSignals.slice(0, 1), 'status', 'aux', true);
     streams.push(s);
+    // A BDF+ written from a recording whose markers came from this channel carries them twice
+    // (annotation + Status): keep one of each (same value within half a sample).
+    const halfPeriodMs = (500 * h.recordDurationS) / h.signals[statusSignals[0]].samplesPerRecord;
+    const annotated = markers.slice();
     let prev = 0;
     for (let i = 0; i < s.timestampsMs.length; i++) {
       const v = s.samples[i];
-      if (v !== prev && v !== 0) markers.push({ timestampMs: s.timestampsMs[i], value: String(v) });
+      if (v !== prev && v !== 0) {
+        const t = s.timestampsMs[i];
+        const value = String(v);
+        if (!annotated.some((m) => m.value === value && Math.abs(m.timestampMs - t) <= halfPeriodMs)) markers.push({ timestampMs: t, value });
+      }
       prev = v;
     }
   }
@@ -587,8 +595,11 @@ export function writeEdf(data: RecordingData, options: EdfWriteOptions): Uint8Ar
         lo -= 1;
         hi += 1;
       }
-      const pMin = Number(formatField8(lo, -1));
-      const pMax = Number(formatField8(hi, 1));
+      const ch0 = s.descriptor.channels[c];
+      // BioSemi Status: readers take the raw 24-bit word as trigger lines, so store digital = value.
+      const identity = bdf && ch0.label.toLowerCase() === 'status';
+      const pMin = identity ? dMin : Number(formatField8(lo, -1));
+      const pMax = identity ? dMax : Number(formatField8(hi, 1));
       const gain = (pMax - pMin) / (dMax - dMin);
       const ch = s.descriptor.channels[c];
       sigs.push({ label: ch.label, unit: ch.unit === 'uV' ? 'uV' : ch.unit, pMin, pMax, spr: spr[si], stream: si, channel: c, gain, offset: pMin - dMin * gain });
