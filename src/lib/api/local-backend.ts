@@ -120,6 +120,8 @@ interface Slot {
   /** Store key the graph was loaded from (reload/save default). */
   sourceFile?: string;
   loop?: { abort: AbortController; done: Promise<void> };
+  /** Tail of this execution's call queue: loads, reloads and state changes run one after another (§13 #13). */
+  queue: Promise<unknown>;
   keepaliveTimer?: ReturnType<typeof setTimeout>;
 }
 
@@ -207,7 +209,7 @@ export class LocalBackend implements Backend {
     do id = 1000 + Math.floor(this.random() * 9000);
     while (this.slots.has(id));
     const ex = new Execution(this.registry, { info: { logLevel: full.log_level, errorMode: full.error_mode, tickRateHz: full.tickrate } });
-    this.slots.set(id, { id, info: full, ex, nodeToDoc: new Map(), docToNode: new Map(), nextNodeId: 1, edges: [], nextEdgeId: 1, uuids: new Map() });
+    this.slots.set(id, { id, info: full, ex, nodeToDoc: new Map(), docToNode: new Map(), nextNodeId: 1, edges: [], nextEdgeId: 1, uuids: new Map(), queue: Promise.resolve() });
     return { id, info: { ...full }, errors: [] };
   }
 
@@ -244,7 +246,11 @@ export class LocalBackend implements Backend {
   }
 
   async patchState(id: number, patch: StatePatch): Promise<ExecutionState> {
-    const s = this.slot(id);
+    return this.serial(id, (s) => this.patchStateNow(s, patch));
+  }
+
+  private patchStateNow(s: Slot, patch: StatePatch): ExecutionState {
+    const id = s.id;
     const ex = s.ex;
     if (patch.running === true && !ex.loaded) throw new BackendError('NO_PIPELINE_LOADED', `Execution ${id} has no pipeline; load one first (POST …/actions/load)`);
     const active = () => ['running', 'calibrating', 'paused'].includes(ex.currentStatus);
@@ -272,7 +278,17 @@ export class LocalBackend implements Backend {
   }
 
   async control(id: number, action: ControlAction): Promise<void> {
-    const s = this.slot(id);
+    if (action === 'keepalive') {
+      const s = this.slot(id);
+      s.ex.keepalive();
+      this.armKeepalive(s);
+      return;
+    }
+    return this.serial(id, (s) => this.controlNow(s, action));
+  }
+
+  private controlNow(s: Slot, action: ControlAction): void {
+    const id = s.id;
     const ex = s.ex;
     this.stateOf(s); // applies an expired keepalive first
     const st = ex.currentStatus;
@@ -305,7 +321,11 @@ export class LocalBackend implements Backend {
   }
 
   async load(id: number, req: LoadRequest): Promise<void> {
-    const s = this.slot(id);
+    return this.serial(id, (s) => this.loadNow(s, req));
+  }
+
+  private async loadNow(s: Slot, req: LoadRequest): Promise<void> {
+    const id = s.id;
     let text: string;
     let sourceFile: string | undefined;
     if (req.content !== undefined) text = req.content;
@@ -320,7 +340,11 @@ export class LocalBackend implements Backend {
   }
 
   async reload(id: number): Promise<void> {
-    const s = this.slot(id);
+    return this.serial(id, (s) => this.reloadNow(s));
+  }
+
+  private async reloadNow(s: Slot): Promise<void> {
+    const id = s.id;
     if (!s.sourceFile) throw new BackendError('NO_PIPELINE_LOADED', `Execution ${id} was not loaded from a file, so there is nothing to reload`);
     const found = await this.findFile(s.sourceFile);
     this.loadText(s, found.text, found.path);
@@ -344,7 +368,11 @@ export class LocalBackend implements Backend {
   }
 
   async configure(id: number, values: Record<string, unknown>): Promise<void> {
-    const s = this.slot(id);
+    return this.serial(id, (s) => this.configureNow(s, values));
+  }
+
+  private configureNow(s: Slot, values: Record<string, unknown>): void {
+    const id = s.id;
     if (!s.ex.loaded) throw new BackendError('NO_PIPELINE_LOADED', `Execution ${id} has no pipeline; load one first`);
     try {
       s.ex.configure(values);
@@ -560,6 +588,14 @@ export class LocalBackend implements Backend {
   }
 
   // ------------------------------------------------------------------------------- internals
+
+  /** Run `fn` after every earlier queued call of this execution (a play sent during a load waits for it). */
+  private serial<T>(id: number, fn: (s: Slot) => Promise<T> | T): Promise<T> {
+    const s = this.slot(id);
+    const run = s.queue.then(() => fn(this.slot(id)));
+    s.queue = run.catch(() => undefined);
+    return run;
+  }
 
   private slot(id: number): Slot {
     const s = this.slots.get(id);

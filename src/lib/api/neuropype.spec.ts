@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Hono } from 'hono';
 import { createApi } from './index';
-import { LocalBackend } from './local-backend';
+import { LocalBackend, MemoryPipelineStore } from './local-backend';
 import { alphaPyp, call, sineBinding, type Reply } from './testing';
 
 let backend: LocalBackend;
@@ -160,7 +160,7 @@ describe('executions (#3–#7)', () => {
     expect(empty.status).toBe(200);
   });
   it('keeps the info given at creation (exec.py sends {"info": {"tickrate": …}})', async () => {
-    const r = await call(app, 'POST', '/np/executions', { info: { tickrate: 50.5, log_level: 10, error_mode: 'stop' } });
+    const r = await call(app, 'POST', '/np/executions', { info: { tickrate: 50.5, log_level: 10, error_mode: 'stop', colour: 'red' } });
     expect(r.json.info).toEqual({ log_level: 10, error_mode: 'stop', tickrate: 50.5, debug_hooks: [] });
     expect((await call(app, 'GET', `/np/executions/${r.json.id}/info`)).json).toEqual(r.json.info);
   });
@@ -260,6 +260,23 @@ describe('load, reload, save (#8, #12, #13)', () => {
       [2, 'IIRFilter'],
     ]);
     expect(g.description.name).toBe('mine');
+  });
+  it('queues play/configure sent while a load is in progress behind it (§13 #13)', async () => {
+    // A store that takes 100 ms to read (IndexedDB/OPFS under load): the load is in progress meanwhile.
+    const slow = new MemoryPipelineStore();
+    const get = slow.get.bind(slow);
+    slow.get = async (p) => (await new Promise((r) => setTimeout(r, 100)), get(p));
+    await backend.dispose();
+    setup({ store: slow });
+    await call(app, 'PUT', '/bci/v1/pipelines/pipelines/alpha.pyp', alphaPyp());
+    const id = await create();
+    const url = `/np/executions/${id}/actions`;
+    const loading = call(app, 'POST', `${url}/load`, { file: 'pipelines/alpha.pyp' });
+    await new Promise((r) => setTimeout(r, 20));
+    const [configure, play] = await Promise.all([call(app, 'POST', `${url}/configure`, { band: [1, 2, 30, 35] }), call(app, 'POST', `${url}/play`)]);
+    const load = await loading;
+    [load, configure, play].forEach(emptyOk);
+    expect((await call(app, 'GET', `/np/executions/${id}/state`)).json.status).toBe('running');
   });
   it('replaces a running graph: stops it first, then pending', async () => {
     const id = await loaded();

@@ -211,7 +211,11 @@ export function createNeuroPypeApp(backend: Backend, mount = '/np'): Hono {
     let info: Partial<ExecutionInfo> = {};
     if (b.info !== undefined && b.info !== null) {
       if (!isObject(b.info)) throw new ApiError(400, 'INVALID_INFO', 'info must be an object with log_level, error_mode and tickrate');
-      info = parse(infoSchema, b.info, 'INVALID_INFO') as Partial<ExecutionInfo>;
+      const v = parse(infoSchema, b.info, 'INVALID_INFO');
+      // Only the documented keys; anything else a client sends is ignored.
+      if (v.log_level !== undefined) info.log_level = v.log_level;
+      if (v.error_mode !== undefined) info.error_mode = v.error_mode;
+      if (v.tickrate !== undefined) info.tickrate = v.tickrate;
     }
     const ex = await backend.createExecution(info);
     return json({ id: ex.id, info: ex.info, errors: ex.errors });
