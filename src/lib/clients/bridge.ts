@@ -143,7 +143,6 @@ export function connectBridge(port: number, token: string, cb: BridgeCallbacks):
   let closedByUs = false;
   let paired = false;
   const ws = new WebSocket(bridgeUrl(port, token));
-  cb.onState('connecting');
   ws.onopen = () => {
     const hello: BridgeHello = { type: 'hello', app: 'neurotab', engineHost: cb.engineHost?.() ?? false, userAgent: navigator.userAgent };
     ws.send(JSON.stringify(hello));
@@ -170,6 +169,7 @@ export function connectBridge(port: number, token: string, cb: BridgeCallbacks):
     else if (!paired) cb.onState('error', `Could not pair with the bridge on port ${port}: is "npm run neurotab -- bridge" running there, and is the token right? (${ev.reason || `code ${ev.code}`})`);
     else cb.onState('closed', ev.reason || 'The bridge stopped');
   };
+  queueMicrotask(() => cb.onState('connecting'));
   return {
     port,
     close() {
