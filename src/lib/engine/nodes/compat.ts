@@ -93,7 +93,7 @@ and the last values (first 8).
           if (params.print_data) line += ` last [${Array.from(d.samples.subarray((d.frames - 1) * ch, (d.frames - 1) * ch + Math.min(ch, 8)), (v) => v.toPrecision(4)).join(', ')}]`;
         } else if (d.kind === 'markers') line += ` ${d.events.map((e) => e.value).join(', ')}`;
         else if (d.kind === 'epochs' || d.kind === 'spectrum') line += ` ${d.items.length} items × ${d.stream.channels.length} ch`;
-        else line += ` ${JSON.stringify(d.value)}`;
+        else if (d.kind === 'value') line += ` ${JSON.stringify(d.value)}`;
         ctx.log(20, line);
       },
       reset() {},
