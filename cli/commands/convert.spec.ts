@@ -31,29 +31,29 @@ describe.skipIf(!hasShared)('neurotab convert', () => {
     expect(rec.markers.filter((m) => m.value === '2')).toHaveLength(32);
   });
 
-  it('EDF → CSV writes <out>.markers.csv, and CSV (+markers) → EDF round-trips the markers', async () => {
+  it('EDF → CSV writes <out>.markers.csv, and CSV (+markers) → EDF round-trips the UTF-8 markers', async () => {
     const { out: log } = capture();
-    const csv = join(dir, 'r04.csv');
-    expect(await run([sharedPath('data/edf/S001R04.edf'), csv])).toBe(0);
-    expect(existsSync(join(dir, 'r04.markers.csv'))).toBe(true);
-    expect(log.join('\n')).toContain('r04.markers.csv');
-    const header = readFileSync(csv, 'utf8').split('\n', 1)[0];
-    expect(header.startsWith('timestamp_ms,Fc5.,Fc3.')).toBe(true);
-    const back = join(dir, 'r04-back.edf');
+    const csv = join(dir, 'utf8.csv');
+    expect(await run([sharedPath('data/edf/pyedflib_test_utf8.edf'), csv])).toBe(0);
+    expect(existsSync(join(dir, 'utf8.markers.csv'))).toBe(true);
+    expect(log.join('\n')).toContain('utf8.markers.csv');
+    expect(readFileSync(csv, 'utf8').split('\n', 1)[0]).toBe('timestamp_ms,Fp1');
+    const back = join(dir, 'utf8-back.edf');
     expect(await run([csv, back])).toBe(0);
     const rec = readEdf(new Uint8Array(readFileSync(back)), back);
-    expect(rec.markers.map((m) => m.value)).toHaveLength(30);
-    expect(rec.streams[0].descriptor.sampleRateHz).toBe(160);
+    expect(rec.markers.map((m) => m.value)).toEqual(['XLSpike', 'Clip Note', '中文测试八个字', 'XLEvent', 'XLSpike']);
+    expect(rec.streams[0].descriptor.sampleRateHz).toBe(128);
   });
 
   it('writes BIDS zips with the given entities and refuses to overwrite without --force', async () => {
     const { err } = capture();
     const zip = join(dir, 'bids.zip');
-    expect(await run([sharedPath('data/edf/S001R08.edf'), zip, '--subject', '001', '--task', 'imagery', '--run', '8'])).toBe(0);
+    const src = sharedPath('data/edf/pyedflib_test_subsecond.edf');
+    expect(await run([src, zip, '--subject', '001', '--task', 'imagery', '--run', '8'])).toBe(0);
     expect(Object.keys(unzipSync(new Uint8Array(readFileSync(zip))))).toContain('sub-001/eeg/sub-001_task-imagery_run-8_eeg.edf');
-    expect(await run([sharedPath('data/edf/S001R08.edf'), zip])).toBe(1);
+    expect(await run([src, zip])).toBe(1);
     expect(err.join('\n')).toContain('already exist(s); pass --force');
-    expect(await run([sharedPath('data/edf/S001R08.edf'), zip, '--force'])).toBe(0);
+    expect(await run([src, zip, '--force'])).toBe(0);
   });
 
   it('reports unreadable input and unwritable output formats', async () => {
