@@ -136,7 +136,7 @@ export interface ClassCovarianceOptions {
  * Class covariances of epochs as MNE 1.3's CSP computes them with reg=None: for class k,
  * C_k = Z_k Z_kᵀ / (N_k − 1), Z_k the class's epochs concatenated in time, NOT mean-centred
  * ('concat'); or the mean over epochs of X Xᵀ/(T − 1) ('epoch'). With `reg` the (biased,
- * uncentred) estimate is shrunk as scikit-learn does. Returns one p×p matrix per class and the
+ * uncentred) estimate is shrunk as scikit-learn does and scaled by N/(N−1) as MNE does. Returns one p×p matrix per class and the
  * class weights (epoch counts). Hot: O(epochs · channels² · samples).
  */
 export function classCovariances(set: EpochSet, options: ClassCovarianceOptions = {}): { covariances: DenseMatrix[]; weights: number[] } {
@@ -182,9 +182,11 @@ export function classCovariances(set: EpochSet, options: ClassCovarianceOptions 
   return { covariances, weights };
 }
 
+/** MNE 1.3's regularised estimate: scikit-learn's (biased, uncentred) estimator, then un-biased by N/(N−1) like the empirical one. */
 function regularised(z: ArrayLike<number>, p: number, n: number, reg: Exclude<CovarianceRegularisation, null>): DenseMatrix {
-  if (reg === 'ledoit_wolf') return ledoitWolfVarMajor(z, p, n, true).covariance;
-  return shrunkCovariance(empiricalCovarianceVarMajor(z, p, n, { assumeCentered: true, ddof: 0 }), reg);
+  const c = reg === 'ledoit_wolf' ? ledoitWolfVarMajor(z, p, n, true).covariance : shrunkCovariance(empiricalCovarianceVarMajor(z, p, n, { assumeCentered: true, ddof: 0 }), reg);
+  for (let i = 0; i < c.data.length; i++) c.data[i] *= n / (n - 1);
+  return c;
 }
 
 /** Σ over the given epochs of X Xᵀ (uncentred), p × p. Hot path of CSP fitting. */

@@ -140,7 +140,7 @@ export class Csp {
       log,
     };
     if (!log) {
-      const raw = new Csp(state).meanPower(set);
+      const raw = new Csp({ ...state, log: true }).meanPower(set);
       const mean: number[] = [];
       const std: number[] = [];
       for (let j = 0; j < components; j++) {
