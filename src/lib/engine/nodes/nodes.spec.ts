@@ -173,6 +173,19 @@ describe('chunk invariance and state carry-over of every stateful node', () => {
     return p;
   }
 
+  it('spectral.welch over a packet of many windows = one window at a time', () => {
+    const { node: sw } = instantiate(slidingWindow, { window_length: 128, step: 100, unit: 'samples' });
+    const wins = sw.process({ data: sig })!.data as EpochsPacket;
+    expect(wins.items.length).toBeGreaterThan(20);
+    const { node: w } = instantiate(welchSpectrum, { segment_samples: 64 });
+    const all = w.process({ data: wins })!.data as SpectrumPacket;
+    for (const k of [0, 7, wins.items.length - 1]) {
+      const one = w.process({ data: { ...wins, items: [wins.items[k]] } })!.data as SpectrumPacket;
+      expect(Array.from(all.items[k].values)).toEqual(Array.from(one.items[0].values));
+    }
+    expect(all.items[0].values[3]).not.toBe(all.items[7].values[3]);
+  });
+
   it('a filter recovers after NaN input (state reset + warning)', () => {
     const bad = framesFromChannelMajor(stream, data.map((v, i) => (i === 2 * N + 500 ? NaN : v)), N);
     const { outputs, logs } = feedChunks(iirFilter, { frequencies: [1, 30], order: 4 }, bad, randomChunks(N, 9));

@@ -14,8 +14,15 @@ import { WindowCutter } from './time';
 
 const WINDOWS = ['hann', 'hamming', 'blackman', 'boxcar', 'bartlett'] as const;
 
-function epochChannelMajor(e: { samples: Float32Array; frames: number }, ch: number): Float64Array {
-  return toChannelMajor(e.samples, e.frames, ch);
+function epochChannelMajor(e: { samples: Float32Array; frames: number }, ch: number, scratch?: { buf: Float64Array }): Float64Array {
+  if (!scratch) return toChannelMajor(e.samples, e.frames, ch);
+  const n = e.frames * ch;
+  if (scratch.buf.length < n) scratch.buf = new Float64Array(n);
+  const out = scratch.buf.subarray(0, n);
+  const x = e.samples;
+  const frames = e.frames;
+  for (let f = 0; f < frames; f++) for (let c = 0; c < ch; c++) out[c * frames + f] = x[f * ch + c];
+  return out;
 }
 
 // ------------------------------------------------------------------------------- Welch
@@ -61,13 +68,14 @@ detrend, one-sided, bins 1…N/2−1 doubled).
       };
     };
     let held: FramesPacket[] = [];
-    const spectrumOf = (stream: StreamDescriptor, items: { x: Float64Array; frames: number; item: Omit<SpectrumItem, 'values'> }[]): SpectrumPacket | undefined => {
+    const scratch = { buf: new Float64Array(0) };
+    const spectrumOf = (stream: StreamDescriptor, items: { x: () => Float64Array; frames: number; item: Omit<SpectrumItem, 'values'> }[]): SpectrumPacket | undefined => {
       const fs = rateOf(stream, ctx.nodeId);
       const ch = stream.channels.length;
       let freqs: Float64Array | undefined;
       const out: SpectrumItem[] = [];
       for (const it of items) {
-        const s = welch(it.x, ch, it.frames, fs, opts(it.frames));
+        const s = welch(it.x(), ch, it.frames, fs, opts(it.frames));
         if (freqs && s.freqsHz.length !== freqs.length) throw new InputError('epochs of different lengths give different frequency grids; make epochs equal', ctx.nodeId);
         freqs = s.freqsHz;
         out.push({ ...it.item, values: s.psd });
@@ -87,7 +95,7 @@ detrend, one-sided, bins 1…N/2−1 doubled).
         const ch = e.stream.channels.length;
         const sp = spectrumOf(
           e.stream,
-          e.items.map((it) => ({ x: epochChannelMajor(it, ch), frames: it.frames, item: { timestampMs: it.timestampMs, target: it.target, marker: it.marker } })),
+          e.items.map((it) => ({ x: () => epochChannelMajor(it, ch, scratch), frames: it.frames, item: { timestampMs: it.timestampMs, target: it.target, marker: it.marker } })),
         );
         return sp ? { data: sp } : undefined;
       },
@@ -96,7 +104,7 @@ detrend, one-sided, bins 1…N/2−1 doubled).
         const all = joinFrames(held);
         held = [];
         const ch = all.stream.channels.length;
-        const sp = spectrumOf(all.stream, [{ x: toChannelMajor(all.samples, all.frames, ch), frames: all.frames, item: { timestampMs: all.timestampsMs[all.frames - 1] } }]);
+        const sp = spectrumOf(all.stream, [{ x: () => toChannelMajor(all.samples, all.frames, ch), frames: all.frames, item: { timestampMs: all.timestampsMs[all.frames - 1] } }]);
         return sp ? { data: sp } : undefined;
       },
       reset() {

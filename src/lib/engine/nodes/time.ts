@@ -85,6 +85,8 @@ export class WindowCutter {
   private hist: FrameHistory | undefined;
   private stream: StreamDescriptor | undefined;
   private nextEnd = 0;
+  /** Window buffers reused from step to step (packet contract: valid during the step only). */
+  private pool: Float32Array[] = [];
   constructor(
     private readonly lengthOf: (fs: number) => number,
     private readonly stepOf: (fs: number) => number,
@@ -103,13 +105,16 @@ export class WindowCutter {
     const items: Epoch[] = [];
     const x = samplesOf(d);
     let pos = 0;
+    let used = 0;
     while (pos < d.frames) {
       // push up to the next window end, cut, repeat (history holds exactly W frames)
       const want = Math.min(d.frames - pos, Math.max(1, this.nextEnd - this.hist.end));
       this.hist.push(x.subarray(pos * ch, (pos + want) * ch), d.timestampsMs.subarray(pos, pos + want), want);
       pos += want;
       if (this.hist.end === this.nextEnd) {
-        const s = new Float32Array(W * ch);
+        let s = this.pool[used];
+        if (!s || s.length !== W * ch) s = this.pool[used] = new Float32Array(W * ch);
+        used++;
         this.hist.copy(this.nextEnd - W, W, s);
         items.push({ timestampMs: this.hist.timeAt(this.nextEnd - 1), startMs: this.hist.timeAt(this.nextEnd - W), samples: s, frames: W });
         this.nextEnd += S;
