@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { hasShared, referenceArray, referenceError, referenceJson } from '../../../tests/support/shared';
 import { empiricalCovariance, ledoitWolf } from './covariance';
+import { SsvepCca } from './cca';
 import { rocAuc } from './cross-validation';
 import { Lda } from './lda';
 import { dense, type DenseMatrix } from './linalg';
@@ -28,6 +29,19 @@ describe('scikit-learn 1.2.1 on a formula-built 3-class set', () => {
       expect(Array.from(m.predict(x))).toEqual(c.predict);
     });
   }
+});
+
+describe('scikit-learn 1.2.1 CCA', () => {
+  it('first canonical correlation of a 3-channel epoch with the f/2f sin-cos references', () => {
+    const X: number[][] = sk.cca.X; // [sample][channel]
+    const T = X.length;
+    const data = new Float64Array(3 * T);
+    for (let t = 0; t < T; t++) for (let c = 0; c < 3; c++) data[c * T + t] = X[t][c];
+    const cca = new SsvepCca({ kind: 'ssvep-cca', version: 1, channelCount: 3, classNames: ['12Hz', '15Hz'], frequenciesHz: sk.cca.frequencies_hz, harmonics: 2, sampleRateHz: sk.cca.sample_rate_hz });
+    const r = cca.correlations({ data, epochCount: 1, channelCount: 3, sampleCount: T });
+    // scikit-learn's CCA is iterative (NIPALS); run to tol 1e-15 it agrees with the direct QR/SVD value.
+    expect(referenceError(r.data, sk.cca.correlations, 'abs')).toBeLessThan(1e-9);
+  });
 });
 
 describe.skipIf(!hasShared)('scikit-learn 1.2.1 on the reference CSP features and epochs', () => {
