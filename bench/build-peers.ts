@@ -13,14 +13,14 @@ const peers: Record<string, string> = {
 import { sosfilt } from '../src/lib/dsp/iir';
 // --impl interface: sosfilt(sos Float64Array(6*nsec), x channel-major Float32Array|Float64Array, nch, ns)
 // => fresh output of x's type, zero initial state.
-export default { name: 'neurotab dsp sosfilt (JS, f64 maths)', sosfilt: (sos, x, nch, ns) => sosfilt(sos, x, nch, ns) };
+export default { name: 'neurotab dsp sosfilt (wasm SIMD f64x2, JS fallback)', sosfilt: (sos, x, nch, ns) => sosfilt(sos, x, nch, ns) };
 `,
   welch: `
 import { welch } from '../src/lib/dsp/spectral';
 // --impl interface: welch(x channel-major, nch, ns, fs, nperseg, noverlap) => typed array of x's type
 // holding nch*(nperseg/2+1) values, channel-major (hann, detrend constant, density).
 export default {
-  name: 'neurotab dsp welch (JS, f64 maths)',
+  name: 'neurotab dsp welch (wasm SIMD f64x2, JS fallback)',
   welch: (x, nch, ns, fs, nperseg, noverlap) => {
     const s = welch(x, nch, ns, fs, { nperseg, noverlap });
     return x instanceof Float32Array ? Float32Array.from(s.psd) : s.psd;

@@ -343,7 +343,7 @@ function sosfilt(sos, x, nch, ns, zi, backend = defaultBackend) {
 }
 
 // bench/iir-peer.ts
-var iir_peer_default = { name: "neurotab dsp sosfilt (JS, f64 maths)", sosfilt: (sos, x, nch, ns) => sosfilt(sos, x, nch, ns) };
+var iir_peer_default = { name: "neurotab dsp sosfilt (wasm SIMD f64x2, JS fallback)", sosfilt: (sos, x, nch, ns) => sosfilt(sos, x, nch, ns) };
 export {
   iir_peer_default as default
 };

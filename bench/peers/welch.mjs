@@ -734,7 +734,7 @@ function welch(x, nch, ns, sampleRateHz, opts = {}) {
 
 // bench/welch-peer.ts
 var welch_peer_default = {
-  name: "neurotab dsp welch (JS, f64 maths)",
+  name: "neurotab dsp welch (wasm SIMD f64x2, JS fallback)",
   welch: (x, nch, ns, fs, nperseg, noverlap) => {
     const s = welch(x, nch, ns, fs, { nperseg, noverlap });
     return x instanceof Float32Array ? Float32Array.from(s.psd) : s.psd;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hasShared, referenceArray, referenceError, referenceJson } from '../../../tests/support/shared';
+import { firZeroPhase } from './iir';
 import { InputError } from '../core/errors';
 import { bessel, butter, cheby1, firwin, freqz, iirnotch, iirnotchSos, mneFirFilter, sosfreqz, type BandType } from './filter-design';
 
@@ -65,6 +66,24 @@ describe.skipIf(!hasShared)('filter design vs SciPy 1.10 / MNE 1.3 (reference/fi
         const { b, a } = iirnotch(d.params.w0, d.params.Q, d.params.fs);
         expect(referenceError(b, d.b!, 'nmax')).toBeLessThanOrEqual(1e-12);
         expect(referenceError(a, d.a!, 'nmax')).toBeLessThanOrEqual(1e-12);
+      }
+    });
+  }
+});
+
+describe.skipIf(!hasShared)("MNE's default FIR for fNIRS SCI (reference/fnirs.json)", () => {
+  const man = hasShared ? referenceJson('fnirs') : { recordings: [] };
+  for (const r of man.recordings as any[]) {
+    it(`${r.recording}: create_filter(0.7, 1.5, trans 0.3) taps${r.scalp_coupling_index.filtered_od ? ' and the zero-phase filtered OD' : ''}`, () => {
+      const sci = r.scalp_coupling_index;
+      const h = mneFirFilter(r.sfreq, 0.7, 1.5, { lTransBandwidthHz: 0.3, hTransBandwidthHz: 0.3 });
+      const exp = referenceArray(sci.fir_taps);
+      expect(h.length).toBe(exp.length);
+      expect(referenceError(h, exp, 'nmax')).toBeLessThan(1e-12);
+      if (sci.filtered_od) {
+        const od = referenceArray(r.optical_density.data);
+        const [nch, ns] = sci.filtered_od.shape;
+        expect(referenceError(firZeroPhase(h, od, nch, ns), referenceArray(sci.filtered_od), 'nmax')).toBeLessThan(1e-12);
       }
     });
   }

@@ -384,6 +384,42 @@ export function filtfilt(b: ArrayLike<number>, a: ArrayLike<number>, x: Samples,
   return y;
 }
 
+/**
+ * MNE 1.3's zero-phase FIR application (`raw.filter(..., method='fir', phase='zero')` with an odd-length
+ * linear-phase `h`, e.g. from `mneFirFilter`) on a CHANNEL-MAJOR array: pad each side by n_edge =
+ * len(h) − 1 samples of odd reflection (2·x[0] − x[i]; when the signal is shorter, reflection is
+ * limited to what exists and the rest is zero, as MNE's 'reflect_limited'), full convolution with h,
+ * keep ns samples from (len(h) − 1)/2 + n_edge. Returns Float64Array. Direct convolution (O(ns·len h)).
+ */
+export function firZeroPhase(h: ArrayLike<number>, x: ArrayLike<number>, nch: number, ns: number): Float64Array {
+  if (x.length !== nch * ns) throw new InputError(`expected ${nch}×${ns} samples, got ${x.length}`, 'firZeroPhase');
+  if (h.length < 1 || h.length % 2 === 0) throw new InputError(`zero-phase FIR needs an odd number of taps, got ${h.length}`, 'firZeroPhase');
+  const nh = h.length;
+  const edge = nh - 1;
+  const m = ns + 2 * edge;
+  const ext = new Float64Array(m);
+  const y = new Float64Array(nch * ns);
+  const delay = (nh - 1) / 2;
+  for (let c = 0; c < nch; c++) {
+    const o = c * ns;
+    ext.fill(0);
+    for (let i = 0; i < ns; i++) ext[edge + i] = x[o + i];
+    const lim = Math.min(edge, ns - 1);
+    for (let i = 1; i <= lim; i++) {
+      ext[edge - i] = 2 * x[o] - x[o + i];
+      ext[edge + ns - 1 + i] = 2 * x[o + ns - 1] - x[o + ns - 1 - i];
+    }
+    // full convolution sample k = Σ_j h[j]·ext[k − j]; keep k = delay + edge + n
+    for (let n = 0; n < ns; n++) {
+      const k = delay + edge + n;
+      let acc = 0;
+      for (let j = 0; j < nh; j++) acc += h[j] * ext[k - j];
+      y[o + n] = acc;
+    }
+  }
+  return y;
+}
+
 // ---------- streaming, frame-major ----------
 
 /** Options of `SosFilter`. */
@@ -564,10 +600,13 @@ export class SosFilter {
 
 /**
  * Streaming FIR (or general b/a) filter for FRAME-MAJOR chunks, state carried between chunks
- * (`lfilter` with zi). Arithmetic in float64. Not the fastest path for long FIRs.
+ * (`lfilter` with zi), so chunking never changes the output. Arithmetic in float64. A non-finite
+ * state is zeroed at the end of the chunk and counted. Not the fastest path for long FIRs.
  */
 export class LFilter {
   readonly channelCount: number;
+  /** Channel resets caused by a NaN/Infinity state (the state is zeroed at the end of that chunk). */
+  nonFiniteResets = 0;
   private readonly bn: Float64Array;
   private readonly an: Float64Array;
   private readonly z: Float64Array;
@@ -608,7 +647,10 @@ export class LFilter {
       }
       let finite = true;
       for (let j = 0; j < order; j++) if (!Number.isFinite(z[j])) finite = false;
-      if (!finite) z.fill(0);
+      if (!finite) {
+        z.fill(0);
+        this.nonFiniteResets++;
+      }
     }
     return out;
   }

@@ -33,6 +33,7 @@ export {
 // Filtering: streaming classes take FRAME-MAJOR chunks; functions take CHANNEL-MAJOR arrays.
 export {
   filtfilt,
+  firZeroPhase,
   lfilter,
   LFilter,
   lfilterZi,
