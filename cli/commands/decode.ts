@@ -8,8 +8,7 @@ import { InputError, errorMessage } from '../../src/lib/core/errors.ts';
 import type { DeviceDescriptor, DeviceId } from '../../src/lib/devices/descriptor.ts';
 import type { DecodedBlock, DeviceDecoder } from '../../src/lib/devices/drivers/decoder.ts';
 import { createDecoder, DEVICE_DESCRIPTORS, deviceDescriptor, type DecoderOptions } from '../../src/lib/devices/drivers/registry.ts';
-import { gapMarker } from '../../src/lib/devices/timing/counter-tracker.ts';
-import { Dejitter } from '../../src/lib/devices/timing/dejitter.ts';
+import { BlockStamper } from '../../src/lib/devices/timing/block-stamper.ts';
 
 export const summary = 'decode a raw device capture to CSV: --device <id> --in <capture> --out <samples.csv> [--firmware 2|3] [--aux]';
 
@@ -105,12 +104,8 @@ export function parseNotificationCapture(text: string, file: string): Notificati
 interface StreamOut {
   streamId: string;
   labels: string[];
-  rateHz: number;
   rows: string[];
   frames: number;
-  dejitter?: Dejitter;
-  /** Serial/irregular: device time anchor of the first block that had one. */
-  deviceTime0?: number;
 }
 
 export interface DecodeResult {
@@ -155,38 +150,20 @@ export function decodeCaptureFile(args: DecodeArgs): DecodeResult {
 
   const streams = new Map<string, StreamOut>();
   const gapEvents: string[] = [];
-  const streamKey = (b: DecodedBlock) => b.streamId;
+  const stamper = new BlockStamper((id) => d.streams.find((x) => x.id === id)?.sampleRateHz ?? 0);
 
   const take = (blocks: DecodedBlock[], arrivalMs: number | undefined): void => {
     for (const b of blocks) {
-      let s = streams.get(streamKey(b));
-      const desc = d.streams.find((x) => x.id === b.streamId);
-      const rateHz = desc?.sampleRateHz ?? 0;
+      let s = streams.get(b.streamId);
       if (!s) {
-        s = { streamId: b.streamId, labels: labelsOf(d, dec, b.streamId, b.channelCount), rateHz, rows: [], frames: 0 };
-        if (arrivalMs !== undefined && rateHz > 0) s.dejitter = new Dejitter({ sampleRateHz: rateHz });
-        streams.set(streamKey(b), s);
+        s = { streamId: b.streamId, labels: labelsOf(d, dec, b.streamId, b.channelCount), rows: [], frames: 0 };
+        streams.set(b.streamId, s);
       }
-      if (b.channelCount !== s.labels.length) {
-        // A packet type with another channel subset (e.g. 4- vs 8-channel presets mixed): skip it.
-        continue;
-      }
-      const ts = new Float64Array(b.frames);
-      if (s.dejitter && arrivalMs !== undefined) {
-        s.dejitter.stamp(b.sampleIndex, b.frames, arrivalMs, ts);
-      } else if (b.deviceTimeMs !== undefined && rateHz === 0) {
-        s.deviceTime0 ??= b.deviceTimeMs;
-        for (let f = 0; f < b.frames; f++) ts[f] = b.deviceTimeMs - s.deviceTime0;
-      } else if (rateHz > 0) {
-        for (let f = 0; f < b.frames; f++) ts[f] = ((b.sampleIndex + f) * 1000) / rateHz;
-      } else {
-        for (let f = 0; f < b.frames; f++) ts[f] = arrivalMs ?? b.sampleIndex + f;
-      }
-      if (b.lostBefore > 0) {
-        const startMs = rateHz > 0 ? ts[0] - (b.lostBefore * 1000) / rateHz : ts[0];
-        const m = gapMarker(b.streamId, startMs, b.lostBefore, rateHz);
-        gapEvents.push(`${m.timestampMs.toFixed(3)},${m.value},${m.durationMs ?? ''}`);
-      }
+      // A packet type with another channel subset (e.g. 4- and 8-channel presets mixed in one
+      // capture) does not fit this file's columns: skip it.
+      if (b.channelCount !== s.labels.length) continue;
+      const { timestampsMs: ts, gap } = stamper.stamp(b, arrivalMs);
+      if (gap) gapEvents.push(`${gap.timestampMs.toFixed(3)},${gap.value},${gap.durationMs ?? ''}`);
       const n = b.channelCount;
       for (let f = 0; f < b.frames; f++) {
         let row = `${ts[f].toFixed(3)},${b.sampleIndex + f}`;
