@@ -8,7 +8,7 @@ import { InputError } from '../core/errors';
 import { SsvepCca, type CcaState } from './cca';
 import { accuracy, balancedAccuracy, chanceLevel, confusionMatrix, rocAuc, stratifiedKFold, type Fold } from './cross-validation';
 import { Csp, type CspState } from './csp';
-import { classNamesOf, subsetEpochs, validateEpochs, type EpochSet } from './epochs';
+import { channelMajorFromFrameMajor, classNamesOf, subsetEpochs, validateEpochs, type EpochSet } from './epochs';
 import { Lda, type LdaState } from './lda';
 import { Xdawn, type XdawnState } from './xdawn';
 
@@ -201,6 +201,37 @@ export function predictModel(model: TrainedModel, set: Pick<EpochSet, 'data' | '
   const feats = model.csp ? Csp.fromJSON(model.csp).transform(set) : model.xdawn ? Xdawn.fromJSON(model.xdawn).transform(set) : null;
   if (!feats) throw new InputError('model has no feature stage', 'model');
   return { predicted: lda.predict(feats), scores: lda.decisionValues(feats) };
+}
+
+export interface WindowPrediction {
+  classIndex: number;
+  className: string;
+  /** Per class: LDA posterior probabilities, or CCA canonical correlations. */
+  perClass: number[];
+  /** Same meaning as Predictions.scores. */
+  score: number;
+}
+
+/**
+ * Online use: predicts one window given FRAME-MAJOR samples (the engine's Chunk layout,
+ * `samples[frame * channelCount + channel]`), already band-passed like the training data and
+ * exactly `model.sampleCount` frames long. Allocates one channel-major copy of the window.
+ */
+export function predictWindow(model: TrainedModel, frameMajor: ArrayLike<number>, channelCount: number, channelLabels?: string[]): WindowPrediction {
+  if (frameMajor.length !== model.sampleCount * channelCount) {
+    throw new InputError(`window holds ${frameMajor.length} values; the model needs ${model.sampleCount} frames × ${channelCount} channels`, 'predict input');
+  }
+  const x = { data: channelMajorFromFrameMajor(frameMajor, channelCount), epochCount: 1, channelCount, sampleCount: model.sampleCount, channelLabels, sampleRateHz: model.sampleRateHz };
+  const p = predictModel(model, x);
+  let perClass: number[];
+  if (model.cca) perClass = Array.from(SsvepCca.fromJSON(model.cca).correlations(x).data);
+  else {
+    const lda = Lda.fromJSON(model.lda!);
+    const feats = model.csp ? Csp.fromJSON(model.csp).transform(x) : Xdawn.fromJSON(model.xdawn!).transform(x);
+    perClass = Array.from(lda.predictProba(feats).data);
+  }
+  const classIndex = p.predicted[0];
+  return { classIndex, className: model.classNames[classIndex], perClass, score: p.scores[0] };
 }
 
 export interface CrossValidationResult {

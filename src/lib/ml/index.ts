@@ -45,11 +45,13 @@ export {
   defaultMetric,
   parseExperimentConfig,
   predictModel,
+  predictWindow,
   trainModel,
   type ClassicExperimentType,
   type CrossValidationResult,
   type ExperimentConfig,
   type Predictions,
+  type WindowPrediction,
   type ScoreMetric,
   type TrainedModel,
 } from './experiment';

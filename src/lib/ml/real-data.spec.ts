@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { hasShared, referenceArray, referenceError, referenceJson, sharedBytes, sharedPath } from '../../../tests/support/shared';
 import { readCsv } from '../formats/csv';
 import { readEdf } from '../formats/edf';
-import { crossValidate, parseExperimentConfig } from './experiment';
+import { crossValidate, parseExperimentConfig, predictModel, predictWindow, trainModel } from './experiment';
 import { epochsFromRecordings, mneRingingSamples, mneBandPass } from './prepare';
 
 describe.skipIf(!hasShared)('recipes on real recordings', () => {
@@ -30,6 +30,20 @@ describe.skipIf(!hasShared)('recipes on real recordings', () => {
     expect(r.folds.map((a) => Math.round(a * 9))).toEqual(ref.cross_validation.folds.map((f: { n_correct: number }) => f.n_correct));
     expect(r.mean).toBeCloseTo(ref.cross_validation.mean_accuracy, 12);
     expect(r.chance).toBeCloseTo(23 / 45, 12);
+    // Online path: one frame-major window at a time gives the batch predictions and LDA posteriors.
+    const model = JSON.parse(JSON.stringify(trainModel(cfg, epochs)));
+    const batch = predictModel(model, epochs);
+    const per = 64 * 161;
+    for (let e = 0; e < 45; e += 11) {
+      const fm = new Float32Array(per);
+      for (let c = 0; c < 64; c++) for (let t = 0; t < 161; t++) fm[t * 64 + c] = epochs.data[e * per + c * 161 + t];
+      const w = predictWindow(model, fm, 64, epochs.channelLabels);
+      expect(w.classIndex).toBe(batch.predicted[e]);
+      expect(w.className).toBe(['left', 'right'][batch.predicted[e]]);
+      expect(w.perClass[1]).toBeCloseTo(1 / (1 + Math.exp(-w.score)), 12);
+      expect(Math.abs(w.score - batch.scores[e])).toBeLessThan(1e-6 * Math.abs(batch.scores[e]) + 1e-9); // float32 window
+    }
+    expect(() => predictWindow(model, new Float32Array(per - 64), 64)).toThrow(/needs 161 frames/);
   });
 
   const muse = (name: string) => ({ recording: readCsv(sharedBytes(`data/muse-csv/${name}`), name), source: name });
