@@ -131,10 +131,22 @@ export class Execution {
 
   // ------------------------------------------------------------------ loading and graph editing
 
-  /** Loads a pipeline (document object or JSON text). On any error nothing changes and a PipelineError is thrown. */
+  /**
+   * Loads a pipeline (document object or JSON text), replacing the current one; bindings are
+   * dropped (bind the new source/sink nodes after loading). On any error nothing changes and a
+   * PipelineError is thrown.
+   */
   load(input: unknown): void {
     const doc = parsePipelineDocument(input);
-    const plan = this.compile(doc, undefined);
+    const bindings = new Map(this.bindings);
+    this.bindings.clear();
+    let plan: ExecutionPlan;
+    try {
+      plan = this.compile(doc, undefined);
+    } catch (e) {
+      for (const [k, v] of bindings) this.bindings.set(k, v);
+      throw e;
+    }
     if (this.isActive()) this.stop();
     this.plan = plan;
     this.metricsById.clear();
@@ -386,13 +398,16 @@ export class Execution {
     return this.status;
   }
 
-  /** Clears every node's state (filters, buffers, calibration data) and rewinds recordings. */
+  /** Clears every node's state (filters, buffers) and rewinds recordings; fitted models are kept. */
   resetAll(): void {
-    for (const n of this.plan?.order ?? []) {
-      n.instance.reset();
-      n.instance.trainable?.clear();
-    }
+    for (const n of this.plan?.order ?? []) n.instance.reset();
     this.inputMeta.clear();
+  }
+
+  /** Drops collected calibration data and fitted models of every trainable node (recalibrate). */
+  clearCalibration(): void {
+    for (const n of this.plan?.order ?? []) n.instance.trainable?.clear();
+    if (this.status === 'running' && this.hasUnfittedTrainable()) this.status = 'calibrating';
   }
 
   // ------------------------------------------------------------------ processing

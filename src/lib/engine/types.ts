@@ -153,7 +153,7 @@ export type PortValues = Record<string, Packet | undefined>;
 /** One live node. `process` is the hot path: called once per step with whatever arrived. */
 export interface NodeInstance {
   process(inputs: PortValues): PortValues | void;
-  /** Forget all state (filter memory, buffers); parameters are kept. */
+  /** Forget all state (filter memory, buffers; sources rewind); parameters and fitted models are kept. */
   reset(): void;
   /** End of input (offline): emit what is held back (zero-phase filters, partial windows). */
   flush?(): PortValues | void;
