@@ -56,6 +56,25 @@ describe('Ring (one thread)', () => {
     expect(r.droppedFrames).toBe(0);
   });
 
+  it('copies wide frames in bulk across the wrap (TypedArray.set path) exactly like narrow ones', () => {
+    const ring = Ring.create({ channels: 64, capacityFrames: 10 });
+    const w = new RingWriter(ring);
+    const r = new RingReader(ring);
+    const out = new Float32Array(10 * 64);
+    const ts = new Float64Array(10);
+    let next = 0;
+    for (let round = 0; round < 6; round++) {
+      const { s, t } = frames(64, next, 7); // 448 values: bulk copy, wrapping every other round
+      w.push(s, t, 7);
+      expect({ ...r.read(10, out, ts) }).toEqual({ frames: 7, dropped: 0 });
+      expectFrames(64, out, ts, next, 7);
+      const k = Math.min(9, next + 7); // the first round has only 7 frames
+      expect(r.peekLatest(9, out, ts)).toBe(k);
+      expectFrames(64, out, ts, next + 7 - k, k);
+      next += 7;
+    }
+  });
+
   it('counts an overrun exactly and resumes at the oldest frame still in the ring', () => {
     const ring = Ring.create({ channels: 2, capacityFrames: 10 });
     const w = new RingWriter(ring);

