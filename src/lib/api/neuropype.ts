@@ -330,7 +330,7 @@ export function createNeuroPypeApp(backend: Backend, mount = '/np'): Hono {
     let parameters: Record<string, unknown> | undefined;
     if (Array.isArray(n.parameters)) {
       parameters = {};
-      for (const p of n.parameters) parameters[p.id] = p.value;
+      for (const p of n.parameters) Object.defineProperty(parameters, p.id, { value: p.value, enumerable: true, writable: true, configurable: true });
     } else parameters = n.parameters;
     const create: NodeCreate = {
       class: (n.type ?? n.class) as string,

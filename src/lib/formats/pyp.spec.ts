@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { InputError } from '../core/errors';
+import { parsePipelineDocument, PIPELINE_FORMAT, PIPELINE_VERSION } from '../engine/document';
 import {
   EncryptedPipelineError,
   parsePyp,
@@ -251,6 +252,12 @@ describe('parsePythonLiteral', () => {
 });
 
 describe('pypToPipeline', () => {
+  it('writes documents the engine accepts as they are', () => {
+    const { doc } = pypToPipeline(parsePyp(G2_FILE), resolver);
+    expect(doc.format).toBe(PIPELINE_FORMAT);
+    expect(doc.version).toBe(PIPELINE_VERSION);
+    expect(parsePipelineDocument(JSON.parse(JSON.stringify(doc)))).toEqual(JSON.parse(JSON.stringify(doc)));
+  });
   it('maps classes and parameters through the resolver (aliases, null = default, unknown dropped with a warning)', () => {
     const { doc, warnings } = pypToPipeline(parsePyp(G2_FILE), resolver);
     expect(doc.format).toBe('neurotab.pipeline');

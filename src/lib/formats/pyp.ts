@@ -6,7 +6,12 @@
 
 import { InputError } from '../core/errors';
 import { parsePythonJson } from '../core/python-json';
-import { PIPELINE_FORMAT, PIPELINE_VERSION, type PipelineDocument } from '../engine/document';
+import type { PipelineDocument } from '../engine/document';
+
+// Same values as engine/document's PIPELINE_FORMAT / PIPELINE_VERSION (checked in the spec); kept
+// here so this module (and the service worker that imports it) needs no engine code at run time.
+const PIPELINE_FORMAT = 'neurotab.pipeline';
+const PIPELINE_VERSION = 1;
 
 // ---------------------------------------------------------------------------------------------
 // The NeuroPype graph as it is in a file
@@ -158,7 +163,7 @@ function parseXml(src: string, where: string): XmlElement {
         attrRe.lastIndex = i;
         const am = attrRe.exec(src);
         if (!am) break;
-        el.attrs[am[1]] = decodeEntities(am[3] ?? am[4] ?? '', where);
+        setOwn(el.attrs, am[1], decodeEntities(am[3] ?? am[4] ?? '', where));
         i = attrRe.lastIndex;
       }
       while (i < src.length && /\s/.test(src[i])) i++;
@@ -178,6 +183,11 @@ function parseXml(src: string, where: string): XmlElement {
 }
 
 const child = (el: XmlElement, name: string) => el.children.find((c) => c.name === name);
+
+/** Own-property assignment that keeps keys such as "__proto__" ordinary (data from files is untrusted). */
+function setOwn<T>(o: Record<string, T>, k: string, v: T): void {
+  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+}
 
 // ---------------------------------------------------------------------------------------------
 // Python literal reader (for format="literal" node properties): str, int, float, bool, None,
@@ -398,11 +408,13 @@ function patchToGraph(patch: Record<string, unknown>, xml: Map<number, XmlNodeIn
     for (const [pname, pv] of Object.entries(rp as Record<string, unknown>)) {
       if (typeof pv === 'object' && pv !== null && !Array.isArray(pv) && 'value' in pv) {
         const q = pv as Record<string, unknown>;
-        params[pname] = { customized: q.customized === true, type: str(q.type, 'Port'), value: q.value ?? null };
-      } else params[pname] = { customized: true, type: 'Port', value: pv ?? null };
+        setOwn(params, pname, { customized: q.customized === true, type: str(q.type, 'Port'), value: q.value ?? null });
+      } else setOwn(params, pname, { customized: true, type: 'Port', value: pv ?? null });
     }
     const uuid = typeof r.uuid === 'string' ? r.uuid.toLowerCase() : '';
-    const x = (uuid && xmlByUuid.get(uuid)) || xml?.get(index - 1);
+    // nodeK is XML id K-1 in every known file (PYP.md §1.6); the uuid confirms it or finds the right one.
+    const byId = xml?.get(index - 1);
+    const x = byId && (!uuid || !byId.uuid || byId.uuid.toLowerCase() === uuid) ? byId : (uuid && xmlByUuid.get(uuid)) || byId;
     nodes.push({
       index,
       class: r.class,
@@ -463,7 +475,7 @@ function xmlOnlyGraph(scheme: XmlElement, xml: Map<number, XmlNodeInfo>, where: 
       if (typeof lit !== 'object' || lit === null || Array.isArray(lit)) throw new InputError('properties must be a dict', at);
       for (const [k, v] of Object.entries(lit as Record<string, unknown>)) {
         if (k === 'savedWidgetGeometry') continue;
-        params[k] = { customized: v !== '(use default)', type: 'Port', value: v === '(use default)' ? null : v };
+        setOwn(params, k, { customized: v !== '(use default)', type: 'Port', value: v === '(use default)' ? null : v });
       }
     }
     nodes.push({
@@ -502,7 +514,7 @@ function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
   if (typeof v === 'object' && v !== null) {
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort()) out[k] = sortKeys((v as Record<string, unknown>)[k]);
+    for (const k of Object.keys(v).sort()) setOwn(out, k, sortKeys((v as Record<string, unknown>)[k]));
     return out;
   }
   return v;
@@ -638,15 +650,15 @@ export function pypToPipeline(g: PypGraph, resolver: PypResolver, where = 'pipel
       if (p.customized) customized.push(ours);
       // null = "use the default"; NeuroPype also writes NaN for unset numbers (e.g. LSLInput nominal_rate).
       if (p.value === null || (typeof p.value === 'number' && Number.isNaN(p.value))) continue;
-      params[ours] = p.value;
+      setOwn(params, ours, p.value);
     }
     if (n.position) positions[id] = n.position;
     ui.nodes[id] = { uuid: n.uuid, index: n.index, class: n.class, module: n.module, customized, ...(n.title !== undefined ? { title: n.title } : {}) };
     return { id, type, params, ...(n.title !== undefined ? { title: n.title } : {}) };
   });
   const doc: PipelineDocument = {
-    format: PIPELINE_FORMAT,
-    version: PIPELINE_VERSION,
+    format: PIPELINE_FORMAT as PipelineDocument['format'],
+    version: PIPELINE_VERSION as PipelineDocument['version'],
     meta: {
       name: g.description.name,
       description: g.description.description,
@@ -694,9 +706,9 @@ export function pipelineToPyp(doc: PipelineDocument, resolver: PypResolver): Pyp
     const np = resolver.neuropype(n.type) ?? { class: info?.class ?? n.type, module: info?.module ?? `neurotab.nodes.${n.type}` };
     const customized = new Set(info?.customized ?? Object.keys(n.params));
     const params: Record<string, PypParam> = {};
-    for (const [k, v] of Object.entries(n.params)) params[k] = { customized: customized.has(k), type: resolver.portType(n.type, k), value: v ?? null };
+    for (const [k, v] of Object.entries(n.params)) setOwn(params, k, { customized: customized.has(k), type: resolver.portType(n.type, k), value: v ?? null });
     // Customized to "use the default" (null): keep the flag so a reload shows the same state.
-    for (const k of customized) if (!(k in params)) params[k] = { customized: true, type: resolver.portType(n.type, k), value: null };
+    for (const k of customized) if (!Object.hasOwn(params, k)) setOwn(params, k, { customized: true, type: resolver.portType(n.type, k), value: null });
     const pos = positions[n.id];
     return {
       index: indexOf.get(n.id)!,
