@@ -8,10 +8,13 @@ import { self } from '$app/service-worker';
 import { BackendError, createApi, isApiPath as isApiRoute, type Backend, type WireError } from '../lib/api/index';
 import { connectPort, RpcClosedError, RpcTimeoutError, type RpcClient, type WireError as RpcWire } from '../lib/core/rpc';
 
-const HOST_WAIT_MS = 1500;
+// An app tab that is still starting needs a moment to take the engine lock and announce itself.
+const HOST_WAIT_MS = 3000;
 const CALL_TIMEOUT_MS = 15_000;
 
 let host: RpcClient | null = null;
+/** The window client that owns `host`; a host whose page navigated away or closed is dead. */
+let hostClientId: string | null = null;
 let waiters: Array<() => void> = [];
 
 function reviveError(w: RpcWire): Error {
@@ -20,14 +23,15 @@ function reviveError(w: RpcWire): Error {
 }
 
 /** A tab that holds the engine lock hands us its port. */
-export function acceptEngineHost(port: MessagePort, _clientId: string | null): void {
-  host?.close();
+export function acceptEngineHost(port: MessagePort, clientId: string | null): void {
+  // The previous port is not closed: calls in flight on it still complete; new calls use this one.
   host = connectPort(port, { timeoutMs: CALL_TIMEOUT_MS, reviveError });
+  hostClientId = clientId;
   for (const w of waiters.splice(0)) w();
 }
 
 async function engineHost(): Promise<RpcClient | null> {
-  if (host && !host.closed) return host;
+  if (host && !host.closed && (hostClientId === null || (await self.clients.get(hostClientId)))) return host;
   host = null;
   const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
   if (windows.length === 0) return null;

@@ -48,11 +48,12 @@ describe('service worker and isolation on a static host that sends no headers', 
     await cdp.send('Page.reload', { ignoreCache: true });
     await page.waitForTimeout(500);
     await waitForIsolation(page);
+    // Stable: no further document loads once isolated (a loop would keep requesting the page).
     let navigations = 0;
-    page.on('framenavigated', (f) => {
-      if (f === page.mainFrame()) navigations++;
+    page.on('request', (r) => {
+      if (r.isNavigationRequest() && r.frame() === page.mainFrame()) navigations++;
     });
-    await page.waitForTimeout(1500);
+    await page.waitForTimeout(2000);
     expect(navigations).toBe(0);
     await page.close();
   });

@@ -20,18 +20,19 @@ export function becomeEngineHost(serve: (port: MessagePort) => void): EngineHost
   const hosting = new Promise<void>((r) => (becameHost = r));
   if (!('serviceWorker' in navigator) || !('locks' in navigator)) return { hosting, isHost };
   void navigator.locks.request(ENGINE_LOCK, async () => {
-    const announce = () => {
-      const controller = navigator.serviceWorker.controller;
-      if (!controller) return;
+    const announce = async () => {
+      // The active worker, even when this page is not controlled (first visit, hard reload).
+      const worker = navigator.serviceWorker.controller ?? (await navigator.serviceWorker.ready).active;
+      if (!worker) return;
       const { port1, port2 } = new MessageChannel();
       serve(port1);
-      controller.postMessage({ type: 'ENGINE_HOST' }, [port2]);
+      worker.postMessage({ type: 'ENGINE_HOST' }, [port2]);
     };
     navigator.serviceWorker.addEventListener('message', (ev) => {
-      if ((ev.data as { type?: string } | null)?.type === 'ENGINE_HOST_WANTED') announce();
+      if ((ev.data as { type?: string } | null)?.type === 'ENGINE_HOST_WANTED') void announce();
     });
-    navigator.serviceWorker.addEventListener('controllerchange', announce);
-    announce();
+    navigator.serviceWorker.addEventListener('controllerchange', () => void announce());
+    await announce();
     isHost = true;
     becameHost();
     // Hold the lock for the life of the tab.

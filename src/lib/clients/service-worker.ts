@@ -1,9 +1,9 @@
 // Page side of the service worker: registration, the one-time reload that makes a first visit
 // cross-origin isolated, and update detection. Main thread only; no Svelte.
 //
-// Reload-loop guard: the page reloads itself at most once per 30 s (sessionStorage stamp) to come
-// under the service worker's isolation headers. A hard reload bypasses the service worker; the
-// next normal load is controlled again, so the guard only stops a loop, it never blocks isolation.
+// Reload-loop guard: a non-isolated load navigates again to come under the service worker's
+// isolation headers, at most twice in a row (sessionStorage counter, reset by an isolated load),
+// so a browser that cannot be isolated ends in degraded mode instead of a loop.
 
 export interface SwStatus {
   supported: boolean;
@@ -14,7 +14,8 @@ export interface SwStatus {
   error?: string;
 }
 
-const RELOAD_STAMP = 'neurotab.isolation-reload-at';
+const RELOAD_COUNT = 'neurotab.isolation-reloads';
+const MAX_RELOADS = 2;
 
 export function currentIsolation(): { sharedArrayBuffer: boolean; isolated: boolean; serviceWorker: boolean } {
   return {
@@ -38,6 +39,7 @@ export async function setupServiceWorker(onChange: (s: SwStatus) => void): Promi
   if (!status.supported) return status;
   const sw = navigator.serviceWorker;
   status.controlled = !!sw.controller;
+  if (status.isolated) sessionStorage.removeItem(RELOAD_COUNT);
   let reg: ServiceWorkerRegistration;
   try {
     reg = await sw.register('/service-worker.js', { type: 'module', scope: '/' });
@@ -72,16 +74,18 @@ export async function setupServiceWorker(onChange: (s: SwStatus) => void): Promi
     emit();
   });
 
-  if (status.isolated) sessionStorage.removeItem(RELOAD_STAMP);
-  else {
+  if (!status.isolated) {
     // Not isolated although a worker is active: the first load (before the worker existed), or a
     // hard reload that bypassed it. A normal reload comes back through the worker's headers.
-    void sw.ready.then(() => {
-      const last = Number(sessionStorage.getItem(RELOAD_STAMP) ?? 0);
-      if (reloading || Date.now() - last < 30_000) return; // guard: at most one try per 30 s
-      sessionStorage.setItem(RELOAD_STAMP, String(Date.now()));
+    // A fresh navigation, not location.reload(): Chromium repeats a hard reload's "bypass the
+    // service worker" on reload(). Wait for the load event so this page finished starting.
+    const loaded = document.readyState === 'complete' ? Promise.resolve() : new Promise((r) => addEventListener('load', r, { once: true }));
+    void Promise.all([sw.ready, loaded]).then(() => {
+      const tries = Number(sessionStorage.getItem(RELOAD_COUNT) ?? 0);
+      if (reloading || tries >= MAX_RELOADS) return;
+      sessionStorage.setItem(RELOAD_COUNT, String(tries + 1));
       reloading = true;
-      location.reload();
+      location.replace(location.href);
     });
   }
   // Look for updates when the tab comes back into view.

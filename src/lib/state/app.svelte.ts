@@ -35,7 +35,9 @@ class AppState {
     this.started = true;
     addEventListener('online', () => (this.online = true));
     addEventListener('offline', () => (this.online = false));
-    this.sw = await setupServiceWorker((s) => (this.sw = s));
+    // Registration can stall (e.g. an update check right after a hard reload): nothing waits on it.
+    this.sw = { ...this.sw, supported: 'serviceWorker' in navigator, controlled: !!navigator.serviceWorker?.controller, isolated: crossOriginIsolated };
+    void setupServiceWorker((s) => (this.sw = s)).then((s) => (this.sw = s));
     const host = becomeEngineHost((port) => {
       this.apiWorker ??= new Worker(new URL('../../../workers/api-engine.worker.ts', import.meta.url), { type: 'module', name: 'neurotab-api-engine' });
       this.apiWorker.postMessage({ type: 'serve' }, [port]);
