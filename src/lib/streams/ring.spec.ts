@@ -177,6 +177,10 @@ describe('Ring (one thread)', () => {
     const pending = r.waitForData(10_000);
     setTimeout(() => w.push(new Float32Array([1]), new Float64Array([1]), 1), 1);
     expect(await pending).toBe('ok');
+    r.read(8, new Float32Array(8), new Float64Array(8));
+    const forever = r.waitForData(Number.POSITIVE_INFINITY);
+    setTimeout(() => w.push(new Float32Array([1]), new Float64Array([1]), 1), 5);
+    expect(await forever).toBe('ok');
     w.close();
     expect(w.push(new Float32Array([1]), new Float64Array([1]), 1)).toBe(0);
     expect(await r.waitForData(10_000)).toBe('ok'); // one frame still to drain

@@ -43,6 +43,18 @@
 //   writes them into a local Ring and is itself a `RingReader` (same API). This path allocates per
 //   push; the app shows "degraded" when it is in use.
 
+//
+// ── Usage ──
+//   page:    const ring = Ring.create({ channels: 8, capacityFrames: 250 * 30 });  // 30 s at 250 Hz
+//            worker.postMessage({ buffer: ring.buffer });            // SharedArrayBuffer: shared, not copied
+//   writer:  const w = new RingWriter(Ring.attach(buffer)); w.push(samples, timestampsMs, frames);
+//   reader:  const r = new RingReader(Ring.attach(buffer), { from: 'now' });
+//            while ((await r.waitForData(1000)) !== 'closed') {
+//              const { frames, dropped } = r.read(256, outSamples, outTimestampsMs);  // object reused
+//            }
+//   not isolated (sharedMemoryAvailable() false): a MessageChannel, TransferRingWriter on one end,
+//            TransferRingReader (a RingReader) on the other.
+
 import { InputError, StateError } from '../core/errors';
 
 const MAGIC = 0x4e54524e;
@@ -313,6 +325,7 @@ export interface RingReadResult {
 export type WaitResult = 'ok' | 'timed-out' | 'closed';
 
 const noop = (): void => {};
+const MAX_TIMER_MS = 2 ** 31 - 1;
 const hasWaitAsync = typeof (Atomics as { waitAsync?: unknown }).waitAsync === 'function';
 /** Polling period when Atomics.waitAsync is missing (shared ring) — a few ms keeps latency low. */
 const POLL_MS = 4;
@@ -410,7 +423,7 @@ export class RingReader {
 
   /**
    * Resolves 'ok' as soon as frames are available, 'closed' once the writer closed and this reader
-   * has drained everything, 'timed-out' after timeoutMs. Sleeps on Atomics.waitAsync (shared ring),
+   * has drained everything, 'timed-out' after timeoutMs (Infinity: never). Sleeps on Atomics.waitAsync (shared ring),
    * on a same-thread listener (local ring), or polls every few ms where waitAsync is missing.
    */
   async waitForData(timeoutMs: number): Promise<WaitResult> {
@@ -423,11 +436,13 @@ export class RingReader {
       if (ring.closed) return 'closed';
       const remaining = deadline - performance.now();
       if (remaining <= 0) return 'timed-out';
+      // setTimeout treats delays over 2^31 − 1 ms (and Infinity) as 1 ms.
+      const timerMs = remaining < MAX_TIMER_MS ? remaining : MAX_TIMER_MS;
       if (ring.isShared && hasWaitAsync) {
         const res = Atomics.waitAsync(h, H_NOTIFY, notify, remaining);
         if (res.async) {
           // A pending waitAsync does not keep Node's event loop alive (a worker would just exit).
-          const keepAlive = setTimeout(noop, remaining + 1);
+          const keepAlive = setTimeout(noop, timerMs);
           await res.value;
           clearTimeout(keepAlive);
         }
@@ -438,7 +453,7 @@ export class RingReader {
             ring.localListeners.delete(done);
             resolve();
           };
-          const timer = setTimeout(done, remaining);
+          const timer = setTimeout(done, timerMs);
           ring.localListeners.add(done);
         });
       } else {
