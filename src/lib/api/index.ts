@@ -1,15 +1,37 @@
-// Public surface of the API layer: `createApi(backend)` builds the root Hono app with every
-// family mounted under its prefix (API.md §2); the Backend interface is the only thing it needs.
-// Runs in the service worker, the bridge and tests. Must not import the engine (the backend may).
+// Public surface of the API layer (API.md §1–§7, §12, §13). Runs in the service worker, the bridge
+// and tests; imports no engine code (LocalBackend, which runs the engine, lives in ./local-backend
+// and is imported only where the engine runs). Must not hold execution state: the Backend does.
 //
-//   const app = createApi(backend);            // backend: LocalBackend (tests, bridge) or an SW forwarder
-//   const res = await app.request('/np/executions', { method: 'POST', body: '{}' });
-//   // in a service worker: self.addEventListener('fetch', e => { if (isApiPath(path)) e.respondWith(app.fetch(e.request)) })
+// Building the router
+//   const app = createApi(backend);                      // Hono app, every family under its mount
+//   const app = createApi(backend, { neuropypeAtRoot: true }); // bridge: NeuroPype also at /executions …
+//   await app.request('/np/executions', { method: 'POST', body: '{}' });   // tests
+//   self.onfetch = (e) => { if (isApiPath(new URL(e.request.url).pathname)) e.respondWith(app.fetch(e.request)); }
 //
-// Families and mounts: NeuroPype at /np (API.md §7), native at /bci/v1 (§12: /compat, /pipelines/{path}).
-// Every response carries X-Request-Id (req_<ULID>) and Cache-Control: no-store; paths are normalised
-// (`//` collapsed, trailing `/` dropped); OPTIONS → 204 + Allow; HEAD = GET without body; a wrong
-// method on a known path → 405 + Allow in the family's envelope.
+// Backend (./backend.ts): the only dependency. Async methods with plain, structured-clone-able
+// arguments and results, so the service worker can forward each call over a MessagePort:
+//   method names = Backend's keys; failures = BackendError(code, message, details) — send
+//   `err.toWire()` across and rebuild with `BackendError.fromWire(w)` (plain {code, message,
+//   details} objects are also rendered correctly). ENGINE_UNAVAILABLE → 503 + Retry-After: 1 in the
+//   family envelope; status() = {engine: 'down', reason} makes GET /np and /np/version answer 503.
+//   Implementations: LocalBackend (./local-backend.ts: real engine in this thread; options
+//   `registry`, `store` (PipelineStore: list/get/put/delete, MemoryPipelineStore by default),
+//   `bind(req)` to attach device rings/recordings to LSLInput/ImportFile nodes after each load,
+//   `executionLimit`), and later the SW forwarder.
+//
+// Families and mounts (MOUNTS): NeuroPype at /np (§7, every endpoint of §7.1), native at /bci/v1
+// (§2 GET /compat; §12 GET /pipelines, GET|PUT|DELETE /pipelines/{path}: the virtual file store that
+// NeuroPype `file` names resolve against, exact key first, then by basename).
+//
+// Common behaviour (§1): paths normalised (runs of `/` collapsed, trailing `/` dropped) before
+// routing; OPTIONS on a known path → 204 + Allow; HEAD = GET without body; wrong method on a known
+// path → 405 + Allow in the family envelope; X-Request-Id: req_<ULID> and Cache-Control: no-store on
+// every response; NeuroPype bodies may use Python's bare NaN/Infinity/-Infinity; missing Content-Type
+// is sniffed (JSON or form); bodies over 4 MiB (NeuroPype) / 16 MiB (pipeline files) → 413
+// PAYLOAD_TOO_LARGE without being read; every rejected call leaves state unchanged.
+// Error envelopes: NeuroPype {"error": {code, message, details?}}; native adds request_id.
+// Codes beyond API.md §6: NOT_FOUND 404 (unknown path), METHOD_NOT_ALLOWED 405, PAYLOAD_TOO_LARGE 413,
+// INSUFFICIENT_STORAGE 507 (save when the quota is exhausted).
 
 import { Hono } from 'hono';
 import type { Backend } from './backend';
