@@ -266,6 +266,35 @@ describe('runtime behaviour', () => {
     expect(() => ex.removeNode('nope')).toThrow(/no node/);
   });
 
+  it('rejects a live change that would break a downstream node, leaving the running graph as it was', () => {
+    const ex = new Execution(reg);
+    ex.load(
+      doc(
+        [
+          { id: 'rec', type: 'io.recording-input', params: { chunk_frames: 100 } },
+          { id: 'pick', type: 'channels.select', params: { selection: ['Fz', 'Cz', 'Pz'] } },
+          { id: 'ref', type: 'channels.rereference', params: { mode: 'channels', reference_channels: ['Cz'] } },
+          { id: 'hp', type: 'filter.iir', params: { frequencies: [1], mode: 'highpass', order: 2 } },
+        ],
+        [
+          { source: 'rec', target: 'pick' },
+          { source: 'pick', target: 'ref' },
+          { source: 'ref', target: 'hp' },
+        ],
+      ),
+    );
+    ex.bind('rec', recording(stream, data, N));
+    const out = collect(ex, 'hp');
+    ex.play();
+    ex.step();
+    expect(() => ex.setParam('pick', 'selection', ['Fz', 'Pz'])).toThrow(/node "ref".*would break this node.*"Cz" not in stream/);
+    expect(ex.getParam('pick', 'selection')).toEqual(['Fz', 'Cz', 'Pz']);
+    ex.setParam('pick', 'selection', ['Oz', 'Cz']);
+    while (!ex.sourcesDone()) ex.step();
+    expect((out() as FramesPacket).stream.channels.map((c) => c.label)).toEqual(['Oz', 'Cz']);
+    expect(ex.errors()).toEqual([]);
+  });
+
   it('configure sets ParameterPort values into the wired parameter, all-or-nothing', () => {
     const ex = running([{ id: 'pp', type: 'ParameterPort', params: { portname: 'band', value: [1, 40], value_type: 'list' } }], [{ source: 'pp', sourcePort: 'value', target: 'bp', targetPort: 'frequencies' }]);
     ex.play();

@@ -184,6 +184,7 @@ export class Execution {
     mutate(draft);
     const doc = parsePipelineDocument(draft);
     const next = this.compile(doc, plan);
+    this.dryRun(next, plan);
     this.plan = next;
     for (const id of [...this.metricsById.keys()]) if (!next.byId.has(id)) this.metricsById.delete(id);
   }
@@ -634,6 +635,48 @@ export class Execution {
     return plan;
   }
 
+  /**
+   * Before a live edit takes effect: runs throwaway copies of every changed node and everything
+   * downstream of it on one frame shaped like the data each node last received, so an edit that
+   * would break a downstream node (a channel it needs removed, a corner above a new Nyquist) is
+   * rejected before anything running is touched. Nodes that need more than one frame to emit
+   * (windows, epochs) end the propagation.
+   */
+  private dryRun(next: ExecutionPlan, previous: ExecutionPlan): void {
+    if (!this.inputMeta.size) return;
+    const reach = new Set<string>();
+    for (const n of next.order) {
+      const old = previous.byId.get(n.id);
+      if (!old || old.instance !== n.instance || n.inputs.some((l) => reach.has(l.sourceId))) reach.add(n.id);
+    }
+    const outs = new Map<string, PortValues>();
+    const quiet: NodeContext = { nodeId: '', log: () => {}, offline: this.isOffline };
+    const issues: { path: string; nodeId: string; message: string }[] = [];
+    for (const n of next.order) {
+      if (!reach.has(n.id) || n.cls.source || !n.inputs.length) continue;
+      const meta = this.inputMeta.get(n.id);
+      const inputs: PortValues = {};
+      let any = false;
+      for (const link of n.inputs) {
+        let p = outs.get(link.sourceId)?.[link.sourcePort];
+        if (!p && !reach.has(link.sourceId)) p = syntheticPacket(meta?.[link.port]);
+        if (p) {
+          inputs[link.port] = p;
+          any = true;
+        }
+      }
+      if (!any) continue;
+      try {
+        const inst = n.cls.create(n.params, { ...quiet, nodeId: n.id });
+        const r = inst.process(inputs);
+        if (r) outs.set(n.id, r);
+      } catch (e) {
+        issues.push({ path: 'nodes', nodeId: n.id, message: `the change would break this node: ${errorMessage(e)}` });
+      }
+    }
+    if (issues.length) throw new PipelineError(issues);
+  }
+
   private contextFor(nodeId: string): NodeContext {
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const self = this;
@@ -763,6 +806,13 @@ function applyParameterPorts(doc: PipelineDocument, registry: NodeRegistry): Pip
     if (target) target.params[e.targetPort] = value;
   }
   return out;
+}
+
+/** One zero frame shaped like what a port last received (signal/features only). */
+function syntheticPacket(meta: InputMeta[string]): Packet | undefined {
+  if (!meta?.stream || (meta.kind !== 'signal' && meta.kind !== 'features')) return undefined;
+  const ch = meta.stream.channels.length;
+  return { kind: meta.kind, stream: meta.stream, samples: new Float32Array(ch), timestampsMs: new Float64Array(1), frames: 1 };
 }
 
 function progressOf(sources: PlanNode[]): number {
