@@ -138,7 +138,7 @@ describe('Cyton decoder: BrainFlow emulator framing with injected loss and corru
     for (let i = 0; i < N; i++) {
       const pkt = emulatorPacket(i, r);
       originals.push(pkt);
-      // Known limit, measured while writing this test: over seeds 1–200 of this generator 96 %
+      // Known limit, measured while writing this test: over seeds 1–200 of this generator 97 %
       // of streams decode with exact counts; the others contain one false framing (no checksum
       // exists) and are off by one gap or, when a false packet's counter aliases, 256 frames.
       // Faults are isolated: two clean packets follow each one (and the join). Back-to-back

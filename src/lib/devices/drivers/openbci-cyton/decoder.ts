@@ -155,7 +155,19 @@ export class CytonFramer {
         const haveNext = end - p > CYTON_PACKET_BYTES;
         let accept: boolean;
         if (haveNext && b[p + CYTON_PACKET_BYTES] === CYTON_HEADER) {
-          accept = true;
+          const ahead = (b[p + 1] - this.lastCounter) & 0xff;
+          if (this.lastCounter < 0 || (ahead >= 1 && ahead <= 16) || final) {
+            accept = true;
+          } else if (end - p >= 2 * CYTON_PACKET_BYTES) {
+            // A counter jump of more than 16: real after a long loss, or a false start in
+            // garbage that happens to be followed by 0xA0. Believe it only if the packet after
+            // it continues from it (footer in range, counter + 1).
+            const q = p + CYTON_PACKET_BYTES;
+            const f2 = b[q + 32];
+            accept = f2 >= CYTON_FOOTER_MIN && f2 <= CYTON_FOOTER_MAX && b[q + 1] === ((b[p + 1] + 1) & 0xff);
+          } else {
+            break; // wait for the next packet to tell
+          }
         } else if (!haveNext && !final) {
           // Last candidate of the chunk: take it at once while in sync, unless it may be a
           // truncated packet overlapped by its successor; then wait for the confirming byte.
