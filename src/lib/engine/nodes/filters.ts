@@ -311,6 +311,7 @@ with carried state (SciPy \`lfilter\` with zi): output is delayed by order/2 sam
 function lfilterNode(design: (fs: number) => { b: ArrayLike<number>; a: ArrayLike<number> }, ctx: NodeContext): NodeInstance {
   let filter: LFilter | undefined;
   let stream: StreamDescriptor | undefined;
+  let warned = 0;
   const out = new Scratch32();
   return {
     process(inputs) {
@@ -322,7 +323,13 @@ function lfilterNode(design: (fs: number) => { b: ArrayLike<number>; a: ArrayLik
         stream = d.stream;
       }
       const x = samplesOf(d);
-      return { data: withSamples(d, filter.process(x, out.view(x.length))) };
+      const y = filter.process(x, out.view(x.length));
+      // LFilter resets a channel whose state went non-finite at the end of the chunk; say so.
+      const ch = d.stream.channels.length;
+      for (let c = 0, o = (d.frames - 1) * ch; c < ch; c++) {
+        if (!Number.isFinite(y[o + c]) && warned++ < 20) ctx.log(30, `non-finite input on channel ${d.stream.channels[c].label}: filter state reset`);
+      }
+      return { data: withSamples(d, y) };
     },
     check(meta) {
       const s = metaStream(meta);

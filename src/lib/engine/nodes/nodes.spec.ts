@@ -192,6 +192,10 @@ describe('chunk invariance and state carry-over of every stateful node', () => {
     const y = outputs.data as FramesPacket;
     expect(logs.some((l) => l.level === 30 && /non-finite/.test(l.message))).toBe(true);
     for (let n = 1200; n < N; n++) expect(Number.isFinite(y.samples[n * C + 2])).toBe(true);
+    const fir = feedChunks(firFilter, { frequencies: [1, 30], order: 64 }, bad, [400, 110, 2490]);
+    expect(fir.logs.some((l) => l.level === 30 && /non-finite/.test(l.message))).toBe(true);
+    const yf = fir.outputs.data as FramesPacket;
+    for (let n = 510; n < N; n++) expect(Number.isFinite(yf.samples[n * C + 2])).toBe(true);
   });
 });
 
