@@ -240,6 +240,33 @@ describe('bridge paired with a fake tab', () => {
     expect(state.json).toMatchObject({ status: 'pending', running: false, paused: true, completed: false });
   });
 
+  it('reload re-reads the disk file the bridge loaded from; other reloads pass through', async () => {
+    tab = await fakeTab(bridge);
+    const file = join(tmp, 'reload.pyp');
+    writeFileSync(file, PIPELINE);
+    const { json: ex } = await call(bridge.port, 'POST', '/executions', { body: {} });
+    expect((await call(bridge.port, 'POST', `/executions/${ex.id}/actions/load`, { body: { file } })).status).toBe(200);
+    expect((await call(bridge.port, 'POST', `/executions/${ex.id}/actions/play`)).status).toBe(200);
+    writeFileSync(file, PIPELINE.replace('"Alpha"', '"Alpha v2"'));
+    const r = await call(bridge.port, 'POST', `/executions/${ex.id}/actions/reload`);
+    expect(r.status).toBe(200);
+    expect(tab.seen.at(-1)!.path).toBe(`/np/executions/${ex.id}/actions/load`);
+    expect((await call(bridge.port, 'GET', `/executions/${ex.id}/graph/description`)).json.name).toBe('Alpha v2');
+    // Same post-state as a load (API.md #12).
+    expect((await call(bridge.port, 'GET', `/executions/${ex.id}/state`)).json).toMatchObject({ status: 'pending', running: false });
+    rmSync(file);
+    const gone = await call(bridge.port, 'POST', `/executions/${ex.id}/actions/reload`);
+    expect(gone.status).toBe(404);
+    expect(gone.json.error.code).toBe('FILE_NOT_FOUND');
+    // Loaded inline: the API answers (nothing was loaded from a file).
+    const { json: ex2 } = await call(bridge.port, 'POST', '/executions', { body: {} });
+    await call(bridge.port, 'POST', `/executions/${ex2.id}/actions/load`, { body: { content: PIPELINE } });
+    const inline = await call(bridge.port, 'POST', `/executions/${ex2.id}/actions/reload`);
+    expect(inline.status).toBe(409);
+    expect(inline.json.error.code).toBe('NO_PIPELINE_LOADED');
+    expect(tab.seen.at(-1)!.path).toBe(`/np/executions/${ex2.id}/actions/reload`);
+  });
+
   it('a missing file is FILE_NOT_FOUND in the NeuroPype envelope and never reaches the tab', async () => {
     tab = await fakeTab(bridge);
     const { json: ex } = await call(bridge.port, 'POST', '/executions', { body: {} });

@@ -5,6 +5,8 @@
 //
 // Wire: bridge → tab {type:'request', id, method, path, headers, body}; tab → bridge
 // {type:'response', id, status, headers, body}. See src/lib/clients/bridge.ts.
+// NeuroPype `file` paths in load requests are disk paths here: the bridge reads them and sends
+// `content`; a reload of an execution it loaded that way re-reads the file and loads it again.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -68,7 +70,10 @@ export function mapBridgePath(pathAndQuery: string): string {
 }
 
 /** Load requests whose `file` the bridge reads from disk: /np/executions/{id}/actions/load. */
-const LOAD_PATH = /^\/np\/executions\/[^/]+\/actions\/load$/;
+const LOAD_PATH = /^\/np\/executions\/([^/]+)\/actions\/load$/;
+/** Reload of an execution the bridge loaded from disk: re-read the file and load it again (API.md #12: same post-state as #8). */
+const RELOAD_PATH = /^\/np\/executions\/([^/]+)\/actions\/reload$/;
+const EXECUTION_PATH = /^\/np\/executions\/([^/]+)$/;
 
 type Envelope = { status: number; headers: Record<string, string>; body: string };
 
@@ -135,6 +140,8 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
   let nextId = 1;
   const pending = new Map<number, { resolve: (r: BridgeResponse | null) => void; timer: NodeJS.Timeout }>();
   let tabWaiters: Array<() => void> = [];
+  /** Execution id → the disk file the bridge loaded it from (for reload). */
+  const diskFiles = new Map<string, string>();
 
   const failPending = () => {
     for (const [id, p] of pending) {
@@ -198,20 +205,38 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
       if (Buffer.from(decoded, 'utf8').equals(body)) text = decoded;
       else bodyBase64 = body.toString('base64');
     }
-    if (method === 'POST' && LOAD_PATH.test(pathOnly) && text !== undefined) {
+    let relayPath = mapped;
+    /** Execution whose disk file is (re)loaded by this request, and that file. */
+    let loaded: { id: string; file: string | null } | null = null;
+    const loadMatch = method === 'POST' ? LOAD_PATH.exec(pathOnly) : null;
+    const reloadMatch = method === 'POST' ? RELOAD_PATH.exec(pathOnly) : null;
+    if (loadMatch && text !== undefined) {
       const substituted = await substituteFile(text, mapped);
       if ('error' in substituted) {
         send(res, substituted.error);
         return;
       }
       text = substituted.body;
-      if (substituted.changed) headers['content-type'] = 'application/json';
+      if (substituted.file !== null) headers['content-type'] = 'application/json';
+      if (!substituted.parameters) loaded = { id: loadMatch[1], file: substituted.file };
+    } else if (reloadMatch && diskFiles.has(reloadMatch[1])) {
+      const file = diskFiles.get(reloadMatch[1])!;
+      const substituted = await substituteFile(JSON.stringify({ file }), mapped);
+      if ('error' in substituted) {
+        send(res, substituted.error);
+        return;
+      }
+      relayPath = `/np/executions/${reloadMatch[1]}/actions/load`;
+      text = substituted.body;
+      bodyBase64 = undefined;
+      headers['content-type'] = 'application/json';
+      loaded = { id: reloadMatch[1], file };
     }
     if (!tab) {
       send(res, envelope(mapped, 503, 'ENGINE_UNAVAILABLE', TAB_UNAVAILABLE, { 'Retry-After': '1' }));
       return;
     }
-    const answer = await relay({ method, path: mapped, headers, ...(text !== undefined ? { body: text } : {}), ...(bodyBase64 !== undefined ? { bodyBase64 } : {}) });
+    const answer = await relay({ method, path: relayPath, headers, ...(text !== undefined ? { body: text } : {}), ...(bodyBase64 !== undefined ? { bodyBase64 } : {}) });
     if (answer === 'no-tab' || answer === 'gone') {
       send(res, envelope(mapped, 503, 'ENGINE_UNAVAILABLE', answer === 'gone' ? `The Neurotab tab disconnected before answering. ${TAB_UNAVAILABLE}` : TAB_UNAVAILABLE, { 'Retry-After': '1' }));
       return;
@@ -220,6 +245,12 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
       send(res, envelope(mapped, 504, 'ENGINE_UNAVAILABLE', `The Neurotab tab did not answer within ${timeoutMs / 1000} s; check that its page is responsive (reload it and pair again), then retry`, { 'Retry-After': '1' }));
       return;
     }
+    if (answer.status === 200 && loaded) {
+      if (loaded.file !== null) diskFiles.set(loaded.id, loaded.file);
+      else diskFiles.delete(loaded.id);
+    }
+    const deleted = method === 'DELETE' && answer.status < 300 ? EXECUTION_PATH.exec(pathOnly) : null;
+    if (deleted) diskFiles.delete(deleted[1]);
     const out = answer.bodyBase64 !== undefined ? Buffer.from(answer.bodyBase64, 'base64') : Buffer.from(answer.body ?? '', 'utf8');
     const resHeaders: Record<string, string | number> = {};
     for (const [k, v] of Object.entries(answer.headers ?? {})) if (!HOP_HEADERS.has(k.toLowerCase())) resHeaders[k] = v;
@@ -234,16 +265,17 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
    * JSON objects, or carry `content` already, or load parameters, pass through untouched (the API
    * answers them).
    */
-  async function substituteFile(text: string, mapped: string): Promise<{ body: string; changed: boolean } | { error: Envelope }> {
+  async function substituteFile(text: string, mapped: string): Promise<{ body: string; file: string | null; parameters: boolean } | { error: Envelope }> {
     let parsed: unknown;
     try {
       parsed = parsePythonJson(text, 'request body');
     } catch {
-      return { body: text, changed: false };
+      return { body: text, file: null, parameters: false };
     }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { body: text, changed: false };
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { body: text, file: null, parameters: false };
     const b = parsed as Record<string, unknown>;
-    if (typeof b.file !== 'string' || b.file === '' || b.content !== undefined || (b.what !== undefined && b.what !== 'graph')) return { body: text, changed: false };
+    const parameters = b.what !== undefined && b.what !== 'graph';
+    if (typeof b.file !== 'string' || b.file === '' || b.content !== undefined || parameters) return { body: text, file: null, parameters };
     let content: string;
     try {
       content = await readPipeline(b.file);
@@ -255,7 +287,7 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
     if (Buffer.byteLength(content) > BRIDGE_MAX_FILE_BYTES) {
       return { error: envelope(mapped, 413, 'PAYLOAD_TOO_LARGE', `Pipeline file ${b.file} is larger than ${BRIDGE_MAX_FILE_BYTES} bytes`) };
     }
-    return { body: JSON.stringify({ ...b, content }), changed: true };
+    return { body: JSON.stringify({ ...b, content }), file: b.file, parameters: false };
   }
 
   const server: Server = createServer((req, res) => {
