@@ -127,6 +127,19 @@ describe('Muse classic: grouping, loss and resilience', () => {
     expect(after.sampleIndex).toBe(4 * 12 + 24);
   });
 
+  it('groups the three PPG characteristics (6 unsigned 24-bit samples each) by sequence', () => {
+    const dec = new MuseClassicDecoder('muse-2');
+    const ppg = (seq: number, v: number) => Uint8Array.from([seq >> 8, seq & 0xff, ...Array.from({ length: 6 }, () => [v >> 16, (v >> 8) & 0xff, v & 0xff]).flat()]);
+    const out = [
+      ...dec.push(ppg(9, 0x800001), C.ppg_1),
+      ...dec.push(ppg(9, 2), C.ppg_2),
+      ...dec.push(ppg(9, 3), C.ppg_3),
+    ];
+    const p = of(out, 'ppg')[0];
+    expect(p.frames).toBe(6);
+    expect(Array.from(p.samples.subarray(0, 3))).toEqual([0x800001, 2, 3]);
+  });
+
   it('never throws on short, unknown or garbage notifications', () => {
     const dec = new MuseClassicDecoder('muse-2');
     expect(() => dec.push(new Uint8Array(3), C.eeg_tp9)).not.toThrow();
