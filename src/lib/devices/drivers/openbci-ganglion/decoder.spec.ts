@@ -131,6 +131,20 @@ describe('Ganglion decoder, firmware 2', () => {
     expect(acc[0].samples[2]).toBeCloseTo(1.024, 6);
   });
 
+  it('decodes the documented full 20-byte 18-bit packet (id 1, byte 19 = 0x0E → accel X = 14 counts)', () => {
+    const doc = bytes([1, 0, 0, 0, 0, 0b00100000, 0, 0b00101000, 0, 0b00000100, 0b10000000, 0, 0b10111100, 0, 0b00000111, 0, 0b00101000, 0b11000000, 0b00001010, 0b00001110]);
+    const dec = new GanglionDecoder({ firmware: 2, requireRawBase: false });
+    const out = dec.push(doc);
+    // Deltas [0,2,10,4] then [131074,245760,114698,49162] applied to a zero base (current = previous − delta).
+    expect(eegCounts(out)).toEqual([
+      [0, -2, -10, -4],
+      [-131074, -245762, -114708, -49166],
+    ]);
+    const z = [0, 0, 0, 0];
+    const acc = [...dec.push(encodeGanglionFw2(2, z, z, z, 0)), ...dec.push(encodeGanglionFw2(3, z, z, z, 0))].filter((b) => b.streamId === 'openbci-ganglion.accel');
+    expect(acc[0].samples[0]).toBeCloseTo(14 * 0.016, 6);
+  });
+
   it('decodes impedance CA 31 32 30 37 5A as channel 2 = 1207 ohm (OpenBCI_NodeJS_Ganglion test)', () => {
     const dec = new GanglionDecoder({ firmware: 2 });
     const out = dec.push(bytes([0xca, 0x31, 0x32, 0x30, 0x37, 0x5a]));
