@@ -1,6 +1,7 @@
 // Test fixture (Node only, never bundled): a known frame sequence written at full speed and a reader
 // that checks every frame it gets, for the cross-thread ring tests and the ring benchmark.
-// Runs in worker_threads and in the test's main thread; must not be imported by app code.
+// Runs in worker_threads, the test's main thread, and browser pages/workers (ring.browser.spec.ts);
+// must not be imported by app code.
 import { Ring, RingReader, RingWriter, TransferRingReader, TransferRingWriter, type RingPort } from '../ring';
 
 /** Sample value of frame f, channel c: exact in float32 (< 2^24), differs per channel. */
@@ -85,7 +86,8 @@ export async function readAndVerify(reader: RingReader, job: ReaderJob): Promise
   const ch = reader.ring.channels;
   const out = new Float32Array(job.batchFrames * ch);
   const outTs = new Float64Array(job.batchFrames);
-  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  // Only slow readers sleep (Atomics.wait: workers and Node; a page without isolation has no SAB).
+  const sleeper = job.pauseMs ? new Int32Array(new SharedArrayBuffer(4)) : null;
   let expected = reader.position;
   const report: ReaderReport = { seen: 0, dropped: 0, readerDropped: 0, badFrames: 0, firstProblem: '', endPosition: 0 };
   const ack = (): void => {
@@ -115,7 +117,7 @@ export async function readAndVerify(reader: RingReader, job: ReaderJob): Promise
     if (r.frames === 0 && r.dropped === 0) {
       const w = await reader.waitForData(1000);
       if (w === 'closed') break;
-    } else if (job.pauseMs) {
+    } else if (sleeper) {
       Atomics.wait(sleeper, 0, 0, job.pauseMs);
     }
   }
