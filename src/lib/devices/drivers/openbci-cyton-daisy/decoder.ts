@@ -24,10 +24,12 @@ export class CytonDaisyDecoder implements DeviceDecoder {
   private readonly analog = new Float64Array(3);
   /** Continuous packet number of the pending daisy half (−1 = none). */
   private pendingPacket = -1;
-  /** Continuous packet number: counter unwrapped (mod 256 → ever increasing). */
   private lastCounter = -1;
+  /** Packet counter unwrapped (mod 256 → ever increasing); even = daisy half. */
   private continuous = 0;
   private lastFrame = -1;
+  /** Frame number of the first committed frame: sample index 0. */
+  private frame0 = -1;
   private readonly onPacket = (b: Uint8Array, p: number) => this.packet(b, p);
 
   constructor(opts: { commandsSent?: string[] } = {}) {
@@ -74,16 +76,14 @@ export class CytonDaisyDecoder implements DeviceDecoder {
     }
     this.pendingPacket = -1;
     for (let c = 0; c < 8; c++) this.eeg[c] = int24be(b, p + 2 + 3 * c) * k[c];
-    const firstFrame = this.lastFrame < 0;
-    const base = firstFrame ? frame : this.lastFrame + 1;
-    const lost = frame - base;
+    if (this.frame0 < 0) this.frame0 = frame;
+    const lost = this.lastFrame < 0 ? 0 : frame - this.lastFrame - 1;
     if (lost > 0) {
       this.counters.gaps++;
       this.counters.lostFrames += lost;
     }
     this.lastFrame = frame;
-    // Sample indices count from the first committed frame.
-    const idx = frame - this.firstFrame(frame);
+    const idx = frame - this.frame0;
     const footer = b[p + 32];
     const time = footer >= 0xc3 ? uint32be(b, p + 28) : undefined;
     this.collector.frame('openbci-cyton-daisy.eeg', 16, idx, lost, this.eeg, time);
@@ -93,11 +93,5 @@ export class CytonDaisyDecoder implements DeviceDecoder {
     } else if (footer === 0xc1 || footer === 0xc5 || footer === 0xc6) {
       this.collector.frame('openbci-cyton-daisy.analog', 3, idx, lost, this.analog, time);
     }
-  }
-
-  private frame0 = -1;
-  private firstFrame(frame: number): number {
-    if (this.frame0 < 0) this.frame0 = frame;
-    return this.frame0;
   }
 }
