@@ -5,7 +5,7 @@
 // ml-matrix is used for the eigen/SVD work because it is a maintained, tested port of JAMA's
 // decompositions; the generalised problem A w = λ B w is reduced to a standard one by whitening
 // with B's own eigendecomposition, which also gives a natural place to drop B's null space.
-import { EigenvalueDecomposition, Matrix, SingularValueDecomposition } from 'ml-matrix';
+import { CholeskyDecomposition, EigenvalueDecomposition, Matrix, SingularValueDecomposition } from 'ml-matrix';
 import { InputError } from '../core/errors';
 
 /** A row-major dense matrix: element (i, j) is `data[i * cols + j]`. */
@@ -152,8 +152,31 @@ export function svd(a: DenseMatrix): { u: DenseMatrix; s: Float64Array; v: Dense
   return { u: fromMl(r.leftSingularVectors), s: Float64Array.from(r.diagonal), v: fromMl(r.rightSingularVectors) };
 }
 
-/** Solves the symmetric positive-definite system A X = B (B: n × m) by eigendecomposition (pseudo-inverse on A's null space). */
+/**
+ * Solves the symmetric system A X = B (B: n × m): Cholesky when A is positive definite (fast), else
+ * through the eigendecomposition with A's null space dropped (the least-squares minimum-norm answer).
+ */
 export function solveSymmetric(a: DenseMatrix, b: DenseMatrix): DenseMatrix {
+  const chol = new CholeskyDecomposition(toMl(symmetrise(a)));
+  if (chol.isPositiveDefinite()) {
+    const x = fromMl(chol.solve(toMl(b)));
+    let ok = true;
+    for (const v of x.data) if (!Number.isFinite(v)) ok = false;
+    // Reject a numerically meaningless factorisation (pivot tiny relative to the diagonal).
+    const L = chol.lowerTriangularMatrix;
+    let minPivot = Infinity;
+    let maxDiag = 0;
+    for (let i = 0; i < a.rows; i++) {
+      minPivot = Math.min(minPivot, L.get(i, i) ** 2);
+      maxDiag = Math.max(maxDiag, Math.abs(a.data[i * a.cols + i]));
+    }
+    if (ok && minPivot > maxDiag * 1e-12) return x;
+  }
+  return solveSymmetricEigen(a, b);
+}
+
+/** A X = B through A's eigendecomposition, eigenvalues below n·eps·max|λ| treated as zero. */
+export function solveSymmetricEigen(a: DenseMatrix, b: DenseMatrix): DenseMatrix {
   const n = a.rows;
   const { values, vectors } = eighSymmetric(a);
   const tol = Math.max(Math.abs(values[0]), Math.abs(values[n - 1])) * n * 2.220446049250313e-16;
