@@ -478,7 +478,7 @@ export function validateSos(sos: ArrayLike<number>, where = 'sos'): void {
 // ---------- windows and FIR ----------
 
 /** Window names understood by `getWindow` (SciPy names). */
-export type WindowName = 'hamming' | 'hann' | 'blackman' | 'boxcar' | 'bartlett' | { kaiser: number };
+export type WindowName = 'hamming' | 'hann' | 'blackman' | 'boxcar' | 'bartlett' | { kaiser: number } | { tukey: number };
 
 /** Modified Bessel function of the first kind, order 0 (power series; exact to rounding for |x| < 700). */
 export function besselI0(x: number): number {
@@ -495,7 +495,7 @@ export function besselI0(x: number): number {
 
 /**
  * `scipy.signal.get_window(name, n, fftbins=periodic)`: periodic (for spectra, default of get_window)
- * or symmetric (for FIR design). Kaiser as `{ kaiser: beta }`.
+ * or symmetric (for FIR design). Kaiser as `{ kaiser: beta }`, Tukey as `{ tukey: alpha }`.
  */
 export function getWindow(name: WindowName, n: number, periodic: boolean): Float64Array {
   if (!Number.isInteger(n) || n < 1) throw new InputError(`window length must be a positive integer, got ${n}`, 'getWindow');
@@ -503,6 +503,18 @@ export function getWindow(name: WindowName, n: number, periodic: boolean): Float
   const w = new Float64Array(m);
   if (m === 1) {
     w[0] = 1;
+  } else if (typeof name === 'object' && 'tukey' in name) {
+    const alpha = name.tukey;
+    if (alpha <= 0) w.fill(1);
+    else if (alpha >= 1) return getWindow('hann', n, periodic);
+    else {
+      const width = Math.floor((alpha * (m - 1)) / 2);
+      for (let i = 0; i < m; i++) {
+        if (i <= width) w[i] = 0.5 * (1 + Math.cos(Math.PI * (-1 + (2 * i) / alpha / (m - 1))));
+        else if (i < m - width - 1) w[i] = 1;
+        else w[i] = 0.5 * (1 + Math.cos(Math.PI * (-2 / alpha + 1 + (2 * i) / alpha / (m - 1))));
+      }
+    }
   } else if (typeof name === 'object') {
     const beta = name.kaiser;
     const alpha = (m - 1) / 2;

@@ -6,6 +6,11 @@
 // [channel, sample] with axis=-1; used by the one-shot functions sosfilt, sosfiltfilt, lfilter,
 // filtfilt, ...). Sample arrays are Float32Array or Float64Array; outputs have the input's type;
 // arithmetic is float64. Filter design always returns float64 coefficients.
+//
+// Speed: biquad cascades (sosfilt, SosFilter) and Welch (hann-type window, power-of-two nperseg,
+// detrend 'constant', mean) run in WebAssembly SIMD (f64x2: two channels / two segments per vector,
+// module bytes emitted by wasm-encoder.ts from integers only) when the runtime allows it, else in JS;
+// both give the same float64 results (IIR bit-identical). setIirBackend('js') forces JS.
 
 // Filter design (SciPy 1.10 / MNE 1.3 compatible): SOS rows [b0, b1, b2, 1, a1, a2].
 export {
@@ -57,10 +62,12 @@ export {
   periodogram,
   relativeBandPower,
   simpson,
+  spectrogram,
   trapezoid,
   welch,
   type Band,
   type PeriodogramOptions,
+  type Spectrogram,
   type Spectrum,
   type WelchOptions,
 } from './spectral';

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { hasShared, referenceArray, referenceError, referenceJson } from '../../../tests/support/shared';
 import { InputError } from '../core/errors';
 import { Fft, rfft, rfftMagnitude } from './fft';
-import { bandPower, periodogram, relativeBandPower, simpson, trapezoid, welch, type Band } from './spectral';
+import { getWindow } from './filter-design';
+import { bandPower, periodogram, relativeBandPower, simpson, spectrogram, trapezoid, welch, type Band } from './spectral';
 
 const NCH = 8;
 const NS = 2500;
@@ -118,6 +119,34 @@ describe('Welch: WebAssembly SIMD and JS paths agree', () => {
       }
     });
   }
+});
+
+describe('spectrogram', () => {
+  it('averaged over its segments equals welch with the same window and overlap (mean average)', () => {
+    const ns = 3000;
+    const x = Float64Array.from({ length: 2 * ns }, (_, i) => Math.sin(0.21 * i) + ((i * 7919) % 37) / 10);
+    const sg = spectrogram(x, 2, ns, 250, { window: 'hann', nperseg: 256, noverlap: 128 });
+    const w = welch(x, 2, ns, 250, { nperseg: 256, noverlap: 128, backend: 'js' });
+    expect(sg.segmentCount).toBe(Math.floor((ns - 256) / 128) + 1);
+    expect(sg.timesS[1] - sg.timesS[0]).toBeCloseTo(128 / 250, 12);
+    const avg = new Float64Array(w.psd.length);
+    for (let c = 0; c < 2; c++) for (let k = 0; k < sg.binCount; k++) {
+      let s = 0;
+      for (let g = 0; g < sg.segmentCount; g++) s += sg.psd[(c * sg.binCount + k) * sg.segmentCount + g];
+      avg[c * sg.binCount + k] = s / sg.segmentCount;
+    }
+    expect(referenceError(avg, w.psd, 'nmax')).toBeLessThan(1e-13);
+  });
+
+  it("SciPy's default Tukey(0.25) window: flat middle, raised-cosine tapers, periodic", () => {
+    const w = getWindow({ tukey: 0.25 }, 256, true);
+    // periodic = first 256 of the symmetric 257-point window; taper width floor(0.25·256/2) = 32
+    expect(w[0]).toBe(0);
+    expect(w[32]).toBeCloseTo(1, 15);
+    expect(w[128]).toBe(1);
+    expect(w[16]).toBeCloseTo(0.5, 12);
+    expect(getWindow({ tukey: 1 }, 64, true)).toEqual(getWindow('hann', 64, true));
+  });
 });
 
 describe('spectral helpers', () => {

@@ -205,6 +205,71 @@ export function periodogram(x: ArrayLike<number>, nch: number, ns: number, sampl
   return welch(x, nch, ns, sampleRateHz, { ...opts, window: opts.window ?? 'boxcar', nperseg: ns, noverlap: 0, nfft: opts.nfft ?? ns });
 }
 
+/** A time-frequency PSD: `psd` Float64Array [channel, frequency, segment]. */
+export interface Spectrogram {
+  freqsHz: Float64Array;
+  /** Segment centres in seconds from the first sample: (nperseg/2 + k·step)/fs. */
+  timesS: Float64Array;
+  psd: Float64Array;
+  channelCount: number;
+  binCount: number;
+  segmentCount: number;
+}
+
+/**
+ * `scipy.signal.spectrogram(x, fs, window=('tukey', 0.25), nperseg=256, noverlap=nperseg//8,
+ * detrend='constant', scaling='density', mode='psd', axis=-1)` on a CHANNEL-MAJOR array: one-sided
+ * PSD of every segment (the segments `welch` would average). Allocates; not for the acquisition loop.
+ */
+export function spectrogram(x: ArrayLike<number>, nch: number, ns: number, sampleRateHz: number, opts: Omit<WelchOptions, 'average' | 'backend'> = {}): Spectrogram {
+  const where = 'spectrogram';
+  if (x.length !== nch * ns) throw new InputError(`expected ${nch}×${ns} samples, got ${x.length}`, where);
+  if (!(sampleRateHz > 0)) throw new InputError(`sample rate must be positive, got ${sampleRateHz}`, where);
+  const nperseg = Math.min(opts.nperseg ?? 256, ns);
+  const noverlap = opts.noverlap ?? Math.floor(nperseg / 8);
+  const nfft = opts.nfft ?? nperseg;
+  if (!Number.isInteger(nperseg) || nperseg < 1 || !Number.isInteger(noverlap) || noverlap < 0 || noverlap >= nperseg || !(nfft >= nperseg)) {
+    throw new InputError(`bad segment parameters nperseg=${nperseg} noverlap=${noverlap} nfft=${nfft}`, where);
+  }
+  const win = getWindow(opts.window ?? { tukey: 0.25 }, nperseg, true);
+  let wsum = 0;
+  let wss = 0;
+  for (let i = 0; i < nperseg; i++) {
+    wsum += win[i];
+    wss += win[i] * win[i];
+  }
+  const scale = (opts.scaling ?? 'density') === 'density' ? 1 / (sampleRateHz * wss) : 1 / (wsum * wsum);
+  const detrend = opts.detrend ?? 'constant';
+  const step = nperseg - noverlap;
+  const nseg = Math.floor((ns - nperseg) / step) + 1;
+  const plan = planFor(nfft);
+  const nb = plan.bins;
+  const lastDoubled = nfft % 2 === 0 ? nb - 1 : nb;
+  const psd = new Float64Array(nch * nb * nseg);
+  const buf = new Float64Array(nfft);
+  const p = new Float64Array(nb);
+  for (let c = 0; c < nch; c++) {
+    for (let g = 0; g < nseg; g++) {
+      const st = c * ns + g * step;
+      for (let i = 0; i < nperseg; i++) buf[i] = x[st + i];
+      if (detrend === 'constant') {
+        let m = 0;
+        for (let i = 0; i < nperseg; i++) m += buf[i];
+        m /= nperseg;
+        for (let i = 0; i < nperseg; i++) buf[i] -= m;
+      } else if (detrend === 'linear') detrendLinearInPlace(buf, nperseg);
+      for (let i = 0; i < nperseg; i++) buf[i] *= win[i];
+      plan.power(buf, p);
+      for (let k = 0; k < nb; k++) psd[(c * nb + k) * nseg + g] = p[k] * scale * (k > 0 && k < lastDoubled ? 2 : 1);
+    }
+  }
+  const freqsHz = new Float64Array(nb);
+  for (let k = 0; k < nb; k++) freqsHz[k] = (k * sampleRateHz) / nfft;
+  const timesS = new Float64Array(nseg);
+  for (let g = 0; g < nseg; g++) timesS[g] = (nperseg / 2 + g * step) / sampleRateHz;
+  return { freqsHz, timesS, psd, channelCount: nch, binCount: nb, segmentCount: nseg };
+}
+
 /** `scipy.integrate.trapezoid(y, x)`. */
 export function trapezoid(y: ArrayLike<number>, x: ArrayLike<number>): number {
   let s = 0;
