@@ -23,6 +23,17 @@ describe('Muse S Athena decoder', () => {
     expect(bat[0].samples[0]).toBeCloseTo(58.27, 2);
   });
 
+  it('reads the variable-length 0x88 battery/status sub-packet (new firmware) to the end of its packet', () => {
+    const status = new Uint8Array(190);
+    status[0] = 23143 & 0xff; // 90.40 % (OpenMuse test_battery_90_40)
+    status[1] = 23143 >> 8;
+    const dec = new MuseAthenaDecoder();
+    const pkt = encodeAthenaPacket(0, 0, [{ tag: 0x12, index: 0, data: new Uint8Array(28) }, { tag: 0x88, index: 0, data: status }]);
+    const out = dec.push(pkt);
+    expect(of(out, 'battery')[0].samples[0]).toBeCloseTo(90.4, 2);
+    expect(dec.counters.malformedPackets + dec.counters.unknownPackets).toBe(0);
+  });
+
   it('round-trips 8-ch and 4-ch EEG (14-bit LSB-first, sample-major), centred on 8192', () => {
     const r = seededRandom(1);
     const raw8 = Array.from({ length: 16 }, () => Math.floor(r() * 16384));
