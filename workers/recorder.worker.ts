@@ -4,6 +4,7 @@
 import { openDb } from '../src/lib/storage/db';
 import { Recorder } from '../src/lib/storage/recorder';
 import { recordingLockName } from '../src/lib/core/locks';
+import { subscribeMarkers } from '../src/lib/streams/marker-bus';
 import { openSource } from './ring-endpoints';
 import type { RecorderEvent, RecorderRequest } from './protocol';
 
@@ -13,6 +14,7 @@ const post = (e: RecorderEvent) => self.postMessage(e);
 let recorder: Recorder | null = null;
 let timer: ReturnType<typeof setInterval> | null = null;
 let releaseLock: (() => void) | null = null;
+let unsubscribeMarkers: (() => void) | null = null;
 
 async function tick(): Promise<void> {
   const r = recorder;
@@ -26,6 +28,8 @@ async function finish(): Promise<void> {
   const r = recorder;
   if (!r) return;
   recorder = null;
+  unsubscribeMarkers?.();
+  unsubscribeMarkers = null;
   if (timer) clearInterval(timer);
   timer = null;
   const stop = await r.stop();
@@ -42,6 +46,8 @@ self.onmessage = async (ev: MessageEvent<RecorderRequest>) => {
       if (recorder) throw new Error('already recording');
       const streams = m.streams.map((s) => ({ descriptor: s.descriptor, source: openSource(s.source) }));
       recorder = new Recorder(openDb(), m.recordingId, streams);
+      // Markers from any same-origin page (stimulus programs, the API) land in this recording.
+      unsubscribeMarkers = subscribeMarkers((events) => recorder?.addMarkers(events));
       if ('locks' in navigator) {
         await new Promise<void>((held) => {
           void navigator.locks.request(recordingLockName(m.recordingId), () => {

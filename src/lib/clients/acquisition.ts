@@ -6,6 +6,7 @@ import { Ring, RingReader, TransferRingReader, TransferRingWriter } from '../str
 import type { MarkerEvent, StreamDescriptor } from '../core/stream';
 import { openDb } from '../storage/db';
 import { createRecording } from '../storage/recordings';
+import { publishMarkers } from '../streams/marker-bus';
 import type {
   EngineEvent, EngineRequest, FilterSettings, IoEvent, IoRequest, RecorderEvent, RecorderRequest, RingSink, RingSource, SyntheticSettings,
 } from '../../../workers/protocol';
@@ -186,8 +187,9 @@ export class Acquisition {
     return rec.id;
   }
 
+  /** Puts markers on the bus: the recorder (and any other listener) receives them. */
   addMarkers(events: MarkerEvent[]): void {
-    this.recorder?.postMessage({ type: 'markers', events } satisfies RecorderRequest);
+    publishMarkers(events, 'neurotab');
   }
 
   /** Stops the recording; resolves when the recorder has written its last chunk. */

@@ -4,6 +4,7 @@ import { Acquisition } from '../clients/acquisition';
 import type { StreamDescriptor } from '../core/stream';
 import type { FilterSettings, SyntheticSettings } from '../../../workers/protocol';
 import { app } from './app.svelte';
+import { nowMs } from '../core/clock';
 
 class AcquisitionState {
   settings = $state<SyntheticSettings>({ channels: 16, sampleRateHz: 250, lineFrequencyHz: 50, seed: 1, eyesClosed: false });
@@ -13,7 +14,8 @@ class AcquisitionState {
   starting = $state(false);
   engine = $state({ framesProcessed: 0, droppedFrames: 0, resets: 0 });
   display = $state({ fps: 0, framesPerSecond: 0 });
-  recording = $state<{ id: string; frames: number; bytes: number; droppedFrames: number; startedAt: number } | null>(null);
+  recording = $state<{ id: string; frames: number; bytes: number; droppedFrames: number; markers: number; startedAt: number } | null>(null);
+  lastMarker = $state<string | null>(null);
   recordingName = $state('');
   private acq = new Acquisition({
     onEngineStats: (s) => (this.engine = s),
@@ -83,10 +85,18 @@ class AcquisitionState {
     }
     try {
       const id = await this.acq.startRecording(this.recordingName);
-      this.recording = { id, frames: 0, bytes: 0, droppedFrames: 0, startedAt: performance.now() };
+      this.recording = { id, frames: 0, bytes: 0, droppedFrames: 0, markers: 0, startedAt: performance.now() };
     } catch (e) {
       app.notify('error', `Could not start recording: ${(e as Error).message}`);
     }
+  }
+
+  /** A marker now, from this page (stimulus pages send theirs on the marker bus themselves). */
+  addMarker(value: string): void {
+    const v = value.trim();
+    if (!v) return;
+    this.acq.addMarkers([{ value: v, timestampMs: nowMs() }]);
+    this.lastMarker = v;
   }
 
   async stopRecording(): Promise<void> {

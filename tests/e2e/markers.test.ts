@@ -1,0 +1,131 @@
+// The marker bus in Chromium: markers from another same-origin page land in the running recording
+// with the sender's timestamps; the jsPsych example sends one per stimulus onset; the clock
+// agreement between two pages is measured (and printed) in both directions.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { launch, newContext, openApp, serveApp, type AppServer } from './harness';
+
+let browser: Browser;
+let server: AppServer;
+let context: BrowserContext;
+beforeAll(async () => {
+  browser = await launch();
+  server = await serveApp();
+  context = await newContext(browser);
+});
+afterAll(async () => {
+  await context?.close();
+  await browser?.close();
+  await server?.close();
+});
+
+async function storedMarkers(page: import('playwright-core').Page, name: string): Promise<{ value: string; timestampMs: number }[]> {
+  return page.evaluate(async (recName) => {
+    const open = indexedDB.open('neurotab');
+    const db: IDBDatabase = await new Promise((ok, fail) => {
+      open.onsuccess = () => ok(open.result);
+      open.onerror = () => fail(open.error);
+    });
+    const all = <T,>(store: string): Promise<T[]> =>
+      new Promise((ok, fail) => {
+        const r = db.transaction(store).objectStore(store).getAll();
+        r.onsuccess = () => ok(r.result as T[]);
+        r.onerror = () => fail(r.error);
+      });
+    const recs = await all<{ id: string; name: string }>('recordings');
+    const rec = recs.find((r) => r.name === recName);
+    const markers = await all<{ recordingId: string; value: string; timestampMs: number }>('markers');
+    db.close();
+    return markers.filter((m) => m.recordingId === rec?.id).map((m) => ({ value: m.value, timestampMs: m.timestampMs })).sort((a, b) => a.timestampMs - b.timestampMs);
+  }, name);
+}
+
+describe('marker bus', () => {
+  it('lands markers from another page in the recording with the sender timestamps, and the clocks agree within 1 ms', async () => {
+    const app = await openApp(context, server.url);
+    await app.click('[data-testid="start-stream"]');
+    await app.waitForSelector('[data-testid="stop-stream"]');
+    await app.fill('[data-testid="recording-name"]', 'With markers');
+    await app.click('[data-testid="start-recording"]');
+    await app.waitForSelector('[data-testid="stop-recording"]');
+
+    // A plain same-origin page (not the app) acts as the stimulus program.
+    const stim = await context.newPage();
+    await stim.goto(new URL('/favicon.svg', server.url).href);
+    const sent: number[] = await stim.evaluate(async () => {
+      const ch = new BroadcastChannel('neurotab-markers');
+      const out: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        const t = performance.timeOrigin + performance.now();
+        ch.postMessage({ type: 'marker', value: `trial/${i}`, timestampMs: t });
+        out.push(t);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // A malformed message is ignored, not recorded.
+      ch.postMessage({ type: 'marker', value: 42 });
+      return out;
+    });
+
+    // Clock agreement: each page reads its clock when the other's reading arrives, both ways.
+    const probe = async (from: typeof stim, to: typeof app) => {
+      await to.evaluate(() => {
+        const ch = new BroadcastChannel('neurotab-clock-probe');
+        (globalThis as { deltas?: number[] }).deltas = [];
+        ch.onmessage = (e) => (globalThis as unknown as { deltas: number[] }).deltas.push(performance.timeOrigin + performance.now() - (e.data as number));
+      });
+      await from.evaluate(async () => {
+        const ch = new BroadcastChannel('neurotab-clock-probe');
+        for (let i = 0; i < 50; i++) {
+          ch.postMessage(performance.timeOrigin + performance.now());
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      });
+      await to.waitForTimeout(200);
+      return to.evaluate(() => Math.min(...(globalThis as unknown as { deltas: number[] }).deltas));
+    };
+    const ab = await probe(stim, app); // latency + offset
+    const ba = await probe(app, stim); // latency − offset
+    const offsetMs = (ab - ba) / 2;
+    console.log(`marker clock: page-to-page min delay ${ab.toFixed(3)} / ${ba.toFixed(3)} ms, clock offset ${offsetMs.toFixed(3)} ms (bound ±${((ab + ba) / 2).toFixed(3)} ms)`);
+    expect(Math.abs(offsetMs)).toBeLessThan(1);
+
+    await app.waitForTimeout(1200); // one recorder flush
+    await app.click('[data-testid="stop-recording"]');
+    await app.waitForSelector('[data-testid="start-recording"]');
+    const stored = await storedMarkers(app, 'With markers');
+    expect(stored.map((m) => m.value)).toEqual(sent.map((_, i) => `trial/${i}`));
+    expect(stored.map((m) => m.timestampMs)).toEqual(sent);
+    await stim.close();
+    await app.close();
+  });
+
+  it('the jsPsych example sends a marker at every stimulus onset into the recording', async () => {
+    const app = await openApp(context, server.url);
+    await app.click('[data-testid="start-stream"]');
+    await app.waitForSelector('[data-testid="stop-stream"]');
+    await app.fill('[data-testid="recording-name"]', 'jsPsych session');
+    await app.click('[data-testid="start-recording"]');
+    await app.waitForSelector('[data-testid="stop-recording"]');
+
+    const exp = await context.newPage();
+    await exp.goto(new URL('/examples/jspsych', server.url).href);
+    await exp.click('[data-testid="start-experiment"]');
+    await exp.keyboard.press('Space');
+    await exp.waitForSelector('[data-testid="experiment-done"]', { timeout: 60_000 });
+    expect(await exp.textContent('[data-testid="experiment-done"]')).toContain('20 markers sent');
+    await app.waitForTimeout(1200);
+    await app.click('[data-testid="stop-recording"]');
+    await app.waitForSelector('[data-testid="start-recording"]');
+    const stored = await storedMarkers(app, 'jsPsych session');
+    expect(stored).toHaveLength(20);
+    expect(stored.filter((m) => m.value === 'stim/target')).toHaveLength(4);
+    // Onsets are one trial (400 ms fixation + 600 ms stimulus) apart, give or take a frame or two.
+    for (let i = 1; i < stored.length; i++) {
+      const gap = stored[i].timestampMs - stored[i - 1].timestampMs;
+      expect(gap).toBeGreaterThan(900);
+      expect(gap).toBeLessThan(1400);
+    }
+    await exp.close();
+    await app.close();
+  });
+});
