@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hasShared, referenceArray, referenceError, referenceJson, sharedBytes } from '../../../tests/support/shared';
-import { readSnirf, writeSnirf } from './snirf';
+import { loadH5wasm, readSnirf, writeSnirf } from './snirf';
 import { channelData, regularTimestamps, type RecordingData } from './recording';
 
 describe.skipIf(!hasShared)('readSnirf against MNE (reference/fnirs.json)', () => {
@@ -96,5 +96,59 @@ describe('SNIRF writer', () => {
     const eeg: RecordingData = { meta: { sourceFormat: 'neurotab' }, streams: [{ descriptor: { id: 'eeg', name: 'eeg', kind: 'eeg', sampleRateHz: 1, channels: [{ label: 'Cz', unit: 'uV', type: 'EEG' }] }, samples: new Float32Array(1), timestampsMs: new Float64Array(1) }], markers: [] };
     await expect(writeSnirf(eeg, 'out.snirf')).rejects.toThrow(/out\.snirf: SNIRF needs an fNIRS stream/);
     await expect(readSnirf(new TextEncoder().encode('hello world, not hdf5'), 'x.snirf')).rejects.toThrow(/x\.snirf: no HDF5 signature/);
+  });
+});
+
+describe('SNIRF layout variants (file built with h5wasm)', () => {
+  it('reads 1.1 measurementLists arrays, [start, step] time, transposed data, string arrays, ms, 3D probe with landmarks', async () => {
+    const { h5, fs } = await loadH5wasm();
+    const path = '/variant-test.snirf';
+    const f = new h5.File(path, 'w');
+    f.create_dataset({ name: 'formatVersion', data: ['1.1'] });
+    const n = f.create_group('nirs');
+    const tags = n.create_group('metaDataTags');
+    tags.create_dataset({ name: 'SubjectID', data: ['s42'] }); // string stored as a 1-element array
+    tags.create_dataset({ name: 'MeasurementDate', data: '2021-03-04' });
+    tags.create_dataset({ name: 'MeasurementTime', data: '05:06:07+01:00' });
+    tags.create_dataset({ name: 'LengthUnit', data: 'mm' });
+    tags.create_dataset({ name: 'TimeUnit', data: 'ms' });
+    const d = n.create_group('data1');
+    const T = 5;
+    // Stored [channel × time] (as some MATLAB writers do): 3 channels.
+    d.create_dataset({ name: 'dataTimeSeries', data: Float64Array.from({ length: 3 * T }, (_, i) => i), shape: [3, T], dtype: '<d' });
+    d.create_dataset({ name: 'time', data: Float64Array.of(1000, 100), shape: [2], dtype: '<d' }); // start 1000 ms, step 100 ms
+    const ml = d.create_group('measurementLists');
+    ml.create_dataset({ name: 'sourceIndex', data: Int32Array.of(1, 1, 2), shape: [3], dtype: '<i' });
+    ml.create_dataset({ name: 'detectorIndex', data: Int32Array.of(1, 1, 1), shape: [3], dtype: '<i' });
+    ml.create_dataset({ name: 'wavelengthIndex', data: Int32Array.of(1, 2, 1), shape: [3], dtype: '<i' });
+    ml.create_dataset({ name: 'dataType', data: Int32Array.of(1, 1, 1), shape: [3], dtype: '<i' });
+    const probe = n.create_group('probe');
+    probe.create_dataset({ name: 'wavelengths', data: Float64Array.of(760, 850), shape: [2], dtype: '<d' });
+    probe.create_dataset({ name: 'sourcePos3D', data: Float64Array.of(10, 20, 30, 40, 50, 60), shape: [2, 3], dtype: '<d' });
+    probe.create_dataset({ name: 'detectorPos3D', data: Float64Array.of(1, 2, 3), shape: [1, 3], dtype: '<d' });
+    probe.create_dataset({ name: 'landmarkPos3D', data: Float64Array.of(0, 100, 0, 1), shape: [1, 4], dtype: '<d' });
+    probe.create_dataset({ name: 'landmarkLabels', data: ['Nz'] });
+    const stim = n.create_group('stim1');
+    stim.create_dataset({ name: 'name', data: ['go'] });
+    stim.create_dataset({ name: 'data', data: Float64Array.of(1200, 50, 1), shape: [1, 3], dtype: '<d' });
+    f.close();
+    const bytes = fs.readFile(path) as Uint8Array;
+    fs.unlink(path);
+
+    const rec = await readSnirf(bytes, 'variant.snirf');
+    const start = Date.UTC(2021, 2, 4, 4, 6, 7); // 05:06:07+01:00
+    expect(rec.meta.startTimeMs).toBe(start);
+    expect(rec.meta.subject).toBe('s42');
+    expect(rec.meta.extra?.formatVersion).toBe('1.1');
+    const s = rec.streams[0];
+    expect(s.descriptor.channels.map((c) => c.label)).toEqual(['S1_D1 760', 'S1_D1 850', 'S2_D1 760']);
+    expect(s.descriptor.sampleRateHz).toBeCloseTo(10, 12);
+    expect(Array.from(s.timestampsMs)).toEqual([1000, 1100, 1200, 1300, 1400].map((t) => start + t));
+    // Transposed back to frame-major: frame 1 = (data[0][1], data[1][1], data[2][1]) = (1, 6, 11).
+    expect(Array.from(s.samples.slice(3, 6))).toEqual([1, 6, 11]);
+    expect(rec.markers).toEqual([{ timestampMs: start + 1200, value: 'go', durationMs: 50 }]);
+    expect(rec.probe?.positions3d).toBe(true);
+    expect(rec.probe?.sourcePositionsM[1]).toEqual([0.04, 0.05, 0.06]);
+    expect(rec.probe?.landmarks).toEqual([{ label: 'Nz', positionM: [0, 0.1, 0] }]);
   });
 });
