@@ -89,6 +89,30 @@ describe('SyntheticDriver', () => {
     expect(d.skippedFrames).toBe(1200);
   });
 
+  it('counts only frames the ring accepted, and stops cleanly when the sink throws', async () => {
+    const clock = fakeClock(0);
+    const writer = new RingWriter(Ring.create({ channels: 2, capacityFrames: 64 }));
+    const d = new SyntheticDriver({ channels: 2, sampleRateHz: 250, clock: clock.now, timer: false });
+    await d.open();
+    await d.start(writer);
+    clock.advance(40);
+    expect(d.pump()).toBe(11);
+    writer.close();
+    clock.advance(40);
+    expect(d.pump()).toBe(0);
+    expect(d.framesWritten).toBe(11);
+    await d.stop();
+    await d.start({
+      push: () => {
+        throw new Error('quota exceeded');
+      },
+    });
+    clock.advance(40);
+    expect(d.pump()).toBe(0);
+    expect(d.state).toBe('open');
+    expect(String(d.lastError)).toMatch(/quota exceeded/);
+  });
+
   it('turns alpha on when the eyes close at runtime', async () => {
     const clock = fakeClock(0);
     const fs = 250;

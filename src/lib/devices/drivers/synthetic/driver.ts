@@ -44,7 +44,7 @@ export function syntheticStreamDescriptor(settings: SyntheticSettings): StreamDe
 export class SyntheticDriver {
   readonly descriptor: SyntheticDeviceDescriptor;
   readonly stream: StreamDescriptor;
-  /** Frames handed to the sink since construction. */
+  /** Frames the sink accepted since construction. */
   framesWritten = 0;
   /** Frames skipped after stalls longer than maxBurstMs (never generated). */
   skippedFrames = 0;
@@ -160,8 +160,9 @@ export class SyntheticDriver {
     for (let i = 0; i < n; i++) ts[i] = this.stampOf(this.emitted + i);
     const first = this.emitted;
     this.emitted += n;
+    let accepted = n;
     try {
-      if (this.sink) this.sink.push(samples, ts, n);
+      if (this.sink) accepted = this.sink.push(samples, ts, n); // 0 once the ring is closed
       else if (this.listener) {
         // Listener path (devices/descriptor.ts): views over reused buffers; copy them to keep them.
         this.listener.onFrames({
@@ -179,8 +180,8 @@ export class SyntheticDriver {
       this.listener?.onDisconnected(`sink failed: ${e instanceof Error ? e.message : String(e)}`);
       return 0;
     }
-    this.framesWritten += n;
-    return n;
+    this.framesWritten += accepted;
+    return accepted;
   }
 
   /** Stops the timer; the driver stays open (start again to resume the same signal). */
