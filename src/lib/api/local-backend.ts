@@ -120,6 +120,12 @@ interface Slot {
   /** Store key the graph was loaded from (reload/save default). */
   sourceFile?: string;
   loop?: { abort: AbortController; done: Promise<void> };
+  /**
+   * Legacy PATCH /state flags the runtime has no state for (§7.4): `completed:false` on a finished
+   * run and `paused:true` on a stopped one. Shown while the status stays what it was; cleared by any
+   * later state change.
+   */
+  overlay?: { status: string; completed?: boolean; paused?: boolean };
   /** Tail of this execution's call queue: loads, reloads and state changes run one after another (§13 #13). */
   queue: Promise<unknown>;
   keepaliveTimer?: ReturnType<typeof setTimeout>;
@@ -254,13 +260,15 @@ export class LocalBackend implements Backend {
     const ex = s.ex;
     if (patch.running === true && !ex.loaded) throw new BackendError('NO_PIPELINE_LOADED', `Execution ${id} has no pipeline; load one first (POST …/actions/load)`);
     const active = () => ['running', 'calibrating', 'paused'].includes(ex.currentStatus);
+    const overlay = s.overlay;
+    s.overlay = undefined;
     // Order: completed, running, paused, needs_keepalive (§7.4).
     if (patch.completed === true && ex.loaded) {
       if (active()) this.halt(s);
       ex.complete();
     }
     if (patch.running === true && !active()) {
-      const wasPaused = this.stateOf(s).paused;
+      const wasPaused = overlay?.status === ex.currentStatus && overlay.paused !== undefined ? overlay.paused : this.stateOf(s).paused;
       ex.play();
       if (wasPaused && patch.paused === undefined) ex.pause();
       this.ensureLoop(s);
@@ -273,6 +281,17 @@ export class LocalBackend implements Backend {
     if (patch.needs_keepalive !== undefined) {
       ex.setNeedsKeepalive(patch.needs_keepalive);
       this.armKeepalive(s);
+    }
+    // Flags without a runtime state: kept as an overlay on the current (inactive) status.
+    const status = ex.currentStatus;
+    if (ex.loaded && !active()) {
+      const next: NonNullable<Slot['overlay']> = { status };
+      if (overlay?.status === status) Object.assign(next, overlay);
+      if (patch.completed === false && ex.state().completed) next.completed = false;
+      if (patch.paused === true && status !== 'pending') next.paused = true;
+      if (patch.paused === false) delete next.paused;
+      if (patch.completed === true) delete next.completed;
+      if (next.completed !== undefined || next.paused !== undefined) s.overlay = next;
     }
     return this.stateOf(s);
   }
@@ -292,6 +311,16 @@ export class LocalBackend implements Backend {
     const ex = s.ex;
     this.stateOf(s); // applies an expired keepalive first
     const st = ex.currentStatus;
+    // A state change clears the legacy flag overlay; a rejected call (thrown below) keeps it.
+    if (action !== 'keepalive' && !(action === 'stop' && !['running', 'calibrating', 'paused'].includes(st))) {
+      this.controlCases(s, action, st);
+      s.overlay = undefined;
+    } else this.controlCases(s, action, st);
+  }
+
+  private controlCases(s: Slot, action: ControlAction, st: string): void {
+    const id = s.id;
+    const ex = s.ex;
     switch (action) {
       case 'play':
         if (!ex.loaded) throw new BackendError('NO_PIPELINE_LOADED', `Execution ${id} has no pipeline; load one first (POST …/actions/load)`);
@@ -658,6 +687,7 @@ export class LocalBackend implements Backend {
       throw toLoadError(e);
     }
     if (wasActive) this.halt(s);
+    s.overlay = undefined;
     // Identity tables for the new graph.
     const ui = (doc.ui?.neuropype ?? undefined) as PypUiInfo | undefined;
     s.nodeToDoc.clear();
@@ -727,7 +757,14 @@ export class LocalBackend implements Backend {
   }
 
   private stateOf(s: Slot): ExecutionState {
-    return s.ex.state();
+    const st = s.ex.state();
+    const o = s.overlay;
+    if (!o) return st;
+    if (o.status !== st.status) {
+      s.overlay = undefined;
+      return st;
+    }
+    return { ...st, ...(o.completed !== undefined ? { completed: o.completed } : {}), ...(o.paused !== undefined ? { paused: o.paused } : {}) };
   }
 
   private errorsOf(s: Slot, fromIdx: number, limit: number): ErrorRecord[] {

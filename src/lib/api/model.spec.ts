@@ -19,6 +19,8 @@ interface MExec {
   completed: boolean;
   /** The alpha graph is untouched (ParameterPort "band" still wired into the IIR filter). */
   pristine: boolean;
+  /** Legacy "stopped but paused" flag: the status it was set at (it lasts while the status does). */
+  pausedAt?: Status;
 }
 
 interface Model {
@@ -152,7 +154,7 @@ class Load implements fc.AsyncCommand<Model, Real> {
     const r = await send(real, 'POST', `/np/executions/${id}/actions/load`, spec.body);
     if (!exec) return expect([400, 404]).toContain(r.status); // malformed ids → 404 first; bodies are checked before the lookup
     expectStatus(r, spec.status, spec.code);
-    if (r.status === 200) Object.assign(exec, { loaded: true, status: 'pending', completed: false, pristine: true });
+    if (r.status === 200) Object.assign(exec, { loaded: true, status: 'pending', completed: false, pristine: true, pausedAt: undefined });
   }
   toString = () => `Load(${JSON.stringify(this.ref)}, ${this.which})`;
 }
@@ -169,6 +171,7 @@ class Control implements fc.AsyncCommand<Model, Real> {
     const r = await send(real, 'POST', `/np/executions/${id}/actions/${this.action}`);
     if (!exec) return expectStatus(r, 404, 'EXECUTION_NOT_FOUND');
     const s = exec.status;
+    if (r.status === 200 && this.action !== 'keepalive' && !(this.action === 'stop' && !ACTIVE.includes(s))) exec.pausedAt = undefined;
     switch (this.action) {
       case 'play':
         if (!exec.loaded) return expectStatus(r, 409, 'NO_PIPELINE_LOADED');
@@ -219,15 +222,25 @@ class PatchState implements fc.AsyncCommand<Model, Real> {
     if (bad) return expectStatus(r, 400, 'BAD_REQUEST');
     if (b.running === true && !exec.loaded) return expectStatus(r, 409, 'NO_PIPELINE_LOADED');
     expectStatus(r, 200);
+    const pausedAt = exec.pausedAt;
+    exec.pausedAt = undefined;
     if (b.completed === true && exec.loaded) Object.assign(exec, { status: 'succeeded', completed: true });
     if (b.running === true && !ACTIVE.includes(exec.status)) {
-      const wasPaused = exec.status === 'pending';
+      const wasPaused = exec.status === 'pending' || pausedAt === exec.status;
       exec.status = wasPaused && b.paused === undefined ? 'paused' : 'running';
       exec.completed = false;
     } else if (b.running === false && ACTIVE.includes(exec.status)) exec.status = 'stopped';
     if (b.paused === true && exec.status === 'running') exec.status = 'paused';
     else if (b.paused === false && exec.status === 'paused') exec.status = 'running';
+    if (b.completed === false && exec.loaded) exec.completed = false; // legacy: clear the flag
+    if (exec.loaded && !ACTIVE.includes(exec.status)) {
+      let keep = pausedAt === exec.status;
+      if (b.paused === true && exec.status !== 'pending') keep = true;
+      if (b.paused === false) keep = false;
+      exec.pausedAt = keep ? exec.status : undefined;
+    }
     expect(r.json.status).toBe(exec.status);
+    expect(r.json.paused).toBe(exec.status === 'paused' || exec.status === 'pending' || exec.pausedAt === exec.status);
   }
   toString = () => `PatchState(${JSON.stringify(this.ref)}, ${JSON.stringify(this.body)})`;
 }

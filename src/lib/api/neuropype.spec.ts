@@ -469,6 +469,9 @@ describe('PATCH /state, legacy control (§7.4)', () => {
     expect((await call(app, 'PATCH', url, { running: true })).json).toEqual(STATE(true, false, false, 'running'));
     const done = (await call(app, 'PATCH', url, { completed: true, running: false, paused: false })).json;
     expect(done).toEqual(STATE(false, false, true, 'succeeded'));
+    expect((await call(app, 'PATCH', url, { completed: false })).json).toEqual(STATE(false, false, false, 'succeeded'));
+    expect((await call(app, 'GET', url)).json.completed).toBe(false);
+    await call(app, 'PATCH', url, { completed: true });
     // Clients round-trip the whole state they read: read-only and unknown keys are ignored.
     const rt = await call(app, 'PATCH', url, { ...done, completed: false, running: true, paused: false, status: 'bogus', extra: 1 });
     expect(rt.json).toEqual(STATE(true, false, false, 'running'));
@@ -477,6 +480,17 @@ describe('PATCH /state, legacy control (§7.4)', () => {
   it('{"running": true} from pending keeps paused (flags are independent)', async () => {
     const id = await loaded();
     expect((await call(app, 'PATCH', `/np/executions/${id}/state`, { running: true })).json).toEqual(STATE(true, true, false, 'paused'));
+  });
+  it('{"running": false, "paused": true} stops and leaves paused; a later {"running": true} comes back paused', async () => {
+    const id = await loaded();
+    const url = `/np/executions/${id}/state`;
+    await call(app, 'POST', `/np/executions/${id}/actions/play`);
+    expect((await call(app, 'PATCH', url, { running: false, paused: true })).json).toEqual(STATE(false, true, false, 'stopped'));
+    expect((await call(app, 'GET', url)).json).toEqual(STATE(false, true, false, 'stopped'));
+    expect((await call(app, 'PATCH', url, { running: true })).json).toEqual(STATE(true, true, false, 'paused'));
+    expect((await call(app, 'PATCH', url, { paused: false })).json).toEqual(STATE(true, false, false, 'running'));
+    await call(app, 'POST', `/np/executions/${id}/actions/stop`);
+    expect((await call(app, 'GET', url)).json).toEqual(STATE(false, false, false, 'stopped'));
   });
   it('400 for non-boolean values, 409 running:true without a graph, 404 unknown; nothing changes', async () => {
     const id = await loaded();
