@@ -150,6 +150,25 @@ describe('SyntheticGenerator', () => {
     }
   });
 
+  it('has the same background level in µV²/Hz at every sample rate', () => {
+    const level = (fs: number): number[] => {
+      const { out, ns } = generate({ channels: 2, sampleRateHz: fs, seed: 3, lineFrequencyHz: 0, blinksPerMinute: 0 }, 60);
+      const s = spectrum(out, 2, ns, fs);
+      return [2, 5, 20].map((hz) => psdMean(s, 0, hz - 1, hz + 1));
+    };
+    const slow = level(125);
+    const fast = level(2000);
+    for (let i = 0; i < 3; i++) {
+      expect(fast[i] / slow[i]).toBeGreaterThan(0.6);
+      expect(fast[i] / slow[i]).toBeLessThan(1.6);
+    }
+    // Magnitudes of resting EEG: ≈ 10 µV²/Hz at 2 Hz, ≈ 1 µV²/Hz at 20 Hz.
+    expect(slow[0]).toBeGreaterThan(3);
+    expect(slow[0]).toBeLessThan(30);
+    expect(slow[2]).toBeGreaterThan(0.3);
+    expect(slow[2]).toBeLessThan(3);
+  });
+
   it('blinks on frontal channels while the eyes are open, not on occipital ones, not with eyes closed', () => {
     const fs = 250;
     const settings = { channels: 8, sampleRateHz: fs, seed: 5, lineFrequencyHz: 0 as const, blinksPerMinute: 15 };
