@@ -201,6 +201,69 @@ describe('writeEdf → readEdf round trip', () => {
   });
 });
 
+/** A hand-made EDF+ file, byte by byte per the spec (independent of writeEdf). */
+function handmadeEdf(opts: { reserved: string; records: number | -1; tals: string[]; samples: number[][] }): Uint8Array {
+  const ns = 2;
+  const spr = 4;
+  const annSpr = 16; // 32 bytes of TAL per record
+  const field = (s: string, n: number) => s.padEnd(n, ' ').slice(0, n);
+  let h = field('0', 8) + field('X X X X', 80) + field('Startdate 02-MAR-2021 X X X', 80) + '02.03.21' + '10.20.30';
+  h += field(String(256 * (ns + 1)), 8) + field(opts.reserved, 44) + field(String(opts.records), 8) + field('1', 8) + field(String(ns), 4);
+  const sig = [
+    ['X', 'EDF Annotations'],
+    ['', ''],
+    ['uV', ''],
+    ['-100', '-1'],
+    ['100', '1'],
+    ['-32768', '-32768'],
+    ['32767', '32767'],
+    ['', ''],
+    [String(spr), String(annSpr)],
+    ['', ''],
+  ];
+  const lens = [16, 80, 8, 8, 8, 8, 8, 80, 8, 32];
+  sig.forEach((vals, k) => vals.forEach((v) => (h += field(v, lens[k]))));
+  const head = Uint8Array.from(h, (c) => c.charCodeAt(0));
+  const recBytes = (spr + annSpr) * 2;
+  const out = new Uint8Array(head.length + opts.tals.length * recBytes);
+  out.set(head);
+  opts.tals.forEach((tal, r) => {
+    const base = head.length + r * recBytes;
+    const dv = new DataView(out.buffer, base, recBytes);
+    opts.samples[r].forEach((d, i) => dv.setInt16(i * 2, d, true));
+    out.set(new TextEncoder().encode(tal), base + spr * 2);
+  });
+  return out;
+}
+
+describe('hand-made EDF+ files', () => {
+  it('EDF+D: record starts come from each record\'s first TAL (gaps), durations and texts from the rest', () => {
+    const bytes = handmadeEdf({
+      reserved: 'EDF+D',
+      records: 3,
+      tals: ['+0.5\x14\x14\x00', '+3\x14\x14\x00+3.25\x152\x14stim\x14\x00', '+10\x14\x14\x00'],
+      samples: [[0, 1, 2, 3], [-32768, 0, 32767, 4], [5, 6, 7, 8]],
+    });
+    const rec = readEdf(bytes, 'd.edf');
+    const t0 = Date.UTC(2021, 2, 2, 10, 20, 30);
+    expect(rec.meta.startTimeMs).toBe(t0 + 500);
+    const t = Array.from(rec.streams[0].timestampsMs, (x) => x - t0);
+    expect(t).toEqual([500, 750, 1000, 1250, 3000, 3250, 3500, 3750, 10000, 10250, 10500, 10750]);
+    expect(rec.markers).toEqual([{ timestampMs: t0 + 3250, value: 'stim', durationMs: 2000 }]);
+    // physical = (d + 32768) · 200/65535 − 100
+    expect(rec.streams[0].samples[4]).toBeCloseTo(-100, 4);
+    expect(rec.streams[0].samples[6]).toBeCloseTo(100, 4);
+  });
+
+  it('EDF+C with "-1" records: count derived from the file size, start offset from the first TAL', () => {
+    const bytes = handmadeEdf({ reserved: 'EDF+C', records: -1, tals: ['+0.125\x14\x14\x00', '+1.125\x14\x14\x00'], samples: [[1, 2, 3, 4], [5, 6, 7, 8]] });
+    const rec = readEdf(bytes, 'c.edf');
+    expect(rec.streams[0].timestampsMs).toHaveLength(8);
+    expect(rec.streams[0].timestampsMs[4] - rec.streams[0].timestampsMs[0]).toBeCloseTo(1000, 6);
+    expect(rec.meta.startTimeMs! - Date.UTC(2021, 2, 2, 10, 20, 30)).toBeCloseTo(125, 6);
+  });
+});
+
 describe('EDF header errors', () => {
   it('names the file and the field', () => {
     const good = writeEdf(synthetic(), { format: 'edf' });
