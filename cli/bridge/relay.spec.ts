@@ -219,7 +219,10 @@ describe('bridge paired with a fake tab', () => {
     const origin = await call(bridge.port, 'GET', '/executions', { headers: { Origin: 'https://evil.example' } });
     expect(origin.status).toBe(403);
     expect(origin.json.error.code).toBe('FORBIDDEN_ORIGIN');
-    expect(tab.seen.length).toBe(before); // neither reached the tab
+    // A browser subresource GET (<img src>) carries no Origin but Sec-Fetch-Site.
+    const img = await call(bridge.port, 'GET', '/executions', { headers: { 'Sec-Fetch-Site': 'cross-site', 'Sec-Fetch-Mode': 'no-cors' } });
+    expect(img.status).toBe(403);
+    expect(tab.seen.length).toBe(before); // none reached the tab
     const own = await call(bridge.port, 'GET', '/executions', { headers: { Origin: APP_ORIGIN, Host: 'localhost:6937' } });
     expect(own.status).toBe(200);
   });

@@ -178,6 +178,12 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
       send(res, envelope(mapped, 403, 'FORBIDDEN_ORIGIN', `Requests from the web page ${origin} are refused; only programs on this machine and the paired Neurotab tab may use the bridge`));
       return;
     }
+    // Browsers mark every request they make (even an <img> GET, which carries no Origin) with
+    // Sec-Fetch-Site; programs do not. Only the paired tab's origin may come from a browser.
+    if (req.headers['sec-fetch-site'] !== undefined && (origin === undefined || origin !== pairedOrigin)) {
+      send(res, envelope(mapped, 403, 'FORBIDDEN_ORIGIN', 'Requests made by web pages are refused; only programs on this machine and the paired Neurotab tab may use the bridge'));
+      return;
+    }
     const method = (req.method ?? 'GET').toUpperCase();
     const pathOnly = mapped.split('?')[0];
     if (pathOnly === BRIDGE_WS_PATH || pathOnly === '/np' + BRIDGE_WS_PATH) {
