@@ -59,3 +59,14 @@ export type RecorderEvent =
   | { type: 'progress'; recordingId: string; frames: number; bytes: number; droppedFrames: number; markers: number }
   | { type: 'stopped'; recordingId: string; reason: 'user' | 'storage-full' | 'storage-error'; message?: string }
   | { type: 'error'; message: string };
+
+// ── library worker (import / export) ──
+export type ExportFormat = 'edf' | 'bdf' | 'csv' | 'snirf' | 'zip';
+export type LibraryRequest =
+  | { type: 'import'; jobId: number; file: File }
+  | { type: 'export'; jobId: number; recordingId: string; format: ExportFormat; fileName: string };
+export type LibraryEvent =
+  | { type: 'progress'; jobId: number; phase: 'reading' | 'parsing' | 'writing'; fraction: number }
+  | { type: 'imported'; jobId: number; recordingId: string; name: string }
+  | { type: 'exported'; jobId: number; files: Array<{ fileName: string; bytes: Uint8Array }> }
+  | { type: 'failed'; jobId: number; message: string };

@@ -5,3 +5,5 @@ export const ENGINE_LOCK = 'neurotab-engine';
 export function recordingLockName(recordingId: string): string {
   return `neurotab-recording-${recordingId}`;
 }
+/** Held (shared) by every import in progress; free = any "importing" recording is a crash leftover. */
+export const IMPORT_LOCK = 'neurotab-import';

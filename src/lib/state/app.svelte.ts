@@ -3,7 +3,8 @@
 import { applyUpdate, currentIsolation, setupServiceWorker, type SwStatus } from '../clients/service-worker';
 import { openDb } from '../storage/db';
 import { recoverOpenRecordings } from '../storage/recordings';
-import { recordingLockName } from '../core/locks';
+import { removeFailedImports } from '../storage/library';
+import { IMPORT_LOCK, recordingLockName } from '../core/locks';
 import { becomeEngineHost } from '../clients/engine-host';
 
 export interface Notice {
@@ -50,6 +51,10 @@ class AppState {
   /** Closes recordings whose tab died mid-recording (nobody holds their Web Lock any more). */
   async recover(): Promise<void> {
     try {
+      const failed = 'locks' in navigator
+        ? await navigator.locks.request(IMPORT_LOCK, { ifAvailable: true }, async (lock) => (lock ? removeFailedImports(openDb()) : 0))
+        : await removeFailedImports(openDb());
+      if (failed) this.notify('info', `${failed} import${failed === 1 ? ' was' : 's were'} interrupted when a tab closed and ${failed === 1 ? 'was' : 'were'} removed; import the file again.`);
       const ids = await recoverOpenRecordings(openDb(), async (id) => {
         if (!('locks' in navigator)) return true;
         return navigator.locks.request(recordingLockName(id), { ifAvailable: true }, async (lock) => lock !== null);

@@ -4,7 +4,8 @@
 import Dexie, { type EntityTable } from 'dexie';
 import type { StreamDescriptor } from '../core/stream';
 
-export type RecordingStatus = 'recording' | 'complete' | 'recovered';
+/** 'importing': being written from a file; left behind only by a crash, and then deleted at start-up. */
+export type RecordingStatus = 'recording' | 'importing' | 'complete' | 'recovered';
 
 /** Per-stream bookkeeping inside a recording. */
 export interface RecordedStream {

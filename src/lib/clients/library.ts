@@ -1,0 +1,79 @@
+// Page-side owner of the library worker: import files, export recordings as downloads.
+// Main thread only; no Svelte.
+import type { ExportFormat, LibraryEvent, LibraryRequest } from '../../../workers/protocol';
+
+export interface ImportJob {
+  fileName: string;
+  phase: 'reading' | 'parsing' | 'writing';
+  fraction: number;
+}
+
+let worker: Worker | null = null;
+let nextJob = 1;
+const handlers = new Map<number, (e: LibraryEvent) => void>();
+
+function libraryWorker(): Worker {
+  if (!worker) {
+    worker = new Worker(new URL('../../../workers/library.worker.ts', import.meta.url), { type: 'module', name: 'neurotab-library' });
+    worker.onmessage = (ev: MessageEvent<LibraryEvent>) => handlers.get(ev.data.jobId)?.(ev.data);
+  }
+  return worker;
+}
+
+function run<T>(make: (jobId: number) => LibraryRequest, onEvent: (e: LibraryEvent, done: (v: T) => void, fail: (e: Error) => void) => void): Promise<T> {
+  const jobId = nextJob++;
+  return new Promise<T>((resolve, reject) => {
+    handlers.set(jobId, (e) =>
+      onEvent(
+        e,
+        (v) => {
+          handlers.delete(jobId);
+          resolve(v);
+        },
+        (err) => {
+          handlers.delete(jobId);
+          reject(err);
+        },
+      ),
+    );
+    libraryWorker().postMessage(make(jobId));
+  });
+}
+
+/** Imports one file; `onProgress` follows reading, parsing and writing. Resolves with the new recording's id. */
+export function importFile(file: File, onProgress: (j: ImportJob) => void): Promise<string> {
+  return run<string>(
+    (jobId) => ({ type: 'import', jobId, file }),
+    (e, done, fail) => {
+      if (e.type === 'progress') onProgress({ fileName: file.name, phase: e.phase, fraction: e.fraction });
+      else if (e.type === 'imported') done(e.recordingId);
+      else if (e.type === 'failed') fail(new Error(e.message));
+    },
+  );
+}
+
+/** Writes a recording in `format` and downloads the file(s). */
+export function exportRecording(recordingId: string, name: string, format: ExportFormat): Promise<string[]> {
+  const stem = name.replace(/\.[a-z0-9]+$/i, '').replace(/[^\w.-]+/g, '_') || 'recording';
+  const fileName = format === 'zip' ? `${stem}_bids.zip` : `${stem}.${format}`;
+  return run<string[]>(
+    (jobId) => ({ type: 'export', jobId, recordingId, format, fileName }),
+    (e, done, fail) => {
+      if (e.type === 'exported') {
+        for (const f of e.files) download(f.fileName, f.bytes);
+        done(e.files.map((f) => f.fileName));
+      } else if (e.type === 'failed') fail(new Error(e.message));
+    },
+  );
+}
+
+function download(fileName: string, bytes: Uint8Array): void {
+  const url = URL.createObjectURL(new Blob([bytes as BlobPart]));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = fileName;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

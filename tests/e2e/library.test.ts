@@ -1,0 +1,88 @@
+// The recordings library in Chromium: import real files (EDF+, SNIRF), see their details and
+// markers, export them and read the export back; a corrupt file is refused with a clear message
+// and leaves the library unchanged.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { launch, newContext, openApp, screenshot, serveApp, type AppServer } from './harness';
+import { hasShared, sharedPath } from '../support/shared';
+import { readEdf } from '../../src/lib/formats/edf';
+
+let browser: Browser;
+let server: AppServer;
+let context: BrowserContext;
+beforeAll(async () => {
+  browser = await launch();
+  server = await serveApp();
+  context = await newContext(browser);
+});
+afterAll(async () => {
+  await context?.close();
+  await browser?.close();
+  await server?.close();
+});
+
+describe.skipIf(!hasShared)('recordings library', () => {
+  it('imports an EDF+ file with its annotations, exports it as EDF+ and the export reads back the same', async () => {
+    const page = await openApp(context, server.url, '/recordings');
+    const file = sharedPath('data/edf/S001R04.edf');
+    await page.setInputFiles('[data-testid="import-input"]', file);
+    const row = page.locator('[data-testid="recording-row"]', { hasText: 'S001R04.edf' });
+    await row.waitFor({ timeout: 30_000 });
+    const original = readEdf(new Uint8Array(readFileSync(file)), 'S001R04.edf');
+    expect(Number(await row.getAttribute('data-frames'))).toBe(original.streams[0].timestampsMs.length);
+    await row.locator('button.name-btn').click();
+    const detail = page.locator('[data-testid="recording-detail"]');
+    await detail.waitFor();
+    await expect.poll(() => detail.textContent()).toContain(`Markers (${original.markers.length})`);
+    await page.waitForTimeout(300);
+    await screenshot(page, 'recording-detail');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="export-edf"]')]);
+    const dir = mkdtempSync(join(tmpdir(), 'neurotab-export-'));
+    const out = join(dir, download.suggestedFilename());
+    await download.saveAs(out);
+    const back = readEdf(new Uint8Array(readFileSync(out)), out);
+    expect(back.streams[0].descriptor.channels.map((c) => c.label)).toEqual(original.streams[0].descriptor.channels.map((c) => c.label));
+    expect(back.streams[0].timestampsMs.length).toBe(original.streams[0].timestampsMs.length);
+    expect(back.markers.map((m) => m.value)).toEqual(original.markers.map((m) => m.value));
+    // Re-written at 16 bits from the data's own range: values agree to the quantisation step.
+    const a = original.streams[0].samples;
+    const b = back.streams[0].samples;
+    let maxAbs = 0;
+    let maxErr = 0;
+    for (let i = 0; i < a.length; i++) {
+      maxAbs = Math.max(maxAbs, Math.abs(a[i]));
+      maxErr = Math.max(maxErr, Math.abs(a[i] - b[i]));
+    }
+    expect(maxErr).toBeLessThan((2 * maxAbs) / 65535 + 1e-6);
+    await page.close();
+  });
+
+  it('imports SNIRF (fNIRS) through h5wasm in the browser', async () => {
+    const page = await openApp(context, server.url, '/recordings');
+    await page.setInputFiles('[data-testid="import-input"]', sharedPath('data/snirf/Simple_Probe.snirf'));
+    const row = page.locator('[data-testid="recording-row"]', { hasText: 'Simple_Probe.snirf' });
+    await row.waitFor({ timeout: 30_000 });
+    expect(Number(await row.getAttribute('data-frames'))).toBeGreaterThan(0);
+    await page.close();
+  });
+
+  it('refuses a corrupt file with a clear message and leaves the library unchanged', async () => {
+    const page = await openApp(context, server.url, '/recordings');
+    const before = await page.locator('[data-testid="recording-row"]').count();
+    const bad = join(mkdtempSync(join(tmpdir(), 'neurotab-bad-')), 'broken.edf');
+    const bytes = readFileSync(sharedPath('data/edf/S001R04.edf')).subarray(0, 600);
+    writeFileSync(bad, bytes);
+    await page.setInputFiles('[data-testid="import-input"]', bad);
+    const alert = page.locator('[role="alert"]', { hasText: 'broken.edf' });
+    await alert.waitFor({ timeout: 20_000 });
+    expect(await alert.textContent()).toMatch(/Could not import "broken\.edf": .+library was not changed/);
+    await page.reload();
+    await page.waitForSelector('h1');
+    await page.waitForTimeout(500);
+    expect(await page.locator('[data-testid="recording-row"]').count()).toBe(before);
+    await page.close();
+  });
+});
