@@ -11,6 +11,7 @@ import { Csp } from '../src/lib/ml/csp';
 import { seededRandom, shuffleSplit } from '../src/lib/ml/cross-validation';
 import type { EpochSet } from '../src/lib/ml/epochs';
 import { Lda } from '../src/lib/ml/lda';
+import { Xdawn } from '../src/lib/ml/xdawn';
 import { dense, eighGeneralised } from '../src/lib/ml/linalg';
 
 const E = 45;
@@ -86,3 +87,14 @@ console.log(`online transform + predict, 1 epoch: ${stats(online)}`);
 const cfg = parseExperimentConfig({ type: 'motor_imagery_csp_lda', classes: { T1: 'left', T2: 'right' }, window: [1, 2], band: [7, 30], components: 4 });
 const folds = shuffleSplit(E, 10, 0.2, 42);
 console.log(`10-fold ShuffleSplit CV (CSP+LDA refit per fold): ${stats(time(() => crossValidate(cfg, set, { folds }), 5, 1))}`);
+
+// P300-sized xDAWN + shrinkage LDA (the Muse P300 set's shape: 775 epochs × 4 channels × 205 samples, 25 bins).
+{
+  const r = seededRandom(2);
+  const P = { data: Float64Array.from({ length: 775 * 4 * 205 }, () => r() - 0.5), epochCount: 775, channelCount: 4, sampleCount: 205, labels: Int32Array.from({ length: 775 }, (_, i) => (i % 6 === 0 ? 1 : 0)), classNames: ['non-target', 'target'], sampleRateHz: 256 };
+  const xdFit = time(() => {
+    const xd = Xdawn.fit(P, { filtersPerClass: 2, decimate: 8 });
+    Lda.fit(xd.transform(P), P.labels, P.classNames, { solver: 'lsqr', shrinkage: 'auto' });
+  }, 10, 2);
+  console.log(`xDAWN + LDA(lsqr, Ledoit–Wolf) fit, 775 × 4 × 205: ${stats(xdFit)}`);
+}
