@@ -188,6 +188,26 @@ describe('Ring (one thread)', () => {
     expect(await r.waitForData(10_000)).toBe('closed');
   });
 
+  it('waitForData polls where Atomics.waitAsync is missing, with the same results', async () => {
+    const atomics = Atomics as { waitAsync?: unknown };
+    const saved = atomics.waitAsync;
+    atomics.waitAsync = undefined;
+    try {
+      const ring = Ring.create({ channels: 1, capacityFrames: 8 });
+      const w = new RingWriter(ring);
+      const r = new RingReader(ring);
+      expect(await r.waitForData(10)).toBe('timed-out');
+      const pending = r.waitForData(10_000);
+      setTimeout(() => w.push(new Float32Array([1]), new Float64Array([1]), 1), 5);
+      expect(await pending).toBe('ok');
+      r.read(8, new Float32Array(8), new Float64Array(8));
+      setTimeout(() => w.close(), 5);
+      expect(await r.waitForData(10_000)).toBe('closed');
+    } finally {
+      atomics.waitAsync = saved;
+    }
+  });
+
   it('works as a same-thread ArrayBuffer ring (wake-ups through local listeners)', async () => {
     const ring = Ring.create({ channels: 2, capacityFrames: 4, shared: false });
     expect(ring.isShared).toBe(false);

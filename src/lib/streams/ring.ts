@@ -326,7 +326,8 @@ export type WaitResult = 'ok' | 'timed-out' | 'closed';
 
 const noop = (): void => {};
 const MAX_TIMER_MS = 2 ** 31 - 1;
-const hasWaitAsync = typeof (Atomics as { waitAsync?: unknown }).waitAsync === 'function';
+/** Checked per wait (cheap) rather than at load, so engines without it (and tests) take the poll path. */
+const hasWaitAsync = (): boolean => typeof (Atomics as { waitAsync?: unknown }).waitAsync === 'function';
 /** Polling period when Atomics.waitAsync is missing (shared ring) — a few ms keeps latency low. */
 const POLL_MS = 4;
 
@@ -438,7 +439,7 @@ export class RingReader {
       if (remaining <= 0) return 'timed-out';
       // setTimeout treats delays over 2^31 − 1 ms (and Infinity) as 1 ms.
       const timerMs = remaining < MAX_TIMER_MS ? remaining : MAX_TIMER_MS;
-      if (ring.isShared && hasWaitAsync) {
+      if (ring.isShared && hasWaitAsync()) {
         const res = Atomics.waitAsync(h, H_NOTIFY, notify, remaining);
         if (res.async) {
           // A pending waitAsync does not keep Node's event loop alive (a worker would just exit).
