@@ -82,7 +82,16 @@ describe('neurotab decode', () => {
     for (const s of steps) expect(Math.abs(s - 1000 / 256)).toBeLessThan(0.2);
   });
 
-  it('writes a single-stream device straight to --out, and reads notification captures for BLE fNIRS', async () => {
+  it('picks five Muse EEG channels when the capture has right-AUX (273e0007) notifications', () => {
+    const chars = [MUSE_CHARACTERISTICS.eeg_tp9, MUSE_CHARACTERISTICS.eeg_af7, MUSE_CHARACTERISTICS.eeg_af8, MUSE_CHARACTERISTICS.eeg_tp10, MUSE_CHARACTERISTICS.eeg_aux];
+    const lines = chars.map((c, i) => `2026-01-01T00:00:00.00${i}Z\t${c}\t0007${'800800'.repeat(6)}`);
+    const inPath = join(dir, 'muse5.txt');
+    writeFileSync(inPath, lines.join('\n'));
+    decodeCaptureFile(parseDecodeArgs(['--device', 'muse-2', '--in', inPath, '--out', join(dir, 'muse5.csv')]));
+    expect(csv(join(dir, 'muse5.eeg.csv')).header.slice(2)).toEqual(['TP9', 'AF7', 'AF8', 'TP10', 'AUX']);
+  });
+
+  it('decodes a Blueberry BLE fNIRS capture into the per-path file it has data for', async () => {
     const lines = [0, 1, 2].map((i) => {
       const hex = Array.from(encodeBlueberryPacket(i, i, [100 + i, 200, 300]), (b) => b.toString(16).padStart(2, '0')).join('');
       return `2026-01-01T00:00:0${i}.250000+00:00\t${BLUEBERRY_LONG_PATH}\t${hex}`;
@@ -94,6 +103,16 @@ describe('neurotab decode', () => {
     const long = csv(join(dir, 'bb.long.csv'));
     expect(long.header).toEqual(['timestamp_ms', 'sample_index', 'long_740', 'long_880', 'long_850']);
     expect(long.rows.map((r) => r[2])).toEqual(['100', '101', '102']);
+  });
+
+  it('writes a single-stream device (HEGduino serial text) straight to --out, timed by the device clock', () => {
+    const inPath = join(dir, 'heg.bin');
+    writeFileSync(inPath, 'boot\r\n1000000|1200|2400|0.5|12|0|0\r\n1040000|1210|2390|0.51|11|0|0\r\n');
+    const out = join(dir, 'heg.csv');
+    expect(decodeCaptureFile(parseDecodeArgs(['--device', 'hegduino', '--in', inPath, '--out', out])).files).toEqual([out]);
+    const c = csv(out);
+    expect(c.header).toEqual(['timestamp_ms', 'sample_index', 'red', 'ir', 'ratio', 'ambient']);
+    expect(c.rows.map((r) => r[0])).toEqual(['0.000', '40.000']);
   });
 
   it('parses ISO timestamps with microseconds and offsets', () => {

@@ -8,7 +8,10 @@ import { InputError, errorMessage } from '../../src/lib/core/errors.ts';
 import type { DeviceDescriptor, DeviceId } from '../../src/lib/devices/descriptor.ts';
 import type { DecodedBlock, DeviceDecoder } from '../../src/lib/devices/drivers/decoder.ts';
 import { createDecoder, DEVICE_DESCRIPTORS, deviceDescriptor, type DecoderOptions } from '../../src/lib/devices/drivers/registry.ts';
+import { MUSE_CHARACTERISTICS } from '../../src/lib/devices/drivers/muse-2/descriptor.ts';
 import { BlockStamper } from '../../src/lib/devices/timing/block-stamper.ts';
+
+const MUSE_AUX = MUSE_CHARACTERISTICS.eeg_aux;
 
 export const summary = 'decode a raw device capture to CSV: --device <id> --in <capture> --out <samples.csv> [--firmware 2|3] [--aux]';
 
@@ -20,6 +23,7 @@ const USAGE = `usage: npm run neurotab -- decode --device <id> --in <capture> --
   --out <file.csv>   output; devices with several streams write <name>.<stream>.csv per stream
   --firmware 2|3     Ganglion firmware generation (default 3)
   --aux              Muse 2 / Muse S: five EEG channels (presets p20/p50) instead of four
+                     (chosen automatically when the capture has right-AUX notifications)
   --gain-commands S  Cyton/Daisy: channel-setting commands sent before the capture (e.g. x1040110X)
 
 Columns: timestamp_ms,sample_index,<channel labels>. Serial captures carry no arrival times, so
@@ -146,6 +150,11 @@ export function decodeCaptureFile(args: DecodeArgs): DecodeResult {
   const looksLikeCapture = /^\d{4}-\d\d-\d\dT[^\t\n]*\t/.test(new TextDecoder().decode(bytes.subarray(0, 64)));
   const notifications = !serialDevice || (args.device === 'hegduino' && looksLikeCapture);
   const options = { ...args.options, hegInput: notifications ? ('notifications' as const) : ('bytes' as const) };
+  const list = notifications ? parseNotificationCapture(new TextDecoder().decode(bytes), args.inPath) : [];
+  // Muse classic: a capture with right-AUX notifications (presets p20/p50) has five EEG channels.
+  if ((args.device === 'muse-2' || args.device === 'muse-s') && options.museEegChannels === undefined && list.some((n) => n.uuid.toLowerCase() === MUSE_AUX)) {
+    options.museEegChannels = 5;
+  }
   const dec = createDecoder(args.device, options);
 
   const streams = new Map<string, StreamOut>();
@@ -175,7 +184,6 @@ export function decodeCaptureFile(args: DecodeArgs): DecodeResult {
   };
 
   if (notifications) {
-    const list = parseNotificationCapture(new TextDecoder().decode(bytes), args.inPath);
     for (const n of list) take(dec.push(n.payload, n.uuid), n.arrivalMs);
     take(dec.flush(), list.length > 0 ? list[list.length - 1].arrivalMs : undefined);
   } else {
