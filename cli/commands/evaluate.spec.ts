@@ -62,10 +62,10 @@ describe.skipIf(!hasShared)('evaluate on real files', () => {
 
   it('reports bad input clearly and exits 2', async () => {
     const err = vi.spyOn(console, 'error').mockImplementation(() => {});
-    // A mapping to a marker value that does not occur leaves one class:
+    // A mapping to a marker value that does not occur: the error names the values the file holds.
     const missing = write('missing.json', { ...mi, classes: { T1: 'left', X9: 'right' } });
     expect(await run([missing, '--in', edfs[0]])).toBe(2);
-    expect(String(err.mock.calls.at(-1)?.[0])).toMatch(/only one class present/);
+    expect(String(err.mock.calls.at(-1)?.[0])).toMatch(/no epochs of class "right" \(marker "X9"\); marker values in the recordings: "T0", "T2", "T1"/);
     expect(await run([write('bad.json', '{"type": 1'), '--in', edfs[0]])).toBe(2);
     expect(String(err.mock.calls.at(-1)?.[0])).toMatch(/not readable JSON/);
     expect(await run([write('ok.json', mi), '--in', join(dir, 'nope.edf')])).toBe(2);

@@ -123,5 +123,19 @@ export function epochsFromRecording(rec: RecordingLike, cfg: ExperimentConfig, s
 /** Epochs of several recordings for one experiment, concatenated (same channels required). */
 export function epochsFromRecordings(recs: { recording: RecordingLike; source: string }[], cfg: ExperimentConfig): { epochs: EpochSet; skipped: number } {
   const parts = recs.map((r) => epochsFromRecording(r.recording, cfg, r.source));
-  return { epochs: concatEpochSets(parts.map((p) => p.epochs)), skipped: parts.reduce((s, p) => s + p.skipped, 0) };
+  const epochs = concatEpochSets(parts.map((p) => p.epochs));
+  const skipped = parts.reduce((s, p) => s + p.skipped, 0);
+  // A class without epochs is almost always a wrong marker mapping: say which values the files hold.
+  epochs.classNames.forEach((name, k) => {
+    if (epochs.labels.includes(k)) return;
+    const values = Object.entries(cfg.classes).filter(([, v]) => v === name).map(([m]) => `"${m}"`);
+    const present = [...new Set(recs.flatMap((r) => r.recording.markers.map((m) => m.value)))].slice(0, 20);
+    throw new InputError(
+      `no epochs of class "${name}" (marker ${values.join(' or ')})` +
+        (skipped ? `; ${skipped} markers had windows running off the recording` : '') +
+        `; marker values in the recordings: ${present.length ? present.map((v) => `"${v}"`).join(', ') : 'none'}`,
+      'experiment.classes',
+    );
+  });
+  return { epochs, skipped };
 }
