@@ -42,7 +42,6 @@
 //   copied into fresh buffers and posted through a MessagePort with transfer; the reader side
 //   writes them into a local Ring and is itself a `RingReader` (same API). This path allocates per
 //   push; the app shows "degraded" when it is in use.
-
 //
 // ── Usage ──
 //   page:    const ring = Ring.create({ channels: 8, capacityFrames: 250 * 30 });  // 30 s at 250 Hz
