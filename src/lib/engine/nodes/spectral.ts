@@ -6,7 +6,7 @@ import type { ChannelInfo, StreamDescriptor } from '../../core/stream';
 import type { WindowName } from '../../dsp/filter-design';
 import { rfftMagnitude } from '../../dsp/fft';
 import { bandPower, periodogram, relativeBandPower, welch, type Band, type Spectrum } from '../../dsp/spectral';
-import { toChannelMajor } from '../packets';
+import { toChannelMajor, transposeInto } from '../packets';
 import type { EpochsPacket, FramesPacket, NodeClass, SpectrumItem, SpectrumPacket } from '../types';
 import { input, np, output, p, rateOf } from './common';
 import { copyFrames, joinFrames } from './filters';
@@ -14,15 +14,14 @@ import { WindowCutter } from './time';
 
 const WINDOWS = ['hann', 'hamming', 'blackman', 'boxcar', 'bartlett'] as const;
 
-function epochChannelMajor(e: { samples: Float32Array; frames: number }, ch: number, scratch?: { buf: Float64Array }): Float64Array {
+function epochChannelMajor(e: { samples: Float32Array; frames: number }, ch: number): Float64Array;
+function epochChannelMajor(e: { samples: Float32Array; frames: number }, ch: number, scratch: { buf: Float32Array }): Float32Array;
+function epochChannelMajor(e: { samples: Float32Array; frames: number }, ch: number, scratch?: { buf: Float32Array }): Float64Array | Float32Array {
   if (!scratch) return toChannelMajor(e.samples, e.frames, ch);
+  // float32 channel-major copy (the samples are float32 already; welch computes in float64)
   const n = e.frames * ch;
-  if (scratch.buf.length < n) scratch.buf = new Float64Array(n);
-  const out = scratch.buf.subarray(0, n);
-  const x = e.samples;
-  const frames = e.frames;
-  for (let f = 0; f < frames; f++) for (let c = 0; c < ch; c++) out[c * frames + f] = x[f * ch + c];
-  return out;
+  if (scratch.buf.length < n) scratch.buf = new Float32Array(n);
+  return transposeInto(e.samples, e.frames, ch, scratch.buf.subarray(0, n));
 }
 
 // ------------------------------------------------------------------------------- Welch
@@ -68,8 +67,8 @@ detrend, one-sided, bins 1…N/2−1 doubled).
       };
     };
     let held: FramesPacket[] = [];
-    const scratch = { buf: new Float64Array(0) };
-    const spectrumOf = (stream: StreamDescriptor, items: { x: () => Float64Array; frames: number; item: Omit<SpectrumItem, 'values'> }[]): SpectrumPacket | undefined => {
+    const scratch = { buf: new Float32Array(0) };
+    const spectrumOf = (stream: StreamDescriptor, items: { x: () => Float64Array | Float32Array; frames: number; item: Omit<SpectrumItem, 'values'> }[]): SpectrumPacket | undefined => {
       const fs = rateOf(stream, ctx.nodeId);
       const ch = stream.channels.length;
       let freqs: Float64Array | undefined;

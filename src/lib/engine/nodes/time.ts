@@ -30,10 +30,15 @@ export class FrameHistory {
   }
   push(x: Float32Array, t: Float64Array, frames: number): void {
     const ch = this.channels;
-    for (let n = 0; n < frames; n++) {
+    // keep only what fits, then copy in at most two contiguous runs (ring wrap)
+    const skip = Math.max(0, frames - this.cap);
+    let n = skip;
+    while (n < frames) {
       const slot = (this.end + n) % this.cap;
-      this.samples.set(x.subarray(n * ch, n * ch + ch), slot * ch);
-      this.ts[slot] = t[n];
+      const run = Math.min(frames - n, this.cap - slot);
+      this.samples.set(x.subarray(n * ch, (n + run) * ch), slot * ch);
+      this.ts.set(t.subarray(n, n + run), slot);
+      n += run;
     }
     this.end += frames;
   }
@@ -55,9 +60,12 @@ export class FrameHistory {
   }
   copy(globalStart: number, frames: number, out: Float32Array): void {
     const ch = this.channels;
-    for (let n = 0; n < frames; n++) {
+    let n = 0;
+    while (n < frames) {
       const slot = (globalStart + n) % this.cap;
-      out.set(this.samples.subarray(slot * ch, slot * ch + ch), n * ch);
+      const run = Math.min(frames - n, this.cap - slot);
+      out.set(this.samples.subarray(slot * ch, (slot + run) * ch), n * ch);
+      n += run;
     }
   }
   clear(): void {
