@@ -236,6 +236,15 @@ describe('WebAssembly SIMD and JS kernels agree bit for bit', () => {
     }
   }
 
+  it('cascades beyond the unrolled/wasm limits (40 sections, generic loop) equal two shorter cascades run in turn', () => {
+    const parts = Array.from({ length: 40 }, (_, i) => butter(2, 3 + i, i % 3 ? 'lowpass' : 'highpass', 250));
+    const all = concatSos(...parts);
+    const x = Float64Array.from({ length: 2 * 600 }, () => r() - 0.5);
+    const y = sosfilt(all, x, 2, 600);
+    const y2 = sosfilt(concatSos(...parts.slice(12)), sosfilt(concatSos(...parts.slice(0, 12)), x, 2, 600, undefined, 'wasm'), 2, 600, undefined, 'js');
+    expect(Array.from(y)).toEqual(Array.from(y2));
+  });
+
   it('wasm SosFilter: NaN reset per channel (odd channel count), mixed dtypes, setState round trip', () => {
     const sos = concatSos(butter(4, [1, 40], 'bandpass', 250), iirnotchSos(50, 30, 250));
     const nch = 3;
