@@ -14,8 +14,10 @@ export function designChain(f: FilterSettings, sampleRateHz: number): Sos | null
   const parts: Sos[] = [];
   const nyquist = sampleRateHz / 2;
   if (f.bandHz) {
-    const [lo, hi] = f.bandHz;
-    parts.push(butter(4, [lo, Math.min(hi, nyquist * 0.95)], 'bandpass', sampleRateHz));
+    const lo = f.bandHz[0];
+    const hi = Math.min(f.bandHz[1], nyquist * 0.95);
+    // A band that does not fit under this rate's Nyquist frequency (slow fNIRS streams) is skipped.
+    if (lo < hi) parts.push(butter(4, [lo, hi], 'bandpass', sampleRateHz));
   }
   if (f.notchHz) for (let h = f.notchHz; h < nyquist * 0.98; h += f.notchHz) parts.push(iirnotchSos(h, 30, sampleRateHz));
   return parts.length ? concatSos(...parts) : null;

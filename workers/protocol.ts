@@ -22,13 +22,23 @@ export interface SyntheticSettings {
 }
 
 // ── io worker ──
+export interface PlaybackSettings {
+  recordingId: string;
+  streamId: string;
+  /** 1 = real time. */
+  speed: number;
+  loop: boolean;
+}
+
 export type IoRequest =
   | { type: 'start-synthetic'; settings: SyntheticSettings; sink: RingSink }
+  | { type: 'start-playback'; settings: PlaybackSettings; sink: RingSink }
   | { type: 'set-eyes-closed'; eyesClosed: boolean }
   | { type: 'stop' };
 export type IoEvent =
   | { type: 'started'; descriptor: StreamDescriptor }
-  | { type: 'stats'; framesWritten: number }
+  | { type: 'stats'; framesWritten: number; progress?: number }
+  | { type: 'finished' }
   | { type: 'stopped' }
   | { type: 'error'; message: string };
 

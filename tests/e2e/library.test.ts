@@ -86,3 +86,37 @@ describe.skipIf(!hasShared)('recordings library', () => {
     await page.close();
   });
 });
+
+describe.skipIf(!hasShared)('playback', () => {
+  it('replays an imported recording as a device at 10×, its markers landing in a new recording', async () => {
+    const page = await openApp(context, server.url, '/recordings');
+    if ((await page.locator('[data-testid="recording-row"]', { hasText: 'S001R04.edf' }).count()) === 0) {
+      await page.setInputFiles('[data-testid="import-input"]', sharedPath('data/edf/S001R04.edf'));
+      await page.locator('[data-testid="recording-row"]', { hasText: 'S001R04.edf' }).waitFor({ timeout: 30_000 });
+    }
+    await page.click('a[href="/"]');
+    await page.click('[data-testid="device-playback"]');
+    await page.locator('[data-testid="playback-recording"] option', { hasText: 'S001R04.edf' }).first().waitFor({ state: 'attached' });
+    await page.selectOption('[data-testid="playback-recording"]', { label: 'S001R04.edf' });
+    await page.selectOption('select:near([data-testid="playback-recording"])', { label: '10×' }).catch(() => {});
+    await page.click('[data-testid="start-stream"]');
+    await page.waitForSelector('[data-testid="stop-stream"]');
+    await page.fill('[data-testid="recording-name"]', 'Replayed');
+    await page.click('[data-testid="start-recording"]');
+    await page.waitForSelector('[data-testid="stop-recording"]');
+    await expect.poll(async () => Number((await page.getAttribute('[data-testid="live-view"]', 'data-frames')) ?? 0), { timeout: 15_000 }).toBeGreaterThan(1000);
+    await page.waitForTimeout(3000);
+    await screenshot(page, 'playback');
+    await page.click('[data-testid="stop-recording"]');
+    await page.waitForSelector('[data-testid="start-recording"]');
+    await page.click('[data-testid="stop-stream"]');
+    await page.click('a[href="/recordings"]');
+    const row = page.locator('[data-testid="recording-row"]', { hasText: 'Replayed' });
+    await row.waitFor();
+    expect(Number(await row.getAttribute('data-frames'))).toBeGreaterThan(1000);
+    await row.locator('button.name-btn').click();
+    // S001R04's annotations (T0/T1/T2 every ~4 s) are replayed as markers: some landed.
+    await expect.poll(async () => (await page.locator('[data-testid="recording-detail"]').textContent()) ?? '', { timeout: 10_000 }).toMatch(/Markers \([1-9]\d*\)/);
+    await page.close();
+  });
+});

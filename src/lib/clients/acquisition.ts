@@ -8,12 +8,14 @@ import { openDb } from '../storage/db';
 import { createRecording } from '../storage/recordings';
 import { publishMarkers } from '../streams/marker-bus';
 import type {
-  EngineEvent, EngineRequest, FilterSettings, IoEvent, IoRequest, RecorderEvent, RecorderRequest, RingSink, RingSource, SyntheticSettings,
+  EngineEvent, EngineRequest, FilterSettings, IoEvent, IoRequest, PlaybackSettings, RecorderEvent, RecorderRequest, RingSink, RingSource, SyntheticSettings,
 } from '../../../workers/protocol';
 
 export interface AcquisitionEvents {
   onStreamStarted?(descriptor: StreamDescriptor): void;
   onStreamStopped?(): void;
+  onDeviceStats?(s: { framesWritten: number; progress?: number }): void;
+  onPlaybackFinished?(): void;
   onEngineStats?(s: { framesProcessed: number; droppedFrames: number; resets: number }): void;
   onRecordingProgress?(p: { recordingId: string; frames: number; bytes: number; droppedFrames: number; markers: number }): void;
   onRecordingStopped?(s: { recordingId: string; reason: string; message?: string }): void;
@@ -79,11 +81,24 @@ export class Acquisition {
   }
 
   /** Starts the synthetic device and the filter chain. Resolves once the first descriptor is known. */
-  async startSynthetic(settings: SyntheticSettings, filter: FilterSettings): Promise<StreamDescriptor> {
+  startSynthetic(settings: SyntheticSettings, filter: FilterSettings): Promise<StreamDescriptor> {
+    return this.startDevice(settings.channels, settings.sampleRateHz, filter, (sink) => ({ type: 'start-synthetic', settings, sink }), 'synthetic');
+  }
+
+  /** Replays one stream of a stored recording as a device (markers included). */
+  startPlayback(settings: PlaybackSettings, stream: StreamDescriptor, filter: FilterSettings): Promise<StreamDescriptor> {
+    return this.startDevice(stream.channels.length, stream.sampleRateHz, filter, (sink) => ({ type: 'start-playback', settings, sink }), `playback:${settings.recordingId}`);
+  }
+
+  /** What is streaming: "synthetic" or "playback:<recording id>". */
+  source: string | null = null;
+
+  private async startDevice(channels: number, sampleRateHz: number, filter: FilterSettings, request: (sink: RingSink) => IoRequest, source: string): Promise<StreamDescriptor> {
     if (this.io) throw new Error('a stream is already running: stop it first');
-    const capacity = Math.ceil(settings.sampleRateHz * RING_SECONDS);
-    const raw = new Link(settings.channels, capacity, this.isolated);
-    const filtered = new Link(settings.channels, capacity, this.isolated);
+    const capacity = Math.ceil(Math.max(1, sampleRateHz) * RING_SECONDS);
+    const raw = new Link(channels, capacity, this.isolated);
+    const filtered = new Link(channels, capacity, this.isolated);
+    this.source = source;
     this.raw = raw;
     // Consumers first (fallback ports are created per consumer), producers last.
     this.rawReader = raw.pageReader();
@@ -100,11 +115,13 @@ export class Acquisition {
         else if (m.type === 'error') {
           reject(new Error(m.message));
           this.events.onError?.(`Device: ${m.message}`);
-        } else if (m.type === 'stopped') this.events.onStreamStopped?.();
+        } else if (m.type === 'stats') this.events.onDeviceStats?.(m);
+        else if (m.type === 'finished') this.events.onPlaybackFinished?.();
+        else if (m.type === 'stopped') this.events.onStreamStopped?.();
       };
       this.io!.onerror = (e) => reject(new Error(`the device worker failed to start: ${e.message}`));
       const sink = raw.sink();
-      this.io!.postMessage({ type: 'start-synthetic', settings, sink } satisfies IoRequest, Link.transfer(sink));
+      this.io!.postMessage(request(sink), Link.transfer(sink));
     });
     this.descriptor = descriptor;
 
@@ -161,7 +178,7 @@ export class Acquisition {
   async startRecording(name?: string): Promise<string> {
     if (!this.descriptor) throw new Error('start a stream before recording');
     if (this.recordingId) throw new Error('already recording');
-    const rec = await createRecording(openDb(), { name, streams: [this.descriptor], source: 'synthetic' });
+    const rec = await createRecording(openDb(), { name, streams: [this.descriptor], source: this.source ?? 'unknown' });
     this.recorder = new Worker(new URL('../../../workers/recorder.worker.ts', import.meta.url), { type: 'module', name: 'neurotab-recorder' });
     const source = this.recorderSource();
     await new Promise<void>((resolve, reject) => {
@@ -216,6 +233,7 @@ export class Acquisition {
     this.engine?.terminate();
     this.io = this.engine = null;
     this.descriptor = null;
+    this.source = null;
     this.rawReader = this.filteredReader = null;
     this.raw = null;
     this.stopRelay();

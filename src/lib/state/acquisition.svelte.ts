@@ -3,10 +3,17 @@
 import { Acquisition } from '../clients/acquisition';
 import type { StreamDescriptor } from '../core/stream';
 import type { FilterSettings, SyntheticSettings } from '../../../workers/protocol';
+import { openDb, type RecordingRow } from '../storage/db';
+import { listRecordings } from '../storage/recordings';
 import { app } from './app.svelte';
 import { nowMs } from '../core/clock';
 
 class AcquisitionState {
+  /** Which device feeds the live view: the synthetic EEG, or a stored recording replayed. */
+  deviceKind = $state<'synthetic' | 'playback'>('synthetic');
+  playback = $state<{ recordingId: string; speed: number; loop: boolean }>({ recordingId: '', speed: 1, loop: false });
+  playable = $state<RecordingRow[]>([]);
+  playbackProgress = $state(0);
   settings = $state<SyntheticSettings>({ channels: 16, sampleRateHz: 250, lineFrequencyHz: 50, seed: 1, eyesClosed: false });
   filter = $state<FilterSettings>({ bandHz: [1, 40], notchHz: 50 });
   view = $state<{ filtered: boolean; windowSeconds: number; scaleUv: number }>({ filtered: true, windowSeconds: 10, scaleUv: 50 });
@@ -19,6 +26,10 @@ class AcquisitionState {
   recordingName = $state('');
   private acq = new Acquisition({
     onEngineStats: (s) => (this.engine = s),
+    onDeviceStats: (s) => {
+      if (s.progress !== undefined) this.playbackProgress = s.progress;
+    },
+    onPlaybackFinished: () => app.notify('info', 'Playback reached the end of the recording.'),
     onRecordingProgress: (p) => {
       if (this.recording && p.recordingId === this.recording.id) this.recording = { ...this.recording, ...p };
     },
@@ -43,11 +54,25 @@ class AcquisitionState {
     return this.engine.droppedFrames + (this.recording?.droppedFrames ?? 0);
   }
 
+  /** Recordings that can be replayed (finished, with a regular-rate stream). */
+  async loadPlayable(): Promise<void> {
+    const all = await listRecordings(openDb());
+    this.playable = all.filter((r) => r.status !== 'recording' && r.status !== 'importing' && r.streams.some((s) => s.descriptor.sampleRateHz > 0 && s.frames > 0));
+    if (!this.playable.some((r) => r.id === this.playback.recordingId)) this.playback.recordingId = this.playable[0]?.id ?? '';
+  }
+
   async start(): Promise<void> {
     if (this.starting || this.streaming) return;
     this.starting = true;
     try {
-      this.descriptor = await this.acq.startSynthetic($state.snapshot(this.settings), $state.snapshot(this.filter));
+      if (this.deviceKind === 'playback') {
+        const rec = this.playable.find((r) => r.id === this.playback.recordingId);
+        if (!rec) throw new Error('choose a recording to play');
+        const streams = rec.streams.filter((s) => s.descriptor.sampleRateHz > 0 && s.frames > 0);
+        const stream = (streams.find((s) => s.descriptor.kind === 'eeg' || s.descriptor.kind === 'fnirs') ?? streams[0]).descriptor;
+        this.playbackProgress = 0;
+        this.descriptor = await this.acq.startPlayback({ ...$state.snapshot(this.playback), streamId: stream.id }, stream, $state.snapshot(this.filter));
+      } else this.descriptor = await this.acq.startSynthetic($state.snapshot(this.settings), $state.snapshot(this.filter));
     } catch (e) {
       app.notify('error', `Could not start the stream: ${(e as Error).message}`);
       await this.acq.stop();
