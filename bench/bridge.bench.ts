@@ -9,12 +9,12 @@ import { cpus, loadavg } from 'node:os';
 import { launch, newContext, openApp, serveApp } from '../tests/e2e/harness';
 import { startBridge } from '../cli/bridge/relay';
 
-const SEQUENTIAL_CALLS = 1000;
-const CONCURRENT_CALLS = 2000;
-const BASELINE_CALLS = 300;
+const SEQUENTIAL_CALLS = 600;
+const CONCURRENT_CALLS = 600;
+const BASELINE_CALLS = 200;
 const IN_FLIGHT = 8;
-const PY_SESSION_CALLS = 500;
-const PY_GET_CALLS = 100;
+const PY_SESSION_CALLS = 300;
+const PY_GET_CALLS = 50;
 const TOKEN = 'bench-bridge-token-42';
 
 function pct(sorted: number[], p: number): number {
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
 
     const seq = await page.evaluate(
       async ({ path, n }) => {
-        for (let i = 0; i < 200; i++) await (await fetch(path)).json(); // warm-up
+        for (let i = 0; i < 100; i++) await (await fetch(path)).json(); // warm-up
         const times: number[] = [];
         const t0 = performance.now();
         for (let i = 0; i < n; i++) {
