@@ -54,6 +54,7 @@ describe.skipIf(!hasShared)('recipes on real recordings', () => {
     const cfg = parseExperimentConfig({ type: 'p300_xdawn_lda', classes: { 1: 'non-target', 2: 'target' }, window: [0, 0.8], band: [1, 20], filtersPerClass: 2 });
     const { epochs } = epochsFromRecordings(files.map(muse), cfg);
     expect(epochs.channelLabels).toEqual(['TP9', 'AF7', 'AF8', 'TP10']);
+    expect(epochs.sampleRateHz).toBe(256); // 30,732 rows over 120.03 s per file
     expect(epochs.epochCount).toBe(775);
     const r = crossValidate(cfg, epochs, { k: 5, seed: 1 });
     expect(r.metric).toBe('roc_auc');
@@ -76,6 +77,10 @@ describe.skipIf(!hasShared)('recipes on real recordings', () => {
       channels: ['TP9', 'AF7', 'AF8', 'TP10', 'Right AUX'],
     });
     const { epochs } = epochsFromRecordings([muse('SSVEP_s1_sess1_data_2017-09-14-21.20.04.csv')], cfg);
+    // 30,732 rows over 120.04 s = 256 Hz; the LSL stamps come in 12-sample bursts (0–4 ms steps,
+    // then 15–18 ms gaps), so a rate estimated from typical steps alone comes out wrong (250 Hz),
+    // which detunes the CCA references (30 Hz would be generated as 30.7 Hz).
+    expect(epochs.sampleRateHz).toBe(256);
     expect(epochs.epochCount).toBe(32);
     const r = crossValidate(cfg, epochs, { k: 5, seed: 1 });
     expect(r.chance).toBeCloseTo(18 / 32, 12);
