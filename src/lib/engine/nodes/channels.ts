@@ -163,6 +163,18 @@ export const rereference: NodeClass = {
     return channelMapNode(build, (plan, x, y, frames, ch) => {
       const { ref, apply, tmp } = plan;
       const nr = ref.length;
+      if (!median && nr === ch && apply.every(Boolean)) {
+        // common average over every channel: the hot case, branch-free inner loops
+        const inv = 1 / ch;
+        for (let n = 0; n < frames; n++) {
+          const o = n * ch;
+          let r = 0;
+          for (let c = 0; c < ch; c++) r += x[o + c];
+          r *= inv;
+          for (let c = 0; c < ch; c++) y[o + c] = x[o + c] - r;
+        }
+        return;
+      }
       for (let n = 0; n < frames; n++) {
         const o = n * ch;
         let r = 0;
