@@ -111,8 +111,11 @@ function moduleFor(nsec: number): WebAssembly.Module | null {
   return m;
 }
 
-/** Largest cascade given to the unrolled wasm kernel (beyond it callers use JS). */
-export const MAX_WASM_SECTIONS = 16;
+/**
+ * Largest cascade given to the unrolled wasm kernel (beyond it callers use JS). 15 sections keep the
+ * module under 4 KB, the largest Chrome compiles synchronously on the main thread.
+ */
+export const MAX_WASM_SECTIONS = 15;
 
 /**
  * One wasm instance (own memory) holding a cascade's coefficients, the state of `pairs` channel
