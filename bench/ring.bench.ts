@@ -11,20 +11,22 @@
 //               the producer waits when it gets within one push of lapping the consumer (so no
 //               frame is dropped and both methods deliver everything). postMessage: the producer
 //               stalls when more than 4096 frames are in flight. Latency here is mostly queueing.
-//   paced       1000 pushes/s for 1.5 s. ring: the consumer sleeps in RingReader.waitForData
+//   paced       1000 pushes/s for 1 s. ring: the consumer sleeps in RingReader.waitForData
 //               (Atomics.waitAsync, the app's real path); postMessage: the consumer's 'message'
 //               event. p50/p99 = write → consumer wake-up with the data copied out.
 // The ring reader also copies every frame out (read() into its own buffers), as a real consumer.
+// A third row is the ring's own fallback for pages without isolation (TransferRingWriter →
+// MessagePort → TransferRingReader → read()): postMessage plus the copies the ring API implies.
 import { Worker, isMainThread, parentPort, workerData, MessageChannel, type MessagePort } from 'node:worker_threads';
 import { availableParallelism, loadavg } from 'node:os';
-import { Ring, RingReader, RingWriter } from '../src/lib/streams/ring';
+import { Ring, RingReader, RingWriter, TransferRingReader, TransferRingWriter, type RingPort } from '../src/lib/streams/ring';
 
 const CHANNELS = 64;
 const CAPACITY = 8192;
 const AHEAD = 4096;
 const nowUs = (): number => Number(process.hrtime.bigint()) / 1e3;
 
-type Method = 'ring' | 'postMessage';
+type Method = 'ring' | 'postMessage' | 'transfer';
 type Mode = 'throughput' | 'paced';
 interface Setup {
   role: 'producer' | 'consumer';
@@ -54,6 +56,7 @@ function producer(d: Setup): void {
   const sig = new Int32Array(d.sigBuffer);
   const F = d.framesPerPush;
   const writer = d.method === 'ring' ? new RingWriter(Ring.attach(d.ringBuffer)) : null;
+  const transferWriter = d.method === 'transfer' ? new TransferRingWriter(d.port as unknown as RingPort, { channels: CHANNELS }) : null;
   const block = new Float32Array(F * CHANNELS);
   for (let i = 0; i < block.length; i++) block[i] = Math.sin(i);
   const ts = new Float64Array(F);
@@ -72,6 +75,12 @@ function producer(d: Setup): void {
       }
       ts.fill(stamp);
       writer.push(block, ts, F);
+    } else if (transferWriter) {
+      while (sent - Atomics.load(sig, 0) > AHEAD) {
+        /* too many in flight */
+      }
+      ts.fill(stamp);
+      transferWriter.push(block, ts, F); // copies into fresh buffers and transfers them
     } else {
       while (sent - Atomics.load(sig, 0) > AHEAD) {
         /* too many in flight */
@@ -135,8 +144,13 @@ function consumer(d: Setup): void {
     last = t;
     return false;
   };
-  if (d.method === 'ring') {
-    const reader = new RingReader(Ring.attach(d.ringBuffer), { from: 'now' });
+  if (d.method === 'ring' || d.method === 'transfer') {
+    const reader =
+      d.method === 'ring'
+        ? new RingReader(Ring.attach(d.ringBuffer), { from: 'now' })
+        : new TransferRingReader(d.port as unknown as RingPort, { channels: CHANNELS, capacityFrames: CAPACITY });
+    // The transfer reader only receives while the event loop runs: it must always await.
+    const spin = d.method === 'ring';
     const out = new Float32Array(CAPACITY * CHANNELS);
     const outTs = new Float64Array(CAPACITY);
     parentPort!.on('message', async (req: RoundRequest) => {
@@ -144,11 +158,11 @@ function consumer(d: Setup): void {
       n = 0;
       for (;;) {
         const r = reader.read(CAPACITY, out, outTs);
-        if (r.dropped) throw new Error(`ring dropped ${r.dropped} frames despite back-pressure`);
+        if (r.dropped) throw new Error(`${d.method} dropped ${r.dropped} frames despite back-pressure`);
         consumed += r.frames;
         Atomics.store(sig, 0, consumed);
         if (r.frames > 0 && onFrames(outTs, r.frames)) break;
-        if (r.frames === 0 && req.mode === 'paced') await reader.waitForData(1000);
+        if (r.frames === 0 && (req.mode === 'paced' || !spin)) await reader.waitForData(1000);
       }
       finish();
     });
@@ -204,7 +218,7 @@ async function runConfig(method: Method, F: number, mode: Mode, rounds: number):
   });
   const next = <T>(w: Worker): Promise<T> => Promise.race([new Promise<T>((res) => w.once('message', res)), failed]);
   await Promise.all([next(cons), next(prod)]); // both attached: the reader's cursor is set
-  const durS = mode === 'throughput' ? 0.5 : 1.5;
+  const durS = mode === 'throughput' ? 0.5 : 1.0;
   const out: Array<Omit<Result, 'method' | 'mode' | 'F'>> = [];
   for (let r = 0; r <= rounds; r++) {
     const c0 = cpuS();
@@ -243,10 +257,10 @@ async function main(): Promise<void> {
   const results: Result[] = [];
   for (const mode of ['throughput', 'paced'] as const) {
     for (const F of [1, 32]) {
-      for (const method of ['ring', 'postMessage'] as const) {
+      for (const method of ['ring', 'postMessage', 'transfer'] as const) {
         const r = await runConfig(method, F, mode, rounds);
         results.push(r);
-        const name = method === 'ring' ? 'streams/ring (SAB)' : 'postMessage+transfer';
+        const name = { ring: 'streams/ring (SAB)', postMessage: 'postMessage+transfer', transfer: 'TransferRing fallback' }[method];
         console.log(
           `${mode.padEnd(10)} ${name.padEnd(21)} ${String(F).padStart(2)} frame(s)/push  ` +
             `${(r.framesPerS / 1e3).toFixed(1).padStart(8)} k frames/s ${((r.framesPerS * CHANNELS * 4) / 1e6).toFixed(0).padStart(5)} MB/s  ` +
@@ -256,16 +270,18 @@ async function main(): Promise<void> {
     }
   }
   console.log('ratios (ring / postMessage):');
+  const get = (m: Method, mode: Mode, F: number): Result => results.find((r) => r.method === m && r.mode === mode && r.F === F)!;
   for (const F of [1, 32]) {
-    const get = (m: Method, mode: Mode) => results.find((r) => r.method === m && r.mode === mode && r.F === F)!;
-    const tr = get('ring', 'throughput').framesPerS / get('postMessage', 'throughput').framesPerS;
-    const pr = get('ring', 'paced');
-    const pp = get('postMessage', 'paced');
+    const tr = get('ring', 'throughput', F).framesPerS / get('postMessage', 'throughput', F).framesPerS;
+    const pr = get('ring', 'paced', F);
+    const pp = get('postMessage', 'paced', F);
     console.log(
       `  ${String(F).padStart(2)} frame(s)/push: throughput ×${tr.toFixed(2)}; paced latency p50 ${pr.p50Us.toFixed(1)} vs ${pp.p50Us.toFixed(1)} µs ` +
         `(×${(pr.p50Us / pp.p50Us).toFixed(2)}), p99 ${pr.p99Us.toFixed(1)} vs ${pp.p99Us.toFixed(1)} µs (×${(pr.p99Us / pp.p99Us).toFixed(2)})`,
     );
   }
+  const fb = [1, 32].map((F) => (get('transfer', 'throughput', F).framesPerS / get('postMessage', 'throughput', F).framesPerS).toFixed(2));
+  console.log(`fallback (TransferRing / postMessage) throughput: ×${fb[0]} at 1 frame/push, ×${fb[1]} at 32`);
 }
 
 if (isMainThread) {
