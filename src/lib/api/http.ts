@@ -4,6 +4,7 @@
 // bridge, tests). Must not touch the engine or storage; must never read more body than its limit.
 
 import type { Context, Handler, Hono, MiddlewareHandler } from 'hono';
+import type { ZodType } from 'zod';
 import { InputError } from '../core/errors';
 import { parsePythonJson } from '../core/python-json';
 import { BackendError, type BackendErrorCode } from './backend';
@@ -185,6 +186,25 @@ function patternToRegExp(pattern: string): RegExp {
   return new RegExp(`^${parts.join('/')}$`);
 }
 
+/** What the OpenAPI document says about one route (schemas are zod; the document converts them). */
+export interface RouteDoc {
+  summary: string;
+  description?: string;
+  /** JSON request body. */
+  body?: ZodType;
+  /** Non-JSON request body: media type → description. */
+  rawBody?: { mediaType: string; description: string };
+  /** Query parameters: name → description. */
+  query?: Record<string, string>;
+  /** Success response. */
+  ok: { status: number; description: string; schema?: ZodType; mediaType?: string };
+  /** Error codes this route may answer with (besides the generic ones). */
+  errors?: string[];
+}
+
+/** The route table of every family app, so createApi can describe them (OpenAPI). */
+export const familyRoutesOf = new WeakMap<Hono, FamilyRoutes>();
+
 /**
  * A family's routes: each `on()` registers the handler in Hono and records the method for
  * OPTIONS / 405. `finish()` adds the catch-all that answers OPTIONS, 405 and 404 in the
@@ -197,10 +217,15 @@ export class FamilyRoutes {
     readonly env: FamilyEnvelope,
   ) {
     app.onError((err, c) => errorResponse(c, env, err));
+    familyRoutesOf.set(app, this);
   }
 
-  on(method: Method | Method[], pattern: string, handler: Handler): this {
+  /** Documented routes, in registration order (for the OpenAPI document). */
+  readonly docs: { method: Method; pattern: string; doc: RouteDoc }[] = [];
+
+  on(method: Method | Method[], pattern: string, handler: Handler, doc?: RouteDoc): this {
     const methods = Array.isArray(method) ? method : [method];
+    if (doc) for (const m of methods) this.docs.push({ method: m, pattern, doc });
     let entry = this.table.find((e) => e.pattern === pattern);
     if (!entry) {
       entry = { pattern, re: patternToRegExp(pattern), methods: new Set() };
@@ -212,6 +237,21 @@ export class FamilyRoutes {
       this.app.on(m, pattern, handler);
     }
     return this;
+  }
+
+  /** Attach documentation to a registered route. */
+  describe(method: Method, pattern: string, doc: RouteDoc): this {
+    if (!this.table.some((e) => e.pattern === pattern && e.methods.has(method))) throw new Error(`describe: no route ${method} ${pattern}`);
+    this.docs.push({ method, pattern, doc });
+    return this;
+  }
+
+  /** Registered routes without documentation ("METHOD pattern"), for completeness checks. */
+  undocumented(): string[] {
+    const out: string[] = [];
+    for (const e of this.table)
+      for (const m of e.methods) if (m !== 'HEAD' && !this.docs.some((d) => d.pattern === e.pattern && d.method === m)) out.push(`${m} ${e.pattern}`);
+    return out;
   }
 
   /** Methods allowed on a (normalised, mount-prefixed) path, or undefined when unknown. */

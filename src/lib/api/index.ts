@@ -20,7 +20,8 @@
 //   `executionLimit`), and later the SW forwarder.
 //
 // Families and mounts (MOUNTS): NeuroPype at /np (§7, every endpoint of §7.1), native at /bci/v1
-// (§2 GET /compat; §12 GET /pipelines, GET|PUT|DELETE /pipelines/{path}: the virtual file store that
+// (§2 GET /compat; GET /openapi.json: OpenAPI 3.1 of every family, generated from the route tables and
+// their zod schemas; §12 GET /pipelines, GET|PUT|DELETE /pipelines/{path}: the virtual file store that
 // NeuroPype `file` names resolve against, exact key first, then by basename).
 //
 // Common behaviour (§1): paths normalised (runs of `/` collapsed, trailing `/` dropped) before
@@ -35,14 +36,16 @@
 
 import { Hono } from 'hono';
 import type { Backend } from './backend';
-import { commonHeaders, errorResponse, normalizedGetPath } from './http';
+import { commonHeaders, errorResponse, familyRoutesOf, normalizedGetPath } from './http';
+import { buildOpenApi } from './openapi';
 import { createNativeApp, type FamilyMount } from './native';
-import { createNeuroPypeApp, neuropypeEnvelope } from './neuropype';
+import { createNeuroPypeApp, neuropypeEnvelope, NP_VERSION } from './neuropype';
 
 export * from './backend';
 export { ApiError, normalizePath, ulid, requestId } from './http';
 export { createNeuroPypeApp, neuropypeEnvelope, NP_VERSION, NP_MAX_BODY_BYTES } from './neuropype';
 export { createNativeApp, nativeEnvelope, checkStorePath, type FamilyMount } from './native';
+export { buildOpenApi, openApiPath, type OpenApiFamily } from './openapi';
 
 /** Default mounts (API.md §2). */
 export const MOUNTS = { neuropype: '/np', native: '/bci/v1' } as const;
@@ -64,12 +67,38 @@ export function isApiPath(pathname: string): boolean {
 export function createApi(backend: Backend, opts: ApiOptions = {}): Hono {
   const app = new Hono({ getPath: normalizedGetPath });
   app.use('*', commonHeaders);
-  app.route('/', createNativeApp(backend, () => FAMILIES, MOUNTS.native));
-  app.route('/', createNeuroPypeApp(backend, MOUNTS.neuropype));
+  let doc: unknown;
+  const native = createNativeApp(backend, () => FAMILIES, MOUNTS.native, () => (doc ??= openApiDocument(native, np)));
+  const np = createNeuroPypeApp(backend, MOUNTS.neuropype);
+  app.route('/', native);
+  app.route('/', np);
   if (opts.neuropypeAtRoot) app.route('/', createNeuroPypeApp(backend, ''));
   app.notFound((c) => notFound(c.req.path));
   app.onError((err, c) => errorResponse(c, neuropypeEnvelope, err));
   return app;
+}
+
+const ERROR_SCHEMA = {
+  type: 'object',
+  properties: {
+    error: {
+      type: 'object',
+      properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'object' }, request_id: { type: 'string' } },
+      required: ['code', 'message'],
+    },
+  },
+  required: ['error'],
+};
+
+/** The OpenAPI document of every mounted family (GET /bci/v1/openapi.json). */
+function openApiDocument(native: Hono, np: Hono): unknown {
+  return buildOpenApi(
+    [
+      { family: 'neuropype', title: 'NeuroPype-compatible API (2024.1.0)', mount: MOUNTS.neuropype, routes: familyRoutesOf.get(np)!, errorSchema: ERROR_SCHEMA },
+      { family: 'native', title: 'Neurotab native API', mount: MOUNTS.native, routes: familyRoutesOf.get(native)!, errorSchema: ERROR_SCHEMA },
+    ],
+    NP_VERSION.replace(/^.*\+browser\./, ''),
+  );
 }
 
 function notFound(path: string): Response {

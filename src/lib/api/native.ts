@@ -3,6 +3,7 @@
 // Must not interpret pipelines beyond checking that stored text parses as one.
 
 import { Hono, type Context } from 'hono';
+import { z } from 'zod';
 import { readPipelineText } from '../formats/pyp';
 import type { Backend, BackendErrorCode } from './backend';
 import {
@@ -56,22 +57,45 @@ export function checkStorePath(raw: string): string {
   return p;
 }
 
-export function createNativeApp(backend: Backend, families: () => FamilyMount[], mount = '/bci/v1'): Hono {
+const fileInfo = z.object({ path: z.string(), bytes: z.number().int(), modifiedMs: z.number() });
+
+export function createNativeApp(backend: Backend, families: () => FamilyMount[], mount = '/bci/v1', openapi?: () => unknown): Hono {
   const app = new Hono({ getPath: normalizedGetPath });
   const r = new FamilyRoutes(app, nativeEnvelope);
 
-  r.on('GET', `${mount}/compat`, async () => {
-    const st = await backend.status();
-    return json({ families: families().map((f) => ({ ...f, engine: st.engine })) });
-  });
+  r.on(
+    'GET',
+    `${mount}/compat`,
+    async () => {
+      const st = await backend.status();
+      return json({ families: families().map((f) => ({ ...f, engine: st.engine })) });
+    },
+    {
+      summary: 'Discovery: the mounted families and whether the engine is up',
+      ok: { status: 200, description: 'Families', schema: z.object({ families: z.array(z.object({ family: z.string(), mount: z.string(), emulates: z.string(), engine: z.enum(['up', 'down']) })) }) },
+    },
+  );
 
-  r.on('GET', `${mount}/pipelines`, async () => json(await backend.listPipelines()));
+  if (openapi)
+    r.on('GET', `${mount}/openapi.json`, () => json(openapi()), {
+      summary: 'This OpenAPI 3.1 document (every family, generated from the route schemas)',
+      ok: { status: 200, description: 'OpenAPI document', schema: z.record(z.string(), z.unknown()) },
+    });
+
+  r.on('GET', `${mount}/pipelines`, async () => json(await backend.listPipelines()), {
+    summary: 'Files in the pipeline store',
+    ok: { status: 200, description: 'Files, by path', schema: z.array(fileInfo) },
+  });
 
   const storePath = (c: Context) => checkStorePath(c.req.param('path') ?? '');
   r.on('GET', `${mount}/pipelines/:path{.+}`, async (c) => {
     const text = await backend.readPipeline(storePath(c));
     const type = text.trimStart().startsWith('<') ? 'application/xml; charset=utf-8' : 'application/json; charset=utf-8';
     return new Response(text, { status: 200, headers: { 'Content-Type': type } });
+  }, {
+    summary: 'Read a pipeline file (.pyp XML or pipeline JSON); NeuroPype `file` names resolve here (exact key, then basename)',
+    ok: { status: 200, description: 'The file text', schema: z.string(), mediaType: 'application/xml' },
+    errors: ['FILE_NOT_FOUND', 'BAD_REQUEST'],
   });
   r.on('PUT', `${mount}/pipelines/:path{.+}`, async (c) => {
     const path = storePath(c);
@@ -84,11 +108,16 @@ export function createNativeApp(backend: Backend, families: () => FamilyMount[],
     }
     await backend.writePipeline(path, text);
     return new Response(null, { status: 204 });
+  }, {
+    summary: 'Store a pipeline file (checked to parse as .pyp or pipeline JSON; nothing stored otherwise)',
+    rawBody: { mediaType: 'application/xml', description: '.pyp XML, a bare NeuroPype patch, or a neurotab.pipeline JSON document' },
+    ok: { status: 204, description: 'Stored' },
+    errors: ['BAD_REQUEST', 'PIPELINE_PARSE_ERROR', 'PAYLOAD_TOO_LARGE'],
   });
   r.on('DELETE', `${mount}/pipelines/:path{.+}`, async (c) => {
     await backend.deletePipeline(storePath(c));
     return new Response(null, { status: 204 });
-  });
+  }, { summary: 'Delete a pipeline file', ok: { status: 204, description: 'Deleted' }, errors: ['FILE_NOT_FOUND', 'BAD_REQUEST'] });
 
   return r.finish(mount);
 }

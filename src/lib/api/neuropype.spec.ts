@@ -733,3 +733,31 @@ describe('native API (§2 discovery, §12 pipeline store)', () => {
     expect((await call(app, 'GET', '/bci/v1/nothing')).json.error.code).toBe('NOT_FOUND');
   });
 });
+
+describe('OpenAPI document (GET /bci/v1/openapi.json)', () => {
+  it('documents every registered route of every family, and only those', async () => {
+    const { familyRoutesOf } = await import('./http');
+    const { createNeuroPypeApp } = await import('./neuropype');
+    expect(familyRoutesOf.get(createNeuroPypeApp(backend))!.undocumented()).toEqual([]);
+    const r = await call(app, 'GET', '/bci/v1/openapi.json');
+    expect(r.status).toBe(200);
+    const doc = r.json;
+    expect(doc.openapi).toBe('3.1.0');
+    const ops: [string, string][] = [];
+    for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, unknown>>)) for (const m of Object.keys(item)) ops.push([m.toUpperCase(), path]);
+    expect(ops.length).toBe(40 + 6); // 40 NeuroPype operations (§7.1) + compat, openapi.json, pipelines list, get, put, delete
+    // Every documented operation exists: OPTIONS on a concrete path lists its method.
+    for (const [method, path] of ops) {
+      const concrete = path.replace(/\{[^}]+\}/g, (m) => (m === '{path}' ? 'a.pyp' : m === '{param}' ? 'order' : m === '{class_name}' ? 'IIRFilter' : '1000'));
+      const allow = (await call(app, 'OPTIONS', concrete)).headers.get('allow') ?? '';
+      expect(allow.split(', '), `${method} ${path}`).toContain(method);
+    }
+    const ids = ops.map(([m, p]) => doc.paths[p][m.toLowerCase()].operationId);
+    expect(new Set(ids).size).toBe(ids.length);
+    const load = doc.paths['/np/executions/{id}/actions/load'].post;
+    expect(load.requestBody.content['application/json'].schema.properties).toHaveProperty('file');
+    expect(load.responses['4XX'].description).toMatch(/UNSUPPORTED_NODE_CLASS/);
+    expect(doc.paths['/np/executions/{id}/state'].get.responses['200'].content['application/json'].schema.properties.status.enum).toContain('succeeded');
+    expect(doc.paths['/bci/v1/pipelines/{path}'].put.requestBody.content).toHaveProperty('application/xml');
+  });
+});

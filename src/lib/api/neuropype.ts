@@ -24,6 +24,7 @@ import {
   STATUS_OF_CODE,
   type FamilyEnvelope,
   type GenericFailure,
+  type RouteDoc,
 } from './http';
 
 /** Version reported by GET /version; compares ≥ 2024.1.0 so clients pick the action endpoints. */
@@ -179,6 +180,109 @@ function domain(d: (number | string)[] | null): (number | string)[] | null {
 }
 const renderParam = (p: NpParameter): NpParameter => ({ ...p, value_domain: domain(p.value_domain) });
 const renderPort = (p: NpPort): NpPort => ({ ...p, value_domain: domain(p.value_domain) });
+
+// --- OpenAPI: response schemas and one entry per route (checked complete by the spec) -----------
+
+const domainSchema = z.array(z.union([z.number(), z.string()])).nullable();
+const infoOut = z.object({ log_level: z.number().int(), error_mode: z.enum(['ignore', 'debug', 'stop']), tickrate: z.number(), debug_hooks: z.array(z.unknown()) });
+const stateOut = z.object({
+  running: z.boolean(),
+  paused: z.boolean(),
+  completed: z.boolean(),
+  calibrating: z.boolean(),
+  needs_keepalive: z.boolean(),
+  had_errors: z.boolean(),
+  status: z.enum(['pending', 'calibrating', 'running', 'paused', 'stopped', 'succeeded', 'failed']),
+});
+const descriptionOut = z.object({ name: z.string(), description: z.string(), url: z.string(), status: z.string(), license: z.string(), version: z.string() });
+const parameterOut = z.object({ id: z.string(), value: z.unknown(), value_type: z.string(), port_type: z.string(), value_domain: domainSchema, customized: z.boolean() });
+const nodeOut = z.object({
+  id: z.number().int(),
+  uuid: z.string(),
+  type: z.string(),
+  module: z.string(),
+  title: z.string(),
+  position: positionSchema.optional(),
+  parameters: z.array(parameterOut),
+});
+const edgeOut = z.object({ id: z.number().int(), source_node: z.number().int(), source_port: z.string(), target_node: z.number().int(), target_port: z.string() });
+const graphOut = z.object({ description: descriptionOut, nodes: z.array(nodeOut), edges: z.array(edgeOut) });
+const errorRecordOut = z.object({
+  id: z.number().int(),
+  time: z.number(),
+  node_id: z.number().int().nullable(),
+  node_type: z.string().nullable(),
+  message: z.string(),
+  traceback: z.string().nullable(),
+  fatal: z.boolean(),
+});
+const logRecordOut = z.object({ id: z.number().int(), level: z.number().int(), message: z.string(), time: z.number(), name: z.string(), node_id: z.number().int().nullable() });
+const executionOut = z.object({ id: z.number().int(), info: infoOut, state: stateOut.optional(), graph: graphOut.optional(), errors: z.array(errorRecordOut) });
+const portOut = z.object({
+  id: z.string(),
+  verbose_name: z.string(),
+  help: z.string(),
+  port_type: z.string(),
+  value_type: z.string(),
+  direction: z.enum(['IN', 'OUT', 'INOUT']),
+  default: z.unknown(),
+  value_domain: domainSchema,
+  editable: z.boolean(),
+  is_data_port: z.boolean(),
+  connected: z.boolean().optional(),
+});
+const classOut = z.object({ class: z.string(), module: z.string(), package: z.string(), name: z.string(), version: z.string(), summary: z.string(), browser_supported: z.boolean() });
+const emptyStringOut = z.literal('').describe('The JSON document "" (NeuroPype\'s "200 with an empty string").');
+const ok = (description: string, schema?: z.ZodType) => ({ status: 200, description, ...(schema ? { schema } : {}) });
+const empty = (description: string) => ok(description, emptyStringOut);
+const X = 'EXECUTION_NOT_FOUND';
+
+/** [method, path relative to the mount, doc] for every NeuroPype route. */
+export const NEUROPYPE_DOCS: ['GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', string, RouteDoc][] = [
+  ['GET', '/', { summary: 'Liveness for clients that probe the base URL', ok: ok('Service marker', z.object({ service: z.string(), api: z.string() })), errors: ['ENGINE_UNAVAILABLE'] }],
+  ['GET', '/version', { summary: 'NeuroPype version, edition and install (the mount path)', ok: ok('Version', z.object({ version: z.string(), edition: z.string(), install: z.string() })), errors: ['ENGINE_UNAVAILABLE'] }],
+  ['GET', '/executions', { summary: 'List live executions (info and state only when a pipeline is loaded)', ok: ok('Executions', z.array(z.object({ id: z.number().int(), info: infoOut.optional(), state: stateOut.optional() }))) }],
+  ['POST', '/executions', { summary: 'Create an execution; info is fixed for its life', body: z.object({ info: infoSchema.optional() }), ok: ok('Created (200, as NeuroPype)', z.object({ id: z.number().int(), info: infoOut, errors: z.array(errorRecordOut) })), errors: ['INVALID_INFO', 'EXECUTION_LIMIT'] }],
+  ['GET', '/executions/{id}', { summary: 'Execution details (state and graph when loaded)', ok: ok('Execution', executionOut), errors: [X] }],
+  ['DELETE', '/executions/{id}', { summary: 'Stop immediately and forget the execution', ok: empty('Deleted'), errors: [X] }],
+  ['GET', '/executions/{id}/info', { summary: 'Execution info (read-only; PUT/PATCH answer 405 READ_ONLY)', ok: ok('Info', infoOut), errors: [X] }],
+  ['POST', '/executions/{id}/actions/load', { summary: 'Load a pipeline (file from the pipeline store or inline content), or legacy {what: "parameters"}', body: loadSchema, ok: empty('Loaded; state pending'), errors: [X, 'BAD_REQUEST', 'FILE_NOT_FOUND', 'PIPELINE_PARSE_ERROR', 'UNSUPPORTED_NODE_CLASS', 'ENCRYPTED_PIPELINE_UNSUPPORTED', 'INVALID_PARAMETER_VALUE', 'NO_PIPELINE_LOADED'] }],
+  ['POST', '/executions/{id}/actions/configure', { summary: 'Set ParameterPort values by name (unknown names: one WARNING log record each)', body: z.record(z.string(), z.unknown()), ok: empty('Applied'), errors: [X, 'BAD_REQUEST', 'NO_PIPELINE_LOADED', 'INVALID_PARAMETER_VALUE'] }],
+  ['POST', '/executions/{id}/actions/play', { summary: 'Play (restart from the beginning), or resume when paused', ok: empty('Playing'), errors: [X, 'NO_PIPELINE_LOADED'] }],
+  ['POST', '/executions/{id}/actions/pause', { summary: 'Pause a running execution', ok: empty('Paused'), errors: [X, 'INVALID_STATE_TRANSITION'] }],
+  ['POST', '/executions/{id}/actions/resume', { summary: 'Resume a paused execution', ok: empty('Running'), errors: [X, 'INVALID_STATE_TRANSITION'] }],
+  ['POST', '/executions/{id}/actions/stop', { summary: 'Stop (graph kept, restartable)', ok: empty('Stopped'), errors: [X] }],
+  ['POST', '/executions/{id}/actions/keepalive', { summary: 'Refresh the keepalive timer (needs_keepalive: stopped 5 s after the last ping)', ok: empty('Pinged'), errors: [X] }],
+  ['POST', '/executions/{id}/actions/reload', { summary: 'Re-read the graph from the file it was loaded from', ok: empty('Reloaded; state pending'), errors: [X, 'NO_PIPELINE_LOADED', 'FILE_NOT_FOUND', 'PIPELINE_PARSE_ERROR', 'UNSUPPORTED_NODE_CLASS'] }],
+  ['POST', '/executions/{id}/actions/save', { summary: 'Save the graph (with API changes) as .pyp (or .json) to the pipeline store', body: saveSchema, ok: empty('Saved'), errors: [X, 'BAD_REQUEST', 'NO_PIPELINE_LOADED', 'INSUFFICIENT_STORAGE'] }],
+  ['GET', '/executions/{id}/state', { summary: 'Execution state (not a keepalive ping)', ok: ok('State', stateOut), errors: [X] }],
+  ['PATCH', '/executions/{id}/state', { summary: 'Legacy control: any of completed, running, paused, needs_keepalive (applied in that order)', body: statePatchSchema, ok: ok('State after the change', stateOut), errors: [X, 'BAD_REQUEST', 'NO_PIPELINE_LOADED'] }],
+  ['GET', '/executions/{id}/logs', { summary: 'Log records with id ≥ from_idx (at most 1000; keepalive ping)', query: { from_idx: 'First record id (integer, default 0); page with last.id + 1' }, ok: ok('Records, ascending', z.array(logRecordOut)), errors: [X, 'BAD_REQUEST'] }],
+  ['GET', '/executions/{id}/errors', { summary: 'Latest 100 error records (keepalive ping)', query: { from_idx: 'First record id (integer, default 0)' }, ok: ok('Records, ascending', z.array(errorRecordOut)), errors: [X, 'BAD_REQUEST'] }],
+  ['GET', '/executions/{id}/graph', { summary: 'The whole graph (empty when nothing is loaded)', ok: ok('Graph', graphOut), errors: [X] }],
+  ['GET', '/executions/{id}/graph/description', { summary: 'Graph description', ok: ok('Description', descriptionOut), errors: [X] }],
+  ['PUT', '/executions/{id}/graph/description', { summary: 'Change description fields', body: descriptionSchema, ok: ok('Description after the change', descriptionOut), errors: [X, 'BAD_REQUEST'] }],
+  ['GET', '/executions/{id}/graph/nodes', { summary: 'Nodes', ok: ok('Nodes', z.array(nodeOut)), errors: [X] }],
+  ['POST', '/executions/{id}/graph/nodes', { summary: 'Add a node (an empty execution gets an empty graph first)', body: nodeCreateSchema, ok: ok('The new node', nodeOut), errors: [X, 'BAD_REQUEST', 'NODE_CLASS_NOT_FOUND', 'UNSUPPORTED_NODE_CLASS', 'INVALID_PARAMETER_VALUE'] }],
+  ['GET', '/executions/{id}/graph/nodes/{node_id}', { summary: 'One node', ok: ok('Node', nodeOut), errors: [X, 'NODE_NOT_FOUND'] }],
+  ['DELETE', '/executions/{id}/graph/nodes/{node_id}', { summary: 'Remove a node and every edge touching it', ok: empty('Removed'), errors: [X, 'NODE_NOT_FOUND'] }],
+  ['GET', '/executions/{id}/graph/nodes/{node_id}/parameters', { summary: "A node's parameters (aliases listed under both names)", ok: ok('Parameters', z.array(parameterOut)), errors: [X, 'NODE_NOT_FOUND'] }],
+  ['GET', '/executions/{id}/graph/nodes/{node_id}/parameters/{param}', { summary: 'One parameter', ok: ok('Parameter', parameterOut), errors: [X, 'NODE_NOT_FOUND', 'PARAMETER_NOT_FOUND'] }],
+  ['PATCH', '/executions/{id}/graph/nodes/{node_id}/parameters/{param}', { summary: 'Set a parameter (only "value" is applied; live while running)', body: z.looseObject({ value: z.unknown() }), ok: ok('Parameter after the change', parameterOut), errors: [X, 'BAD_REQUEST', 'NODE_NOT_FOUND', 'PARAMETER_NOT_FOUND', 'INVALID_PARAMETER_VALUE'] }],
+  ['GET', '/executions/{id}/graph/nodes/{node_id}/parameters/{param}/value', { summary: 'Raw parameter value', ok: ok('The value as a JSON document', z.unknown()), errors: [X, 'NODE_NOT_FOUND', 'PARAMETER_NOT_FOUND'] }],
+  ['PUT', '/executions/{id}/graph/nodes/{node_id}/parameters/{param}/value', { summary: 'Set the raw value (body = the JSON value)', body: z.unknown(), ok: empty('Set'), errors: [X, 'BAD_REQUEST', 'NODE_NOT_FOUND', 'PARAMETER_NOT_FOUND', 'INVALID_PARAMETER_VALUE'] }],
+  ['GET', '/executions/{id}/graph/nodes/{node_id}/ports', { summary: 'All ports of a node (data and parameter ports, with connected)', ok: ok('Ports', z.array(portOut)), errors: [X, 'NODE_NOT_FOUND'] }],
+  ['GET', '/executions/{id}/graph/edges', { summary: 'Edges', ok: ok('Edges', z.array(edgeOut)), errors: [X] }],
+  ['POST', '/executions/{id}/graph/edges', { summary: 'Add an edge (ports default to "data"; an input accepts one edge)', body: edgeCreateSchema, ok: ok('The new edge', edgeOut), errors: [X, 'BAD_REQUEST', 'NODE_NOT_FOUND', 'UNKNOWN_PORT', 'PORT_DIRECTION_MISMATCH', 'PORT_ALREADY_CONNECTED'] }],
+  ['GET', '/executions/{id}/graph/edges/{edge_id}', { summary: 'One edge', ok: ok('Edge', edgeOut), errors: [X, 'EDGE_NOT_FOUND'] }],
+  ['DELETE', '/executions/{id}/graph/edges/{edge_id}', { summary: 'Remove an edge', ok: empty('Removed'), errors: [X, 'EDGE_NOT_FOUND'] }],
+  ['GET', '/packages', { summary: 'Node packages (NeuroPype module groups)', ok: ok('Packages', z.array(z.object({ id: z.string(), name: z.string(), module: z.string(), description: z.string(), node_count: z.number().int() }))) }],
+  ['GET', '/nodeclasses', { summary: 'Node classes, optionally of one package', query: { package: 'Package id (GET /packages)' }, ok: ok('Classes', z.array(classOut)), errors: ['PACKAGE_NOT_FOUND'] }],
+  ['GET', '/nodeclasses/{class_name}', { summary: 'Class details with ports and Markdown doc (class name or fully qualified module)', ok: ok('Class', classOut.extend({ ports: z.array(portOut), doc: z.string() })), errors: ['NODE_CLASS_NOT_FOUND'] }],
+];
+
+/** Hono pattern for an OpenAPI path of this family ("{id}" → ":id"). */
+const honoPattern = (openapiPath: string) => openapiPath.replace(/\{(\w+)\}/g, (_m, n: string) => `:${n === 'node_id' ? 'node' : n === 'edge_id' ? 'edge' : n === 'class_name' ? 'name' : n}`);
 
 // --- the app -------------------------------------------------------------------------------------
 
@@ -431,6 +535,6 @@ export function createNeuroPypeApp(backend: Backend, mount = '/np'): Hono {
     return json({ ...d, ports: d.ports.map(renderPort) });
   });
 
-  // PUT/PATCH on /info are answered above with READ_ONLY; record them for Allow/OPTIONS purposes only.
+  for (const [method, path, doc] of NEUROPYPE_DOCS) r.describe(method, P(honoPattern(path)), doc);
   return r.finish(mount);
 }
