@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { hasShared, sharedBytes, sharedPath } from '../../../tests/support/shared';
-import { detectCsvLayout, readCsv, readMarkersCsv, writeCsv, writeMarkersCsv } from './csv';
+import { detectCsvLayout, estimateRateHz, readCsv, readMarkersCsv, writeCsv, writeMarkersCsv } from './csv';
 import { regularTimestamps, type RecordingData } from './recording';
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -136,5 +136,14 @@ describe('Neurotab CSV writer', () => {
   it('names the file, line and column of a bad cell', () => {
     const bad = new TextEncoder().encode('timestamp_ms,Cz\n0,1\n4,abc\n');
     expect(() => readCsv(bad, 'bad.csv')).toThrow(/bad\.csv: line 3, column "Cz": "abc" is not a number/);
+  });
+});
+
+describe('estimateRateHz', () => {
+  it('ignores long gaps and averages quantised stamps (3/4 ms steps → 256 Hz)', () => {
+    const t = Float64Array.from({ length: 1000 }, (_, i) => i * 10 + (i >= 500 ? 60_000 : 0));
+    expect(estimateRateHz(t)).toBe(100);
+    expect(estimateRateHz(Float64Array.from({ length: 100 }, (_, i) => i * 50.1))).toBe(19.9601);
+    expect(estimateRateHz(Float64Array.from({ length: 2560 }, (_, i) => Math.round((i * 1000) / 256)))).toBe(256);
   });
 });

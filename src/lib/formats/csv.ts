@@ -65,11 +65,27 @@ export const BRAINFLOW_BOARDS: Record<BrainflowBoard, BoardLayout> = {
 
 const STANDARD_RATES = [64, 100, 125, 128, 200, 250, 256, 500, 512, 1000, 1024, 2000, 2048, 4096, 8192];
 
-/** Estimate a nominal rate from timestamps (ms): snap to a standard rate within 2 %. */
+/** Estimate a nominal rate from timestamps (ms): mean interval over the steps that are not gaps
+ *  (≤ max(20 × the median step, 0.5 s): Bluetooth packet jitter and quantised stamps such as
+ *  muse-lsl's 3/4 ms steps average out, recording gaps are ignored), snapped to a standard rate within 2 %. */
 export function estimateRateHz(tMs: Float64Array): number {
   const n = tMs.length;
   if (n < 2 || !(tMs[n - 1] > tMs[0])) return 0;
-  const r = ((n - 1) * 1000) / (tMs[n - 1] - tMs[0]);
+  const stride = Math.max(1, Math.floor((n - 1) / 20000));
+  const sample: number[] = [];
+  for (let i = stride; i < n; i += stride) sample.push(tMs[i] - tMs[i - 1]);
+  sample.sort((a, b) => a - b);
+  const limit = Math.max(20 * sample[sample.length >> 1], 500);
+  let sum = 0;
+  let count = 0;
+  for (let i = 1; i < n; i++) {
+    const d = tMs[i] - tMs[i - 1];
+    if (d >= 0 && d <= limit) {
+      sum += d;
+      count++;
+    }
+  }
+  const r = count > 0 && sum > 0 ? (count * 1000) / sum : ((n - 1) * 1000) / (tMs[n - 1] - tMs[0]);
   for (const s of STANDARD_RATES) if (Math.abs(r - s) / s < 0.02) return s;
   return Number(r.toPrecision(6));
 }

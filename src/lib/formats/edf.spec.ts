@@ -188,6 +188,42 @@ describe('writeEdf → readEdf round trip', () => {
     expect(Array.from(status.samples)).toEqual(Array.from(src.streams.find((s) => s.descriptor.id === 'status')!.samples));
   });
 
+  it('places gaps that fall inside a record: each segment starts a record, padding is appended', () => {
+    const start = Date.UTC(2023, 5, 1);
+    const t: number[] = [];
+    for (let i = 0; i < 150; i++) t.push(start + i * 10);
+    for (let i = 0; i < 120; i++) t.push(start + 7000 + i * 10);
+    const eeg = Float32Array.from(t, (_, i) => i);
+    const auxT: number[] = [];
+    for (let i = 0; i < 15; i++) auxT.push(start + i * 100);
+    for (let i = 0; i < 12; i++) auxT.push(start + 7000 + i * 100);
+    const rec: RecordingData = {
+      meta: { sourceFormat: 'neurotab', startTimeMs: start },
+      streams: [
+        { descriptor: { id: 'eeg', name: 'eeg', kind: 'eeg', sampleRateHz: 100, channels: [{ label: 'X', unit: 'uV', type: 'EEG' }] }, samples: eeg, timestampsMs: Float64Array.from(t) },
+        { descriptor: { id: 'aux', name: 'aux', kind: 'aux', sampleRateHz: 10, channels: [{ label: 'A', unit: 'g', type: 'MISC' }] }, samples: Float32Array.from(auxT, (_, i) => 1000 + i), timestampsMs: Float64Array.from(auxT) },
+      ],
+      markers: [],
+    };
+    const bytes = writeEdf(rec, { format: 'bdf' });
+    expect(readEdfHeader(bytes).variant).toBe('BDF+D');
+    const back = readEdf(bytes);
+    const e = back.streams.find((s) => s.descriptor.sampleRateHz === 100)!;
+    const a = back.streams.find((s) => s.descriptor.sampleRateHz === 10)!;
+    // Segment 1: 150 real frames + 50 padding (value of frame 149); segment 2 from frame 200.
+    expect(e.timestampsMs.length).toBe(200 + 200);
+    for (const i of [0, 75, 149]) expect(e.timestampsMs[i]).toBeCloseTo(t[i], 6);
+    expect(e.samples[199]).toBeCloseTo(149, 3);
+    for (const [i, j] of [[200, 150], [319, 269]]) {
+      expect(e.timestampsMs[i]).toBeCloseTo(t[j], 6);
+      expect(e.samples[i]).toBeCloseTo(j, 3);
+    }
+    // The 10 Hz stream follows by time: its second segment starts at the record at +7 s.
+    expect(a.timestampsMs[20]).toBeCloseTo(start + 7000, 6);
+    expect(a.samples[20]).toBeCloseTo(1015, 3);
+    expect(a.samples[14]).toBeCloseTo(1014, 3);
+  });
+
   it.skipIf(!hasShared)('round-trips S001R04 bit-exactly where the data are whole µV', () => {
     const src = readEdf(sharedBytes('data/edf/S001R04.edf'), 'S001R04.edf');
     const back = readEdf(writeEdf(src, { format: 'edf' }), 'copy.edf');

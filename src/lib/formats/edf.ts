@@ -487,7 +487,8 @@ function fmtOnset(s: number): string {
 
 /** Write EDF+ (16-bit) or BDF+ (24-bit) with an annotation signal. Streams must start together;
  *  shorter streams are padded with their last value to whole records. Gaps in the first stream's
- *  timestamps at record boundaries make the file EDF+D/BDF+D (record starts in the TALs).
+ *  timestamps (> 1.5 periods) make the file EDF+D/BDF+D: each contiguous segment starts a new
+ *  record (start in its TAL) and its last record is padded with the segment's last value.
  *  Physical ranges come from each channel's min/max; NaN is written as the digital minimum. */
 export function writeEdf(data: RecordingData, options: EdfWriteOptions): Uint8Array {
   const fileName = options.fileName ?? `recording.${options.format}`;
@@ -514,9 +515,6 @@ export function writeEdf(data: RecordingData, options: EdfWriteOptions): Uint8Ar
     durationText = '1';
   }
   const spr = streams.map((s) => Math.round(s.descriptor.sampleRateHz * durationS));
-  const recordCount = streams.length
-    ? Math.max(...streams.map((s, i) => Math.ceil(s.timestampsMs.length / spr[i])))
-    : 1;
 
   const startMs =
     data.meta.startTimeMs ?? (streams.length ? streams[0].timestampsMs[0] : data.markers[0]?.timestampMs ?? 0);
@@ -527,24 +525,55 @@ export function writeEdf(data: RecordingData, options: EdfWriteOptions): Uint8Ar
   const shiftMs = inRange ? 0 : headerSecondMs - Math.floor(startMs / 1000) * 1000;
   const toFileS = (tMs: number) => (tMs + shiftMs - headerSecondMs) / 1000;
 
-  // Record start times from the first stream.
-  const recordStartS = new Float64Array(recordCount);
-  let discontinuous = false;
+  // Record plan. Continuous data (no gap in the first stream's timestamps): records are consecutive
+  // blocks of frames. With gaps (> 1.5 sample periods): each contiguous segment of the first stream
+  // starts a new record (EDF+D), the segment's last record is padded with its last value, and other
+  // streams take the frames whose timestamps fall in each record's time span.
   const firstOffsetS = toFileS(startMs);
-  for (let r = 0; r < recordCount; r++) {
-    const nominal = firstOffsetS + r * durationS;
-    const f = r * (spr[0] ?? 0);
-    if (streams.length && f < streams[0].timestampsMs.length && r > 0) {
-      const t = toFileS(streams[0].timestampsMs[f]);
-      const tolS = 0.5 / streams[0].descriptor.sampleRateHz;
-      // Continuous unless a record starts later than the previous one ends.
-      if (t - (recordStartS[r - 1] + durationS) > tolS) discontinuous = true;
-      recordStartS[r] = discontinuous ? t : nominal;
+  const starts: number[] = []; // record start, ms on the data clock
+  let discontinuous = false;
+  const s0 = streams[0];
+  if (s0) {
+    const t0 = s0.timestampsMs;
+    const gapMs = 1500 / s0.descriptor.sampleRateHz;
+    const segStarts = [0];
+    for (let i = 1; i < t0.length; i++) if (t0[i] - t0[i - 1] > gapMs) segStarts.push(i);
+    discontinuous = segStarts.length > 1;
+    if (discontinuous) {
+      segStarts.push(t0.length);
+      for (let k = 0; k + 1 < segStarts.length; k++) {
+        for (let f = segStarts[k]; f < segStarts[k + 1]; f += spr[0]) starts.push(t0[f]);
+      }
     } else {
-      recordStartS[r] = r === 0 ? firstOffsetS : recordStartS[r - 1] + durationS;
+      const count = Math.max(...streams.map((s, i) => Math.ceil(s.timestampsMs.length / spr[i])));
+      for (let r = 0; r < count; r++) starts.push(startMs + r * durationS * 1000);
     }
-  }
-  if (!discontinuous) for (let r = 0; r < recordCount; r++) recordStartS[r] = firstOffsetS + r * durationS;
+  } else starts.push(startMs);
+  const recordCount = starts.length;
+  const recordStartS = new Float64Array(recordCount);
+  for (let r = 0; r < recordCount; r++) recordStartS[r] = discontinuous ? toFileS(starts[r]) : firstOffsetS + r * durationS;
+  // Per stream and record: first frame and how many frames are real (the rest repeat the last one).
+  const recFirst = streams.map(() => new Int32Array(recordCount));
+  const recCount = streams.map(() => new Int32Array(recordCount));
+  streams.forEach((s, k) => {
+    const t = s.timestampsMs;
+    const n = t.length;
+    const halfMs = 500 / s.descriptor.sampleRateHz;
+    let f = 0;
+    for (let r = 0; r < recordCount; r++) {
+      if (!discontinuous) {
+        recFirst[k][r] = r * spr[k];
+        recCount[k][r] = Math.max(0, Math.min(spr[k], n - r * spr[k]));
+        continue;
+      }
+      while (f < n && t[f] < starts[r] - halfMs) f++;
+      const endMs = starts[r] + durationS * 1000 - halfMs;
+      let c = 0;
+      while (c < spr[k] && f + c < n && t[f + c] < endMs) c++;
+      recFirst[k][r] = f;
+      recCount[k][r] = c;
+    }
+  });
 
   // TALs per record: markers go to the record that contains their onset.
   const recTexts: Uint8Array[][] = Array.from({ length: recordCount }, () => []);
@@ -663,7 +692,7 @@ export function writeEdf(data: RecordingData, options: EdfWriteOptions): Uint8Ar
   }
   // Hot path: per stream, record → frame → channel (reads sequential, writes inside one record).
   let firstSig = 0;
-  streams.forEach((s) => {
+  streams.forEach((s, si) => {
     const nc = s.descriptor.channels.length;
     const n = s.timestampsMs.length;
     const sprS = sigs[firstSig].spr;
@@ -674,10 +703,15 @@ export function writeEdf(data: RecordingData, options: EdfWriteOptions): Uint8Ar
       inv[c] = 1 / sigs[firstSig + c].gain;
       off[c] = sigs[firstSig + c].offset;
     }
+    const firstOf = recFirst[si];
+    const countOf = recCount[si];
     for (let r = 0; r < recordCount; r++) {
       for (let c = 0; c < nc; c++) pos[c] = headerBytes + r * recordBytes + sigOffsets[firstSig + c];
+      const first = firstOf[r];
+      const valid = countOf[r];
+      const last = valid > 0 ? first + valid - 1 : Math.min(first, n - 1);
       for (let i = 0; i < sprS; i++) {
-        const row = Math.min(r * sprS + i, n - 1) * nc;
+        const row = (i < valid ? first + i : last) * nc;
         for (let c = 0; c < nc; c++) {
           let dv = Math.round((s.samples[row + c] - off[c]) * inv[c]);
           if (!(dv >= dMin)) dv = dMin;
