@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { hasShared, sharedPath } from '../../tests/support/shared';
 import { run as nodes } from './nodes';
-import { parseRunArgs, run } from './run';
+import { num, parseRunArgs, run } from './run';
 
 const fixtures = join(__dirname, '../../tests/fixtures/pipelines');
 const dir = mkdtempSync(join(tmpdir(), 'neurotab-run-'));
@@ -25,6 +25,16 @@ function quietly<T>(f: () => Promise<T>): Promise<{ result: T; stderr: string }>
 }
 
 describe('neurotab run', () => {
+  it('writes CSV numbers as the shortest decimal that reads back as the same float32', () => {
+    for (const v of [0.1, 1 / 3, -123.456, 1e-30, 3.4e38, 16777217, 0]) {
+      const f = Math.fround(v);
+      expect(Math.fround(Number(num(f)))).toBe(f);
+      expect(num(f).replace(/[-.]|e.*$/g, '').replace(/^0+/, '').length).toBeLessThanOrEqual(9);
+    }
+    expect(num(Math.fround(0.1))).toBe('0.1');
+    expect(num(NaN)).toBe('NaN');
+  });
+
   it('parses arguments and rejects bad ones clearly', () => {
     expect(parseRunArgs(['p.json', '--in', 'a.edf', '--in', 'b.edf', '--out', 'o.csv'])).toMatchObject({ pipeline: 'p.json', inputs: ['a.edf', 'b.edf'], out: 'o.csv' });
     expect(() => parseRunArgs(['p.json', '--out', 'o.txt'])).toThrow(/\.csv or \.json/);

@@ -143,9 +143,15 @@ function csvEscape(s: string): string {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** Number formatting for CSV: shortest round-trip of the float32 value. */
-function num(v: number): string {
-  return Number.isFinite(v) ? String(Math.fround(v)) : Number.isNaN(v) ? 'NaN' : v > 0 ? 'Inf' : '-Inf';
+/** Number formatting for CSV: the shortest decimal (≤ 9 digits) that reads back as the same float32. */
+export function num(v: number): string {
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Inf' : '-Inf';
+  const f = Math.fround(v);
+  for (let p = 6; p < 9; p++) {
+    const s = +f.toPrecision(p);
+    if (Math.fround(s) === f) return String(s);
+  }
+  return String(+f.toPrecision(9));
 }
 
 class ProgressBar {
