@@ -166,7 +166,7 @@ function moduleFor(nsec) {
   moduleCache.set(nsec, m);
   return m;
 }
-var MAX_WASM_SECTIONS = 16;
+var MAX_WASM_SECTIONS = 15;
 var WasmSos = class _WasmSos {
   sectionCount;
   pairs;

@@ -288,6 +288,18 @@ function getWindow(name, n, periodic) {
   const w = new Float64Array(m);
   if (m === 1) {
     w[0] = 1;
+  } else if (typeof name === "object" && "tukey" in name) {
+    const alpha = name.tukey;
+    if (alpha <= 0) w.fill(1);
+    else if (alpha >= 1) return getWindow("hann", n, periodic);
+    else {
+      const width = Math.floor(alpha * (m - 1) / 2);
+      for (let i = 0; i < m; i++) {
+        if (i <= width) w[i] = 0.5 * (1 + Math.cos(Math.PI * (-1 + 2 * i / alpha / (m - 1))));
+        else if (i < m - width - 1) w[i] = 1;
+        else w[i] = 0.5 * (1 + Math.cos(Math.PI * (-2 / alpha + 1 + 2 * i / alpha / (m - 1))));
+      }
+    }
   } else if (typeof name === "object") {
     const beta = name.kaiser;
     const alpha = (m - 1) / 2;

@@ -273,6 +273,8 @@ export interface FiltFiltOptions {
   padtype?: 'odd' | 'even' | 'constant' | null;
   /** Samples of padding per side; default SciPy's rule (see each function). */
   padlen?: number;
+  /** Kernel for sosfiltfilt's passes (default: the process-wide IIR backend). */
+  backend?: IirBackend;
 }
 
 /** Forward-backward pass over a padded float64 buffer, in place; `run(buf, offset)` filters one channel from steady state. */
@@ -307,13 +309,17 @@ export function sosfiltfilt(sos: Sos, x: Samples, nch: number, ns: number, opts:
   const ext = padtype === null ? Float64Array.from(x) : extend(x, nch, ns, padlen, padtype);
   const m = ns + 2 * padlen;
   const zi = sosfiltZi(sos);
-  const z = new Float64Array(2 * nsec);
-  const k = kernelFor(nsec, ext, ext);
-  forwardBackward(ext, nch, m, (buf, o) => {
-    const x0 = buf[o];
-    for (let i = 0; i < z.length; i++) z[i] = zi[i] * x0;
-    k(sos, buf, o, 1, buf, o, 1, m, z, 0);
-  });
+  const per = 2 * nsec;
+  const state = new Float64Array(nch * per);
+  const pass = (buf: Float64Array): Float64Array => {
+    for (let ch = 0; ch < nch; ch++) for (let i = 0; i < per; i++) state[ch * per + i] = zi[i] * buf[ch * m];
+    // channel pairs go through the wasm kernel when available (same float64 result as JS)
+    const out = sosfilt(sos, buf, nch, m, state, opts.backend ?? defaultBackend) as Float64Array;
+    for (let ch = 0; ch < nch; ch++) out.subarray(ch * m, (ch + 1) * m).reverse();
+    return out;
+  };
+  const back = pass(pass(ext));
+  ext.set(back);
   const y = newLike(x, nch * ns);
   for (let ch = 0; ch < nch; ch++) y.set(ext.subarray(ch * m + padlen, ch * m + padlen + ns), ch * ns);
   return y;
