@@ -11,7 +11,7 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-async function timeCalls(label: string, n: number, fn: (i: number) => Promise<Response>): Promise<void> {
+async function timeCalls(label: string, n: number, fn: (i: number) => Response | Promise<Response>): Promise<void> {
   for (let i = 0; i < 200; i++) await (await fn(i)).text(); // warm-up
   const t: number[] = [];
   const t0 = performance.now();
