@@ -221,6 +221,17 @@ describe.skipIf(skipPython)("NeuroPype's exec.py against the bridge and a headle
     expect(list.stdout).toBe('Running executions:\nNone\n');
   });
 
+  it('re-pairs by itself when the bridge restarts with the same --token', async () => {
+    const port = bridge.port;
+    await bridge.close();
+    await page.waitForSelector('[data-testid="bridge-state"]:has-text("Connecting")');
+    bridge = await startBridge({ port, token: TOKEN, timeoutMs: 15_000, log: (l) => lines.push(l) });
+    await within(20_000, 're-pairing', bridge.waitForTab());
+    await page.waitForSelector('[data-testid="bridge-state"]:has-text("Paired")');
+    const r = await execPy(['--list']);
+    expect(r.stdout).toBe('Running executions:\nNone\n');
+  });
+
   it('the API page shows the pairing and the families (screenshot)', async () => {
     await page.fill('[data-testid="api-path"]', '/np/executions');
     await page.click('[data-testid="api-send"]');

@@ -158,7 +158,18 @@ export function connectBridge(port: number, token: string, cb: BridgeCallbacks):
       paired = true;
       cb.onState('paired');
     } else if (msg.type === 'request' && typeof msg.id === 'number' && typeof msg.path === 'string') {
-      void performRelayed(msg, origin).then((res) => {
+      // Without a controlling service worker, fetch() would reach the static server, not the API.
+      const uncontrolled = !navigator.serviceWorker?.controller;
+      const answer: Promise<BridgeResponse> = uncontrolled
+        ? Promise.resolve({
+            type: 'response',
+            id: msg.id,
+            status: 503,
+            headers: { 'content-type': 'application/json', 'retry-after': '1' },
+            body: JSON.stringify({ error: { code: 'ENGINE_UNAVAILABLE', message: 'The paired Neurotab tab is not yet served by its service worker; wait until it shows "Offline-ready" (or reload it), then retry' } }),
+          })
+        : performRelayed(msg, origin);
+      void answer.then((res) => {
         if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(res));
         cb.onRelay?.(msg.method, msg.path, res.status);
       });
