@@ -299,7 +299,7 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => send(res, envelope(mapBridgePath(req.url ?? '/'), 500, 'INTERNAL', `Bridge error: ${e instanceof Error ? e.message : String(e)}`)));
   });
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 256 * 1024 * 1024 });
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const refuse = (status: number, why: string) => {
