@@ -691,6 +691,7 @@ export function writeEdf(data: RecordingData, options: EdfWriteOptions): Uint8Ar
     acc += s.spr * bps;
   }
   // Hot path: per stream, record → frame → channel (reads sequential, writes inside one record).
+  const i16out = !bdf && littleEndianHost ? new Int16Array(out.buffer, 0, out.length >> 1) : null;
   let firstSig = 0;
   streams.forEach((s, si) => {
     const nc = s.descriptor.channels.length;
@@ -717,9 +718,12 @@ export function writeEdf(data: RecordingData, options: EdfWriteOptions): Uint8Ar
           if (!(dv >= dMin)) dv = dMin;
           else if (dv > dMax) dv = dMax;
           const p = pos[c] + i * bps;
-          out[p] = dv & 0xff;
-          out[p + 1] = (dv >> 8) & 0xff;
-          if (bdf) out[p + 2] = (dv >> 16) & 0xff;
+          if (i16out) i16out[p >> 1] = dv; // EDF: every sample offset is even
+          else {
+            out[p] = dv & 0xff;
+            out[p + 1] = (dv >> 8) & 0xff;
+            if (bdf) out[p + 2] = (dv >> 16) & 0xff;
+          }
         }
       }
     }
