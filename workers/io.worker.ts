@@ -33,18 +33,18 @@ self.onmessage = async (ev: MessageEvent<IoRequest>) => {
     if (m.type === 'start-synthetic') {
       if (driver) throw new Error('a device is already streaming in this worker');
       sink = openSink(m.sink);
-      driver = new SyntheticDriver({ ...m.settings });
-      await driver.open();
-      await driver.start(sink);
-      post({ type: 'started', descriptor: driver.stream });
+      const d = new SyntheticDriver({ ...m.settings });
+      driver = d;
+      await d.open();
+      await d.start(sink);
+      post({ type: 'started', descriptor: d.stream });
       statsTimer = setInterval(() => {
-        if (!driver) return;
-        if (driver.lastError !== undefined) {
-          post({ type: 'error', message: `the device stopped: ${(driver.lastError as Error)?.message ?? String(driver.lastError)}` });
+        if (d.lastError !== undefined) {
+          post({ type: 'error', message: `the device stopped: ${(d.lastError as Error)?.message ?? String(d.lastError)}` });
           void stop();
           return;
         }
-        post({ type: 'stats', framesWritten: driver.framesWritten });
+        post({ type: 'stats', framesWritten: d.framesWritten });
       }, 1000);
     } else if (m.type === 'start-playback') {
       if (driver) throw new Error('a device is already streaming in this worker');
