@@ -77,6 +77,21 @@ describe('neurotab run', () => {
     expect(r.models.clf.classes).toEqual([0, 1]);
   });
 
+  it.skipIf(!hasShared)('runs a NeuroPype .pyp (converted through the registry) with the same result as the JSON pipeline', async () => {
+    const { pipelineToPyp, writePyp } = await import('../../src/lib/formats/pyp');
+    const { registryResolver } = await import('../../src/lib/api/local-backend');
+    const { builtinRegistry, parsePipelineDocument } = await import('../../src/lib/engine/index');
+    const doc = parsePipelineDocument(readFileSync(join(fixtures, 'bandpower.json'), 'utf8'));
+    const pyp = join(dir, 'bandpower.pyp');
+    writeFileSync(pyp, writePyp(pipelineToPyp(doc, registryResolver(builtinRegistry()))));
+    const a = join(dir, 'a.json');
+    const b = join(dir, 'b.json');
+    const edf = sharedPath('data/edf/S001R04.edf');
+    expect((await quietly(() => run([join(fixtures, 'bandpower.json'), '--in', edf, '--out', a, '--quiet']))).result).toBe(0);
+    expect((await quietly(() => run([pyp, '--in', edf, '--out', b, '--quiet']))).result).toBe(0);
+    expect(Object.values(JSON.parse(readFileSync(b, 'utf8')).outputs)).toEqual(Object.values(JSON.parse(readFileSync(a, 'utf8')).outputs));
+  });
+
   it('refuses CSV for non-frame output and a missing input file', async () => {
     const { result, stderr } = await quietly(() => run([join(fixtures, 'bandpass-notch-car.json'), '--in', join(dir, 'nope.edf'), '--out', join(dir, 'x.csv')]));
     expect(result).toBe(1);

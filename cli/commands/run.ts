@@ -5,6 +5,8 @@ import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'nod
 import { basename, extname } from 'node:path';
 import { InputError, errorMessage } from '../../src/lib/core/errors';
 import { readRecording } from '../../src/lib/formats/index';
+import { pypToPipeline, readPipelineText } from '../../src/lib/formats/pyp';
+import { registryResolver } from '../../src/lib/api/local-backend';
 import {
   builtinRegistry,
   concatPackets,
@@ -17,9 +19,9 @@ import {
   type PipelineDocument,
 } from '../../src/lib/engine/index';
 
-export const summary = 'run a pipeline offline over recordings: run <pipeline.json> --in <file> [--in …] --out <file.csv|file.json>';
+export const summary = 'run a pipeline offline over recordings: run <pipeline.json|.pyp> --in <file> [--in …] --out <file.csv|file.json>';
 
-const USAGE = `usage: npm run neurotab -- run <pipeline.json> --in <recording> [--in <recording> …] --out <result.csv|result.json> [--chunk FRAMES] [--quiet]
+const USAGE = `usage: npm run neurotab -- run <pipeline.json|pipeline.pyp> --in <recording> [--in <recording> …] --out <result.csv|result.json> [--chunk FRAMES] [--quiet]
 
   Each --in is bound to an io.recording-input node: by its "filename" parameter (basename match), else in order.
   Output: what reaches sink nodes (io.stream-output, io.inspect, plots), else the outputs of the last nodes.
@@ -189,7 +191,14 @@ export async function run(argv: string[]): Promise<number> {
     } catch (e) {
       throw new InputError(`cannot read the pipeline (${errorMessage(e)})`, args.pipeline);
     }
-    doc = parsePipelineDocument(text);
+    if (/\.pyp$/i.test(args.pipeline) || text.trimStart().startsWith('<')) {
+      // NeuroPype .pyp: converted with the API's resolver (class and parameter names from the registry)
+      const r = readPipelineText(text, args.pipeline);
+      if (r.kind !== 'pyp') throw new InputError('not a NeuroPype .pyp pipeline', args.pipeline);
+      const conv = pypToPipeline(r.graph, registryResolver(ex.registry), args.pipeline);
+      for (const w of conv.warnings) if (!args.quiet) console.error(`neurotab run: warning: ${w}`);
+      doc = parsePipelineDocument(conv.doc);
+    } else doc = parsePipelineDocument(text);
     if (args.chunkFrames) for (const n of doc.nodes) if (ex.registry.find(n.type)?.type === 'io.recording-input') n.params.chunk_frames = args.chunkFrames;
     ex.load(doc);
   } catch (e) {

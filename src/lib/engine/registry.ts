@@ -66,6 +66,7 @@ export class NodeRegistry {
       this.byAlias.set(cls.neuropype.class, cls);
       this.byAlias.set(cls.neuropype.module, cls);
     }
+    for (const a of cls.neuropypeAliases ?? []) this.byAlias.set(a, cls);
   }
 
   /** By type id, NeuroPype class name (case-sensitive) or fully qualified NeuroPype module. */

@@ -222,6 +222,8 @@ export interface NodeClass {
   doc: string;
   version: string;
   neuropype?: NeuroPypeAlias;
+  /** Further NeuroPype class names this class also stands for (e.g. ImportEDF, ImportXDF for ImportFile). */
+  neuropypeAliases?: string[];
   inputs: InputPortSpec[];
   outputs: OutputPortSpec[];
   params: ParamSpec[];

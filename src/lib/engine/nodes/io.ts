@@ -158,6 +158,7 @@ export const recordingInput: NodeClass = {
   title: 'Recording input',
   version: '1.0.0',
   neuropype: np('ImportFile', 'file_system'),
+  neuropypeAliases: ['ImportEDF', 'ImportXDF', 'neuropype.nodes.file_system.ImportEDF', 'neuropype.nodes.file_system.ImportXDF'],
   source: true,
   doc: `Plays a recording (EDF/EDF+/BDF, or anything formats/ reads) through the graph in chunks, as fast
 as the CPU allows (offline). The host binds the recording whose file matches \`filename\`.
