@@ -278,10 +278,8 @@ export class LocalBackend implements Backend {
       ex.resume();
       this.ensureLoop(s);
     }
-    if (patch.needs_keepalive !== undefined) {
-      ex.setNeedsKeepalive(patch.needs_keepalive);
-      this.armKeepalive(s);
-    }
+    if (patch.needs_keepalive !== undefined) ex.setNeedsKeepalive(patch.needs_keepalive);
+    this.armKeepalive(s); // (re)starts or cancels the watchdog for the new state
     // Flags without a runtime state: kept as an overlay on the current (inactive) status.
     const status = ex.currentStatus;
     if (ex.loaded && !active()) {
@@ -432,10 +430,16 @@ export class LocalBackend implements Backend {
 
   async setDescription(id: number, partial: Partial<GraphDescription>): Promise<GraphDescription> {
     const s = this.slot(id);
+    const wasLoaded = s.ex.loaded;
     this.ensureGraph(s);
-    s.ex.edit((d) => {
-      for (const k of ['name', 'description', 'url', 'status', 'license', 'version'] as const) if (typeof partial[k] === 'string') d.meta[k] = partial[k];
-    });
+    try {
+      s.ex.edit((d) => {
+        for (const k of ['name', 'description', 'url', 'status', 'license', 'version'] as const) if (typeof partial[k] === 'string') d.meta[k] = partial[k];
+      });
+    } catch (e) {
+      if (!wasLoaded) s.ex.unload();
+      throw new BackendError('PIPELINE_PARSE_ERROR', `The description could not be applied: ${errorMessage(e)}`);
+    }
     return this.descriptionOf(s.ex.document!);
   }
 
@@ -492,7 +496,7 @@ export class LocalBackend implements Backend {
     try {
       s.ex.removeNode(docId);
     } catch (e) {
-      throw new BackendError('INTERNAL', `Removing node ${nodeId} failed: ${errorMessage(e)}`);
+      throw new BackendError('PIPELINE_PARSE_ERROR', `Removing node ${nodeId} would leave an invalid pipeline (${errorMessage(e)}); nothing was removed`);
     }
     s.nodeToDoc.delete(nodeId);
     s.docToNode.delete(docId);
@@ -562,7 +566,11 @@ export class LocalBackend implements Backend {
     const s = this.slot(id);
     const rec = s.edges.find((e) => e.id === edgeId);
     if (!rec) throw new BackendError('EDGE_NOT_FOUND', `Edge ${edgeId} does not exist`);
-    s.ex.removeEdge({ source: rec.source, sourcePort: rec.sourcePort, target: rec.target, targetPort: rec.targetPort });
+    try {
+      s.ex.removeEdge({ source: rec.source, sourcePort: rec.sourcePort, target: rec.target, targetPort: rec.targetPort });
+    } catch (e) {
+      throw new BackendError('PIPELINE_PARSE_ERROR', `Removing edge ${edgeId} would leave an invalid pipeline (${errorMessage(e)}); nothing was removed`);
+    }
     s.edges = s.edges.filter((e) => e !== rec);
   }
 
