@@ -212,9 +212,33 @@ var WasmSos = class _WasmSos {
   get buffer() {
     return this.memory.buffer;
   }
-  /** State as Float64Array view [pair][section][z1 lane0, z1 lane1, z2 lane0, z2 lane1]. */
+  cachedBuffer = null;
+  cachedF64 = new Float64Array(0);
+  cachedF32 = new Float32Array(0);
+  cachedState = new Float64Array(0);
+  refresh() {
+    const b = this.memory.buffer;
+    if (b !== this.cachedBuffer) {
+      this.cachedBuffer = b;
+      this.cachedF64 = new Float64Array(b);
+      this.cachedF32 = new Float32Array(b);
+      this.cachedState = new Float64Array(b, this.statePtr, this.pairs * this.sectionCount * 4);
+    }
+  }
+  /** Whole memory as Float64Array (cached until memory grows; index = byte address / 8). */
+  heapF64() {
+    this.refresh();
+    return this.cachedF64;
+  }
+  /** Whole memory as Float32Array (cached until memory grows; index = byte address / 4). */
+  heapF32() {
+    this.refresh();
+    return this.cachedF32;
+  }
+  /** State as Float64Array view [pair][section][z1 lane0, z1 lane1, z2 lane0, z2 lane1] (cached). */
   stateView() {
-    return new Float64Array(this.memory.buffer, this.statePtr, this.pairs * this.sectionCount * 4);
+    this.refresh();
+    return this.cachedState;
   }
   /** Run one pair over n samples at byte addresses (lanes A/B), strideBytes apart. */
   run(f32, pair, xA, xB, yA, yB, strideBytes, n) {

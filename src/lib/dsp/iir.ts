@@ -534,15 +534,18 @@ export class SosFilter {
       const f32 = input instanceof Float32Array;
       const bytes = f32 ? 4 : 8;
       const io = w.ioPtr;
-      const view = f32 ? new Float32Array(w.buffer, io, input.length) : new Float64Array(w.buffer, io, input.length);
-      view.set(input);
+      // copy in/out through cached whole-heap views: no allocation for chunks up to 4096 values
+      const heap = f32 ? w.heapF32() : w.heapF64();
+      const base = io / bytes;
+      heap.set(input, base);
       const stride = nch * bytes;
       for (let p = 0; p < w.pairs; p++) {
         const a = io + 2 * p * bytes;
         const b = 2 * p + 1 < nch ? a + bytes : a;
         w.run(f32, p, a, b, a, b, stride, frames);
       }
-      out.set(view);
+      if (input.length <= 4096) for (let i = 0; i < input.length; i++) out[i] = heap[base + i];
+      else out.set(heap.subarray(base, base + input.length));
     } else {
       const k = kernelFor(nsec, input, out);
       for (let ch = 0; ch < nch; ch++) k(this.sos, input, ch, nch, out, ch, nch, frames, this.z, ch * per);

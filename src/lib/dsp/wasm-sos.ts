@@ -171,9 +171,37 @@ export class WasmSos {
     return this.memory.buffer as ArrayBuffer;
   }
 
-  /** State as Float64Array view [pair][section][z1 lane0, z1 lane1, z2 lane0, z2 lane1]. */
+  private cachedBuffer: ArrayBuffer | null = null;
+  private cachedF64 = new Float64Array(0);
+  private cachedF32 = new Float32Array(0);
+  private cachedState = new Float64Array(0);
+
+  private refresh(): void {
+    const b = this.memory.buffer as ArrayBuffer;
+    if (b !== this.cachedBuffer) {
+      this.cachedBuffer = b;
+      this.cachedF64 = new Float64Array(b);
+      this.cachedF32 = new Float32Array(b);
+      this.cachedState = new Float64Array(b, this.statePtr, this.pairs * this.sectionCount * 4);
+    }
+  }
+
+  /** Whole memory as Float64Array (cached until memory grows; index = byte address / 8). */
+  heapF64(): Float64Array {
+    this.refresh();
+    return this.cachedF64;
+  }
+
+  /** Whole memory as Float32Array (cached until memory grows; index = byte address / 4). */
+  heapF32(): Float32Array {
+    this.refresh();
+    return this.cachedF32;
+  }
+
+  /** State as Float64Array view [pair][section][z1 lane0, z1 lane1, z2 lane0, z2 lane1] (cached). */
   stateView(): Float64Array {
-    return new Float64Array(this.memory.buffer, this.statePtr, this.pairs * this.sectionCount * 4);
+    this.refresh();
+    return this.cachedState;
   }
 
   /** Run one pair over n samples at byte addresses (lanes A/B), strideBytes apart. */
