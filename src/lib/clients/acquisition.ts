@@ -10,6 +10,7 @@ import { publishMarkers } from '../streams/marker-bus';
 import type {
   EngineEvent, EngineRequest, FilterSettings, IoEvent, IoRequest, PlaybackSettings, RecorderEvent, RecorderRequest, RingSink, RingSource, SyntheticSettings,
 } from '../../../workers/protocol';
+import { openSink, type FrameWriter } from '../../../workers/ring-endpoints';
 
 export interface AcquisitionEvents {
   onStreamStarted?(descriptor: StreamDescriptor): void;
@@ -137,6 +138,41 @@ export class Acquisition {
     return descriptor;
   }
 
+  /** Writer of a device driven from this page (startExternal), else null. */
+  private external: FrameWriter | null = null;
+
+  /**
+   * A device driven from this page (Web Bluetooth, or Web Serial / WebUSB read on the page): no io
+   * worker; the caller pushes frames into the returned writer (the raw ring) and the filter chain
+   * and recorder work as for the other sources. `capacityRateHz` sizes the ring for irregular
+   * streams (rate 0).
+   */
+  startExternal(descriptor: StreamDescriptor, filter: FilterSettings, source: string, capacityRateHz = descriptor.sampleRateHz): FrameWriter {
+    if (this.io || this.descriptor) throw new Error('a stream is already running: stop it first');
+    const channels = descriptor.channels.length;
+    const capacity = Math.ceil(Math.max(50, capacityRateHz) * RING_SECONDS);
+    const raw = new Link(channels, capacity, this.isolated);
+    const filtered = new Link(channels, capacity, this.isolated);
+    this.source = source;
+    this.raw = raw;
+    this.rawReader = raw.pageReader();
+    this.filteredReader = filtered.pageReader();
+    const engineSource = raw.source();
+    this.engine = new Worker(new URL('../../../workers/engine.worker.ts', import.meta.url), { type: 'module', name: 'neurotab-engine' });
+    this.engine.onmessage = (ev: MessageEvent<EngineEvent>) => {
+      const m = ev.data;
+      if (m.type === 'stats') this.events.onEngineStats?.(m);
+      else if (m.type === 'error') this.events.onError?.(`Engine: ${m.message}`);
+    };
+    const sink = filtered.sink();
+    const req: EngineRequest = { type: 'start', descriptor, source: engineSource, sink, filter };
+    this.engine.postMessage(req, [...Link.transfer(engineSource), ...Link.transfer(sink)]);
+    this.descriptor = descriptor;
+    this.external = openSink(raw.sink());
+    this.events.onStreamStarted?.(descriptor);
+    return this.external;
+  }
+
   private relayTimer: ReturnType<typeof setInterval> | null = null;
 
   /**
@@ -232,6 +268,8 @@ export class Acquisition {
     this.io?.terminate();
     this.engine?.terminate();
     this.io = this.engine = null;
+    this.external?.close();
+    this.external = null;
     this.descriptor = null;
     this.source = null;
     this.rawReader = this.filteredReader = null;

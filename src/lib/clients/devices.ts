@@ -1,0 +1,254 @@
+// Real devices on this page: what the browser offers, the choosers (user gesture), the driver +
+// session per device, and the glue that feeds the primary stream into an Acquisition (ring →
+// filter chain → live view / recorder) with gap markers on the marker bus. Main thread only; no
+// Svelte. Hot path: `onFrames` (per chunk/notification): one ring push and one copy into the
+// quality window, no allocation.
+import type { Acquisition } from './acquisition';
+import type { StreamDescriptor } from '../core/stream';
+import type { DeviceDescriptor, DeviceId, DriverFrames, DriverGap, TransportKind } from '../devices/descriptor';
+import { DEVICE_DESCRIPTORS } from '../devices/drivers/registry';
+import { BLUEBERRY_DRIVER } from '../devices/drivers/blueberry/driver';
+import { hegduinoDriver } from '../devices/drivers/hegduino/driver';
+import { MUSE_2_DRIVER } from '../devices/drivers/muse-2/driver';
+import { MUSE_S_DRIVER } from '../devices/drivers/muse-s/driver';
+import { MUSE_S_ATHENA_DRIVER } from '../devices/drivers/muse-s-athena/driver';
+import { CYTON_DAISY_DRIVER } from '../devices/drivers/openbci-cyton-daisy/driver';
+import { CYTON_DRIVER } from '../devices/drivers/openbci-cyton/driver';
+import { GANGLION_DRIVER } from '../devices/drivers/openbci-ganglion/driver';
+import { DeviceSession, type BackoffOptions, type SessionStatus } from '../devices/session';
+import { gapMarker } from '../devices/timing/counter-tracker';
+import { BluetoothTransport, webBluetooth } from '../devices/transports/bluetooth';
+import { FtdiTransport, webUsb } from '../devices/transports/ftdi';
+import { SerialTransport, webSerial } from '../devices/transports/serial';
+import { TransportDriver, type DriverSpec } from '../devices/transports/transport-driver';
+import { classifyDomError, TransportError, type DeviceTransport } from '../devices/transports/types';
+import { publishMarkers } from '../streams/marker-bus';
+import type { FilterSettings } from '../../../workers/protocol';
+import type { FrameWriter } from '../../../workers/ring-endpoints';
+
+export interface BrowserSupport {
+  serial: boolean;
+  bluetooth: boolean;
+  usb: boolean;
+  /** Linux desktop Chromium: Web Bluetooth needs a flag there. */
+  linux: boolean;
+  secureContext: boolean;
+}
+
+export function browserSupport(): BrowserSupport {
+  const ua = globalThis.navigator?.userAgent ?? '';
+  return {
+    serial: webSerial() !== undefined,
+    bluetooth: webBluetooth() !== undefined,
+    usb: webUsb() !== undefined,
+    linux: /Linux/.test(ua) && !/Android/.test(ua),
+    secureContext: globalThis.isSecureContext === true,
+  };
+}
+
+/** The driver of a device over a transport kind. */
+export function driverSpec(id: DeviceId, kind: TransportKind): DriverSpec {
+  switch (id) {
+    case 'openbci-cyton':
+      return CYTON_DRIVER;
+    case 'openbci-cyton-daisy':
+      return CYTON_DAISY_DRIVER;
+    case 'openbci-ganglion':
+      return GANGLION_DRIVER;
+    case 'muse-2':
+      return MUSE_2_DRIVER;
+    case 'muse-s':
+      return MUSE_S_DRIVER;
+    case 'muse-s-athena':
+      return MUSE_S_ATHENA_DRIVER;
+    case 'hegduino':
+      return hegduinoDriver(kind);
+    case 'blueberry':
+      return BLUEBERRY_DRIVER;
+  }
+}
+
+export const SUPPORTED_DEVICES: readonly DeviceDescriptor[] = DEVICE_DESCRIPTORS;
+
+/**
+ * Opens the browser's chooser for a device (call it first thing in a click handler: the user
+ * gesture is consumed by the first await). Serial/USB: the port filtered by the descriptor's USB
+ * ids; BLE: name prefixes and the services the driver needs.
+ */
+export async function chooseTransport(d: DeviceDescriptor, kind: TransportKind): Promise<DeviceTransport> {
+  if (kind === 'serial') {
+    const serial = webSerial();
+    if (!serial || !d.serial) throw new TransportError('unsupported', 'this browser has no Web Serial (use desktop Chrome or Edge; on Android choose USB)');
+    const filters = d.serial.usbFilters.map((f) => ({ ...f }));
+    const port = await serial.requestPort(filters.length ? { filters } : {}).catch((e) => {
+      throw classifyDomError(e, 'choosing a serial port');
+    });
+    return new SerialTransport(serial, port, d.serial);
+  }
+  if (kind === 'usb') {
+    const usb = webUsb();
+    if (!usb || !d.serial) throw new TransportError('unsupported', 'this browser has no WebUSB');
+    const filters = d.serial.usbFilters.map((f) => ({ vendorId: f.usbVendorId, productId: f.usbProductId }));
+    const dev = await usb.requestDevice({ filters }).catch((e) => {
+      throw classifyDomError(e, 'choosing a USB device');
+    });
+    if (dev.vendorId !== 0x0403) throw new TransportError('wrong-device', `${dev.productName ?? 'that device'} is not an FTDI adapter (the OpenBCI dongle is FTDI 0403:6015)`);
+    return new FtdiTransport(usb, dev, d.serial);
+  }
+  const bt = webBluetooth();
+  const facts = d.bluetooth;
+  if (!bt || !facts) throw new TransportError('unsupported', 'this browser has no Web Bluetooth (on Linux enable chrome://flags/#enable-experimental-web-platform-features)');
+  const spec = driverSpec(d.id, 'bluetooth');
+  const device = await bt
+    .requestDevice({ filters: facts.namePrefixes.map((namePrefix) => ({ namePrefix })), optionalServices: [facts.serviceUuid, ...facts.optionalServiceUuids] })
+    .catch((e) => {
+      throw classifyDomError(e, 'choosing a Bluetooth device');
+    });
+  return new BluetoothTransport(device, { serviceUuid: facts.serviceUuid, notify: spec.bluetooth?.notify ?? [], write: spec.bluetooth?.write });
+}
+
+/** Rolling window of the primary stream for quality metrics (fixed size, no allocation per push). */
+export class QualityWindow {
+  readonly data: Float32Array;
+  private write = 0;
+  filled = 0;
+  constructor(
+    readonly frames: number,
+    readonly channels: number,
+  ) {
+    this.data = new Float32Array(frames * channels);
+  }
+  push(samples: Float32Array, frames: number, channelCount: number): void {
+    const C = this.channels;
+    for (let f = 0; f < frames; f++) {
+      const o = this.write * C;
+      for (let c = 0; c < C; c++) this.data[o + c] = c < channelCount ? samples[f * channelCount + c] : NaN;
+      this.write = (this.write + 1) % this.frames;
+    }
+    this.filled = Math.min(this.frames, this.filled + frames);
+  }
+  /** The window in time order (oldest first); allocates (call ~1/s). */
+  ordered(): { samples: Float32Array; frames: number } {
+    const C = this.channels;
+    const n = this.filled;
+    const out = new Float32Array(n * C);
+    const start = (this.write - n + this.frames) % this.frames;
+    for (let f = 0; f < n; f++) out.set(this.data.subarray(((start + f) % this.frames) * C, ((start + f) % this.frames) * C + C), f * C);
+    return { samples: out, frames: n };
+  }
+}
+
+export interface DeviceConnectionEvents {
+  onStatus(s: SessionStatus): void;
+  onGap?(g: DriverGap): void;
+}
+
+export interface DeviceLiveStats {
+  framesReceived: number;
+  gaps: number;
+  lostFrames: number;
+  resyncs: number;
+  bytesDiscarded: number;
+  malformedPackets: number;
+  unknownPackets: number;
+  reconnects: number;
+  /** Last value of a battery channel (%), if the device reports one. */
+  batteryPercent: number | null;
+  /** Last impedance per channel (ohms), if the device reports them (Ganglion `z`). */
+  impedanceOhms: number[] | null;
+}
+
+/** One connected device feeding an Acquisition. */
+export class DeviceConnection {
+  readonly driver: TransportDriver;
+  readonly session: DeviceSession;
+  readonly primary: StreamDescriptor;
+  readonly quality: QualityWindow;
+  private writer: FrameWriter | null = null;
+  private scratch: Float32Array;
+  private batteryPercent: number | null = null;
+  private impedanceOhms: number[] | null = null;
+  /** Frames pushed into the ring. */
+  framesWritten = 0;
+
+  constructor(
+    readonly spec: DriverSpec,
+    readonly transport: DeviceTransport,
+    private readonly events: DeviceConnectionEvents,
+    backoff?: Partial<BackoffOptions>,
+  ) {
+    this.driver = new TransportDriver(spec, transport);
+    this.primary = spec.primaryStream({});
+    const C = this.primary.channels.length;
+    this.quality = new QualityWindow(Math.max(64, Math.round((this.primary.sampleRateHz || 40) * 2)), C);
+    this.scratch = new Float32Array(C * 64);
+    this.session = new DeviceSession(this.driver, { onFrames: (f) => this.onFrames(f), onGap: (g) => this.onGap(g), onStatus: (s) => events.onStatus(s) }, { backoff });
+  }
+
+  /** Connect and stream into a new raw ring of `acq` (filter chain included). */
+  async start(acq: Acquisition, filter: FilterSettings): Promise<void> {
+    this.writer = acq.startExternal(this.primary, filter, `device:${this.spec.descriptor.id}`, this.primary.sampleRateHz || 40);
+    try {
+      await this.session.start();
+    } catch (e) {
+      this.writer = null;
+      await acq.stop();
+      throw e;
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.session.stop();
+    this.writer = null;
+  }
+
+  /** Hot path: frames of any stream from the driver. */
+  private onFrames(f: DriverFrames): void {
+    if (f.streamId !== this.primary.id) {
+      this.side(f);
+      return;
+    }
+    const C = this.primary.channels.length;
+    let samples = f.samples;
+    if (f.channelCount !== C) {
+      // A packet type with a subset of the channels (Athena 4- vs 8-channel EEG): pad with NaN.
+      if (this.scratch.length < f.frames * C) this.scratch = new Float32Array(f.frames * C);
+      for (let i = 0; i < f.frames; i++)
+        for (let c = 0; c < C; c++) this.scratch[i * C + c] = c < f.channelCount ? f.samples[i * f.channelCount + c] : NaN;
+      samples = this.scratch;
+    }
+    this.writer?.push(samples, f.timestampsMs, f.frames);
+    this.framesWritten += f.frames;
+    this.quality.push(f.samples, f.frames, f.channelCount);
+  }
+
+  private side(f: DriverFrames): void {
+    const d = this.spec.descriptor.streams.find((s) => s.id === f.streamId);
+    if (!d || f.frames === 0) return;
+    const last = (f.frames - 1) * f.channelCount;
+    const b = d.channels.findIndex((c) => c.label === 'battery');
+    if (b >= 0) this.batteryPercent = f.samples[last + b];
+    if (f.streamId.endsWith('.impedance')) this.impedanceOhms = Array.from(f.samples.subarray(last, last + f.channelCount));
+  }
+
+  private onGap(g: DriverGap): void {
+    if (g.streamId === this.primary.id) publishMarkers([gapMarker(g.streamId, g.timestampMs, g.lostFrames, this.primary.sampleRateHz)], 'device');
+    this.events.onGap?.(g);
+  }
+
+  stats(): DeviceLiveStats {
+    const c = this.driver.counters();
+    return {
+      framesReceived: this.session.framesReceived.get(this.primary.id) ?? 0,
+      gaps: c.gaps,
+      lostFrames: c.lostFrames,
+      resyncs: c.resyncs,
+      bytesDiscarded: c.bytesDiscarded,
+      malformedPackets: c.malformedPackets,
+      unknownPackets: c.unknownPackets,
+      reconnects: this.session.reconnects,
+      batteryPercent: this.batteryPercent,
+      impedanceOhms: this.impedanceOhms,
+    };
+  }
+}

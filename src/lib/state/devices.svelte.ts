@@ -1,0 +1,169 @@
+// The Devices page's state: browser support, the chosen device and transport, the connection's
+// status (connecting / streaming / reconnecting n / failed), live stats (achieved vs nominal rate,
+// dropped samples, battery) and per-channel signal quality, plus recording. Main thread only;
+// wraps clients/devices.ts and its own clients/acquisition.ts instance. No decoding here.
+import { Acquisition } from '../clients/acquisition';
+import { browserSupport, chooseTransport, DeviceConnection, driverSpec, SUPPORTED_DEVICES, type DeviceLiveStats } from '../clients/devices';
+import type { StreamDescriptor } from '../core/stream';
+import type { DeviceDescriptor, DeviceId, TransportKind } from '../devices/descriptor';
+import { channelQuality, eegFullScaleUv, type ChannelQuality } from '../devices/quality';
+import type { SessionStatus } from '../devices/session';
+import { TransportError, type TransportErrorCode } from '../devices/transports/types';
+import { app } from './app.svelte';
+
+export interface ConnectError {
+  code: TransportErrorCode | 'other';
+  title: string;
+  message: string;
+}
+
+const ERROR_TITLES: Record<TransportErrorCode | 'other', string> = {
+  unsupported: 'Not available in this browser',
+  'permission-denied': 'No device chosen or permission denied',
+  'port-busy': 'The port is busy',
+  'wrong-device': 'Wrong device',
+  'unknown-firmware': 'Unknown firmware',
+  'not-found': 'Device not reachable',
+  io: 'Connection failed',
+  other: 'Connection failed',
+};
+
+export function describeError(e: unknown): ConnectError {
+  const code: TransportErrorCode | 'other' = e instanceof TransportError ? e.code : 'other';
+  return { code, title: ERROR_TITLES[code], message: (e as Error)?.message ?? String(e) };
+}
+
+class DevicesState {
+  support = $state(browserSupport());
+  devices: readonly DeviceDescriptor[] = SUPPORTED_DEVICES;
+  selectedId = $state<DeviceId>('openbci-cyton');
+  transportKind = $state<TransportKind>('serial');
+  status = $state<SessionStatus>({ state: 'idle' });
+  error = $state<ConnectError | null>(null);
+  descriptor = $state<StreamDescriptor | null>(null);
+  deviceLabel = $state('');
+  stats = $state<DeviceLiveStats | null>(null);
+  /** Frames per second of the primary stream over the last stats interval. */
+  achievedRateHz = $state(0);
+  quality = $state<ChannelQuality[]>([]);
+  recording = $state<{ id: string; frames: number; markers: number } | null>(null);
+  gapEvents = $state(0);
+  private connection: DeviceConnection | null = null;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private lastCount = 0;
+  private lastTickMs = 0;
+  readonly acq = new Acquisition({
+    onRecordingProgress: (p) => {
+      if (this.recording && p.recordingId === this.recording.id) this.recording = { id: p.recordingId, frames: p.frames, markers: p.markers };
+    },
+    onRecordingStopped: (s) => {
+      this.recording = null;
+      if (s.reason !== 'user') app.notify('error', `Recording stopped: ${s.message ?? s.reason}`);
+    },
+    onError: (m) => app.notify('error', m),
+  });
+
+  get selected(): DeviceDescriptor {
+    return this.devices.find((d) => d.id === this.selectedId) ?? this.devices[0];
+  }
+
+  get active(): boolean {
+    return this.connection !== null;
+  }
+
+  /** Transports this device can use that this browser offers. */
+  available(d: DeviceDescriptor): TransportKind[] {
+    return d.transports.filter((k) => (k === 'serial' ? this.support.serial : k === 'usb' ? this.support.usb : this.support.bluetooth));
+  }
+
+  select(id: DeviceId): void {
+    if (this.active) return;
+    this.selectedId = id;
+    const d = this.selected;
+    this.transportKind = this.available(d)[0] ?? d.transports[0];
+    this.error = null;
+  }
+
+  /** Must run from a click handler: the chooser needs the user gesture. */
+  async connect(): Promise<void> {
+    if (this.active) return;
+    const d = this.selected;
+    this.error = null;
+    this.status = { state: 'connecting' };
+    let conn: DeviceConnection | null = null;
+    try {
+      const transport = await chooseTransport(d, this.transportKind);
+      this.deviceLabel = transport.label;
+      conn = new DeviceConnection(driverSpec(d.id, this.transportKind), transport, {
+        onStatus: (s) => (this.status = s),
+        onGap: () => this.gapEvents++,
+      });
+      this.connection = conn;
+      this.descriptor = conn.primary;
+      const eeg = conn.primary.kind === 'eeg';
+      await conn.start(this.acq, { bandHz: eeg ? [1, 40] : null, notchHz: eeg ? 50 : null });
+      this.lastCount = 0;
+      this.lastTickMs = performance.now();
+      this.timer = setInterval(() => this.tick(), 1000);
+    } catch (e) {
+      this.connection = null;
+      this.descriptor = null;
+      this.error = describeError(e);
+      this.status = { state: 'failed', message: this.error.message, code: this.error.code };
+    }
+  }
+
+  private tick(): void {
+    const c = this.connection;
+    if (!c) return;
+    const s = c.stats();
+    const t = performance.now();
+    this.achievedRateHz = ((s.framesReceived - this.lastCount) * 1000) / Math.max(1, t - this.lastTickMs);
+    this.lastCount = s.framesReceived;
+    this.lastTickMs = t;
+    this.stats = s;
+    const w = c.quality.ordered();
+    const d = c.primary;
+    const fullScale = d.kind === 'eeg' ? eegFullScaleUv(c.spec.descriptor.id) : Infinity;
+    const out: ChannelQuality[] = [];
+    for (let ch = 0; ch < c.quality.channels; ch++) out.push(channelQuality(w.samples, w.frames, c.quality.channels, ch, d.sampleRateHz || 40, { fullScale }));
+    this.quality = out;
+  }
+
+  async disconnect(): Promise<void> {
+    const c = this.connection;
+    if (!c) return;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.stopRecording();
+    await c.stop();
+    await this.acq.stop();
+    this.connection = null;
+    this.descriptor = null;
+    this.status = { state: 'idle' };
+    this.quality = [];
+    this.achievedRateHz = 0;
+  }
+
+  async startRecording(name: string): Promise<void> {
+    if (!this.connection || this.recording) return;
+    try {
+      const id = await this.acq.startRecording(name || `${this.selected.name} ${new Date().toLocaleString()}`);
+      this.recording = { id, frames: 0, markers: 0 };
+    } catch (e) {
+      app.notify('error', `Could not start recording: ${(e as Error).message}`);
+    }
+  }
+
+  async stopRecording(): Promise<void> {
+    if (!this.recording) return;
+    await this.acq.stopRecording();
+    this.recording = null;
+  }
+
+  get reader() {
+    return this.acq.filteredReader;
+  }
+}
+
+export const devices = new DevicesState();
