@@ -145,7 +145,8 @@ export function errorResponse(c: Context, env: FamilyEnvelope, err: unknown): Re
   } else {
     status = 500;
     code = env.generic('INTERNAL');
-    message = `Internal error: ${err instanceof Error ? err.message : String(err)}`;
+    const m = err instanceof Error ? err.message : typeof (err as { message?: unknown })?.message === 'string' ? (err as { message: string }).message : String(err);
+    message = `Internal error: ${m}`;
   }
   if (status === 503 && !headers['Retry-After']) headers['Retry-After'] = '1';
   const rid = (c.get('requestId' as never) as string | undefined) ?? requestId();
@@ -231,10 +232,18 @@ export class FamilyRoutes {
       entry = { pattern, re: patternToRegExp(pattern), methods: new Set() };
       this.table.push(entry);
     }
+    // Anything thrown (also non-Error values, e.g. a plain {code, message} from a message port) → envelope.
+    const safe: Handler = async (c, next) => {
+      try {
+        return await handler(c, next);
+      } catch (e) {
+        return errorResponse(c, this.env, e);
+      }
+    };
     for (const m of methods) {
       entry.methods.add(m);
       if (m === 'GET') entry.methods.add('HEAD');
-      this.app.on(m, pattern, handler);
+      this.app.on(m, pattern, safe);
     }
     return this;
   }

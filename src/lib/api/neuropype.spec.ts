@@ -149,6 +149,29 @@ describe('service (#1, #2)', () => {
   });
 });
 
+describe('a backend behind a message port (service worker forwarder)', () => {
+  it('renders BackendErrors and their plain wire form in the envelope; ENGINE_UNAVAILABLE → 503 + Retry-After', async () => {
+    const { BackendError } = await import('./backend');
+    const failing = new Proxy({} as LocalBackend, {
+      get: (_t, k) =>
+        k === 'status'
+          ? async () => ({ engine: 'up' })
+          : k === 'getExecution'
+            ? async () => Promise.reject({ code: 'EXECUTION_NOT_FOUND', message: 'Execution 1234 does not exist' }) // plain wire object
+            : async () => Promise.reject(new BackendError('ENGINE_UNAVAILABLE', 'No Neurotab tab is open; open Neurotab and retry')),
+    });
+    const a = createApi(failing);
+    const r = await call(a, 'GET', '/np/executions');
+    expectError(r, 503, 'ENGINE_UNAVAILABLE');
+    expect(r.headers.get('retry-after')).toBe('1');
+    expectError(await call(a, 'POST', '/np/executions/1234/actions/play'), 503, 'ENGINE_UNAVAILABLE');
+    expectError(await call(a, 'GET', '/np/executions/1234'), 404, 'EXECUTION_NOT_FOUND');
+    const native = await call(a, 'GET', '/bci/v1/pipelines');
+    expect(native.status).toBe(503);
+    expect(native.json.error).toMatchObject({ code: 'ENGINE_UNAVAILABLE', request_id: expect.stringMatching(REQ_ID) });
+  });
+});
+
 describe('executions (#3–#7)', () => {
   it('creates with the documented defaults and answers 200 with id/info/errors', async () => {
     const r = await call(app, 'POST', '/np/executions', {});
