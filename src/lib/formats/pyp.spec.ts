@@ -180,6 +180,12 @@ describe('parsePyp (XML + JSON patch)', () => {
     // 2018 files have no description: defaults apply.
     expect(c.description.name).toBe('(untitled)');
   });
+  it('ignores unknown elements such as <bookmarks> before <nodes>, a BOM and CRLF line ends', () => {
+    const text = '\uFEFF' + G2_FILE.replace('<scheme description', '<scheme  description').replace('\t<nodes>', '\t<bookmarks><bookmark x="null" y="null" /></bookmarks>\n\t<nodes>').replace(/\n/g, '\r\n');
+    const g = parsePyp(text);
+    expect(g.nodes.map((n) => n.class)).toEqual(['LSLInput', 'IIRFilter', 'ParameterPort']);
+    expect(g.description.description).toBe('Alpha band\npower');
+  });
   it('accepts a bare patch (JSON object with nodes keyed nodeK)', () => {
     const bare = JSON.stringify({ nodes: { node1: { class: 'IIRFilter', params: { order: { customized: true, type: 'IntPort', value: 4 } } } }, edges: [] });
     const r = readPipelineText(bare);
