@@ -706,8 +706,7 @@ export class Execution {
       if (op === 'pull') result = n.instance.pull?.();
       else if (op === 'flush') result = n.instance.flush?.();
       else {
-        this.noteInputs(n, inputs!);
-        for (const k in inputs) m.itemsIn += packetItems(inputs[k]!);
+        this.noteInputs(n, inputs!, m);
         result = n.instance.process(inputs!);
       }
     } catch (e) {
@@ -731,14 +730,19 @@ export class Execution {
     return any ? (result as PortValues) : undefined;
   }
 
-  private noteInputs(n: PlanNode, inputs: PortValues): void {
+  /** Counts items and remembers the kind/stream each input port last carried (for live-edit checks). HOT PATH. */
+  private noteInputs(n: PlanNode, inputs: PortValues, m: NodeMetrics): void {
     let meta = this.inputMeta.get(n.id);
     if (!meta) this.inputMeta.set(n.id, (meta = {}));
-    for (const k in inputs) {
-      const p = inputs[k]!;
-      const prev = meta[k];
-      const stream = 'stream' in p ? p.stream : undefined;
-      if (!prev || prev.stream !== stream || prev.kind !== p.kind) meta[k] = { kind: p.kind as DataKind, stream };
+    const links = n.inputs;
+    for (let i = 0; i < links.length; i++) {
+      const port = links[i].port;
+      const p = inputs[port];
+      if (!p) continue;
+      m.itemsIn += packetItems(p);
+      const prev = meta[port];
+      const stream = p.kind === 'markers' || p.kind === 'value' ? undefined : p.stream;
+      if (!prev || prev.stream !== stream || prev.kind !== p.kind) meta[port] = { kind: p.kind as DataKind, stream };
     }
   }
 
