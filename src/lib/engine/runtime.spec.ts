@@ -325,6 +325,7 @@ describe('runtime behaviour', () => {
       expect(ex.errors()[0]).toMatchObject({ nodeId: 'bp', nodeType: 'IIRFilter', fatal: mode !== 'ignore' });
       expect(ex.errors()[0].message).toContain('below Nyquist');
       expect(ex.metrics().find((m) => m.nodeId === 'bp')!.errors).toBe(mode === 'ignore' ? 10 : 1);
+      expect(ex.errors()).toHaveLength(mode === 'ignore' ? 10 : 1);
       expect(ex.state().status).toBe(mode === 'ignore' ? 'succeeded' : 'failed');
       if (mode === 'debug') expect(ex.logs().some((l) => l.level === 10 && l.message.includes('at '))).toBe(true);
     }

@@ -108,6 +108,7 @@ export class Execution {
   private readonly metricsById = new Map<string, NodeMetrics>();
   private readonly inputMeta = new Map<string, InputMeta>();
   private readonly taps = new Map<string, PacketTap[]>();
+  private readonly repeats = new Map<string, { message: string; count: number }>();
   private readonly logRecords: LogRecord[] = [];
   private readonly errorRecords: ErrorRecord[] = [];
   private nextLogId = 0;
@@ -751,6 +752,12 @@ export class Execution {
     const message = errorMessage(e);
     const stack = e instanceof Error ? (e.stack ?? null) : null;
     const fatal = this.info.errorMode !== 'ignore';
+    // error_mode=ignore with a node failing on every chunk: keep the first 20 identical errors, then one note
+    const rep = this.repeats.get(n.id);
+    if (!fatal && rep && rep.message === message) {
+      if (++rep.count === 20) this.log(LogLevel.WARNING, `the same error repeats; further occurrences are counted in metrics only`, n.id);
+      if (rep.count >= 20) return;
+    } else this.repeats.set(n.id, { message, count: 1 });
     this.errorRecords.push({ id: this.nextErrorId++, time: Date.now() / 1000, nodeId: n.id, nodeType: n.cls.neuropype?.class ?? n.cls.type, message, traceback: stack, fatal });
     if (this.errorRecords.length > 1000) this.errorRecords.shift();
     this.log(LogLevel.ERROR, message + (stack && this.info.errorMode === 'ignore' ? `\n${stack}` : ''), n.id);
