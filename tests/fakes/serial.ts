@@ -8,8 +8,8 @@ export interface CytonEmulatorOptions {
   dropCounters?: number[];
   /** Reply to `v` (defaults to a Cyton v3 banner). */
   banner?: string;
-  /** Packets per `pump` call in the browser's timer. */
-  packetsPerTick?: number;
+  /** Delay before text replies (ms; 0 = next microtask), to see the "connecting" state. */
+  replyDelayMs?: number;
 }
 
 export function fakeSerialKit() {
@@ -122,7 +122,9 @@ export function fakeSerialKit() {
     private reply(text: string): void {
       const b = new Uint8Array(text.length);
       for (let i = 0; i < text.length; i++) b[i] = text.charCodeAt(i);
-      queueMicrotask(() => this.port?.emit(b));
+      const port = this.port;
+      if (this.opts.replyDelayMs) setTimeout(() => port?.emit(b), this.opts.replyDelayMs);
+      else queueMicrotask(() => port?.emit(b));
     }
     private command(bytes: Uint8Array): void {
       for (const x of bytes) {

@@ -144,9 +144,13 @@ export interface DeviceConnectionEvents {
 }
 
 export interface DeviceLiveStats {
+  /** Frames of the primary stream received. */
   framesReceived: number;
+  /** Gaps and frames lost in the primary stream (counter gaps and outages). */
   gaps: number;
   lostFrames: number;
+  /** Frames lost summed over every stream of the device. */
+  lostFramesAllStreams: number;
   resyncs: number;
   bytesDiscarded: number;
   malformedPackets: number;
@@ -170,6 +174,8 @@ export class DeviceConnection {
   private impedanceOhms: number[] | null = null;
   /** Frames pushed into the ring. */
   framesWritten = 0;
+  private primaryGaps = 0;
+  private primaryLost = 0;
 
   constructor(
     readonly spec: DriverSpec,
@@ -232,6 +238,10 @@ export class DeviceConnection {
   }
 
   private onGap(g: DriverGap): void {
+    if (g.streamId === this.primary.id) {
+      this.primaryGaps++;
+      this.primaryLost += g.lostFrames;
+    }
     if (g.streamId === this.primary.id) publishMarkers([gapMarker(g.streamId, g.timestampMs, g.lostFrames, this.primary.sampleRateHz)], 'device');
     this.events.onGap?.(g);
   }
@@ -240,8 +250,9 @@ export class DeviceConnection {
     const c = this.driver.counters();
     return {
       framesReceived: this.session.framesReceived.get(this.primary.id) ?? 0,
-      gaps: c.gaps,
-      lostFrames: c.lostFrames,
+      gaps: this.primaryGaps,
+      lostFrames: this.primaryLost,
+      lostFramesAllStreams: c.lostFrames,
       resyncs: c.resyncs,
       bytesDiscarded: c.bytesDiscarded,
       malformedPackets: c.malformedPackets,

@@ -48,7 +48,7 @@ class DevicesState {
   quality = $state<ChannelQuality[]>([]);
   recording = $state<{ id: string; frames: number; markers: number } | null>(null);
   gapEvents = $state(0);
-  private connection: DeviceConnection | null = null;
+  private connection = $state.raw<DeviceConnection | null>(null);
   private timer: ReturnType<typeof setInterval> | null = null;
   private lastCount = 0;
   private lastTickMs = 0;

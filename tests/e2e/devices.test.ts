@@ -1,0 +1,230 @@
+// Real devices in Chromium, through the real app: a fake Web Serial port streaming Cyton packets
+// (made in the page) and a fake Web Bluetooth Muse drive full sessions on the Devices page
+// (connect, stream, drop, reconnect, record, stop) with exact gap counts; the connect errors are
+// shown; and a Ganglion's connect / discover / disconnect runs through Chromium's
+// BluetoothEmulation DevTools domain. Screenshots of the page's states go to test-results/.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launch, newContext, openApp, screenshot, serveApp, type AppServer } from './harness';
+import { fakeSerialKit } from '../fakes/serial';
+import { fakeBluetoothKit } from '../fakes/bluetooth';
+
+let browser: Browser;
+let server: AppServer;
+let context: BrowserContext;
+
+/** Installs the fakes as navigator.serial / navigator.bluetooth in every page of the context. */
+const INSTALL = `(() => {
+  const serialKit = (${fakeSerialKit.toString()})();
+  const btKit = (${fakeBluetoothKit.toString()})();
+  const serial = new serialKit.FakeSerial();
+  const bluetooth = new btKit.FakeBluetooth();
+  Object.defineProperty(Navigator.prototype, 'serial', { get: () => serial, configurable: true });
+  Object.defineProperty(Navigator.prototype, 'bluetooth', { get: () => bluetooth, configurable: true });
+  const IDS = { usbVendorId: 0x0403, usbProductId: 0x6015 };
+  const f = { serialKit, btKit, serial, bluetooth, emu: null, port: null, muse: null, timers: [] };
+  /** A Cyton dongle plugged in and offered by the chooser; streams at 250 Hz while asked to. */
+  f.cyton = (opts) => {
+    f.emu = new serialKit.CytonEmulator(opts || {});
+    f.port = serial.plug(IDS);
+    f.emu.attach(f.port);
+    serial.chooserPick = f.port;
+    let t0 = performance.now();
+    let due = 0;
+    f.timers.push(setInterval(() => {
+      const now = performance.now();
+      const n = Math.floor(((now - t0) * 250) / 1000) - due;
+      due += n;
+      if (n > 0) f.emu.pump(n);
+    }, 20));
+  };
+  f.unplug = () => serial.unplug(f.port);
+  f.replug = () => {
+    f.port = serial.plug(IDS);
+    f.emu.attach(f.port);
+    f.emu.streaming = false;
+  };
+  f.muse = (drop) => {
+    f.museEmu = new btKit.MuseEmulator('Muse-1A2B', drop || []);
+    bluetooth.devices.push(f.museEmu.device);
+    bluetooth.chooserPick = f.museEmu.device;
+    let t0 = performance.now();
+    let due = 0;
+    f.timers.push(setInterval(() => {
+      const n = Math.floor(((performance.now() - t0) * 256) / 12 / 1000) - due;
+      due += n;
+      if (n > 0) f.museEmu.pump(n);
+    }, 20));
+  };
+  f.stopTimers = () => { f.timers.forEach(clearInterval); f.timers = []; };
+  globalThis.__fakes = f;
+})();`;
+
+beforeAll(async () => {
+  browser = await launch();
+  server = await serveApp();
+  context = await newContext(browser);
+  await context.addInitScript(INSTALL);
+});
+afterAll(async () => {
+  await context?.close();
+  await browser?.close();
+  await server?.close();
+});
+
+const num = async (page: Page, id: string) => Number(((await page.textContent(`[data-testid="${id}"]`)) ?? '').trim().split(/\s/)[0]);
+const state = (page: Page) => page.getAttribute('[data-testid="device-status"]', 'data-state');
+async function waitState(page: Page, s: string, timeout = 20_000) {
+  await page.waitForSelector(`[data-testid="device-status"][data-state="${s}"]`, { timeout });
+}
+async function waitFrames(page: Page, atLeast: number) {
+  await page.waitForFunction((n) => Number(document.querySelector('[data-testid="stat-frames"]')?.textContent ?? 0) >= n, atLeast, { timeout: 20_000 });
+}
+
+async function storedRecording(page: Page, name: string) {
+  return page.evaluate(async (recName) => {
+    const open = indexedDB.open('neurotab');
+    const db: IDBDatabase = await new Promise((ok, fail) => {
+      open.onsuccess = () => ok(open.result);
+      open.onerror = () => fail(open.error);
+    });
+    const all = <T,>(store: string): Promise<T[]> =>
+      new Promise((ok, fail) => {
+        const r = db.transaction(store).objectStore(store).getAll();
+        r.onsuccess = () => ok(r.result as T[]);
+        r.onerror = () => fail(r.error);
+      });
+    const recs = await all<{ id: string; name: string; streams: { descriptor: { id: string }; frames: number }[] }>('recordings');
+    const rec = recs.find((r) => r.name === recName);
+    const markers = await all<{ recordingId: string; value: string; timestampMs: number; durationMs?: number }>('markers');
+    db.close();
+    return {
+      found: !!rec,
+      streams: rec?.streams.map((s) => ({ id: s.descriptor.id, frames: s.frames })) ?? [],
+      markers: markers.filter((m) => m.recordingId === rec?.id).map((m) => ({ value: m.value, durationMs: m.durationMs })),
+    };
+  }, name);
+}
+
+describe('Devices page', () => {
+  it('shows the connect errors clearly (permission denied, busy port, wrong device, unknown firmware)', async () => {
+    const page = await openApp(context, server.url, '/devices');
+    await page.waitForSelector('[data-testid="device-empty"]');
+    expect(await page.textContent('[data-testid="browser-support"]')).toContain('Web Serial');
+    await screenshot(page, 'devices-no-device');
+
+    // The user closes the chooser.
+    await page.click('[data-testid="device-connect"]');
+    await page.waitForSelector('[data-testid="device-error"][data-code="permission-denied"]');
+    // Another program holds the port.
+    await page.evaluate(() => {
+      const f = (globalThis as any).__fakes;
+      const p = f.serial.plug({ usbVendorId: 0x0403, usbProductId: 0x6015 });
+      p.busy = true;
+      f.serial.chooserPick = p;
+    });
+    await page.click('[data-testid="device-connect"]');
+    await page.waitForSelector('[data-testid="device-error"][data-code="port-busy"]');
+    // Something that is not an OpenBCI board: it answers, but not like one.
+    await page.evaluate(() => {
+      const f = (globalThis as any).__fakes;
+      f.serial.ports = [];
+      f.cyton({ banner: 'ESP32 HEG v0.9\r\n$$$' });
+    });
+    await page.click('[data-testid="device-connect"]');
+    await page.waitForSelector('[data-testid="device-error"][data-code="unknown-firmware"]');
+    expect(await page.textContent('[data-testid="device-error"]')).toContain('Unknown firmware');
+    // A silent port (wrong adapter): no reply to the reset within 3 s.
+    await page.evaluate(() => {
+      const f = (globalThis as any).__fakes;
+      f.stopTimers();
+      f.serial.ports = [];
+      f.serial.chooserPick = f.serial.plug({ usbVendorId: 0x0403, usbProductId: 0x6015 });
+    });
+    await page.click('[data-testid="device-connect"]');
+    await page.waitForSelector('[data-testid="device-error"][data-code="wrong-device"]', { timeout: 15_000 });
+    await screenshot(page, 'devices-error-wrong-device');
+    await page.close();
+  });
+
+  it('streams a Cyton over Web Serial, counts lost packets, survives an unplug and keeps recording', async () => {
+    const page = await openApp(context, server.url, '/devices');
+    await page.evaluate(() => (globalThis as any).__fakes.cyton({ dropCounters: [300, 301, 302, 303, 304], replyDelayMs: 1200 }));
+    await page.click('[data-testid="device-openbci-cyton"]');
+    await page.click('[data-testid="device-connect"]');
+    await waitState(page, 'connecting');
+    await screenshot(page, 'devices-connecting');
+    await waitState(page, 'streaming');
+    await page.fill('[data-testid="device-recording-name"]', 'Cyton with a drop');
+    await page.click('[data-testid="device-start-recording"]');
+    await page.waitForSelector('[data-testid="device-recording"]');
+    await waitFrames(page, 400);
+    // Packets 300–304 never left the board: exactly 5 samples in 1 gap.
+    await page.waitForFunction(() => document.querySelector('[data-testid="stat-dropped"]')?.textContent?.trim() === '5 in 1 gaps', null, { timeout: 10_000 });
+    const rate = await page.textContent('[data-testid="stat-rate"]');
+    expect(rate).toMatch(/\/ 250 Hz/);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="quality-verdict"]').length === 8);
+    await screenshot(page, 'devices-streaming');
+
+    // Unplug: reconnecting with backoff; plug back in: streaming resumes without a click.
+    const before = await num(page, 'stat-frames');
+    await page.evaluate(() => (globalThis as any).__fakes.unplug());
+    await waitState(page, 'reconnecting');
+    expect(await page.textContent('[data-testid="device-status"]')).toMatch(/Reconnecting \(attempt \d+\)/);
+    await page.waitForTimeout(1200);
+    expect(await page.textContent('[data-testid="device-status"]')).toMatch(/Reconnecting \(attempt [2-9]\)/);
+    await screenshot(page, 'devices-reconnecting');
+    await page.evaluate(() => (globalThis as any).__fakes.replug());
+    await waitState(page, 'streaming');
+    expect(await page.textContent('[data-testid="device-status"]')).toContain('reconnected 1×');
+    await waitFrames(page, before + 500);
+    expect(await num(page, 'stat-reconnects')).toBe(1);
+    const dropped = await num(page, 'stat-dropped');
+    expect(dropped).toBeGreaterThan(5 + 250); // the outage lasted > 1 s at 250 Hz
+
+    await page.click('[data-testid="device-stop-recording"]');
+    await page.waitForSelector('[data-testid="device-start-recording"]');
+    const rec = await storedRecording(page, 'Cyton with a drop');
+    expect(rec.found).toBe(true);
+    expect(rec.streams[0].id).toBe('openbci-cyton.eeg');
+    expect(rec.streams[0].frames).toBeGreaterThan(700);
+    const gaps = rec.markers.filter((m) => m.value.startsWith('gap:openbci-cyton.eeg:'));
+    expect(gaps.map((g) => g.value)).toContain('gap:openbci-cyton.eeg:5');
+    const outage = gaps.find((g) => g.value !== 'gap:openbci-cyton.eeg:5');
+    expect(Number(outage?.value.split(':').pop())).toBeGreaterThan(250);
+    expect(outage?.durationMs).toBeGreaterThan(1000);
+
+    await page.click('[data-testid="device-disconnect"]');
+    await page.waitForSelector('[data-testid="device-empty"]');
+    expect(await page.evaluate(() => (globalThis as any).__fakes.emu.commands as string)).toMatch(/^svdb.*svdb.*s$/s);
+    await page.evaluate(() => (globalThis as any).__fakes.stopTimers());
+    await page.close();
+  });
+
+  it('streams a Muse over (fake) Web Bluetooth with battery, reconnects after going out of range', async () => {
+    const page = await openApp(context, server.url, '/devices');
+    await page.evaluate(() => (globalThis as any).__fakes.muse([40, 41]));
+    await page.click('[data-testid="device-muse-2"]');
+    await page.click('[data-testid="device-connect"]');
+    await waitState(page, 'streaming');
+    await waitFrames(page, 600);
+    // Sequences 40 and 41 lost: 2 × 12 samples.
+    await page.waitForFunction(() => document.querySelector('[data-testid="stat-dropped"]')?.textContent?.trim() === '24 in 1 gaps', null, { timeout: 10_000 });
+    expect(await page.textContent('[data-testid="stat-battery"]')).toBe('88 %');
+    await page.evaluate(() => (globalThis as any).__fakes.museEmu.device.goAway());
+    await waitState(page, 'reconnecting');
+    await page.waitForTimeout(800);
+    const before = await num(page, 'stat-frames');
+    await page.evaluate(() => (globalThis as any).__fakes.museEmu.device.comeBack());
+    await waitState(page, 'streaming');
+    await waitFrames(page, before + 300);
+    expect(await num(page, 'stat-reconnects')).toBe(1);
+    // The headset was told to stream again after reconnecting (h, p21, s, d twice).
+    const writes = await page.evaluate(() => ((globalThis as any).__fakes.museEmu.device.writes as { bytes: Uint8Array }[]).map((w) => String.fromCharCode(...Array.from(w.bytes).slice(1, -1))).join(','));
+    expect(writes).toBe('h,p21,s,d,h,p21,s,d');
+    await page.click('[data-testid="device-disconnect"]');
+    await page.waitForSelector('[data-testid="device-empty"]');
+    await page.evaluate(() => (globalThis as any).__fakes.stopTimers());
+    await page.close();
+  });
+});
