@@ -404,6 +404,7 @@ export class Execution {
   resetAll(): void {
     for (const n of this.plan?.order ?? []) n.instance.reset();
     this.inputMeta.clear();
+    this.repeats.clear();
   }
 
   /** Drops collected calibration data and fitted models of every trainable node (recalibrate). */

@@ -186,6 +186,15 @@ describe('chunk invariance and state carry-over of every stateful node', () => {
     expect(all.items[0].values[3]).not.toBe(all.items[7].values[3]);
   });
 
+  it('segmentation online_epoching "sliding": online, the latest window on every chunk; offline, marker-locked', () => {
+    const online = feedChunks(segmentation, { time_bounds: [-0.2, 0], online_epoching: 'sliding' }, sig, [30, 40, 50, 60], { markers });
+    const ep = online.outputs.data as EpochsPacket;
+    expect(ep.items.map((e) => e.frames)).toEqual([51, 51, 51]);
+    expect(Array.from(ep.items[2].samples.subarray(-C))).toEqual(Array.from(sig.samples.subarray(179 * C, 180 * C)));
+    const offline = feedChunks(segmentation, { time_bounds: [-0.2, 0], online_epoching: 'sliding' }, sig, [N], { markers, offline: true });
+    expect((offline.outputs.data as EpochsPacket).items.map((e) => e.marker)).toEqual(markers.map((m) => m.value));
+  });
+
   it('a filter recovers after NaN input (state reset + warning)', () => {
     const bad = framesFromChannelMajor(stream, data.map((v, i) => (i === 2 * N + 500 ? NaN : v)), N);
     const { outputs, logs } = feedChunks(iirFilter, { frequencies: [1, 30], order: 4 }, bad, randomChunks(N, 9));

@@ -198,7 +198,9 @@ time). An epoch is emitted as soon as the signal reaches its end; markers older 
 - **in \`data\`** (signal), **in \`markers\`** (markers); **out \`data\`** (epochs).
 - **time_bounds** [tmin, tmax] (s, relative to the marker). **select_markers** (list; null = all).
 - **baseline** [a, b] (s, relative to the marker; null = none): per-channel mean over it is subtracted.
-- **max_wait** (s): how far back markers may arrive late / how long history is kept beyond the epoch.`,
+- **max_wait** (s): how far back markers may arrive late / how long history is kept beyond the epoch.
+- **online_epoching**: marker-locked, or sliding (online only: on every chunk, the latest window of
+  tmax − tmin seconds, as NeuroPype does to classify continuously after calibration).`,
   inputs: [input('data', ['signal'], 'Continuous signal.'), input('markers', ['markers'], 'Events to lock epochs to.', true)],
   outputs: [output('data', 'epochs', 'Epochs.')],
   params: [
@@ -206,7 +208,7 @@ time). An epoch is emitted as soon as the signal reaches its end; markers older 
     p.list('select_markers', null, 'Marker values that open an epoch (null = all).', { items: 'string' }),
     p.list('baseline', null, 'Baseline interval relative to the marker (null = none).', { unit: 's', items: 'number', lengths: [2] }),
     p.float('max_wait', 30, 'History kept for late markers.', { unit: 's', domain: [0, 3600] }),
-    p.enum('online_epoching', 'marker-locked', ['marker-locked'], 'Only marker-locked epoching (use time.sliding-window for sliding).'),
+    p.enum('online_epoching', 'marker-locked', ['marker-locked', 'sliding'], 'Online: epochs around markers, or (sliding) the latest window on every chunk. Offline runs are always marker-locked.'),
     p.float('max_gap_length', 0.2, 'Accepted for NeuroPype compatibility.', { unit: 's' }),
   ],
   create(params, ctx) {
@@ -215,7 +217,7 @@ time). An epoch is emitted as soon as the signal reaches its end; markers older 
     const select = params.select_markers as string[] | null;
     const baseline = params.baseline as number[] | null;
     if (baseline && !(baseline[1] > baseline[0])) throw new InputError(`baseline [${baseline.join(', ')}] must have a < b`, ctx.nodeId);
-    return new Segmenter(ctx, tmin, tmax, select, baseline, params.max_wait as number);
+    return new Segmenter(ctx, tmin, tmax, select, baseline, params.max_wait as number, params.online_epoching === 'sliding');
   },
 };
 
@@ -231,6 +233,7 @@ class Segmenter {
     private readonly select: string[] | null,
     private readonly baseline: number[] | null,
     private readonly maxWaitS: number,
+    private readonly sliding = false,
   ) {}
 
   process(inputs: Record<string, unknown>): { data: EpochsPacket } | undefined {
@@ -245,8 +248,26 @@ class Segmenter {
         this.stream = d.stream;
       }
       this.hist.push(samplesOf(d), d.timestampsMs, d.frames);
+      if (this.sliding && !this.ctx.offline) return this.latest();
     }
     return this.emit();
+  }
+
+  /** NeuroPype's online 'sliding' epoching: the most recent (tmax − tmin) window, once per chunk. */
+  private latest(): { data: EpochsPacket } | undefined {
+    const h = this.hist!;
+    const s = this.stream!;
+    const fs = s.sampleRateHz;
+    const frames = Math.round(this.tmax * fs) - Math.round(this.tmin * fs) + 1;
+    if (h.end - h.start < frames) return undefined;
+    const ch = s.channels.length;
+    const first = h.end - frames;
+    const x = new Float32Array(frames * ch);
+    h.copy(first, frames, x);
+    // the window is treated as an epoch whose marker sits at −tmin from its start
+    const eventMs = h.timeAt(first) - this.tmin * 1000;
+    if (this.baseline) subtractBaseline(x, frames, ch, Math.round((this.baseline[0] - this.tmin) * fs), Math.round((this.baseline[1] - this.tmin) * fs) + 1);
+    return { data: { kind: 'epochs', stream: s, items: [{ timestampMs: eventMs, startMs: h.timeAt(first), samples: x, frames }] } };
   }
 
   private emit(): { data: EpochsPacket } | undefined {
