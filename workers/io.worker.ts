@@ -4,7 +4,7 @@ import { SyntheticDriver } from '../src/lib/devices/drivers/synthetic/driver';
 import { PlaybackDriver } from '../src/lib/devices/drivers/playback/driver';
 import { openDb } from '../src/lib/storage/db';
 import { readMarkers, readStream } from '../src/lib/storage/recordings';
-import { publishMarkers } from '../src/lib/streams/marker-bus';
+import { publishMarkers } from '../src/lib/core/markers';
 import { openSink, type FrameWriter } from './ring-endpoints';
 import type { IoEvent, IoRequest } from './protocol';
 

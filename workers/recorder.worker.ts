@@ -4,7 +4,7 @@
 import { openDb } from '../src/lib/storage/db';
 import { Recorder } from '../src/lib/storage/recorder';
 import { recordingLockName } from '../src/lib/core/locks';
-import { subscribeMarkers } from '../src/lib/streams/marker-bus';
+import { subscribeMarkers } from '../src/lib/core/markers';
 import { openSource } from './ring-endpoints';
 import type { RecorderEvent, RecorderRequest } from './protocol';
 

@@ -41,7 +41,7 @@ async function storedMarkers(page: import('playwright-core').Page, name: string)
 }
 
 describe('marker bus', () => {
-  it('lands markers from another page in the recording with the sender timestamps, and the clocks agree within 1 ms', async () => {
+  it('lands markers from another page (bus and POST /bci/v1/markers) in the recording with the sender timestamps, and the clocks agree within 1 ms', async () => {
     const app = await openApp(context, server.url);
     await app.click('[data-testid="start-stream"]');
     await app.waitForSelector('[data-testid="stop-stream"]');
@@ -65,6 +65,16 @@ describe('marker bus', () => {
       ch.postMessage({ type: 'marker', value: 42 });
       return out;
     });
+    // The same through the REST API (served by the service worker), for programs without BroadcastChannel.
+    const api = await stim.evaluate(async () => {
+      const t = performance.timeOrigin + performance.now();
+      const r = await fetch('/bci/v1/markers', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ value: 'api/onset', timestampMs: t }) });
+      const bad = await fetch('/bci/v1/markers', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ value: '' }) });
+      return { t, status: r.status, badStatus: bad.status, badBody: await bad.json() };
+    });
+    expect(api.status).toBe(202);
+    expect(api.badStatus).toBe(400);
+    expect(api.badBody.error.message).toMatch(/"value" must be a non-empty string/);
 
     // Clock agreement: each page reads its clock when the other's reading arrives, both ways.
     const probe = async (from: typeof stim, to: typeof app) => {
@@ -93,8 +103,8 @@ describe('marker bus', () => {
     await app.click('[data-testid="stop-recording"]');
     await app.waitForSelector('[data-testid="start-recording"]');
     const stored = await storedMarkers(app, 'With markers');
-    expect(stored.map((m) => m.value)).toEqual(sent.map((_, i) => `trial/${i}`));
-    expect(stored.map((m) => m.timestampMs)).toEqual(sent);
+    expect(stored.map((m) => m.value)).toEqual([...sent.map((_, i) => `trial/${i}`), 'api/onset']);
+    expect(stored.map((m) => m.timestampMs)).toEqual([...sent, api.t]);
     await stim.close();
     await app.close();
   });

@@ -5,6 +5,9 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { readPipelineText } from '../formats/pyp';
+import { checkMarker, MARKER_MAX_BATCH, publishMarkers } from '../core/markers';
+import { nowMs } from '../core/clock';
+import type { MarkerEvent } from '../core/stream';
 import type { Backend, BackendErrorCode } from './backend';
 import {
   ApiError,
@@ -12,6 +15,7 @@ import {
   json,
   normalizedGetPath,
   readBodyText,
+  readJsonBody,
   STATUS_OF_CODE,
   type FamilyEnvelope,
   type GenericFailure,
@@ -114,6 +118,33 @@ export function createNativeApp(backend: Backend, families: () => FamilyMount[],
     ok: { status: 204, description: 'Stored' },
     errors: ['BAD_REQUEST', 'PIPELINE_PARSE_ERROR', 'PAYLOAD_TOO_LARGE'],
   });
+  const markerSchema = z.object({
+    value: z.string().min(1),
+    timestampMs: z.number().positive().optional(),
+    durationMs: z.number().nonnegative().optional(),
+  });
+  r.on('POST', `${mount}/markers`, async (c) => {
+    // Stamped on arrival when the sender gives no time: as early as possible, before any other work.
+    const receivedAtMs = nowMs();
+    const body = await readJsonBody(c, nativeEnvelope, { maxBytes: 1024 * 1024, pythonTokens: false });
+    const items = Array.isArray((body as { markers?: unknown } | undefined)?.markers) ? (body as { markers: unknown[] }).markers : body === undefined ? [] : [body];
+    if (items.length === 0) throw new ApiError(400, 'BAD_REQUEST', 'Send a marker {"value": "stim", "timestampMs": …} or a batch {"markers": [ … ]}');
+    if (items.length > MARKER_MAX_BATCH) throw new ApiError(400, 'BAD_REQUEST', `At most ${MARKER_MAX_BATCH} markers per request; split the batch`);
+    const events: MarkerEvent[] = [];
+    items.forEach((m, i) => {
+      const r = checkMarker(m, receivedAtMs);
+      if (typeof r === 'string') throw new ApiError(400, 'BAD_REQUEST', `${items.length > 1 ? `markers[${i}]: ` : ''}${r}; no marker was sent`);
+      events.push(r);
+    });
+    publishMarkers(events, 'api');
+    return json({ accepted: events.length, markers: events }, 202);
+  }, {
+    summary: 'Send event markers to the running recording and pipelines (marker bus); timestampMs is on the shared clock (performance.timeOrigin + performance.now()), stamped on arrival when absent',
+    body: z.union([markerSchema, z.object({ markers: z.array(markerSchema) })]),
+    ok: { status: 202, description: 'Markers published', schema: z.object({ accepted: z.number(), markers: z.array(markerSchema) }) },
+    errors: ['BAD_REQUEST', 'PAYLOAD_TOO_LARGE'],
+  });
+
   r.on('DELETE', `${mount}/pipelines/:path{.+}`, async (c) => {
     await backend.deletePipeline(storePath(c));
     return new Response(null, { status: 204 });

@@ -6,7 +6,7 @@ import { Ring, RingReader, TransferRingReader, TransferRingWriter } from '../str
 import type { MarkerEvent, StreamDescriptor } from '../core/stream';
 import { openDb } from '../storage/db';
 import { createRecording } from '../storage/recordings';
-import { publishMarkers } from '../streams/marker-bus';
+import { publishMarkers } from '../core/markers';
 import type {
   EngineEvent, EngineRequest, FilterSettings, IoEvent, IoRequest, PlaybackSettings, RecorderEvent, RecorderRequest, RingSink, RingSource, SyntheticSettings,
 } from '../../../workers/protocol';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkMarker, parseMarkerMessage, publishMarkers, subscribeMarkers } from './marker-bus';
+import { checkMarker, parseMarkerMessage, publishMarkers, subscribeMarkers } from './markers';
 
 describe('marker bus', () => {
   it('validates markers and stamps missing timestamps on receipt', () => {
