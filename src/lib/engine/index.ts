@@ -16,11 +16,21 @@
 //   ex.configure({ portname: value })             // ParameterPort values (all-or-nothing); returns {ignored}
 //   ex.addNode / removeNode / addEdge / removeEdge / edit(fn)   // live graph edits, validated by recompiling
 //   ex.logs(fromId) / errors(fromId) / metrics() / peek(nodeId) / tap(nodeId, port, fn)
-//   ex.fit(nodeId?) / exportModels() / importModels()           // calibration of trainable nodes
+//   ex.fit(nodeId?) / exportModels() / importModels() / clearCalibration()   // trainable nodes
 //   ex.keepalive() / setNeedsKeepalive(true)                    // 5 s watchdog (API.md §7.5)
 //
-// NeuroPype vocabulary: every NodeClass may carry `neuropype: {class, module, package}` (registry.find
-// accepts the class name, e.g. "IIRFilter"); parameter names are NeuroPype's port names; `classInfo()`
+// Live edits (setParam, configure, add/remove node/edge, edit) recompile the document, keep the
+// instances (and state) of unchanged nodes, and dry-run the changed nodes plus everything downstream
+// on data shaped like what they receive: any problem → PipelineError/InputError, nothing changes.
+// load() drops bindings: bind the new graph's source/sink nodes after each load.
+//
+// Packet contract (types.ts): frame-major float32 samples; a packet's arrays are valid only during
+// the step that delivers it (nodes reuse buffers); nodes never mutate inputs; taps must copy.
+//
+// NeuroPype vocabulary: every NodeClass may carry `neuropype: {class, module, package}` and extra
+// `neuropypeAliases` (registry.find accepts the class name, e.g. "IIRFilter", "ImportEDF"); parameter
+// names are NeuroPype's port names; compat.* classes (StreamData, DejitterTimestamps, plots,
+// PrintToConsole) accept and ignore GUI parameters (`lenientParams`); `classInfo()`
 // adds value_type ('builtins.float'), port_type ('FloatPort') and value_domain per parameter.
 // Node ids are strings in documents; map NeuroPype integer ids in the API layer.
 
@@ -56,6 +66,6 @@ export {
   type NodeMetrics,
   type PacketTap,
 } from './runtime';
-export { concatPackets, framesFromChannelMajor, packetItems, sliceFrames, toChannelMajor } from './packets';
+export { concatPackets, framesFromChannelMajor, packetItems, sliceFrames, toChannelMajor, transposeInto } from './packets';
 export { BUILTIN_NODE_CLASSES, builtinRegistry, createBuiltinRegistry } from './nodes/index';
 export { MarkerQueue, type InspectSnapshot } from './nodes/io';
