@@ -27,6 +27,32 @@ describe.skipIf(!hasShared)('numeric nodes against SciPy (through the node)', ()
   const stream = makeStream(C, 250);
   const signal = () => framesFromChannelMajor(stream, x, N);
 
+  it('filter.iir (cheby1, bessel, butter) and filter.notch: frequency response of the node = SciPy freqz', async () => {
+    const { rfftMagnitude } = await import('../../dsp/fft');
+    const fd = referenceJson('filter_design');
+    const mags = referenceArray(fd.freqz_mag);
+    const cases: [string, NodeClass, Record<string, unknown>][] = [
+      ['cheby1_N4_rp0.5_bandpass_8-30Hz_fs250', iirFilter, { design: 'cheby1', order: 4, pass_loss: 0.5, frequencies: [8, 30], mode: 'bandpass' }],
+      ['cheby1_N6_rp1_lowpass_40Hz_fs1000', iirFilter, { design: 'cheby1', order: 6, pass_loss: 1, frequencies: [40], mode: 'lowpass' }],
+      ['bessel_N4_lowpass_40Hz_fs250_phase', iirFilter, { design: 'bessel', order: 4, frequencies: [40], mode: 'lowpass' }],
+      ['bessel_N4_bandpass_1-40Hz_fs1000_phase', iirFilter, { design: 'bessel', order: 4, frequencies: [1, 40], mode: 'bandpass' }],
+      ['butter_N2_lowpass_40Hz_fs250', iirFilter, { order: 2, frequencies: [40], mode: 'lowpass' }],
+      ['iirnotch_50Hz_Q30_fs250', notchFilter, { frequency: 50, quality: 30 }],
+    ];
+    for (const [id, cls, params] of cases) {
+      const d = (fd.designs as any[]).find((x) => x.id === id);
+      const m = 64; // impulse response of 64·1024 samples: bins k·m of its rFFT sit on freqz's grid k·fs/1024
+      const L = 1024 * m;
+      const imp = new Float64Array(L);
+      imp[0] = 1;
+      const s = makeStream(1, d.params.fs);
+      const { outputs } = feedChunks(cls, params, framesFromChannelMajor(s, imp, L), randomChunks(L, 21, 5000));
+      const mag = rfftMagnitude(Float64Array.from((outputs.data as FramesPacket).samples), 1, L);
+      const got = Float64Array.from({ length: 512 }, (_, k) => mag[k * m]);
+      expect(referenceError(got, mags.subarray(d.freqz_row * 512, d.freqz_row * 512 + 512), 'nmax'), id).toBeLessThan(d.tol.freqz_mag.f32);
+    }
+  });
+
   it('spectral.welch = scipy.signal.welch (density and spectrum)', () => {
     for (const [id, scaling] of [
       ['welch_density', 'density'],
@@ -55,6 +81,16 @@ describe.skipIf(!hasShared)('numeric nodes against SciPy (through the node)', ()
       const exp = c.expected[key] ?? c.expected[Object.keys(c.expected).find((k) => k.startsWith('relative'))!];
       expect(referenceError(f.samples, referenceArray(exp), 'nmax')).toBeLessThan(c.tol.all.f32);
     }
+  });
+
+  it('spectral.spectrogram with one window over the whole signal = scipy.signal.periodogram(hann, spectrum)', () => {
+    const c = caseOf('spectral', 'periodogram_hann_spectrum');
+    const { outputs } = feedChunks(spectrogram, { window_length: 10, step: 10, window: 'hann', scaling: 'spectrum' }, signal(), randomChunks(N, 8, 700));
+    const sp = outputs.data as SpectrumPacket;
+    expect(sp.items).toHaveLength(1);
+    const key = Object.keys(c.expected).find((k) => k !== 'f')!;
+    const tol = c.tol[key] ?? Object.values(c.tol)[0];
+    expect(referenceError(sp.items[0].values, referenceArray(c.expected[key]), 'nmax')).toBeLessThan(tol.f32);
   });
 
   it('spectral.fft = |rfft(x)|', () => {
