@@ -1,16 +1,53 @@
 // API engine worker: runs the executions that the REST API (service worker, bridge) asks for, with
 // the real engine, off the page's main thread. The engine-host page hands it one MessagePort per
-// service-worker instance. Thin: wiring only.
-import { LocalBackend } from '../src/lib/api/local-backend';
-import { builtinRegistry } from '../src/lib/engine/index';
+// service-worker instance, and tells it which live device streams exist (shared rings) so stream
+// input nodes (NeuroPype LSLInput) read them; marker input nodes get the marker bus.
+import { LocalBackend, type BindRequest } from '../src/lib/api/local-backend';
+import { builtinRegistry, MarkerQueue } from '../src/lib/engine/index';
 import { servePort } from '../src/lib/core/rpc';
+import { subscribeMarkers } from '../src/lib/core/markers';
+import { Ring, RingReader } from '../src/lib/streams/ring';
 import { openDb } from '../src/lib/storage/db';
 import { IndexedDbPipelineStore } from '../src/lib/storage/pipeline-store';
+import { matchStreamQuery, type StreamDescriptor } from '../src/lib/core/stream';
+
+type ApiEngineMessage =
+  | { type: 'serve' }
+  | { type: 'streams'; streams: Array<{ descriptor: StreamDescriptor; buffer: SharedArrayBuffer }> };
+
+let streams: Array<{ descriptor: StreamDescriptor; buffer: SharedArrayBuffer }> = [];
+// Queues of live marker-input nodes; weak, so deleted executions' queues are collected.
+const markerQueues = new Set<WeakRef<MarkerQueue>>();
+subscribeMarkers((events) => {
+  for (const ref of markerQueues) {
+    const q = ref.deref();
+    if (q) q.push(events);
+    else markerQueues.delete(ref);
+  }
+});
+
+function bind(req: BindRequest): unknown {
+  if (req.type === 'io.stream-input') {
+    const query = String(req.params.query ?? '');
+    const s = matchStreamQuery(streams, query);
+    if (!s) throw new Error(`no live stream matches ${query || 'the query'}: start a device or playback on the Live page, then load the pipeline again`);
+    return { descriptor: s.descriptor, reader: new RingReader(Ring.attach(s.buffer), { from: 'now' }) };
+  }
+  if (req.type === 'io.marker-input') {
+    const q = new MarkerQueue();
+    markerQueues.add(new WeakRef(q));
+    return q;
+  }
+  return undefined;
+}
 
 let backend: LocalBackend | null = null;
 
-self.onmessage = (ev: MessageEvent<{ type: 'serve' }>) => {
-  if (ev.data?.type !== 'serve' || !ev.ports[0]) return;
-  backend ??= new LocalBackend({ registry: builtinRegistry(), store: new IndexedDbPipelineStore(openDb()) });
-  servePort(ev.ports[0], backend);
+self.onmessage = (ev: MessageEvent<ApiEngineMessage>) => {
+  const m = ev.data;
+  if (m?.type === 'streams') streams = m.streams;
+  else if (m?.type === 'serve' && ev.ports[0]) {
+    backend ??= new LocalBackend({ registry: builtinRegistry(), store: new IndexedDbPipelineStore(openDb()), bind });
+    servePort(ev.ports[0], backend);
+  }
 };

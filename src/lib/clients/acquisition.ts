@@ -203,6 +203,12 @@ export class Acquisition {
     this.relayTimer = null;
   }
 
+  /** The running device streams as shared rings (empty in degraded mode), for the API's engine. */
+  sharedStreams(): Array<{ descriptor: StreamDescriptor; buffer: SharedArrayBuffer }> {
+    if (!this.descriptor || !this.raw?.shared) return [];
+    return [{ descriptor: this.descriptor, buffer: this.raw.shared.buffer as SharedArrayBuffer }];
+  }
+
   setEyesClosed(eyesClosed: boolean): void {
     this.io?.postMessage({ type: 'set-eyes-closed', eyesClosed } satisfies IoRequest);
   }

@@ -52,3 +52,20 @@ export interface MarkerEvent {
 export function channelLabels(d: StreamDescriptor): string[] {
   return d.channels.map((c) => c.label);
 }
+
+/**
+ * The descriptor a NeuroPype/LSL-style stream query names: `type='EEG'` (kind, or the channels'
+ * type), `name='Muse'`, `id='synthetic.eeg'`, or a bare id / name / kind. Case-insensitive; an
+ * empty query takes the first stream.
+ */
+export function matchStreamQuery<T extends { descriptor: StreamDescriptor }>(streams: T[], query: string): T | undefined {
+  const q = query.trim();
+  const m = /^(type|name|id)\s*=\s*['"]?([^'"]*)['"]?$/i.exec(q);
+  const [field, value] = m ? [m[1].toLowerCase(), m[2].toLowerCase()] : ['any', q.toLowerCase()];
+  return streams.find(({ descriptor: d }) => {
+    if (field === 'type') return d.kind === value || d.channels[0]?.type.toLowerCase() === value;
+    if (field === 'name') return d.name.toLowerCase() === value;
+    if (field === 'id') return d.id.toLowerCase() === value;
+    return value === '' || [d.id, d.name, d.kind].some((x) => x.toLowerCase() === value);
+  });
+}

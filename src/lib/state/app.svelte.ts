@@ -6,6 +6,7 @@ import { recoverOpenRecordings } from '../storage/recordings';
 import { removeFailedImports } from '../storage/library';
 import { IMPORT_LOCK, recordingLockName } from '../core/locks';
 import { becomeEngineHost } from '../clients/engine-host';
+import type { StreamDescriptor } from '../core/stream';
 
 export interface Notice {
   id: number;
@@ -23,6 +24,7 @@ class AppState {
   /** This tab runs the engine behind the REST API (one tab per browser at a time). */
   engineHost = $state(false);
   private apiWorker: Worker | null = null;
+  private liveStreams: Array<{ descriptor: StreamDescriptor; buffer: SharedArrayBuffer }> = [];
   private nextNotice = 1;
   private started = false;
 
@@ -40,7 +42,10 @@ class AppState {
     this.sw = { ...this.sw, supported: 'serviceWorker' in navigator, controlled: !!navigator.serviceWorker?.controller, isolated: crossOriginIsolated };
     void setupServiceWorker((s) => (this.sw = s)).then((s) => (this.sw = s));
     const host = becomeEngineHost((port) => {
-      this.apiWorker ??= new Worker(new URL('../../../workers/api-engine.worker.ts', import.meta.url), { type: 'module', name: 'neurotab-api-engine' });
+      if (!this.apiWorker) {
+        this.apiWorker = new Worker(new URL('../../../workers/api-engine.worker.ts', import.meta.url), { type: 'module', name: 'neurotab-api-engine' });
+        this.apiWorker.postMessage({ type: 'streams', streams: this.liveStreams });
+      }
       this.apiWorker.postMessage({ type: 'serve' }, [port]);
     });
     void host.hosting.then(() => (this.engineHost = true));
@@ -79,6 +84,15 @@ class AppState {
     const ok = (await navigator.storage?.persist?.()) ?? false;
     if (!ok) this.notify('info', 'The browser did not grant persistent storage; recordings may be evicted when the disk is nearly full. Export important ones.');
     await this.refreshStorage();
+  }
+
+  /**
+   * Tells the API's engine which live streams exist, so NeuroPype executions (LSLInput / stream
+   * input nodes) read them. Only the engine-host tab runs that engine.
+   */
+  publishStreams(streams: Array<{ descriptor: StreamDescriptor; buffer: SharedArrayBuffer }>): void {
+    this.liveStreams = streams;
+    this.apiWorker?.postMessage({ type: "streams", streams });
   }
 
   notify(kind: Notice['kind'], text: string): void {
