@@ -1,66 +1,287 @@
-// Engine worker entry (minimal seam): reads the device ring, applies a causal band-pass and a
-// notch with harmonics, writes the filtered ring. The graph engine (src/lib/engine) replaces the
-// fixed chain here; the ring wiring stays. Thin: wiring plus the loop.
-import { butter, concatSos, iirnotchSos, SosFilter, type Sos } from '../src/lib/dsp/index';
+// Engine worker: runs pipeline graphs (src/lib/engine) on the live device stream. The live view's
+// filter chain is itself a pipeline (stream input → IIR band-pass → notch → stream output into the
+// filtered ring); a user pipeline may run beside it on the same frames, with markers from the
+// marker bus, output rings for its stream-output nodes and reports (inspect values, metrics, logs)
+// to the page a few times a second. Wiring plus the loop; the hot path is Execution.step().
+import { Execution, builtinRegistry, PipelineError, type PipelineDocumentInput, type FrameReader, type Packet } from '../src/lib/engine/index';
+import { errorMessage } from '../src/lib/core/errors';
 import type { StreamDescriptor } from '../src/lib/core/stream';
+import { Ring, RingWriter, TransferRingWriter, type RingReader } from '../src/lib/streams/ring';
+import { subscribeMarkers } from '../src/lib/streams/marker-bus';
 import { openSink, openSource, type FrameWriter } from './ring-endpoints';
-import type { EngineEvent, EngineRequest, FilterSettings } from './protocol';
-import type { RingReader } from '../src/lib/streams/ring';
+import type { EngineEvent, EngineRequest, FilterSettings, RingSource } from './protocol';
 
-const post = (e: EngineEvent) => self.postMessage(e);
+const post = (e: EngineEvent, transfer: Transferable[] = []) => self.postMessage(e, { transfer });
 
-/** The SOS cascade for the settings at this rate (notch harmonics up to Nyquist). */
-export function designChain(f: FilterSettings, sampleRateHz: number): Sos | null {
-  const parts: Sos[] = [];
+/** Frames per read from the device ring (and per step of the graphs). */
+const MAX_FRAMES = 1024;
+/** How often a running user pipeline reports to the page. */
+const REPORT_INTERVAL_MS = 250;
+/** Seconds of data an output ring holds. */
+const OUTPUT_RING_SECONDS = 20;
+
+/**
+ * The live filter chain as a pipeline document: causal Butterworth band-pass (order 4, started in
+ * the steady state of the first sample; upper corner clamped below Nyquist, skipped when it does not
+ * fit) and a Q=30 notch at the line frequency with its harmonics below 0.98 × Nyquist.
+ */
+export function liveChainDocument(f: FilterSettings, sampleRateHz: number): PipelineDocumentInput {
   const nyquist = sampleRateHz / 2;
+  const nodes: PipelineDocumentInput['nodes'] = [{ id: 'in', type: 'io.stream-input', params: { max_chunk_frames: MAX_FRAMES } }];
   if (f.bandHz) {
     const lo = f.bandHz[0];
     const hi = Math.min(f.bandHz[1], nyquist * 0.95);
-    // A band that does not fit under this rate's Nyquist frequency (slow fNIRS streams) is skipped.
-    if (lo < hi) parts.push(butter(4, [lo, hi], 'bandpass', sampleRateHz));
+    if (lo < hi) nodes.push({ id: 'bandpass', type: 'filter.iir', params: { frequencies: [lo, hi], mode: 'bandpass', order: 4, design: 'butter', initial_state: 'step' } });
   }
-  if (f.notchHz) for (let h = f.notchHz; h < nyquist * 0.98; h += f.notchHz) parts.push(iirnotchSos(h, 30, sampleRateHz));
-  return parts.length ? concatSos(...parts) : null;
+  if (f.notchHz) {
+    let harmonics = 0;
+    for (let h = f.notchHz; h < nyquist * 0.98; h += f.notchHz) harmonics++;
+    if (harmonics > 0) nodes.push({ id: 'notch', type: 'filter.notch', params: { frequency: f.notchHz, quality: 30, harmonics: Math.min(harmonics, 20) } });
+  }
+  nodes.push({ id: 'out', type: 'io.stream-output', params: { stream_name: 'filtered' } });
+  const edges = nodes.slice(1).map((n, i) => ({ source: nodes[i].id, target: n.id }));
+  return { format: 'neurotab.pipeline', version: 1, meta: { name: 'Live filter chain', description: 'The live view’s band-pass and notch.' }, nodes, edges };
+}
+
+/**
+ * The frames of the current step, offered to one graph's stream-input nodes. Every graph reads the
+ * same chunk once (the device ring is read by this worker only once per chunk).
+ */
+class ChunkReader implements FrameReader {
+  private samples: Float32Array = new Float32Array(0);
+  private ts: Float64Array = new Float64Array(0);
+  private frames = 0;
+  private pos = 0;
+  constructor(private readonly channels: number) {}
+  offer(samples: Float32Array, ts: Float64Array, frames: number): void {
+    this.samples = samples;
+    this.ts = ts;
+    this.frames = frames;
+    this.pos = 0;
+  }
+  get remaining(): number {
+    return this.frames - this.pos;
+  }
+  read(maxFrames: number, outSamples: Float32Array, outTimestampsMs: Float64Array): { frames: number; dropped: number } {
+    const n = Math.min(maxFrames, this.frames - this.pos, outTimestampsMs.length);
+    if (n <= 0) return { frames: 0, dropped: 0 };
+    const ch = this.channels;
+    outSamples.set(this.samples.subarray(this.pos * ch, (this.pos + n) * ch));
+    outTimestampsMs.set(this.ts.subarray(this.pos, this.pos + n));
+    this.pos += n;
+    return { frames: n, dropped: 0 };
+  }
+}
+
+/** One graph on the live stream, with the readers and writers bound to its nodes. */
+class Graph {
+  readonly ex = new Execution(builtinRegistry(), { info: { logLevel: 20, errorMode: 'ignore', tickRateHz: 25 } });
+  readonly reader: ChunkReader;
+  constructor(readonly descriptor: StreamDescriptor) {
+    this.reader = new ChunkReader(descriptor.channels.length);
+  }
+  /** Loads `doc`, binds every stream input to the live frames; returns the ids of the node types asked for. */
+  load(doc: unknown): void {
+    this.ex.load(doc);
+    for (const n of this.ex.nodes()) {
+      const type = this.ex.nodeClass(n.id).type;
+      if (type === 'io.stream-input') this.ex.bind(n.id, { descriptor: this.descriptor, reader: this.reader });
+    }
+  }
+  idsOf(type: string): string[] {
+    return this.ex.nodes().filter((n) => this.ex.nodeClass(n.id).type === type).map((n) => n.id);
+  }
+  /** Runs the graph over one chunk. HOT PATH. */
+  feed(samples: Float32Array, ts: Float64Array, frames: number): void {
+    this.reader.offer(samples, ts, frames);
+    while (this.reader.remaining > 0) if (this.ex.step() === 0) break;
+  }
 }
 
 let running = false;
-let filter: SosFilter | null = null;
 let descriptor: StreamDescriptor | null = null;
+let live: Graph | null = null;
+let liveSink: FrameWriter | null = null;
+let isolated = false;
+let liveResets = 0;
+let liveLogFrom = 0;
 
-function setFilter(f: FilterSettings): void {
-  if (!descriptor) return;
-  const sos = designChain(f, descriptor.sampleRateHz);
-  filter = sos ? new SosFilter(sos, descriptor.channels.length, { initialState: 'step' }) : null;
+interface OutputWriter {
+  push: FrameWriter['push'];
+  close?: () => void;
 }
 
-async function loop(reader: RingReader, writer: FrameWriter): Promise<void> {
+interface UserRun {
+  runId: number;
+  graph: Graph;
+  framesIn: number;
+  logFrom: number;
+  outputs: Map<string, { writer: OutputWriter; channels: number }>;
+  unsubscribeMarkers: () => void;
+  timer: ReturnType<typeof setInterval>;
+}
+let user: UserRun | null = null;
+
+function setFilter(f: FilterSettings): void {
+  if (!descriptor || !liveSink) return;
+  const g = new Graph(descriptor);
+  g.load(liveChainDocument(f, descriptor.sampleRateHz));
+  g.ex.bind('out', liveSink);
+  g.ex.play();
+  live = g;
+  liveLogFrom = 0;
+}
+
+/** Counts the live chain's "filter state reset" warnings (non-finite input). */
+function countResets(): void {
+  if (!live) return;
+  for (const r of live.ex.logs(liveLogFrom)) {
+    liveLogFrom = r.id + 1;
+    if (/filter state reset/.test(r.message)) liveResets++;
+  }
+}
+
+async function loop(reader: RingReader): Promise<void> {
   const ch = reader.ring.channels;
-  const maxFrames = 1024;
-  const inS = new Float32Array(maxFrames * ch);
-  const inT = new Float64Array(maxFrames);
-  const outS = new Float32Array(maxFrames * ch);
+  const inS = new Float32Array(MAX_FRAMES * ch);
+  const inT = new Float64Array(MAX_FRAMES);
   let processed = 0;
   let lastStats = 0;
   while (running) {
     const w = await reader.waitForData(250);
     if (w === 'closed') break;
     for (;;) {
-      const r = reader.read(maxFrames, inS, inT);
+      const r = reader.read(MAX_FRAMES, inS, inT);
       if (r.frames === 0) break;
-      const n = r.frames * ch;
-      if (filter) filter.process(inS.subarray(0, n), outS.subarray(0, n));
-      else outS.set(inS.subarray(0, n));
-      writer.push(outS, inT, r.frames);
+      live?.feed(inS, inT, r.frames);
+      if (user) {
+        user.graph.feed(inS, inT, r.frames);
+        user.framesIn += r.frames;
+      }
       processed += r.frames;
     }
     const now = performance.now();
     if (now - lastStats > 500) {
       lastStats = now;
-      post({ type: 'stats', framesProcessed: processed, droppedFrames: reader.droppedFrames, resets: filter?.nonFiniteResets ?? 0 });
+      countResets();
+      post({ type: 'stats', framesProcessed: processed, droppedFrames: reader.droppedFrames, resets: liveResets });
     }
   }
-  writer.close();
+  liveSink?.close();
+  stopUser();
   post({ type: 'stopped' });
+}
+
+// ------------------------------------------------------------------------------- user pipelines
+
+/** A ring for a stream-output node, created when the first packet shows its layout. */
+function openOutput(run: UserRun, nodeId: string, packet: Packet): void {
+  if (packet.kind !== 'signal' && packet.kind !== 'features') return;
+  const channels = packet.stream.channels.length;
+  const have = run.outputs.get(nodeId);
+  if (have && have.channels === channels) return;
+  have?.writer.close?.();
+  const rate = packet.stream.sampleRateHz > 0 ? packet.stream.sampleRateHz : 50;
+  const capacityFrames = Math.max(1024, Math.ceil(rate * OUTPUT_RING_SECONDS));
+  let source: RingSource;
+  let writer: OutputWriter;
+  const transfer: Transferable[] = [];
+  if (isolated) {
+    const ring = Ring.create({ channels, capacityFrames, shared: true });
+    writer = new RingWriter(ring);
+    source = { kind: 'shared', buffer: ring.buffer as SharedArrayBuffer };
+  } else {
+    const mc = new MessageChannel();
+    writer = new TransferRingWriter(mc.port1, { channels });
+    source = { kind: 'port', port: mc.port2, channels, capacityFrames };
+    transfer.push(mc.port2);
+  }
+  run.outputs.set(nodeId, { writer, channels });
+  run.graph.ex.bind(nodeId, writer);
+  post({ type: 'pipeline-output', runId: run.runId, nodeId, descriptor: structuredClone(packet.stream), source }, transfer);
+}
+
+function report(run: UserRun): void {
+  const ex = run.graph.ex;
+  const inspect: Record<string, unknown> = {};
+  for (const id of run.graph.idsOf('io.inspect')) inspect[id] = ex.peek(id);
+  const logs = ex.logs(run.logFrom, 200);
+  if (logs.length) run.logFrom = logs[logs.length - 1].id + 1;
+  post({ type: 'pipeline-report', runId: run.runId, report: { state: ex.state(), metrics: ex.metrics(), logs, inspect, framesIn: run.framesIn } });
+}
+
+function runPipeline(runId: number, doc: unknown): void {
+  if (!descriptor) throw new Error('no stream is running');
+  stopUser();
+  const graph = new Graph(descriptor);
+  try {
+    graph.load(doc);
+  } catch (e) {
+    post({ type: 'pipeline-error', runId, message: errorMessage(e), issues: e instanceof PipelineError ? e.issues.map((i) => ({ ...i })) : undefined });
+    return;
+  }
+  const markerInputs = graph.idsOf('io.marker-input');
+  for (const id of markerInputs) graph.ex.pushMarkers(id, []);
+  const run: UserRun = {
+    runId,
+    graph,
+    framesIn: 0,
+    logFrom: 0,
+    outputs: new Map(),
+    unsubscribeMarkers: markerInputs.length
+      ? subscribeMarkers(
+          (events) => {
+            for (const id of markerInputs) graph.ex.pushMarkers(id, events);
+          },
+          (why) => graph.ex.log(30, `marker bus: ${why}; ignored`),
+        )
+      : () => {},
+    timer: setInterval(() => report(run), REPORT_INTERVAL_MS),
+  };
+  // Output rings: tap what feeds each stream-output node to learn its layout before it writes.
+  const edges = graph.ex.edges();
+  for (const outId of graph.idsOf('io.stream-output')) {
+    const e = edges.find((x) => x.target === outId);
+    if (e) graph.ex.tap(e.source, e.sourcePort, (p) => openOutput(run, outId, p));
+  }
+  graph.ex.play();
+  user = run;
+  post({ type: 'pipeline-started', runId });
+  report(run);
+}
+
+function stopUser(): void {
+  const run = user;
+  if (!run) return;
+  user = null;
+  clearInterval(run.timer);
+  run.unsubscribeMarkers();
+  run.graph.ex.stop();
+  report(run);
+  for (const o of run.outputs.values()) o.writer.close?.();
+  post({ type: 'pipeline-stopped', runId: run.runId });
+}
+
+function setPipelineParams(m: Extract<EngineRequest, { type: 'set-pipeline-params' }>): void {
+  const run = user;
+  if (!run || run.runId !== m.runId) {
+    post({ type: 'pipeline-params', runId: m.runId, requestId: m.requestId, ok: false, nodeId: m.nodeId, message: 'the pipeline is not running' });
+    return;
+  }
+  try {
+    run.graph.ex.setParams(m.nodeId, m.values);
+    post({ type: 'pipeline-params', runId: m.runId, requestId: m.requestId, ok: true, nodeId: m.nodeId, params: run.graph.ex.getParams(m.nodeId) });
+  } catch (e) {
+    post({
+      type: 'pipeline-params',
+      runId: m.runId,
+      requestId: m.requestId,
+      ok: false,
+      nodeId: m.nodeId,
+      message: errorMessage(e),
+      issues: e instanceof PipelineError ? e.issues.map((i) => ({ ...i })) : undefined,
+    });
+  }
 }
 
 self.onmessage = (ev: MessageEvent<EngineRequest>) => {
@@ -68,16 +289,25 @@ self.onmessage = (ev: MessageEvent<EngineRequest>) => {
   try {
     if (m.type === 'start') {
       descriptor = m.descriptor;
+      isolated = m.source.kind === 'shared';
+      liveSink = openSink(m.sink);
       setFilter(m.filter);
       running = true;
-      void loop(openSource(m.source), openSink(m.sink)).catch((e) => post({ type: 'error', message: (e as Error).message }));
+      void loop(openSource(m.source)).catch((e) => post({ type: 'error', message: errorMessage(e) }));
       post({ type: 'started' });
     } else if (m.type === 'set-filter') {
       setFilter(m.filter);
     } else if (m.type === 'stop') {
       running = false;
+    } else if (m.type === 'run-pipeline') {
+      runPipeline(m.runId, m.doc);
+    } else if (m.type === 'stop-pipeline') {
+      if (user?.runId === m.runId) stopUser();
+    } else if (m.type === 'set-pipeline-params') {
+      setPipelineParams(m);
     }
   } catch (e) {
-    post({ type: 'error', message: (e as Error).message });
+    if (m.type === 'run-pipeline') post({ type: 'pipeline-error', runId: m.runId, message: errorMessage(e) });
+    else post({ type: 'error', message: errorMessage(e) });
   }
 };

@@ -2,6 +2,7 @@
 // worker reaches a ring: a SharedArrayBuffer when the page is cross-origin isolated, else
 // MessagePorts carrying transferable batches (streams/ring.ts fallback). Types only.
 import type { MarkerEvent, StreamDescriptor } from '../src/lib/core/stream';
+import type { ExecutionState, LogRecord, NodeMetrics, PipelineIssue } from '../src/lib/engine/index';
 
 /** Where a worker reads frames from. */
 export type RingSource =
@@ -52,12 +53,35 @@ export interface FilterSettings {
 export type EngineRequest =
   | { type: 'start'; descriptor: StreamDescriptor; source: RingSource; sink: RingSink; filter: FilterSettings }
   | { type: 'set-filter'; filter: FilterSettings }
-  | { type: 'stop' };
+  | { type: 'stop' }
+  // A user pipeline on the live stream, beside the filter chain (one at a time; a new run replaces it).
+  | { type: 'run-pipeline'; runId: number; doc: unknown }
+  | { type: 'stop-pipeline'; runId: number }
+  | { type: 'set-pipeline-params'; runId: number; requestId: number; nodeId: string; values: Record<string, unknown> };
 export type EngineEvent =
   | { type: 'started' }
   | { type: 'stats'; framesProcessed: number; droppedFrames: number; resets: number }
   | { type: 'stopped' }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  | { type: 'pipeline-started'; runId: number }
+  /** A stream-output node's ring (sent again with a new ring when its layout changes). */
+  | { type: 'pipeline-output'; runId: number; nodeId: string; descriptor: StreamDescriptor; source: RingSource }
+  /** A few times a second while a pipeline runs: state, per-node metrics, new log records, inspect values. */
+  | { type: 'pipeline-report'; runId: number; report: PipelineReport }
+  | { type: 'pipeline-params'; runId: number; requestId: number; ok: boolean; nodeId: string; params?: Record<string, unknown>; message?: string; issues?: PipelineIssue[] }
+  | { type: 'pipeline-stopped'; runId: number }
+  | { type: 'pipeline-error'; runId: number; message: string; issues?: PipelineIssue[] };
+
+export interface PipelineReport {
+  state: ExecutionState;
+  metrics: NodeMetrics[];
+  /** Log records since the previous report. */
+  logs: LogRecord[];
+  /** Latest value of every io.inspect node (InspectSnapshot or null), by node id. */
+  inspect: Record<string, unknown>;
+  /** Frames the pipeline received from the device ring. */
+  framesIn: number;
+}
 
 // ── recorder worker ──
 export type RecorderRequest =
