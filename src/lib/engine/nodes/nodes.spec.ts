@@ -4,12 +4,13 @@ import { framesFromChannelMajor, toChannelMajor } from '../packets';
 import { feedChunks, makeStream, randomChunks, instantiate } from '../testing';
 import type { EpochsPacket, FramesPacket, MarkersPacket, NodeClass, SpectrumPacket } from '../types';
 import { bipolar, rereference, selectChannels } from './channels';
-import { dcBlock, decimateNode, firFilter, iirFilter, movingAverage, notchFilter, resample } from './filters';
+import { dcBlock, decimateNode, detrend, firFilter, iirFilter, movingAverage, notchFilter, resample } from './filters';
 import { builtinRegistry } from './index';
 import { assignTargets, rewriteMarkers } from './markers';
 import { logNode, varianceNode, zscoreNode, clipNode, thresholdNode } from './math';
 import { bandPowerNode, fftMagnitude, spectrogram, welchSpectrum } from './spectral';
-import { segmentation, slidingWindow } from './time';
+import { baselineRemoval, segmentation, slidingWindow } from './time';
+import { classMean } from './ml';
 import { classInfo } from '../registry';
 
 const caseOf = (family: string, id: string) => (referenceJson(family).cases as any[]).find((c) => c.id === id);
@@ -285,6 +286,56 @@ describe('channel, marker and element-wise nodes', () => {
     expect(at.events.map((e) => e.target)).toEqual([0, 1, undefined]);
     const at2 = instantiate(assignTargets, { mapping: ['right', 'left'] }).node.process({ data: rw })!.data as MarkersPacket;
     expect(at2.events.map((e) => e.target)).toEqual([1, 0, undefined]);
+  });
+});
+
+describe('epoch nodes and the trainable class-mean node', () => {
+  const stream = makeStream(['a', 'b'], 100);
+  const frames = 50;
+  const ramp = new Float32Array(frames * 2).map((_, i) => (i % 2 ? 5 : 3 * Math.floor(i / 2) + 7));
+  const ep: EpochsPacket = { kind: 'epochs', stream, items: [{ timestampMs: 200, startMs: 0, samples: ramp, frames, marker: 'm' }] };
+
+  it('filter.detrend removes a line exactly (linear) or the mean (constant)', () => {
+    const lin = instantiate(detrend, { type: 'linear' }).node.process({ data: ep })!.data as EpochsPacket;
+    for (const v of lin.items[0].samples) expect(Math.abs(v)).toBeLessThan(1e-4);
+    const con = instantiate(detrend, { type: 'constant' }).node.process({ data: ep })!.data as EpochsPacket;
+    expect(con.items[0].samples[0]).toBeCloseTo(-3 * 24.5, 4);
+    expect(con.items[0].samples[1]).toBe(0);
+  });
+
+  it('time.baseline subtracts the mean over [a, b] s relative to the event', () => {
+    // event at 200 ms = frame 20; baseline [-0.1, 0] s = frames 10..20 → mean of ramp = 3·15 + 7
+    const out = instantiate(baselineRemoval, { baseline: [-0.1, 0] }).node.process({ data: ep })!.data as EpochsPacket;
+    expect(out.items[0].samples[15 * 2]).toBeCloseTo(0, 5);
+    expect(out.items[0].samples[1]).toBe(0);
+    expect(ep.items[0].samples[30]).toBe(3 * 15 + 7);
+  });
+
+  it('ml.class-mean: collects labelled frames, fits at the fit marker, then predicts; the model round-trips as JSON', () => {
+    const fs = makeStream(['f1', 'f2'], 0, { kind: 'features' });
+    const feats = (xs: number[][], targets: number[]): FramesPacket => ({
+      kind: 'features',
+      stream: fs,
+      samples: Float32Array.from(xs.flat()),
+      timestampsMs: Float64Array.from(xs.map((_, i) => i)),
+      frames: xs.length,
+      targets: Float64Array.from(targets),
+    });
+    const { node } = instantiate(classMean, { fit_marker: 'done' });
+    expect(node.process({ data: feats([[0, 0], [0.2, 0.1], [5, 5], [5.1, 4.8]], [0, 0, 1, 1]) })).toBeUndefined();
+    expect(node.trainable!.collected).toBe(4);
+    node.process({ markers: { kind: 'markers', events: [{ timestampMs: 9, value: 'done' }] } });
+    expect(node.trainable!.fitted).toBe(true);
+    const out = node.process({ data: feats([[0.1, 0], [4.9, 5.2]], [NaN, NaN]) })!.data as FramesPacket;
+    expect(out.stream.channels.map((c) => c.label)).toEqual(['p(0)', 'p(1)', 'predicted']);
+    expect([out.samples[2], out.samples[5]]).toEqual([0, 1]);
+    expect(out.samples[0]).toBeGreaterThan(0.99);
+    const model = JSON.parse(JSON.stringify(node.trainable!.exportModel()));
+    const { node: other } = instantiate(classMean, {});
+    other.trainable!.importModel(model);
+    const again = other.process({ data: feats([[0.1, 0], [4.9, 5.2]], [NaN, NaN]) })!.data as FramesPacket;
+    expect(Array.from(again.samples)).toEqual(Array.from(out.samples));
+    expect(() => other.trainable!.importModel({ nope: 1 })).toThrow(/not a class-mean model/);
   });
 });
 
