@@ -245,6 +245,8 @@ describe('runtime behaviour', () => {
     expect(m.car.itemsOut).toBe(N);
     expect(m.bp.calls).toBe(10);
     expect(m.bp.timeMs).toBeGreaterThanOrEqual(0);
+    ex.runOffline(); // runs again from the start
+    expect(ex.metrics().find((x) => x.nodeId === 'bp')!.itemsIn).toBe(2 * N);
     const logs = ex.logs();
     expect(logs.length).toBeGreaterThan(0);
     logs.forEach((r, i) => i && expect(r.id).toBeGreaterThan(logs[i - 1].id));

@@ -484,6 +484,7 @@ export class Execution {
     const plan = this.requirePlan();
     this.isOffline = true;
     try {
+      this.resetAll(); // a second run starts from the beginning of every recording
       const trainable = plan.order.filter((n) => n.instance.trainable);
       const twoPass = trainable.length > 0 && (opts.calibration ?? 'two-pass') === 'two-pass';
       if (twoPass) {
