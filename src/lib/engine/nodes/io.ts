@@ -123,6 +123,10 @@ binds a ring writer once it knows the stream layout (\`peek()\` reports the desc
         if (!d) return;
         last = d.stream;
         if (!sink) return;
+        // a RingWriter knows its frame width; writing another width would scramble the ring
+        const width = (sink as { ring?: { channels?: number } }).ring?.channels;
+        if (width !== undefined && width !== d.stream.channels.length)
+          throw new InputError(`output ring holds ${width}-channel frames but "${d.stream.name}" has ${d.stream.channels.length} channels; bind a ring of the right width (see peek().stream)`, ctx.nodeId);
         const n = sink.push(samplesOf(d), d.timestampsMs.length === d.frames ? d.timestampsMs : d.timestampsMs.subarray(0, d.frames), d.frames);
         written += n;
         if (n < d.frames) lost += d.frames - n;
