@@ -7,7 +7,7 @@ import { Execution, builtinRegistry, PipelineError, type PipelineDocumentInput, 
 import { errorMessage } from '../src/lib/core/errors';
 import type { StreamDescriptor } from '../src/lib/core/stream';
 import { Ring, RingWriter, TransferRingWriter, type RingReader } from '../src/lib/streams/ring';
-import { subscribeMarkers } from '../src/lib/streams/marker-bus';
+import { subscribeMarkers } from '../src/lib/core/markers';
 import { openSink, openSource, type FrameWriter } from './ring-endpoints';
 import type { EngineEvent, EngineRequest, FilterSettings, RingSource } from './protocol';
 

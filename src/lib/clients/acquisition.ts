@@ -130,6 +130,7 @@ export class Acquisition {
       const m = ev.data;
       if (m.type === 'stats') this.events.onEngineStats?.(m);
       else if (m.type === 'error') this.events.onError?.(`Engine: ${m.message}`);
+      for (const l of this.engineListeners) l(m);
     };
     const sink = filtered.sink();
     const req: EngineRequest = { type: 'start', descriptor, source: engineSource, sink, filter };
@@ -163,6 +164,7 @@ export class Acquisition {
       const m = ev.data;
       if (m.type === 'stats') this.events.onEngineStats?.(m);
       else if (m.type === 'error') this.events.onError?.(`Engine: ${m.message}`);
+      for (const l of this.engineListeners) l(m);
     };
     const sink = filtered.sink();
     const req: EngineRequest = { type: 'start', descriptor, source: engineSource, sink, filter };
@@ -207,6 +209,21 @@ export class Acquisition {
   sharedStreams(): Array<{ descriptor: StreamDescriptor; buffer: SharedArrayBuffer }> {
     if (!this.descriptor || !this.raw?.shared) return [];
     return [{ descriptor: this.descriptor, buffer: this.raw.shared.buffer as SharedArrayBuffer }];
+  }
+
+  private readonly engineListeners = new Set<(e: EngineEvent) => void>();
+
+  /** Every event of the engine worker (pipelines page); a synthetic {type:'stopped'} when the stream stops. */
+  onEngineEvent(listener: (e: EngineEvent) => void): () => void {
+    this.engineListeners.add(listener);
+    return () => this.engineListeners.delete(listener);
+  }
+
+  /** Sends a request to the engine worker; false when no stream (hence no engine) is running. */
+  sendToEngine(req: EngineRequest, transfer: Transferable[] = []): boolean {
+    if (!this.engine) return false;
+    this.engine.postMessage(req, transfer);
+    return true;
   }
 
   setEyesClosed(eyesClosed: boolean): void {
@@ -273,6 +290,7 @@ export class Acquisition {
     this.engine?.postMessage({ type: 'stop' } satisfies EngineRequest);
     this.io?.terminate();
     this.engine?.terminate();
+    if (this.engine) for (const l of this.engineListeners) l({ type: 'stopped' });
     this.io = this.engine = null;
     this.external?.close();
     this.external = null;

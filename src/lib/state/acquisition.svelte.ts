@@ -41,6 +41,11 @@ class AcquisitionState {
     onError: (m) => app.notify('error', m),
   });
 
+  /** The underlying client (the pipelines page talks to its engine worker). */
+  get client(): Acquisition {
+    return this.acq;
+  }
+
   get streaming(): boolean {
     return this.descriptor !== null;
   }
@@ -110,6 +115,8 @@ class AcquisitionState {
         return;
       }
     }
+    // Ask once for persistent storage, so the browser does not evict recordings under pressure.
+    if (app.storage && !app.storage.persisted) void navigator.storage?.persist?.().then(() => app.refreshStorage());
     try {
       const id = await this.acq.startRecording(this.recordingName);
       this.recording = { id, frames: 0, bytes: 0, droppedFrames: 0, markers: 0, startedAt: performance.now() };

@@ -1,0 +1,342 @@
+// Pipelines on the page: built-in examples, the library in IndexedDB, import of our JSON and
+// NeuroPype .pyp files, validation against the engine, and the session that runs one pipeline on
+// the live stream through the acquisition's engine worker. Main thread only; no Svelte.
+import { InputError, errorMessage } from '../core/errors';
+import type { StreamDescriptor } from '../core/stream';
+import {
+  builtinRegistry,
+  findParam,
+  neuropypePortType,
+  PipelineError,
+  type LogRecord,
+  type PipelineDocument,
+  type PipelineDocumentInput,
+  type PipelineIssue,
+} from '../engine/index';
+import { validatePipeline } from '../engine/share';
+import { pypToPipeline, readPipelineText, type PypResolver } from '../formats/pyp';
+import { openDb } from '../storage/db';
+import { IndexedDbPipelineStore } from '../storage/pipeline-store';
+import type { RingReader } from '../streams/ring';
+import type { Acquisition } from './acquisition';
+import type { EngineEvent, PipelineReport } from '../../../workers/protocol';
+import { openSource } from '../../../workers/ring-endpoints';
+
+export const registry = builtinRegistry();
+
+/** Largest pipeline file accepted on import (a pipeline is a few kB). */
+export const MAX_PIPELINE_FILE_BYTES = 5_000_000;
+
+// ------------------------------------------------------------------------------- examples
+
+const ALPHA_BETA: PipelineDocumentInput = {
+  format: 'neurotab.pipeline',
+  version: 1,
+  meta: {
+    name: 'Band power: alpha and beta',
+    description: 'Every channel: 2 s windows every 0.25 s, Welch PSD (1 s segments), absolute alpha (8–13 Hz) and beta (13–30 Hz) power. Close the eyes: alpha rises over the back of the head.',
+  },
+  nodes: [
+    { id: 'in', type: 'io.stream-input' },
+    { id: 'highpass', type: 'filter.iir', params: { frequencies: [1], mode: 'highpass', order: 2, initial_state: 'step' } },
+    { id: 'windows', type: 'time.sliding-window', params: { window_length: 2, step: 0.25 } },
+    { id: 'psd', type: 'spectral.welch', params: { segment_samples: 256, scaling: 'density' } },
+    { id: 'bands', type: 'spectral.band-power', params: { bands: { alpha: [8, 13], beta: [13, 30] } } },
+    { id: 'probe', type: 'io.inspect' },
+    { id: 'out', type: 'io.stream-output', params: { stream_name: 'bandpower', stream_type: 'Features' } },
+  ],
+  edges: [
+    { source: 'in', target: 'highpass' },
+    { source: 'highpass', target: 'windows' },
+    { source: 'windows', target: 'psd' },
+    { source: 'psd', target: 'bands' },
+    { source: 'bands', target: 'probe' },
+    { source: 'bands', target: 'out' },
+  ],
+};
+
+const CLEAN: PipelineDocumentInput = {
+  format: 'neurotab.pipeline',
+  version: 1,
+  meta: { name: 'Band-pass, notch, common average', description: '1–40 Hz Butterworth band-pass (order 4), 50 Hz notch with its first harmonic, common average reference.' },
+  nodes: [
+    { id: 'in', type: 'io.stream-input' },
+    { id: 'bandpass', type: 'filter.iir', params: { frequencies: [1, 40], mode: 'bandpass', order: 4, initial_state: 'step' } },
+    { id: 'notch', type: 'filter.notch', params: { frequency: 50, quality: 30, harmonics: 2 } },
+    { id: 'car', type: 'channels.rereference', params: { mode: 'average' } },
+    { id: 'probe', type: 'io.inspect' },
+    { id: 'out', type: 'io.stream-output', params: { stream_name: 'eeg-clean', stream_type: 'EEG' } },
+  ],
+  edges: [
+    { source: 'in', target: 'bandpass' },
+    { source: 'bandpass', target: 'notch' },
+    { source: 'notch', target: 'car' },
+    { source: 'car', target: 'probe' },
+    { source: 'car', target: 'out' },
+  ],
+};
+
+const EPOCHS: PipelineDocumentInput = {
+  format: 'neurotab.pipeline',
+  version: 1,
+  meta: { name: 'Epochs around markers', description: 'Cuts −0.2…0.8 s around every marker from the marker bus (Live page, stimulus pages, API), baseline-corrected, and shows the latest epoch.' },
+  nodes: [
+    { id: 'in', type: 'io.stream-input' },
+    { id: 'markers', type: 'io.marker-input' },
+    { id: 'bandpass', type: 'filter.iir', params: { frequencies: [1, 30], mode: 'bandpass', order: 4, initial_state: 'step' } },
+    { id: 'epochs', type: 'time.segmentation', params: { time_bounds: [-0.2, 0.8], baseline: [-0.2, 0] } },
+    { id: 'probe', type: 'io.inspect' },
+  ],
+  edges: [
+    { source: 'in', target: 'bandpass' },
+    { source: 'bandpass', target: 'epochs' },
+    { source: 'markers', sourcePort: 'markers', target: 'epochs', targetPort: 'markers' },
+    { source: 'epochs', target: 'probe' },
+  ],
+};
+
+export interface ExampleEntry {
+  id: string;
+  doc: PipelineDocument;
+}
+
+/** Built-in examples (validated once; a broken example is a bug and throws). */
+export function examplePipelines(): ExampleEntry[] {
+  return [
+    { id: 'example:alpha-beta', doc: validatePipeline(ALPHA_BETA, registry) },
+    { id: 'example:clean', doc: validatePipeline(CLEAN, registry) },
+    { id: 'example:epochs', doc: validatePipeline(EPOCHS, registry) },
+  ];
+}
+
+// ------------------------------------------------------------------------------- import / validation
+
+/** .pyp class and parameter names through the registry's NeuroPype aliases. */
+export const pypResolver: PypResolver = {
+  nodeType: (npClass, npModule) => (registry.find(npClass) ?? registry.find(npModule))?.type,
+  paramName: (type, npParam) => {
+    const cls = registry.find(type);
+    return cls ? findParam(cls, npParam)?.name : undefined;
+  },
+  neuropype: (type) => {
+    const np = registry.find(type)?.neuropype;
+    return np ? { class: np.class, module: np.module } : undefined;
+  },
+  portType: (type, param) => {
+    const cls = registry.find(type);
+    const spec = cls ? findParam(cls, param) : undefined;
+    return spec ? neuropypePortType(spec) : 'Port';
+  },
+};
+
+export interface ImportResult {
+  doc: PipelineDocument;
+  warnings: string[];
+}
+
+/** A failure to import or validate, with per-node issues when the engine found them. */
+export interface PipelineProblem {
+  message: string;
+  issues: PipelineIssue[];
+}
+
+export function problemOf(e: unknown): PipelineProblem {
+  if (e instanceof PipelineError) return { message: e.message, issues: e.issues.map((i) => ({ ...i })) };
+  const issues = (e as { issues?: unknown }).issues;
+  return { message: errorMessage(e), issues: Array.isArray(issues) ? (issues as PipelineIssue[]) : [] };
+}
+
+/** Reads a pipeline file (our JSON or NeuroPype .pyp) and validates it. Throws InputError/PipelineError. */
+export function importPipelineText(text: string, fileName: string): ImportResult {
+  if (text.length > MAX_PIPELINE_FILE_BYTES) throw new InputError(`the file is larger than ${MAX_PIPELINE_FILE_BYTES} bytes; not a pipeline`, fileName);
+  const parsed = readPipelineText(text, fileName);
+  if (parsed.kind === 'pyp') {
+    const conv = pypToPipeline(parsed.graph, pypResolver, fileName);
+    if (!conv.doc.meta.name || conv.doc.meta.name === '(untitled)') conv.doc.meta.name = fileName.replace(/\.[^.]+$/, '');
+    return { doc: validatePipeline(conv.doc, registry), warnings: conv.warnings };
+  }
+  const doc = validatePipeline(parsed.doc, registry);
+  if (doc.meta.name === '(untitled)') doc.meta.name = fileName.replace(/\.[^.]+$/, '');
+  return { doc, warnings: [] };
+}
+
+/**
+ * Makes an offline pipeline runnable on the live stream: recording inputs become stream inputs (and
+ * their markers come from a marker input fed by the marker bus). Returns the notes to show.
+ */
+export function adaptForLive(doc: PipelineDocument): { doc: PipelineDocument; notes: string[] } {
+  const out = structuredClone(doc);
+  const notes: string[] = [];
+  for (const n of doc.nodes) {
+    if (registry.find(n.type)?.type !== 'io.recording-input') continue;
+    const node = out.nodes.find((x) => x.id === n.id)!;
+    node.type = 'io.stream-input';
+    node.params = {};
+    notes.push(`"${n.id}" reads a recording; on the live stream it reads the device instead`);
+    const markerEdges = out.edges.filter((e) => e.source === n.id && e.sourcePort === 'markers');
+    if (markerEdges.length) {
+      let mid = `${n.id}_markers`;
+      while (out.nodes.some((x) => x.id === mid)) mid += '_';
+      out.nodes.push({ id: mid, type: 'io.marker-input', params: {} });
+      for (const e of markerEdges) e.source = mid;
+      notes.push(`its markers come from the marker bus (node "${mid}")`);
+    }
+  }
+  return { doc: out, notes };
+}
+
+// ------------------------------------------------------------------------------- library
+
+export interface LibraryEntry {
+  path: string;
+  modifiedMs: number;
+  doc: PipelineDocument | null;
+  /** Why a stored file no longer loads (e.g. a node type was removed). */
+  problem: string | null;
+}
+
+let store: IndexedDbPipelineStore | null = null;
+const pipelineStore = () => (store ??= new IndexedDbPipelineStore(openDb()));
+
+export async function listLibrary(): Promise<LibraryEntry[]> {
+  const files = await pipelineStore().list();
+  const out: LibraryEntry[] = [];
+  for (const f of files) {
+    const text = (await pipelineStore().get(f.path)) ?? '';
+    try {
+      out.push({ path: f.path, modifiedMs: f.modifiedMs, doc: importPipelineText(text, f.path).doc, problem: null });
+    } catch (e) {
+      out.push({ path: f.path, modifiedMs: f.modifiedMs, doc: null, problem: errorMessage(e) });
+    }
+  }
+  return out;
+}
+
+/** A file name for a document that does not collide with `taken`. */
+export function libraryPath(name: string, taken: string[]): string {
+  const base = name.trim().toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || 'pipeline';
+  let path = `${base}.json`;
+  for (let i = 2; taken.includes(path); i++) path = `${base}-${i}.json`;
+  return path;
+}
+
+export async function savePipeline(path: string, doc: PipelineDocument): Promise<void> {
+  validatePipeline(doc, registry);
+  await pipelineStore().put(path, JSON.stringify(doc, null, 2));
+}
+
+export async function deletePipeline(path: string): Promise<void> {
+  await pipelineStore().delete(path);
+}
+
+// ------------------------------------------------------------------------------- live session
+
+export interface PipelineOutput {
+  nodeId: string;
+  descriptor: StreamDescriptor;
+  reader: RingReader;
+}
+
+export interface SessionEvents {
+  onStarted?(): void;
+  onReport?(r: PipelineReport): void;
+  onOutput?(o: PipelineOutput): void;
+  onStopped?(): void;
+  onError?(p: PipelineProblem): void;
+}
+
+export type ParamResult = { ok: true; params: Record<string, unknown> } | { ok: false; problem: PipelineProblem };
+
+/**
+ * One pipeline running in the acquisition's engine worker on the live stream. Ends when stopped,
+ * when the stream stops, or when another session starts (the worker runs one at a time).
+ */
+export class PipelineSession {
+  private static nextRunId = 1;
+  readonly runId = PipelineSession.nextRunId++;
+  private unsubscribe: () => void;
+  private nextRequestId = 1;
+  private readonly pending = new Map<number, (r: ParamResult) => void>();
+  private ended = false;
+
+  constructor(
+    private readonly acq: Acquisition,
+    doc: PipelineDocument,
+    private readonly events: SessionEvents,
+  ) {
+    this.unsubscribe = acq.onEngineEvent((e) => this.onEvent(e));
+    if (!acq.sendToEngine({ type: 'run-pipeline', runId: this.runId, doc: structuredClone(doc) })) {
+      this.unsubscribe();
+      throw new InputError('no stream is running: start the synthetic stream (or a device) first');
+    }
+  }
+
+  get active(): boolean {
+    return !this.ended;
+  }
+
+  stop(): void {
+    if (this.ended) return;
+    this.acq.sendToEngine({ type: 'stop-pipeline', runId: this.runId });
+  }
+
+  /** Changes parameters of one node while running; resolves with the node's parameters or the reason it was refused. */
+  setParams(nodeId: string, values: Record<string, unknown>): Promise<ParamResult> {
+    const requestId = this.nextRequestId++;
+    return new Promise((resolve) => {
+      this.pending.set(requestId, resolve);
+      if (!this.acq.sendToEngine({ type: 'set-pipeline-params', runId: this.runId, requestId, nodeId, values })) {
+        this.pending.delete(requestId);
+        resolve({ ok: false, problem: { message: 'the stream is not running', issues: [] } });
+      }
+    });
+  }
+
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.unsubscribe();
+    for (const r of this.pending.values()) r({ ok: false, problem: { message: 'the pipeline stopped', issues: [] } });
+    this.pending.clear();
+    this.events.onStopped?.();
+  }
+
+  private onEvent(e: EngineEvent): void {
+    if (e.type === 'stopped') return this.end();
+    if (!('runId' in e) || e.runId !== this.runId) {
+      // Another run replaced this one in the worker.
+      if (e.type === 'pipeline-started') this.end();
+      return;
+    }
+    switch (e.type) {
+      case 'pipeline-started':
+        this.events.onStarted?.();
+        break;
+      case 'pipeline-report':
+        this.events.onReport?.(e.report);
+        break;
+      case 'pipeline-output':
+        this.events.onOutput?.({ nodeId: e.nodeId, descriptor: e.descriptor, reader: openSource(e.source) });
+        break;
+      case 'pipeline-params': {
+        const r = this.pending.get(e.requestId);
+        this.pending.delete(e.requestId);
+        r?.(e.ok ? { ok: true, params: e.params ?? {} } : { ok: false, problem: { message: e.message ?? 'refused', issues: e.issues ?? [] } });
+        break;
+      }
+      case 'pipeline-error':
+        this.events.onError?.({ message: e.message, issues: e.issues ?? [] });
+        this.end();
+        break;
+      case 'pipeline-stopped':
+        this.end();
+        break;
+    }
+  }
+}
+
+/** Keeps the most recent `max` log records. */
+export function appendLogs(into: LogRecord[], more: LogRecord[], max = 500): LogRecord[] {
+  const all = into.concat(more);
+  return all.length > max ? all.slice(all.length - max) : all;
+}
