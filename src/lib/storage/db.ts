@@ -37,6 +37,8 @@ export interface RecordingRow {
   notes?: string;
   /** Where it came from: "synthetic", a device id, or an imported file name. */
   source?: string;
+  /** Kinds of its streams ("eeg", "fnirs", …), for filtering the library. Schema v2. */
+  kinds?: string[];
 }
 
 /** At most one second of one stream. Samples are frame-major float32, timestamps float64 ms. */
@@ -82,7 +84,7 @@ export class NeurotabDb extends Dexie {
 
   constructor(name = 'neurotab') {
     super(name);
-    // Version 1. Later versions add `.version(2).stores({...}).upgrade(tx => …)` below; never edit v1.
+    // Never edit a published version: add the next one with its upgrade below.
     this.version(1).stores({
       studies: 'id, name, createdAtMs',
       recordings: 'id, createdAtMs, status, studyId',
@@ -96,7 +98,23 @@ export class NeurotabDb extends Dexie {
       settings: 'key',
       logs: '++id, timestampMs, source',
     });
+    // v2: recordings are indexed by the kinds of their streams (library filter "EEG" / "fNIRS").
+    this.version(2)
+      .stores({ recordings: 'id, createdAtMs, status, studyId, *kinds' })
+      .upgrade((tx) =>
+        tx
+          .table<RecordingRow, string>('recordings')
+          .toCollection()
+          .modify((r) => {
+            r.kinds = recordingKinds(r);
+          }),
+      );
   }
+}
+
+/** The distinct stream kinds of a recording, in stream order. */
+export function recordingKinds(r: Pick<RecordingRow, 'streams'>): string[] {
+  return [...new Set(r.streams.map((s) => s.descriptor.kind))];
 }
 
 let shared: NeurotabDb | null = null;

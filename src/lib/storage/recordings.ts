@@ -36,6 +36,7 @@ export async function createRecording(db: NeurotabDb, r: NewRecording): Promise<
     markerCount: 0,
     byteSize: 0,
     source: r.source,
+    kinds: [...new Set(r.streams.map((s) => s.kind))],
     studyId: r.studyId,
     participant: r.participant,
     session: r.session,
