@@ -96,6 +96,7 @@ class AppState {
   }
 
   notify(kind: Notice['kind'], text: string): void {
+    if (this.notices.some((n) => n.kind === kind && n.text === text)) return; // the same message once
     this.notices = [...this.notices, { id: this.nextNotice++, kind, text }];
   }
 
