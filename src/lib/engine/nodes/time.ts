@@ -24,6 +24,9 @@ export class FrameHistory {
     this.samples = new Float32Array(this.cap * channels);
     this.ts = new Float64Array(this.cap);
   }
+  get capacity(): number {
+    return this.cap;
+  }
   /** Global index of the oldest frame held. */
   get start(): number {
     return Math.max(0, this.end - this.cap);
@@ -247,8 +250,23 @@ class Segmenter {
         this.hist = new FrameHistory(d.stream.channels.length, span);
         this.stream = d.stream;
       }
-      this.hist.push(samplesOf(d), d.timestampsMs, d.frames);
-      if (this.sliding && !this.ctx.offline) return this.latest();
+      if (this.sliding && !this.ctx.offline) {
+        this.hist.push(samplesOf(d), d.timestampsMs, d.frames);
+        return this.latest();
+      }
+      // Push big chunks (a whole zero-phase-filtered recording arrives at once) in pieces of at most
+      // half the history, cutting epochs after each, so no marker's data is pushed out unseen.
+      const x = samplesOf(d);
+      const ch = d.stream.channels.length;
+      const piece = Math.max(1, this.hist.capacity >> 1);
+      let out: EpochsPacket | undefined;
+      for (let pos = 0; pos < d.frames; pos += piece) {
+        const end = Math.min(d.frames, pos + piece);
+        this.hist.push(x.subarray(pos * ch, end * ch), d.timestampsMs.subarray(pos, end), end - pos);
+        const r = this.emit();
+        if (r) out = out ? { ...out, items: [...out.items, ...r.data.items] } : r.data;
+      }
+      return out ? { data: out } : undefined;
     }
     return this.emit();
   }
@@ -285,6 +303,10 @@ class Segmenter {
       // The marker's sample must be known: wait until data passes its time.
       if (e.timestampMs > lastT + 500 / fs) {
         keep.push(e);
+        continue;
+      }
+      if (e.timestampMs < h.timeAt(h.start) - 500 / fs) {
+        if (this.dropped++ < 20) this.ctx.log(30, `marker "${e.value}" at ${e.timestampMs.toFixed(1)} ms is older than the kept history; dropped`);
         continue;
       }
       const ev = h.nearest(e.timestampMs);
