@@ -160,7 +160,7 @@ describe('Devices page', () => {
     await page.waitForSelector('[data-testid="device-recording"]');
     await waitFrames(page, 400);
     // Packets 300–304 never left the board: exactly 5 samples in 1 gap.
-    await page.waitForFunction(() => document.querySelector('[data-testid="stat-dropped"]')?.textContent?.trim() === '5 in 1 gaps', null, { timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="stat-dropped"]')?.textContent?.trim() === '5 in 1 gap', null, { timeout: 10_000 });
     const rate = await page.textContent('[data-testid="stat-rate"]');
     expect(rate).toMatch(/\/ 250 Hz/);
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="quality-verdict"]').length === 8);
@@ -209,7 +209,7 @@ describe('Devices page', () => {
     await waitState(page, 'streaming');
     await waitFrames(page, 600);
     // Sequences 40 and 41 lost: 2 × 12 samples.
-    await page.waitForFunction(() => document.querySelector('[data-testid="stat-dropped"]')?.textContent?.trim() === '24 in 1 gaps', null, { timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid="stat-dropped"]')?.textContent?.trim() === '24 in 1 gap', null, { timeout: 10_000 });
     expect(await page.textContent('[data-testid="stat-battery"]')).toBe('88 %');
     await page.evaluate(() => (globalThis as any).__fakes.museEmu.device.goAway());
     await waitState(page, 'reconnecting');
@@ -226,5 +226,115 @@ describe('Devices page', () => {
     await page.waitForSelector('[data-testid="device-empty"]');
     await page.evaluate(() => (globalThis as any).__fakes.stopTimers());
     await page.close();
+  });
+});
+
+describe("Chromium's BluetoothEmulation DevTools domain", () => {
+  it('connects to an emulated Ganglion through the real chooser, discovers it, reads its firmware, survives a GATT disconnection', async () => {
+    // A separate context without the JS fakes: the real navigator.bluetooth, backed by the emulated central.
+    const ctx = await newContext(browser);
+    try {
+      const page = await openApp(ctx, server.url, '/devices');
+      // The chooser is answered on the page's session; the emulated central lives on the browser
+      // target in Chromium 156 ('BluetoothEmulation.enable' is not found on a page session).
+      const pageCdp = await ctx.newCDPSession(page);
+      const cdp = await browser.newBrowserCDPSession();
+      const ADDRESS = '09:09:09:01:01:01';
+      const SVC = '0000fe84-0000-1000-8000-00805f9b34fb';
+      const DIS = '0000180a-0000-1000-8000-00805f9b34fb';
+      await cdp.send('BluetoothEmulation.enable', { state: 'powered-on', leSupported: true });
+      await pageCdp.send('DeviceAccess.enable');
+      await cdp.send('BluetoothEmulation.simulatePreconnectedPeripheral', { address: ADDRESS, name: 'Ganglion-1a2b', manufacturerData: [], knownServiceUuids: [SVC] });
+      const chars: Record<string, string> = {};
+      const serviceIds: string[] = [];
+      /** The peripheral's GATT table (again after a reconnection: discovery starts from scratch). */
+      const populate = async () => {
+        // Chromium 156 drops the emulated GATT table on simulateGATTDisconnection (removeService then
+        // fails with "Failed to remove service"), so the peripheral's table is rebuilt.
+        for (const id of serviceIds.splice(0)) await cdp.send('BluetoothEmulation.removeService', { serviceId: id }).catch(() => {});
+        const { serviceId } = await cdp.send('BluetoothEmulation.addService', { address: ADDRESS, serviceUuid: SVC });
+        serviceIds.push(serviceId);
+        for (const [role, uuid, properties] of [
+          ['receive', '2d30c082-f39f-4ce6-923f-3484ea480596', { notify: true, read: true }],
+          ['send', '2d30c083-f39f-4ce6-923f-3484ea480596', { write: true, writeWithoutResponse: true }],
+          ['disconnect', '2d30c084-f39f-4ce6-923f-3484ea480596', { notify: true, read: true }],
+        ] as const) {
+          const { characteristicId } = await cdp.send('BluetoothEmulation.addCharacteristic', { serviceId, characteristicUuid: uuid, properties });
+          chars[characteristicId] = role;
+          // startNotifications needs a Client Characteristic Configuration descriptor.
+          if ('notify' in properties) await cdp.send('BluetoothEmulation.addDescriptor', { characteristicId, descriptorUuid: '00002902-0000-1000-8000-00805f9b34fb' });
+        }
+        const dis = await cdp.send('BluetoothEmulation.addService', { address: ADDRESS, serviceUuid: DIS });
+        serviceIds.push(dis.serviceId);
+        const rev = await cdp.send('BluetoothEmulation.addCharacteristic', { serviceId: dis.serviceId, characteristicUuid: '00002a28-0000-1000-8000-00805f9b34fb', properties: { read: true } });
+        chars[rev.characteristicId] = 'softwareRevision';
+      };
+      await populate();
+
+      const gattOps: string[] = [];
+      const charOps: string[] = [];
+      const written: string[] = [];
+      cdp.on('BluetoothEmulation.gattOperationReceived', (e) => {
+        gattOps.push(e.type);
+        void cdp.send('BluetoothEmulation.simulateGATTOperationResponse', { address: e.address, type: e.type, code: 0x00 });
+      });
+      cdp.on('BluetoothEmulation.characteristicOperationReceived', (e) => {
+        const role = chars[e.characteristicId];
+        charOps.push(`${e.type}:${role}`);
+        if (e.type === 'write' && e.data) written.push(Buffer.from(e.data, 'base64').toString('latin1'));
+        const data = e.type === 'read' ? Buffer.from(role === 'softwareRevision' ? '3.0.2' : '').toString('base64') : undefined;
+        void cdp.send('BluetoothEmulation.simulateCharacteristicOperationResponse', { characteristicId: e.characteristicId, type: e.type, code: 0x00, ...(data !== undefined ? { data } : {}) });
+      });
+      cdp.on('BluetoothEmulation.descriptorOperationReceived', (e) => {
+        charOps.push(`descriptor-${e.type}`);
+        void cdp.send('BluetoothEmulation.simulateDescriptorOperationResponse', { descriptorId: e.descriptorId, type: e.type, code: 0x00, ...(e.type === 'read' ? { data: Buffer.from([0, 0]).toString('base64') } : {}) });
+      });
+      const prompts: string[][] = [];
+      let selected = false;
+      pageCdp.on('DeviceAccess.deviceRequestPrompted', (e) => {
+        prompts.push(e.devices.map((d) => d.name));
+        // Chromium 156 lists the emulated device with an empty name; the requestDevice namePrefix
+        // filter ('Ganglion') has already matched it, so it is the one to pick.
+        const dev = e.devices[0];
+        if (dev && !selected) {
+          selected = true;
+          void pageCdp.send('DeviceAccess.selectPrompt', { id: e.id, deviceId: dev.id }).catch(() => {});
+        } else if (dev) return;
+        else void cdp.send('BluetoothEmulation.simulateAdvertisement', { entry: { deviceAddress: ADDRESS, rssi: -50, scanRecord: { name: 'Ganglion-1a2b', uuids: [SVC], appearance: 0, txPower: 0, manufacturerData: [{ key: 0x0499, data: Buffer.from([1, 2]).toString('base64') }] } } }).catch((err) => console.error('advertisement:', err.message));
+      });
+
+      await page.click('[data-testid="device-openbci-ganglion"]');
+      await page.click('[data-testid="device-connect"]');
+      await waitState(page, 'streaming').catch(async (e) => {
+        console.error('emulation state:', JSON.stringify({ prompts, gattOps, charOps, written, status: await page.textContent('[data-testid="device-status"]'), error: await page.textContent('[data-testid="device-error"]').catch(() => null) }));
+        throw e;
+      });
+      expect(prompts.some((p) => p.length === 1)).toBe(true);
+      expect(gattOps).toContain('connection');
+      expect(charOps).toContain('read:softwareRevision'); // firmware generation from Device Information
+      expect(charOps).toContain('subscribe-to-notifications:receive');
+      expect(written).toEqual(['b']);
+      expect(await page.textContent('[data-testid="device-label"]')).toContain('Ganglion-1a2b');
+
+      // The peripheral drops the link: the app reconnects on its own (gatt.connect() again).
+      const connectsBefore = gattOps.filter((t) => t === 'connection').length;
+      await cdp.send('BluetoothEmulation.simulateGATTDisconnection', { address: ADDRESS });
+      await populate();
+      await page.waitForFunction(() => document.querySelector('[data-testid="device-status"]')?.getAttribute('data-state') !== 'streaming' || document.querySelector('[data-testid="device-status"]')?.textContent?.includes('reconnected'), null, { timeout: 10_000 });
+      await waitState(page, 'streaming').catch(async (e) => {
+        console.error('emulation state:', JSON.stringify({ gattOps, charOps, written, status: await page.textContent('[data-testid="device-status"]'), reason: await page.textContent('[data-testid="device-reconnect-reason"]').catch(() => null) }));
+        throw e;
+      });
+      expect(gattOps.filter((t) => t === 'connection').length).toBeGreaterThan(connectsBefore);
+      expect(await page.textContent('[data-testid="device-status"]')).toContain('reconnected 1×');
+      expect(written).toEqual(['b', 'b']);
+
+      await page.click('[data-testid="device-disconnect"]');
+      await page.waitForSelector('[data-testid="device-empty"]');
+      expect(written).toEqual(['b', 'b', 's']);
+      await page.close();
+    } finally {
+      await ctx.close();
+    }
   });
 });

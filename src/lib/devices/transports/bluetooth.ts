@@ -93,7 +93,7 @@ export class BluetoothTransport implements DeviceTransport {
       this.device.removeEventListener('gattserverdisconnected', this.onGattDisconnected);
       const err = classifyDomError(e, `${this.label}`);
       if (err.code === 'permission-denied' || err.code === 'not-found' || err.code === 'io')
-        throw new TransportError('wrong-device', `${this.label} does not offer service ${this.plan.serviceUuid}: is it the device you selected?`);
+        throw new TransportError('wrong-device', `${this.label} does not offer service ${this.plan.serviceUuid} (${(e as Error).message}): is it the device you selected?`);
       throw err;
     }
     this.writer = this.plan.write ? await this.characteristic(this.plan.write) : null;
