@@ -199,7 +199,60 @@ export function fakeBluetoothKit() {
     }
   }
 
-  return { FakeBluetooth, FakeBluetoothDevice, FakeCharacteristic, MuseEmulator, museChar };
+  /**
+   * A Muse S Athena behind a fake device: one data characteristic; each notification is one
+   * packet with an 8-channel EEG sub-packet (tag 0x12: 2 samples × 8 ch, 14-bit LSB-first).
+   */
+  class AthenaEmulator {
+    counter = 0;
+    index = 0;
+    streaming = false;
+    sent = 0;
+    readonly device: FakeBluetoothDevice;
+    private readonly data: FakeCharacteristic;
+    constructor(name = 'MuseS-Athena-77') {
+      this.device = new FakeBluetoothDevice(`fake-${name}`, name);
+      this.device.addService('0000fe8d-0000-1000-8000-00805f9b34fb', [museChar(0x01), museChar(0x13)]);
+      this.data = this.device.characteristic(museChar(0x13));
+      this.device.onWrite = (_uuid, bytes) => {
+        const cmd = String.fromCharCode(...bytes.subarray(1, bytes.length - 1));
+        if (cmd.startsWith('dc')) this.streaming = true;
+        else if (cmd === 'h') this.streaming = false;
+      };
+    }
+    /** Builds and sends `n` notifications; returns the time (ms) each dispatch took, synchronously. */
+    pump(n: number, durations?: number[]): void {
+      if (!this.streaming || !this.device.gatt.connected) return;
+      for (let k = 0; k < n; k++) {
+        const b = new Uint8Array(42);
+        b[0] = 42;
+        b[1] = this.counter & 0xff;
+        const ticks = this.sent * 256;
+        b[2] = ticks & 0xff;
+        b[3] = (ticks >>> 8) & 0xff;
+        b[4] = (ticks >>> 16) & 0xff;
+        b[5] = (ticks >>> 24) & 0xff;
+        b[9] = 0x12;
+        b[10] = this.index & 0xff;
+        for (let v = 0; v < 16; v++) {
+          const s = this.sent * 2 + (v >> 3);
+          const value = Math.round(8192 + (30 * Math.sin((2 * Math.PI * 10 * s) / 256) + 5 * (v & 7)) / (1450 / 16383)) & 0x3fff;
+          for (let i = 0; i < 14; i++) {
+            const bit = v * 14 + i;
+            if ((value >>> i) & 1) b[14 + (bit >> 3)] |= 1 << (bit & 7);
+          }
+        }
+        this.counter = (this.counter + 1) & 0xff;
+        this.index = (this.index + 1) & 0xff;
+        this.sent++;
+        const t0 = performance.now();
+        this.data.notify(b);
+        if (durations) durations.push(performance.now() - t0);
+      }
+    }
+  }
+
+  return { FakeBluetooth, FakeBluetoothDevice, FakeCharacteristic, MuseEmulator, AthenaEmulator, museChar };
 }
 
 export type FakeBluetoothKit = ReturnType<typeof fakeBluetoothKit>;
