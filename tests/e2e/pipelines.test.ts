@@ -1,0 +1,186 @@
+// Pipelines page in a real browser: a band-power pipeline on the live synthetic stream (alpha rises
+// with eyes closed), live parameter edits with domain checks, share links (round trip, hostile and
+// corrupt links refused with a message) and import validation.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { deflateSync } from 'fflate';
+import { launch, newContext, openApp, screenshot, serveApp, type AppServer } from './harness';
+
+let browser: Browser;
+let server: AppServer;
+let context: BrowserContext;
+beforeAll(async () => {
+  browser = await launch();
+  server = await serveApp({ isolationHeaders: true });
+  context = await newContext(browser);
+});
+afterAll(async () => {
+  await context?.close();
+  await server?.close();
+  await browser?.close();
+});
+
+const payloadOf = (json: string) => Buffer.from(deflateSync(new TextEncoder().encode(json))).toString('base64url');
+
+async function alphaMean(page: Page): Promise<number> {
+  const v = await page.getAttribute('[data-testid="band-mean-alpha"]', 'data-value');
+  return v === null ? NaN : Number(v);
+}
+
+/** Mean of a few readings of the alpha band power, 300 ms apart. */
+async function alphaAverage(page: Page, n = 5): Promise<number> {
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    sum += await alphaMean(page);
+    await page.waitForTimeout(300);
+  }
+  return sum / n;
+}
+
+describe('pipelines on the live stream', () => {
+  it('runs the alpha band-power pipeline; closing the eyes raises alpha power; parameters change live within their domain', async () => {
+    const page = await openApp(context, server.url, '/');
+    await page.click('[data-testid="start-stream"]');
+    await page.waitForSelector('[data-testid="stop-stream"]');
+    await page.click('nav a[href="/pipelines"]');
+    await page.click('[data-testid="example-alpha-beta"]');
+    await page.click('[data-testid="run-pipeline"]');
+    await page.waitForSelector('[data-testid="band-mean-alpha"]', { timeout: 10_000 });
+    await expect.poll(() => page.textContent('[data-testid="run-status"]')).toContain('Running on the live stream');
+    // Let the 2 s windows fill with eyes-open data.
+    await page.waitForTimeout(3000);
+    const open = await alphaAverage(page);
+    expect(open).toBeGreaterThan(0);
+    const betaOpen = Number(await page.getAttribute('[data-testid="band-mean-beta"]', 'data-value'));
+    expect(betaOpen).toBeGreaterThan(0);
+    await screenshot(page, 'pipelines-alpha-eyes-open');
+
+    // Close the eyes on the Live page; the pipeline keeps running in the engine worker.
+    await page.click('nav a[href="/"]');
+    await page.click('[data-testid="eyes-closed"]');
+    await page.click('nav a[href="/pipelines"]');
+    await page.waitForSelector('[data-testid="band-mean-alpha"]');
+    await expect.poll(() => alphaMean(page), { timeout: 15_000 }).toBeGreaterThan(open * 3);
+    await page.waitForTimeout(2500);
+    const closed = await alphaAverage(page);
+    expect(closed).toBeGreaterThan(open * 3);
+    await screenshot(page, 'pipelines-alpha-eyes-closed');
+
+    // Metrics and log are reported.
+    const rows = await page.$$eval('[data-testid="metrics"] tbody tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent ?? '')));
+    const psd = rows.find((r) => r[0] === 'psd');
+    expect(psd).toBeDefined();
+    expect(Number(psd![2])).toBeGreaterThan(0);
+    expect(await page.textContent('[data-testid="log"]')).toContain('started');
+
+    // A value outside the parameter's domain is refused with a message; the run is undisturbed.
+    await page.fill('[data-testid="param-psd-segment_samples"]', '1');
+    await page.press('[data-testid="param-psd-segment_samples"]', 'Enter');
+    await expect.poll(() => page.textContent('[data-testid="param-error-psd-segment_samples"]')).toMatch(/outside \[2,/);
+    // A valid change is applied live: beta band moved to 20–30 Hz, alpha untouched and still high.
+    await page.fill('[data-testid="param-bands-bands"]', '{"alpha": [8, 13], "beta": [20, 30]}');
+    await page.press('[data-testid="param-bands-bands"]', 'Enter');
+    await expect.poll(() => page.textContent('[data-testid="log"]'), { timeout: 5000 }).toContain('parameters changed: bands');
+    expect(await page.$('[data-testid="param-error-bands-bands"]')).toBeNull();
+    await expect.poll(() => alphaMean(page)).toBeGreaterThan(open * 3);
+    expect(await page.textContent('[data-testid="run-status"]')).toContain('Running');
+
+    await page.click('[data-testid="stop-pipeline"]');
+    await expect.poll(() => page.textContent('[data-testid="run-status"]')).toContain('Stopped');
+    await page.click('nav a[href="/"]');
+    await page.click('[data-testid="stop-stream"]');
+    await page.close();
+  });
+});
+
+describe('share links', () => {
+  it('round trip: a shared pipeline (with an edited parameter) is reviewed, then added to my pipelines', async () => {
+    const page = await openApp(context, server.url, '/pipelines');
+    await page.click('[data-testid="example-clean"]');
+    await page.fill('[data-testid="param-notch-frequency"]', '60');
+    await page.press('[data-testid="param-notch-frequency"]', 'Enter');
+    await page.click('[data-testid="share-pipeline"]');
+    const link = await page.inputValue('[data-testid="share-link"]');
+    expect(link).toMatch(/\/pipelines#p=[A-Za-z0-9_-]+$/);
+    await page.close();
+
+    const other = await openApp(context, server.url, new URL(link).pathname + new URL(link).hash);
+    await other.waitForSelector('[data-testid="shared-pipeline"]');
+    expect(await other.textContent('[data-testid="shared-name"]')).toBe('Band-pass, notch, common average');
+    // Shown for review, not running, parameters as shared.
+    expect(await other.textContent('[data-testid="shared-graph"] [data-testid="node-notch"]')).toContain('60');
+    expect(await other.$('[data-testid="run-status"]')).toBeNull();
+    await screenshot(other, 'pipelines-shared-review');
+    await other.click('[data-testid="add-shared"]');
+    await other.waitForSelector('[data-testid="library-band-pass-notch-common-average.json"]');
+    expect(await other.textContent('[data-testid="pipeline-name"]')).toBe('Band-pass, notch, common average');
+    expect(await other.inputValue('[data-testid="param-notch-frequency"]')).toBe('60');
+    expect(new URL(other.url()).hash).toBe('');
+    // Stored: still there after a reload.
+    await other.reload();
+    await other.waitForSelector('[data-testid="library-band-pass-notch-common-average.json"]');
+    await other.close();
+  });
+
+  it('refuses hostile and corrupt links with a clear message, and adds nothing', async () => {
+    const polluting = payloadOf(
+      '{"format":"neurotab.pipeline","version":1,"meta":{"__proto__":{"isAdmin":true},"name":"x"},"nodes":[{"id":"in","type":"io.stream-input"}],"edges":[]}',
+    );
+    const unknownNode = payloadOf('{"format":"neurotab.pipeline","version":1,"nodes":[{"id":"evil","type":"script.eval","params":{"code":"alert(1)"}}],"edges":[]}');
+    const bomb = Buffer.from(deflateSync(new Uint8Array(30_000_000))).toString('base64url');
+    const cases: Array<[string, RegExp]> = [
+      [polluting, /forbidden key "__proto__"/],
+      [unknownNode, /unknown node type "script\.eval"/],
+      [bomb, /expands to more than 1000000 bytes/],
+      ['not*base64', /not base64url/],
+      [payloadOf('{"format":"neurotab.pipeline"').slice(0, 12), /cut short|corrupt/],
+    ];
+    for (const [payload, message] of cases) {
+      const page = await openApp(context, server.url, `/pipelines#p=${payload}`);
+      await page.waitForSelector('[data-testid="share-error"]');
+      expect(await page.textContent('[data-testid="share-error"]')).toMatch(message);
+      expect(await page.$('[data-testid="add-shared"]')).toBeNull();
+      expect(await page.evaluate(() => ({} as Record<string, unknown>).isAdmin)).toBeUndefined();
+      if (payload === polluting) await screenshot(page, 'pipelines-hostile-link');
+      await page.close();
+    }
+  });
+});
+
+describe('import', () => {
+  it('imports a valid JSON pipeline, and reports a broken one by node and field', async () => {
+    const page = await openApp(context, server.url, '/pipelines');
+    const good = {
+      format: 'neurotab.pipeline',
+      version: 1,
+      meta: { name: 'Imported theta', description: '' },
+      nodes: [
+        { id: 'in', type: 'io.stream-input' },
+        { id: 'win', type: 'MovingWindow', params: { window_length: 1, step: 0.5 } },
+        { id: 'psd', type: 'WelchSpectrum', params: { segment_samples: 128 } },
+        { id: 'theta', type: 'spectral.band-power', params: { bands: { theta: [4, 8] } } },
+        { id: 'probe', type: 'io.inspect' },
+      ],
+      edges: [
+        { source: 'in', target: 'win' },
+        { source: 'win', target: 'psd' },
+        { source: 'psd', target: 'theta' },
+        { source: 'theta', target: 'probe' },
+      ],
+    };
+    await page.setInputFiles('[data-testid="import-file"]', { name: 'theta.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(good)) });
+    await expect.poll(() => page.textContent('[data-testid="pipeline-name"]')).toBe('Imported theta');
+    expect(await page.$('[data-testid="pipeline-problem"]')).toBeNull();
+
+    const bad = structuredClone(good);
+    bad.nodes[2].params = { segment_samples: 0 };
+    bad.edges.push({ source: 'probe', target: 'in' });
+    await page.setInputFiles('[data-testid="import-file"]', { name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(bad)) });
+    await page.waitForSelector('[data-testid="pipeline-problem"]');
+    const text = (await page.textContent('[data-testid="pipeline-problem"]')) ?? '';
+    expect(text).toContain('broken.json is not a valid pipeline');
+    expect(text).toMatch(/psd.*segment_samples/);
+    await screenshot(page, 'pipelines-import-error');
+    await page.close();
+  });
+});
