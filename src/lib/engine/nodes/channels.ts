@@ -4,7 +4,7 @@
 import { InputError } from '../../core/errors';
 import type { ChannelInfo, StreamDescriptor } from '../../core/stream';
 import { withChannels } from '../packets';
-import type { EpochsPacket, FramesPacket, InputMeta, NodeClass, Packet, PortValues } from '../types';
+import type { EpochsPacket, FramesPacket, InputMeta, NodeClass, NodeInstance, Packet, PortValues, SpectrumPacket } from '../types';
 import { input, metaStream, np, output, p, resolveChannels, samplesOf, Scratch32, withSamples } from './common';
 
 const FRAME_KINDS = ['signal', 'features', 'epochs'] as const;
@@ -55,41 +55,108 @@ function channelMapNode<Plan>(
 export const selectChannels: NodeClass = {
   type: 'channels.select',
   package: 'channels',
-  title: 'Select channels',
+  title: 'Select channels (or frequencies)',
   version: '1.0.0',
   neuropype: np('SelectRange', 'tensor_math'),
-  doc: `Keeps the chosen channels, in the order given. NeuroPype's SelectRange on the space axis.
+  doc: `Keeps the chosen channels, in the order given (NeuroPype's SelectRange on the space axis), or
+the chosen frequency bins of a spectrum (SelectRange on the frequency axis).
 
-- **in/out \`data\`** (signal | features | epochs).
-- **selection** (list, or a NeuroPype range string such as ":" or "2:10"): labels, indices or types.
-- **unit**: names | indices | types. Label matching ignores case and EDF padding dots ("C3.." = "C3").
-- **axis**: only "space" (channels).`,
-  inputs: [input('data', [...FRAME_KINDS], 'Data with channels.')],
-  outputs: [output('data', { sameAs: 'data' }, 'Only the selected channels.')],
+- **in/out \`data\`** (signal | features | epochs | spectrum).
+- **selection** (list, or a NeuroPype range string): axis space — labels, indices or types, or an
+  index range like ":" / "2:10"; axis frequency — "lo...hi" in Hz (bins with lo ≤ f ≤ hi; unit Hz)
+  or an index range "a:b" (unit indices).
+- **unit**: names | indices | types | Hz. Label matching ignores case and EDF padding dots ("C3.." = "C3").
+- **axis**: space (channels) | frequency (spectrum bins).`,
+  inputs: [input('data', [...FRAME_KINDS, 'spectrum'], 'Data with channels, or spectra.')],
+  outputs: [output('data', { sameAs: 'data' }, 'Only the selected channels / bins.')],
   params: [
-    p.any('selection', ':', 'Channels to keep: a list, or a Python-style index range string ("0:8", ":").'),
-    p.enum('unit', 'names', ['names', 'indices', 'types'], 'How selection items are read.'),
-    p.enum('axis', 'space', ['space'], 'Axis to select on (only space = channels).'),
+    p.any('selection', ':', 'What to keep: a list, a Python-style index range ("0:8", ":"), or a Hz range "8...13".'),
+    p.enum('unit', 'names', ['names', 'indices', 'types', 'Hz'], 'How selection items are read.'),
+    p.enum('axis', 'space', ['space', 'frequency'], 'Axis to select on: space = channels, frequency = spectrum bins.'),
   ],
   create(params, ctx) {
     const sel = params.selection;
     if (!(typeof sel === 'string' || Array.isArray(sel))) throw new InputError('selection must be a list or a range string like "0:8"', ctx.nodeId);
+    if (params.axis === 'frequency') return frequencySelect(sel, params.unit as string, ctx.nodeId);
     const build = (s: StreamDescriptor) => {
       let idx: number[];
       if (typeof sel === 'string') idx = parseRange(sel, s.channels.length, ctx.nodeId);
-      else idx = resolveChannels(s, sel, params.unit as 'names', ctx.nodeId);
+      else idx = resolveChannels(s, sel, params.unit === 'Hz' ? 'names' : (params.unit as 'names'), ctx.nodeId);
       if (!idx.length) throw new InputError('selection keeps no channel', ctx.nodeId);
       return { plan: Int32Array.from(idx), out: withChannels(s, idx.map((i) => s.channels[i])) };
     };
-    return channelMapNode(build, (idx, x, y, frames, inCh, outCh) => {
-      for (let n = 0; n < frames; n++) {
+    const frames = channelMapNode(build, (idx, x, y, nFrames, inCh, outCh) => {
+      for (let n = 0; n < nFrames; n++) {
         const xo = n * inCh;
         const yo = n * outCh;
         for (let k = 0; k < outCh; k++) y[yo + k] = x[xo + idx[k]];
       }
     });
+    return {
+      ...frames,
+      process(inputs: PortValues) {
+        const d = inputs.data as Packet | undefined;
+        if (d?.kind !== 'spectrum') return frames.process(inputs);
+        const { plan: idx, out } = build(d.stream);
+        const bins = d.freqsHz.length;
+        const items = d.items.map((it) => {
+          const v = new Float64Array(idx.length * bins);
+          idx.forEach((c, k) => v.set(it.values.subarray(c * bins, c * bins + bins), k * bins));
+          return { ...it, values: v };
+        });
+        return { data: { ...d, stream: out, items } };
+      },
+    };
   },
 };
+
+/** SelectRange on the frequency axis of spectra: "lo...hi" Hz (inclusive) or an index range/list. */
+function frequencySelect(sel: unknown, unit: string, who: string): NodeInstance {
+  const pick = (freqs: Float64Array): number[] => {
+    let idx: number[];
+    const m = typeof sel === 'string' ? /^\s*(-?[\d.]+)\s*\.\.\.\s*(-?[\d.]+)\s*$/.exec(sel) : null;
+    if (m) {
+      const lo = Number(m[1]);
+      const hi = Number(m[2]);
+      idx = [];
+      freqs.forEach((f, k) => f >= lo && f <= hi && idx.push(k));
+    } else if (typeof sel === 'string') {
+      if (unit === 'Hz') throw new InputError(`frequency selection in Hz must look like "8...13", got "${sel}"`, who);
+      idx = parseRange(sel, freqs.length, who);
+    } else {
+      idx = (sel as unknown[]).map((v) => {
+        const k = unit === 'Hz' ? freqs.findIndex((f) => Math.abs(f - Number(v)) < 1e-9) : Number(v);
+        if (!Number.isInteger(k) || k < 0 || k >= freqs.length) throw new InputError(`frequency ${unit === 'Hz' ? `${v} Hz` : `index ${v}`} is not a bin of this spectrum`, who);
+        return k;
+      });
+    }
+    if (!idx.length) throw new InputError('frequency selection keeps no bin', who);
+    return idx;
+  };
+  let cached: { freqs: Float64Array; idx: number[]; out: Float64Array } | undefined;
+  return {
+    process(inputs) {
+      const d = inputs.data as Packet | undefined;
+      if (!d) return;
+      if (d.kind !== 'spectrum') throw new InputError(`axis "frequency" needs spectra, got ${d.kind}`, who);
+      if (!cached || cached.freqs !== d.freqsHz) {
+        const idx = pick(d.freqsHz);
+        cached = { freqs: d.freqsHz, idx, out: Float64Array.from(idx, (k) => d.freqsHz[k]) };
+      }
+      const { idx, out } = cached;
+      const bins = d.freqsHz.length;
+      const ch = d.stream.channels.length;
+      const items = d.items.map((it) => {
+        const v = new Float64Array(ch * idx.length);
+        for (let c = 0; c < ch; c++) for (let k = 0; k < idx.length; k++) v[c * idx.length + k] = it.values[c * bins + idx[k]];
+        return { ...it, values: v };
+      });
+      const sp: SpectrumPacket = { ...d, freqsHz: out, items };
+      return { data: sp };
+    },
+    reset() {},
+  };
+}
 
 /** "a:b", ":", "3", "-2:" over n items (Python slice semantics, step 1). */
 export function parseRange(s: string, n: number, who: string): number[] {

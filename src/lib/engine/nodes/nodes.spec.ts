@@ -259,6 +259,25 @@ describe('channel, marker and element-wise nodes', () => {
     expect(() => pick({ selection: ['Oz'] })).toThrow(/"Oz" not in stream/);
   });
 
+  it('SelectRange on spectra: frequency bins by Hz range or indices, channels by name', () => {
+    const spec: SpectrumPacket = {
+      kind: 'spectrum',
+      stream,
+      freqsHz: Float64Array.from({ length: 11 }, (_, k) => k * 2),
+      scaling: 'density',
+      items: [{ timestampMs: 0, values: Float64Array.from({ length: 5 * 11 }, (_, i) => i) }],
+    };
+    const hz = instantiate(selectChannels, { axis: 'frequency', unit: 'Hz', selection: '8...13' }).node.process({ data: spec })!.data as SpectrumPacket;
+    expect(Array.from(hz.freqsHz)).toEqual([8, 10, 12]);
+    expect(Array.from(hz.items[0].values.subarray(3, 6))).toEqual([15, 16, 17]);
+    const ix = instantiate(selectChannels, { axis: 'frequency', unit: 'indices', selection: '0:2' }).node.process({ data: spec })!.data as SpectrumPacket;
+    expect(Array.from(ix.freqsHz)).toEqual([0, 2]);
+    const ch = instantiate(selectChannels, { selection: ['C4'] }).node.process({ data: spec })!.data as SpectrumPacket;
+    expect(ch.stream.channels.map((c) => c.label)).toEqual(['C4']);
+    expect(Array.from(ch.items[0].values)).toEqual(Array.from({ length: 11 }, (_, k) => 22 + k));
+    expect(() => instantiate(selectChannels, { axis: 'frequency', unit: 'Hz', selection: '100...200' }).node.process({ data: spec })).toThrow(/keeps no bin/);
+  });
+
   it('linked mastoids, channel reference and bipolar derivations', () => {
     const lm = instantiate(rereference, { mode: 'linked-mastoids' }).node.process({ data: sig })!.data as FramesPacket;
     // frame 0: Fp1 = 0, M1 = 12, M2 = 16 → Fp1 − 14
