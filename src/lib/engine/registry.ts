@@ -35,6 +35,8 @@ export interface NodeClassInfo {
   trainable: boolean;
   source: boolean;
   neuropype: NodeClass['neuropype'] | null;
+  /** Further NeuroPype class names this class answers to. */
+  neuropypeAliases: string[];
   inputs: { name: string; title: string; kinds: DataKind[]; optional: boolean; doc: string }[];
   outputs: { name: string; title: string; kind: DataKind | string; doc: string }[];
   params: {
@@ -103,6 +105,7 @@ export function classInfo(cls: NodeClass): NodeClassInfo {
     trainable: cls.trainable ?? false,
     source: cls.source ?? false,
     neuropype: cls.neuropype ?? null,
+    neuropypeAliases: (cls.neuropypeAliases ?? []).filter((a) => !a.includes('.')),
     inputs: cls.inputs.map((p, i) => ({ name: p.name, title: p.title, kinds: p.kinds, optional: p.optional ?? i > 0, doc: p.doc })),
     outputs: cls.outputs.map((p) => ({
       name: p.name,
