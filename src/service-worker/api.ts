@@ -1,5 +1,6 @@
-// The REST API inside the service worker: the Hono app of src/lib/api over a Backend that forwards
-// every call to the engine-host tab through a MessagePort (core/rpc.ts). With no host tab the API
+// The REST API inside the service worker: the Hono app of src/lib/api over a Backend that answers
+// pipeline-store calls itself (IndexedDB) and forwards the rest to the engine-host tab through a
+// MessagePort (core/rpc.ts). With no host tab the API
 // answers 503 ENGINE_UNAVAILABLE in the family's envelope after a short wait — never a hang.
 // Service-worker thread only. Holds the host port in memory; after the worker is restarted it asks
 // the open tabs again (the lock holder answers).
@@ -7,6 +8,9 @@
 import { self } from '$app/service-worker';
 import { BackendError, createApi, isApiPath as isApiRoute, type Backend, type WireError } from '../lib/api/index';
 import { connectPort, RpcClosedError, RpcTimeoutError, type RpcClient, type WireError as RpcWire } from '../lib/core/rpc';
+import { PipelineFiles } from '../lib/api/pipeline-files';
+import { openDb } from '../lib/storage/db';
+import { IndexedDbPipelineStore } from '../lib/storage/pipeline-store';
 
 // An app tab that is still starting needs a moment to take the engine lock and announce itself.
 const HOST_WAIT_MS = 3000;
@@ -46,9 +50,19 @@ async function engineHost(): Promise<RpcClient | null> {
 
 const UNAVAILABLE = 'No Neurotab tab is open to run the engine. Open Neurotab in a browser tab on this site, then retry.';
 
+// Storage-only calls are answered here from IndexedDB: they work with no engine tab open.
+const files = new PipelineFiles(new IndexedDbPipelineStore(openDb()));
+const storageOnly: Partial<Backend> = {
+  listPipelines: () => files.list(),
+  readPipeline: (path) => files.read(path),
+  writePipeline: (path, text) => files.write(path, text),
+  deletePipeline: (path) => files.delete(path),
+};
+
 const forwarding = new Proxy({} as Backend, {
   get(_t, method) {
     if (typeof method !== 'string' || method === 'then') return undefined;
+    if (method in storageOnly) return storageOnly[method as keyof Backend];
     return async (...args: unknown[]) => {
       const h = await engineHost();
       if (method === 'status') return h ? h.call('status', []).catch(() => ({ engine: 'down', reason: UNAVAILABLE })) : { engine: 'down', reason: UNAVAILABLE };

@@ -67,3 +67,31 @@ describe('API executions on the live stream', () => {
     await page.close();
   });
 });
+
+describe('storage-only API calls without an engine tab', () => {
+  it('the service worker answers the pipeline store from IndexedDB while engine calls get 503', async () => {
+    const app = await openApp(context, server.url);
+    await app.close(); // no app tab is left: nobody hosts the engine
+    const page = await context.newPage();
+    await page.goto(new URL('/examples/np-client.html', server.url).href);
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    const r = await page.evaluate(async () => {
+      const doc = JSON.stringify({ format: 'neurotab.pipeline', version: 1, meta: { name: 'stored offline', description: '' }, nodes: [], edges: [] });
+      const put = await fetch('/bci/v1/pipelines/examples/empty.json', { method: 'PUT', body: doc });
+      const get = await fetch('/bci/v1/pipelines/empty.json'); // by basename
+      const list = await fetch('/bci/v1/pipelines').then((x) => x.json());
+      const t0 = performance.now();
+      const engine = await fetch('/np/executions');
+      return { put: put.status, get: get.status, text: await get.text(), list, engine: engine.status, retry: engine.headers.get('retry-after'), body: await engine.json(), waitedMs: performance.now() - t0 };
+    });
+    expect(r.put).toBe(204);
+    expect(r.get).toBe(200);
+    expect(JSON.parse(r.text).meta.name).toBe('stored offline');
+    expect(r.list.map((f: { path: string }) => f.path)).toContain('examples/empty.json');
+    expect(r.engine).toBe(503);
+    expect(r.retry).toBe('1');
+    expect(r.body.error.code).toBe('ENGINE_UNAVAILABLE');
+    expect(r.body.error.message).toMatch(/Open Neurotab/);
+    await page.close();
+  });
+});

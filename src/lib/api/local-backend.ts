@@ -60,6 +60,7 @@ import {
   type StatePatch,
   type ValueType,
 } from './backend';
+import { MemoryPipelineStore, normalizeKey, PipelineFiles, type PipelineStore } from './pipeline-files';
 
 /** Keepalive period (API.md §7.5). */
 export const KEEPALIVE_MS = 5000;
@@ -68,39 +69,8 @@ export const EXECUTION_LIMIT = 16;
 
 export const DEFAULT_INFO: ExecutionInfo = { log_level: 20, error_mode: 'ignore', tickrate: 25.0, debug_hooks: [] };
 
-// ---------------------------------------------------------------------------------------------
-// Pipeline store
-
-/** Where pipeline files live (keys are relative paths such as "pipelines/alpha.pyp"). */
-export interface PipelineStore {
-  list(): Promise<PipelineFileInfo[]>;
-  /** undefined when absent. */
-  get(path: string): Promise<string | undefined>;
-  put(path: string, text: string): Promise<void>;
-  delete(path: string): Promise<boolean>;
-}
-
-/** A PipelineStore in memory (tests, bridge fallback). */
-export class MemoryPipelineStore implements PipelineStore {
-  private readonly files = new Map<string, { text: string; modifiedMs: number }>();
-  async list(): Promise<PipelineFileInfo[]> {
-    return [...this.files.entries()]
-      .map(([path, f]) => ({ path, bytes: new TextEncoder().encode(f.text).byteLength, modifiedMs: f.modifiedMs }))
-      .sort((a, b) => (a.path < b.path ? -1 : 1));
-  }
-  async get(path: string): Promise<string | undefined> {
-    return this.files.get(path)?.text;
-  }
-  async put(path: string, text: string): Promise<void> {
-    this.files.set(path, { text, modifiedMs: Date.now() });
-  }
-  async delete(path: string): Promise<boolean> {
-    return this.files.delete(path);
-  }
-}
-
-const basename = (p: string) => p.replace(/\\/g, '/').split('/').pop() ?? p;
-const normalizeKey = (p: string) => p.replace(/\\/g, '/').replace(/^\/+/, '');
+// The pipeline store lives in pipeline-files.ts (the service worker answers store calls itself).
+export { MemoryPipelineStore, PipelineFiles, type PipelineStore };
 
 // ---------------------------------------------------------------------------------------------
 // Per-execution bookkeeping
@@ -165,6 +135,7 @@ export interface LocalBackendOptions {
 export class LocalBackend implements Backend {
   readonly registry: NodeRegistry;
   readonly store: PipelineStore;
+  private readonly files: PipelineFiles;
   private readonly slots = new Map<number, Slot>();
   private readonly loops = new Set<Promise<void>>();
   private readonly limit: number;
@@ -176,6 +147,7 @@ export class LocalBackend implements Backend {
     this.registry = opts.registry ?? createBuiltinRegistry();
     this.binder = opts.bind;
     this.store = opts.store ?? new MemoryPipelineStore();
+    this.files = new PipelineFiles(this.store);
     this.limit = opts.executionLimit ?? EXECUTION_LIMIT;
     this.random = opts.random ?? Math.random;
     this.resolver = registryResolver(this.registry);
@@ -357,7 +329,7 @@ export class LocalBackend implements Backend {
     let sourceFile: string | undefined;
     if (req.content !== undefined) text = req.content;
     else if (req.file !== undefined) {
-      const found = await this.findFile(req.file);
+      const found = await this.files.find(req.file);
       text = found.text;
       sourceFile = found.path;
     } else throw new BackendError('BAD_REQUEST', 'give "file" or "content" to load');
@@ -373,7 +345,7 @@ export class LocalBackend implements Backend {
   private async reloadNow(s: Slot): Promise<void> {
     const id = s.id;
     if (!s.sourceFile) throw new BackendError('NO_PIPELINE_LOADED', `Execution ${id} was not loaded from a file, so there is nothing to reload`);
-    const found = await this.findFile(s.sourceFile);
+    const found = await this.files.find(s.sourceFile);
     this.loadText(s, found.text, found.path);
   }
 
@@ -608,20 +580,20 @@ export class LocalBackend implements Backend {
 
   // ------------------------------------------------------------------------------- store
 
-  async listPipelines(): Promise<PipelineFileInfo[]> {
-    return this.store.list();
+  listPipelines(): Promise<PipelineFileInfo[]> {
+    return this.files.list();
   }
 
-  async readPipeline(path: string): Promise<string> {
-    return (await this.findFile(path)).text;
+  readPipeline(path: string): Promise<string> {
+    return this.files.read(path);
   }
 
-  async writePipeline(path: string, text: string): Promise<void> {
-    await this.store.put(normalizeKey(path), text);
+  writePipeline(path: string, text: string): Promise<void> {
+    return this.files.write(path, text);
   }
 
-  async deletePipeline(path: string): Promise<void> {
-    if (!(await this.store.delete(normalizeKey(path)))) throw new BackendError('FILE_NOT_FOUND', `No pipeline stored at "${path}"`);
+  deletePipeline(path: string): Promise<void> {
+    return this.files.delete(path);
   }
 
   // ------------------------------------------------------------------------------- internals
@@ -655,19 +627,6 @@ export class LocalBackend implements Backend {
     const taken = new Set(s.ex.loaded ? s.ex.document!.nodes.map((n) => n.id) : []);
     while (taken.has(docId)) docId += '_';
     return docId;
-  }
-
-  private async findFile(file: string): Promise<{ path: string; text: string }> {
-    const key = normalizeKey(file);
-    const exact = await this.store.get(key);
-    if (exact !== undefined) return { path: key, text: exact };
-    const base = basename(key);
-    const match = (await this.store.list()).find((f) => basename(f.path) === base);
-    if (match) {
-      const text = await this.store.get(match.path);
-      if (text !== undefined) return { path: match.path, text };
-    }
-    throw new BackendError('FILE_NOT_FOUND', `No pipeline "${file}" in the pipeline store; upload it first (PUT /bci/v1/pipelines/${base})`);
   }
 
   /** Parse, convert, validate and load; on any failure nothing changes. */
