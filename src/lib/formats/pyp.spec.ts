@@ -348,3 +348,15 @@ describe('writePyp', () => {
     expect(back.edges).toEqual(g.edges);
   });
 });
+
+describe('uiPosition', () => {
+  it('accepts {x, y} and [x, y] editor positions and drops anything else', async () => {
+    const { uiPosition } = await import('./pyp');
+    expect(uiPosition({ x: 1, y: 2 })).toEqual({ x: 1, y: 2 });
+    expect(uiPosition([3, 4])).toEqual({ x: 3, y: 4 });
+    expect(uiPosition([3])).toBeUndefined();
+    expect(uiPosition({ x: 'a', y: 2 })).toBeUndefined();
+    expect(uiPosition([Number.NaN, 1])).toBeUndefined();
+    expect(uiPosition(null)).toBeUndefined();
+  });
+});

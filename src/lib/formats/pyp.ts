@@ -678,9 +678,15 @@ export function pypToPipeline(g: PypGraph, resolver: PypResolver, where = 'pipel
  * Convert our document to a NeuroPype graph for writing. Nodes keep the uuid/index recorded in
  * `ui.neuropype` when there is one; others get fresh indices after the highest one and new uuids.
  */
+/** An editor position as {x, y}: editors store `{x, y}` or `[x, y]`; anything else is dropped. */
+export function uiPosition(p: unknown): { x: number; y: number } | undefined {
+  const [x, y] = Array.isArray(p) ? p : p && typeof p === 'object' ? [(p as { x?: unknown }).x, (p as { y?: unknown }).y] : [];
+  return typeof x === 'number' && typeof y === 'number' && Number.isFinite(x) && Number.isFinite(y) ? { x, y } : undefined;
+}
+
 export function pipelineToPyp(doc: PipelineDocument, resolver: PypResolver): PypGraph {
   const ui = (doc.ui?.neuropype ?? undefined) as PypUiInfo | undefined;
-  const positions = (doc.ui?.positions ?? {}) as Record<string, { x: number; y: number } | undefined>;
+  const positions = (doc.ui?.positions ?? {}) as Record<string, unknown>;
   const meta = doc.meta as Record<string, unknown>;
   const description: PypDescription = {
     name: str(meta.name, DEFAULT_DESCRIPTION.name),
@@ -709,7 +715,7 @@ export function pipelineToPyp(doc: PipelineDocument, resolver: PypResolver): Pyp
     for (const [k, v] of Object.entries(n.params)) setOwn(params, k, { customized: customized.has(k), type: resolver.portType(n.type, k), value: v ?? null });
     // Customized to "use the default" (null): keep the flag so a reload shows the same state.
     for (const k of customized) if (!Object.hasOwn(params, k)) setOwn(params, k, { customized: true, type: resolver.portType(n.type, k), value: null });
-    const pos = positions[n.id];
+    const pos = uiPosition(positions[n.id]);
     return {
       index: indexOf.get(n.id)!,
       class: np.class,
