@@ -39,7 +39,7 @@ export interface RunView {
 
 class PipelinesState {
   readonly examples: ExampleEntry[] = examplePipelines();
-  library = $state<LibraryEntry[]>([]);
+  library = $state.raw<LibraryEntry[]>([]);
   selection = $state<Selection | null>(null);
   /** The pipeline on view (a working copy: parameter edits apply here). */
   doc = $state<PipelineDocument | null>(null);
@@ -87,7 +87,7 @@ class PipelinesState {
 
   private view(sel: Selection, doc: PipelineDocument, warnings: string[] = []): void {
     this.selection = sel;
-    this.doc = structuredClone(doc);
+    this.doc = $state.snapshot(doc) as PipelineDocument;
     this.problem = null;
     this.warnings = warnings;
     this.paramErrors = {};
