@@ -1,22 +1,10 @@
 // NeuroPype executions through the service worker read the live device stream: the engine host
 // binds stream-input (LSLInput) nodes to the running device's ring, and says so when none runs.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launch, newContext, openApp, serveApp, type AppServer } from './harness';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { openApp, useApp } from './harness';
 
-let browser: Browser;
-let server: AppServer;
-let context: BrowserContext;
-beforeAll(async () => {
-  browser = await launch();
-  server = await serveApp();
-  context = await newContext(browser);
-});
-afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await server?.close();
-});
+const fx = useApp();
 
 const pipeline = JSON.stringify({
   format: 'neurotab.pipeline',
@@ -52,7 +40,7 @@ async function runExecution(page: Page): Promise<{ state: { running: boolean; ha
 
 describe('API executions on the live stream', () => {
   it('binds stream input to the running device, and warns clearly when no device streams', async () => {
-    const page = await openApp(context, server.url);
+    const page = await openApp(fx.context, fx.server.url);
     await page.waitForSelector('[data-testid="start-stream"]');
     const idle = await runExecution(page);
     expect(idle.logs.some((l) => l.level === 30 && /no live stream matches type='EEG'.*Live page/.test(l.message))).toBe(true);
@@ -70,10 +58,10 @@ describe('API executions on the live stream', () => {
 
 describe('storage-only API calls without an engine tab', () => {
   it('the service worker answers the pipeline store from IndexedDB while engine calls get 503', async () => {
-    const app = await openApp(context, server.url);
+    const app = await openApp(fx.context, fx.server.url);
     await app.close(); // no app tab is left: nobody hosts the engine
-    const page = await context.newPage();
-    await page.goto(new URL('/examples/np-client.html', server.url).href);
+    const page = await fx.context.newPage();
+    await page.goto(new URL('/examples/np-client.html', fx.server.url).href);
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
     const r = await page.evaluate(async () => {
       const doc = JSON.stringify({ format: 'neurotab.pipeline', version: 1, meta: { name: 'stored offline', description: '' }, nodes: [], edges: [] });

@@ -1,5 +1,6 @@
 // End-to-end harness: serves the built app (build/) with the project's own server and drives
 // Debian's Chromium through playwright-core. Node only.
+import { afterAll, beforeAll } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { Server } from 'node:http';
 import { mkdirSync } from 'node:fs';
@@ -51,4 +52,29 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = `test-results/screenshots/${name}.png`;
   await page.screenshot({ path });
   return path;
+}
+
+export interface AppFixture {
+  browser: Browser;
+  server: AppServer;
+  context: BrowserContext;
+}
+
+/**
+ * One browser, one served app and one context for a test file, opened before its tests and closed
+ * after them. Read the fields inside tests (they are set in beforeAll).
+ */
+export function useApp(opts: { isolationHeaders?: boolean } = {}): AppFixture {
+  const f = {} as AppFixture;
+  beforeAll(async () => {
+    f.browser = await launch();
+    f.server = await serveApp(opts);
+    f.context = await newContext(f.browser);
+  });
+  afterAll(async () => {
+    await f.context?.close();
+    await f.browser?.close();
+    await f.server?.close();
+  });
+  return f;
 }

@@ -1,32 +1,19 @@
 // The recordings library in Chromium: import real files (EDF+, SNIRF), see their details and
 // markers, export them and read the export back; a corrupt file is refused with a clear message
 // and leaves the library unchanged.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, BrowserContext } from 'playwright-core';
-import { launch, newContext, openApp, screenshot, serveApp, type AppServer } from './harness';
+import { openApp, screenshot, useApp } from './harness';
 import { hasShared, sharedPath } from '../support/shared';
 import { readEdf } from '../../src/lib/formats/edf';
 
-let browser: Browser;
-let server: AppServer;
-let context: BrowserContext;
-beforeAll(async () => {
-  browser = await launch();
-  server = await serveApp();
-  context = await newContext(browser);
-});
-afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await server?.close();
-});
+const fx = useApp();
 
 describe.skipIf(!hasShared)('recordings library', () => {
   it('imports an EDF+ file with its annotations, exports it as EDF+ and the export reads back the same', async () => {
-    const page = await openApp(context, server.url, '/recordings');
+    const page = await openApp(fx.context, fx.server.url, '/recordings');
     const file = sharedPath('data/edf/S001R04.edf');
     await page.setInputFiles('[data-testid="import-input"]', file);
     const row = page.locator('[data-testid="recording-row"]', { hasText: 'S001R04.edf' });
@@ -61,7 +48,7 @@ describe.skipIf(!hasShared)('recordings library', () => {
   });
 
   it('imports SNIRF (fNIRS) through h5wasm in the browser', async () => {
-    const page = await openApp(context, server.url, '/recordings');
+    const page = await openApp(fx.context, fx.server.url, '/recordings');
     await page.setInputFiles('[data-testid="import-input"]', sharedPath('data/snirf/Simple_Probe.snirf'));
     const row = page.locator('[data-testid="recording-row"]', { hasText: 'Simple_Probe.snirf' });
     await row.waitFor({ timeout: 30_000 });
@@ -70,7 +57,7 @@ describe.skipIf(!hasShared)('recordings library', () => {
   });
 
   it('refuses a corrupt file with a clear message and leaves the library unchanged', async () => {
-    const page = await openApp(context, server.url, '/recordings');
+    const page = await openApp(fx.context, fx.server.url, '/recordings');
     const before = await page.locator('[data-testid="recording-row"]').count();
     const bad = join(mkdtempSync(join(tmpdir(), 'neurotab-bad-')), 'broken.edf');
     const bytes = readFileSync(sharedPath('data/edf/S001R04.edf')).subarray(0, 600);
@@ -89,7 +76,7 @@ describe.skipIf(!hasShared)('recordings library', () => {
 
 describe.skipIf(!hasShared)('playback', () => {
   it('replays an imported recording as a device at 10×, its markers landing in a new recording', async () => {
-    const page = await openApp(context, server.url, '/recordings');
+    const page = await openApp(fx.context, fx.server.url, '/recordings');
     if ((await page.locator('[data-testid="recording-row"]', { hasText: 'S001R04.edf' }).count()) === 0) {
       await page.setInputFiles('[data-testid="import-input"]', sharedPath('data/edf/S001R04.edf'));
       await page.locator('[data-testid="recording-row"]', { hasText: 'S001R04.edf' }).waitFor({ timeout: 30_000 });

@@ -1,23 +1,10 @@
 // The marker bus in Chromium: markers from another same-origin page land in the running recording
 // with the sender's timestamps; the jsPsych example sends one per stimulus onset; the clock
 // agreement between two pages is measured (and printed) in both directions.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext } from 'playwright-core';
-import { launch, newContext, openApp, serveApp, type AppServer } from './harness';
+import { describe, expect, it } from 'vitest';
+import { openApp, useApp } from './harness';
 
-let browser: Browser;
-let server: AppServer;
-let context: BrowserContext;
-beforeAll(async () => {
-  browser = await launch();
-  server = await serveApp();
-  context = await newContext(browser);
-});
-afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await server?.close();
-});
+const fx = useApp();
 
 async function storedMarkers(page: import('playwright-core').Page, name: string): Promise<{ value: string; timestampMs: number }[]> {
   return page.evaluate(async (recName) => {
@@ -42,7 +29,7 @@ async function storedMarkers(page: import('playwright-core').Page, name: string)
 
 describe('marker bus', () => {
   it('lands markers from another page (bus and POST /bci/v1/markers) in the recording with the sender timestamps, and the clocks agree within 1 ms', async () => {
-    const app = await openApp(context, server.url);
+    const app = await openApp(fx.context, fx.server.url);
     await app.click('[data-testid="start-stream"]');
     await app.waitForSelector('[data-testid="stop-stream"]');
     await app.fill('[data-testid="recording-name"]', 'With markers');
@@ -50,8 +37,8 @@ describe('marker bus', () => {
     await app.waitForSelector('[data-testid="stop-recording"]');
 
     // A plain same-origin page (not the app) acts as the stimulus program.
-    const stim = await context.newPage();
-    await stim.goto(new URL('/favicon.svg', server.url).href);
+    const stim = await fx.context.newPage();
+    await stim.goto(new URL('/favicon.svg', fx.server.url).href);
     const sent: number[] = await stim.evaluate(async () => {
       const ch = new BroadcastChannel('neurotab-markers');
       const out: number[] = [];
@@ -110,15 +97,15 @@ describe('marker bus', () => {
   });
 
   it('the jsPsych example sends a marker at every stimulus onset into the recording', async () => {
-    const app = await openApp(context, server.url);
+    const app = await openApp(fx.context, fx.server.url);
     await app.click('[data-testid="start-stream"]');
     await app.waitForSelector('[data-testid="stop-stream"]');
     await app.fill('[data-testid="recording-name"]', 'jsPsych session');
     await app.click('[data-testid="start-recording"]');
     await app.waitForSelector('[data-testid="stop-recording"]');
 
-    const exp = await context.newPage();
-    await exp.goto(new URL('/examples/jspsych', server.url).href);
+    const exp = await fx.context.newPage();
+    await exp.goto(new URL('/examples/jspsych', fx.server.url).href);
     await exp.click('[data-testid="start-experiment"]');
     await exp.keyboard.press('Space');
     await exp.waitForSelector('[data-testid="experiment-done"]', { timeout: 60_000 });

@@ -69,6 +69,21 @@ export interface ModelRow { id: string; name: string; kind: string; createdAtMs:
 export interface SettingRow { key: string; value: unknown }
 export interface LogRow { id?: number; timestampMs: number; level: number; source: string; message: string }
 
+/** Version 1 of the schema, frozen: migrations (and their tests) start from it. */
+export const SCHEMA_V1: Readonly<Record<string, string>> = {
+  studies: 'id, name, createdAtMs',
+  recordings: 'id, createdAtMs, status, studyId',
+  chunks: '[recordingId+streamId+seq], recordingId',
+  markers: '++id, recordingId, [recordingId+timestampMs]',
+  pipelines: 'path, updatedAtMs',
+  executions: 'id, family, alias',
+  jobs: 'id, kind, status, createdAtMs',
+  assets: 'id, name, createdAtMs',
+  models: 'id, name, kind, createdAtMs',
+  settings: 'key',
+  logs: '++id, timestampMs, source',
+};
+
 export class NeurotabDb extends Dexie {
   studies!: EntityTable<StudyRow, 'id'>;
   recordings!: EntityTable<RecordingRow, 'id'>;
@@ -85,19 +100,7 @@ export class NeurotabDb extends Dexie {
   constructor(name = 'neurotab') {
     super(name);
     // Never edit a published version: add the next one with its upgrade below.
-    this.version(1).stores({
-      studies: 'id, name, createdAtMs',
-      recordings: 'id, createdAtMs, status, studyId',
-      chunks: '[recordingId+streamId+seq], recordingId',
-      markers: '++id, recordingId, [recordingId+timestampMs]',
-      pipelines: 'path, updatedAtMs',
-      executions: 'id, family, alias',
-      jobs: 'id, kind, status, createdAtMs',
-      assets: 'id, name, createdAtMs',
-      models: 'id, name, kind, createdAtMs',
-      settings: 'key',
-      logs: '++id, timestampMs, source',
-    });
+    this.version(1).stores(SCHEMA_V1);
     // v2: recordings are indexed by the kinds of their streams (library filter "EEG" / "fNIRS").
     this.version(2)
       .stores({ recordings: 'id, createdAtMs, status, studyId, *kinds' })

@@ -1,26 +1,14 @@
 import 'fake-indexeddb/auto';
 import Dexie from 'dexie';
 import { describe, expect, it } from 'vitest';
-import { NeurotabDb } from './db';
+import { NeurotabDb, SCHEMA_V1 } from './db';
 
 describe('schema migrations', () => {
   it('v1 → v2 fills recordings.kinds and indexes it, keeping every row and chunk', async () => {
     const name = `mig-${Math.random()}`;
     // A database as version 1 of the app left it.
     const v1 = new Dexie(name);
-    v1.version(1).stores({
-      studies: 'id, name, createdAtMs',
-      recordings: 'id, createdAtMs, status, studyId',
-      chunks: '[recordingId+streamId+seq], recordingId',
-      markers: '++id, recordingId, [recordingId+timestampMs]',
-      pipelines: 'path, updatedAtMs',
-      executions: 'id, family, alias',
-      jobs: 'id, kind, status, createdAtMs',
-      assets: 'id, name, createdAtMs',
-      models: 'id, name, kind, createdAtMs',
-      settings: 'key',
-      logs: '++id, timestampMs, source',
-    });
+    v1.version(1).stores(SCHEMA_V1);
     const stream = (id: string, kind: string) => ({ descriptor: { id, name: id, kind, sampleRateHz: 10, channels: [] }, frames: 1, chunks: 1, firstTimestampMs: 0, lastTimestampMs: 0, droppedFrames: 0 });
     await v1.table('recordings').bulkAdd([
       { id: 'a', name: 'EEG only', createdAtMs: 1, status: 'complete', streams: [stream('eeg', 'eeg'), stream('acc', 'aux')], markerCount: 0, byteSize: 0 },
