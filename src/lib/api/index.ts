@@ -40,22 +40,29 @@ import { commonHeaders, errorResponse, familyRoutesOf, normalizedGetPath } from 
 import { buildOpenApi } from './openapi';
 import { createNativeApp, type FamilyMount } from './native';
 import { createNeuroPypeApp, neuropypeEnvelope, NP_VERSION } from './neuropype';
+import { createExperimentHubApp, type ExperimentBackend } from './exphub';
 
 export * from './backend';
 export { ApiError, normalizePath, ulid, requestId } from './http';
 export { createNeuroPypeApp, neuropypeEnvelope, NP_VERSION, NP_MAX_BODY_BYTES } from './neuropype';
 export { createNativeApp, nativeEnvelope, checkStorePath, type FamilyMount } from './native';
 export { buildOpenApi, openApiPath, type OpenApiFamily } from './openapi';
+export { createExperimentHubApp, hubBackend, ExpHubFailure, exphubEnvelope, EXPHUB_MAX_PUBLISH_BYTES, type ExperimentBackend, type ExperimentStatus } from './exphub';
 
 /** Default mounts (API.md §2). */
-export const MOUNTS = { neuropype: '/np', native: '/bci/v1' } as const;
+export const MOUNTS = { neuropype: '/np', native: '/bci/v1', exphub: '/exphub' } as const;
 
 /** Families this build serves, as reported by GET /bci/v1/compat. */
-export const FAMILIES: FamilyMount[] = [{ family: 'neuropype', mount: MOUNTS.neuropype, emulates: 'NeuroPype API 2024.1.0' }];
+export const FAMILIES: FamilyMount[] = [
+  { family: 'neuropype', mount: MOUNTS.neuropype, emulates: 'NeuroPype API 2024.1.0' },
+  { family: 'experimenthub', mount: MOUNTS.exphub, emulates: 'ExperimentHub API' },
+];
 
 export interface ApiOptions {
   /** Also serve the NeuroPype family at the root (`/executions`), as the bridge does. */
   neuropypeAtRoot?: boolean;
+  /** The ExperimentHub family's backend (exphub.ts); without one, /exphub answers 503 "Engine unavailable". */
+  experiments?: ExperimentBackend;
 }
 
 /** True when a same-origin path belongs to the API (the service worker answers it). */
@@ -72,6 +79,7 @@ export function createApi(backend: Backend, opts: ApiOptions = {}): Hono {
   const np = createNeuroPypeApp(backend, MOUNTS.neuropype);
   app.route('/', native);
   app.route('/', np);
+  app.route('/', createExperimentHubApp(opts.experiments ?? null, MOUNTS.exphub));
   if (opts.neuropypeAtRoot) app.route('/', createNeuroPypeApp(backend, ''));
   app.notFound((c) => notFound(c.req.path));
   app.onError((err, c) => errorResponse(c, neuropypeEnvelope, err));

@@ -1,0 +1,255 @@
+// ExperimentHub family through app.request(): every endpoint of API.md §11.1 with its documented
+// shapes and quirks (JSON-string bodies, 204s, 200-with-status-error, {"detail"} errors, FastAPI
+// 404/405 texts), on a real ExperimentHub training CSP+LDA on a published DataFrame.
+import { beforeEach, describe, expect, it } from 'vitest';
+import { Hono } from 'hono';
+import { createApi } from './index';
+import { createExperimentHubApp, hubBackend } from './exphub';
+import { ExperimentHub } from '../ml/experiments/hub';
+import type { Backend } from './backend';
+
+/** 4 channels at 100 Hz; markers A/B every 2 s; class A adds a 10 Hz burst on ch0, class B on ch1. */
+function syntheticFrame(trials = 40): Record<string, number[] | (string | null)[]> {
+  const fs = 100;
+  const n = trials * 2 * fs + fs;
+  const cols: Record<string, number[]> = { c0: [], c1: [], c2: [], c3: [] };
+  const marker: (string | null)[] = new Array(n).fill(null);
+  let seed = 1;
+  const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5) * 2;
+  for (let i = 0; i < n; i++) for (const k of Object.keys(cols)) cols[k].push(rnd());
+  for (let t = 0; t < trials; t++) {
+    const start = fs / 2 + t * 2 * fs;
+    const cls = t % 2 === 0 ? 'A' : 'B';
+    marker[start] = cls;
+    const ch = cls === 'A' ? 'c0' : 'c1';
+    for (let i = 0; i < fs; i++) cols[ch][start + i] += 4 * Math.sin((2 * Math.PI * 10 * i) / fs);
+  }
+  return { ...cols, marker };
+}
+
+const config = {
+  setup: { classes: { A: 'left', B: 'right' }, window: [0.1, 0.9], band: [5, 20], sample_rate_hz: 100 },
+  create_model: { model_type: 'motor_imagery_csp_lda', params: { components: 2 } },
+};
+
+let hub: ExperimentHub;
+let app: Hono;
+const req = (path: string, init: RequestInit = {}) => app.request(`/exphub${path}`, init);
+const post = (path: string, body?: unknown, headers: Record<string, string> = { 'Content-Type': 'application/json' }) =>
+  req(path, { method: 'POST', body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body), headers });
+
+async function trained(name = 'mi'): Promise<void> {
+  expect((await post(`/create_experiment/${name}/motor_imagery_csp_lda`, config)).status).toBe(200);
+  expect((await post(`/publish/${name}`, syntheticFrame())).status).toBe(200);
+  expect((await post(`/${name}/train`, {})).status).toBe(200);
+  await hub.idle(name);
+}
+
+beforeEach(() => {
+  hub = new ExperimentHub();
+  app = createApi({ status: async () => ({ engine: 'up' }) } as unknown as Backend, { experiments: hubBackend(hub) });
+});
+
+describe('ExperimentHub family at /exphub', () => {
+  it('GET / and /health', async () => {
+    const root = await req('/');
+    expect(root.headers.get('Content-Type')).toContain('application/json');
+    expect(await root.text()).toBe('"Hello World"');
+    const h = await req('/health');
+    expect(await h.json()).toEqual({
+      mlops: { healthy: true, details: { status: 'connected', uri: 'indexeddb://exphub-registry' } },
+      datastream: { healthy: true, details: { status: 'connected', host: 'engine', port: null } },
+    });
+    expect(h.headers.get('X-Request-Id')).toMatch(/^req_[0-9A-Z]{26}$/);
+  });
+
+  it('GET /available_experiments lists every type with module and class', async () => {
+    const body = (await (await req('/available_experiments')).json()) as Record<string, { module: string; class: string }>;
+    for (const t of ['motor_imagery_csp_lda', 'p300_xdawn_lda', 'ssvep_cca', 'eegnet', 'shallow_convnet', 'bci_motor_imagery']) {
+      expect(typeof body[t].module).toBe('string');
+      expect(typeof body[t].class).toBe('string');
+    }
+  });
+
+  it('POST /create_experiment: message, unknown type, invalid JSON, reserved name', async () => {
+    const ok = await post('/create_experiment/my_exp/motor_imagery_csp_lda', config);
+    expect(await ok.json()).toEqual({ message: "Creating experiment 'my_exp' of type 'motor_imagery_csp_lda'" });
+    const bad = await post('/create_experiment/x/invalid_type', config);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ detail: 'Unknown experiment type: invalid_type' });
+    const garbled = await post('/create_experiment/y/eegnet', '{"setup": ');
+    expect(garbled.status).toBe(400);
+    expect(await garbled.json()).toEqual({ detail: 'Invalid JSON body' });
+    for (const n of ['health', 'experiments', 'None']) {
+      const r = await post(`/create_experiment/${n}/eegnet`, {});
+      expect(r.status).toBe(400);
+      expect(await r.json()).toEqual({ detail: `Reserved experiment name: ${n}` });
+    }
+    expect(hub.list().map((e) => e.name)).toEqual(['my_exp']);
+  });
+
+  it('GET /experiments: 204 with none, "No reports available." until trained, then figure names', async () => {
+    expect((await req('/experiments')).status).toBe(204);
+    await post('/create_experiment/mi/motor_imagery_csp_lda', config);
+    expect(await (await req('/experiments')).json()).toEqual({ mi: 'No reports available.' });
+    await post('/publish/mi', syntheticFrame());
+    await post('/mi/train', {});
+    await hub.idle('mi');
+    expect(await (await req('/experiments')).json()).toEqual({ mi: [['fold_scores', 'confusion_matrix'], ['class_balance', 'channel_variance']] });
+  });
+
+  it('train → status, run_id, exp_id, cfg, train_data, plots', async () => {
+    await post('/create_experiment/mi/motor_imagery_csp_lda', config);
+    expect(await (await post('/publish/mi', syntheticFrame())).json()).toEqual({ queue: 'mi', depth: 1 });
+    const t = await post('/mi/train', {});
+    expect(await t.json()).toEqual({ message: 'Training started based on sent parameters.' });
+    await hub.idle('mi');
+    const st = (await (await req('/mi/status')).json()) as Record<string, unknown>;
+    expect(st).toMatchObject({ name: 'mi', type: 'motor_imagery_csp_lda', available: true, training: false, last_error: null, queue_depth: 0 });
+    const runId = await (await req('/mi/run_id')).json();
+    expect(runId).toMatch(/^[0-9a-f]{32}$/);
+    expect(st.run_id).toBe(runId);
+    expect(await (await req('/mi/exp_id')).text()).toBe('"1"');
+    expect(await (await req('/mi/cfg')).json()).toMatchObject(config);
+    expect(await (await req('/nobody/cfg')).json()).toEqual({});
+    const td = (await (await req('/mi/train_data')).json()) as Record<string, Record<string, unknown>>;
+    expect(Object.keys(td.class)).toHaveLength(40);
+    expect(td.class['0']).toBe('left');
+    const cm = (await (await req('/mi/plot/confusion_matrix')).json()) as { data: { type: string; z: number[][] }[]; layout: object };
+    expect(cm.data[0].type).toBe('heatmap');
+    const total = cm.data[0].z.flat().reduce((a, b) => a + b, 0);
+    expect(total).toBe(40);
+    // The synthetic classes are separable: the diagonal holds most trials.
+    expect(cm.data[0].z[0][0] + cm.data[0].z[1][1]).toBeGreaterThan(34);
+    const folds = (await (await req('/mi/plot/fold_scores')).json()) as { data: { y: number[] }[] };
+    expect(folds.data[0].y).toHaveLength(5);
+    expect((await (await req('/mi/plot_eda/class_balance')).json()) as object).toMatchObject({ data: [{ type: 'bar', y: [20, 20] }] });
+    expect((await req('/None/plot/x')).status).toBe(204);
+    expect((await req('/mi/plot/None')).status).toBe(204);
+    expect(await (await req('/mi/plot/nope')).json()).toEqual({ detail: 'Plot not found' });
+    expect((await req('/ghost/plot_eda/class_balance')).status).toBe(404);
+  });
+
+  it('train without a type or without data', async () => {
+    const r = await post('/fresh/train', {});
+    expect(r.status).toBe(400);
+    expect(((await r.json()) as { detail: string }).detail).toMatch(/no registered type/);
+    await post('/create_experiment/empty/motor_imagery_csp_lda', config);
+    await post('/empty/train', {});
+    await hub.idle('empty');
+    expect(await (await req('/empty/status')).json()).toMatchObject({ available: false, training: false, last_error: expect.stringMatching(/publish a DataFrame to \/publish\/empty/) });
+    // Created through /train with the type in the config (load_object or create_model).
+    await post('/publish/viaconfig', syntheticFrame());
+    expect((await post('/viaconfig/train', config)).status).toBe(200);
+    await hub.idle('viaconfig');
+    expect(await (await req('/viaconfig/status')).json()).toMatchObject({ available: true });
+  });
+
+  it('save, load, load/{run_id}; unknown → 404', async () => {
+    expect((await post('/mi/save')).status).toBe(404);
+    await trained('mi');
+    const first = await (await req('/mi/run_id')).json();
+    expect(await (await post('/mi/save')).text()).toBe('"Experiment saved"');
+    await post('/publish/mi', syntheticFrame(20));
+    await post('/mi/retrain');
+    await hub.idle('mi');
+    const second = await (await req('/mi/run_id')).json();
+    expect(second).not.toBe(first);
+    expect(await (await post(`/mi/load/${first}`)).text()).toBe('"Experiment loaded"');
+    expect(await (await req('/mi/run_id')).json()).toBe(first);
+    expect(await (await post('/mi/load')).text()).toBe('"Experiment loaded"');
+    expect(await (await post('/other/load')).json()).toEqual({ detail: 'Experiment not found' });
+    expect(await (await post('/mi/load/0123456789abcdef0123456789abcdef')).json()).toEqual({ detail: 'Run not found' });
+  });
+
+  it('predict: 204 when unavailable, "Prediction called" and results after training', async () => {
+    expect((await post('/mi/predict')).status).toBe(204);
+    expect((await req('/mi/results')).status).toBe(404);
+    await trained('mi');
+    await post('/publish/mi', syntheticFrame(10));
+    const p = await post('/mi/predict');
+    expect(await p.text()).toBe('"Prediction called"');
+    const res = (await (await req('/mi/results')).json()) as { name: string; run_id: string; predictions: Record<string, Record<string, unknown>>; created: string };
+    expect(res.name).toBe('mi');
+    expect(res.run_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(Object.keys(res.predictions.predicted)).toHaveLength(10);
+    const correct = Object.keys(res.predictions.predicted).filter((k) => res.predictions.predicted[k] === res.predictions.true[k]).length;
+    expect(correct).toBeGreaterThanOrEqual(9);
+    expect(new Date(res.created).toISOString()).toBe(res.created);
+  });
+
+  it('retrain unknown → 404; stop_training / kill / kill/{task} / delete keep 200 with a status', async () => {
+    expect(await (await post('/ghost/retrain')).json()).toEqual({ detail: 'Experiment not found' });
+    expect(await (await post('/ghost/stop_training')).json()).toEqual({ status: 'error', message: 'Failed to stop training for experiment ghost' });
+    await trained('mi');
+    const before = await (await req('/mi/run_id')).json();
+    // Stop a retrain right away: the previous model stays.
+    await post('/publish/mi', syntheticFrame());
+    await post('/mi/retrain');
+    const s = await post('/mi/stop_training');
+    expect(s.status).toBe(200);
+    expect(await s.json()).toEqual({ status: 'success', message: 'Training for experiment mi stopped successfully' });
+    await hub.idle('mi');
+    expect(await (await req('/mi/run_id')).json()).toBe(before);
+    expect(await (await req('/mi/status')).json()).toMatchObject({ available: true, last_error: expect.stringMatching(/previous model is unchanged/) });
+    expect(await (await post('/mi/kill')).json()).toEqual({ status: 'success', message: 'Experiment mi training stopped successfully' });
+    expect(await (await post('/mi/kill/abc')).json()).toEqual({ status: 'error', message: 'Task queue functionality has been removed. Use /stop_training instead.' });
+    expect(await (await post('/mi/delete')).json()).toEqual({ status: 'success', message: 'Experiment mi deleted successfully' });
+    const again = await post('/mi/delete');
+    expect(again.status).toBe(200);
+    expect(((await again.json()) as { status: string }).status).toBe('error');
+    expect((await req('/mi/status')).status).toBe(404);
+  });
+
+  it('publish (records, split, CSV), flush, bad data', async () => {
+    const recs = [{ c0: 1, c1: 2, marker: null }, { c0: 3, c1: 4, marker: 'A' }];
+    expect(await (await post('/publish/q', recs)).json()).toEqual({ queue: 'q', depth: 1 });
+    expect(await (await post('/publish/q', { columns: ['c0', 'c1'], index: [0, 1], data: [[1, 2], [3, 4]] })).json()).toEqual({ queue: 'q', depth: 2 });
+    expect(await (await post('/publish/q', 'c0,c1,marker\n1,2,\n3,4,A\n', { 'Content-Type': 'text/csv' })).json()).toEqual({ queue: 'q', depth: 3 });
+    expect(hub.depth('q')).toBe(3);
+    expect(await (await post('/flush/q')).text()).toBe('"Rabbit flushed"');
+    expect(hub.depth('q')).toBe(0);
+    expect(await (await post('/flush/never-seen')).text()).toBe('"Rabbit flushed"');
+    expect((await post('/publish/q', 'not json')).status).toBe(400);
+    expect((await post('/publish/q', { columns: ['a'], data: [[1, 2]] })).status).toBe(400);
+    expect((await post('/publish/q', 'a,b\n1\n', { 'Content-Type': 'text/csv' })).status).toBe(400);
+    const big = await req('/publish/q', { method: 'POST', body: 'x', headers: { 'Content-Length': String(200 * 1024 * 1024) } });
+    expect(big.status).toBe(413);
+  });
+
+  it('GET /log is text; unknown routes 404 "Not Found"; wrong method 405 "Method Not Allowed"; OPTIONS', async () => {
+    await post('/create_experiment/mi/eegnet', config);
+    const log = await req('/log');
+    expect(log.headers.get('Content-Type')).toContain('text/plain');
+    expect(await log.text()).toMatch(/created experiment mi of type eegnet/);
+    const nf = await req('/a/b/c/d');
+    expect(nf.status).toBe(404);
+    expect(await nf.json()).toEqual({ detail: 'Not Found' });
+    const wm = await req('/mi/train');
+    expect(wm.status).toBe(405);
+    expect(await wm.json()).toEqual({ detail: 'Method Not Allowed' });
+    expect(wm.headers.get('Allow')).toContain('POST');
+    expect((await req('/health', { method: 'POST' })).status).toBe(405);
+    const opt = await req('/mi/plot/x', { method: 'OPTIONS' });
+    expect(opt.status).toBe(204);
+    expect(opt.headers.get('Allow')).toContain('GET');
+    expect((await req('//mi//status/')).status).toBe(200);
+  });
+
+  it('503 "Engine unavailable" without a backend; unhandled errors are text 500', async () => {
+    const bare = createApi({} as Backend);
+    const r = await bare.request('/exphub/health');
+    expect(r.status).toBe(503);
+    expect(await r.json()).toEqual({ detail: 'Engine unavailable' });
+    expect(r.headers.get('Retry-After')).toBe('1');
+    const broken = createExperimentHubApp({ ...hubBackend(hub), exphubLog: async () => { throw new TypeError('boom'); } });
+    const e = await broken.request('/exphub/log');
+    expect(e.status).toBe(500);
+    expect(await e.text()).toBe('Internal Server Error');
+  });
+
+  it('GET /bci/v1/compat lists the family', async () => {
+    const c = (await (await app.request('/bci/v1/compat')).json()) as { families: { family: string; mount: string }[] };
+    expect(c.families.some((f) => f.family === 'experimenthub' && f.mount === '/exphub')).toBe(true);
+  });
+});
