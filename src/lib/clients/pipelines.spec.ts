@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { adaptForLive, examplePipelines, importPipelineText, libraryPath, pypResolver, registry } from './pipelines';
+import { parsePipelineDocument, PipelineError } from '../engine/index';
+import { validatePipeline } from '../engine/share';
+import { pipelineToPyp, writePyp } from '../formats/pyp';
+
+const fixtureText = (name: string) => readFileSync(`tests/fixtures/pipelines/${name}`, 'utf8');
+
+describe('pipelines client', () => {
+  it('ships examples the engine accepts, each with something to inspect and a live input', () => {
+    const ex = examplePipelines();
+    expect(ex.map((e) => e.id)).toEqual(['example:alpha-beta', 'example:clean', 'example:epochs']);
+    for (const e of ex) {
+      expect(e.doc.nodes.some((n) => n.type === 'io.inspect')).toBe(true);
+      expect(e.doc.nodes.some((n) => n.type === 'io.stream-input')).toBe(true);
+    }
+  });
+
+  it('imports our JSON and names it after the file when it has no name', () => {
+    const doc = JSON.parse(fixtureText('bandpower.json'));
+    delete doc.meta;
+    const r = importPipelineText(JSON.stringify(doc), 'my-bands.json');
+    expect(r.doc.meta.name).toBe('my-bands');
+    expect(r.doc.nodes.map((n) => n.id)).toEqual(['rec', 'highpass', 'pick', 'windows', 'psd', 'bands', 'out']);
+  });
+
+  it('imports a NeuroPype .pyp written from one of our pipelines with the same classes and parameters', () => {
+    const doc = examplePipelines()[0].doc;
+    const pyp = writePyp(pipelineToPyp(doc, pypResolver));
+    expect(pyp).toContain('<scheme');
+    const back = importPipelineText(pyp, 'alpha.pyp').doc;
+    expect(back.nodes.map((n) => registry.find(n.type)!.type)).toEqual(doc.nodes.map((n) => n.type));
+    const iir = back.nodes.find((n) => registry.find(n.type)!.type === 'filter.iir')!;
+    expect(iir.params).toMatchObject({ frequencies: [1], mode: 'highpass', order: 2 });
+    const bands = back.nodes.find((n) => n.type === 'spectral.band-power')!;
+    expect(bands.params.bands).toEqual({ alpha: [8, 13], beta: [13, 30] });
+    expect(back.edges).toHaveLength(doc.edges.length);
+  });
+
+  it('reports bad files precisely: JSON syntax, node and field', () => {
+    expect(() => importPipelineText('{"nodes": [', 'x.json')).toThrow(/x\.json: unexpected end of input.*line 1, column 12/);
+    const doc = JSON.parse(fixtureText('bandpower.json'));
+    doc.nodes[4].params.scaling = 'loud';
+    let err: unknown;
+    try {
+      importPipelineText(JSON.stringify(doc), 'bad.json');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(PipelineError);
+    expect((err as PipelineError).issues[0]).toMatchObject({ nodeId: 'psd' });
+    expect((err as PipelineError).message).toMatch(/scaling.*"density", "spectrum".*"loud"/);
+  });
+
+  it('adapts an offline pipeline to the live stream: recording input → stream input, its markers → the marker bus', () => {
+    const doc = parsePipelineDocument(fixtureText('motor-imagery-calibration.json'));
+    const { doc: live, notes } = adaptForLive(doc);
+    expect(live.nodes.find((n) => n.id === 'rec')!.type).toBe('io.stream-input');
+    expect(live.nodes.find((n) => n.id === 'rec_markers')!.type).toBe('io.marker-input');
+    expect(live.edges.find((e) => e.target === 'labels')).toMatchObject({ source: 'rec_markers', sourcePort: 'markers' });
+    expect(notes).toHaveLength(2);
+    expect(() => validatePipeline(live, registry)).not.toThrow();
+    // The original is untouched.
+    expect(doc.nodes[0].type).toBe('io.recording-input');
+  });
+
+  it('picks library file names that do not collide', () => {
+    expect(libraryPath('Band power: alpha & beta', [])).toBe('band-power-alpha-beta.json');
+    expect(libraryPath('x', ['x.json', 'x-2.json'])).toBe('x-3.json');
+    expect(libraryPath('***', [])).toBe('pipeline.json');
+  });
+});
