@@ -7,15 +7,27 @@ import { readMarkers, readStream } from '../src/lib/storage/recordings';
 import { publishMarkers } from '../src/lib/core/markers';
 import { openSink, type FrameWriter } from './ring-endpoints';
 import type { IoEvent, IoRequest } from './protocol';
+import { DeviceSession } from '../src/lib/devices/session';
+import { driverSpec } from '../src/lib/devices/transports/driver-specs';
+import { samePortInfo, SerialTransport, webSerial } from '../src/lib/devices/transports/serial';
+import { TransportDriver } from '../src/lib/devices/transports/transport-driver';
+import { TransportError } from '../src/lib/devices/transports/types';
+import { gapMarker } from '../src/lib/devices/timing/counter-tracker';
+import type { DeviceId } from '../src/lib/devices/descriptor';
 
 const post = (e: IoEvent) => self.postMessage(e);
 let driver: SyntheticDriver | PlaybackDriver | null = null;
 let sink: FrameWriter | null = null;
 let statsTimer: ReturnType<typeof setInterval> | null = null;
+/** A real serial device read in this worker (start-serial-device). */
+let session: DeviceSession | null = null;
 
 async function stop(): Promise<void> {
   if (statsTimer) clearInterval(statsTimer);
   statsTimer = null;
+  const s = session;
+  session = null;
+  if (s) await s.stop().catch(() => {});
   const d = driver;
   driver = null;
   if (d) {
@@ -69,12 +81,59 @@ self.onmessage = async (ev: MessageEvent<IoRequest>) => {
           statsTimer = null;
         }
       }, 250);
+    } else if (m.type === 'start-serial-device') {
+      if (driver || session) throw new Error('a device is already streaming in this worker');
+      const serial = webSerial();
+      if (!serial) throw new TransportError('unsupported', 'Web Serial is not available in workers here');
+      const port = (await serial.getPorts()).find((p) => samePortInfo(p.getInfo(), m.port));
+      if (!port) throw new TransportError('not-found', 'the granted serial port is not visible from the worker');
+      const spec = driverSpec(m.deviceId as DeviceId, 'serial');
+      if (!spec.descriptor.serial) throw new TransportError('wrong-device', `${spec.descriptor.name} has no serial transport`);
+      const primary = spec.primaryStream({});
+      const w = openSink(m.sink);
+      sink = w;
+      const drv = new TransportDriver(spec, new SerialTransport(serial, port, spec.descriptor.serial));
+      let primaryGaps = 0;
+      let primaryLost = 0;
+      const s = new DeviceSession(drv, {
+        // Hot path: one ring push per decoded block of the primary stream.
+        onFrames: (f) => {
+          if (f.streamId === primary.id && f.channelCount === primary.channels.length) w.push(f.samples, f.timestampsMs, f.frames);
+        },
+        onGap: (g) => {
+          if (g.streamId !== primary.id) return;
+          primaryGaps++;
+          primaryLost += g.lostFrames;
+          publishMarkers([gapMarker(g.streamId, g.timestampMs, g.lostFrames, primary.sampleRateHz)], 'device');
+        },
+        onStatus: (st) => post({ type: 'device-status', status: { ...st } }),
+      });
+      session = s;
+      try {
+        await s.start();
+      } catch (e) {
+        session = null;
+        sink?.close();
+        sink = null;
+        throw e;
+      }
+      post({ type: 'started', descriptor: primary });
+      statsTimer = setInterval(() => {
+        const c = drv.counters();
+        post({
+          type: 'device-stats',
+          stats: {
+            framesReceived: s.framesReceived.get(primary.id) ?? 0, gaps: primaryGaps, lostFrames: primaryLost, lostFramesAllStreams: c.lostFrames,
+            resyncs: c.resyncs, bytesDiscarded: c.bytesDiscarded, malformedPackets: c.malformedPackets, unknownPackets: c.unknownPackets, reconnects: s.reconnects,
+          },
+        });
+      }, 1000);
     } else if (m.type === 'set-eyes-closed') {
       if (driver instanceof SyntheticDriver) driver.setEyesClosed(m.eyesClosed);
     } else if (m.type === 'stop') {
       await stop();
     }
   } catch (e) {
-    post({ type: 'error', message: (e as Error).message });
+    post({ type: 'error', message: (e as Error).message, ...(e instanceof TransportError ? { code: e.code } : {}) });
   }
 };

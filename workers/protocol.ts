@@ -35,13 +35,38 @@ export type IoRequest =
   | { type: 'start-synthetic'; settings: SyntheticSettings; sink: RingSink }
   | { type: 'start-playback'; settings: PlaybackSettings; sink: RingSink }
   | { type: 'set-eyes-closed'; eyesClosed: boolean }
+  /** A real serial device read in this worker: the page granted the port (requestPort); the worker finds it with getPorts(). */
+  | { type: 'start-serial-device'; deviceId: string; port: { usbVendorId?: number; usbProductId?: number }; sink: RingSink }
   | { type: 'stop' };
+/** Live state of a real device read in the io worker (see devices/session.ts SessionStatus). */
+export interface IoDeviceStatus {
+  state: 'idle' | 'connecting' | 'streaming' | 'reconnecting' | 'stopped' | 'failed';
+  attempt?: number;
+  delayMs?: number;
+  reason?: string;
+  reconnects?: number;
+  message?: string;
+  code?: string;
+}
+export interface IoDeviceStats {
+  framesReceived: number;
+  gaps: number;
+  lostFrames: number;
+  lostFramesAllStreams: number;
+  resyncs: number;
+  bytesDiscarded: number;
+  malformedPackets: number;
+  unknownPackets: number;
+  reconnects: number;
+}
 export type IoEvent =
   | { type: 'started'; descriptor: StreamDescriptor }
   | { type: 'stats'; framesWritten: number; progress?: number }
   | { type: 'finished' }
   | { type: 'stopped' }
-  | { type: 'error'; message: string };
+  | { type: 'device-status'; status: IoDeviceStatus }
+  | { type: 'device-stats'; stats: IoDeviceStats }
+  | { type: 'error'; message: string; code?: string };
 
 // ── engine worker ──
 export interface FilterSettings {

@@ -155,6 +155,9 @@ describe('Devices page', () => {
     await waitState(page, 'connecting');
     await screenshot(page, 'devices-connecting');
     await waitState(page, 'streaming');
+    // The io worker was asked first; it cannot see a port that only exists in the page's fake
+    // navigator.serial, so the driver fell back to the page.
+    expect(await page.getAttribute('[data-testid="device-where"]', 'data-where')).toBe('page');
     await page.fill('[data-testid="device-recording-name"]', 'Cyton with a drop');
     await page.click('[data-testid="device-start-recording"]');
     await page.waitForSelector('[data-testid="device-recording"]');

@@ -8,7 +8,7 @@ import { openDb } from '../storage/db';
 import { createRecording } from '../storage/recordings';
 import { publishMarkers } from '../core/markers';
 import type {
-  EngineEvent, EngineRequest, FilterSettings, IoEvent, IoRequest, PlaybackSettings, RecorderEvent, RecorderRequest, RingSink, RingSource, SyntheticSettings,
+  EngineEvent, EngineRequest, FilterSettings, IoDeviceStats, IoDeviceStatus, IoEvent, IoRequest, PlaybackSettings, RecorderEvent, RecorderRequest, RingSink, RingSource, SyntheticSettings,
 } from '../../../workers/protocol';
 import { openSink, type FrameWriter } from '../../../workers/ring-endpoints';
 
@@ -21,6 +21,9 @@ export interface AcquisitionEvents {
   onRecordingProgress?(p: { recordingId: string; frames: number; bytes: number; droppedFrames: number; markers: number }): void;
   onRecordingStopped?(s: { recordingId: string; reason: string; message?: string }): void;
   onError?(message: string): void;
+  /** A real device read in the io worker (startSerialDevice): connection state and counters. */
+  onDeviceStatus?(s: IoDeviceStatus): void;
+  onDeviceLiveStats?(s: IoDeviceStats): void;
 }
 
 const RING_SECONDS = 20;
@@ -91,6 +94,16 @@ export class Acquisition {
     return this.startDevice(stream.channels.length, stream.sampleRateHz, filter, (sink) => ({ type: 'start-playback', settings, sink }), `playback:${settings.recordingId}`);
   }
 
+  /**
+   * A serial device (Web Serial) read by the io worker: the page has granted the port with
+   * requestPort; the worker finds it with getPorts(), runs the driver, reconnects, and writes the
+   * primary stream into the raw ring. Rejects with `code` "not-found"/"unsupported" when the worker
+   * cannot see the port (then read it on the page instead).
+   */
+  startSerialDevice(deviceId: string, port: { usbVendorId?: number; usbProductId?: number }, primary: StreamDescriptor, filter: FilterSettings): Promise<StreamDescriptor> {
+    return this.startDevice(primary.channels.length, primary.sampleRateHz, filter, (sink) => ({ type: 'start-serial-device', deviceId, port, sink }), `device:${deviceId}`);
+  }
+
   /** What is streaming: "synthetic" or "playback:<recording id>". */
   source: string | null = null;
 
@@ -113,8 +126,10 @@ export class Acquisition {
       this.io!.onmessage = (ev: MessageEvent<IoEvent>) => {
         const m = ev.data;
         if (m.type === 'started') resolve(m.descriptor);
+        else if (m.type === 'device-status') this.events.onDeviceStatus?.(m.status);
+        else if (m.type === 'device-stats') this.events.onDeviceLiveStats?.(m.stats);
         else if (m.type === 'error') {
-          reject(new Error(m.message));
+          reject(Object.assign(new Error(m.message), { code: m.code }));
           this.events.onError?.(`Device: ${m.message}`);
         } else if (m.type === 'stats') this.events.onDeviceStats?.(m);
         else if (m.type === 'finished') this.events.onPlaybackFinished?.();

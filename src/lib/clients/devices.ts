@@ -7,23 +7,18 @@ import type { Acquisition } from './acquisition';
 import type { StreamDescriptor } from '../core/stream';
 import type { DeviceDescriptor, DeviceId, DriverFrames, DriverGap, TransportKind } from '../devices/descriptor';
 import { DEVICE_DESCRIPTORS } from '../devices/drivers/registry';
-import { BLUEBERRY_DRIVER } from '../devices/drivers/blueberry/driver';
-import { hegduinoDriver } from '../devices/drivers/hegduino/driver';
-import { MUSE_2_DRIVER } from '../devices/drivers/muse-2/driver';
-import { MUSE_S_DRIVER } from '../devices/drivers/muse-s/driver';
-import { MUSE_S_ATHENA_DRIVER } from '../devices/drivers/muse-s-athena/driver';
-import { CYTON_DAISY_DRIVER } from '../devices/drivers/openbci-cyton-daisy/driver';
-import { CYTON_DRIVER } from '../devices/drivers/openbci-cyton/driver';
-import { GANGLION_DRIVER } from '../devices/drivers/openbci-ganglion/driver';
 import { DeviceSession, type BackoffOptions, type SessionStatus } from '../devices/session';
 import { gapMarker } from '../devices/timing/counter-tracker';
 import { BluetoothTransport, webBluetooth } from '../devices/transports/bluetooth';
 import { FtdiTransport, webUsb } from '../devices/transports/ftdi';
 import { SerialTransport, webSerial } from '../devices/transports/serial';
 import { TransportDriver, type DriverSpec } from '../devices/transports/transport-driver';
+import { driverSpec } from '../devices/transports/driver-specs';
+
+export { driverSpec };
 import { classifyDomError, TransportError, type DeviceTransport } from '../devices/transports/types';
 import { publishMarkers } from '../streams/marker-bus';
-import type { FilterSettings } from '../../../workers/protocol';
+import type { FilterSettings, IoDeviceStats } from '../../../workers/protocol';
 import type { FrameWriter } from '../../../workers/ring-endpoints';
 
 export interface BrowserSupport {
@@ -44,28 +39,6 @@ export function browserSupport(): BrowserSupport {
     linux: /Linux/.test(ua) && !/Android/.test(ua),
     secureContext: globalThis.isSecureContext === true,
   };
-}
-
-/** The driver of a device over a transport kind. */
-export function driverSpec(id: DeviceId, kind: TransportKind): DriverSpec {
-  switch (id) {
-    case 'openbci-cyton':
-      return CYTON_DRIVER;
-    case 'openbci-cyton-daisy':
-      return CYTON_DAISY_DRIVER;
-    case 'openbci-ganglion':
-      return GANGLION_DRIVER;
-    case 'muse-2':
-      return MUSE_2_DRIVER;
-    case 'muse-s':
-      return MUSE_S_DRIVER;
-    case 'muse-s-athena':
-      return MUSE_S_ATHENA_DRIVER;
-    case 'hegduino':
-      return hegduinoDriver(kind);
-    case 'blueberry':
-      return BLUEBERRY_DRIVER;
-  }
 }
 
 export const SUPPORTED_DEVICES: readonly DeviceDescriptor[] = DEVICE_DESCRIPTORS;
@@ -162,8 +135,86 @@ export interface DeviceLiveStats {
   impedanceOhms: number[] | null;
 }
 
-/** One connected device feeding an Acquisition. */
-export class DeviceConnection {
+/** What the Devices page needs from a connected device, wherever its driver runs. */
+export interface LiveDevice {
+  readonly where: 'page' | 'worker';
+  readonly spec: DriverSpec;
+  readonly primary: StreamDescriptor;
+  readonly quality: QualityWindow;
+  stats(): DeviceLiveStats;
+  stop(): Promise<void>;
+}
+
+/**
+ * A serial device whose driver runs in the io worker (Acquisition.startSerialDevice): status and
+ * counters arrive as messages; the quality window is filled from the raw ring on the page.
+ */
+export class WorkerSerialConnection implements LiveDevice {
+  readonly where = 'worker' as const;
+  readonly primary: StreamDescriptor;
+  readonly quality: QualityWindow;
+  private last: IoDeviceStats | null = null;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private readonly buf: Float32Array;
+  private readonly ts: Float64Array;
+
+  constructor(
+    readonly spec: DriverSpec,
+    private readonly acq: Acquisition,
+  ) {
+    this.primary = spec.primaryStream({});
+    this.quality = new QualityWindow(Math.max(64, Math.round((this.primary.sampleRateHz || 40) * 2)), this.primary.channels.length);
+    this.buf = new Float32Array(256 * this.primary.channels.length);
+    this.ts = new Float64Array(256);
+  }
+
+  /** Resolves once the worker streams; rejects (with `code`) when it cannot open the port. */
+  async start(port: { usbVendorId?: number; usbProductId?: number }, filter: FilterSettings): Promise<void> {
+    await this.acq.startSerialDevice(this.spec.descriptor.id, port, this.primary, filter);
+    const reader = this.acq.rawReader;
+    const C = this.primary.channels.length;
+    this.timer = setInterval(() => {
+      if (!reader) return;
+      for (;;) {
+        const r = reader.read(256, this.buf, this.ts);
+        if (r.frames === 0) break;
+        this.quality.push(this.buf, r.frames, C);
+      }
+    }, 250);
+  }
+
+  /** Counters from the worker (Acquisition events.onDeviceLiveStats). */
+  update(s: IoDeviceStats): void {
+    this.last = s;
+  }
+
+  stats(): DeviceLiveStats {
+    const s = this.last;
+    return {
+      framesReceived: s?.framesReceived ?? 0,
+      gaps: s?.gaps ?? 0,
+      lostFrames: s?.lostFrames ?? 0,
+      lostFramesAllStreams: s?.lostFramesAllStreams ?? 0,
+      resyncs: s?.resyncs ?? 0,
+      bytesDiscarded: s?.bytesDiscarded ?? 0,
+      malformedPackets: s?.malformedPackets ?? 0,
+      unknownPackets: s?.unknownPackets ?? 0,
+      reconnects: s?.reconnects ?? 0,
+      batteryPercent: null,
+      impedanceOhms: null,
+    };
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.acq.stop();
+  }
+}
+
+/** One connected device feeding an Acquisition, its driver on this page. */
+export class DeviceConnection implements LiveDevice {
+  readonly where = 'page' as const;
   readonly driver: TransportDriver;
   readonly session: DeviceSession;
   readonly primary: StreamDescriptor;

@@ -3,7 +3,8 @@
 // dropped samples, battery) and per-channel signal quality, plus recording. Main thread only;
 // wraps clients/devices.ts and its own clients/acquisition.ts instance. No decoding here.
 import { Acquisition } from '../clients/acquisition';
-import { browserSupport, chooseTransport, DeviceConnection, driverSpec, SUPPORTED_DEVICES, type DeviceLiveStats } from '../clients/devices';
+import { browserSupport, chooseTransport, DeviceConnection, driverSpec, SUPPORTED_DEVICES, WorkerSerialConnection, type DeviceLiveStats, type LiveDevice } from '../clients/devices';
+import { SerialTransport } from '../devices/transports/serial';
 import type { StreamDescriptor } from '../core/stream';
 import type { DeviceDescriptor, DeviceId, TransportKind } from '../devices/descriptor';
 import { channelQuality, eegFullScaleUv, type ChannelQuality } from '../devices/quality';
@@ -48,7 +49,9 @@ class DevicesState {
   quality = $state<ChannelQuality[]>([]);
   recording = $state<{ id: string; frames: number; markers: number } | null>(null);
   gapEvents = $state(0);
-  private connection = $state.raw<DeviceConnection | null>(null);
+  private connection = $state.raw<LiveDevice | null>(null);
+  /** Where the driver runs: the io worker (serial, when it can see the port) or this page. */
+  where = $state<'page' | 'worker' | null>(null);
   private timer: ReturnType<typeof setInterval> | null = null;
   private lastCount = 0;
   private lastTickMs = 0;
@@ -60,7 +63,16 @@ class DevicesState {
       this.recording = null;
       if (s.reason !== 'user') app.notify('error', `Recording stopped: ${s.message ?? s.reason}`);
     },
-    onError: (m) => app.notify('error', m),
+    onError: (m) => {
+      // A worker that cannot see the port is handled by falling back to the page.
+      if (!(this.connection instanceof WorkerSerialConnection) || this.status.state !== 'connecting') app.notify('error', m);
+    },
+    onDeviceStatus: (s) => {
+      if (this.connection instanceof WorkerSerialConnection) this.status = s as SessionStatus;
+    },
+    onDeviceLiveStats: (s) => {
+      if (this.connection instanceof WorkerSerialConnection) this.connection.update(s);
+    },
   });
 
   get selected(): DeviceDescriptor {
@@ -90,18 +102,40 @@ class DevicesState {
     const d = this.selected;
     this.error = null;
     this.status = { state: 'connecting' };
-    let conn: DeviceConnection | null = null;
     try {
       const transport = await chooseTransport(d, this.transportKind);
       this.deviceLabel = transport.label;
-      conn = new DeviceConnection(driverSpec(d.id, this.transportKind), transport, {
-        onStatus: (s) => (this.status = s),
-        onGap: () => this.gapEvents++,
-      });
-      this.connection = conn;
-      this.descriptor = conn.primary;
-      const eeg = conn.primary.kind === 'eeg';
-      await conn.start(this.acq, { bandHz: eeg ? [1, 40] : null, notchHz: eeg ? 50 : null });
+      const spec = driverSpec(d.id, this.transportKind);
+      const eeg = spec.primaryStream({}).kind === 'eeg';
+      const filter = { bandHz: eeg ? ([1, 40] as [number, number]) : null, notchHz: eeg ? (50 as const) : null };
+      let started = false;
+      if (transport instanceof SerialTransport) {
+        // Serial: read in the io worker when it can see the granted port; else on this page.
+        const w = new WorkerSerialConnection(spec, this.acq);
+        this.connection = w;
+        this.descriptor = w.primary;
+        try {
+          await w.start(transport.portInfo, filter);
+          started = true;
+          this.where = 'worker';
+        } catch (e) {
+          await this.acq.stop();
+          this.connection = null;
+          const code = (e as { code?: string }).code;
+          if (code !== 'not-found' && code !== 'unsupported') throw new TransportError((code ?? 'io') as TransportErrorCode, (e as Error).message);
+        }
+      }
+      if (!started) {
+        const conn = new DeviceConnection(spec, transport, {
+          onStatus: (s) => (this.status = s),
+          onGap: () => this.gapEvents++,
+        });
+        this.connection = conn;
+        this.descriptor = conn.primary;
+        await conn.start(this.acq, filter);
+        this.where = 'page';
+      }
+      this.status = this.status.state === 'connecting' ? { state: 'streaming', reconnects: 0 } : this.status;
       this.lastCount = 0;
       this.lastTickMs = performance.now();
       this.timer = setInterval(() => this.tick(), 1000);
@@ -139,6 +173,7 @@ class DevicesState {
     await c.stop();
     await this.acq.stop();
     this.connection = null;
+    this.where = null;
     this.descriptor = null;
     this.status = { state: 'idle' };
     this.quality = [];

@@ -65,6 +65,11 @@ export class SerialTransport implements DeviceTransport {
     return this.isOpen;
   }
 
+  /** USB ids of the adapter (how a worker finds the same port with getPorts()). */
+  get portInfo(): SerialPortInfoLike {
+    return { ...this.info };
+  }
+
   async open(): Promise<void> {
     if (this.isOpen) return;
     this.closing = false;
