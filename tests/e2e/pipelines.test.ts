@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { deflateSync } from 'fflate';
 import { launch, newContext, openApp, screenshot, serveApp, type AppServer } from './harness';
+import { examplePipelines, pypResolver } from '../../src/lib/clients/pipelines';
+import { pipelineToPyp, writePyp } from '../../src/lib/formats/pyp';
 
 let browser: Browser;
 let server: AppServer;
@@ -93,6 +95,33 @@ describe('pipelines on the live stream', () => {
   });
 });
 
+describe('markers', () => {
+  it('markers from the Live page reach the marker input of the pipeline: an epoch is cut around each', async () => {
+    const page = await openApp(context, server.url, '/');
+    await page.click('[data-testid="start-stream"]');
+    await page.waitForSelector('[data-testid="stop-stream"]');
+    await page.click('nav a[href="/pipelines"]');
+    await page.click('[data-testid="example-epochs"]');
+    await page.click('[data-testid="run-pipeline"]');
+    await expect.poll(() => page.textContent('[data-testid="run-status"]')).toContain('Running on the live stream');
+    expect(await page.textContent('[data-testid="inspect-probe"]')).toContain('waiting for data');
+    await page.waitForTimeout(500);
+    await page.click('nav a[href="/"]');
+    await page.fill('[data-testid="marker-text"]', 'stim/left');
+    await page.click('[data-testid="add-marker"]');
+    await page.click('nav a[href="/pipelines"]');
+    // −0.2…0.8 s at 250 Hz: 251 frames, cut once the signal reaches 0.8 s after the marker.
+    await expect.poll(() => page.textContent('[data-testid="inspect-probe"]'), { timeout: 10_000 }).toContain('marker “stim/left”');
+    expect(await page.textContent('[data-testid="inspect-probe"]')).toContain('251 frames × 16 channels');
+    const rows = await page.$$eval('[data-testid="metrics"] tbody tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent ?? '')));
+    expect(Number(rows.find((r) => r[0] === 'markers')![3])).toBe(1);
+    await page.click('[data-testid="stop-pipeline"]');
+    await page.click('nav a[href="/"]');
+    await page.click('[data-testid="stop-stream"]');
+    await page.close();
+  });
+});
+
 describe('share links', () => {
   it('round trip: a shared pipeline (with an edited parameter) is reviewed, then added to my pipelines', async () => {
     const page = await openApp(context, server.url, '/pipelines');
@@ -148,6 +177,17 @@ describe('share links', () => {
 });
 
 describe('import', () => {
+  it('imports a NeuroPype .pyp file (classes mapped through the registry)', async () => {
+    const page = await openApp(context, server.url, '/pipelines');
+    const pyp = writePyp(pipelineToPyp(examplePipelines()[0].doc, pypResolver));
+    await page.setInputFiles('[data-testid="import-file"]', { name: 'alpha.pyp', mimeType: 'application/xml', buffer: Buffer.from(pyp) });
+    await expect.poll(() => page.textContent('[data-testid="pipeline-name"]')).toBe('Band power: alpha and beta');
+    const graph = (await page.textContent('[data-testid="pipeline-graph"]')) ?? '';
+    for (const cls of ['LSLInput', 'IIRFilter', 'MovingWindow', 'WelchSpectrum']) expect(graph).toContain(cls);
+    expect(await page.$('[data-testid="pipeline-problem"]')).toBeNull();
+    await page.close();
+  });
+
   it('imports a valid JSON pipeline, and reports a broken one by node and field', async () => {
     const page = await openApp(context, server.url, '/pipelines');
     const good = {
