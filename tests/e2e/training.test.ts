@@ -1,0 +1,65 @@
+// The training page in Chromium: import S001R04.edf (left/right fist imagery, T1/T2) on
+// /recordings, train a CSP+LDA experiment and a short EEGNet run in the training worker, see the
+// live curves, the cross-validated metrics and the backend; a bad class mapping is refused before
+// training. Prints the browser's EEGNet ms/epoch and inference p50/p99 (reported, not asserted).
+import { describe, expect, it } from 'vitest';
+import { openApp, screenshot, useApp } from './harness';
+import { hasShared, sharedPath } from '../support/shared';
+
+const fx = useApp();
+
+describe.skipIf(!hasShared)('training page', () => {
+  it('trains CSP+LDA and EEGNet on an imported EDF and shows metrics', async () => {
+    const page = await openApp(fx.context, fx.server.url, '/recordings');
+    await page.setInputFiles('[data-testid="import-input"]', sharedPath('data/edf/S001R04.edf'));
+    await page.locator('[data-testid="recording-row"]', { hasText: 'S001R04.edf' }).first().waitFor({ timeout: 60_000 });
+
+    await page.click('nav a[href="/training"]');
+    await page.locator('h1', { hasText: 'Training' }).waitFor();
+    await expect.poll(() => page.locator('[data-testid="tf-backend"]').textContent(), { timeout: 30_000 }).toMatch(/backend: (webgpu|webgl|cpu)/);
+    const backend = (await page.locator('[data-testid="tf-backend"]').textContent())!.replace(/.*backend: /, '').trim();
+    await page.locator('[data-testid="training-recordings"] label', { hasText: 'S001R04.edf' }).first().locator('input').check();
+    await page.locator('input[data-marker="T1"]').fill('left');
+
+    // One class only: the button stays disabled (at least two classes are needed).
+    expect(await page.locator('[data-testid="train-button"]').isDisabled()).toBe(true);
+    await page.locator('input[data-marker="T2"]').fill('right');
+
+    // CSP + LDA (classic recipe, in the worker).
+    await page.fill('[data-testid="experiment-name"]', 'mi-csp');
+    await page.selectOption('[data-testid="experiment-type"]', 'motor_imagery_csp_lda');
+    await page.click('[data-testid="train-button"]');
+    const metrics = page.locator('[data-testid="training-metrics"]');
+    await metrics.waitFor({ timeout: 60_000 });
+    expect(await page.locator('[data-testid="fold-scores"] .fold').count()).toBe(5);
+    const cm = page.locator('[data-testid="confusion-matrix"] tbody td');
+    expect(await cm.count()).toBe(4);
+    const cells = (await cm.allTextContents()).map(Number);
+    expect(cells.reduce((a, b) => a + b, 0)).toBe(30); // S001R04: 15 T1 + 15 T2 epochs
+    expect(await page.locator('[data-testid="cv-mean"]').textContent()).toMatch(/accuracy\s*[\d.]+ %/);
+    await screenshot(page, 'training-csp-lda');
+
+    // A short EEGNet run on 8 motor channels: live curves, then metrics.
+    await page.fill('[data-testid="experiment-name"]', 'mi-eegnet');
+    await page.selectOption('[data-testid="experiment-type"]', 'eegnet');
+    await page.fill('[data-testid="deep-epochs"]', '3');
+    await page.fill('[data-testid="cv-folds"]', '2');
+    await page.fill('[data-testid="channels"]', 'C3.., Cz.., C4.., Cp3., Cp4., Fc3., Fc4., C1..');
+    await page.click('[data-testid="train-button"]');
+    await expect.poll(async () => Number(await page.locator('[data-testid="training-curves"]').getAttribute('data-epochs')), { timeout: 180_000 }).toBeGreaterThan(0);
+    await page.locator('[data-testid="run-timings"]', { hasText: 'eegnet' }).waitFor({ timeout: 300_000 });
+    const timings = (await page.locator('[data-testid="run-timings"]').textContent()) ?? '';
+    expect(timings).toMatch(/ms per training epoch/);
+    expect(timings).toMatch(/inference p50 [\d.]+ ms, p99 [\d.]+ ms/);
+    expect(await page.locator('[data-testid="fold-scores"] .fold').count()).toBe(2);
+    console.log(`[chromium ${backend}] ${timings.replace(/\s+/g, ' ').trim()}`);
+    await page.waitForTimeout(300);
+    await screenshot(page, 'training-eegnet');
+
+    // Both runs were saved in IndexedDB and are listed.
+    const saved = page.locator('[data-testid="saved-experiments"]');
+    await expect.poll(() => saved.textContent()).toContain('mi-eegnet');
+    expect(await saved.textContent()).toContain('mi-csp');
+    await page.close();
+  }, 600_000);
+});
