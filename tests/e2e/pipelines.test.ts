@@ -95,6 +95,26 @@ describe('pipelines on the live stream', () => {
   });
 });
 
+describe('output rings', () => {
+  it('a signal pipeline writes its output ring, shown as a live trace on the page', async () => {
+    const page = await openApp(context, server.url, '/pipelines');
+    await page.click('[data-testid="pl-start-stream"]');
+    await page.waitForSelector('[data-testid="pl-stream"]');
+    await page.click('[data-testid="example-clean"]');
+    await page.click('[data-testid="run-pipeline"]');
+    const frames = async () => Number((await page.getAttribute('[data-testid="live-view"]', 'data-frames')) ?? 0);
+    await expect.poll(frames, { timeout: 10_000 }).toBeGreaterThan(250);
+    // The inspect node sees the re-referenced signal: the channel values sum to ~0 (common average).
+    const latest = await page.textContent('[data-testid="inspect-probe"]');
+    expect(latest).toContain('signal · 16 values');
+    const mean = Number(await page.getAttribute('[data-testid="band-mean-value"]', 'data-value'));
+    expect(Math.abs(mean)).toBeLessThan(0.01);
+    await screenshot(page, 'pipelines-clean-output');
+    await page.click('[data-testid="stop-pipeline"]');
+    await page.close();
+  });
+});
+
 describe('markers', () => {
   it('markers from the Live page reach the marker input of the pipeline: an epoch is cut around each', async () => {
     const page = await openApp(context, server.url, '/');
