@@ -220,7 +220,10 @@ class PipelinesState {
           if (this.session !== session) return;
           this.report = r;
           if (r.logs.length) this.logs = appendLogs(this.logs, r.logs);
-          if (this.run) this.run.framesIn = r.framesIn;
+          if (this.run) {
+            this.run.framesIn = r.framesIn;
+            if (r.state.status === 'failed') this.run.status = 'failed';
+          }
         },
         onOutput: (o) => {
           if (this.session !== session) return;
