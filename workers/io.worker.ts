@@ -128,6 +128,8 @@ self.onmessage = async (ev: MessageEvent<IoRequest>) => {
           },
         });
       }, 1000);
+    } else if (m.type === 'device-command') {
+      await session?.driver.send(m.command);
     } else if (m.type === 'set-eyes-closed') {
       if (driver instanceof SyntheticDriver) driver.setEyesClosed(m.eyesClosed);
     } else if (m.type === 'stop') {

@@ -37,6 +37,8 @@ export type IoRequest =
   | { type: 'set-eyes-closed'; eyesClosed: boolean }
   /** A real serial device read in this worker: the page granted the port (requestPort); the worker finds it with getPorts(). */
   | { type: 'start-serial-device'; deviceId: string; port: { usbVendorId?: number; usbProductId?: number }; sink: RingSink }
+  /** A command string for the device read in this worker (impedance check, channel settings). */
+  | { type: 'device-command'; command: string }
   | { type: 'stop' };
 /** Live state of a real device read in the io worker (see devices/session.ts SessionStatus). */
 export interface IoDeviceStatus {

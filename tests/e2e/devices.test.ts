@@ -169,6 +169,16 @@ describe('Devices page', () => {
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="quality-verdict"]').length === 8);
     await screenshot(page, 'devices-streaming');
 
+    // Impedance check: lead-off on every channel; the emulated 10 kΩ electrodes read back from the 31.25 Hz tone.
+    await page.click('[data-testid="device-impedance"]');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="impedance"]').length === 8 && [...document.querySelectorAll('[data-testid="impedance"]')].every((e) => /kΩ/.test(e.textContent ?? '')), null, { timeout: 10_000 });
+    await page.waitForTimeout(2500); // a full 2 s window of the tone
+    const kOhm = await page.$$eval('[data-testid="impedance"]', (els) => els.map((e) => parseFloat(e.textContent ?? '')));
+    for (const z of kOhm) expect(Math.abs(z - 10)).toBeLessThan(0.5);
+    await screenshot(page, 'devices-impedance');
+    await page.click('[data-testid="device-impedance"]');
+    expect(await page.evaluate(() => (globalThis as any).__fakes.emu.commands as string)).toContain('z101Zz201Z');
+
     // Unplug: reconnecting with backoff; plug back in: streaming resumes without a click.
     const before = await num(page, 'stat-frames');
     await page.evaluate(() => (globalThis as any).__fakes.unplug());

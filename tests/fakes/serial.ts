@@ -8,6 +8,8 @@ export interface CytonEmulatorOptions {
   dropCounters?: number[];
   /** Reply to `v` (defaults to a Cyton v3 banner). */
   banner?: string;
+  /** Electrode impedance (ohms) seen by the lead-off current (`z CH P N Z`), default 10 kΩ. */
+  electrodeOhms?: number;
   /** Delay before text replies (ms; 0 = next microtask), to see the "connecting" state. */
   replyDelayMs?: number;
 }
@@ -114,6 +116,9 @@ export function fakeSerialKit() {
     sent = 0;
     commands = '';
     port: FakeSerialPort | null = null;
+    /** Channels with lead-off current on (index 0–7). */
+    readonly leadOff = new Set<number>();
+    private pending = '';
     constructor(readonly opts: CytonEmulatorOptions = {}) {}
     attach(port: FakeSerialPort): void {
       this.port = port;
@@ -130,6 +135,19 @@ export function fakeSerialKit() {
       for (const x of bytes) {
         const ch = String.fromCharCode(x);
         this.commands += ch;
+        // `z CH P N Z`: lead-off current on a channel's P and/or N input.
+        if (this.pending || ch === 'z') {
+          this.pending += ch;
+          if (this.pending.length === 5) {
+            const c = '12345678'.indexOf(this.pending[1]);
+            if (c >= 0 && this.pending[4] === 'Z') {
+              if (this.pending[2] === '1' || this.pending[3] === '1') this.leadOff.add(c);
+              else this.leadOff.delete(c);
+            }
+            this.pending = '';
+          }
+          continue;
+        }
         if (ch === 'v') this.reply(this.opts.banner ?? 'OpenBCI V3 8-16 channel\nOn Board ADS1299 Device ID: 0x3E\nLIS3DH Device ID: 0x33\nFirmware: v3.1.2\n$$$');
         else if (ch === 'd') this.reply('updating channel settings to default$$$');
         else if (ch === 'b') this.streaming = true;
@@ -150,6 +168,10 @@ export function fakeSerialKit() {
         if (this.opts.dropCounters?.includes(k)) continue;
         counts[0] = Math.round((50 * Math.sin((2 * Math.PI * 10 * k) / 250)) / uvPerCount);
         counts[1] = k % 1000;
+        for (let ch = 2; ch < 8; ch++) counts[ch] = 0;
+        // Lead-off: 6 nA at 31.25 Hz through electrode + 2.2 kΩ series resistor.
+        const tonePeakUv = 6e-9 * ((this.opts.electrodeOhms ?? 10_000) + 2200) * 1e6;
+        for (const ch of this.leadOff) counts[ch] += Math.round((tonePeakUv * Math.sin((2 * Math.PI * 31.25 * k) / 250)) / uvPerCount);
         out.set(cytonPacket(c, counts), len);
         len += 33;
       }

@@ -104,6 +104,11 @@ export class Acquisition {
     return this.startDevice(primary.channels.length, primary.sampleRateHz, filter, (sink) => ({ type: 'start-serial-device', deviceId, port, sink }), `device:${deviceId}`);
   }
 
+  /** A command for the device read in the io worker (startSerialDevice). */
+  sendDeviceCommand(command: string): void {
+    this.io?.postMessage({ type: 'device-command', command } satisfies IoRequest);
+  }
+
   /** What is streaming: "synthetic" or "playback:<recording id>". */
   source: string | null = null;
 

@@ -142,6 +142,8 @@ export interface LiveDevice {
   readonly primary: StreamDescriptor;
   readonly quality: QualityWindow;
   stats(): DeviceLiveStats;
+  /** Write a command to the device (gain tracking sees it). */
+  send(command: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -181,6 +183,10 @@ export class WorkerSerialConnection implements LiveDevice {
         this.quality.push(this.buf, r.frames, C);
       }
     }, 250);
+  }
+
+  async send(command: string): Promise<void> {
+    this.acq.sendDeviceCommand(command);
   }
 
   /** Counters from the worker (Acquisition events.onDeviceLiveStats). */
@@ -252,6 +258,10 @@ export class DeviceConnection implements LiveDevice {
       await acq.stop();
       throw e;
     }
+  }
+
+  async send(command: string): Promise<void> {
+    await this.driver.send(command);
   }
 
   async stop(): Promise<void> {

@@ -7,7 +7,7 @@ import { browserSupport, chooseTransport, DeviceConnection, driverSpec, SUPPORTE
 import { SerialTransport } from '../devices/transports/serial';
 import type { StreamDescriptor } from '../core/stream';
 import type { DeviceDescriptor, DeviceId, TransportKind } from '../devices/descriptor';
-import { channelQuality, eegFullScaleUv, type ChannelQuality } from '../devices/quality';
+import { channelQuality, CYTON_LEADOFF_HZ, eegFullScaleUv, leadOffImpedanceOhms, toneAmplitude, type ChannelQuality } from '../devices/quality';
 import type { SessionStatus } from '../devices/session';
 import { TransportError, type TransportErrorCode } from '../devices/transports/types';
 import { app } from './app.svelte';
@@ -49,6 +49,10 @@ class DevicesState {
   quality = $state<ChannelQuality[]>([]);
   recording = $state<{ id: string; frames: number; markers: number } | null>(null);
   gapEvents = $state(0);
+  /** Impedance check running (lead-off current on / Ganglion impedance mode). */
+  impedanceOn = $state(false);
+  /** Ohms per channel from the lead-off tone (Cyton), while the check runs. */
+  leadOffOhms = $state<number[] | null>(null);
   private connection = $state.raw<LiveDevice | null>(null);
   /** Where the driver runs: the io worker (serial, when it can see the port) or this page. */
   where = $state<'page' | 'worker' | null>(null);
@@ -162,6 +166,37 @@ class DevicesState {
     const out: ChannelQuality[] = [];
     for (let ch = 0; ch < c.quality.channels; ch++) out.push(channelQuality(w.samples, w.frames, c.quality.channels, ch, d.sampleRateHz || 40, { fullScale }));
     this.quality = out;
+    if (this.impedanceOn && c.spec.impedance?.method === 'leadoff-tone' && d.sampleRateHz > 0) {
+      const ohms: number[] = [];
+      for (let ch = 0; ch < c.quality.channels; ch++) ohms.push(leadOffImpedanceOhms(toneAmplitude(w.samples, w.frames, c.quality.channels, ch, d.sampleRateHz, CYTON_LEADOFF_HZ)));
+      this.leadOffOhms = ohms;
+    }
+  }
+
+  /** The device can measure electrode impedance. */
+  get canCheckImpedance(): boolean {
+    return !!this.connection?.spec.impedance;
+  }
+
+  /** Start or stop the impedance check (commands from the driver spec). */
+  async toggleImpedance(): Promise<void> {
+    const c = this.connection;
+    const imp = c?.spec.impedance;
+    if (!c || !imp) return;
+    const on = !this.impedanceOn;
+    try {
+      for (const cmd of on ? imp.on : imp.off) await c.send(cmd);
+      this.impedanceOn = on;
+      if (!on) this.leadOffOhms = null;
+    } catch (e) {
+      app.notify('error', `Impedance check: ${(e as Error).message}`);
+    }
+  }
+
+  /** Impedances to show: measured from the lead-off tone, or reported by the device. */
+  get impedanceOhms(): number[] | null {
+    if (!this.impedanceOn) return null;
+    return this.leadOffOhms ?? this.stats?.impedanceOhms ?? null;
   }
 
   async disconnect(): Promise<void> {
@@ -174,6 +209,8 @@ class DevicesState {
     await this.acq.stop();
     this.connection = null;
     this.where = null;
+    this.impedanceOn = false;
+    this.leadOffOhms = null;
     this.descriptor = null;
     this.status = { state: 'idle' };
     this.quality = [];

@@ -37,6 +37,12 @@ export interface DriverSpec {
   stopCommands: string[];
   /** Pause between consecutive commands (Athena needs ~200 ms). */
   commandGapMs?: number;
+  /**
+   * Electrode impedance check, where the device offers one: commands to start/stop it, and how
+   * the value comes back (the Ganglion reports ohms itself; the Cyton injects a 31.2 Hz lead-off
+   * current and the page computes ohms from the tone, quality.ts leadOffImpedanceOhms).
+   */
+  impedance?: { on: string[]; off: string[]; method: 'device-reported' | 'leadoff-tone' };
   /** The stream the live view and recordings get (eeg or fnirs); channel count as decoded. */
   primaryStream(opts: DecoderOptions): StreamDescriptor;
 }

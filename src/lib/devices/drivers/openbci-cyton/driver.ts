@@ -31,6 +31,15 @@ export async function cytonHandshake(io: DriverIo, d: DeviceDescriptor, daisy: b
   await io.readText(EOT, 1000);
 }
 
+/**
+ * Lead-off commands `z CH P N Z` per channel: test the N inputs (electrodes sit on the N pins with
+ * SRB2 as reference in the default setup), P off. `off` restores no lead-off current.
+ */
+export function cytonLeadOff(channels: number, on: boolean): string[] {
+  const chars = '12345678QWERTYUI';
+  return Array.from({ length: channels }, (_, i) => `z${chars[i]}0${on ? 1 : 0}Z`);
+}
+
 export const CYTON_DRIVER: DriverSpec = {
   descriptor: CYTON,
   handshake: async (io) => {
@@ -40,5 +49,6 @@ export const CYTON_DRIVER: DriverSpec = {
   decoder: (opts) => new CytonDecoder({ commandsSent: opts.commandsSent }),
   startCommands: [CYTON_COMMANDS.start],
   stopCommands: [CYTON_COMMANDS.stop],
+  impedance: { on: cytonLeadOff(8, true), off: cytonLeadOff(8, false), method: 'leadoff-tone' },
   primaryStream: () => CYTON.streams[0],
 };

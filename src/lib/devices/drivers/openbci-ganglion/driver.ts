@@ -21,5 +21,7 @@ export const GANGLION_DRIVER: DriverSpec = {
   decoder: (opts) => new GanglionDecoder({ firmware: opts.ganglionFirmware ?? 3 }),
   startCommands: [GANGLION_COMMANDS.start],
   stopCommands: [GANGLION_COMMANDS.stop],
+  // `z` replaces the data stream with impedance packets (ohms per channel and REF); `Z` ends it.
+  impedance: { on: [GANGLION_COMMANDS.impedanceStart], off: [GANGLION_COMMANDS.impedanceStop], method: 'device-reported' },
   primaryStream: () => GANGLION.streams[0],
 };
