@@ -72,12 +72,21 @@ class DevicesState {
       if (!(this.connection instanceof WorkerSerialConnection) || this.status.state !== 'connecting') app.notify('error', m);
     },
     onDeviceStatus: (s) => {
-      if (this.connection instanceof WorkerSerialConnection) this.status = s as SessionStatus;
+      if (this.connection instanceof WorkerSerialConnection) this.setStatus(s as SessionStatus);
     },
     onDeviceLiveStats: (s) => {
       if (this.connection instanceof WorkerSerialConnection) this.connection.update(s);
     },
   });
+
+  /** A reconnection re-runs the handshake (Cyton soft reset): any impedance check has ended. */
+  private setStatus(s: SessionStatus): void {
+    this.status = s;
+    if (s.state === 'reconnecting') {
+      this.impedanceOn = false;
+      this.leadOffOhms = null;
+    }
+  }
 
   get selected(): DeviceDescriptor {
     return this.devices.find((d) => d.id === this.selectedId) ?? this.devices[0];
@@ -131,7 +140,7 @@ class DevicesState {
       }
       if (!started) {
         const conn = new DeviceConnection(spec, transport, {
-          onStatus: (s) => (this.status = s),
+          onStatus: (s) => this.setStatus(s),
           onGap: () => this.gapEvents++,
         });
         this.connection = conn;
