@@ -355,6 +355,24 @@ describe("Chromium's BluetoothEmulation DevTools domain", () => {
 describe('BLE throughput on the page (benchmark printout)', () => {
   it('handles 500 notifications/s of 8-channel EEG (Athena 0x12 packets) without stalling the UI', async () => {
     const page = await openApp(context, server.url, '/devices');
+    // Baseline on this (shared, loaded) machine: frame times of the idle page for 3 s.
+    const idle = await page.evaluate(async () => {
+      const gaps: number[] = [];
+      let last = performance.now();
+      await new Promise<void>((done) => {
+        const t0 = last;
+        const f = (t: number) => {
+          gaps.push(t - last);
+          last = t;
+          if (t - t0 < 3000) requestAnimationFrame(f);
+          else done();
+        };
+        requestAnimationFrame(f);
+      });
+      const s = [...gaps].sort((a, b) => a - b);
+      return { fps: gaps.length / 3, p99: s[Math.floor(0.99 * s.length)], max: s[s.length - 1], over50: gaps.filter((g) => g > 50).length };
+    });
+    console.log(`[bench] idle Devices page baseline: ${idle.fps.toFixed(0)} fps, frame time p99 ${idle.p99.toFixed(1)} ms, max ${idle.max.toFixed(1)} ms, ${idle.over50} frames > 50 ms`);
     await page.evaluate(() => {
       const f = (globalThis as any).__fakes;
       f.athena = new f.btKit.AthenaEmulator();
