@@ -126,10 +126,14 @@ describe('live stream, recording, library, offline and recovery', () => {
     await page.waitForSelector('[data-testid="start-recording"]');
     await page.click('[data-testid="stop-stream"]');
     await page.click('a[href="/recordings"]');
+    await page.waitForURL('**/recordings');
     await page.reload();
     await waitForIsolation(page);
     const row = page.locator('[data-testid="recording-row"]', { hasText: 'Five seconds' });
-    await row.waitFor();
+    await row.waitFor({ timeout: 20_000 }).catch(async (e) => {
+      await screenshot(page, 'FAILED-recordings-after-reload');
+      throw new Error(`${(e as Error).message}\npage text: ${(await page.textContent('main'))?.slice(0, 500)}`);
+    });
     const frames = Number(await row.getAttribute('data-frames'));
     expect(await row.getAttribute('data-status')).toBe('complete');
     // 250 Hz for ~5 s (the click-to-click time bounds it); a chunk is at most one second = 250 frames.
