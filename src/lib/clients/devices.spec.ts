@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { fakeBluetoothKit } from '../../../tests/fakes/bluetooth.ts';
+import type { MarkerEvent } from '../core/stream.ts';
+import { subscribeMarkers } from '../core/markers.ts';
+import { encodeAthenaPacket, packLsbFirst } from '../devices/drivers/muse-s-athena/encoder.ts';
+import { ATHENA_CONTROL, ATHENA_DATA, MUSE_S_ATHENA } from '../devices/drivers/muse-s-athena/descriptor.ts';
+import { MUSE_S_ATHENA_DRIVER } from '../devices/drivers/muse-s-athena/driver.ts';
+import { BluetoothTransport, type BluetoothDeviceLike } from '../devices/transports/bluetooth.ts';
+import { Ring, RingReader, RingWriter } from '../streams/ring.ts';
+import type { Acquisition } from './acquisition.ts';
+import { DeviceConnection, QualityWindow } from './devices.ts';
+
+describe('QualityWindow', () => {
+  it('keeps the last N frames in time order and pads missing channels with NaN', () => {
+    const w = new QualityWindow(4, 2);
+    w.push(Float32Array.of(1, 10, 2, 20, 3, 30), 3, 2);
+    w.push(Float32Array.of(4, 5, 6), 3, 1); // a 1-channel block: channel 2 missing
+    const o = w.ordered();
+    expect(o.frames).toBe(4);
+    expect([...o.samples]).toEqual([3, 30, 4, NaN, 5, NaN, 6, NaN]);
+  });
+});
+
+describe('DeviceConnection (page path)', () => {
+  it('feeds the primary stream into the ring (4-ch packets padded to 8), counts its gaps, puts gap markers on the bus, reads the battery', async () => {
+    const kit = fakeBluetoothKit();
+    const dev = new kit.FakeBluetoothDevice('a', 'MuseS-Athena-1');
+    dev.addService(MUSE_S_ATHENA.bluetooth!.serviceUuid, [ATHENA_CONTROL, ATHENA_DATA]);
+    const transport = new BluetoothTransport(dev as unknown as BluetoothDeviceLike, { serviceUuid: MUSE_S_ATHENA.bluetooth!.serviceUuid, ...MUSE_S_ATHENA_DRIVER.bluetooth! });
+    const ring = Ring.create({ channels: 8, capacityFrames: 1024, shared: false });
+    const reader = new RingReader(ring, { from: 'start' });
+    const acq = { startExternal: () => new RingWriter(ring), stop: async () => {} } as unknown as Acquisition;
+    const statuses: string[] = [];
+    const conn = new DeviceConnection({ ...MUSE_S_ATHENA_DRIVER, commandGapMs: 0 }, transport, { onStatus: (s) => statuses.push(s.state) });
+    const markers: MarkerEvent[] = [];
+    const unsubscribe = subscribeMarkers((e) => markers.push(...e));
+    await conn.start(acq, { bandHz: null, notchHz: null });
+    expect(statuses).toEqual(['connecting', 'streaming']);
+
+    const data = dev.characteristic(ATHENA_DATA);
+    const eeg8 = (index: number) => ({ tag: 0x12, index, data: packLsbFirst(Array.from({ length: 16 }, (_, v) => 8192 + 100 * (v & 7)), 14, 28) });
+    const eeg4 = (index: number) => ({ tag: 0x11, index, data: packLsbFirst(Array.from({ length: 16 }, () => 8192 + 50), 14, 28) });
+    const battery = new Uint8Array(20);
+    battery[0] = 14918 & 0xff;
+    battery[1] = 14918 >> 8;
+    data.notify(encodeAthenaPacket(0, 0, [eeg8(0), { tag: 0x98, index: 0, data: battery }]));
+    data.notify(encodeAthenaPacket(1, 256, [eeg8(1)]));
+    data.notify(encodeAthenaPacket(2, 512, [eeg8(3)])); // index 2 lost: 2 frames
+    data.notify(encodeAthenaPacket(3, 768, [eeg4(0)]));
+
+    const s = new Float32Array(64 * 8);
+    const t = new Float64Array(64);
+    const r = reader.read(64, s, t);
+    expect(r.frames).toBe(2 + 2 + 2 + 4);
+    expect(s[1]).toBeCloseTo(100 * (1450 / 16383), 4); // AF7 of the first 8-ch frame
+    expect(s[6 * 8 + 0]).toBeCloseTo(50 * (1450 / 16383), 4); // first 4-ch frame, TP9
+    expect(Number.isNaN(s[6 * 8 + 4])).toBe(true); // AUX_1 absent in a 4-ch packet
+    const st = conn.stats();
+    expect(st).toMatchObject({ framesReceived: 10, gaps: 1, lostFrames: 2 });
+    expect(st.batteryPercent).toBeCloseTo(58.27, 2);
+    await new Promise((ok) => setTimeout(ok, 20));
+    expect(markers.map((m) => m.value)).toContain('gap:muse-s-athena.eeg:2');
+    unsubscribe();
+    await conn.stop();
+    expect(dev.gatt.connected).toBe(false);
+  });
+});
