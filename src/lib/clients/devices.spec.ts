@@ -28,7 +28,7 @@ describe('DeviceConnection (page path)', () => {
     dev.addService(MUSE_S_ATHENA.bluetooth!.serviceUuid, [ATHENA_CONTROL, ATHENA_DATA]);
     const transport = new BluetoothTransport(dev as unknown as BluetoothDeviceLike, { serviceUuid: MUSE_S_ATHENA.bluetooth!.serviceUuid, ...MUSE_S_ATHENA_DRIVER.bluetooth! });
     const ring = Ring.create({ channels: 8, capacityFrames: 1024, shared: false });
-    const reader = new RingReader(ring, { from: 'start' });
+    const reader = new RingReader(ring, { from: 'oldest' });
     const acq = { startExternal: () => new RingWriter(ring), stop: async () => {} } as unknown as Acquisition;
     const statuses: string[] = [];
     const conn = new DeviceConnection({ ...MUSE_S_ATHENA_DRIVER, commandGapMs: 0 }, transport, { onStatus: (s) => statuses.push(s.state) });
