@@ -104,6 +104,28 @@ export class Acquisition {
     return this.startDevice(primary.channels.length, primary.sampleRateHz, filter, (sink) => ({ type: 'start-serial-device', deviceId, port, sink }), `device:${deviceId}`);
   }
 
+  /**
+   * Asks the io worker to stop its device (the driver's stop commands, port closed) and waits for
+   * its "stopped" (at most `timeoutMs`); `stop()` afterwards terminates the workers.
+   */
+  stopDeviceGracefully(timeoutMs = 2000): Promise<void> {
+    const io = this.io;
+    if (!io) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        io.removeEventListener('message', onMessage);
+        resolve();
+      };
+      const onMessage = (ev: MessageEvent<IoEvent>) => {
+        if (ev.data.type === 'stopped') done();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      io.addEventListener('message', onMessage);
+      io.postMessage({ type: 'stop' } satisfies IoRequest);
+    });
+  }
+
   /** A command for the device read in the io worker (startSerialDevice). */
   sendDeviceCommand(command: string): void {
     this.io?.postMessage({ type: 'device-command', command } satisfies IoRequest);

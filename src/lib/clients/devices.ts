@@ -214,6 +214,9 @@ export class WorkerSerialConnection implements LiveDevice {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    // Let the worker send the stop command and close the port before it is terminated.
+    await this.acq.stopRecording();
+    await this.acq.stopDeviceGracefully();
     await this.acq.stop();
   }
 }
