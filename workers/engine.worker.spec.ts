@@ -181,6 +181,61 @@ describe('engine worker', () => {
     expect(events.some((e) => e.type === 'pipeline-stopped' && e.runId === 7)).toBe(true);
   });
 
+  it('calibrates a trainable node from bus markers, fits on request, then predicts', async () => {
+    const doc = {
+      format: 'neurotab.pipeline',
+      version: 1,
+      meta: { name: 'calibration' },
+      nodes: [
+        { id: 'in', type: 'io.stream-input' },
+        { id: 'mk', type: 'io.marker-input' },
+        { id: 'labels', type: 'markers.assign-targets', params: { mapping: { left: 0, right: 1 } } },
+        { id: 'epochs', type: 'time.segmentation', params: { time_bounds: [0, 0.5], select_markers: ['left', 'right'] } },
+        { id: 'var', type: 'math.variance' },
+        { id: 'clf', type: 'ml.class-mean' },
+        { id: 'probe', type: 'io.inspect' },
+      ],
+      edges: [
+        { source: 'mk', sourcePort: 'markers', target: 'labels' },
+        { source: 'labels', target: 'epochs', targetPort: 'markers' },
+        { source: 'in', target: 'epochs' },
+        { source: 'epochs', target: 'var' },
+        { source: 'var', target: 'clf' },
+        { source: 'clf', target: 'probe' },
+      ],
+    };
+    send({ type: 'run-pipeline', runId: 9, doc });
+    const trial = async (value: string, amp: number) => {
+      publishMarkers([{ timestampMs: 1_700_000_000_000 + (framesWritten * 1000) / FS, value }], 'test');
+      await new Promise((r) => setTimeout(r, 30));
+      write(FS, amp);
+      await new Promise((r) => setTimeout(r, 30));
+    };
+    for (let k = 0; k < 4; k++) {
+      await trial('left', 5);
+      await trial('right', 60);
+    }
+    await until(() => (lastReport(9)?.metrics.find((m) => m.nodeId === 'var')?.itemsOut ?? 0) >= 8, 'eight labelled epochs');
+    expect(lastReport(9)!.state.calibrating).toBe(true);
+    send({ type: 'fit-pipeline', runId: 9 });
+    expect(lastReport(9)!.state).toMatchObject({ calibrating: false, status: 'running' });
+    const logs = events.filter((e) => e.type === 'pipeline-report' && e.runId === 9).flatMap((e) => (e as { report: PipelineReport }).report.logs.map((l) => l.message));
+    expect(logs.some((m) => /clf .*fitted on 8 labelled items/.test(m))).toBe(true);
+    await trial('right', 60);
+    const right = await until(() => (lastReport(9)?.inspect.probe as InspectSnapshot | null) ?? undefined, 'a prediction');
+    expect(right.channels).toEqual(['p(0)', 'p(1)', 'predicted']);
+    expect((right.latest as number[])[2]).toBe(1);
+    const before = events.length;
+    await trial('left', 5);
+    const left = await until(() => {
+      const r = events.slice(before).filter((e) => e.type === 'pipeline-report' && e.runId === 9).at(-1) as Extract<EngineEvent, { type: 'pipeline-report' }> | undefined;
+      const snap = r?.report.inspect.probe as InspectSnapshot | null | undefined;
+      return snap && snap.timestampMs !== right.timestampMs ? snap : undefined;
+    }, 'a second prediction');
+    expect((left.latest as number[])[2]).toBe(0);
+    send({ type: 'stop-pipeline', runId: 9 });
+  });
+
   it('reports an invalid pipeline by node without disturbing the live chain', async () => {
     send({ type: 'run-pipeline', runId: 8, doc: { format: 'neurotab.pipeline', version: 1, nodes: [{ id: 'x', type: 'no.such-node' }], edges: [] } });
     const err = events.find((e) => e.type === 'pipeline-error' && e.runId === 8) as Extract<EngineEvent, { type: 'pipeline-error' }>;

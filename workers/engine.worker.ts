@@ -305,6 +305,16 @@ self.onmessage = (ev: MessageEvent<EngineRequest>) => {
       if (user?.runId === m.runId) stopUser();
     } else if (m.type === 'set-pipeline-params') {
       setPipelineParams(m);
+    } else if (m.type === 'fit-pipeline') {
+      const run = user;
+      if (run?.runId === m.runId) {
+        try {
+          run.graph.ex.fit();
+        } catch (e) {
+          run.graph.ex.log(40, `fit: ${errorMessage(e)}`);
+        }
+        report(run);
+      }
     }
   } catch (e) {
     if (m.type === 'run-pipeline') post({ type: 'pipeline-error', runId: m.runId, message: errorMessage(e) });

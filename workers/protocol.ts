@@ -84,7 +84,9 @@ export type EngineRequest =
   // A user pipeline on the live stream, beside the filter chain (one at a time; a new run replaces it).
   | { type: 'run-pipeline'; runId: number; doc: unknown }
   | { type: 'stop-pipeline'; runId: number }
-  | { type: 'set-pipeline-params'; runId: number; requestId: number; nodeId: string; values: Record<string, unknown> };
+  | { type: 'set-pipeline-params'; runId: number; requestId: number; nodeId: string; values: Record<string, unknown> }
+  /** Ends calibration now: fits every trainable node on what it collected (result in the log). */
+  | { type: 'fit-pipeline'; runId: number };
 export type EngineEvent =
   | { type: 'started' }
   | { type: 'stats'; framesProcessed: number; droppedFrames: number; resets: number }

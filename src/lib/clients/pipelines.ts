@@ -280,6 +280,11 @@ export class PipelineSession {
     this.acq.sendToEngine({ type: 'stop-pipeline', runId: this.runId });
   }
 
+  /** Ends calibration: fits the trainable nodes on what they collected (outcome in the log). */
+  fit(): void {
+    if (!this.ended) this.acq.sendToEngine({ type: 'fit-pipeline', runId: this.runId });
+  }
+
   /** Changes parameters of one node while running; resolves with the node's parameters or the reason it was refused. */
   setParams(nodeId: string, values: Record<string, unknown>): Promise<ParamResult> {
     const requestId = this.nextRequestId++;

@@ -251,6 +251,11 @@ class PipelinesState {
     this.session?.stop();
   }
 
+  /** Ends calibration of the running pipeline now. */
+  fit(): void {
+    this.session?.fit();
+  }
+
   // ------------------------------------------------------------------ sharing
 
   /** A link carrying the pipeline on view (also copied to the clipboard when allowed). */
