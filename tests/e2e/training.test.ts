@@ -1,4 +1,4 @@
-// The training page in Chromium: import S001R04.edf (left/right fist imagery, T1/T2) on
+// The training page in Chromium: import S001R04/R08/R12.edf (left/right fist imagery, T1/T2) on
 // /recordings, train a CSP+LDA experiment and a short EEGNet run in the training worker, see the
 // live curves, the cross-validated metrics and the backend; a bad class mapping is refused before
 // training. Prints the browser's EEGNet ms/epoch and inference p50/p99 (reported, not asserted).
@@ -9,10 +9,12 @@ import { hasShared, sharedPath } from '../support/shared';
 const fx = useApp();
 
 describe.skipIf(!hasShared)('training page', () => {
-  it('trains CSP+LDA and EEGNet on an imported EDF and shows metrics', async () => {
+  it('trains CSP+LDA and EEGNet on imported EDFs and shows metrics', async () => {
     const page = await openApp(fx.context, fx.server.url, '/recordings');
-    await page.setInputFiles('[data-testid="import-input"]', sharedPath('data/edf/S001R04.edf'));
-    await page.locator('[data-testid="recording-row"]', { hasText: 'S001R04.edf' }).first().waitFor({ timeout: 60_000 });
+    for (const f of ['S001R04', 'S001R08', 'S001R12']) {
+      await page.setInputFiles('[data-testid="import-input"]', sharedPath(`data/edf/${f}.edf`));
+      await page.locator('[data-testid="recording-row"]', { hasText: `${f}.edf` }).first().waitFor({ timeout: 60_000 });
+    }
 
     await page.click('nav a[href="/training"]');
     await page.locator('h1', { hasText: 'Training' }).waitFor();
@@ -35,16 +37,21 @@ describe.skipIf(!hasShared)('training page', () => {
     const cm = page.locator('[data-testid="confusion-matrix"] tbody td');
     expect(await cm.count()).toBe(4);
     const cells = (await cm.allTextContents()).map(Number);
-    expect(cells.reduce((a, b) => a + b, 0)).toBe(30); // S001R04: 15 T1 + 15 T2 epochs
+    expect(cells.reduce((a, b) => a + b, 0)).toBe(15); // S001R04: 15 T1/T2 epochs (45 over R04, R08, R12)
     expect(await page.locator('[data-testid="cv-mean"]').textContent()).toMatch(/accuracy\s*[\d.]+ %/);
     await screenshot(page, 'training-csp-lda');
 
-    // A short EEGNet run on 8 motor channels: live curves, then metrics.
+    // A short EEGNet run on 8 motor channels of the three runs (45 epochs): live curves, then metrics.
+    // With R04 alone (7 + 8 epochs) two folds leave too few trials: refused before training.
     await page.fill('[data-testid="experiment-name"]', 'mi-eegnet');
     await page.selectOption('[data-testid="experiment-type"]', 'eegnet');
     await page.fill('[data-testid="deep-epochs"]', '3');
     await page.fill('[data-testid="cv-folds"]', '2');
     await page.fill('[data-testid="channels"]', 'C3.., Cz.., C4.., Cp3., Cp4., Fc3., Fc4., C1..');
+    await page.click('[data-testid="train-button"]');
+    await expect.poll(() => page.locator('[data-testid="train-error"]').textContent().catch(() => ''), { timeout: 60_000 }).toMatch(/class "(left|right)" has \d epochs, at least 9 are needed/);
+    expect(await page.locator('[data-testid="training-curves"]').getAttribute('data-epochs')).toBe('0');
+    for (const f of ['S001R08', 'S001R12']) await page.locator('[data-testid="training-recordings"] label', { hasText: `${f}.edf` }).first().locator('input').check();
     await page.click('[data-testid="train-button"]');
     await expect.poll(async () => Number(await page.locator('[data-testid="training-curves"]').getAttribute('data-epochs')), { timeout: 180_000 }).toBeGreaterThan(0);
     await page.locator('[data-testid="run-timings"]', { hasText: 'eegnet' }).waitFor({ timeout: 300_000 });

@@ -38,8 +38,11 @@ export interface ExperimentRunResult {
 
 /** Checks a run's data up front, with the rules of its type (deep nets need more trials). */
 export function validateRunData(spec: ExperimentSpec, set: EpochSet): void {
-  const k = spec.cv ?? (isDeepType(spec.type) ? 3 : 5);
-  validateEpochs(set, { minPerClass: Math.max(isDeepType(spec.type) ? 4 : 2, k) });
+  const deep = isDeepType(spec.type);
+  const k = spec.cv ?? (deep ? 3 : 5);
+  // Deep runs need ≥ 4 trials per class in every training fold (stratified folds hold ~n/k out).
+  const deepMin = k >= 2 ? Math.ceil((4 * k) / (k - 1)) + 1 : 4;
+  validateEpochs(set, { minPerClass: Math.max(deep ? deepMin : 2, k) });
 }
 
 export async function runExperiment(spec: ExperimentSpec, set: EpochSet, control: RunControl = {}): Promise<ExperimentRunResult> {
