@@ -235,6 +235,13 @@ describe('Devices page', () => {
     // The headset was told to stream again after reconnecting (h, p21, s, d twice).
     const writes = await page.evaluate(() => ((globalThis as any).__fakes.museEmu.device.writes as { bytes: Uint8Array }[]).map((w) => String.fromCharCode(...Array.from(w.bytes).slice(1, -1))).join(','));
     expect(writes).toBe('h,p21,s,d,h,p21,s,d');
+    // The Live page shows the connected device (client-side navigation keeps the connection).
+    await page.click('a[href="/"]');
+    await page.waitForSelector('[data-testid="live-device-note"]');
+    const drawn = async () => Number((await page.getAttribute('[data-testid="live-view"]', 'data-frames')) ?? 0);
+    await expect.poll(drawn, { timeout: 10_000 }).toBeGreaterThan(100);
+    expect(await page.textContent('.stream-info')).toContain('Muse EEG 4 ch · 256 Hz');
+    await page.click('a[href="/devices"]');
     await page.click('[data-testid="device-disconnect"]');
     await page.waitForSelector('[data-testid="device-empty"]');
     await page.evaluate(() => (globalThis as any).__fakes.stopTimers());
