@@ -136,18 +136,8 @@ export class Acquisition {
 
   private async startDevice(channels: number, sampleRateHz: number, filter: FilterSettings, request: (sink: RingSink) => IoRequest, source: string): Promise<StreamDescriptor> {
     if (this.io) throw new Error('a stream is already running: stop it first');
-    const capacity = Math.ceil(Math.max(1, sampleRateHz) * RING_SECONDS);
-    const raw = new Link(channels, capacity, this.isolated);
-    const filtered = new Link(channels, capacity, this.isolated);
-    this.source = source;
-    this.raw = raw;
-    // Consumers first (fallback ports are created per consumer), producers last.
-    this.rawReader = raw.pageReader();
-    this.filteredReader = filtered.pageReader();
-    const engineSource = raw.source();
-
+    const { raw, filtered, engineSource } = this.openLinks(channels, Math.max(1, sampleRateHz), source);
     this.io = new Worker(new URL('../../../workers/io.worker.ts', import.meta.url), { type: 'module', name: 'neurotab-io' });
-    this.engine = new Worker(new URL('../../../workers/engine.worker.ts', import.meta.url), { type: 'module', name: 'neurotab-engine' });
 
     const descriptor = await new Promise<StreamDescriptor>((resolve, reject) => {
       this.io!.onmessage = (ev: MessageEvent<IoEvent>) => {
@@ -167,7 +157,27 @@ export class Acquisition {
       this.io!.postMessage(request(sink), Link.transfer(sink));
     });
     this.descriptor = descriptor;
+    this.startEngine(descriptor, engineSource, filtered, filter);
+    this.events.onStreamStarted?.(descriptor);
+    return descriptor;
+  }
 
+  /** The raw and filtered rings of a new stream, and this page's readers of them. */
+  private openLinks(channels: number, capacityRateHz: number, source: string): { raw: Link; filtered: Link; engineSource: RingSource } {
+    const capacity = Math.ceil(capacityRateHz * RING_SECONDS);
+    const raw = new Link(channels, capacity, this.isolated);
+    const filtered = new Link(channels, capacity, this.isolated);
+    this.source = source;
+    this.raw = raw;
+    // Consumers first (fallback ports are created per consumer), producers last.
+    this.rawReader = raw.pageReader();
+    this.filteredReader = filtered.pageReader();
+    return { raw, filtered, engineSource: raw.source() };
+  }
+
+  /** The engine worker: raw ring in, live filter chain (and user pipelines) out. */
+  private startEngine(descriptor: StreamDescriptor, engineSource: RingSource, filtered: Link, filter: FilterSettings): void {
+    this.engine = new Worker(new URL('../../../workers/engine.worker.ts', import.meta.url), { type: 'module', name: 'neurotab-engine' });
     this.engine.onmessage = (ev: MessageEvent<EngineEvent>) => {
       const m = ev.data;
       if (m.type === 'stats') this.events.onEngineStats?.(m);
@@ -177,8 +187,6 @@ export class Acquisition {
     const sink = filtered.sink();
     const req: EngineRequest = { type: 'start', descriptor, source: engineSource, sink, filter };
     this.engine.postMessage(req, [...Link.transfer(engineSource), ...Link.transfer(sink)]);
-    this.events.onStreamStarted?.(descriptor);
-    return descriptor;
   }
 
   /** Writer of a device driven from this page (startExternal), else null. */
@@ -192,25 +200,8 @@ export class Acquisition {
    */
   startExternal(descriptor: StreamDescriptor, filter: FilterSettings, source: string, capacityRateHz = descriptor.sampleRateHz): FrameWriter {
     if (this.io || this.descriptor) throw new Error('a stream is already running: stop it first');
-    const channels = descriptor.channels.length;
-    const capacity = Math.ceil(Math.max(50, capacityRateHz) * RING_SECONDS);
-    const raw = new Link(channels, capacity, this.isolated);
-    const filtered = new Link(channels, capacity, this.isolated);
-    this.source = source;
-    this.raw = raw;
-    this.rawReader = raw.pageReader();
-    this.filteredReader = filtered.pageReader();
-    const engineSource = raw.source();
-    this.engine = new Worker(new URL('../../../workers/engine.worker.ts', import.meta.url), { type: 'module', name: 'neurotab-engine' });
-    this.engine.onmessage = (ev: MessageEvent<EngineEvent>) => {
-      const m = ev.data;
-      if (m.type === 'stats') this.events.onEngineStats?.(m);
-      else if (m.type === 'error') this.events.onError?.(`Engine: ${m.message}`);
-      for (const l of this.engineListeners) l(m);
-    };
-    const sink = filtered.sink();
-    const req: EngineRequest = { type: 'start', descriptor, source: engineSource, sink, filter };
-    this.engine.postMessage(req, [...Link.transfer(engineSource), ...Link.transfer(sink)]);
+    const { raw, filtered, engineSource } = this.openLinks(descriptor.channels.length, Math.max(50, capacityRateHz), source);
+    this.startEngine(descriptor, engineSource, filtered, filter);
     this.descriptor = descriptor;
     this.external = openSink(raw.sink());
     this.events.onStreamStarted?.(descriptor);
