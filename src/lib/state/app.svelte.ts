@@ -30,7 +30,7 @@ class AppState {
 
   /** Degraded: the page runs without SharedArrayBuffer (transferable-buffer fallback). */
   get degraded(): boolean {
-    return !this.capabilities.isolated;
+    return !this.capabilities.isolated || !this.capabilities.sharedArrayBuffer;
   }
 
   async start(): Promise<void> {
