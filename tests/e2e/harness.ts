@@ -13,8 +13,8 @@ export interface AppServer {
 }
 
 /** Serves build/ on a free loopback port. `isolationHeaders: false` = a plain static host. */
-export async function serveApp(opts: { isolationHeaders?: boolean } = {}): Promise<AppServer> {
-  const { server, url } = await startServer({ port: 0, host: '127.0.0.1', dir: 'build', isolationHeaders: opts.isolationHeaders ?? true });
+export async function serveApp(opts: { isolationHeaders?: boolean; dir?: string; port?: number } = {}): Promise<AppServer> {
+  const { server, url } = await startServer({ port: opts.port ?? 0, host: '127.0.0.1', dir: opts.dir ?? 'build', isolationHeaders: opts.isolationHeaders ?? true });
   return { url, close: () => closeServer(server) };
 }
 
