@@ -25,7 +25,7 @@ export interface RunReport {
   durationMs: number;
   msPerEpoch: number | null;
   /** One-window inference latency of the final model on this backend. */
-  inference: { p50Ms: number; p99Ms: number; windows: number } | null;
+  inference: { p50Ms: number; p99Ms: number; windows: number; backend: string } | null;
   backend: string;
 }
 
