@@ -67,6 +67,12 @@ describe.skipIf(!hasShared)('training page', () => {
     const saved = page.locator('[data-testid="saved-experiments"]');
     await expect.poll(() => saved.textContent()).toContain('mi-eegnet');
     expect(await saved.textContent()).toContain('mi-csp');
+    // After a reload (new worker), the saved CSP+LDA run loads back from IndexedDB with its metrics.
+    await page.reload();
+    await page.locator('[data-testid="saved-experiments"] tr', { hasText: 'mi-csp' }).waitFor({ timeout: 30_000 });
+    await page.locator('[data-testid="saved-experiments"] tr', { hasText: 'mi-csp' }).locator('button', { hasText: 'Load' }).click();
+    await page.locator('[data-testid="run-timings"]', { hasText: 'motor_imagery_csp_lda' }).waitFor({ timeout: 30_000 });
+    expect((await page.locator('[data-testid="confusion-matrix"] tbody td').allTextContents()).map(Number).reduce((a, b) => a + b, 0)).toBe(15);
     await page.close();
   }, 600_000);
 });
