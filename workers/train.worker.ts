@@ -126,7 +126,8 @@ async function reportOf(name: string, timeInference: boolean): Promise<RunReport
     durationMs: t?.totalMs ?? 0,
     msPerEpoch: t && t.finalEpochs ? t.finalMs / t.finalEpochs : null,
     inference,
-    backend: (run.model as DeepModel).backend ?? backendName,
+    // Classic recipes do not use TensorFlow.js: they run in float64 JavaScript in this worker.
+    backend: (run.model as DeepModel).kind === 'neurotab.tf-model' ? (run.model as DeepModel).backend : 'float64 JS',
   };
 }
 

@@ -1,7 +1,8 @@
 // The training page in Chromium: import S001R04/R08/R12.edf (left/right fist imagery, T1/T2) on
 // /recordings, train a CSP+LDA experiment and a short EEGNet run in the training worker, see the
 // live curves, the cross-validated metrics and the backend; a bad class mapping is refused before
-// training. Prints the browser's EEGNet ms/epoch and inference p50/p99 (reported, not asserted).
+// training; and the zero-hardware demo: eyes open/closed on the synthetic device, recorded with
+// markers on Live, classified by CSP+LDA. Prints the browser's EEGNet ms/epoch and inference p50/p99 (reported, not asserted).
 import { describe, expect, it } from 'vitest';
 import { openApp, screenshot, useApp } from './harness';
 import { hasShared, sharedPath } from '../support/shared';
@@ -75,4 +76,52 @@ describe.skipIf(!hasShared)('training page', () => {
     expect((await page.locator('[data-testid="confusion-matrix"] tbody td').allTextContents()).map(Number).reduce((a, b) => a + b, 0)).toBe(15);
     await page.close();
   }, 600_000);
+});
+
+describe('training page without shared data', () => {
+  it('zero-hardware demo: record eyes open / closed on the synthetic device, train CSP+LDA, well above chance', async () => {
+    const page = await openApp(fx.context, fx.server.url, '/');
+    await page.click('[data-testid="start-stream"]');
+    await page.waitForSelector('[data-testid="stop-stream"]');
+    await page.fill('[data-testid="recording-name"]', 'Eyes demo');
+    await page.click('[data-testid="start-recording"]');
+    await page.waitForSelector('[data-testid="stop-recording"]');
+    const eyes = page.locator('[data-testid="eyes-closed"]');
+    const mark = async (value: string) => {
+      await page.fill('[data-testid="marker-text"]', value);
+      await page.click('[data-testid="add-marker"]');
+    };
+    for (let i = 0; i < 8; i++) {
+      await eyes.check();
+      await mark('closed');
+      await page.waitForTimeout(2000);
+      await eyes.uncheck();
+      await mark('open');
+      await page.waitForTimeout(2000);
+    }
+    await page.click('[data-testid="stop-recording"]');
+    await page.waitForSelector('[data-testid="start-recording"]');
+    await page.click('[data-testid="stop-stream"]');
+
+    await page.click('nav a[href="/training"]');
+    await page.locator('[data-testid="training-recordings"] label', { hasText: 'Eyes demo' }).first().locator('input').check();
+    await page.locator('input[data-marker="open"]').fill('open');
+    await page.locator('input[data-marker="closed"]').fill('closed');
+    await page.fill('[data-testid="experiment-name"]', 'eyes');
+    await page.selectOption('[data-testid="experiment-type"]', 'motor_imagery_csp_lda');
+    await page.locator('.pair input').nth(0).fill('0.3');
+    await page.locator('.pair input').nth(1).fill('1.8');
+    await page.locator('.pair input').nth(2).fill('8');
+    await page.locator('.pair input').nth(3).fill('12');
+    await page.fill('[data-testid="cv-folds"]', '4');
+    await page.click('[data-testid="train-button"]');
+    await page.locator('[data-testid="run-timings"]', { hasText: 'motor_imagery_csp_lda' }).waitFor({ timeout: 60_000 });
+    const text = (await page.locator('[data-testid="cv-mean"]').textContent()) ?? '';
+    const acc = Number(/([\d.]+) %/.exec(text)?.[1]);
+    console.log(`[eyes demo] cross-validated accuracy ${acc} % (chance 50 %)`);
+    expect(acc).toBeGreaterThanOrEqual(80);
+    await page.waitForTimeout(300);
+    await screenshot(page, 'training-eyes-demo');
+    await page.close();
+  }, 180_000);
 });
