@@ -64,7 +64,18 @@ describe.skipIf(!hasShared)('training page', () => {
     await page.waitForTimeout(300);
     await screenshot(page, 'training-eegnet');
 
-    // Both runs were saved in IndexedDB and are listed.
+    // The benchmark figure: one EEGNet epoch on all 64 channels of the 45 S001 epochs (no CV).
+    await page.fill('[data-testid="experiment-name"]', 'mi-eegnet-64');
+    await page.fill('[data-testid="deep-epochs"]', '2');
+    await page.fill('[data-testid="cv-folds"]', '0');
+    await page.fill('[data-testid="channels"]', '');
+    await page.click('[data-testid="train-button"]');
+    await page.locator('[data-testid="run-timings"]', { hasText: 'mi-eegnet-64' }).or(page.locator('[data-testid="training-metrics"]', { hasText: 'No cross-validation' })).first().waitFor({ timeout: 300_000 });
+    const t64 = (await page.locator('[data-testid="run-timings"]').textContent()) ?? '';
+    expect(t64).toMatch(/ms per training epoch/);
+    console.log(`[chromium ${backend}, 45 × 64 ch × 161] ${t64.replace(/\s+/g, ' ').trim()}`);
+
+    // The runs were saved in IndexedDB and are listed.
     const saved = page.locator('[data-testid="saved-experiments"]');
     await expect.poll(() => saved.textContent()).toContain('mi-eegnet');
     expect(await saved.textContent()).toContain('mi-csp');
