@@ -4,7 +4,7 @@
 // input nodes (NeuroPype LSLInput) read them; marker input nodes get the marker bus.
 import { LocalBackend, type BindRequest } from '../src/lib/api/local-backend';
 import { builtinRegistry, MarkerQueue } from '../src/lib/engine/index';
-import { servePort } from '../src/lib/core/rpc';
+import { connectPort, servePort, type RpcClient } from '../src/lib/core/rpc';
 import { subscribeMarkers } from '../src/lib/core/markers';
 import { Ring, RingReader } from '../src/lib/streams/ring';
 import { openDb } from '../src/lib/storage/db';
@@ -13,6 +13,7 @@ import { matchStreamQuery, type StreamDescriptor } from '../src/lib/core/stream'
 
 type ApiEngineMessage =
   | { type: 'serve' }
+  | { type: 'exphub-port' }
   | { type: 'streams'; streams: Array<{ descriptor: StreamDescriptor; buffer: SharedArrayBuffer }> };
 
 let streams: Array<{ descriptor: StreamDescriptor; buffer: SharedArrayBuffer }> = [];
@@ -42,12 +43,30 @@ function bind(req: BindRequest): unknown {
 }
 
 let backend: LocalBackend | null = null;
+/** The /exphub family's calls go on to the training worker (TensorFlow.js must not stall executions). */
+let exphub: RpcClient | null = null;
+
+/** What the service worker calls: the NeuroPype backend, plus the exphub* methods relayed. */
+function served(b: LocalBackend): object {
+  return new Proxy(b, {
+    get(target, prop, receiver) {
+      if (typeof prop === 'string' && prop.startsWith('exphub')) {
+        return (...args: unknown[]) => {
+          if (!exphub) throw Object.assign(new Error('Engine unavailable'), { status: 503, detail: 'Engine unavailable' });
+          return exphub.call(prop, args);
+        };
+      }
+      return Reflect.get(target, prop, receiver);
+    },
+  });
+}
 
 self.onmessage = (ev: MessageEvent<ApiEngineMessage>) => {
   const m = ev.data;
   if (m?.type === 'streams') streams = m.streams;
+  else if (m?.type === 'exphub-port' && ev.ports[0]) exphub = connectPort(ev.ports[0], { timeoutMs: 60_000 });
   else if (m?.type === 'serve' && ev.ports[0]) {
     backend ??= new LocalBackend({ registry: builtinRegistry(), store: new IndexedDbPipelineStore(openDb()), bind });
-    servePort(ev.ports[0], backend);
+    servePort(ev.ports[0], served(backend));
   }
 };

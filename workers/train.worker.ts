@@ -8,6 +8,8 @@ import { errorMessage } from '../src/lib/core/errors';
 import { selectBackend } from '../src/lib/ml/tf/backend';
 import { installFastCpuKernels } from '../src/lib/ml/tf/fast-kernels';
 import { ExperimentHub, type RunRegistry, type SavedRun } from '../src/lib/ml/experiments/hub';
+import { hubBackend } from '../src/lib/api/exphub';
+import { servePort } from '../src/lib/core/rpc';
 import type { DeepModel } from '../src/lib/ml/tf/train';
 import type { RunReport, TrainEvent, TrainRequest } from '../src/lib/ml/tf/protocol';
 import { openDb } from '../src/lib/storage/db';
@@ -131,8 +133,13 @@ async function reportOf(name: string, timeInference: boolean): Promise<RunReport
   };
 }
 
-self.addEventListener('message', (ev: MessageEvent<TrainRequest>) => {
-  void handle(ev.data).catch((e) => post({ type: 'error', message: errorMessage(e) }));
+self.addEventListener('message', (ev: MessageEvent<TrainRequest | { type: 'serve-exphub' }>) => {
+  // The engine-host tab hands a port on which the REST API's /exphub family calls this hub.
+  if (ev.data?.type === 'serve-exphub' && ev.ports[0]) {
+    servePort(ev.ports[0], hubBackend(hub));
+    return;
+  }
+  void handle(ev.data as TrainRequest).catch((e) => post({ type: 'error', message: errorMessage(e) }));
 });
 
 async function handle(m: TrainRequest): Promise<void> {

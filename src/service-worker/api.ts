@@ -6,7 +6,7 @@
 // the open tabs again (the lock holder answers).
 /// <reference lib="webworker" />
 import { self } from '$app/service-worker';
-import { BackendError, createApi, isApiPath as isApiRoute, type Backend, type WireError } from '../lib/api/index';
+import { BackendError, createApi, ExpHubFailure, isApiPath as isApiRoute, type Backend, type ExperimentBackend, type WireError } from '../lib/api/index';
 import { connectPort, RpcClosedError, RpcTimeoutError, type RpcClient, type WireError as RpcWire } from '../lib/core/rpc';
 import { PipelineFiles } from '../lib/api/pipeline-files';
 import { openDb } from '../lib/storage/db';
@@ -23,6 +23,7 @@ let waiters: Array<() => void> = [];
 
 function reviveError(w: RpcWire): Error {
   if (typeof w.code === 'string') return BackendError.fromWire(w as unknown as WireError);
+  if (typeof w.status === 'number' && typeof w.detail === 'string') return new ExpHubFailure(w.status, w.detail);
   return Object.assign(new Error(w.message), w);
 }
 
@@ -80,7 +81,8 @@ const forwarding = new Proxy({} as Backend, {
   },
 });
 
-const app = createApi(forwarding);
+// The forwarding proxy relays any method, so it serves the ExperimentHub family's calls as well.
+const app = createApi(forwarding, { experiments: forwarding as unknown as ExperimentBackend });
 
 export function isApiPath(pathname: string): boolean {
   return isApiRoute(pathname);

@@ -83,3 +83,30 @@ describe('storage-only API calls without an engine tab', () => {
     await page.close();
   });
 });
+
+describe('ExperimentHub family through the service worker', () => {
+  it('answers /exphub from the training worker of the engine-host tab', async () => {
+    const page = await openApp(fx.context, fx.server.url);
+    const r = await page.evaluate(async () => {
+      const get = async (p: string) => {
+        const res = await fetch(p);
+        return { status: res.status, body: await res.text() };
+      };
+      const health = await get('/exphub/health');
+      const types = await get('/exphub/available_experiments');
+      const created = await fetch('/exphub/create_experiment/alpha_demo/motor_imagery_csp_lda', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+      const experiments = await get('/exphub/experiments');
+      const status = await get('/exphub/alpha_demo/status');
+      const missing = await get('/exphub/nope/status');
+      return { health, types, created: created.status, experiments, status, missing };
+    });
+    expect(r.health.status).toBe(200);
+    expect(r.types.status).toBe(200);
+    expect(Object.keys(JSON.parse(r.types.body))).toContain('motor_imagery_csp_lda');
+    expect(r.created).toBeLessThan(300);
+    expect(r.experiments.body).toContain('alpha_demo');
+    expect(r.status.status).toBe(200);
+    expect(r.missing.status).toBe(404);
+    await page.close();
+  });
+});

@@ -730,7 +730,10 @@ describe('catalog (#28–#30)', () => {
 describe('native API (§2 discovery, §12 pipeline store)', () => {
   it('GET /bci/v1/compat lists the mounted families with engine status', async () => {
     expect((await call(app, 'GET', '/bci/v1/compat')).json).toEqual({
-      families: [{ family: 'neuropype', mount: '/np', emulates: 'NeuroPype API 2024.1.0', engine: 'up' }],
+      families: [
+        { family: 'neuropype', mount: '/np', emulates: 'NeuroPype API 2024.1.0', engine: 'up' },
+        { family: 'experimenthub', mount: '/exphub', emulates: 'ExperimentHub API', engine: 'up' },
+      ],
     });
   });
   it('PUT (204) / GET (text) / list / DELETE pipeline files; errors in the native envelope', async () => {

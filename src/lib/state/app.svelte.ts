@@ -45,6 +45,12 @@ class AppState {
       if (!this.apiWorker) {
         this.apiWorker = new Worker(new URL('../../../workers/api-engine.worker.ts', import.meta.url), { type: 'module', name: 'neurotab-api-engine' });
         this.apiWorker.postMessage({ type: 'streams', streams: this.liveStreams });
+        // The /exphub family trains in its own worker, reached from the API engine through a port.
+        const train = new Worker(new URL('../../../workers/train.worker.ts', import.meta.url), { type: 'module', name: 'neurotab-api-train' });
+        train.postMessage({ type: 'init' });
+        const link = new MessageChannel();
+        train.postMessage({ type: 'serve-exphub' }, [link.port1]);
+        this.apiWorker.postMessage({ type: 'exphub-port' }, [link.port2]);
       }
       this.apiWorker.postMessage({ type: 'serve' }, [port]);
     });
