@@ -17,7 +17,11 @@ self.addEventListener('install', (event) => {
   event.waitUntil(
     (async () => {
       const cache = await caches.open(CACHE);
-      await cache.addAll([...new Set(PRECACHE)]);
+      // Plus what workers import (written at build time: $app/manifest does not list those).
+      const extra = await fetch('/_app/precache.json', { cache: 'no-store' })
+        .then((r) => (r.ok ? (r.json() as Promise<string[]>) : []))
+        .catch(() => [] as string[]);
+      await cache.addAll([...new Set([...PRECACHE, ...extra])]);
       // First install: take over at once (nothing older is running). Updates wait for the page's
       // consent (the page shows "a new version is ready" and posts SKIP_WAITING).
       if (!self.registration.active) await self.skipWaiting();

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launch, newContext, openApp, screenshot, serveApp, waitForIsolation, type AppServer } from './harness';
+import { hasShared, sharedPath } from '../support/shared';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -147,6 +148,16 @@ describe('live stream, recording, library, offline and recovery', () => {
     await page.reload();
     await page.locator('[data-testid="recording-row"]', { hasText: 'Five seconds' }).waitFor();
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    // Workers and what they import (chunks, WebAssembly) work offline too: import a SNIRF file
+    // (library worker + h5wasm), then stream (io + engine workers).
+    if (hasShared) {
+      await page.setInputFiles('[data-testid="import-input"]', sharedPath('data/snirf/Simple_Probe.snirf'));
+      await page.locator('[data-testid="recording-row"]', { hasText: 'Simple_Probe.snirf' }).waitFor({ timeout: 30_000 });
+    }
+    await page.click('a[href="/"]');
+    await startStream(page);
+    await expect.poll(() => framesDrawn(page), { timeout: 10_000 }).toBeGreaterThan(100);
+    await page.click('[data-testid="stop-stream"]');
     await context.setOffline(false);
     await page.close();
     server = await serveApp({ isolationHeaders: true });
