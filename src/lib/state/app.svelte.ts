@@ -103,7 +103,10 @@ class AppState {
 
   notify(kind: Notice['kind'], text: string): void {
     if (this.notices.some((n) => n.kind === kind && n.text === text)) return; // the same message once
-    this.notices = [...this.notices, { id: this.nextNotice++, kind, text }];
+    const id = this.nextNotice++;
+    this.notices = [...this.notices, { id, kind, text }];
+    // Information goes away by itself; warnings and errors stay until dismissed.
+    if (kind === 'info') setTimeout(() => this.dismiss(id), 8000);
   }
 
   dismiss(id: number): void {
