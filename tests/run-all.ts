@@ -1,4 +1,4 @@
-// `npm test`: every test of the project. Unit tests (Vitest, Node), then a production build, then the
+// `npm test`: every test of the project. A type check, unit tests (Vitest, Node), then a production build, then the
 // end-to-end tests in Chromium (Vitest + playwright-core). Prints one closing line
 // "tests: N passed, N failed, N skipped" and exits non-zero on any failure. Node only.
 import { spawnSync } from 'node:child_process';
@@ -46,6 +46,14 @@ function vitestStep(title: string, config: string, out: string): void {
 }
 
 const only = process.argv[2]; // optional: "unit" or "e2e"
+if (!only) {
+  // TypeScript strict over the whole project (Svelte components included).
+  const checked = step('type check', [join(root, 'node_modules/svelte-check/bin/svelte-check'), '--tsconfig', './tsconfig.json', '--threshold', 'error', '--output', 'human']);
+  if (!checked) {
+    ok = false;
+    totals.failed += 1;
+  }
+}
 if (only !== 'e2e') vitestStep('unit tests', 'vitest.config.ts', 'test-results/unit.json');
 if (only !== 'unit') {
   if (step('build', [vite, 'build', '--logLevel', 'warn'])) {
