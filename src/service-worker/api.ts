@@ -1,7 +1,7 @@
 // The REST API inside the service worker: the Hono app of src/lib/api over a Backend that answers
 // pipeline-store calls itself (IndexedDB) and forwards the rest to the engine-host tab through a
-// MessagePort (core/rpc.ts). With no host tab the API
-// answers 503 ENGINE_UNAVAILABLE in the family's envelope after a short wait — never a hang.
+// MessagePort (core/rpc.ts). With no host tab the API answers 503 ENGINE_UNAVAILABLE in the
+// family's envelope after a short wait — never a hang.
 // Service-worker thread only. Holds the host port in memory; after the worker is restarted it asks
 // the open tabs again (the lock holder answers).
 /// <reference lib="webworker" />
@@ -19,7 +19,7 @@ const CALL_TIMEOUT_MS = 15_000;
 let host: RpcClient | null = null;
 /** The window client that owns `host`; a host whose page navigated away or closed is dead. */
 let hostClientId: string | null = null;
-let waiters: Array<() => void> = [];
+const waiters: Array<() => void> = [];
 
 function reviveError(w: RpcWire): Error {
   if (typeof w.code === 'string') return BackendError.fromWire(w as unknown as WireError);
