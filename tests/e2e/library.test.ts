@@ -58,6 +58,9 @@ describe.skipIf(!hasShared)('recordings library', () => {
 
   it('refuses a corrupt file with a clear message and leaves the library unchanged', async () => {
     const page = await openApp(fx.context, fx.server.url, '/recordings');
+    // The list loads asynchronously: count once it is shown (table, or the empty library).
+    const listed = '[data-testid="recordings-table"], .empty';
+    await page.waitForSelector(listed);
     const before = await page.locator('[data-testid="recording-row"]').count();
     const bad = join(mkdtempSync(join(tmpdir(), 'neurotab-bad-')), 'broken.edf');
     const bytes = readFileSync(sharedPath('data/edf/S001R04.edf')).subarray(0, 600);
@@ -67,8 +70,7 @@ describe.skipIf(!hasShared)('recordings library', () => {
     await alert.waitFor({ timeout: 20_000 });
     expect(await alert.textContent()).toMatch(/Could not import "broken\.edf": .+library was not changed/);
     await page.reload();
-    await page.waitForSelector('h1');
-    await page.waitForTimeout(500);
+    await page.waitForSelector(listed);
     expect(await page.locator('[data-testid="recording-row"]').count()).toBe(before);
     await page.close();
   });
