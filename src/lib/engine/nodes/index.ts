@@ -7,6 +7,7 @@ import { dcBlock, decimateNode, detrend, firFilter, iirFilter, movingAverage, no
 import { assignTargets, rewriteMarkers } from './markers';
 import { absNode, clipNode, logNode, meanNode, scaleNode, thresholdNode, varianceNode, zscoreNode } from './math';
 import { classMean } from './ml';
+import { modelPredict } from './model';
 import { bandPowerNode, fftMagnitude, spectrogram, welchSpectrum } from './spectral';
 import { baselineRemoval, segmentation, slidingWindow } from './time';
 import { inspect, markerInput, recordingInput, streamInput, streamOutput } from './io';
@@ -48,6 +49,7 @@ export const BUILTIN_NODE_CLASSES: NodeClass[] = [
   rewriteMarkers,
   assignTargets,
   classMean,
+  modelPredict,
   parameterPort,
   streamData,
   dejitter,

@@ -1,0 +1,200 @@
+// ml.model-predict: the node's streaming predictions (any chunking) equal the experiment's own batch
+// predictions (ml/experiment.ts predictModel, LDA posteriors as scikit-learn defines them for two
+// classes: expit(decision value)) on the same windows of the same causally band-passed signal, on
+// the synthetic device's eyes open/closed switch and on the PhysioNet motor-imagery EDF files; the
+// live prediction follows the eyes; mismatched rate/channels are refused naming the difference.
+import { describe, expect, it } from 'vitest';
+import { hasShared, sharedBytes } from '../../../../tests/support/shared';
+import type { MarkerEvent, StreamDescriptor } from '../../core/stream';
+import { syntheticStreamDescriptor } from '../../devices/drivers/synthetic/driver';
+import { SyntheticGenerator } from '../../devices/drivers/synthetic/generator';
+import { sosfilt, sosfiltZi } from '../../dsp/iir';
+import { readEdf } from '../../formats/edf';
+import { parseExperimentConfig, predictModel, trainModel, type ExperimentConfig, type TrainedModel } from '../../ml/experiment';
+import { epochsFromRecording, epochsFromRecordings, mneBandPass, type RecordingLike } from '../../ml/prepare';
+import { Execution } from '../runtime';
+import { feedChunks, instantiate, randomChunks } from '../testing';
+import type { FramesPacket } from '../types';
+import { builtinRegistry } from './index';
+import { modelPredict, summariseModel, type ModelPredictPeek } from './model';
+
+/** A synthetic recording: eyes switch every `segmentS` seconds (closed first), a marker at each switch. */
+function eyesRecording(seed: number, seconds: number, segmentS: number, channels = 8, fs = 250): RecordingLike & { closedAt: (frame: number) => boolean } {
+  const settings = { channels, sampleRateHz: fs, lineFrequencyHz: 50 as const, seed, eyesClosed: false };
+  const gen = new SyntheticGenerator(settings);
+  const n = seconds * fs;
+  const seg = segmentS * fs;
+  const samples = new Float32Array(n * channels);
+  const timestampsMs = new Float64Array(n);
+  const markers: MarkerEvent[] = [];
+  const t0 = 1_000_000;
+  for (let start = 0; start < n; start += seg) {
+    const closed = (start / seg) % 2 === 0;
+    gen.setEyesClosed(closed);
+    const len = Math.min(seg, n - start);
+    gen.next(len, samples.subarray(start * channels, (start + len) * channels));
+    markers.push({ timestampMs: t0 + (start * 1000) / fs, value: closed ? 'closed' : 'open' });
+  }
+  for (let i = 0; i < n; i++) timestampsMs[i] = t0 + (i * 1000) / fs;
+  const descriptor = syntheticStreamDescriptor(settings);
+  return { streams: [{ descriptor, samples, timestampsMs }], markers, closedAt: (f) => Math.floor(f / seg) % 2 === 0 };
+}
+
+function packetOf(rec: RecordingLike): FramesPacket {
+  const s = rec.streams[0];
+  return { kind: 'signal', stream: s.descriptor, samples: Float32Array.from(s.samples), timestampsMs: s.timestampsMs, frames: s.timestampsMs.length };
+}
+
+/**
+ * The reference path, written from the definitions: the model's channels picked by label, the
+ * experiment's band-pass run causally from the steady state of the first sample (SciPy
+ * `sosfilt(sos, x, zi=sosfilt_zi(sos) * x[0])`), windows of the model's length ending at every
+ * `hop`-th frame once full, predicted in one batch by the experiment's `predictModel`.
+ */
+function batchPredictions(model: TrainedModel, rec: RecordingLike, hop: number) {
+  const s = rec.streams[0];
+  const labels = s.descriptor.channels.map((c) => c.label);
+  const picks = model.channelLabels!.map((l) => labels.indexOf(l));
+  const C = picks.length;
+  const N = s.timestampsMs.length;
+  const all = labels.length;
+  const x = new Float64Array(C * N);
+  picks.forEach((ch, c) => {
+    for (let n = 0; n < N; n++) x[c * N + n] = s.samples[n * all + ch];
+  });
+  const { sos } = mneBandPass(model.config.band, model.sampleRateHz);
+  const zi1 = sosfiltZi(sos);
+  const zi = new Float64Array(C * zi1.length);
+  for (let c = 0; c < C; c++) for (let i = 0; i < zi1.length; i++) zi[c * zi1.length + i] = zi1[i] * x[c * N];
+  const y = sosfilt(sos, x, C, N, zi, 'js');
+  const T = model.sampleCount;
+  const ends: number[] = [];
+  for (let n = T - 1; n < N; n += hop) ends.push(n);
+  const data = new Float64Array(ends.length * C * T);
+  ends.forEach((end, e) => {
+    for (let c = 0; c < C; c++) for (let t = 0; t < T; t++) data[(e * C + c) * T + t] = y[c * N + end - T + 1 + t];
+  });
+  const p = predictModel(model, { data, epochCount: ends.length, channelCount: C, sampleCount: T, channelLabels: model.channelLabels, sampleRateHz: model.sampleRateHz });
+  return { ends, predicted: p.predicted, scores: p.scores, timestampsMs: ends.map((n) => s.timestampsMs[n]) };
+}
+
+function checkAgainstBatch(model: TrainedModel, rec: RecordingLike, rateHz: number, seed: number) {
+  const hop = Math.round(model.sampleRateHz / rateHz);
+  const ref = batchPredictions(model, rec, hop);
+  const signal = packetOf(rec);
+  const { outputs, logs } = feedChunks(modelPredict, { model, rate: rateHz }, signal, randomChunks(signal.frames, seed, 300));
+  expect(logs.filter((l) => l.level >= 40)).toEqual([]);
+  const out = outputs.data as FramesPacket;
+  const K = model.classNames.length;
+  expect(out.stream.channels.map((c) => c.label)).toEqual([...model.classNames.map((c) => `p(${c})`), 'predicted']);
+  expect(out.frames).toBe(ref.ends.length);
+  expect(Array.from(out.timestampsMs)).toEqual(ref.timestampsMs);
+  let maxErr = 0;
+  for (let i = 0; i < out.frames; i++) {
+    expect(out.samples[i * (K + 1) + K], `prediction ${i}`).toBe(ref.predicted[i]);
+    // scikit-learn LinearDiscriminantAnalysis, binary: predict_proba[:, 1] = expit(decision_function).
+    const p1 = 1 / (1 + Math.exp(-ref.scores[i]));
+    maxErr = Math.max(maxErr, Math.abs(out.samples[i * (K + 1) + 1] - p1), Math.abs(out.samples[i * (K + 1)] - (1 - p1)));
+  }
+  expect(maxErr).toBeLessThan(1e-6); // float32 output of float64 posteriors
+  return { out, ref };
+}
+
+describe('ml.model-predict on the synthetic eyes open/closed switch', () => {
+  const cfg: ExperimentConfig = parseExperimentConfig({ type: 'motor_imagery_csp_lda', classes: { open: 'open', closed: 'closed' }, window: [0.3, 1.8], band: [8, 12], components: 4 });
+  const train = eyesRecording(1, 96, 4);
+  const model = JSON.parse(JSON.stringify(trainModel(cfg, epochsFromRecording(train, cfg).epochs))) as TrainedModel;
+  const test = eyesRecording(2, 48, 4);
+
+  it('equals the experiment’s batch predictions on the same windows, for any chunking', () => {
+    const { out } = checkAgainstBatch(model, test, 4, 7);
+    // and a second chunking at another rate gives the same answers as its own batch
+    checkAgainstBatch(model, test, 10, 8);
+    expect(out.stream.kind).toBe('predictions');
+  });
+
+  it('follows the eyes: windows well inside a segment are classified right', () => {
+    const signal = packetOf(test);
+    const { outputs, node } = feedChunks(modelPredict, { model, rate: 4 }, signal, randomChunks(signal.frames, 3, 500));
+    const out = outputs.data as FramesPacket;
+    const K = 2;
+    const closedIndex = model.classNames.indexOf('closed');
+    const fs = 250;
+    const T = model.sampleCount;
+    let right = 0;
+    let total = 0;
+    for (let i = 0; i < out.frames; i++) {
+      const end = Math.round(((out.timestampsMs[i] - test.streams[0].timestampsMs[0]) * fs) / 1000);
+      const start = end - T + 1;
+      // skip windows that straddle a switch (plus the 0.3 s alpha ramp and the filter's settling)
+      if (test.closedAt(start - 100) !== test.closedAt(end)) continue;
+      total++;
+      if ((out.samples[i * (K + 1) + K] === closedIndex) === test.closedAt(end)) right++;
+    }
+    expect(total).toBeGreaterThan(60);
+    expect(right / total).toBeGreaterThanOrEqual(0.95);
+    const peek = node.peek!() as ModelPredictPeek;
+    expect(peek.predictions).toBe(out.frames);
+    expect(peek.latest?.className).toBe(model.classNames[out.samples[(out.frames - 1) * (K + 1) + K]]);
+    expect(peek.history.length).toBeGreaterThan(10);
+    expect(peek.windowSeconds).toBeCloseTo(T / 250, 12);
+  });
+
+  it('refuses a stream at another rate or without the model’s channels, naming the difference', () => {
+    const at500 = eyesRecording(3, 4, 2, 8, 500);
+    expect(() => feedChunks(modelPredict, { model }, packetOf(at500), [500])).toThrow(/runs at 500 Hz; the model was trained at 250 Hz/);
+    const four = eyesRecording(3, 4, 2, 4, 250);
+    expect(() => feedChunks(modelPredict, { model }, packetOf(four), [500])).toThrow(/lacks channel\(s\) "P7", "P8", "O1", "O2"/);
+    const { node } = instantiate(modelPredict, {});
+    expect(() => node.process({ data: packetOf(four) })).toThrow(/no model: set model_id/);
+    const { node: unresolved } = instantiate(modelPredict, { model_id: 'run-x' });
+    expect(() => unresolved.process({ data: packetOf(four) })).toThrow(/model "run-x" was not loaded/);
+    expect(() => summariseModel({ kind: 'neurotab.tf-model', version: 1, classNames: ['a', 'b'] })).toThrow(/needs its run config/);
+    expect(() => summariseModel({ kind: 'something' })).toThrow(/not a Neurotab model/);
+  });
+
+  it('runs in a pipeline from a saved run {model, config} on the live-stream input node', () => {
+    const ex = new Execution(builtinRegistry(), { info: { logLevel: 20, errorMode: 'stop', tickRateHz: 25 } });
+    ex.load({
+      format: 'neurotab.pipeline',
+      version: 1,
+      meta: { name: 'deploy' },
+      nodes: [
+        { id: 'in', type: 'io.stream-input' },
+        { id: 'predict', type: 'ml.model-predict', params: { model: { model, config: { type: cfg.type, band: cfg.band } }, rate: 2 } },
+      ],
+      edges: [{ source: 'in', target: 'predict' }],
+    });
+    const s = test.streams[0];
+    let pos = 0;
+    const reader = {
+      read(max: number, outS: Float32Array, outT: Float64Array) {
+        const n = Math.min(max, outT.length, s.timestampsMs.length - pos, 333);
+        const C = s.descriptor.channels.length;
+        outS.set(s.samples.subarray(pos * C, (pos + n) * C));
+        outT.set(s.timestampsMs.subarray(pos, pos + n));
+        pos += n;
+        return { frames: n, dropped: 0 };
+      },
+    };
+    ex.bind('in', { descriptor: s.descriptor as StreamDescriptor, reader });
+    ex.play();
+    while (pos < s.timestampsMs.length) ex.step();
+    const peek = ex.peek('predict') as ModelPredictPeek;
+    expect(peek.error).toBeNull();
+    const ref = batchPredictions(model, test, 125);
+    expect(peek.predictions).toBe(ref.ends.length);
+    expect(peek.history.map((h) => h.classIndex)).toEqual(Array.from(ref.predicted.slice(-peek.history.length)));
+  });
+});
+
+describe.skipIf(!hasShared)('ml.model-predict on PhysioNet motor imagery (EDF, 64 channels, 160 Hz)', () => {
+  it('a model trained on S001R08 + R12 predicts S001R04 as the experiment does in batch', () => {
+    const cfg = parseExperimentConfig({ type: 'motor_imagery_csp_lda', classes: { T1: 'left', T2: 'right' }, window: [1.0, 2.0], band: [7, 30], components: 4 });
+    const recs = ['S001R08', 'S001R12'].map((f) => ({ recording: readEdf(sharedBytes(`data/edf/${f}.edf`), `${f}.edf`), source: f }));
+    const model = JSON.parse(JSON.stringify(trainModel(cfg, epochsFromRecordings(recs, cfg).epochs))) as TrainedModel;
+    const r04 = readEdf(sharedBytes('data/edf/S001R04.edf'), 'S001R04.edf');
+    const { out } = checkAgainstBatch(model, r04, 4, 11);
+    expect(out.frames).toBeGreaterThan(400);
+  });
+});

@@ -1,0 +1,316 @@
+// Online inference with a model trained on the Training page (or by `neurotab evaluate` / the
+// ExperimentHub API): the calibrate-then-predict model of NeuroPype with calibration done offline.
+// Engine worker / Node. The classic recipes predict with ml/experiment.ts's own `predictWindow`; a
+// TensorFlow.js network is loaded by the host (async, heavy) and bound as a `DeepWindowPredictor`,
+// so this file never imports TensorFlow.js. HOT PATH: `process` (ring copy per frame, one
+// prediction per hop, which allocates a window copy and the model's small intermediates).
+import { InputError } from '../../core/errors';
+import type { ChannelInfo, StreamDescriptor } from '../../core/stream';
+import { SosFilter } from '../../dsp/iir';
+import { predictWindow, type TrainedModel } from '../../ml/experiment';
+import { mneBandPass } from '../../ml/prepare';
+import type { DeepModel } from '../../ml/tf/train';
+import type { FramesPacket, NodeClass, NodeInstance } from '../types';
+import { input, normLabel, output, p, samplesOf } from './common';
+
+/**
+ * What the `model` parameter holds: a classic model (it carries its experiment config), or a saved
+ * run `{ model, config }` as the training worker stores it (Dexie `models` table, `state` column),
+ * whose config gives a network its band and window.
+ */
+export type DeployableModel = TrainedModel | { model: TrainedModel | DeepModel; config?: Record<string, unknown>; runId?: string; name?: string };
+
+/** One window's prediction by a host-loaded network (ml/tf/train.ts `predictDeepWindow` fits). */
+export interface DeepWindowPredictor {
+  kind: 'deep-window-predictor';
+  /** `window`: FRAME-MAJOR, exactly sampleCount × channelCount values, already band-passed. */
+  predict(window: Float64Array, channelCount: number): { classIndex: number; probabilities: number[] };
+}
+
+/** What the node needs to know of a model, whatever its kind. */
+export interface ModelSummary {
+  kind: 'classic' | 'deep';
+  type: string;
+  classNames: string[];
+  /** Labels in the order the model expects its channels (undefined: take the stream's channels as they are). */
+  channelLabels?: string[];
+  channelCount: number;
+  sampleRateHz: number;
+  /** Window length in frames (and seconds = sampleCount / sampleRateHz). */
+  sampleCount: number;
+  bandHz: [number, number];
+  classic?: TrainedModel;
+  deep?: DeepModel;
+}
+
+/** Reads a deployable model (structural checks only: the weights are checked where they are used). */
+export function summariseModel(value: unknown, where = 'model'): ModelSummary {
+  if (typeof value !== 'object' || value === null) throw new InputError('must be a trained model (a saved run or a classic model JSON)', where);
+  const v = value as Record<string, unknown>;
+  const inner = (v.kind === undefined && typeof v.model === 'object' && v.model !== null ? v.model : v) as Record<string, unknown>;
+  const config = (inner === v ? undefined : (v.config as Record<string, unknown> | undefined)) ?? undefined;
+  if (inner.kind === 'neurotab.classic-model' && inner.version === 1) {
+    const m = inner as unknown as TrainedModel;
+    if (!Array.isArray(m.classNames) || !m.config || !Array.isArray(m.config.band)) throw new InputError('classic model without class names or experiment config', where);
+    return {
+      kind: 'classic',
+      type: m.config.type,
+      classNames: [...m.classNames],
+      channelLabels: m.channelLabels ? [...m.channelLabels] : undefined,
+      channelCount: modelChannelCount(m),
+      sampleRateHz: m.sampleRateHz,
+      sampleCount: m.sampleCount,
+      bandHz: [m.config.band[0], m.config.band[1]],
+      classic: m,
+    };
+  }
+  if (inner.kind === 'neurotab.tf-model' && inner.version === 1) {
+    const m = inner as unknown as DeepModel;
+    const band = bandOf(config);
+    if (!band) throw new InputError('a TensorFlow.js model needs its run config (band [low, high] Hz): deploy the saved run, not the bare network', where);
+    return {
+      kind: 'deep',
+      type: m.type,
+      classNames: [...m.classNames],
+      channelLabels: m.channelLabels ? [...m.channelLabels] : undefined,
+      channelCount: m.channelCount,
+      sampleRateHz: m.sampleRateHz,
+      sampleCount: m.sampleCount,
+      bandHz: band,
+      deep: m,
+    };
+  }
+  throw new InputError(`not a Neurotab model (kind ${JSON.stringify(inner.kind)}); expected a saved training run or a classic model`, where);
+}
+
+function bandOf(config: Record<string, unknown> | undefined): [number, number] | undefined {
+  if (!config) return undefined;
+  // ExperimentHub form: {setup: {band}} or {create_model: {params: {band}}}; flat form: {band}.
+  const setup = config.setup as Record<string, unknown> | undefined;
+  const params = (config.create_model as Record<string, unknown> | undefined)?.params as Record<string, unknown> | undefined;
+  const b = params?.band ?? setup?.band ?? config.band;
+  return Array.isArray(b) && b.length === 2 && b.every((x) => typeof x === 'number') ? [b[0], b[1]] : undefined;
+}
+
+function modelChannelCount(m: TrainedModel): number {
+  if (m.channelLabels) return m.channelLabels.length;
+  const s = (m.csp ?? m.xdawn ?? m.cca) as unknown as { channelCount?: number } | undefined;
+  return s?.channelCount ?? 0;
+}
+
+/** The latest prediction, as `peek()` returns it (the UI and API read this). */
+export interface PredictionSnapshot {
+  timestampMs: number;
+  classIndex: number;
+  className: string;
+  /** Per class, in classNames order: probabilities (LDA posteriors, softmax), or CCA correlations normalised to sum 1. */
+  probabilities: number[];
+}
+
+export interface ModelPredictPeek {
+  kind: 'predictions';
+  modelType: string | null;
+  classNames: string[];
+  windowSeconds: number | null;
+  bandHz: [number, number] | null;
+  /** Frames still needed before the first window is full (0 once predicting). */
+  warmupFrames: number;
+  predictions: number;
+  latest: PredictionSnapshot | null;
+  /** The most recent predictions, oldest first (at most `history` of them). */
+  history: PredictionSnapshot[];
+  /** Last error (channel/rate mismatch, no model), or null. */
+  error: string | null;
+  /** Time spent in the most recent prediction (window copy + model), ms. */
+  lastPredictMs: number | null;
+}
+
+const HISTORY = 40;
+
+export const modelPredict: NodeClass = {
+  type: 'ml.model-predict',
+  package: 'ml',
+  title: 'Predict with a trained model',
+  version: '1.0.0',
+  doc: `Applies a model trained on the Training page (CSP+LDA, xDAWN+LDA, CCA, EEGNet, ShallowConvNet) to
+the live stream: the model was calibrated offline (NeuroPype's calibrate-then-predict, with the
+calibration done by the experiment), this node only predicts. It applies the experiment's own
+preprocessing — the channels the model was trained on, in its order (picked by label), the
+experiment's Butterworth band-pass (order 4, run causally online, started in the steady state of the
+first sample) — keeps a sliding window of the model's length ending at the newest sample, and every
+\`1 / rate\` seconds of stream time predicts it with the experiment's own predict code.
+
+- **in \`data\`** (signal): the raw device stream (not the live view's filtered one).
+- **out \`data\`** (features, kind "predictions"): one frame per prediction, stamped with the window's
+  last sample: "p(<class>)" per class (LDA posteriors / network softmax; for CCA the correlations
+  normalised to sum 1) and "predicted" (the class index, order of the model's classes).
+- **model_id** (string): id of a saved training run (IndexedDB \`models\` table); the host resolves it
+  into \`model\` before the pipeline loads. **model** (dict): the saved run or classic model JSON itself.
+- **rate** (Hz): predictions per second of stream time (windows overlap when rate × window > 1).
+
+A stream whose rate differs from the model's, or that lacks one of the model's channels, is refused
+with an error naming the difference. Prediction time per window is reported by \`peek\`.`,
+  inputs: [input('data', ['signal'], 'Raw signal chunks from the device.')],
+  outputs: [output('data', 'features', 'Class probabilities and the predicted class, one frame per prediction.')],
+  params: [
+    p.string('model_id', null, 'Saved training run id (resolved by the host into "model").', { live: false }),
+    p.dict('model', null, 'The trained model (saved run {model, config} or classic model JSON).', { live: false }),
+    p.float('rate', 4, 'Predictions per second of stream time.', { unit: 'Hz', domain: [0.01, 1000] }),
+  ],
+  create(params, ctx) {
+    const rateHz = params.rate as number;
+    const modelId = params.model_id as string | null;
+    const summary = params.model ? summariseModel(params.model, `node "${ctx.nodeId}" model`) : undefined;
+    let predictor: DeepWindowPredictor | undefined;
+
+    // Per stream: picks, filter, ring.
+    let src: StreamDescriptor | undefined;
+    let outStream: StreamDescriptor | undefined;
+    let picks: number[] = [];
+    let filter: SosFilter | undefined;
+    let hop = 1;
+    let ring = new Float64Array(0);
+    let ringPos = 0; // next frame slot in the ring
+    let seen = 0; // frames received since (re)start
+    let pickBuf = new Float64Array(0);
+    const window = new Float64Array(summary ? summary.sampleCount * summary.channelCount : 0);
+
+    const peekState: ModelPredictPeek = {
+      kind: 'predictions',
+      modelType: summary?.type ?? null,
+      classNames: summary?.classNames ?? [],
+      windowSeconds: summary ? summary.sampleCount / summary.sampleRateHz : null,
+      bandHz: summary?.bandHz ?? null,
+      warmupFrames: summary?.sampleCount ?? 0,
+      predictions: 0,
+      latest: null,
+      history: [],
+      error: null,
+      lastPredictMs: null,
+    };
+
+    const fail = (message: string): never => {
+      peekState.error = message;
+      throw new InputError(message, `node "${ctx.nodeId}"`);
+    };
+
+    /** Checks the stream against the model and sets up picks, filter and ring. */
+    const setup = (stream: StreamDescriptor, m: ModelSummary) => {
+      if (stream.sampleRateHz !== m.sampleRateHz) {
+        fail(`stream "${stream.name}" runs at ${stream.sampleRateHz} Hz; the model was trained at ${m.sampleRateHz} Hz (resample the stream or train on data at ${stream.sampleRateHz} Hz)`);
+      }
+      const labels = stream.channels.map((c) => c.label);
+      if (m.channelLabels) {
+        const missing: string[] = [];
+        picks = m.channelLabels.map((want) => {
+          let i = labels.indexOf(want);
+          if (i < 0) i = labels.findIndex((l) => normLabel(l) === normLabel(want));
+          if (i < 0) missing.push(want);
+          return i;
+        });
+        if (missing.length) {
+          fail(`stream "${stream.name}" lacks channel(s) ${missing.map((x) => `"${x}"`).join(', ')} the model was trained on (stream has ${labels.slice(0, 16).join(', ')}${labels.length > 16 ? ', …' : ''})`);
+        }
+      } else {
+        if (labels.length !== m.channelCount) fail(`stream "${stream.name}" has ${labels.length} channels; the model was trained on ${m.channelCount}`);
+        picks = labels.map((_, i) => i);
+      }
+      const C = picks.length;
+      filter = new SosFilter(mneBandPass(m.bandHz, m.sampleRateHz).sos, C, { initialState: 'step' });
+      ring = new Float64Array(m.sampleCount * C);
+      ringPos = 0;
+      seen = 0;
+      hop = Math.max(1, Math.round(m.sampleRateHz / rateHz));
+      const channels: ChannelInfo[] = [...m.classNames.map((c) => ({ label: `p(${c})`, unit: 'probability', type: 'PREDICTION' })), { label: 'predicted', unit: 'class', type: 'PREDICTION' }];
+      outStream = { id: `${stream.id}.prediction`, name: `${stream.name} predictions`, kind: 'predictions', sampleRateHz: m.sampleRateHz / hop, channels };
+      src = stream;
+      peekState.error = null;
+    };
+
+    /** Predicts the window in the ring (oldest frame at ringPos). */
+    const predictRing = (m: ModelSummary): { classIndex: number; probabilities: number[] } => {
+      const C = picks.length;
+      const T = m.sampleCount;
+      const head = (T - ringPos) * C;
+      window.set(ring.subarray(ringPos * C), 0);
+      window.set(ring.subarray(0, ringPos * C), head);
+      if (m.classic) {
+        const w = predictWindow(m.classic, window, C, m.channelLabels);
+        let probabilities = w.perClass;
+        if (m.classic.cca) {
+          const s = probabilities.reduce((a, b) => a + Math.max(0, b), 0);
+          probabilities = probabilities.map((r) => (s > 0 ? Math.max(0, r) / s : 1 / probabilities.length));
+        }
+        return { classIndex: w.classIndex, probabilities };
+      }
+      if (!predictor) return fail(`the ${m.type} network is not loaded: the host must bind a predictor (the engine worker loads saved runs itself)`);
+      return predictor.predict(window, C);
+    };
+
+    const node: NodeInstance = {
+      process(inputs) {
+        const d = inputs.data as FramesPacket | undefined;
+        if (!d || d.frames === 0) return;
+        if (!summary) return fail(modelId ? `model "${modelId}" was not loaded (the host resolves model_id from the saved runs; is the id right?)` : 'no model: set model_id to a saved training run, or model to the model JSON');
+        if (d.stream !== src) setup(d.stream, summary);
+        const m = summary;
+        const C = picks.length;
+        const all = d.stream.channels.length;
+        const x = samplesOf(d);
+        if (pickBuf.length < d.frames * C) pickBuf = new Float64Array(Math.max(d.frames * C, pickBuf.length * 2));
+        const buf = pickBuf.subarray(0, d.frames * C);
+        for (let n = 0; n < d.frames; n++) for (let c = 0; c < C; c++) buf[n * C + c] = x[n * all + picks[c]];
+        filter!.process(buf, buf);
+        const T = m.sampleCount;
+        const K = m.classNames.length;
+        let out: Float32Array | undefined;
+        let ts: Float64Array | undefined;
+        let emitted = 0;
+        for (let n = 0; n < d.frames; n++) {
+          ring.set(buf.subarray(n * C, n * C + C), ringPos * C);
+          ringPos = ringPos + 1 === T ? 0 : ringPos + 1;
+          seen++;
+          if (seen < T || (seen - T) % hop !== 0) continue;
+          const t0 = performance.now();
+          const r = predictRing(m);
+          peekState.lastPredictMs = performance.now() - t0;
+          if (!out) {
+            const most = Math.floor((d.frames - 1 - n) / hop) + 1;
+            out = new Float32Array(most * (K + 1));
+            ts = new Float64Array(most);
+          }
+          for (let k = 0; k < K; k++) out[emitted * (K + 1) + k] = r.probabilities[k];
+          out[emitted * (K + 1) + K] = r.classIndex;
+          ts![emitted] = d.timestampsMs[n];
+          emitted++;
+          const snap: PredictionSnapshot = { timestampMs: d.timestampsMs[n], classIndex: r.classIndex, className: m.classNames[r.classIndex], probabilities: r.probabilities };
+          peekState.latest = snap;
+          peekState.history.push(snap);
+          if (peekState.history.length > HISTORY) peekState.history.shift();
+          peekState.predictions++;
+        }
+        peekState.warmupFrames = Math.max(0, T - seen);
+        if (!emitted) return;
+        return { data: { kind: 'features', stream: outStream!, samples: out!.subarray(0, emitted * (K + 1)), timestampsMs: ts!.subarray(0, emitted), frames: emitted } };
+      },
+      reset() {
+        src = undefined;
+        peekState.latest = null;
+        peekState.history = [];
+        peekState.predictions = 0;
+        peekState.warmupFrames = summary?.sampleCount ?? 0;
+      },
+      check(meta) {
+        const s = meta.data?.stream;
+        if (s && summary && s !== src) setup(s, summary);
+      },
+      bind(binding) {
+        const b = binding as DeepWindowPredictor | undefined;
+        if (b?.kind !== 'deep-window-predictor' || typeof b.predict !== 'function') throw new InputError('binding must be a deep-window-predictor', `node "${ctx.nodeId}"`);
+        predictor = b;
+      },
+      peek: () => ({ ...peekState, history: [...peekState.history] }),
+    };
+    return node;
+  },
+};
