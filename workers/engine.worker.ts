@@ -9,7 +9,13 @@ import type { StreamDescriptor } from '../src/lib/core/stream';
 import { Ring, RingWriter, TransferRingWriter, type RingReader } from '../src/lib/streams/ring';
 import { subscribeMarkers } from '../src/lib/core/markers';
 import { openSink, openSource, type FrameWriter } from './ring-endpoints';
-import type { EngineEvent, EngineRequest, FilterSettings, RingSource } from './protocol';
+import type { DeploymentReport, EngineEvent, EngineRequest, FilterSettings, RingSource } from './protocol';
+import { openDb } from '../src/lib/storage/db';
+import type { DeepWindowPredictor, DeployableModel } from '../src/lib/engine/nodes/model';
+import type { DeepModel } from '../src/lib/ml/tf/train';
+import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 
 const post = (e: EngineEvent, transfer: Transferable[] = []) => self.postMessage(e, { transfer });
 
@@ -158,6 +164,10 @@ async function loop(reader: RingReader): Promise<void> {
         user.graph.feed(inS, inT, r.frames);
         user.framesIn += r.frames;
       }
+      if (deployed) {
+        deployed.graph.feed(inS, inT, r.frames);
+        deployed.framesIn += r.frames;
+      }
       processed += r.frames;
     }
     const now = performance.now();
@@ -169,6 +179,7 @@ async function loop(reader: RingReader): Promise<void> {
   }
   liveSink?.close();
   stopUser();
+  stopDeployment();
   post({ type: 'stopped' });
 }
 
@@ -284,6 +295,125 @@ function setPipelineParams(m: Extract<EngineRequest, { type: 'set-pipeline-param
   }
 }
 
+// ------------------------------------------------------------------------------- deployed models
+
+/** Node types whose `model_id` is resolved from the saved runs before a pipeline loads. */
+const MODEL_NODE = 'ml.model-predict';
+
+interface Deployment {
+  deployId: number;
+  graph: Graph;
+  framesIn: number;
+  logFrom: number;
+  timer: ReturnType<typeof setInterval>;
+  dispose: (() => void)[];
+}
+/** A deployed model runs in its own slot, beside the live chain and the Pipelines page's pipeline. */
+let deployed: Deployment | null = null;
+/** The latest deploy request; an older one still loading its model is dropped when it finishes. */
+let deployWanted = 0;
+
+/**
+ * Replaces `model_id` of every model-predict node by the saved run it names (Dexie `models` table)
+ * and loads TensorFlow.js networks (dynamic import: only deployments of networks pay for it).
+ * Returns the predictors to bind, by node id.
+ */
+async function resolveModels(doc: unknown): Promise<{ doc: unknown; predictors: Map<string, DeepWindowPredictor & { dispose(): void }> }> {
+  const predictors = new Map<string, DeepWindowPredictor & { dispose(): void }>();
+  const d = structuredClone(doc) as { nodes?: { id: string; type: string; params?: Record<string, unknown> }[] };
+  for (const n of d.nodes ?? []) {
+    if (n.type !== MODEL_NODE) continue;
+    const params = (n.params ??= {});
+    if (!params.model && typeof params.model_id === 'string') {
+      const row = await openDb().models.get(params.model_id);
+      if (!row) throw new Error(`node "${n.id}": no saved run "${params.model_id}" (train and save a model on the Training page first)`);
+      params.model = row.state as DeployableModel;
+    }
+    const m = params.model as { kind?: string; model?: { kind?: string } } | undefined;
+    const deep = m?.kind === 'neurotab.tf-model' ? (m as unknown as DeepModel) : m?.model?.kind === 'neurotab.tf-model' ? (m.model as DeepModel) : null;
+    if (deep) predictors.set(n.id, await loadDeepPredictor(deep));
+  }
+  return { doc: d, predictors };
+}
+
+let tfBackend: Promise<string> | null = null;
+
+/** A loaded network as the model-predict node's binding; inference on wasm (XNNPACK), else cpu. */
+async function loadDeepPredictor(model: DeepModel): Promise<DeepWindowPredictor & { dispose(): void }> {
+  const [{ selectBackend }, tft] = await Promise.all([import('../src/lib/ml/tf/backend'), import('../src/lib/ml/tf/train')]);
+  tfBackend ??= (async () => {
+    const tf = await import('@tensorflow/tfjs');
+    // Single-threaded wasm: the threaded build would spawn workers of its own inside this one.
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    const choice = await selectBackend(['wasm', 'cpu'], { 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded });
+    return choice.name;
+  })();
+  await tfBackend;
+  const loaded = await tft.loadDeepModel(model);
+  return {
+    kind: 'deep-window-predictor',
+    predict: (window, channelCount) => {
+      const r = tft.predictDeepWindow(loaded, window, channelCount);
+      return { classIndex: r.classIndex, probabilities: r.probabilities };
+    },
+    dispose: () => loaded.dispose(),
+  };
+}
+
+function deploymentReport(dep: Deployment): void {
+  const ex = dep.graph.ex;
+  const predictions: Record<string, unknown> = {};
+  for (const id of dep.graph.idsOf(MODEL_NODE)) predictions[id] = ex.peek(id);
+  const logs = ex.logs(dep.logFrom, 200);
+  if (logs.length) dep.logFrom = logs[logs.length - 1].id + 1;
+  const report: DeploymentReport = { state: ex.state(), metrics: ex.metrics(), logs, predictions, framesIn: dep.framesIn };
+  post({ type: 'deployment-report', deployId: dep.deployId, report });
+}
+
+async function deployModel(deployId: number, doc: unknown): Promise<void> {
+  deployWanted = deployId;
+  if (!descriptor) throw new Error('no stream is running');
+  let resolved: Awaited<ReturnType<typeof resolveModels>>;
+  try {
+    resolved = await resolveModels(doc);
+  } catch (e) {
+    post({ type: 'deployment-error', deployId, message: errorMessage(e) });
+    return;
+  }
+  const drop = () => resolved.predictors.forEach((p) => p.dispose());
+  if (deployWanted !== deployId || !descriptor || !running) {
+    drop();
+    post({ type: 'deployment-stopped', deployId });
+    return;
+  }
+  stopDeployment();
+  const graph = new Graph(descriptor);
+  try {
+    graph.load(resolved.doc);
+    for (const [id, p] of resolved.predictors) graph.ex.bind(id, p);
+  } catch (e) {
+    drop();
+    post({ type: 'deployment-error', deployId, message: errorMessage(e) });
+    return;
+  }
+  const dep: Deployment = { deployId, graph, framesIn: 0, logFrom: 0, timer: setInterval(() => deploymentReport(dep), REPORT_INTERVAL_MS), dispose: [drop] };
+  graph.ex.play();
+  deployed = dep;
+  post({ type: 'deployment-started', deployId });
+  deploymentReport(dep);
+}
+
+function stopDeployment(): void {
+  const dep = deployed;
+  if (!dep) return;
+  deployed = null;
+  clearInterval(dep.timer);
+  dep.graph.ex.stop();
+  deploymentReport(dep);
+  dep.dispose.forEach((f) => f());
+  post({ type: 'deployment-stopped', deployId: dep.deployId });
+}
+
 self.onmessage = (ev: MessageEvent<EngineRequest>) => {
   const m = ev.data;
   try {
@@ -305,6 +435,12 @@ self.onmessage = (ev: MessageEvent<EngineRequest>) => {
       if (user?.runId === m.runId) stopUser();
     } else if (m.type === 'set-pipeline-params') {
       setPipelineParams(m);
+    } else if (m.type === 'deploy-model') {
+      void deployModel(m.deployId, m.doc).catch((e) => post({ type: 'deployment-error', deployId: m.deployId, message: errorMessage(e) }));
+    } else if (m.type === 'stop-deployment') {
+      if (deployWanted === m.deployId) deployWanted = 0;
+      if (deployed?.deployId === m.deployId) stopDeployment();
+      else post({ type: 'deployment-stopped', deployId: m.deployId });
     } else if (m.type === 'fit-pipeline') {
       const run = user;
       if (run?.runId === m.runId) {

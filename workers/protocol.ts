@@ -86,7 +86,14 @@ export type EngineRequest =
   | { type: 'stop-pipeline'; runId: number }
   | { type: 'set-pipeline-params'; runId: number; requestId: number; nodeId: string; values: Record<string, unknown> }
   /** Ends calibration now: fits every trainable node on what it collected (result in the log). */
-  | { type: 'fit-pipeline'; runId: number };
+  | { type: 'fit-pipeline'; runId: number }
+  /**
+   * A trained model deployed on the live stream (Training page): a pipeline with ml.model-predict
+   * nodes whose `model_id` (saved run id) the worker resolves from IndexedDB. Runs in its own slot,
+   * beside the live chain and the Pipelines page's pipeline; a new deployment replaces the previous.
+   */
+  | { type: 'deploy-model'; deployId: number; doc: unknown }
+  | { type: 'stop-deployment'; deployId: number };
 export type EngineEvent =
   | { type: 'started' }
   | { type: 'stats'; framesProcessed: number; droppedFrames: number; resets: number }
@@ -99,7 +106,22 @@ export type EngineEvent =
   | { type: 'pipeline-report'; runId: number; report: PipelineReport }
   | { type: 'pipeline-params'; runId: number; requestId: number; ok: boolean; nodeId: string; params?: Record<string, unknown>; message?: string; issues?: PipelineIssue[] }
   | { type: 'pipeline-stopped'; runId: number }
-  | { type: 'pipeline-error'; runId: number; message: string; issues?: PipelineIssue[] };
+  | { type: 'pipeline-error'; runId: number; message: string; issues?: PipelineIssue[] }
+  | { type: 'deployment-started'; deployId: number }
+  /** A few times a second while a model is deployed. */
+  | { type: 'deployment-report'; deployId: number; report: DeploymentReport }
+  | { type: 'deployment-stopped'; deployId: number }
+  /** The model could not be loaded or does not fit the stream; nothing runs. */
+  | { type: 'deployment-error'; deployId: number; message: string };
+
+export interface DeploymentReport {
+  state: ExecutionState;
+  metrics: NodeMetrics[];
+  logs: LogRecord[];
+  /** peek() of every ml.model-predict node (engine/nodes/model.ts ModelPredictPeek), by node id. */
+  predictions: Record<string, unknown>;
+  framesIn: number;
+}
 
 export interface PipelineReport {
   state: ExecutionState;

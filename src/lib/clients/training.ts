@@ -1,7 +1,13 @@
 // Page-side owner of the training worker (workers/train.worker.ts): starts it, selects its backend,
 // forwards train / stop / load / delete, and fans its events out to listeners. Also lists stored
-// recordings with their marker values (for picking classes). Main thread only; no Svelte.
+// recordings with their marker values (for picking classes), and deploys a saved run on the live
+// stream through the acquisition's engine worker (ModelDeployment). Main thread only; no Svelte.
+import { InputError } from '../core/errors';
+import type { PipelineDocumentInput } from '../engine/index';
+import type { ModelPredictPeek } from '../engine/nodes/model';
 import type { TrainEvent, TrainRequest } from '../ml/tf/protocol';
+import type { Acquisition } from './acquisition';
+import type { DeploymentReport, EngineEvent } from '../../../workers/protocol';
 import { openDb } from '../storage/db';
 import { listRecordings, readMarkers } from '../storage/recordings';
 
@@ -60,4 +66,96 @@ export async function recordingChoices(): Promise<RecordingChoice[]> {
     out.push({ id: r.id, name: r.name, markers, channelCount: eeg?.descriptor.channels.length ?? 0, sampleRateHz: eeg?.descriptor.sampleRateHz ?? 0 });
   }
   return out;
+}
+
+// ------------------------------------------------------------------------------- deployment
+
+/** What a deployment reports to the page (engine/nodes/model.ts peek, plus the run's state). */
+export interface DeploymentEvents {
+  onStarted?(): void;
+  onPredictions?(peek: ModelPredictPeek, report: DeploymentReport): void;
+  onStopped?(): void;
+  onError?(message: string): void;
+}
+
+/** The pipeline a deployment runs: device stream → model-predict (the saved run, by id). */
+export function deploymentDocument(runId: string, name: string, rateHz = 4): PipelineDocumentInput {
+  return {
+    format: 'neurotab.pipeline',
+    version: 1,
+    meta: { name: `Deployed: ${name}`, description: `Live predictions of saved run ${runId}.` },
+    nodes: [
+      { id: 'in', type: 'io.stream-input' },
+      { id: 'predict', type: 'ml.model-predict', params: { model_id: runId, rate: rateHz } },
+    ],
+    edges: [{ source: 'in', target: 'predict' }],
+  };
+}
+
+/**
+ * A trained model running on the live stream in the acquisition's engine worker (its own slot, so
+ * the Pipelines page's pipeline keeps running). Ends when stopped, when the stream stops, or when a
+ * newer deployment replaces it.
+ */
+export class ModelDeployment {
+  private static nextId = 1;
+  readonly deployId = ModelDeployment.nextId++;
+  private readonly unsubscribe: () => void;
+  private ended = false;
+
+  constructor(
+    private readonly acq: Acquisition,
+    runId: string,
+    name: string,
+    private readonly events: DeploymentEvents,
+    rateHz = 4,
+  ) {
+    this.unsubscribe = acq.onEngineEvent((e) => this.onEvent(e));
+    if (!acq.sendToEngine({ type: 'deploy-model', deployId: this.deployId, doc: deploymentDocument(runId, name, rateHz) })) {
+      this.unsubscribe();
+      throw new InputError('no stream is running: start the synthetic device (or a device) on the Live page first');
+    }
+  }
+
+  get active(): boolean {
+    return !this.ended;
+  }
+
+  stop(): void {
+    if (this.ended) return;
+    if (!this.acq.sendToEngine({ type: 'stop-deployment', deployId: this.deployId })) this.end();
+  }
+
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.unsubscribe();
+    this.events.onStopped?.();
+  }
+
+  private onEvent(e: EngineEvent): void {
+    if (e.type === 'stopped') return this.end();
+    if (!('deployId' in e)) return;
+    if (e.deployId !== this.deployId) {
+      if (e.type === 'deployment-started') this.end();
+      return;
+    }
+    switch (e.type) {
+      case 'deployment-started':
+        this.events.onStarted?.();
+        break;
+      case 'deployment-report': {
+        const peek = Object.values(e.report.predictions)[0] as ModelPredictPeek | undefined;
+        if (peek) this.events.onPredictions?.(peek, e.report);
+        break;
+      }
+      case 'deployment-error':
+        this.events.onError?.(e.message);
+        this.end();
+        break;
+      case 'deployment-stopped':
+        this.end();
+        break;
+    }
+  }
 }

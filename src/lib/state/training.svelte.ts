@@ -1,10 +1,24 @@
 // Training page state as a rune class: the worker's backend, the run in progress (phase, live
-// epoch curves), the last report (metrics, figures, timings), saved experiments, errors. Main thread
-// only; the work happens in workers/train.worker.ts through clients/training.ts.
-import { TrainingClient, recordingChoices, type RecordingChoice } from '../clients/training';
+// epoch curves), the last report (metrics, figures, timings), saved experiments, errors, and the
+// model deployed on the live stream (its latest predictions). Main thread only; the work happens in
+// workers/train.worker.ts and the acquisition's engine worker through clients/training.ts.
+import { ModelDeployment, TrainingClient, recordingChoices, type RecordingChoice } from '../clients/training';
+import type { ModelPredictPeek } from '../engine/nodes/model';
+import { acquisition } from './acquisition.svelte';
 import type { ExperimentSummary, RunReport, TrainEvent } from '../ml/tf/protocol';
 import type { RunPhase } from '../ml/experiments/run';
 import type { EpochLog } from '../ml/tf/train';
+
+/** A saved run deployed on the live stream, as the page shows it. */
+export interface DeploymentView {
+  name: string;
+  runId: string;
+  status: 'starting' | 'running' | 'stopped' | 'failed';
+  peek: ModelPredictPeek | null;
+  error: string | null;
+  /** Device frames the deployment has seen. */
+  framesIn: number;
+}
 
 class TrainingState {
   backend = $state<string | null>(null);
@@ -18,7 +32,9 @@ class TrainingState {
   experiments = $state<ExperimentSummary[]>([]);
   error = $state<string | null>(null);
   notice = $state<string | null>(null);
+  deployment = $state<DeploymentView | null>(null);
   private client: TrainingClient | null = null;
+  private deployed: ModelDeployment | null = null;
 
   start(): void {
     if (this.client) return;
@@ -57,6 +73,44 @@ class TrainingState {
 
   remove(name: string): void {
     this.client?.send({ type: 'delete', name });
+  }
+
+  /** Runs saved run `runId` on the live stream (the Live page's acquisition); replaces a previous deployment. */
+  deploy(runId: string, name: string): void {
+    this.deployed?.stop();
+    const view: DeploymentView = { name, runId, status: 'starting', peek: null, error: null, framesIn: 0 };
+    this.deployment = view;
+    try {
+      const dep = new ModelDeployment(acquisition.client, runId, name, {
+        onStarted: () => this.patchDeployment(dep, { status: 'running' }),
+        onPredictions: (peek, report) => this.patchDeployment(dep, { peek, framesIn: report.framesIn, error: peek.error }),
+        onError: (message) => this.patchDeployment(dep, { status: 'failed', error: message }),
+        onStopped: () => {
+          if (this.deployed !== dep) return;
+          if (this.deployment?.status !== 'failed') this.patchDeployment(dep, { status: 'stopped' });
+          this.deployed = null;
+        },
+      });
+      this.deployed = dep;
+    } catch (e) {
+      this.deployment = { ...view, status: 'failed', error: e instanceof Error ? e.message : String(e) };
+    }
+  }
+
+  stopDeployment(): void {
+    this.deployed?.stop();
+  }
+
+  private patchDeployment(dep: ModelDeployment, patch: Partial<DeploymentView>): void {
+    if (!this.deployment || this.deployed !== dep) return;
+    this.deployment = { ...this.deployment, ...patch };
+  }
+
+  /** Starts the synthetic device (Live page settings), then deploys. */
+  async startSyntheticAndDeploy(runId: string, name: string): Promise<void> {
+    acquisition.deviceKind = 'synthetic';
+    await acquisition.start();
+    if (acquisition.streaming) this.deploy(runId, name);
   }
 
   private onEvent(e: TrainEvent): void {

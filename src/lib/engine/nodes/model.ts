@@ -112,6 +112,8 @@ export interface ModelPredictPeek {
   modelType: string | null;
   classNames: string[];
   windowSeconds: number | null;
+  /** The model's (and so the stream's) sample rate, Hz. */
+  sampleRateHz: number | null;
   bandHz: [number, number] | null;
   /** Frames still needed before the first window is full (0 once predicting). */
   warmupFrames: number;
@@ -180,6 +182,7 @@ with an error naming the difference. Prediction time per window is reported by \
       modelType: summary?.type ?? null,
       classNames: summary?.classNames ?? [],
       windowSeconds: summary ? summary.sampleCount / summary.sampleRateHz : null,
+      sampleRateHz: summary?.sampleRateHz ?? null,
       bandHz: summary?.bandHz ?? null,
       warmupFrames: summary?.sampleCount ?? 0,
       predictions: 0,
