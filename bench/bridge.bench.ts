@@ -2,7 +2,7 @@
 // engine worker of the host tab) → page, sequential (p50/p99, calls/s) and with 8 in flight; then
 // the same call from Python through the bridge (requests.Session keep-alive, and requests.get with
 // a new connection per call as exec.py does). Node; needs build/ (npx vite build), Chromium, and
-// python3 with requests for the bridge part. Run: npx tsx bench/bridge.bench.ts
+// python3 with requests for the bridge part. Run: npx tsx bench/bridge.bench.ts [--dir <build dir>]
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -71,13 +71,15 @@ function fmt(ms: number): string {
 }
 
 async function main(): Promise<void> {
-  if (!existsSync('build/index.html')) {
-    console.log('bridge.bench: no build/ — run "npx vite build" first; skipped');
+  const dirArg = process.argv.indexOf('--dir');
+  const dir = dirArg >= 0 ? process.argv[dirArg + 1] : 'build';
+  if (!existsSync(`${dir}/index.html`)) {
+    console.log(`bridge.bench: no ${dir}/ — run "npx vite build" first; skipped`);
     return;
   }
   // Latency on a shared machine is dominated by CPU contention: print it beside the figures.
   console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' / ')} (1/5/15 min)`);
-  const server = await serveApp();
+  const server = await serveApp({ dir });
   const browser = await launch();
   const bridge = await startBridge({ port: 0, token: TOKEN, timeoutMs: 15_000 });
   try {
@@ -93,50 +95,47 @@ async function main(): Promise<void> {
     });
     const path = `/np/executions/${id}/state`;
 
-    const seq = await page.evaluate(
-      async ({ path, n }) => {
-        for (let i = 0; i < 100; i++) await (await fetch(path)).json(); // warm-up
-        const times: number[] = [];
+    // Each transport: sequential calls (p50/p99, calls/s), then IN_FLIGHT at a time (calls/s).
+    // Strings, not functions: tsx's helpers (__name) and import() rewriting do not exist in the page.
+    const measure = (send: string) =>
+      page.evaluate(`(async () => {
+        const send = ${send};
+        const path = ${JSON.stringify(path)};
+        for (let i = 0; i < 100; i++) await (await send(path)).json(); // warm-up
+        const times = [];
         const t0 = performance.now();
-        for (let i = 0; i < n; i++) {
+        for (let i = 0; i < ${SEQUENTIAL_CALLS}; i++) {
           const t = performance.now();
-          const r = await fetch(path);
+          const r = await send(path);
           await r.json();
-          if (r.status !== 200) throw new Error(`status ${r.status}`);
+          if (r.status !== 200) throw new Error('status ' + r.status);
           times.push(performance.now() - t);
         }
-        return { times, totalMs: performance.now() - t0 };
-      },
-      { path, n: SEQUENTIAL_CALLS },
-    );
-    const conc = await page.evaluate(
-      async ({ path, n, k }) => {
+        const totalMs = performance.now() - t0;
         let next = 0;
-        const t0 = performance.now();
-        // (no named closures here: tsx would wrap them in a helper the page does not have)
-        await Promise.all(
-          Array.from({ length: k }, async () => {
-            while (next < n) {
-              next++;
-              const r = await fetch(path);
-              await r.json();
-            }
-          }),
-        );
-        return performance.now() - t0;
-      },
-      { path, n: CONCURRENT_CALLS, k: IN_FLIGHT },
-    );
-    const s = [...seq.times].sort((a, b) => a - b);
-    console.log(`SW round trip (second page → service worker → engine host → page), GET ${path.replace(String(id), '{id}')}:`);
-    console.log(`  sequential ×${SEQUENTIAL_CALLS}: p50 ${fmt(pct(s, 50))}, p90 ${fmt(pct(s, 90))}, p99 ${fmt(pct(s, 99))}, max ${fmt(s[s.length - 1])}; ${(SEQUENTIAL_CALLS / (seq.totalMs / 1000)).toFixed(0)} calls/s`);
-    console.log(`  ${IN_FLIGHT} in flight ×${CONCURRENT_CALLS}: ${(CONCURRENT_CALLS / (conc / 1000)).toFixed(0)} calls/s`);
+        const c0 = performance.now();
+        await Promise.all(Array.from({ length: ${IN_FLIGHT} }, async () => {
+          while (next < ${CONCURRENT_CALLS}) { next++; await (await send(path)).json(); }
+        }));
+        return { times, totalMs, concMs: performance.now() - c0 };
+      })()`) as Promise<{ times: number[]; totalMs: number; concMs: number }>;
+    const report = (label: string, r: { times: number[]; totalMs: number; concMs: number }) => {
+      const t = [...r.times].sort((a, b) => a - b);
+      const rate = SEQUENTIAL_CALLS / (r.totalMs / 1000);
+      console.log(`  ${label}: p50 ${fmt(pct(t, 50))}, p90 ${fmt(pct(t, 90))}, p99 ${fmt(pct(t, 99))}, max ${fmt(t[t.length - 1])}; ${rate.toFixed(0)} calls/s sequential, ${(CONCURRENT_CALLS / (r.concMs / 1000)).toFixed(0)} calls/s with ${IN_FLIGHT} in flight`);
+      console.log(`    targets: p50 < 2 ms ${pct(t, 50) < 2 ? 'MET' : 'MISSED'}, p99 < 10 ms ${pct(t, 99) < 10 ? 'MET' : 'MISSED'}, ≥ 1000 calls/s ${rate >= 1000 ? 'MET' : 'MISSED'} (sequential)`);
+      return t;
+    };
+    console.log(`SW round trip (second page → service worker → engine host → page), GET ${path.replace(String(id), '{id}')}, ${SEQUENTIAL_CALLS} calls:`);
+    const viaMessage = await measure(`(await import('/neurotab-api.js')).apiFetch`);
+    const viaFetch = await measure('fetch');
+    report('apiFetch (/neurotab-api.js, a message to the service worker)', viaMessage);
+    const s = report('fetch() (the browser fetch machinery → service worker fetch event)', viaFetch);
     // Where the time goes (same page, same load): a cached static file through the service worker,
     // and an API route the service worker answers without the engine (GET /np/version).
     const fileT = await sequential(page, '/favicon.svg', BASELINE_CALLS);
     const versionT = await sequential(page, '/np/version', BASELINE_CALLS);
-    console.log(`  breakdown (p50): cached file via SW ${fmt(pct(fileT, 50))}; /np/version (SW + router, no engine) ${fmt(pct(versionT, 50))}; + engine host hop ${fmt(pct(s, 50) - pct(versionT, 50))}`);
-    console.log(`  targets: p50 < 2 ms ${pct(s, 50) < 2 ? 'MET' : 'MISSED'}, p99 < 10 ms ${pct(s, 99) < 10 ? 'MET' : 'MISSED'}, ≥ 1000 calls/s ${SEQUENTIAL_CALLS / (seq.totalMs / 1000) >= 1000 ? 'MET' : 'MISSED'} (sequential)`);
+    console.log(`  fetch() breakdown (p50): cached file via SW ${fmt(pct(fileT, 50))}; /np/version (SW + router, no engine) ${fmt(pct(versionT, 50))}; + engine host hop ${fmt(pct(s, 50) - pct(versionT, 50))}`);
 
     // Through the bridge from Python.
     if (spawnSync('python3', ['-c', 'import requests'], { stdio: 'ignore' }).status !== 0) {
