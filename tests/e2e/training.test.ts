@@ -2,7 +2,8 @@
 // /recordings, train a CSP+LDA experiment and a short EEGNet run in the training worker, see the
 // live curves, the cross-validated metrics and the backend; a bad class mapping is refused before
 // training; and the zero-hardware demo: eyes open/closed on the synthetic device, recorded with
-// markers on Live, classified by CSP+LDA. Prints the browser's EEGNet ms/epoch and inference p50/p99 (reported, not asserted).
+// markers on Live, classified by CSP+LDA, deployed on the live synthetic stream (the prediction
+// follows the eyes-closed switch). Prints the browser's EEGNet ms/epoch and inference p50/p99 (reported, not asserted).
 import { describe, expect, it } from 'vitest';
 import { openApp, screenshot, useApp } from './harness';
 import { hasShared, sharedPath } from '../support/shared';
@@ -90,7 +91,7 @@ describe.skipIf(!hasShared)('training page', () => {
 });
 
 describe('training page without shared data', () => {
-  it('zero-hardware demo: record eyes open / closed on the synthetic device, train CSP+LDA, well above chance', async () => {
+  it('zero-hardware demo: record eyes open / closed on the synthetic device, train CSP+LDA, deploy it, the live prediction follows the eyes', async () => {
     const page = await openApp(fx.context, fx.server.url, '/');
     await page.click('[data-testid="start-stream"]');
     await page.waitForSelector('[data-testid="stop-stream"]');
@@ -133,6 +134,43 @@ describe('training page without shared data', () => {
     expect(acc).toBeGreaterThanOrEqual(80);
     await page.waitForTimeout(300);
     await screenshot(page, 'training-eyes-demo');
+
+    // Deploy: the stream was stopped, so the page says so and offers to start the synthetic device.
+    const panel = page.locator('[data-testid="deploy-panel"]');
+    await panel.locator('[data-testid="no-stream"]').waitFor();
+    await page.click('[data-testid="start-synthetic-deploy"]');
+    const live = page.locator('[data-testid="live-prediction"]');
+    await expect.poll(() => live.getAttribute('data-status'), { timeout: 30_000 }).toBe('running');
+    await expect.poll(async () => Number(await live.getAttribute('data-predictions')), { timeout: 30_000 }).toBeGreaterThan(0);
+    // The live prediction follows the synthetic device's eyes-closed switch, both ways, twice.
+    const switchEyes = page.locator('[data-testid="deploy-eyes-closed"]');
+    for (let round = 0; round < 2; round++) {
+      await switchEyes.check();
+      await expect.poll(() => live.getAttribute('data-class'), { timeout: 15_000 }).toBe('closed');
+      // it stays there (every prediction of the next second and a half)
+      const seen = new Set<string | null>();
+      for (let i = 0; i < 6; i++) {
+        await page.waitForTimeout(250);
+        seen.add(await live.getAttribute('data-class'));
+      }
+      expect([...seen]).toEqual(['closed']);
+      if (round === 1) await screenshot(page, 'training-live-prediction-closed');
+      await switchEyes.uncheck();
+      await expect.poll(() => live.getAttribute('data-class'), { timeout: 15_000 }).toBe('open');
+    }
+    expect(await page.locator('[data-testid="live-history"] .cell').count()).toBeGreaterThan(10);
+    expect(await page.locator('[data-testid="live-probabilities"] .bar-row').count()).toBe(2);
+    const details = (await live.textContent()) ?? '';
+    const ms = Number(/([\d.]+) ms per prediction/.exec(details)?.[1]);
+    console.log(`[eyes demo, deployed] ${Number(await live.getAttribute('data-predictions'))} live predictions; last one took ${ms} ms in the engine worker`);
+    expect(ms).toBeGreaterThan(0);
+    await page.waitForTimeout(300);
+    await screenshot(page, 'training-live-prediction');
+
+    // Stop ends the deployment; the stream keeps running (the Live page still owns it).
+    await page.click('[data-testid="stop-deploy"]');
+    await expect.poll(() => live.getAttribute('data-status'), { timeout: 10_000 }).toBe('stopped');
+    expect(await page.locator('[data-testid="deploy-button"]').isEnabled()).toBe(true);
     await page.close();
-  }, 180_000);
+  }, 240_000);
 });
