@@ -10,7 +10,7 @@ import { normalizedGetPath, readBodyText, ApiError, FamilyRoutes, json, type Fam
 import { BackendError, type BackendErrorCode } from './backend';
 import type { ExperimentHub } from '../ml/experiments/hub';
 import { parseCsvTable, parseDataFrame, columnJson, type Table } from '../ml/experiments/dataframe';
-import { EXPERIMENT_TYPES, NAME_PATTERN, RESERVED_NAMES, TYPE_ALIASES, type ExperimentType } from '../ml/experiments/config';
+import { EXPERIMENT_CLASSES, EXPERIMENT_TYPES, NAME_PATTERN, RESERVED_NAMES, TYPE_ALIASES } from '../ml/experiments/config';
 import type { PlotlyFigure } from '../ml/experiments/run';
 
 /** Largest body accepted by /publish (API.md §11.1 #18). */
@@ -68,14 +68,6 @@ export class ExpHubFailure extends Error {
   }
 }
 
-const CLASS_OF: Record<ExperimentType, string> = {
-  motor_imagery_csp_lda: 'MotorImageryExperiment',
-  p300_xdawn_lda: 'ERPExperiment',
-  ssvep_cca: 'SSVEPExperiment',
-  eegnet: 'EEGNetExperiment',
-  shallow_convnet: 'ShallowConvNetExperiment',
-};
-
 /** The ExperimentBackend of an ExperimentHub running in this thread (worker, Node, tests). */
 export function hubBackend(hub: ExperimentHub): ExperimentBackend {
   const wrap = async <T>(fn: () => T | Promise<T>): Promise<T> => {
@@ -90,8 +82,8 @@ export function hubBackend(hub: ExperimentHub): ExperimentBackend {
     exphubHealth: async () => ({ ok: true }),
     exphubTypes: async () => {
       const out: Record<string, { module: string; class: string }> = {};
-      for (const t of EXPERIMENT_TYPES) out[t] = { module: t === 'eegnet' || t === 'shallow_convnet' ? 'neurotab.ml.tf' : 'neurotab.ml', class: CLASS_OF[t] };
-      for (const [alias, t] of Object.entries(TYPE_ALIASES)) out[alias] = { module: 'neurotab.ml', class: CLASS_OF[t] };
+      for (const t of EXPERIMENT_TYPES) out[t] = { ...EXPERIMENT_CLASSES[t] };
+      for (const [alias, t] of Object.entries(TYPE_ALIASES)) out[alias] = { ...EXPERIMENT_CLASSES[t] };
       return out;
     },
     exphubCreate: (n, t, c) => wrap(() => void hub.create(n, t, c)),

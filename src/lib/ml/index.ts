@@ -60,3 +60,7 @@ export { dense, type DenseMatrix } from './linalg';
 export { LogisticRegression, type LogisticOptions, type LogisticState } from './logistic';
 export { epochsFromRecording, epochsFromRecordings, markersToSamples, mneBandPass, mneRingingSamples, type RecordingLike } from './prepare';
 export { Xdawn, type XdawnOptions, type XdawnState } from './xdawn';
+export { averagePathLength, IsolationForest, percentileLinear, type IsolationForestOptions, type IsolationForestState, type IsolationTree } from './isolation-forest';
+export { Pca, type PcaOptions, type PcaState } from './pca';
+export { chooseSeasonalities, dsToDays, Forecaster, normalQuantile, type ForecastOptions, type ForecastResult, type ForecastState, type SeasonalitySpec } from './forecast';
+export { beerLambert, extinctionCoefficients, FNIRS_FEATURES, opticalDensity, parseNirsChannel, sourceDetectorDistances, windowFeatures, type FnirsFeature, type HaemoglobinResult, type NirsChannel, type WindowFeatureOptions } from './fnirs';

@@ -7,8 +7,11 @@ import { CLASSIC_EXPERIMENT_TYPES, parseExperimentConfig, type ClassicExperiment
 
 export const DEEP_EXPERIMENT_TYPES = ['eegnet', 'shallow_convnet'] as const;
 export type DeepExperimentType = (typeof DEEP_EXPERIMENT_TYPES)[number];
-export type ExperimentType = ClassicExperimentType | DeepExperimentType;
-export const EXPERIMENT_TYPES: readonly ExperimentType[] = [...CLASSIC_EXPERIMENT_TYPES, ...DEEP_EXPERIMENT_TYPES];
+/** Types that train on a table or a whole recording rather than on EEG epochs (API.md §11.2). */
+export const DATA_EXPERIMENT_TYPES = ['time_series', 'fault_detection', 'fnirs_classification'] as const;
+export type DataExperimentType = (typeof DATA_EXPERIMENT_TYPES)[number];
+export type ExperimentType = ClassicExperimentType | DeepExperimentType | DataExperimentType;
+export const EXPERIMENT_TYPES: readonly ExperimentType[] = [...CLASSIC_EXPERIMENT_TYPES, ...DEEP_EXPERIMENT_TYPES, ...DATA_EXPERIMENT_TYPES];
 
 /** ExperimentHub names (API.md §11.2) that map onto a Neurotab type. */
 export const TYPE_ALIASES: Record<string, ExperimentType> = {
@@ -17,12 +20,33 @@ export const TYPE_ALIASES: Record<string, ExperimentType> = {
   bci_ssvep: 'ssvep_cca',
 };
 
+/** Module and class reported by /available_experiments (informational; upstream's names where it has the type). */
+export const EXPERIMENT_CLASSES: Record<ExperimentType, { module: string; class: string }> = {
+  motor_imagery_csp_lda: { module: 'neurotab.ml', class: 'MotorImageryExperiment' },
+  p300_xdawn_lda: { module: 'neurotab.ml', class: 'ERPExperiment' },
+  ssvep_cca: { module: 'neurotab.ml', class: 'SSVEPExperiment' },
+  eegnet: { module: 'neurotab.ml.tf', class: 'EEGNetExperiment' },
+  shallow_convnet: { module: 'neurotab.ml.tf', class: 'ShallowConvNetExperiment' },
+  time_series: { module: 'framework.TimeSeriesAnalysis', class: 'TimeSeriesExperiment' },
+  fault_detection: { module: 'framework.FaultDetection', class: 'FaultDetectionExperiment' },
+  fnirs_classification: { module: 'neurotab.ml.fnirs', class: 'FNIRSClassificationExperiment' },
+};
+
+/** The type of an upstream `load_object.name` (a class name such as "TimeSeriesExperiment"). */
+export function typeFromLoadObject(className: string): ExperimentType | undefined {
+  return EXPERIMENT_TYPES.find((t) => EXPERIMENT_CLASSES[t].class === className);
+}
+
 /** Experiment names (API.md §11.4). */
 export const RESERVED_NAMES = ['health', 'available_experiments', 'create_experiment', 'experiments', 'flush', 'publish', 'log', 'docs', 'redoc', 'openapi.json', 'None'];
 export const NAME_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
 
 export function isDeepType(t: string): t is DeepExperimentType {
   return (DEEP_EXPERIMENT_TYPES as readonly string[]).includes(t);
+}
+
+export function isDataType(t: string): t is DataExperimentType {
+  return (DATA_EXPERIMENT_TYPES as readonly string[]).includes(t);
 }
 
 export function resolveType(t: string): ExperimentType | undefined {
@@ -60,6 +84,7 @@ export function parseExperimentSpec(doc: unknown, where = 'experiment'): Experim
   const flat = flattenHubConfig(doc);
   const type = typeof flat.type === 'string' ? resolveType(flat.type) : undefined;
   if (!type) throw new InputError(`type must be one of ${EXPERIMENT_TYPES.join(', ')}; got ${JSON.stringify(flat.type)}`, `${where}.type`);
+  if (isDataType(type)) throw new InputError(`${type} is not an epoch-based recipe: its configuration is read by parseDataSpec (data-run.ts)`, `${where}.type`);
   const deep = isDeepType(type);
   // The classic parser checks classes, window, band, channels; deep runs borrow the motor-imagery rules.
   const base = parseExperimentConfig({ ...flat, type: deep ? 'motor_imagery_csp_lda' : type }, where);

@@ -9,9 +9,11 @@ import { predictModel, type CrossValidationResult, type TrainedModel } from '../
 import type { EpochSet } from '../epochs';
 import { epochsFromRecordings, type RecordingLike } from '../prepare';
 import type { DeepModel, EpochLog } from '../tf/train';
-import { flattenHubConfig, isDeepType, NAME_PATTERN, parseExperimentSpec, RESERVED_NAMES, resolveType, type ExperimentSpec, type ExperimentType } from './config';
+import { flattenHubConfig, isDataType, isDeepType, NAME_PATTERN, parseExperimentSpec, RESERVED_NAMES, resolveType, typeFromLoadObject, type ExperimentSpec, type ExperimentType } from './config';
+import { isDataModel, parseDataSpec, predictDataModel, runDataExperiment, type DataModel, type DataSpec } from './data-run';
 import { columnJson, parseDataFrame, recordingFromTable, type Table } from './dataframe';
 import { runExperiment, type ExperimentRunResult, type PlotlyFigure, type RunPhase } from './run';
+import type { DataInput } from './tabular';
 
 export interface SavedRun {
   runId: string;
@@ -19,12 +21,15 @@ export interface SavedRun {
   expId: string;
   type: ExperimentType;
   config: Record<string, unknown>;
-  model: TrainedModel | DeepModel;
+  model: TrainedModel | DeepModel | DataModel;
   metrics: CrossValidationResult | null;
   history: EpochLog[];
   figures: Record<string, PlotlyFigure>;
   edaFigures: Record<string, PlotlyFigure>;
-  trainData: ExperimentRunResult['trainData'];
+  /** Columns of the training data (epochs and classes; the table types: their rows and fitted values). */
+  trainData: ExperimentRunResult['trainData'] | Record<string, unknown[]>;
+  /** Figures of merit of the table types (forecast errors, anomaly share and AUC, accuracy). */
+  scores?: Record<string, number>;
   savedAtMs: number;
 }
 
@@ -146,13 +151,20 @@ export class ExperimentHub {
     let st = this.experiments.get(name);
     if (!st) {
       const lo = config.load_object as { name?: unknown } | undefined;
-      const t = (typeof lo?.name === 'string' && resolveType(lo.name)) || (typeof config.type === 'string' && resolveType(config.type)) || flatType(config);
+      const t = (typeof lo?.name === 'string' && (resolveType(lo.name) ?? typeFromLoadObject(lo.name))) || (typeof config.type === 'string' && resolveType(config.type)) || flatType(config);
       if (!t) throw new InputError(`Experiment ${name} has no registered type and the config has no load_object`, 'config');
       st = this.create(name, t, config);
     }
     if (this.jobs.has(name)) throw new InputError(`Experiment ${name} is already training; stop it first`, 'train');
     const merged = { ...st.config, ...config };
-    const spec = parseExperimentSpec({ ...merged, type: flatType(merged) ?? st.type }, 'config');
+    const type = flatType(merged) ?? st.type;
+    if (isDataType(type)) {
+      const spec = parseDataSpec(type, merged, 'config');
+      st.config = merged;
+      st.type = type;
+      return this.start(st, spec);
+    }
+    const spec = parseExperimentSpec({ ...merged, type }, 'config');
     st.config = merged;
     st.type = spec.type;
     return this.start(st, spec);
@@ -163,7 +175,7 @@ export class ExperimentHub {
     return this.train(st.name, {});
   }
 
-  private start(st: ExperimentState, spec: ExperimentSpec): string {
+  private start(st: ExperimentState, spec: ExperimentSpec | DataSpec): string {
     const runId = hex32();
     if (!this.expIds.has(st.name)) this.expIds.set(st.name, String(this.nextExpId++));
     const expId = this.expIds.get(st.name)!;
@@ -176,22 +188,22 @@ export class ExperimentHub {
     this.log(`training ${st.name} (${spec.type}), run ${runId}`);
     job.promise = (async () => {
       try {
-        const set = await this.trainingEpochs(st.name, spec, st.config);
-        const r = await runExperiment(spec, set, {
-          cancelled: () => job.cancel,
-          onPhase: (p) => {
-            st.progress.phase = p;
-            emit({ type: 'phase', name: st.name, phase: p });
-          },
-          onEpoch: (l) => {
-            st.progress.epochs.push(l);
-            emit({ type: 'epoch', name: st.name, log: l });
-          },
-        });
-        st.run = { runId, name: st.name, expId, type: spec.type, config: structuredClone(st.config), model: r.model, metrics: r.metrics, history: r.history, figures: r.figures, edaFigures: r.edaFigures, trainData: r.trainData, savedAtMs: Date.now() };
+        const onPhase = (p: RunPhase) => {
+          st.progress.phase = p;
+          emit({ type: 'phase', name: st.name, phase: p });
+        };
+        let r: Pick<SavedRun, 'model' | 'metrics' | 'history' | 'figures' | 'edaFigures' | 'trainData' | 'scores'>;
+        if (isDataType(spec.type)) {
+          onPhase({ phase: 'checking' });
+          const input = await this.dataInput(st.name, st.config);
+          onPhase({ phase: 'training-final' });
+          r = { ...(await runDataExperiment(spec as DataSpec, input, { cancelled: () => job.cancel })), history: [] };
+        } else r = await this.runEpochs(st, spec as ExperimentSpec, job, onPhase);
+        st.run = { runId, name: st.name, expId, type: spec.type, config: structuredClone(st.config), model: r.model, metrics: r.metrics, history: r.history, figures: r.figures, edaFigures: r.edaFigures, trainData: r.trainData, scores: r.scores, savedAtMs: Date.now() };
         st.runId = runId;
         st.expId = expId;
-        this.log(`trained ${st.name}: run ${runId}${r.metrics ? `, ${r.metrics.metric} ${r.metrics.mean.toFixed(3)}` : ''}`);
+        const score = r.metrics ? `, ${r.metrics.metric} ${r.metrics.mean.toFixed(3)}` : r.scores ? `, ${Object.entries(r.scores).slice(0, 3).map(([k, v]) => `${k} ${Number(v).toPrecision(3)}`).join(', ')}` : '';
+        this.log(`trained ${st.name}: run ${runId}${score}`);
         emit({ type: 'finished', name: st.name, runId });
       } catch (e) {
         const message = e instanceof Error ? e.message : String(e);
@@ -206,6 +218,20 @@ export class ExperimentHub {
     })();
     this.jobs.set(st.name, job);
     return runId;
+  }
+
+  /** An epoch-based run (classic or deep). */
+  private async runEpochs(st: ExperimentState, spec: ExperimentSpec, job: { cancel: boolean }, onPhase: (p: RunPhase) => void) {
+    const emit = this.opts.onEvent ?? (() => undefined);
+    const set = await this.trainingEpochs(st.name, spec, st.config);
+    return runExperiment(spec, set, {
+      cancelled: () => job.cancel,
+      onPhase,
+      onEpoch: (l) => {
+        st.progress.epochs.push(l);
+        emit({ type: 'epoch', name: st.name, log: l });
+      },
+    });
   }
 
   /** Resolves once the experiment's current training (if any) has settled. */
@@ -259,6 +285,12 @@ export class ExperimentHub {
   async predict(name: string): Promise<boolean> {
     const st = this.experiments.get(name);
     if (!st || !st.available || !st.run) return false;
+    if (isDataModel(st.run.model)) {
+      const cols = predictDataModel(st.run.model, await this.dataInput(name, st.config));
+      st.results = { runId: st.run.runId, predictions: columnJson(cols), createdMs: Date.now() };
+      this.log(`predicted ${Object.values(cols)[0]?.length ?? 0} rows with ${name}`);
+      return true;
+    }
     const spec = parseExperimentSpec({ ...st.config, type: st.type }, 'config');
     const set = await this.trainingEpochs(name, spec, st.config);
     const model = st.run.model;
@@ -284,9 +316,10 @@ export class ExperimentHub {
       predicted = Array.from(p.predicted);
       score = Array.from(p.scores);
     }
+    const classNames = (model as TrainedModel | DeepModel).classNames;
     st.results = {
       runId: st.run.runId,
-      predictions: columnJson({ predicted: predicted.map((k) => st.run!.model.classNames[k]), score, true: Array.from(set.labels, (l) => set.classNames[l]) }),
+      predictions: columnJson({ predicted: predicted.map((k) => classNames[k]), score, true: Array.from(set.labels, (l) => set.classNames[l]) }),
       createdMs: Date.now(),
     };
     this.log(`predicted ${set.epochCount} epochs with ${name}`);
@@ -308,18 +341,28 @@ export class ExperimentHub {
     return this.queues.get(queue)?.length ?? 0;
   }
 
-  private async trainingEpochs(name: string, spec: ExperimentSpec, config: Record<string, unknown>): Promise<EpochSet> {
+  /** The run's data: the recordings named in `data.recordings`, else the next message of queue `name`. */
+  private async dataInput(name: string, config: Record<string, unknown>): Promise<DataInput> {
     const flat = flattenHubConfig(config);
     const data = flat.data as { recordings?: unknown } | undefined;
-    const recs: { recording: RecordingLike; source: string }[] = [];
+    const recordings: DataInput['recordings'] = [];
     if (data && Array.isArray(data.recordings) && data.recordings.length) {
       if (!this.opts.loadRecording) throw new InputError('recordings cannot be loaded here; publish the data to the queue instead', 'config.data.recordings');
-      for (const id of data.recordings) recs.push({ recording: await this.opts.loadRecording(String(id)), source: String(id) });
-    } else {
-      const msg = this.queues.get(name)?.shift();
-      if (!msg) throw new InputError(`no data: publish a DataFrame to /publish/${name} or give data.recordings`, 'queue');
+      for (const id of data.recordings) recordings.push({ recording: await this.opts.loadRecording(String(id)), source: String(id) });
+      return { table: null, recordings };
+    }
+    const msg = this.queues.get(name)?.shift();
+    if (!msg) throw new InputError(`no data: publish a DataFrame to /publish/${name} or give data.recordings`, 'queue');
+    return { table: msg, recordings };
+  }
+
+  private async trainingEpochs(name: string, spec: ExperimentSpec, config: Record<string, unknown>): Promise<EpochSet> {
+    const flat = flattenHubConfig(config);
+    const input = await this.dataInput(name, config);
+    const recs = input.recordings;
+    if (input.table) {
       const rate = Number(flat.sample_rate_hz ?? flat.sampleRateHz);
-      recs.push({ recording: recordingFromTable(msg, rate, typeof flat.marker_column === 'string' ? flat.marker_column : 'marker', `queue ${name}`), source: `queue ${name}` });
+      recs.push({ recording: recordingFromTable(input.table, rate, typeof flat.marker_column === 'string' ? flat.marker_column : 'marker', `queue ${name}`), source: `queue ${name}` });
     }
     return epochsFromRecordings(recs, spec as never).epochs;
   }
