@@ -1,8 +1,9 @@
 // ml.model-predict: the node's streaming predictions (any chunking) equal the experiment's own batch
 // predictions (ml/experiment.ts predictModel, LDA posteriors as scikit-learn defines them for two
 // classes: expit(decision value)) on the same windows of the same causally band-passed signal, on
-// the synthetic device's eyes open/closed switch and on the PhysioNet motor-imagery EDF files; the
-// live prediction follows the eyes; mismatched rate/channels are refused naming the difference.
+// the synthetic device's eyes open/closed switch and on the PhysioNet motor-imagery EDF files, and
+// for an EEGNet run bound by the host like predictDeepEpochs; the live prediction follows the eyes;
+// mismatched rate/channels are refused naming the difference.
 import { describe, expect, it } from 'vitest';
 import { hasShared, sharedBytes } from '../../../../tests/support/shared';
 import type { MarkerEvent, StreamDescriptor } from '../../core/stream';
@@ -186,6 +187,72 @@ describe('ml.model-predict on the synthetic eyes open/closed switch', () => {
     expect(peek.predictions).toBe(ref.ends.length);
     expect(peek.history.map((h) => h.classIndex)).toEqual(Array.from(ref.predicted.slice(-peek.history.length)));
   });
+});
+
+describe('ml.model-predict with a TensorFlow.js network (bound by the host)', () => {
+  it('a saved EEGNet run on 4 of 8 channels predicts like predictDeepEpochs on the same windows', async () => {
+    const tf = await import('@tensorflow/tfjs');
+    await tf.setBackend('cpu');
+    const tft = await import('../../ml/tf/train');
+    (await import('../../ml/tf/fast-kernels')).installFastCpuKernels();
+    const config = { type: 'eegnet', classes: { open: 'open', closed: 'closed' }, window: [0.3, 1.8], band: [8, 12], channels: ['O2', 'O1', 'P7', 'P8'] };
+    const cfg = parseExperimentConfig({ ...config, type: 'motor_imagery_csp_lda' });
+    const train = eyesRecording(4, 20, 2);
+    const set = epochsFromRecording(train, cfg).epochs;
+    const deep = await tft.trainDeepModel('eegnet', set, { epochs: 1, batchSize: 10, validationFraction: 0, seed: 1 });
+    const saved = JSON.parse(JSON.stringify({ model: deep, config }));
+    const loaded = await tft.loadDeepModel(deep);
+    try {
+      const test = eyesRecording(5, 6, 3);
+      const signal = packetOf(test);
+      const { node } = instantiate(modelPredict, { model: saved, rate: 2 });
+      expect(() => node.process({ data: signal })).toThrow(/eegnet network is not loaded/);
+      const fresh = instantiate(modelPredict, { model: saved, rate: 2 }).node;
+      fresh.bind!({ kind: 'deep-window-predictor', predict: (w: Float64Array, C: number) => tft.predictDeepWindow(loaded, w, C) });
+      const outs: FramesPacket[] = [];
+      let pos = 0;
+      for (const n of randomChunks(signal.frames, 5, 400)) {
+        const r = fresh.process({ data: { ...signal, samples: signal.samples.subarray(pos * 8, (pos + n) * 8), timestampsMs: signal.timestampsMs.subarray(pos, pos + n), frames: n } });
+        if (r?.data) outs.push(structuredClone(r.data as FramesPacket));
+        pos += n;
+      }
+      // The reference: picks in the model's order (O2, O1, P7, P8), causal band-pass, windows, batch prediction.
+      const classicLike = { kind: 'neurotab.classic-model', version: 1, config: cfg, classNames: deep.classNames, channelLabels: deep.channelLabels, sampleRateHz: 250, sampleCount: deep.sampleCount } as unknown as TrainedModel;
+      const hop = 125;
+      const s = test.streams[0];
+      const labels = s.descriptor.channels.map((c) => c.label);
+      const picks = deep.channelLabels!.map((l) => labels.indexOf(l));
+      expect(picks).toEqual([7, 6, 4, 5]);
+      const N = s.timestampsMs.length;
+      const x = new Float64Array(4 * N);
+      picks.forEach((ch, c) => {
+        for (let n = 0; n < N; n++) x[c * N + n] = s.samples[n * 8 + ch];
+      });
+      const { sos } = mneBandPass(classicLike.config.band, 250);
+      const z1 = sosfiltZi(sos);
+      const zi = new Float64Array(4 * z1.length);
+      for (let c = 0; c < 4; c++) for (let i = 0; i < z1.length; i++) zi[c * z1.length + i] = z1[i] * x[c * N];
+      const y = sosfilt(sos, x, 4, N, zi, 'js');
+      const T = deep.sampleCount;
+      const ends: number[] = [];
+      for (let n = T - 1; n < N; n += hop) ends.push(n);
+      const data = new Float64Array(ends.length * 4 * T);
+      ends.forEach((end, e) => {
+        for (let c = 0; c < 4; c++) for (let t = 0; t < T; t++) data[(e * 4 + c) * T + t] = y[c * N + end - T + 1 + t];
+      });
+      const p = tft.predictDeepEpochs(loaded, { data, epochCount: ends.length, channelCount: 4, sampleCount: T, sampleRateHz: 250 });
+      const got = outs.flatMap((o) => Array.from({ length: o.frames }, (_, i) => Array.from(o.samples.subarray(i * 3, i * 3 + 3))));
+      expect(got.length).toBe(ends.length);
+      expect(got.length).toBeGreaterThan(5);
+      got.forEach((row, e) => {
+        expect(row[0]).toBeCloseTo(p[e * 2], 5);
+        expect(row[1]).toBeCloseTo(p[e * 2 + 1], 5);
+        expect(row[2]).toBe(p[e * 2 + 1] > p[e * 2] ? 1 : 0);
+      });
+    } finally {
+      loaded.dispose();
+    }
+  }, 60_000);
 });
 
 describe.skipIf(!hasShared)('ml.model-predict on PhysioNet motor imagery (EDF, 64 channels, 160 Hz)', () => {
