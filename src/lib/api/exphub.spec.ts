@@ -253,3 +253,198 @@ describe('ExperimentHub family at /exphub', () => {
     expect(c.families.some((f) => f.family === 'experimenthub' && f.mount === '/exphub')).toBe(true);
   });
 });
+
+// ── The table/recording types of API.md §11.2: time_series, fault_detection, fnirs_classification ──
+
+/** Park–Miller uniform in [0, 1) and a Box–Muller normal from it. */
+function rng(seed: number) {
+  let s = seed;
+  const u = () => (s = (s * 16807) % 2147483647) / 2147483647;
+  return { u, n: () => Math.sqrt(-2 * Math.log(u() + 1e-12)) * Math.cos(2 * Math.PI * u()) };
+}
+
+const HOUR_MS = 3_600_000;
+const T0_MS = Date.UTC(2024, 0, 1);
+/** Hourly series with a rising trend and a daily cycle that grows with it (multiplicative). */
+const tsValue = (h: number) => (100 + (0.5 * h) / 24) * (1 + 0.2 * Math.sin((2 * Math.PI * h) / 24));
+
+/** pandas `to_json()` (orient='columns') of an hourly frame: ds as epoch ms, value. */
+function tsFrame(fromHour: number, hours: number, noise = 0.5, seed = 5) {
+  const r = rng(seed);
+  const ds: Record<string, number> = {};
+  const value: Record<string, number> = {};
+  for (let i = 0; i < hours; i++) {
+    ds[String(i)] = T0_MS + (fromHour + i) * HOUR_MS;
+    value[String(i)] = tsValue(fromHour + i) + noise * r.n();
+  }
+  return { ds, value };
+}
+
+// The seed's own example configuration (API.md §11 / experimenthub-api.txt).
+const seedTsConfig = {
+  setup: { target: 'value', ds: 'ds' },
+  create_model: { model_type: 'Prophet', params: { seasonality_mode: 'multiplicative', daily_seasonality: true } },
+};
+
+describe('time_series (Prophet-like forecaster)', () => {
+  it('seed config: publish → train → figures, train_data; predict the next day and flag a planted anomaly', async () => {
+    expect(await (await post('/create_experiment/my_experiment/time_series', seedTsConfig)).json()).toEqual({ message: "Creating experiment 'my_experiment' of type 'time_series'" });
+    expect((await post('/publish/my_experiment', tsFrame(0, 24 * 21))).status).toBe(200);
+    expect(await (await post('/my_experiment/train', seedTsConfig)).json()).toEqual({ message: 'Training started based on sent parameters.' });
+    await hub.idle('my_experiment');
+    expect(await (await req('/my_experiment/status')).json()).toMatchObject({ type: 'time_series', available: true, last_error: null });
+    expect(await (await req('/experiments')).json()).toEqual({ my_experiment: [['forecast', 'components'], ['series', 'histogram', 'correlation']] });
+    const fc = (await (await req('/my_experiment/plot/forecast')).json()) as { data: { name: string; y: number[] }[] };
+    expect(fc.data.map((d) => d.name)).toEqual(['value observed', 'value upper', 'value interval', 'value forecast']);
+    const comp = (await (await req('/my_experiment/plot/components')).json()) as { data: { name: string }[] };
+    // Prophet's 'auto' rule adds weekly seasonality too (≥ 2 weeks of sub-weekly data).
+    expect(comp.data.map((d) => d.name)).toEqual(['value trend', 'value weekly (relative)', 'value daily (relative)']);
+    const td = (await (await req('/my_experiment/train_data')).json()) as Record<string, Record<string, number>>;
+    expect(Object.keys(td)).toEqual(['ds', 'value', 'yhat']);
+    expect(Object.keys(td.ds)).toHaveLength(504);
+    // The multiplicative fit follows the noise-free curve to within the noise (σ = 0.5).
+    let worst = 0;
+    for (const k of Object.keys(td.yhat)) worst = Math.max(worst, Math.abs(td.yhat[k] - tsValue(Number(k))));
+    expect(worst).toBeLessThan(0.6);
+
+    // Next day, with an outlier at hour 10: forecast, interval, anomaly flag.
+    const next = tsFrame(24 * 21, 24, 0.5, 9);
+    next.value['10'] += 25;
+    await post('/publish/my_experiment', next);
+    expect(await (await post('/my_experiment/predict')).text()).toBe('"Prediction called"');
+    const res = (await (await req('/my_experiment/results')).json()) as { predictions: Record<string, Record<string, unknown>> };
+    const p = res.predictions;
+    expect(Object.keys(p)).toEqual(['ds', 'yhat', 'yhat_lower', 'yhat_upper', 'y', 'anomaly']);
+    for (let h = 0; h < 24; h++) expect(Math.abs((p.yhat[String(h)] as number) - tsValue(24 * 21 + h))).toBeLessThan(1);
+    expect(p.anomaly['10']).toBe(true);
+    expect(Object.values(p.anomaly).filter(Boolean).length).toBeLessThanOrEqual(8);
+  });
+
+  it('CSV with date strings, two targets; config and data errors say where', async () => {
+    const lines = ['ds,a,b'];
+    for (let d = 0; d < 60; d++) lines.push(`${new Date(T0_MS + d * 86_400_000).toISOString().slice(0, 10)},${10 + d + 3 * Math.sin((2 * Math.PI * d) / 7)},${50 - d / 2}`);
+    const cfg = { setup: { target: ['a', 'b'], ds: 'ds' }, create_model: { model_type: 'Prophet', params: { weekly_seasonality: true, yearly_seasonality: false, n_changepoints: 0 } } };
+    await post('/create_experiment/two/time_series', cfg);
+    await post('/publish/two', lines.join('\n'), { 'Content-Type': 'text/csv' });
+    await post('/two/train', {});
+    await hub.idle('two');
+    expect(await (await req('/two/status')).json()).toMatchObject({ available: true, last_error: null });
+    const td = (await (await req('/two/train_data')).json()) as Record<string, Record<string, number>>;
+    expect(Object.keys(td)).toEqual(['ds', 'a', 'b', 'a_yhat', 'b_yhat']);
+    expect(Math.abs(td.a_yhat['30'] - td.a['30'])).toBeLessThan(1e-6);
+    // Bad option: refused when /train is called (400), nothing starts.
+    const bad = await post('/two/train', { create_model: { model_type: 'Prophet', params: { seasonality_mode: 'log' } } });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { detail: string }).detail).toMatch(/config\.seasonality_mode: must be "additive" or "multiplicative"/);
+    expect((await post('/create_experiment/arima/time_series', { create_model: { model_type: 'ARIMA' } })).status).toBe(200);
+    const arima = await post('/arima/train', {});
+    expect(((await arima.json()) as { detail: string }).detail).toMatch(/model_type "Prophet"/);
+    // Missing target column: the run fails with the columns listed; the experiment stays unavailable.
+    await post('/create_experiment/nocol/time_series', seedTsConfig);
+    await post('/publish/nocol', [{ ds: T0_MS, y: 1 }, { ds: T0_MS + HOUR_MS, y: 2 }, { ds: T0_MS + 2 * HOUR_MS, y: 3 }]);
+    await post('/nocol/train', {});
+    await hub.idle('nocol');
+    expect(await (await req('/nocol/status')).json()).toMatchObject({ available: false, last_error: expect.stringMatching(/has no column "value" \(columns: ds, y\)/) });
+  });
+
+  it('save → retrain on other data → load/{run_id} restores the saved forecaster', async () => {
+    await post('/create_experiment/ts/time_series', seedTsConfig);
+    await post('/publish/ts', tsFrame(0, 24 * 14));
+    await post('/ts/train', {});
+    await hub.idle('ts');
+    const first = await (await req('/ts/run_id')).json();
+    expect(await (await post('/ts/save')).text()).toBe('"Experiment saved"');
+    const before = JSON.stringify(hub.get('ts')!.run!.model);
+    await post('/publish/ts', tsFrame(24 * 14, 24 * 14, 3, 77));
+    await post('/ts/retrain');
+    await hub.idle('ts');
+    expect(JSON.stringify(hub.get('ts')!.run!.model)).not.toBe(before);
+    expect(await (await post(`/ts/load/${first}`)).text()).toBe('"Experiment loaded"');
+    expect(JSON.stringify(hub.get('ts')!.run!.model)).toBe(before);
+    // The load_object form upstream clients send works without create_experiment.
+    await post('/publish/lo', tsFrame(0, 24 * 7));
+    expect((await post('/lo/train', { ...seedTsConfig, load_object: { module: 'framework.TimeSeriesAnalysis', name: 'TimeSeriesExperiment' } })).status).toBe(200);
+    await hub.idle('lo');
+    expect(await (await req('/lo/status')).json()).toMatchObject({ type: 'time_series', available: true });
+  });
+});
+
+/** Three sensors: x2 ≈ 2·x1, x3 independent; rows listed in `faults` break the pattern as `kind` says. */
+function sensorRecords(n: number, seed: number, faults: number[], kind: 'spike' | 'decorrelate') {
+  const r = rng(seed);
+  return Array.from({ length: n }, (_, i) => {
+    const x1 = Math.sin(i / 10) + 0.1 * r.n();
+    let x2 = 2 * x1 + 0.1 * r.n();
+    let x3 = 0.5 * r.n();
+    const fault = faults.includes(i);
+    if (fault && kind === 'spike') x3 += 6;
+    if (fault && kind === 'decorrelate') x2 = -2 * x1;
+    return { t: T0_MS + i * 1000, x1, x2, x3, fault: fault ? 1 : 0 };
+  });
+}
+
+describe('fault_detection (isolation forest, PCA)', () => {
+  const faults = [50, 120, 121, 200, 333];
+
+  it('IsolationForest: train on data with rare faults, figures, scores; predict flags new faults', async () => {
+    const cfg = { setup: { ds: 't', target: 'fault' }, create_model: { model_type: 'IsolationForest', params: { n_estimators: 100, contamination: 0.02, random_state: 0 } } };
+    await post('/create_experiment/fd/fault_detection', cfg);
+    await post('/publish/fd', sensorRecords(400, 11, faults, 'spike'));
+    await post('/fd/train', {});
+    await hub.idle('fd');
+    expect(await (await req('/fd/status')).json()).toMatchObject({ type: 'fault_detection', available: true, last_error: null });
+    expect(await (await req('/experiments')).json()).toEqual({ fd: [['anomaly_score'], ['correlation', 'histogram']] });
+    const scores = hub.get('fd')!.run!.scores!;
+    expect(scores.roc_auc).toBeGreaterThan(0.99);
+    const corr = (await (await req('/fd/plot_eda/correlation')).json()) as { data: { x: string[]; z: number[][] }[] };
+    expect(corr.data[0].x).toEqual(['x1', 'x2', 'x3']);
+    expect(corr.data[0].z[0][1]).toBeGreaterThan(0.95);
+    const td = (await (await req('/fd/train_data')).json()) as Record<string, Record<string, unknown>>;
+    expect(Object.keys(td)).toEqual(['t', 'x1', 'x2', 'x3', 'fault', 'score', 'anomaly']);
+    for (const i of faults) expect(td.anomaly[String(i)]).toBe(true);
+
+    await post('/publish/fd', sensorRecords(100, 12, [7, 70], 'spike'));
+    await post('/fd/predict');
+    const p = ((await (await req('/fd/results')).json()) as { predictions: Record<string, Record<string, unknown>> }).predictions;
+    expect(Object.keys(p)).toEqual(['t', 'score', 'anomaly', 'true']);
+    expect(p.anomaly['7']).toBe(true);
+    expect(p.anomaly['70']).toBe(true);
+    // contamination 0.02: the threshold is the 2nd percentile of the training scores.
+    expect(Object.values(p.anomaly).filter(Boolean).length).toBeLessThanOrEqual(5);
+  });
+
+  it('PCA: the reconstruction error finds faults that break the correlation inside the normal range', async () => {
+    const cfg = { setup: { ds: 't', target: 'fault', features: ['x1', 'x2', 'x3'] }, create_model: { model_type: 'PCA', params: { n_components: 2, contamination: 0.02 } } };
+    await post('/create_experiment/pca/fault_detection', cfg);
+    await post('/publish/pca', sensorRecords(400, 13, faults, 'decorrelate'));
+    await post('/pca/train', {});
+    await hub.idle('pca');
+    expect(await (await req('/pca/status')).json()).toMatchObject({ available: true, last_error: null });
+    expect(await (await req('/experiments')).json()).toEqual({ pca: [['explained_variance', 'anomaly_score'], ['correlation', 'histogram']] });
+    const ev = (await (await req('/pca/plot/explained_variance')).json()) as { data: { y: number[] }[] };
+    expect(ev.data[0].y).toHaveLength(2);
+    expect(hub.get('pca')!.run!.scores!.recall).toBe(1);
+    await post('/publish/pca', sensorRecords(60, 14, [30], 'decorrelate'));
+    await post('/pca/predict');
+    const p = ((await (await req('/pca/results')).json()) as { predictions: Record<string, Record<string, unknown>> }).predictions;
+    expect(p.anomaly['30']).toBe(true);
+    expect(Object.values(p.anomaly).filter(Boolean).length).toBeLessThanOrEqual(3);
+    // Options are checked when training is asked for.
+    const bad = await post('/pca/train', { create_model: { model_type: 'PCA', params: { contamination: 'auto' } } });
+    expect(((await bad.json()) as { detail: string }).detail).toMatch(/PCA needs a numeric contamination/);
+    const kmeans = await post('/pca/train', { create_model: { model_type: 'KMeans' } });
+    expect(kmeans.status).toBe(400);
+  });
+
+  it('too few rows and non-numeric cells are reported by status', async () => {
+    await post('/create_experiment/tiny/fault_detection', {});
+    await post('/publish/tiny', [{ a: 1 }, { a: 2 }]);
+    await post('/tiny/train', {});
+    await hub.idle('tiny');
+    expect(((await (await req('/tiny/status')).json()) as { last_error: string }).last_error).toMatch(/at least 8 rows/);
+    await post('/publish/tiny', { columns: ['a', 'b'], data: Array.from({ length: 10 }, (_, i) => [i, i === 4 ? 'x' : i]) });
+    await post('/tiny/train', { setup: { features: ['a', 'b'] } });
+    await hub.idle('tiny');
+    expect(((await (await req('/tiny/status')).json()) as { last_error: string }).last_error).toMatch(/row 4, column "b" is "x"/);
+  });
+});

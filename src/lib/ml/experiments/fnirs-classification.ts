@@ -292,6 +292,8 @@ export function trainFnirs(spec: FnirsSpec, input: DataInput, cancelled: () => b
   const k = Math.min(spec.cv, minCount);
   const folds = stratifiedKFold(trials.labels, k, { seed: spec.seed });
   const n = trials.labels.length;
+  const smallest = Math.min(...folds.map((f) => f.train.length));
+  if (smallest <= K) throw new InputError(`${n} trials (per class: ${counts.join(', ')}) leave ${smallest} training trials in a ${k}-fold split, too few for ${K} classes; record more trials`, 'data');
   const oofPred = new Int32Array(n);
   const oofScore = new Float64Array(n);
   const scores: number[] = [];
