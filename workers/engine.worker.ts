@@ -6,7 +6,8 @@
 import { Execution, builtinRegistry, PipelineError, type PipelineDocumentInput, type FrameReader, type Packet } from '../src/lib/engine/index';
 import { errorMessage } from '../src/lib/core/errors';
 import type { StreamDescriptor } from '../src/lib/core/stream';
-import { Ring, RingWriter, TransferRingWriter, type RingReader } from '../src/lib/streams/ring';
+import { Ring, RingWriter, TransferRingWriter, type RingReader, type WaitResult } from '../src/lib/streams/ring';
+import { yieldToEventLoop } from '../src/lib/engine/runtime';
 import { subscribeMarkers } from '../src/lib/core/markers';
 import { openSink, openSource, type FrameWriter } from './ring-endpoints';
 import type { DeploymentReport, EngineEvent, EngineRequest, FilterSettings, RingSource } from './protocol';
@@ -147,6 +148,28 @@ function countResets(): void {
   }
 }
 
+/** Longest the loop blocks in Atomics.wait before it lets messages in. */
+const BLOCK_MS = 5;
+let lastYieldMs = 0;
+/**
+ * Shared ring: block in Atomics.wait (a push wakes the loop within microseconds, no event-loop
+ * trip), yielding to the event loop at least every BLOCK_MS so page messages still arrive.
+ * Otherwise (transfer ring) the asynchronous wait.
+ */
+async function waitForInput(reader: RingReader): Promise<WaitResult> {
+  if (performance.now() - lastYieldMs >= BLOCK_MS) {
+    await yieldToEventLoop();
+    lastYieldMs = performance.now();
+  }
+  const s = reader.waitForDataSync(BLOCK_MS - (performance.now() - lastYieldMs));
+  if (s === 'unsupported') return reader.waitForData(250);
+  if (s === 'timed-out') {
+    await yieldToEventLoop();
+    lastYieldMs = performance.now();
+  }
+  return s;
+}
+
 async function loop(reader: RingReader): Promise<void> {
   const ch = reader.ring.channels;
   const inS = new Float32Array(MAX_FRAMES * ch);
@@ -154,7 +177,7 @@ async function loop(reader: RingReader): Promise<void> {
   let processed = 0;
   let lastStats = 0;
   while (running) {
-    const w = await reader.waitForData(250);
+    const w = await waitForInput(reader);
     if (w === 'closed') break;
     for (;;) {
       const r = reader.read(MAX_FRAMES, inS, inT);

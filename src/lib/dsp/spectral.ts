@@ -27,6 +27,11 @@ export interface WelchOptions {
    * nperseg = nfft ≥ 16, detrend 'constant', average 'mean'; JS otherwise. 'js' forces JS.
    */
   backend?: 'auto' | 'js';
+  /**
+   * Reuse: write the PSD (length nch × bins) and frequencies (length bins) into these arrays instead
+   * of allocating (the online engine passes the same buffers every step). Wrong lengths are ignored.
+   */
+  out?: { psd?: Float64Array; freqsHz?: Float64Array };
 }
 
 /** A one-sided PSD: `psd` is Float64Array [channel, bin], bins at `freqsHz`. */
@@ -52,24 +57,55 @@ function wasmPlanFor(n: number): WasmWelch | null {
 function welchSumsWasm(w: WasmWelch, x: Float32Array | Float64Array, nch: number, ns: number, win: Float64Array, step: number, nseg: number, psd: Float64Array, nb: number): void {
   const f32 = x instanceof Float32Array;
   const bytes = f32 ? 4 : 8;
-  w.ensureData(ns * bytes);
+  // Small inputs (the online case): copy every channel in at once, no per-channel views.
+  // Large ones (a whole recording): one channel at a time, so the wasm memory stays small.
+  const whole = nch * ns * bytes <= WASM_WHOLE_BYTES;
+  w.ensureData((whole ? nch * ns : ns) * bytes);
   w.setWindow(win);
   const base = w.layout.DATA;
-  const data = f32 ? new Float32Array(w.buffer, base, ns) : new Float64Array(w.buffer, base, ns);
+  const data = w.dataView(f32);
+  if (whole) data.set(x);
   const acc = w.accView();
   for (let c = 0; c < nch; c++) {
-    data.set(x.subarray(c * ns, (c + 1) * ns));
+    let at = base;
+    if (whole) at += c * ns * bytes;
+    else data.set(x.subarray(c * ns, (c + 1) * ns));
     acc.fill(0);
     w.setMask(1);
     let g = 0;
-    for (; g + 1 < nseg; g += 2) w.pair(f32, base + g * step * bytes, base + (g + 1) * step * bytes);
+    for (; g + 1 < nseg; g += 2) w.pair(f32, at + g * step * bytes, at + (g + 1) * step * bytes);
     if (g < nseg) {
       w.setMask(0);
-      const a = base + g * step * bytes;
+      const a = at + g * step * bytes;
       w.pair(f32, a, a);
     }
     for (let k = 0; k < nb; k++) psd[c * nb + k] = acc[2 * k] + acc[2 * k + 1];
   }
+}
+
+/** Inputs up to this size are copied into the wasm memory whole (bytes). */
+const WASM_WHOLE_BYTES = 4 << 20;
+
+/** Windows are pure functions of (name, length): cache the few in use (no allocation per call). */
+const windowCache = new Map<string, Float64Array>();
+function cachedWindow(name: WindowName, n: number): Float64Array {
+  const key = typeof name === 'string' ? `${name}:${n}` : `${JSON.stringify(name)}:${n}`;
+  let w = windowCache.get(key);
+  if (!w) {
+    w = getWindow(name, n, true);
+    if (windowCache.size > 32) windowCache.clear();
+    windowCache.set(key, w);
+  }
+  return w;
+}
+
+/** Scratch of the JS Welch path, grown on demand (single-threaded per realm). */
+let jsBuf = new Float64Array(0);
+let jsAcc = new Float64Array(0);
+function jsScratch(nfft: number, nb: number): { buf: Float64Array; acc: Float64Array } {
+  if (jsBuf.length !== nfft) jsBuf = new Float64Array(nfft);
+  if (jsAcc.length !== nb) jsAcc = new Float64Array(nb);
+  return { buf: jsBuf, acc: jsAcc };
 }
 
 const planCache = new Map<number, RealFft>();
@@ -127,7 +163,7 @@ export function welch(x: ArrayLike<number>, nch: number, ns: number, sampleRateH
   if (!Number.isInteger(nperseg) || nperseg < 1) throw new InputError(`nperseg must be a positive integer, got ${nperseg}`, where);
   if (!Number.isInteger(noverlap) || noverlap < 0 || noverlap >= nperseg) throw new InputError(`noverlap must be an integer in [0, nperseg), got ${noverlap}`, where);
   if (!Number.isInteger(nfft) || nfft < nperseg) throw new InputError(`nfft must be an integer ≥ nperseg, got ${nfft}`, where);
-  const win = getWindow(opts.window ?? 'hann', nperseg, true);
+  const win = cachedWindow(opts.window ?? 'hann', nperseg);
   const scaling = opts.scaling ?? 'density';
   const detrend = opts.detrend ?? 'constant';
   const average = opts.average ?? 'mean';
@@ -141,7 +177,8 @@ export function welch(x: ArrayLike<number>, nch: number, ns: number, sampleRateH
   const step = nperseg - noverlap;
   const nseg = Math.floor((ns - nperseg) / step) + 1;
   const nb = (nfft >> 1) + 1;
-  const psd = new Float64Array(nch * nb);
+  const given = opts.out?.psd;
+  const psd = given && given.length === nch * nb ? given : new Float64Array(nch * nb);
   const lastDoubled = nfft % 2 === 0 ? nb - 1 : nb;
   const useWasm =
     opts.backend !== 'js' && (x instanceof Float32Array || x instanceof Float64Array) && nfft === nperseg && detrend === 'constant' && average === 'mean';
@@ -155,8 +192,7 @@ export function welch(x: ArrayLike<number>, nch: number, ns: number, sampleRateH
     }
   } else {
     const plan = planFor(nfft);
-    const buf = new Float64Array(nfft);
-    const acc = new Float64Array(nb);
+    const { buf, acc } = jsScratch(nfft, nb);
     const segs = average === 'median' ? new Float64Array(nseg * nb) : null;
     const tmp = average === 'median' ? new Float64Array(nseg) : null;
     for (let c = 0; c < nch; c++) {
@@ -192,7 +228,8 @@ export function welch(x: ArrayLike<number>, nch: number, ns: number, sampleRateH
       for (let k = 1; k < lastDoubled; k++) psd[o + k] *= 2;
     }
   }
-  const freqsHz = new Float64Array(nb);
+  const givenF = opts.out?.freqsHz;
+  const freqsHz = givenF && givenF.length === nb ? givenF : new Float64Array(nb);
   for (let k = 0; k < nb; k++) freqsHz[k] = (k * sampleRateHz) / nfft;
   return { freqsHz, psd, channelCount: nch, binCount: nb };
 }
@@ -312,28 +349,45 @@ export type Band = readonly [number, number];
  * the bins with lowHz ≤ f ≤ highHz by 'trapezoid' (default) or 'simpson'. Returns Float64Array
  * [channel, band]. A band containing fewer than two bins gives 0.
  */
-export function bandPower(spec: Spectrum, bands: readonly Band[], rule: 'trapezoid' | 'simpson' = 'trapezoid'): Float64Array {
+export function bandPower(spec: Spectrum, bands: readonly Band[], rule: 'trapezoid' | 'simpson' = 'trapezoid', out?: Float64Array): Float64Array {
   const { psd, freqsHz, channelCount: nch, binCount: nb } = spec;
-  const out = new Float64Array(nch * bands.length);
-  bands.forEach(([lo, hi], b) => {
+  const nbands = bands.length;
+  const res = out && out.length === nch * nbands ? out : new Float64Array(nch * nbands);
+  for (let b = 0; b < nbands; b++) {
+    const lo = bands[b][0];
+    const hi = bands[b][1];
     if (!(lo <= hi)) throw new InputError(`band [${lo}, ${hi}] Hz must have low ≤ high`, 'bandPower');
     let k0 = 0;
     while (k0 < nb && freqsHz[k0] < lo) k0++;
     let k1 = k0;
     while (k1 < nb && freqsHz[k1] <= hi) k1++;
-    const f = freqsHz.subarray(k0, k1);
-    for (let c = 0; c < nch; c++) {
-      const p = psd.subarray(c * nb + k0, c * nb + k1);
-      out[c * bands.length + b] = rule === 'simpson' ? simpson(p, f) : trapezoid(p, f);
+    if (rule === 'simpson') {
+      const f = freqsHz.subarray(k0, k1);
+      for (let c = 0; c < nch; c++) res[c * nbands + b] = simpson(psd.subarray(c * nb + k0, c * nb + k1), f);
+    } else {
+      // trapezoid inline (HOT PATH online: no views, no allocation)
+      for (let c = 0; c < nch; c++) {
+        const o = c * nb;
+        let s = 0;
+        for (let k = k0 + 1; k < k1; k++) s += ((freqsHz[k] - freqsHz[k - 1]) * (psd[o + k] + psd[o + k - 1])) / 2;
+        res[c * nbands + b] = s;
+      }
     }
-  });
-  return out;
+  }
+  return res;
 }
 
 /** Band power divided by the power over `total` (default 0.5–45 Hz), same rule. [channel, band]. */
-export function relativeBandPower(spec: Spectrum, bands: readonly Band[], total: Band = [0.5, 45], rule: 'trapezoid' | 'simpson' = 'trapezoid'): Float64Array {
-  const bp = bandPower(spec, bands, rule);
-  const tot = bandPower(spec, [total], rule);
+export function relativeBandPower(
+  spec: Spectrum,
+  bands: readonly Band[],
+  total: Band = [0.5, 45],
+  rule: 'trapezoid' | 'simpson' = 'trapezoid',
+  out?: Float64Array,
+  totalScratch?: Float64Array,
+): Float64Array {
+  const bp = bandPower(spec, bands, rule, out);
+  const tot = bandPower(spec, [total], rule, totalScratch);
   for (let c = 0; c < spec.channelCount; c++) for (let b = 0; b < bands.length; b++) bp[c * bands.length + b] /= tot[c];
   return bp;
 }

@@ -242,20 +242,47 @@ export class WasmWelch {
     return this.memory.buffer as ArrayBuffer;
   }
 
+  /** Views on the plan's memory, rebuilt only when the memory grew (no allocation per call). */
+  private viewsOf: ArrayBuffer | undefined;
+  private mask = new Float64Array(0);
+  private acc = new Float64Array(0);
+  private win = new Float64Array(0);
+  private data32 = new Float32Array(0);
+  private data64 = new Float64Array(0);
+  private views(): void {
+    const buf = this.memory.buffer as ArrayBuffer;
+    if (buf === this.viewsOf) return;
+    const L = this.layout;
+    this.mask = new Float64Array(buf, L.MASK, 2);
+    this.acc = new Float64Array(buf, L.ACC, (L.h + 1) * 2);
+    this.win = new Float64Array(buf, L.WIN, this.n);
+    this.data32 = new Float32Array(buf, L.DATA, (buf.byteLength - L.DATA) >> 2);
+    this.data64 = new Float64Array(buf, L.DATA, (buf.byteLength - L.DATA) >> 3);
+    this.viewsOf = buf;
+  }
+
   setWindow(win: Float64Array): void {
-    new Float64Array(this.memory.buffer, this.layout.WIN, this.n).set(win);
+    this.views();
+    this.win.set(win);
   }
 
   /** Lane weights: [1, 1] for a real pair, [1, 0] when lane 1 duplicates lane 0. */
   setMask(lane1: number): void {
-    const v = new Float64Array(this.memory.buffer, this.layout.MASK, 2);
-    v[0] = 1;
-    v[1] = lane1;
+    this.views();
+    this.mask[0] = 1;
+    this.mask[1] = lane1;
   }
 
-  /** Accumulators, Float64Array view [bin][lane] of (n/2+1)·2 values. */
+  /** Accumulators, Float64Array view [bin][lane] of (n/2+1)·2 values (cached; valid until the memory grows). */
   accView(): Float64Array {
-    return new Float64Array(this.memory.buffer, this.layout.ACC, (this.layout.h + 1) * 2);
+    this.views();
+    return this.acc;
+  }
+
+  /** The whole data area as float32 or float64 (cached; valid until the memory grows). */
+  dataView(f32: boolean): Float32Array | Float64Array {
+    this.views();
+    return f32 ? this.data32 : this.data64;
   }
 
   /** Accumulate |rfft|² of the segments at byte addresses xA and xB (lanes 0 and 1). HOT PATH. */

@@ -11,6 +11,8 @@ export interface InputLink {
   port: string;
   sourceId: string;
   sourcePort: string;
+  /** Position of the source in `ExecutionPlan.order` (set when the plan is built; −1 before). */
+  sourceIndex: number;
 }
 
 export interface ParamLink {
@@ -30,6 +32,8 @@ export interface PlanNode {
   /** Kinds each output port can carry, as resolved from what feeds the node. */
   outputKinds: Record<string, DataKind[]>;
   instance: NodeInstance;
+  /** Position in `ExecutionPlan.order`. */
+  index: number;
 }
 
 export interface ExecutionPlan {
@@ -100,7 +104,7 @@ export function compilePipeline(doc: PipelineDocument, registry: NodeRegistry, o
     }
     if (dst.cls.inputs.some((p) => p.name === e.targetPort)) {
       wired.set(key, i);
-      (inputsOf.get(e.target) ?? inputsOf.set(e.target, []).get(e.target)!).push({ port: e.targetPort, sourceId: e.source, sourcePort: e.sourcePort });
+      (inputsOf.get(e.target) ?? inputsOf.set(e.target, []).get(e.target)!).push({ port: e.targetPort, sourceId: e.source, sourcePort: e.sourcePort, sourceIndex: -1 });
     } else if (findParam(dst.cls, e.targetPort)) {
       wired.set(key, i);
       const name = findParam(dst.cls, e.targetPort)!.name;
@@ -188,10 +192,13 @@ export function compilePipeline(doc: PipelineDocument, registry: NodeRegistry, o
       paramInputs: paramInputsOf.get(id) ?? [],
       outputKinds: outKinds.get(id)!,
       instance,
+      index: order.length,
     };
     order.push(node);
     byId.set(id, node);
   }
   if (issues.length) throw new PipelineError(issues);
+  // index links by position so the runtime finds a source's outputs without a Map lookup
+  for (const n of order) n.inputs = n.inputs.map((l) => ({ ...l, sourceIndex: byId.get(l.sourceId)!.index }));
   return { doc, order, byId };
 }

@@ -509,3 +509,41 @@ describe('online mode', () => {
     expect(ex.logs().some((l) => l.level === 30 && l.message === 'keepalive expired')).toBe(true);
   });
 });
+
+describe('online loop on a shared ring (blocking wait)', () => {
+  it('processes every pushed frame, in order, same as a local ring with the asynchronous wait; stops on abort', async () => {
+    const { Ring, RingReader, RingWriter } = await import('../streams/ring');
+    const stream = makeStream(['C3', 'C4'], 100);
+    const run = async (shared: boolean): Promise<FramesPacket> => {
+      const ring = Ring.create({ channels: 2, capacityFrames: 1024, shared });
+      const writer = new RingWriter(ring);
+      const ex = new Execution(reg, { info: { tickRateHz: 50 } });
+      ex.load(doc([{ id: 'in', type: 'io.stream-input' }, { id: 'bp', type: 'filter.iir', params: { frequencies: [2, 20], order: 2 } }], [{ source: 'in', target: 'bp' }]));
+      ex.bind('in', { descriptor: stream, reader: new RingReader(ring) });
+      const out = collect(ex, 'bp');
+      const ac = new AbortController();
+      const loop = ex.runOnline(ac.signal, { blockMs: 3 });
+      const chunk = new Float32Array(14);
+      const ts = new Float64Array(7);
+      for (let k = 0; k < 12; k++) {
+        for (let i = 0; i < 7; i++) {
+          const n = k * 7 + i;
+          ts[i] = n * 10;
+          chunk[2 * i] = Math.sin(n / 3);
+          chunk[2 * i + 1] = n % 5;
+        }
+        writer.push(chunk, ts, 7);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      for (let i = 0; i < 500 && ((out() as FramesPacket | undefined)?.frames ?? 0) < 84; i++) await new Promise((r) => setTimeout(r, 5));
+      ac.abort();
+      await loop;
+      return out() as FramesPacket;
+    };
+    const blocking = await run(true);
+    const asynchronous = await run(false);
+    expect(blocking.frames).toBe(84);
+    expect(Array.from(blocking.timestampsMs)).toEqual(Array.from({ length: 84 }, (_, n) => n * 10));
+    expect(Array.from(blocking.samples)).toEqual(Array.from(asynchronous.samples));
+  });
+});

@@ -107,7 +107,8 @@ export class Execution {
   private readonly bindings = new Map<string, unknown>();
   private readonly metricsById = new Map<string, NodeMetrics>();
   private readonly inputMeta = new Map<string, InputMeta>();
-  private readonly taps = new Map<string, PacketTap[]>();
+  /** node id → port → taps (two lookups, no key string built per packet). */
+  private readonly taps = new Map<string, Map<string, PacketTap[]>>();
   private readonly repeats = new Map<string, { message: string; count: number }>();
   private readonly logRecords: LogRecord[] = [];
   private readonly errorRecords: ErrorRecord[] = [];
@@ -115,8 +116,12 @@ export class Execution {
   private nextErrorId = 0;
   private readonly logCapacity: number;
   private isOffline = false;
-  /** Per-step output buffers, reused: node id → outputs of this step. */
-  private readonly stepOut = new Map<string, PortValues>();
+  /** Per-step outputs by plan position, and each node's reused inputs object (rebuilt when the plan changes). */
+  private stepOut: (PortValues | undefined)[] = [];
+  private stepIn: PortValues[] = [];
+  private stepPlan: ExecutionPlan | undefined;
+  /** Metrics by plan position (same objects as in metricsById). */
+  private stepMetrics: (NodeMetrics | undefined)[] = [];
 
   constructor(
     readonly registry: NodeRegistry,
@@ -321,8 +326,10 @@ export class Execution {
 
   /** Calls `tap` with every packet a node emits on `port`. Returns an unsubscribe function. */
   tap(nodeId: string, port: string, tap: PacketTap): () => void {
-    const key = `${nodeId}\u0000${port}`;
-    const list = this.taps.get(key) ?? this.taps.set(key, []).get(key)!;
+    let ports = this.taps.get(nodeId);
+    if (!ports) this.taps.set(nodeId, (ports = new Map()));
+    let list = ports.get(port);
+    if (!list) ports.set(port, (list = []));
     list.push(tap);
     return () => list.splice(list.indexOf(tap), 1);
   }
@@ -422,22 +429,23 @@ export class Execution {
   step(): number {
     const plan = this.plan;
     if (!plan || !(this.status === 'running' || this.status === 'calibrating')) return 0;
-    if (this.checkKeepalive()) return 0;
-    const out = this.stepOut;
-    out.clear();
+    if (this.needsKeepalive && this.checkKeepalive()) return 0;
+    const out = this.stepBuffers(plan);
+    const order = plan.order;
     let produced = 0;
-    for (const n of plan.order) {
+    for (let i = 0; i < order.length; i++) {
+      const n = order[i];
       if (n.cls.source) {
         const r = this.runNode(n, undefined, 'pull');
         if (r) {
-          out.set(n.id, r);
+          out[i] = r;
           produced++;
         }
       } else if (n.inputs.length) {
         const inputs = this.gather(n, out);
         if (inputs) {
           const r = this.runNode(n, inputs, 'process');
-          if (r) out.set(n.id, r);
+          if (r) out[i] = r;
         }
       }
       if (this.isFailed()) return produced;
@@ -453,8 +461,7 @@ export class Execution {
   flush(): void {
     const plan = this.plan;
     if (!plan) return;
-    const out = this.stepOut;
-    out.clear();
+    const out = this.stepBuffers(plan);
     for (const n of plan.order) {
       let result: PortValues | undefined;
       const inputs = n.cls.source ? undefined : this.gather(n, out);
@@ -465,8 +472,19 @@ export class Execution {
         if (!result) result = flushed;
         else for (const [k, v] of Object.entries(flushed)) if (v) result[k] = result[k] ? concatPackets(result[k]!, v) : v;
       }
-      if (result) out.set(n.id, result);
+      if (result) out[n.index] = result;
     }
+  }
+
+  /** The per-step output slots, cleared (HOT PATH: allocates only when the plan changed). */
+  private stepBuffers(plan: ExecutionPlan): (PortValues | undefined)[] {
+    if (this.stepPlan !== plan) {
+      this.stepPlan = plan;
+      this.stepOut = new Array<PortValues | undefined>(plan.order.length).fill(undefined);
+      this.stepIn = plan.order.map(() => ({}));
+      this.stepMetrics = new Array<NodeMetrics | undefined>(plan.order.length).fill(undefined);
+    } else this.stepOut.fill(undefined);
+    return this.stepOut;
   }
 
   /** True when every source is exhausted (offline). */
@@ -522,15 +540,29 @@ export class Execution {
   /**
    * Online loop: processes as soon as any source has data; sleeps at most 1/tickRate when idle.
    * Ends when `signal` aborts, the execution stops or fails, or all finite sources are done.
+   *
+   * Waiting: when the pipeline has a single source that can block (a stream input on a shared
+   * ring, in a worker thread or Node), the loop sleeps in Atomics.wait on the ring and wakes within
+   * microseconds of a push, without a trip through the event loop; it still yields to the event
+   * loop (messages, timers, `signal`) at least every `blockMs` (default 5 ms, 0 = never block).
+   * Otherwise it awaits the sources' asynchronous waits (Atomics.waitAsync, queue listeners).
    */
-  async runOnline(signal?: AbortSignal): Promise<void> {
-    const plan = this.requirePlan();
+  async runOnline(signal?: AbortSignal, opts: { blockMs?: number } = {}): Promise<void> {
+    this.requirePlan();
     if (!this.isActive()) this.play();
     const idleMs = 1000 / this.info.tickRateHz;
-    const sources = plan.order.filter((n) => n.cls.source);
+    const blockMs = Math.min(opts.blockMs ?? 5, idleMs);
+    let plan: ExecutionPlan | undefined;
+    let sources: PlanNode[] = [];
+    let lastYield = performance.now();
     while (!signal?.aborted && this.isActive()) {
+      if (this.plan !== plan) {
+        plan = this.requirePlan();
+        sources = plan.order.filter((n) => n.cls.source);
+      }
       if (this.status === 'paused') {
         await sleep(idleMs);
+        lastYield = performance.now();
         continue;
       }
       const produced = this.step();
@@ -539,10 +571,21 @@ export class Execution {
         this.complete();
         break;
       }
-      if (produced === 0) {
-        const waits = (this.plan?.order ?? []).filter((n) => n.cls.source && n.instance.waitForData).map((n) => n.instance.waitForData!(idleMs));
-        await (waits.length ? Promise.race([...waits, sleep(idleMs)]) : sleep(idleMs));
+      if (produced > 0 && performance.now() - lastYield < blockMs) continue;
+      if (produced === 0 && blockMs > 0 && sources.length === 1 && sources[0].instance.waitForDataSync) {
+        const left = blockMs - (performance.now() - lastYield);
+        if (left > 0 && sources[0].instance.waitForDataSync(left)) continue;
+        if (left <= 0 || sources[0].instance.waitForDataSync(0)) {
+          await yieldToEventLoop();
+          lastYield = performance.now();
+          continue;
+        }
       }
+      if (produced === 0) {
+        const waits = sources.filter((n) => n.instance.waitForData).map((n) => n.instance.waitForData!(idleMs));
+        await (waits.length ? Promise.race([...waits, sleep(idleMs)]) : sleep(idleMs));
+      } else await yieldToEventLoop();
+      lastYield = performance.now();
     }
   }
 
@@ -692,13 +735,18 @@ export class Execution {
     };
   }
 
-  private gather(n: PlanNode, out: Map<string, PortValues>): PortValues | undefined {
-    let inputs: PortValues | undefined;
-    for (const link of n.inputs) {
-      const p = out.get(link.sourceId)?.[link.sourcePort];
-      if (p) (inputs ??= {})[link.port] = p;
+  /** What reached a node this step, in its reused inputs object; undefined when nothing did. HOT PATH. */
+  private gather(n: PlanNode, out: (PortValues | undefined)[]): PortValues | undefined {
+    const inputs = this.stepIn[n.index];
+    const links = n.inputs;
+    let any = false;
+    for (let i = 0; i < links.length; i++) {
+      const link = links[i];
+      const p = out[link.sourceIndex]?.[link.sourcePort];
+      inputs[link.port] = p;
+      if (p) any = true;
     }
-    return inputs;
+    return any ? inputs : undefined;
   }
 
   private runNode(n: PlanNode, inputs: PortValues | undefined, op: 'pull' | 'process' | 'flush'): PortValues | undefined {
@@ -721,13 +769,14 @@ export class Execution {
     m.timeMs += performance.now() - t0;
     if (!result) return undefined;
     let any = false;
+    const ports = this.taps.size ? this.taps.get(n.id) : undefined;
     for (const k in result) {
       const p = result[k];
       if (!p) continue;
       any = true;
       m.itemsOut += packetItems(p);
-      const taps = this.taps.get(`${n.id}\u0000${k}`);
-      if (taps) for (const t of taps) t(p, n.id, k);
+      const taps = ports?.get(k);
+      if (taps) for (let i = 0; i < taps.length; i++) taps[i](p, n.id, k);
     }
     if (any || op === 'process') m.calls++;
     return any ? (result as PortValues) : undefined;
@@ -771,8 +820,11 @@ export class Execution {
   }
 
   private metricOf(n: PlanNode): NodeMetrics {
+    const cached = this.stepPlan === this.plan ? this.stepMetrics[n.index] : undefined;
+    if (cached) return cached;
     let m = this.metricsById.get(n.id);
     if (!m) this.metricsById.set(n.id, (m = { nodeId: n.id, type: n.cls.type, calls: 0, itemsIn: 0, itemsOut: 0, errors: 0, timeMs: 0 }));
+    if (this.stepPlan === this.plan && n.index < this.stepMetrics.length) this.stepMetrics[n.index] = m;
     return m;
   }
 
@@ -843,6 +895,23 @@ function sameJson(a: unknown, b: unknown): boolean {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** One macrotask turn (messages and timers run), without setTimeout's 4 ms clamp where avoidable. */
+export function yieldToEventLoop(): Promise<void> {
+  const g = globalThis as { setImmediate?: (cb: () => void) => unknown };
+  if (typeof g.setImmediate === 'function') return new Promise((r) => void g.setImmediate!(r));
+  if (typeof MessageChannel === 'function') {
+    return new Promise((r) => {
+      const ch = new MessageChannel();
+      ch.port1.onmessage = () => {
+        ch.port1.close();
+        r();
+      };
+      ch.port2.postMessage(null);
+    });
+  }
+  return sleep(0);
 }
 
 export { PipelineError };

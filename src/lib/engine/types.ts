@@ -171,6 +171,11 @@ export interface NodeInstance {
   readonly done?: boolean;
   /** Source nodes (online): resolve when new data may be available or after timeoutMs. */
   waitForData?(timeoutMs: number): Promise<void>;
+  /**
+   * Source nodes (online, worker threads): block until new data may be available or timeoutMs
+   * passed (Atomics.wait on a shared ring). Returns false at once when blocking is not possible here.
+   */
+  waitForDataSync?(timeoutMs: number): boolean;
 }
 
 /** The reader half of a ring (streams/ring.ts RingReader) or any look-alike. */
@@ -178,6 +183,8 @@ export interface FrameReader {
   /** Copies up to maxFrames frames; `dropped` counts frames lost to an overrun since the last read. */
   read(maxFrames: number, outSamples: Float32Array, outTimestampsMs: Float64Array): { frames: number; dropped: number };
   waitForData?(timeoutMs: number): Promise<unknown>;
+  /** Blocking wait (streams/ring.ts RingReader.waitForDataSync); 'unsupported' when it cannot block. */
+  waitForDataSync?(timeoutMs: number): string;
 }
 
 /** What a stream-input node is bound to: a ring reader plus the descriptor of the stream in it. */

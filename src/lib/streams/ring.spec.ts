@@ -343,3 +343,19 @@ describe('Transfer fallback (no SharedArrayBuffer)', () => {
     port1.close();
   });
 });
+
+describe('RingReader.waitForDataSync', () => {
+  it('returns ok when frames wait, timed-out when none arrive, closed after close, unsupported on a local ring', () => {
+    const ring = Ring.create({ channels: 2, capacityFrames: 16, shared: true });
+    const w = new RingWriter(ring);
+    const r = new RingReader(ring);
+    expect(r.waitForDataSync(1)).toBe('timed-out');
+    w.push(new Float32Array(4), new Float64Array(2), 2);
+    expect(r.waitForDataSync(1000)).toBe('ok');
+    r.read(16, new Float32Array(32), new Float64Array(16));
+    w.close();
+    expect(r.waitForDataSync(1000)).toBe('closed');
+    const local = Ring.create({ channels: 2, capacityFrames: 16, shared: false });
+    expect(new RingReader(local).waitForDataSync(1000)).toBe('unsupported');
+  });
+});

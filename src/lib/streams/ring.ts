@@ -327,6 +327,19 @@ const noop = (): void => {};
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Checked per wait (cheap) rather than at load, so engines without it (and tests) take the poll path. */
 const hasWaitAsync = (): boolean => typeof (Atomics as { waitAsync?: unknown }).waitAsync === 'function';
+let blockingAllowed: boolean | undefined;
+/** Whether this thread may block in Atomics.wait (false on a browser page's main thread). Probed once. */
+function canBlock(): boolean {
+  if (blockingAllowed === undefined) {
+    try {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+      blockingAllowed = true;
+    } catch {
+      blockingAllowed = false;
+    }
+  }
+  return blockingAllowed;
+}
 /** Polling period when Atomics.waitAsync is missing (shared ring) — a few ms keeps latency low. */
 const POLL_MS = 4;
 
@@ -459,6 +472,28 @@ export class RingReader {
       } else {
         await new Promise((resolve) => setTimeout(resolve, Math.min(POLL_MS, remaining)));
       }
+    }
+  }
+
+  /**
+   * Blocking variant for worker threads (Atomics.wait: not allowed on a page's main thread): sleeps
+   * on the ring's notify word until frames are available, the writer closed, or timeoutMs passed.
+   * A futex wake-up, without a trip through the event loop, so the reader runs within microseconds
+   * of the push. Shared rings only; for a local ring (or where blocking is not allowed) it returns
+   * 'unsupported' at once and the caller should use waitForData. Allocates nothing.
+   */
+  waitForDataSync(timeoutMs: number): WaitResult | 'unsupported' {
+    const ring = this.ring;
+    if (!ring.isShared || !canBlock()) return 'unsupported';
+    const h = ring.header;
+    const deadline = performance.now() + Math.max(0, timeoutMs);
+    for (;;) {
+      const notify = Atomics.load(h, H_NOTIFY);
+      if (this.available() > 0) return 'ok';
+      if (ring.closed) return 'closed';
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) return 'timed-out';
+      Atomics.wait(h, H_NOTIFY, notify, remaining);
     }
   }
 

@@ -46,6 +46,9 @@ stream matching \`query\` (a stream id, name or kind such as \`type='EEG'\`).
     let samples = new Float32Array(0);
     let ts = new Float64Array(0);
     let dropped = 0;
+    // reused packet and result (packet contract: valid during the step only)
+    const packet: FramesPacket = { kind: 'signal', stream: undefined as unknown as StreamDescriptor, samples, timestampsMs: ts, frames: 0 };
+    const result = { data: packet };
     const node: NodeInstance = {
       bind(b) {
         const sb = b as StreamInputBinding;
@@ -63,18 +66,19 @@ stream matching \`query\` (a stream id, name or kind such as \`type='EEG'\`).
         }
         if (r.frames === 0) return undefined;
         const ch = binding.descriptor.channels.length;
-        const packet: FramesPacket = {
-          kind: 'signal',
-          stream: binding.descriptor,
-          samples: samples.subarray(0, r.frames * ch),
-          timestampsMs: ts.subarray(0, r.frames),
-          frames: r.frames,
-        };
-        return { data: packet };
+        packet.stream = binding.descriptor;
+        packet.samples = r.frames === maxFrames ? samples : samples.subarray(0, r.frames * ch);
+        packet.timestampsMs = r.frames === maxFrames ? ts : ts.subarray(0, r.frames);
+        packet.frames = r.frames;
+        return result;
       },
       async waitForData(timeoutMs) {
         if (binding?.reader.waitForData) await binding.reader.waitForData(timeoutMs);
         else await new Promise((r) => setTimeout(r, timeoutMs));
+      },
+      waitForDataSync(timeoutMs) {
+        const wait = binding?.reader.waitForDataSync;
+        return wait !== undefined && wait.call(binding!.reader, timeoutMs) !== 'unsupported';
       },
       process: () => undefined,
       reset() {

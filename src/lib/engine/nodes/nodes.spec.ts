@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { hasShared, referenceArray, referenceError, referenceJson } from '../../../../tests/support/shared';
 import { framesFromChannelMajor, toChannelMajor } from '../packets';
-import { feedChunks, makeStream, randomChunks, instantiate } from '../testing';
+import { copyPacket, feedChunks, makeStream, randomChunks, instantiate } from '../testing';
 import type { EpochsPacket, FramesPacket, MarkersPacket, NodeClass, SpectrumPacket } from '../types';
 import { bipolar, rereference, selectChannels } from './channels';
 import { dcBlock, decimateNode, detrend, firFilter, iirFilter, movingAverage, notchFilter, resample } from './filters';
@@ -215,7 +215,8 @@ describe('chunk invariance and state carry-over of every stateful node', () => {
     const wins = sw.process({ data: sig })!.data as EpochsPacket;
     expect(wins.items.length).toBeGreaterThan(20);
     const { node: w } = instantiate(welchSpectrum, { segment_samples: 64 });
-    const all = w.process({ data: wins })!.data as SpectrumPacket;
+    // copied: a packet's arrays are valid during its step only (the node reuses them)
+    const all = copyPacket(w.process({ data: wins })!.data!) as SpectrumPacket;
     for (const k of [0, 7, wins.items.length - 1]) {
       const one = w.process({ data: { ...wins, items: [wins.items[k]] } })!.data as SpectrumPacket;
       expect(Array.from(all.items[k].values)).toEqual(Array.from(one.items[0].values));

@@ -5,7 +5,7 @@ import { InputError } from '../../core/errors';
 import type { ChannelInfo, StreamDescriptor } from '../../core/stream';
 import type { WindowName } from '../../dsp/filter-design';
 import { rfftMagnitude } from '../../dsp/fft';
-import { bandPower, periodogram, relativeBandPower, welch, type Band, type Spectrum } from '../../dsp/spectral';
+import { bandPower, periodogram, relativeBandPower, welch, type Band, type Spectrum, type WelchOptions } from '../../dsp/spectral';
 import { toChannelMajor, transposeInto } from '../packets';
 import type { EpochsPacket, FramesPacket, NodeClass, SpectrumItem, SpectrumPacket } from '../types';
 import { input, np, output, p, rateOf } from './common';
@@ -52,36 +52,34 @@ detrend, one-sided, bins 1…N/2−1 doubled).
     p.enum('average', 'mean', ['mean', 'median'], 'How segments are averaged.'),
   ],
   create(params, ctx) {
-    const opts = (ns: number) => {
+    const nov = params.overlap_samples as number | null;
+    const base: WelchOptions = {
+      window: params.window as WindowName,
+      nfft: (params.nfft as number | null) ?? undefined,
+      detrend: params.detrend === 'none' ? false : (params.detrend as 'constant' | 'linear'),
+      scaling: params.scaling as 'density' | 'spectrum',
+      average: params.average as 'mean' | 'median',
+    };
+    // one options object per epoch length (re-validated only when the length changes)
+    let optsFor = -1;
+    let opts: WelchOptions = base;
+    const optionsOf = (ns: number): WelchOptions => {
+      if (ns === optsFor) return opts;
       const nperseg = Math.min(params.segment_samples as number, ns);
-      const nov = params.overlap_samples as number | null;
       if (nov !== null && nov >= nperseg) throw new InputError(`overlap_samples ${nov} must be smaller than the segment (${nperseg})`, ctx.nodeId);
-      return {
-        window: params.window as WindowName,
-        nperseg,
-        noverlap: nov ?? undefined,
-        nfft: (params.nfft as number | null) ?? undefined,
-        detrend: params.detrend === 'none' ? (false as const) : (params.detrend as 'constant' | 'linear'),
-        scaling: params.scaling as 'density' | 'spectrum',
-        average: params.average as 'mean' | 'median',
-      };
+      opts = { ...base, nperseg, noverlap: nov ?? undefined, out: {} };
+      optsFor = ns;
+      return opts;
     };
     let held: FramesPacket[] = [];
     const scratch = { buf: new Float32Array(0) };
-    const spectrumOf = (stream: StreamDescriptor, items: { x: () => Float64Array | Float32Array; frames: number; item: Omit<SpectrumItem, 'values'> }[]): SpectrumPacket | undefined => {
-      const fs = rateOf(stream, ctx.nodeId);
-      const ch = stream.channels.length;
-      let freqs: Float64Array | undefined;
-      const out: SpectrumItem[] = [];
-      for (const it of items) {
-        const s = welch(it.x(), ch, it.frames, fs, opts(it.frames));
-        if (freqs && s.freqsHz.length !== freqs.length) throw new InputError('epochs of different lengths give different frequency grids; make epochs equal', ctx.nodeId);
-        freqs = s.freqsHz;
-        out.push({ ...it.item, values: s.psd });
-      }
-      if (!freqs) return undefined;
-      return { kind: 'spectrum', stream, freqsHz: freqs, scaling: params.scaling as 'density', items: out };
-    };
+    // Online reuse (packet contract: valid during the step only): one PSD buffer per item slot,
+    // one frequency grid, the items array and the packet.
+    const psdPool: Float64Array[] = [];
+    let freqs: Float64Array = new Float64Array(0);
+    const items: SpectrumItem[] = [];
+    const packet: SpectrumPacket = { kind: 'spectrum', stream: undefined as unknown as StreamDescriptor, freqsHz: freqs, scaling: params.scaling as 'density', items };
+    const result = { data: packet as SpectrumPacket | undefined };
     return {
       process(inputs) {
         const d = inputs.data;
@@ -91,20 +89,40 @@ detrend, one-sided, bins 1…N/2−1 doubled).
           return;
         }
         const e = d as EpochsPacket;
+        const n = e.items.length;
+        if (!n) return;
         const ch = e.stream.channels.length;
-        const sp = spectrumOf(
-          e.stream,
-          e.items.map((it) => ({ x: () => epochChannelMajor(it, ch, scratch), frames: it.frames, item: { timestampMs: it.timestampMs, target: it.target, marker: it.marker } })),
-        );
-        return sp ? { data: sp } : undefined;
+        const fs = rateOf(e.stream, ctx.nodeId);
+        items.length = n;
+        for (let k = 0; k < n; k++) {
+          const it = e.items[k];
+          const o = optionsOf(it.frames);
+          const out = o.out!;
+          out.psd = psdPool[k];
+          out.freqsHz = freqs; // same grid for every item of a packet; a different length allocates (and is rejected below)
+          const sp = welch(epochChannelMajor(it, ch, scratch), ch, it.frames, fs, o);
+          psdPool[k] = sp.psd;
+          if (k === 0) freqs = sp.freqsHz;
+          else if (sp.freqsHz.length !== freqs.length) throw new InputError('epochs of different lengths give different frequency grids; make epochs equal', ctx.nodeId);
+          const item = items[k] ?? (items[k] = { timestampMs: 0, values: sp.psd });
+          item.timestampMs = it.timestampMs;
+          item.values = sp.psd;
+          item.target = it.target;
+          item.marker = it.marker;
+        }
+        packet.stream = e.stream;
+        packet.freqsHz = freqs;
+        result.data = packet;
+        return result;
       },
       flush() {
         if (!held.length) return;
         const all = joinFrames(held);
         held = [];
         const ch = all.stream.channels.length;
-        const sp = spectrumOf(all.stream, [{ x: () => toChannelMajor(all.samples, all.frames, ch), frames: all.frames, item: { timestampMs: all.timestampsMs[all.frames - 1] } }]);
-        return sp ? { data: sp } : undefined;
+        const sp = welch(toChannelMajor(all.samples, all.frames, ch), ch, all.frames, rateOf(all.stream, ctx.nodeId), { ...optionsOf(all.frames), out: undefined });
+        const item: SpectrumItem = { timestampMs: all.timestampsMs[all.frames - 1], values: sp.psd };
+        return { data: { kind: 'spectrum', stream: all.stream, freqsHz: sp.freqsHz, scaling: params.scaling as 'density', items: [item] } };
       },
       reset() {
         held = [];
@@ -150,6 +168,13 @@ or Simpson with SciPy 1.10's even='avg'), optionally relative to the power over 
     const total = params.total as [number, number];
     const rule = params.rule as 'trapezoid' | 'simpson';
     let cached: { src: StreamDescriptor; out: StreamDescriptor } | undefined;
+    // reused from step to step (packet contract): output arrays grow, views are exact-length
+    let samplesBuf = new Float32Array(0);
+    let tsBuf = new Float64Array(0);
+    let targetsBuf = new Float64Array(0);
+    let bpBuf = new Float64Array(0);
+    let totScratch = new Float64Array(0);
+    const spec: Spectrum = { freqsHz: new Float64Array(0), psd: new Float64Array(0), channelCount: 0, binCount: 0 };
     return {
       process(inputs) {
         const d = inputs.data as SpectrumPacket | undefined;
@@ -162,16 +187,27 @@ or Simpson with SciPy 1.10's even='avg'), optionally relative to the power over 
         }
         const width = ch * names.length;
         const frames = d.items.length;
-        const samples = new Float32Array(frames * width);
-        const ts = new Float64Array(frames);
-        const targets = new Float64Array(frames);
-        d.items.forEach((it, k) => {
-          const spec: Spectrum = { freqsHz: d.freqsHz, psd: it.values, channelCount: ch, binCount: d.freqsHz.length };
-          const bp = params.relative ? relativeBandPower(spec, bands, total, rule) : bandPower(spec, bands, rule);
-          for (let i = 0; i < width; i++) samples[k * width + i] = bp[i];
-          ts[k] = it.timestampMs;
-          targets[k] = it.target ?? NaN;
-        });
+        if (samplesBuf.length < frames * width) samplesBuf = new Float32Array(frames * width);
+        if (tsBuf.length < frames) {
+          tsBuf = new Float64Array(frames);
+          targetsBuf = new Float64Array(frames);
+        }
+        if (bpBuf.length !== width) bpBuf = new Float64Array(width);
+        if (totScratch.length !== ch) totScratch = new Float64Array(ch);
+        spec.freqsHz = d.freqsHz;
+        spec.channelCount = ch;
+        spec.binCount = d.freqsHz.length;
+        for (let k = 0; k < frames; k++) {
+          const it = d.items[k];
+          spec.psd = it.values;
+          const bp = params.relative ? relativeBandPower(spec, bands, total, rule, bpBuf, totScratch) : bandPower(spec, bands, rule, bpBuf);
+          for (let i = 0; i < width; i++) samplesBuf[k * width + i] = bp[i];
+          tsBuf[k] = it.timestampMs;
+          targetsBuf[k] = it.target ?? NaN;
+        }
+        const samples = samplesBuf.length === frames * width ? samplesBuf : samplesBuf.subarray(0, frames * width);
+        const ts = tsBuf.length === frames ? tsBuf : tsBuf.subarray(0, frames);
+        const targets = targetsBuf.length === frames ? targetsBuf : targetsBuf.subarray(0, frames);
         return { data: { kind: 'features', stream: cached.out, samples, timestampsMs: ts, frames, targets } };
       },
       reset() {},
