@@ -5,7 +5,9 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../core/errors';
 import { installFastCpuKernels } from '../tf/fast-kernels';
-import { parseExperimentSpec } from './config';
+import { parseExperimentSpec, resolveType, typeFromLoadObject } from './config';
+import { isDataModel, parseDataSpec } from './data-run';
+import type { RecordingLike } from '../prepare';
 import { parseCsvTable, parseDataFrame, recordingFromTable } from './dataframe';
 import { ExperimentHub } from './hub';
 
@@ -100,5 +102,62 @@ describe('deep runs through the hub', () => {
     await hub.idle('few');
     expect(hub.get('few')!.lastError).toMatch(/has 6 epochs, at least 9 are needed/);
     expect(hub.get('few')!.available).toBe(false);
+  });
+});
+
+describe('table and recording types (time_series, fault_detection, fnirs_classification)', () => {
+  it('reads the seed configuration and the defaults; epoch parsers point elsewhere', () => {
+    const ts = parseDataSpec('time_series', { setup: { target: 'value', ds: 'ds' }, create_model: { model_type: 'Prophet', params: { seasonality_mode: 'multiplicative', daily_seasonality: true } } });
+    expect(ts).toMatchObject({ type: 'time_series', modelType: 'Prophet', target: ['value'], ds: 'ds', holdout: 0.2, options: { seasonalityMode: 'multiplicative', dailySeasonality: true } });
+    expect(parseDataSpec('fault_detection', {})).toMatchObject({ modelType: 'IsolationForest', features: null, seed: 0, standardize: true });
+    expect(parseDataSpec('fnirs_classification', { setup: { classes: { '1': 'a', '2': 'b' } } })).toMatchObject({ windowSeconds: [0, 15], baselineSeconds: [-2, 0], features: ['mean', 'slope', 'peak'], chromophores: ['hbo', 'hbr'], ppf: 6, cv: 5 });
+    expect(() => parseExperimentSpec({ type: 'time_series' })).toThrow(/not an epoch-based recipe/);
+    expect(() => parseDataSpec('time_series', { setup: { holdout: 0.95 } })).toThrow(/config\.holdout/);
+    expect(() => parseDataSpec('fault_detection', { create_model: { params: { n_estimators: 0 } } })).toThrow(/config\.n_estimators/);
+    expect(() => parseDataSpec('fnirs_classification', { setup: { classes: { '1': 'a' }, rest_class: 'rest', distances_m: 3 } })).toThrow(/config\.distances_m/);
+    expect(resolveType('fault_detection')).toBe('fault_detection');
+    expect(typeFromLoadObject('FaultDetectionExperiment')).toBe('fault_detection');
+  });
+
+  it('a stored recording is a table: channels are columns, frame times are ds (time_series on data.recordings)', async () => {
+    const fs = 1 / 60; // one sample a minute for 3 days
+    const n = 3 * 24 * 60;
+    const t0 = Date.UTC(2024, 2, 1);
+    const samples = new Float32Array(n);
+    const timestampsMs = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      timestampsMs[i] = t0 + i * 60_000;
+      samples[i] = 20 + 5 * Math.sin((2 * Math.PI * i) / (24 * 60));
+    }
+    const recording: RecordingLike = { streams: [{ descriptor: { id: 'temp', name: 'Temperature', kind: 'aux', sampleRateHz: fs, channels: [{ label: 'temp', unit: 'C', type: 'MISC' }] } as never, samples, timestampsMs }], markers: [] };
+    const hub = new ExperimentHub({ loadRecording: async () => recording });
+    hub.create('room', 'time_series', { setup: { target: 'temp', ds: 'ds' }, data: { recordings: ['room.csv'] } });
+    hub.train('room');
+    await hub.idle('room');
+    const run = hub.get('room')!.run!;
+    expect(hub.get('room')!.lastError).toBeNull();
+    expect(isDataModel(run.model)).toBe(true);
+    // A pure daily cycle: the held-out last 20 % is forecast to float32 precision.
+    expect(run.scores!.holdout_mae).toBeLessThan(1e-3);
+    expect(Object.keys(run.trainData)).toEqual(['ds', 'temp', 'yhat']);
+    expect(await hub.predict('room')).toBe(true);
+    expect(Object.keys(hub.get('room')!.results!.predictions)).toEqual(['ds', 'yhat', 'yhat_lower', 'yhat_upper', 'y', 'anomaly']);
+  });
+
+  it('a stop right after the start keeps the previous model', async () => {
+    const rows = Array.from({ length: 50 }, (_, i) => ({ a: Math.sin(i), b: Math.cos(i) }));
+    const hub = new ExperimentHub();
+    hub.create('fd', 'fault_detection', {});
+    hub.publish('fd', parseDataFrame(rows));
+    hub.train('fd');
+    await hub.idle('fd');
+    const first = hub.get('fd')!.runId;
+    hub.publish('fd', parseDataFrame(rows));
+    hub.train('fd');
+    hub.stopTraining('fd');
+    await hub.idle('fd');
+    expect(hub.get('fd')!.runId).toBe(first);
+    expect(hub.get('fd')!.lastError).toMatch(/previous model is unchanged/);
+    expect(hub.get('fd')!.available).toBe(true);
   });
 });
