@@ -342,7 +342,7 @@ function fitOnce(
     trendCoef = ridge(Xt, n, nT, ys, lamT);
     sse = 0;
     for (let i = 0; i < n; i++) sse += (ys[i] - dot(T, i * nT, trendCoef, nT) * (1 + s[i])) ** 2;
-    if (Math.abs(prev - sse) <= 1e-14 * Math.max(1, sse)) break;
+    if (Math.abs(prev - sse) <= 1e-10 * sse + 1e-18) break;
     prev = sse;
   }
   return { trendCoef, seasCoef, mse: sse / n };
