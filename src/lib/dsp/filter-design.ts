@@ -710,3 +710,246 @@ export function freqz(b: ArrayLike<number>, a: ArrayLike<number>, nPoints: numbe
   }
   return { freqsHz, magnitude };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Order selection from a transition-band specification (scipy.signal.buttord / cheb1ord)
+
+/** Result of an order estimate: the order and the natural (critical) frequencies to design with, Hz. */
+export interface OrderEstimate {
+  order: number;
+  /** One value for low/high-pass, [low, high] for band-pass/stop (Hz), as SciPy returns with fs. */
+  naturalHz: number | [number, number];
+  btype: BandType;
+}
+
+/**
+ * Bounded scalar minimisation by Brent's method (golden section + parabolic interpolation), as
+ * `scipy.optimize.fminbound(func, x1, x2)` with xtol 1e-5 and at most 500 evaluations (the
+ * Forsythe–Malcolm–Moler `fmin` algorithm SciPy uses). Returns the abscissa.
+ */
+export function fminbound(func: (x: number) => number, x1: number, x2: number, xatol = 1e-5, maxfun = 500): number {
+  if (!(x1 <= x2)) throw new InputError(`fminbound: lower bound ${x1} exceeds upper bound ${x2}`, 'fminbound');
+  const sqrtEps = Math.sqrt(2.2e-16);
+  const golden = 0.5 * (3 - Math.sqrt(5));
+  let a = x1;
+  let b = x2;
+  let fulc = a + golden * (b - a);
+  let nfc = fulc;
+  let xf = fulc;
+  let rat = 0;
+  let e = 0;
+  let x = xf;
+  let fx = func(x);
+  let num = 1;
+  let ffulc = fx;
+  let fnfc = fx;
+  let xm = 0.5 * (a + b);
+  let tol1 = sqrtEps * Math.abs(xf) + xatol / 3;
+  let tol2 = 2 * tol1;
+  const sign = (v: number) => (v > 0 ? 1 : v < 0 ? -1 : 0);
+  while (Math.abs(xf - xm) > tol2 - 0.5 * (b - a)) {
+    let useGolden = true;
+    if (Math.abs(e) > tol1) {
+      useGolden = false;
+      let r = (xf - nfc) * (fx - ffulc);
+      let q = (xf - fulc) * (fx - fnfc);
+      let p = (xf - fulc) * q - (xf - nfc) * r;
+      q = 2 * (q - r);
+      if (q > 0) p = -p;
+      q = Math.abs(q);
+      r = e;
+      e = rat;
+      if (Math.abs(p) < Math.abs(0.5 * q * r) && p > q * (a - xf) && p < q * (b - xf)) {
+        rat = p / q;
+        x = xf + rat;
+        if (x - a < tol2 || b - x < tol2) rat = tol1 * (sign(xm - xf) + (xm - xf === 0 ? 1 : 0));
+      } else useGolden = true;
+    }
+    if (useGolden) {
+      e = xf >= xm ? a - xf : b - xf;
+      rat = golden * e;
+    }
+    const si = sign(rat) + (rat === 0 ? 1 : 0);
+    x = xf + si * Math.max(Math.abs(rat), tol1);
+    const fu = func(x);
+    num++;
+    if (fu <= fx) {
+      if (x >= xf) a = xf;
+      else b = xf;
+      fulc = nfc;
+      ffulc = fnfc;
+      nfc = xf;
+      fnfc = fx;
+      xf = x;
+      fx = fu;
+    } else {
+      if (x < xf) a = x;
+      else b = x;
+      if (fu <= fnfc || nfc === xf) {
+        fulc = nfc;
+        ffulc = fnfc;
+        nfc = x;
+        fnfc = fu;
+      } else if (fu <= ffulc || fulc === xf || fulc === nfc) {
+        fulc = x;
+        ffulc = fu;
+      }
+    }
+    xm = 0.5 * (a + b);
+    tol1 = sqrtEps * Math.abs(xf) + xatol / 3;
+    tol2 = 2 * tol1;
+    if (num >= maxfun) break;
+  }
+  return xf;
+}
+
+type OrderKind = 'butter' | 'cheby';
+
+/** Prototype order (real, before ceil) that meets gpass/gstop at the normalised stop edge `nat`. */
+function orderFor(kind: OrderKind, nat: number, gpass: number, gstop: number): number {
+  const GSTOP = 10 ** (0.1 * Math.abs(gstop));
+  const GPASS = 10 ** (0.1 * Math.abs(gpass));
+  return kind === 'butter' ? Math.log10((GSTOP - 1) / (GPASS - 1)) / (2 * Math.log10(nat)) : Math.acosh(Math.sqrt((GSTOP - 1) / (GPASS - 1))) / Math.acosh(nat);
+}
+
+/** Shared part of buttord/cheb1ord: validation, pre-warping, filter type, natural-frequency ratio. */
+function orderSpec(passHz: number | readonly number[], stopHz: number | readonly number[], gpassDb: number, gstopDb: number, fs: number, kind: OrderKind, where: string) {
+  const wp = (typeof passHz === 'number' ? [passHz] : [...passHz]).map((f) => (2 * f) / fs);
+  const ws = (typeof stopHz === 'number' ? [stopHz] : [...stopHz]).map((f) => (2 * f) / fs);
+  if (!(fs > 0) || !Number.isFinite(fs)) throw new InputError(`sample rate must be a positive number of Hz, got ${fs}`, where);
+  if (!(wp.length === ws.length && (wp.length === 1 || wp.length === 2))) throw new InputError('pass and stop edges must both be one frequency or both two', where);
+  for (const w of [...wp, ...ws]) if (!(w > 0 && w < 1)) throw new InputError(`band edges must lie strictly between 0 and Nyquist (${fs / 2} Hz); got ${((w * fs) / 2).toFixed(4)} Hz`, where);
+  if (!(gpassDb > 0)) throw new InputError(`gpass must be positive dB, got ${gpassDb}`, where);
+  if (!(gstopDb > gpassDb)) throw new InputError(`gstop (${gstopDb} dB) must exceed gpass (${gpassDb} dB)`, where);
+  // scipy: 1 low, 2 high, 3 band-stop, 4 band-pass
+  let type = 2 * (wp.length - 1) + 1;
+  if (wp[0] >= ws[0]) type += 1;
+  if (wp.length === 2) {
+    const ok = type === 4 ? ws[0] < wp[0] && wp[0] < wp[1] && wp[1] < ws[1] : wp[0] < ws[0] && ws[0] < ws[1] && ws[1] < wp[1];
+    if (!ok) throw new InputError(`band edges must nest: band-pass stop < pass < pass < stop, band-stop pass < stop < stop < pass (Hz)`, where);
+  } else if (wp[0] === ws[0]) throw new InputError('pass and stop edges must differ', where);
+  const passb = wp.map((w) => Math.tan((Math.PI * w) / 2));
+  const stopb = ws.map((w) => Math.tan((Math.PI * w) / 2));
+  const natOf = (p: number[]) => Math.min(...stopb.map((s) => Math.abs((s * (p[0] - p[1])) / (s * s - p[0] * p[1]))));
+  let nat: number;
+  if (type === 1) nat = stopb[0] / passb[0];
+  else if (type === 2) nat = passb[0] / stopb[0];
+  else if (type === 4) nat = Math.min(...stopb.map((s) => Math.abs((s * s - passb[0] * passb[1]) / (s * (passb[0] - passb[1])))));
+  else {
+    // band-stop: SciPy ≥ 1.11 optimises each pass edge separately from the ORIGINAL edges (fminbound)
+    const obj = (ind: number) => (w: number) => {
+      const p = passb.slice();
+      p[ind] = w;
+      return orderFor(kind, natOf(p), gpassDb, gstopDb);
+    };
+    const wp0 = fminbound(obj(0), passb[0], stopb[0] - 1e-12);
+    const wp1 = fminbound(obj(1), stopb[1] + 1e-12, passb[1]);
+    passb[0] = wp0;
+    passb[1] = wp1;
+    nat = natOf(passb);
+  }
+  const btype: BandType = type === 1 ? 'lowpass' : type === 2 ? 'highpass' : type === 3 ? 'bandstop' : 'bandpass';
+  return { type, passb, nat, btype };
+}
+
+const postWarp = (w: number, fs: number): number => ((Math.atan(w) * 2) / Math.PI) * (fs / 2);
+
+/**
+ * `scipy.signal.buttord(wp, ws, gpass, gstop, fs=fs)`: the lowest Butterworth order that loses no
+ * more than `gpassDb` in the pass band and attenuates at least `gstopDb` in the stop band, and the
+ * natural frequency (−3 dB point) that gives exactly gpass at the pass edge. Edges in Hz; the
+ * filter type follows from them (pass < stop: low-pass; two edges each: band-pass when the stop
+ * edges enclose the pass edges, else band-stop).
+ */
+export function buttord(passHz: number | readonly number[], stopHz: number | readonly number[], gpassDb: number, gstopDb: number, sampleRateHz: number): OrderEstimate {
+  const { type, passb, nat, btype } = orderSpec(passHz, stopHz, gpassDb, gstopDb, sampleRateHz, 'butter', 'buttord');
+  const GPASS = 10 ** (0.1 * Math.abs(gpassDb));
+  const order = Math.ceil(orderFor('butter', nat, gpassDb, gstopDb));
+  const W0 = order === 0 ? 1 : (GPASS - 1) ** (-1 / (2 * order));
+  let WN: number[];
+  if (type === 1) WN = [W0 * passb[0]];
+  else if (type === 2) WN = [passb[0] / W0];
+  else if (type === 3) {
+    const discr = Math.sqrt((passb[1] - passb[0]) ** 2 + 4 * W0 ** 2 * passb[0] * passb[1]);
+    WN = [Math.abs((passb[1] - passb[0] + discr) / (2 * W0)), Math.abs((passb[1] - passb[0] - discr) / (2 * W0))].sort((x, y) => x - y);
+  } else {
+    WN = [-W0, W0].map((w0) => Math.abs((-w0 * (passb[1] - passb[0])) / 2 + Math.sqrt((w0 ** 2 / 4) * (passb[1] - passb[0]) ** 2 + passb[0] * passb[1]))).sort((x, y) => x - y);
+  }
+  const wn = WN.map((w) => postWarp(w, sampleRateHz));
+  return { order, naturalHz: wn.length === 1 ? wn[0] : [wn[0], wn[1]], btype };
+}
+
+/**
+ * `scipy.signal.cheb1ord(wp, ws, gpass, gstop, fs=fs)`: the lowest Chebyshev type I order meeting
+ * the same specification; the natural frequencies are the pass-band edges (for band-stop, the
+ * optimised ones), and the design's ripple is gpass.
+ */
+export function cheb1ord(passHz: number | readonly number[], stopHz: number | readonly number[], gpassDb: number, gstopDb: number, sampleRateHz: number): OrderEstimate {
+  const { passb, nat, btype } = orderSpec(passHz, stopHz, gpassDb, gstopDb, sampleRateHz, 'cheby', 'cheb1ord');
+  const order = Math.ceil(orderFor('cheby', nat, gpassDb, gstopDb));
+  const wn = passb.map((w) => postWarp(w, sampleRateHz));
+  return { order, naturalHz: wn.length === 1 ? wn[0] : [wn[0], wn[1]], btype };
+}
+
+/**
+ * Bessel order for a transition-band specification. SciPy has no `besselord`, so this searches the
+ * lowest order N ≤ maxOrder whose `bessel(N, corner, norm='phase')` design loses at most gpassDb at
+ * every pass edge and attenuates at least gstopDb at every stop edge (|H| evaluated exactly there).
+ * Low/high-pass: for each N the corner is placed (bisection) so the pass edge loses exactly gpassDb,
+ * as buttord does for Butterworth. Band-pass/stop: the corners are the middles of the two transition
+ * bands. A Bessel filter trades selectivity for a flat group delay, so N is much higher than
+ * Butterworth's for the same specification; when no N up to maxOrder meets it, maxOrder is returned
+ * (with its corner) and `met` is false.
+ */
+export function besselord(
+  passHz: number | readonly number[],
+  stopHz: number | readonly number[],
+  gpassDb: number,
+  gstopDb: number,
+  sampleRateHz: number,
+  maxOrder = 25,
+): OrderEstimate & { met: boolean } {
+  const { btype } = orderSpec(passHz, stopHz, gpassDb, gstopDb, sampleRateHz, 'butter', 'besselord');
+  const p = typeof passHz === 'number' ? [passHz] : [...passHz];
+  const s = typeof stopHz === 'number' ? [stopHz] : [...stopHz];
+  const lossDb = (sos: Sos, f: number) => -20 * Math.log10(sosMagnitudeAt(sos, f, sampleRateHz));
+  const cornerFor = (n: number): number | [number, number] => {
+    if (p.length === 2) return [(p[0] + s[0]) / 2, (p[1] + s[1]) / 2];
+    // loss at the pass edge falls as the corner moves away from it into the stop side's direction
+    const low = btype === 'lowpass';
+    let a = low ? p[0] : 1e-9 * sampleRateHz;
+    let b = low ? 0.4999 * sampleRateHz : p[0];
+    for (let it = 0; it < 60; it++) {
+      const m = 0.5 * (a + b);
+      const l = lossDb(bessel(n, m, btype, sampleRateHz, 'phase'), p[0]);
+      if (l > gpassDb === low) a = m;
+      else b = m;
+    }
+    return low ? b : a;
+  };
+  let corner: number | [number, number] = 0;
+  for (let n = 1; n <= maxOrder; n++) {
+    corner = cornerFor(n);
+    const sos = bessel(n, corner, btype, sampleRateHz, 'phase');
+    if (p.every((f) => lossDb(sos, f) <= gpassDb + 1e-9) && s.every((f) => lossDb(sos, f) >= gstopDb)) return { order: n, naturalHz: corner, btype, met: true };
+  }
+  return { order: maxOrder, naturalHz: corner, btype, met: false };
+}
+
+/** |H(e^{jω})| of an SOS cascade at one frequency (Hz). */
+export function sosMagnitudeAt(sos: Sos, freqHz: number, sampleRateHz: number): number {
+  const w = (2 * Math.PI * freqHz) / sampleRateHz;
+  const c1 = Math.cos(w);
+  const s1 = -Math.sin(w);
+  const c2 = Math.cos(2 * w);
+  const s2 = -Math.sin(2 * w);
+  let mag = 1;
+  for (let i = 0; i < sos.length; i += 6) {
+    const nr = sos[i] + sos[i + 1] * c1 + sos[i + 2] * c2;
+    const ni = sos[i + 1] * s1 + sos[i + 2] * s2;
+    const dr = sos[i + 3] + sos[i + 4] * c1 + sos[i + 5] * c2;
+    const di = sos[i + 4] * s1 + sos[i + 5] * s2;
+    mag *= Math.hypot(nr, ni) / Math.hypot(dr, di);
+  }
+  return mag;
+}

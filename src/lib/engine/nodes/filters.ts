@@ -4,7 +4,7 @@
 // HOT PATH: process() of the streaming filters reuses its output buffer (packet contract, common.ts).
 import { InputError } from '../../core/errors';
 import type { StreamDescriptor } from '../../core/stream';
-import { bessel, butter, cheby1, concatSos, firwin, iirnotchSos, type BandType, type Sos, type WindowName } from '../../dsp/filter-design';
+import { bessel, besselord, buttord, butter, cheb1ord, cheby1, concatSos, firwin, iirnotchSos, type BandType, type Sos, type WindowName } from '../../dsp/filter-design';
 import { LFilter, SosFilter, sosfiltfilt } from '../../dsp/iir';
 import { decimate as dspDecimate, StreamingDecimator, StreamingResampler } from '../../dsp/resample';
 import { toChannelMajor } from '../packets';
@@ -138,8 +138,15 @@ depend on chunking). Designs equal SciPy's \`butter\` / \`cheby1\` / \`bessel(no
 - **frequencies** (list, Hz): one corner (low/high-pass), two corners (band-pass/stop), or NeuroPype's
   transition edges (2 for low/high-pass, 4 for band-pass/stop) whose middles become the corners.
 - **mode**: bandpass | highpass | lowpass | bandstop. **design**: butter | cheby1 | bessel.
-- **order** (int; null = 4): prototype order (band filters have twice as many poles, as in SciPy).
-- **pass_loss** (dB): Chebyshev I pass-band ripple. **stop_atten** (dB): accepted, not used (order is explicit).
+- **order** (int; null = derive): prototype order (band filters have twice as many poles, as in SciPy).
+  null with transition edges (NeuroPype: "leave empty to derive from the transition band"): the
+  lowest order that loses at most \`pass_loss\` dB at the pass edges and attenuates at least
+  \`stop_atten\` dB at the stop edges, with SciPy's natural frequencies — butter: \`scipy.signal.buttord\`,
+  cheby1: \`cheb1ord\`, bessel: the lowest order meeting it (SciPy has no besselord; see dsp besselord).
+  Edge order: low-pass [pass, stop], high-pass [stop, pass], band-pass [stop, pass, pass, stop],
+  band-stop [pass, stop, stop, pass]. null with plain corners (nothing to derive from): order 4.
+- **pass_loss** (dB, default 3 as NeuroPype): maximum pass-band loss when deriving the order, and the
+  Chebyshev I ripple. **stop_atten** (dB): minimum stop-band attenuation when deriving the order.
 - **offline_filtfilt** (bool): offline only, zero-phase forward-backward filtering of the whole
   recording (SciPy \`sosfiltfilt\`, odd padding), emitted at the end of the input.
 - **initial_state**: zero (SciPy default) | step (start in the steady state of the first sample, no DC ringing).
@@ -149,10 +156,10 @@ depend on chunking). Designs equal SciPy's \`butter\` / \`cheby1\` / \`bessel(no
   params: [
     p.list('frequencies', [0.5, 1, 40, 45], 'Corner frequencies or transition edges.', { unit: 'Hz', items: 'number', lengths: [1, 2, 4], domain: [0, Infinity] }),
     p.enum('mode', 'bandpass', MODES, 'Pass-band shape.'),
-    p.int('order', null, 'Filter order of the prototype (null = 4).', { domain: [1, 25] }),
+    p.int('order', null, 'Filter order of the prototype (null = derive from the transition band; 4 when only corners are given).', { domain: [1, 25] }),
     p.enum('design', 'butter', ['butter', 'cheby1', 'bessel'], 'Filter family.'),
-    p.float('pass_loss', 0.5, 'Chebyshev I pass-band ripple.', { unit: 'dB', domain: [0.001, 20] }),
-    p.float('stop_atten', 50, 'Accepted for NeuroPype compatibility; not used when the order is given.', { unit: 'dB', domain: [0, 300] }),
+    p.float('pass_loss', 3, 'Maximum pass-band loss (order derivation) and Chebyshev I ripple.', { unit: 'dB', domain: [0.001, 20] }),
+    p.float('stop_atten', 50, 'Minimum stop-band attenuation when the order is derived (not used when the order is given).', { unit: 'dB', domain: [0, 300] }),
     p.bool('offline_filtfilt', false, 'Zero-phase (forward-backward) filtering when run offline.'),
     p.int('filtfilt_padlen', null, 'Offline zero-phase: odd-extension length per side (null = SciPy default 3·(2·sections+1)); MNE uses its ringing estimate.', { unit: 'samples', domain: [0, 1e9] }),
     p.enum('initial_state', 'zero', ['zero', 'step'], 'Initial filter state.'),
@@ -161,12 +168,28 @@ depend on chunking). Designs equal SciPy's \`butter\` / \`cheby1\` / \`bessel(no
   ],
   create(params, ctx) {
     const mode = params.mode as BandType;
-    const corners = cornersOf(params.frequencies as number[], mode, ctx.nodeId);
-    const order = (params.order as number | null) ?? 4;
+    const freqs = params.frequencies as number[];
+    const corners = cornersOf(freqs, mode, ctx.nodeId);
+    const family = params.design as 'butter' | 'cheby1' | 'bessel';
+    const passLoss = params.pass_loss as number;
+    const stopAtten = params.stop_atten as number;
+    const transition = freqs.length === (mode === 'bandpass' || mode === 'bandstop' ? 4 : 2);
+    const given = params.order as number | null;
+    let warned = false;
     const design = (fs: number): Sos => {
-      if (params.design === 'cheby1') return cheby1(order, params.pass_loss as number, corners, mode, fs);
-      if (params.design === 'bessel') return bessel(order, corners, mode, fs, 'phase');
-      return butter(order, corners, mode, fs);
+      let order = given ?? DEFAULT_IIR_ORDER;
+      let wn: number | [number, number] = corners;
+      if (given === null && transition) {
+        const derived = deriveOrder(freqs, mode, family, passLoss, stopAtten, fs, ctx.nodeId);
+        if (derived) ({ order, naturalHz: wn } = derived);
+        else if (!warned) {
+          warned = true;
+          ctx.log(30, `stop_atten ${stopAtten} dB cannot be met by any finite order; using order ${DEFAULT_IIR_ORDER} at the transition-band middles`);
+        }
+      }
+      if (family === 'cheby1') return cheby1(order, passLoss, wn, mode, fs);
+      if (family === 'bessel') return bessel(order, wn, mode, fs, 'phase');
+      return butter(order, wn, mode, fs);
     };
     return sosNode(design, ctx, {
       zeroPhaseOffline: params.offline_filtfilt as boolean,
@@ -175,6 +198,46 @@ depend on chunking). Designs equal SciPy's \`butter\` / \`cheby1\` / \`bessel(no
     });
   },
 };
+
+const DEFAULT_IIR_ORDER = 4;
+const MAX_IIR_ORDER = 25;
+
+/**
+ * NeuroPype IIRFilter with `order: null` and transition edges: the order and natural frequencies
+ * from the specification (pass edges lose at most pass_loss dB, stop edges are attenuated at least
+ * stop_atten dB): butter → scipy buttord, cheby1 → scipy cheb1ord (ripple = pass_loss), bessel →
+ * dsp besselord (lowest order that meets it; SciPy has none). Edge order as NeuroPype writes them:
+ * low-pass [pass, stop], high-pass [stop, pass], band-pass [stop, pass, pass, stop], band-stop
+ * [pass, stop, stop, pass]. undefined when stop_atten is not finite (no order can meet it).
+ */
+export function deriveOrder(
+  freqs: number[],
+  mode: BandType,
+  family: 'butter' | 'cheby1' | 'bessel',
+  passLossDb: number,
+  stopAttenDb: number,
+  fs: number,
+  who: string,
+): { order: number; naturalHz: number | [number, number] } | undefined {
+  if (!Number.isFinite(stopAttenDb)) return undefined;
+  let pass: number | number[];
+  let stop: number | number[];
+  if (mode === 'lowpass') [pass, stop] = [freqs[0], freqs[1]];
+  else if (mode === 'highpass') [stop, pass] = [freqs[0], freqs[1]];
+  else if (mode === 'bandpass') [pass, stop] = [[freqs[1], freqs[2]], [freqs[0], freqs[3]]];
+  else [pass, stop] = [[freqs[0], freqs[3]], [freqs[1], freqs[2]]];
+  let est;
+  try {
+    est = family === 'cheby1' ? cheb1ord(pass, stop, passLossDb, stopAttenDb, fs) : family === 'bessel' ? besselord(pass, stop, passLossDb, stopAttenDb, fs, MAX_IIR_ORDER) : buttord(pass, stop, passLossDb, stopAttenDb, fs);
+  } catch (e) {
+    throw new InputError(`cannot derive the order from frequencies [${freqs.join(', ')}] Hz at ${fs} Hz: ${e instanceof Error ? e.message : String(e)}`, who);
+  }
+  if (est.btype !== mode) throw new InputError(`frequencies [${freqs.join(', ')}] Hz describe a ${est.btype} transition, not ${mode}`, who);
+  if ('met' in est && !est.met) throw new InputError(`no Bessel filter up to order ${MAX_IIR_ORDER} loses ≤ ${passLossDb} dB at the pass edges and ≥ ${stopAttenDb} dB at the stop edges; widen the transition bands or set order`, who);
+  if (est.order > MAX_IIR_ORDER || est.order < 1)
+    throw new InputError(`the transition bands of [${freqs.join(', ')}] Hz need order ${est.order} (${passLossDb} dB pass loss, ${stopAttenDb} dB stop attenuation); at most ${MAX_IIR_ORDER}: widen them, lower stop_atten or set order`, who);
+  return { order: est.order, naturalHz: est.naturalHz };
+}
 
 function sosNode(design: (fs: number) => Sos, ctx: NodeContext, opts: ConstructorParameters<typeof SosStage>[2]): NodeInstance {
   const stage = new SosStage(design, ctx, opts);

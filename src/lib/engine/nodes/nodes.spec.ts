@@ -21,6 +21,45 @@ function wholeEpoch(stream: ReturnType<typeof makeStream>, x: Float64Array, n: n
   return { kind: 'epochs', stream, items: [{ timestampMs: f.timestampsMs[n - 1], startMs: 0, samples: f.samples, frames: n }] };
 }
 
+describe('filter.iir order: null derives the order from the transition band (SciPy buttord / cheb1ord)', () => {
+  // [node params, fixture call] — the fixture holds SciPy's order and natural frequencies
+  const cases: [Record<string, unknown>, string][] = [
+    [{ frequencies: [6, 8, 30, 35], mode: 'bandpass', stop_atten: 40 }, 'scipy.signal.buttord([8, 30], [6, 35], 3.0, 40.0, fs=250)'],
+    [{ frequencies: [30, 40], mode: 'lowpass', pass_loss: 0.5, stop_atten: 50 }, 'scipy.signal.buttord(30, 40, 0.5, 50.0, fs=250)'],
+    [{ frequencies: [0.5, 1], mode: 'highpass', design: 'cheby1', pass_loss: 1, stop_atten: 60 }, 'scipy.signal.cheb1ord(1, 0.5, 1.0, 60.0, fs=250)'],
+    [{ frequencies: [45, 48, 52, 55], mode: 'bandstop', stop_atten: 20 }, 'scipy.signal.buttord([45, 55], [48, 52], 3.0, 20.0, fs=250)'],
+  ];
+  it('equals a causal filter designed with the order and natural frequencies SciPy gives, in any chunking', async () => {
+    const { SosFilter } = await import('../../dsp/iir');
+    const { butter, cheby1 } = await import('../../dsp/filter-design');
+    const fx = (await import('../../dsp/fixtures/order-fixtures.json')).default.cases as { call: string; order: number; wn: number[] }[];
+    const L = 4096;
+    const s1 = makeStream(1, 250);
+    const imp = new Float64Array(L);
+    imp[0] = 1;
+    for (const [params, call] of cases) {
+      const ref = fx.find((c) => c.call === call)!;
+      expect(ref, call).toBeDefined();
+      const wn = ref.wn.length === 1 ? ref.wn[0] : ref.wn;
+      const mode = params.mode as 'bandpass';
+      const sos = params.design === 'cheby1' ? cheby1(ref.order, params.pass_loss as number, wn, mode, 250) : butter(ref.order, wn, mode, 250);
+      const want = new SosFilter(sos, 1).process(new Float32Array(imp));
+      const { outputs } = feedChunks(iirFilter, { ...params, order: null }, framesFromChannelMajor(s1, imp, L), randomChunks(L, 5, 300));
+      expect(Array.from((outputs.data as FramesPacket).samples), call).toEqual(Array.from(want));
+    }
+  });
+  it('keeps order 4 when only corners are given, and rejects a transition that needs more than order 25', () => {
+    const L = 512;
+    const s1 = makeStream(1, 250);
+    const x = new Float64Array(L).map((_, n) => Math.sin(n / 3));
+    const a = feedChunks(iirFilter, { frequencies: [8, 30], order: null }, framesFromChannelMajor(s1, x, L), [L]).outputs.data as FramesPacket;
+    const b = feedChunks(iirFilter, { frequencies: [8, 30], order: 4 }, framesFromChannelMajor(s1, x, L), [L]).outputs.data as FramesPacket;
+    expect(Array.from(a.samples)).toEqual(Array.from(b.samples));
+    const { node } = instantiate(iirFilter, { frequencies: [29.9, 30, 40, 40.1], order: null, stop_atten: 80 });
+    expect(() => node.process({ data: framesFromChannelMajor(s1, x, L) })).toThrow(/need order \d+/);
+  });
+});
+
 describe.skipIf(!hasShared)('numeric nodes against SciPy (through the node)', () => {
   const x = hasShared ? referenceArray(referenceJson('filtering').inputs.x) : new Float64Array(0);
   const C = 8;
