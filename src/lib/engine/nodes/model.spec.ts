@@ -139,6 +139,7 @@ describe('ml.model-predict on the synthetic eyes open/closed switch', () => {
     expect(peek.latest?.className).toBe(model.classNames[out.samples[(out.frames - 1) * (K + 1) + K]]);
     expect(peek.history.length).toBeGreaterThan(10);
     expect(peek.windowSeconds).toBeCloseTo(T / 250, 12);
+    expect(peek.predictMsP99!).toBeGreaterThanOrEqual(peek.predictMsP50!);
   });
 
   it('refuses a stream at another rate or without the model’s channels, naming the difference', () => {

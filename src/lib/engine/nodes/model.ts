@@ -125,6 +125,9 @@ export interface ModelPredictPeek {
   error: string | null;
   /** Time spent in the most recent prediction (window copy + model), ms. */
   lastPredictMs: number | null;
+  /** Median and 99th percentile of the time per prediction over the last (up to) 256 predictions, ms. */
+  predictMsP50: number | null;
+  predictMsP99: number | null;
 }
 
 const HISTORY = 40;
@@ -190,7 +193,11 @@ with an error naming the difference. Prediction time per window is reported by \
       history: [],
       error: null,
       lastPredictMs: null,
+      predictMsP50: null,
+      predictMsP99: null,
     };
+    const latencies = new Float64Array(256);
+    let latencyCount = 0;
 
     const fail = (message: string): never => {
       peekState.error = message;
@@ -277,6 +284,7 @@ with an error naming the difference. Prediction time per window is reported by \
           const t0 = performance.now();
           const r = predictRing(m);
           peekState.lastPredictMs = performance.now() - t0;
+          latencies[latencyCount++ % latencies.length] = peekState.lastPredictMs;
           if (!out) {
             const most = Math.floor((d.frames - 1 - n) / hop) + 1;
             out = new Float32Array(most * (K + 1));
@@ -301,6 +309,7 @@ with an error naming the difference. Prediction time per window is reported by \
         peekState.latest = null;
         peekState.history = [];
         peekState.predictions = 0;
+        latencyCount = 0;
         peekState.warmupFrames = summary?.sampleCount ?? 0;
       },
       check(meta) {
@@ -312,7 +321,15 @@ with an error naming the difference. Prediction time per window is reported by \
         if (b?.kind !== 'deep-window-predictor' || typeof b.predict !== 'function') throw new InputError('binding must be a deep-window-predictor', `node "${ctx.nodeId}"`);
         predictor = b;
       },
-      peek: () => ({ ...peekState, history: [...peekState.history] }),
+      peek: () => {
+        const n = Math.min(latencyCount, latencies.length);
+        if (n) {
+          const sorted = latencies.slice(0, n).sort();
+          peekState.predictMsP50 = sorted[Math.floor(n * 0.5)];
+          peekState.predictMsP99 = sorted[Math.min(n - 1, Math.floor(n * 0.99))];
+        }
+        return { ...peekState, history: [...peekState.history] };
+      },
     };
     return node;
   },
