@@ -277,7 +277,7 @@ with an error naming the difference. Prediction time per window is reported by \
         let ts: Float64Array | undefined;
         let emitted = 0;
         for (let n = 0; n < d.frames; n++) {
-          ring.set(buf.subarray(n * C, n * C + C), ringPos * C);
+          for (let c = 0, o = ringPos * C, i = n * C; c < C; c++) ring[o + c] = buf[i + c];
           ringPos = ringPos + 1 === T ? 0 : ringPos + 1;
           seen++;
           if (seen < T || (seen - T) % hop !== 0) continue;
