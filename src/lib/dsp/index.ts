@@ -58,6 +58,9 @@ export {
   type SosFilterOptions,
 } from './iir';
 
+// Multitaper (DPSS as SciPy, PSD as MNE psd_array_multitaper).
+export { dpss, multitaperPsd, multitaperTapers, type DpssOptions, type DpssResult, type MultitaperOptions, type MultitaperSpectrum } from './multitaper';
+
 // FFT (float64; any length): plans allocate once, transforms do not.
 export { Fft, RealFft, rfft, rfftMagnitude } from './fft';
 

@@ -8,7 +8,7 @@ import { assignTargets, rewriteMarkers } from './markers';
 import { absNode, clipNode, logNode, meanNode, scaleNode, thresholdNode, varianceNode, zscoreNode } from './math';
 import { classMean } from './ml';
 import { modelPredict } from './model';
-import { bandPowerNode, fftMagnitude, spectrogram, welchSpectrum } from './spectral';
+import { bandPowerNode, fftMagnitude, multitaperSpectrum, spectrogram, welchSpectrum } from './spectral';
 import { baselineRemoval, segmentation, slidingWindow } from './time';
 import { inspect, markerInput, recordingInput, streamInput, streamOutput } from './io';
 import { parameterPort } from './workflow';
@@ -35,6 +35,7 @@ export const BUILTIN_NODE_CLASSES: NodeClass[] = [
   segmentation,
   baselineRemoval,
   welchSpectrum,
+  multitaperSpectrum,
   bandPowerNode,
   fftMagnitude,
   spectrogram,

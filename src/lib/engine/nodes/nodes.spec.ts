@@ -6,9 +6,10 @@ import type { EpochsPacket, FramesPacket, MarkersPacket, NodeClass, SpectrumPack
 import { bipolar, rereference, selectChannels } from './channels';
 import { dcBlock, decimateNode, detrend, firFilter, iirFilter, movingAverage, notchFilter, resample } from './filters';
 import { builtinRegistry } from './index';
+import mtFixtures from '../../dsp/fixtures/multitaper-fixtures.json';
 import { assignTargets, rewriteMarkers } from './markers';
 import { logNode, varianceNode, zscoreNode, clipNode, thresholdNode } from './math';
-import { bandPowerNode, fftMagnitude, spectrogram, welchSpectrum } from './spectral';
+import { bandPowerNode, fftMagnitude, multitaperSpectrum, spectrogram, welchSpectrum } from './spectral';
 import { baselineRemoval, segmentation, slidingWindow } from './time';
 import { classMean } from './ml';
 import { classInfo } from '../registry';
@@ -442,12 +443,73 @@ describe('registry metadata', () => {
       // defaults pass their own checks
       expect(() => instantiate(cls, cls.type === 'channels.bipolar' ? { pairs: ['a-b'] } : cls.type === 'markers.assign-targets' ? { mapping: ['a'] } : {})).not.toThrow();
     }
-    for (const name of ['LSLInput', 'LSLOutput', 'ImportFile', 'IIRFilter', 'FIRFilter', 'Rereferencing', 'Segmentation', 'WelchSpectrum', 'AssignTargets', 'ParameterPort', 'InspectData', 'SelectRange', 'Variance', 'Logarithm', 'Mean', 'MovingWindow', 'RewriteMarkers', 'Decimate', 'Resample', 'MovingAverage']) {
+    for (const name of ['LSLInput', 'LSLOutput', 'ImportFile', 'IIRFilter', 'FIRFilter', 'Rereferencing', 'Segmentation', 'WelchSpectrum', 'AssignTargets', 'ParameterPort', 'InspectData', 'SelectRange', 'Variance', 'Logarithm', 'Mean', 'MovingWindow', 'RewriteMarkers', 'Decimate', 'Resample', 'MovingAverage', 'MultitaperSpectrum']) {
       expect(reg.find(name), name).toBeDefined();
     }
     const iir = reg.info('IIRFilter');
     expect(iir.params.find((p) => p.name === 'mode')).toMatchObject({ port_type: 'EnumPort', value_type: 'builtins.str', value_domain: ['bandpass', 'highpass', 'lowpass', 'bandstop'] });
     expect(iir.params.find((p) => p.name === 'frequencies')).toMatchObject({ port_type: 'ListPort', unit: 'Hz' });
     expect(reg.info('filter.notch').params[0].value_domain).toEqual([0.001, 100000]);
+  });
+});
+
+describe('spectral.multitaper (NeuroPype MultitaperSpectrum) = psd_array_multitaper as MNE defines it', () => {
+  const fx = mtFixtures as { x: number[][]; fs: number; psd: { label: string; n: number; freqs: number[]; psd: number[][] }[] };
+  const C = fx.x.length;
+  const n = fx.psd[0].n;
+  const stream = makeStream(C, fx.fs);
+  const cm = Float64Array.from(fx.x.flat());
+  const rel = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+    let e = 0;
+    let m = 0;
+    for (let i = 0; i < b.length; i++) {
+      e = Math.max(e, Math.abs(a[i] - b[i]));
+      m = Math.max(m, Math.abs(b[i]));
+    }
+    return e / m;
+  };
+  const epoch = (): EpochsPacket => {
+    const f = framesFromChannelMajor(stream, cm, n);
+    return { kind: 'epochs', stream, items: [{ timestampMs: f.timestampsMs[n - 1], startMs: 0, samples: f.samples, frames: n, marker: 'm', target: 1 }] };
+  };
+  for (const [label, params] of [
+    ['default', { half_bandwidth: 4, normalization: 'length' }],
+    ['bandwidth 4 Hz', { bandwidth: 4, normalization: 'length' }],
+    ['adaptive', { half_bandwidth: 4, adaptive: true, normalization: 'length' }],
+    ['full normalization, no low_bias', { half_bandwidth: 4, low_bias: false }],
+  ] as const) {
+    it(`${label}: one spectrum per epoch, channel-major, marker and target kept`, () => {
+      const ref = fx.psd.find((c) => c.label === label)!;
+      const { node } = instantiate(multitaperSpectrum, params);
+      const sp = node.process({ data: epoch() })!.data as SpectrumPacket;
+      expect(sp.items.length).toBe(1);
+      expect(sp.items[0]).toMatchObject({ marker: 'm', target: 1 });
+      expect(Array.from(sp.freqsHz)).toEqual(ref.freqs);
+      // float32 samples through the node
+      expect(rel(sp.items[0].values, ref.psd.flat())).toBeLessThan(1e-5);
+    });
+  }
+  it('offline on a signal: one spectrum of the whole recording at the end, in any chunking', () => {
+    const ref = fx.psd.find((c) => c.label === 'bandwidth 4 Hz')!;
+    const sig = framesFromChannelMajor(stream, cm, n);
+    const a = feedChunks(multitaperSpectrum, { bandwidth: 4, normalization: 'length' }, sig, randomChunks(n, 3, 60), { offline: true }).outputs.data as SpectrumPacket;
+    expect(a.items.length).toBe(1);
+    expect(rel(a.items[0].values, ref.psd.flat())).toBeLessThan(1e-5);
+  });
+  it('after a sliding window: the same spectra however the signal is chunked', () => {
+    const sig = framesFromChannelMajor(stream, cm, n);
+    const run = (sizes: number[]) => {
+      const w = feedChunks(slidingWindow, { window_length: 128, step: 50, unit: 'samples' }, sig, sizes).outputs.data as EpochsPacket;
+      const { node } = instantiate(multitaperSpectrum, {});
+      return (node.process({ data: w })!.data as SpectrumPacket).items.map((it) => Array.from(it.values));
+    };
+    const one = run([n]);
+    expect(one.length).toBe(8);
+    expect(run(randomChunks(n, 4, 37))).toEqual(one);
+  });
+  it('rejects two-sided output and an NW too large for the epoch', () => {
+    expect(() => instantiate(multitaperSpectrum, { onesided: false })).toThrow(/two-sided/);
+    const { node } = instantiate(multitaperSpectrum, { half_bandwidth: 300 });
+    expect(() => node.process({ data: epoch() })).toThrow(/half the epoch length/);
   });
 });

@@ -1,10 +1,11 @@
-// Spectral node classes: Welch PSD, band power (named bands, relative), FFT magnitude, spectrogram.
+// Spectral node classes: Welch PSD, multitaper PSD, band power (named bands, relative), FFT magnitude, spectrogram.
 // Kernels (FFT, Welch, periodogram, integration) come from dsp/. Engine worker / Node.
 // Spectra are float64, CHANNEL-MAJOR per item ([channel, bin]), as SciPy returns them.
 import { InputError } from '../../core/errors';
 import type { ChannelInfo, StreamDescriptor } from '../../core/stream';
 import type { WindowName } from '../../dsp/filter-design';
 import { rfftMagnitude } from '../../dsp/fft';
+import { multitaperPsd } from '../../dsp/multitaper';
 import { bandPower, periodogram, relativeBandPower, welch, type Band, type Spectrum, type WelchOptions } from '../../dsp/spectral';
 import { toChannelMajor, transposeInto } from '../packets';
 import type { EpochsPacket, FramesPacket, NodeClass, SpectrumItem, SpectrumPacket } from '../types';
@@ -123,6 +124,104 @@ detrend, one-sided, bins 1…N/2−1 doubled).
         const sp = welch(toChannelMajor(all.samples, all.frames, ch), ch, all.frames, rateOf(all.stream, ctx.nodeId), { ...optionsOf(all.frames), out: undefined });
         const item: SpectrumItem = { timestampMs: all.timestampsMs[all.frames - 1], values: sp.psd };
         return { data: { kind: 'spectrum', stream: all.stream, freqsHz: sp.freqsHz, scaling: params.scaling as 'density', items: [item] } };
+      },
+      reset() {
+        held = [];
+      },
+    };
+  },
+};
+
+// ------------------------------------------------------------------------------- multitaper
+
+export const multitaperSpectrum: NodeClass = {
+  type: 'spectral.multitaper',
+  package: 'spectral',
+  title: 'Multitaper PSD',
+  version: '1.0.0',
+  neuropype: np('MultitaperSpectrum', 'spectral'),
+  doc: `Power spectral density by the multitaper method: DPSS (Slepian) tapers as
+\`scipy.signal.windows.dpss\`, combined as \`mne.time_frequency.psd_array_multitaper\` does (mean removed,
+one-sided, √eigenvalue weights or Thomson's adaptive weights, low-bias taper selection).
+
+- **in \`data\`** (epochs: one spectrum per epoch or window | signal: offline only, one spectrum of the
+  whole recording at the end). **out \`data\`** (spectrum, per channel).
+- **half_bandwidth** (NW, standardised half bandwidth = half the smoothing bandwidth in Hz × epoch
+  seconds; NeuroPype's parameter; default 2.5). **bandwidth** (Hz, MNE's full bandwidth; overrides
+  half_bandwidth when set). **num_tapers** (null = ⌊2·NW⌋ as MNE, before low-bias selection).
+- **adaptive** (bool): Thomson's adaptive weights (MNE; needs ≥ 3 tapers, else the fixed weights).
+  **low_bias** (bool): keep tapers whose concentration exceeds 0.9.
+- **normalization**: full (default: unit²/Hz, comparable to Welch's density) | length (MNE's default:
+  the density times the sampling rate). **nfft** (null = epoch length; larger zero-pads).
+- **onesided** (only true), **average_over_time_window** (accepted; each epoch gives one spectrum).`,
+  inputs: [input('data', ['epochs', 'signal'], 'Epochs/windows, or a whole signal offline.')],
+  outputs: [output('data', 'spectrum', 'PSD per channel.')],
+  params: [
+    p.float('half_bandwidth', 2.5, 'Standardised half bandwidth NW (time-half-bandwidth product).', { domain: [0.5, 1e6] }),
+    p.float('bandwidth', null, 'Full smoothing bandwidth in Hz (MNE); overrides half_bandwidth.', { unit: 'Hz', domain: [0, 1e6] }),
+    p.int('num_tapers', null, 'Tapers computed (null = floor(2·NW)).', { domain: [1, 1000] }),
+    p.bool('adaptive', false, "Thomson's adaptive weighting of the tapered spectra."),
+    p.bool('low_bias', true, 'Keep only tapers with > 90 % spectral concentration.'),
+    p.enum('normalization', 'full', ['full', 'length'], 'full = unit²/Hz; length = MNE default (× fs).'),
+    p.int('nfft', null, 'FFT length ≥ epoch length (null = epoch length).', { unit: 'samples', domain: [2, 1 << 22] }),
+    p.bool('onesided', true, 'One-sided spectrum (two-sided is not supported).'),
+    p.bool('average_over_time_window', false, 'Accepted for NeuroPype compatibility (one spectrum per epoch).'),
+  ],
+  create(params, ctx) {
+    if (params.onesided === false) throw new InputError('two-sided multitaper spectra are not supported; set onesided to true', ctx.nodeId);
+    const bandwidth = params.bandwidth as number | null;
+    const opts = {
+      halfNbw: bandwidth === null ? (params.half_bandwidth as number) : null,
+      bandwidthHz: bandwidth,
+      taperCount: params.num_tapers as number | null,
+      adaptive: params.adaptive as boolean,
+      lowBias: params.low_bias as boolean,
+      normalization: params.normalization as 'full' | 'length',
+      nfft: params.nfft as number | null,
+    };
+    let warned = false;
+    const spectrumOf = (x: Float64Array | Float32Array, ch: number, frames: number, fs: number): { psd: Float64Array; freqs: Float64Array } => {
+      const nw = opts.halfNbw ?? (bandwidth! * frames) / (2 * fs);
+      if (!(nw < frames / 2)) throw new InputError(`half bandwidth NW ${nw} must be below half the epoch length (${frames} samples)`, ctx.nodeId);
+      if (opts.taperCount !== null && opts.taperCount > frames) throw new InputError(`num_tapers ${opts.taperCount} exceeds the epoch length (${frames} samples)`, ctx.nodeId);
+      const r = multitaperPsd(x, ch, frames, fs, opts);
+      if ((r.unconverged > 0 || (opts.adaptive && !r.adaptive)) && !warned) {
+        warned = true;
+        ctx.log(30, r.unconverged > 0 ? 'adaptive multitaper weights did not converge on some channels' : `adaptive weighting needs ≥ 3 tapers (have ${r.taperCount}); fixed weights used`);
+      }
+      return { psd: r.psd, freqs: r.freqsHz };
+    };
+    let held: FramesPacket[] = [];
+    const scratch = { buf: new Float32Array(0) };
+    return {
+      process(inputs) {
+        const d = inputs.data;
+        if (!d) return;
+        if (d.kind === 'signal') {
+          if (ctx.offline) held.push(copyFrames(d));
+          return;
+        }
+        const e = d as EpochsPacket;
+        if (!e.items.length) return;
+        const fs = rateOf(e.stream, ctx.nodeId);
+        const ch = e.stream.channels.length;
+        let freqs: Float64Array | undefined;
+        const items: SpectrumItem[] = [];
+        for (const it of e.items) {
+          const r = spectrumOf(epochChannelMajor(it, ch, scratch), ch, it.frames, fs);
+          if (freqs && r.freqs.length !== freqs.length) throw new InputError('epochs of different lengths give different frequency grids; make epochs equal', ctx.nodeId);
+          freqs = r.freqs;
+          items.push({ timestampMs: it.timestampMs, values: r.psd, target: it.target, marker: it.marker });
+        }
+        return { data: { kind: 'spectrum', stream: e.stream, freqsHz: freqs!, scaling: 'density', items } };
+      },
+      flush() {
+        if (!held.length) return;
+        const all = joinFrames(held);
+        held = [];
+        const ch = all.stream.channels.length;
+        const r = spectrumOf(toChannelMajor(all.samples, all.frames, ch), ch, all.frames, rateOf(all.stream, ctx.nodeId));
+        return { data: { kind: 'spectrum', stream: all.stream, freqsHz: r.freqs, scaling: 'density', items: [{ timestampMs: all.timestampsMs[all.frames - 1], values: r.psd }] } };
       },
       reset() {
         held = [];
