@@ -64,4 +64,12 @@ describe('fallback chain', () => {
     }));
     expect(choice).toEqual({ name: 'cpu', rejected: [{ name: 'webgpu', reason: expect.stringMatching(/GPU device lost|failed to initialise/) }] });
   });
+
+  it('a webgpu backend that initialises but cannot run a kernel is rejected by the self-test', async () => {
+    // A CPU backend instance registered under the name 'webgpu' has no 'webgpu' kernels: matMul throws.
+    const { MathBackendCPU } = await import('@tensorflow/tfjs-backend-cpu');
+    const choice = await selectBackend(['webgpu', 'cpu'], undefined, env({ importWebGpu: async () => tf.registerBackend('webgpu', () => new MathBackendCPU()) }));
+    expect(choice.name).toBe('cpu');
+    expect(choice.rejected).toEqual([{ name: 'webgpu', reason: expect.stringMatching(/^self-test failed: .*MatMul|^self-test failed/) }]);
+  });
 });

@@ -83,7 +83,11 @@ export async function selectBackend(order: BackendName[], wasmPaths?: string | R
     try {
       if (await tf.setBackend(name)) {
         await tf.ready();
-        return { name: tf.getBackend(), rejected };
+        // GPU backends can initialise and still fail on the first kernel (driver, lost device).
+        const broken = name === 'webgpu' || name === 'webgl' ? await selfTest() : null;
+        if (!broken) return { name: tf.getBackend(), rejected };
+        rejected.push({ name, reason: broken });
+        continue;
       }
       rejected.push({ name, reason: 'failed to initialise' });
     } catch (e) {
@@ -92,6 +96,20 @@ export async function selectBackend(order: BackendName[], wasmPaths?: string | R
   }
   await tf.setBackend('cpu');
   return { name: 'cpu', rejected };
+}
+
+/** A 2 × 2 matMul read back from the current backend: null when right, else what went wrong. */
+export async function selfTest(): Promise<string | null> {
+  try {
+    const a = tf.tensor2d([1, 2, 3, 4], [2, 2]);
+    const r = tf.matMul(a, a);
+    const v = await r.data();
+    tf.dispose([a, r]);
+    const want = [7, 10, 15, 22];
+    return want.every((w, i) => Math.abs(v[i] - w) < 1e-3) ? null : `self-test computed [${Array.from(v).join(', ')}] instead of [7, 10, 15, 22]`;
+  } catch (e) {
+    return `self-test failed: ${e instanceof Error ? e.message : String(e)}`;
+  }
 }
 
 /** Browser default order. */
