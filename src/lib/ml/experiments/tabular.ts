@@ -3,7 +3,7 @@
 // errors, a recording seen as a table, parameter readers, and the EDA figures (series, histogram,
 // correlation) as Plotly-style JSON. Pure; runs anywhere (training worker, Node). Allocates copies.
 import { InputError } from '../../core/errors';
-import type { RecordingLike } from '../prepare';
+import { markersToSamples, type RecordingLike } from '../prepare';
 import type { Table } from './dataframe';
 import type { PlotlyFigure } from './run';
 
@@ -88,13 +88,8 @@ export function tableFromRecordings(recs: DataInput['recordings'], where: string
     const s = recording.streams[0];
     const C = s.descriptor.channels.length;
     if (C !== labels.length || s.descriptor.channels.some((c, i) => c.label !== labels[i])) throw new InputError(`${source} has other channels than ${recs[0].source}`, where);
-    const byFrame = new Map<number, string>();
     const ts = s.timestampsMs;
-    for (const m of recording.markers) {
-      let best = 0;
-      for (let i = 1; i < ts.length; i++) if (Math.abs(ts[i] - m.timestampMs) < Math.abs(ts[best] - m.timestampMs)) best = i;
-      byFrame.set(best, m.value);
-    }
+    const byFrame = new Map<number, string>(markersToSamples(ts, s.descriptor.sampleRateHz || 1, recording.markers).map((m) => [m.sample, m.value]));
     for (let f = 0; f < ts.length; f++) {
       const row: unknown[] = [ts[f]];
       for (let c = 0; c < C; c++) row.push(s.samples[f * C + c]);
