@@ -86,6 +86,17 @@ describe.skipIf(!hasShared)('training page', () => {
     await page.locator('[data-testid="saved-experiments"] tr', { hasText: 'mi-csp' }).locator('button', { hasText: 'Load' }).click();
     await page.locator('[data-testid="run-timings"]', { hasText: 'motor_imagery_csp_lda' }).waitFor({ timeout: 30_000 });
     expect((await page.locator('[data-testid="confusion-matrix"] tbody td').allTextContents()).map(Number).reduce((a, b) => a + b, 0)).toBe(15);
+
+    // Deploying the saved EEGNet run (loaded by the engine worker, TensorFlow.js) on the synthetic
+    // stream: 16 channels at 250 Hz against a model of 160 Hz EDF channels — refused, saying why.
+    await page.locator('[data-testid="saved-experiments"] tr', { hasText: 'mi-eegnet' }).first().locator('button', { hasText: 'Load' }).click();
+    await page.locator('[data-testid="run-timings"]', { hasText: 'eegnet' }).waitFor({ timeout: 30_000 });
+    await page.click('[data-testid="start-synthetic-deploy"]');
+    await expect.poll(() => page.locator('[data-testid="deploy-error"]').textContent().catch(() => ''), { timeout: 60_000 }).toMatch(/runs at 250 Hz; the model was trained at 160 Hz/);
+    expect(await page.locator('[data-testid="live-class"]').textContent()).toMatch(/cannot predict/);
+    await screenshot(page, 'training-deploy-mismatch');
+    await page.click('[data-testid="stop-deploy"]');
+    await expect.poll(() => page.locator('[data-testid="live-prediction"]').getAttribute('data-status'), { timeout: 10_000 }).toBe('stopped');
     await page.close();
   }, 600_000);
 });
@@ -138,6 +149,7 @@ describe('training page without shared data', () => {
     // Deploy: the stream was stopped, so the page says so and offers to start the synthetic device.
     const panel = page.locator('[data-testid="deploy-panel"]');
     await panel.locator('[data-testid="no-stream"]').waitFor();
+    await screenshot(page, 'training-deploy-no-stream');
     await page.click('[data-testid="start-synthetic-deploy"]');
     const live = page.locator('[data-testid="live-prediction"]');
     await expect.poll(() => live.getAttribute('data-status'), { timeout: 30_000 }).toBe('running');
@@ -160,10 +172,10 @@ describe('training page without shared data', () => {
     }
     expect(await page.locator('[data-testid="live-history"] .cell').count()).toBeGreaterThan(10);
     expect(await page.locator('[data-testid="live-probabilities"] .bar-row').count()).toBe(2);
-    const details = (await live.textContent()) ?? '';
-    const ms = Number(/([\d.]+) ms per prediction/.exec(details)?.[1]);
-    console.log(`[eyes demo, deployed] ${Number(await live.getAttribute('data-predictions'))} live predictions; last one took ${ms} ms in the engine worker`);
-    expect(ms).toBeGreaterThan(0);
+    const latency = (await page.locator('[data-testid="predict-latency"]').textContent()) ?? '';
+    const [, p50, p99] = /([\d.]+) ms per prediction \(p99 ([\d.]+) ms\)/.exec(latency) ?? [];
+    console.log(`[eyes demo, deployed] ${Number(await live.getAttribute('data-predictions'))} live predictions in Chromium's engine worker: p50 ${p50} ms, p99 ${p99} ms per window (target p99 < 10 ms)`);
+    expect(Number(p50)).toBeGreaterThan(0);
     await page.waitForTimeout(300);
     await screenshot(page, 'training-live-prediction');
 

@@ -125,12 +125,14 @@ export interface ModelPredictPeek {
   error: string | null;
   /** Time spent in the most recent prediction (window copy + model), ms. */
   lastPredictMs: number | null;
-  /** Median and 99th percentile of the time per prediction over the last (up to) 256 predictions, ms. */
+  /** Median and 99th percentile of the time per prediction over the last (up to) 256 predictions (after the first 4), ms. */
   predictMsP50: number | null;
   predictMsP99: number | null;
 }
 
 const HISTORY = 40;
+/** Predictions left out of the latency percentiles (cold JIT). */
+const WARMUP_PREDICTIONS = 4;
 
 export const modelPredict: NodeClass = {
   type: 'ml.model-predict',
@@ -284,7 +286,8 @@ with an error naming the difference. Prediction time per window is reported by \
           const t0 = performance.now();
           const r = predictRing(m);
           peekState.lastPredictMs = performance.now() - t0;
-          latencies[latencyCount++ % latencies.length] = peekState.lastPredictMs;
+          // The first few predictions include the JIT's compilation of the predict path: not counted.
+          if (peekState.predictions >= WARMUP_PREDICTIONS) latencies[latencyCount++ % latencies.length] = peekState.lastPredictMs;
           if (!out) {
             const most = Math.floor((d.frames - 1 - n) / hop) + 1;
             out = new Float32Array(most * (K + 1));
