@@ -2,7 +2,9 @@
 // filter chain is itself a pipeline (stream input → IIR band-pass → notch → stream output into the
 // filtered ring); a user pipeline may run beside it on the same frames, with markers from the
 // marker bus, output rings for its stream-output nodes and reports (inspect values, metrics, logs)
-// to the page a few times a second. Wiring plus the loop; the hot path is Execution.step().
+// to the page a few times a second; a trained model deployed from the Training page runs in a slot
+// of its own (ml.model-predict, its saved run read from IndexedDB by id). Wiring plus the loop; the
+// hot path is Execution.step().
 import { Execution, builtinRegistry, PipelineError, type PipelineDocumentInput, type FrameReader, type Packet } from '../src/lib/engine/index';
 import { errorMessage } from '../src/lib/core/errors';
 import type { StreamDescriptor } from '../src/lib/core/stream';
