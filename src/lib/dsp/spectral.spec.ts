@@ -109,6 +109,7 @@ describe('Welch: WebAssembly SIMD and JS paths agree', () => {
     [64, 16, 1000],
     [256, 128, 2433],
     [512, 256, 512],
+    [64, 16, 1024],
   ]) {
     it(`nperseg ${nperseg}, noverlap ${noverlap}, ${ns} samples (odd and even segment counts), f64 and f32`, () => {
       const x = Float64Array.from({ length: 3 * ns }, (_, i) => Math.sin(0.37 * i) + ((i * 7919) % 101) / 50 + (i > ns ? 5 : 0));

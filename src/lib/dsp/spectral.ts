@@ -66,7 +66,23 @@ function welchSumsWasm(w: WasmWelch, x: Float32Array | Float64Array, nch: number
   const data = w.dataView(f32);
   if (whole) data.set(x);
   const acc = w.accView();
-  for (let c = 0; c < nch; c++) {
+  let c0 = 0;
+  if (whole && nseg % 2 === 1) {
+    // an odd number of segments (often one: window = segment) would leave a lane idle on the last
+    // pair; put two CHANNELS in the two lanes instead, every segment of each
+    w.setMask(1);
+    for (; c0 + 1 < nch; c0 += 2) {
+      const a = base + c0 * ns * bytes;
+      const b = a + ns * bytes;
+      acc.fill(0);
+      for (let g = 0; g < nseg; g++) w.pair(f32, a + g * step * bytes, b + g * step * bytes);
+      for (let k = 0; k < nb; k++) {
+        psd[c0 * nb + k] = acc[2 * k];
+        psd[(c0 + 1) * nb + k] = acc[2 * k + 1];
+      }
+    }
+  }
+  for (let c = c0; c < nch; c++) {
     let at = base;
     if (whole) at += c * ns * bytes;
     else data.set(x.subarray(c * ns, (c + 1) * ns));
