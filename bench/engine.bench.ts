@@ -260,6 +260,7 @@ async function main(): Promise<void> {
       `p50 ${lat.p50.toFixed(3)} ms, p99 ${lat.p99.toFixed(3)} ms, max ${lat.max.toFixed(3)} ms over ${lat.n} outputs (target p99 < 2 ms: ${lat.p99 < 2 ? 'met' : 'NOT met'})`,
   );
   console.log(`                of which engine compute per chunk (one step, ring read → ring write): p50 ${lat.stepP50.toFixed(3)} ms, p99 ${lat.stepP99.toFixed(3)} ms; the rest is thread wake-up and scheduling`);
+  console.log(`                load average after the latency run: ${loadavg()[0].toFixed(1)} (other processes on these ${availableParallelism()} cores stretch the tail)`);
 
   const cap = capacity(quick ? 3 : 6);
   console.log(

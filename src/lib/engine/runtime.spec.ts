@@ -547,3 +547,18 @@ describe('online loop on a shared ring (blocking wait)', () => {
     expect(Array.from(blocking.samples)).toEqual(Array.from(asynchronous.samples));
   });
 });
+
+describe('yieldToEventLoop', () => {
+  it('resolves in order through setImmediate, and through one reused MessageChannel where setImmediate is missing (browsers)', async () => {
+    const { yieldToEventLoop } = await import('./runtime');
+    const order: number[] = [];
+    await Promise.all([yieldToEventLoop().then(() => order.push(1)), yieldToEventLoop().then(() => order.push(2))]);
+    vi.stubGlobal('setImmediate', undefined);
+    try {
+      await Promise.all([yieldToEventLoop().then(() => order.push(3)), yieldToEventLoop().then(() => order.push(4))]);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    expect(order).toEqual([1, 2, 3, 4]);
+  });
+});

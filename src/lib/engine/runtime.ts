@@ -902,16 +902,20 @@ export function yieldToEventLoop(): Promise<void> {
   const g = globalThis as { setImmediate?: (cb: () => void) => unknown };
   if (typeof g.setImmediate === 'function') return new Promise((r) => void g.setImmediate!(r));
   if (typeof MessageChannel === 'function') {
+    // browsers: one channel, reused (a message is a macrotask, unclamped)
+    if (!yieldChannel) {
+      yieldChannel = new MessageChannel();
+      yieldChannel.port1.onmessage = () => yieldWaiters.shift()?.();
+    }
+    const ch = yieldChannel;
     return new Promise((r) => {
-      const ch = new MessageChannel();
-      ch.port1.onmessage = () => {
-        ch.port1.close();
-        r();
-      };
+      yieldWaiters.push(r);
       ch.port2.postMessage(null);
     });
   }
   return sleep(0);
 }
+let yieldChannel: MessageChannel | undefined;
+const yieldWaiters: (() => void)[] = [];
 
 export { PipelineError };
