@@ -95,6 +95,8 @@ export interface ExecutionOptions {
 export type PacketTap = (packet: Packet, nodeId: string, port: string) => void;
 
 const KEEPALIVE_MS = 5000;
+/** Online loops running in this thread (blocking waits only when there is one). */
+let onlineLoops = 0;
 
 export class Execution {
   readonly info: ExecutionInfo;
@@ -541,17 +543,28 @@ export class Execution {
    * Online loop: processes as soon as any source has data; sleeps at most 1/tickRate when idle.
    * Ends when `signal` aborts, the execution stops or fails, or all finite sources are done.
    *
-   * Waiting: when the pipeline has a single source that can block (a stream input on a shared
-   * ring, in a worker thread or Node), the loop sleeps in Atomics.wait on the ring and wakes within
-   * microseconds of a push, without a trip through the event loop; it still yields to the event
-   * loop (messages, timers, `signal`) at least every `blockMs` (default 5 ms, 0 = never block).
-   * Otherwise it awaits the sources' asynchronous waits (Atomics.waitAsync, queue listeners).
+   * Waiting: when this is the only online loop in the thread and the pipeline has a single source
+   * that can block (a stream input on a shared ring, in a worker thread or Node), the loop sleeps in
+   * Atomics.wait on the ring and wakes within microseconds of a push, without a trip through the
+   * event loop; it still yields to the event loop (messages, timers, `signal`) at least every
+   * `blockMs` (default 5 ms, 0 = never block). Otherwise (several executions sharing a thread, as
+   * in the API backend, where one blocked loop would delay the others) it awaits the sources'
+   * asynchronous waits (Atomics.waitAsync, queue listeners).
    */
   async runOnline(signal?: AbortSignal, opts: { blockMs?: number } = {}): Promise<void> {
     this.requirePlan();
+    onlineLoops++;
+    try {
+      await this.onlineLoop(signal, opts.blockMs ?? 5);
+    } finally {
+      onlineLoops--;
+    }
+  }
+
+  private async onlineLoop(signal: AbortSignal | undefined, blockMsOpt: number): Promise<void> {
     if (!this.isActive()) this.play();
     const idleMs = 1000 / this.info.tickRateHz;
-    const blockMs = Math.min(opts.blockMs ?? 5, idleMs);
+    const blockMs = Math.min(blockMsOpt, idleMs);
     let plan: ExecutionPlan | undefined;
     let sources: PlanNode[] = [];
     let lastYield = performance.now();
@@ -572,7 +585,7 @@ export class Execution {
         break;
       }
       if (produced > 0 && performance.now() - lastYield < blockMs) continue;
-      if (produced === 0 && blockMs > 0 && sources.length === 1 && sources[0].instance.waitForDataSync) {
+      if (produced === 0 && blockMs > 0 && onlineLoops === 1 && sources.length === 1 && sources[0].instance.waitForDataSync) {
         const left = blockMs - (performance.now() - lastYield);
         if (left > 0 && sources[0].instance.waitForDataSync(left)) continue;
         if (left <= 0 || sources[0].instance.waitForDataSync(0)) {
