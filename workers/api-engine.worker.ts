@@ -10,9 +10,12 @@ import { Ring, RingReader } from '../src/lib/streams/ring';
 import { openDb } from '../src/lib/storage/db';
 import { IndexedDbPipelineStore } from '../src/lib/storage/pipeline-store';
 import { matchStreamQuery, type StreamDescriptor } from '../src/lib/core/stream';
+import { createApi, ExpHubFailure, type Backend, type ExperimentBackend } from '../src/lib/api/index';
+import { answerApiMessage, reviveApiError } from '../src/lib/api/message';
 
 type ApiEngineMessage =
   | { type: 'serve' }
+  | { type: 'serve-http' }
   | { type: 'exphub-port' }
   | { type: 'streams'; streams: Array<{ descriptor: StreamDescriptor; buffer: SharedArrayBuffer }> };
 
@@ -52,7 +55,7 @@ function served(b: LocalBackend): object {
     get(target, prop, receiver) {
       if (typeof prop === 'string' && prop.startsWith('exphub')) {
         return (...args: unknown[]) => {
-          if (!exphub) throw Object.assign(new Error('Engine unavailable'), { status: 503, detail: 'Engine unavailable' });
+          if (!exphub) throw new ExpHubFailure(503, 'Engine unavailable');
           return exphub.call(prop, args);
         };
       }
@@ -61,12 +64,30 @@ function served(b: LocalBackend): object {
   });
 }
 
+function localBackend(): LocalBackend {
+  backend ??= new LocalBackend({ registry: builtinRegistry(), store: new IndexedDbPipelineStore(openDb()), bind });
+  return backend;
+}
+
+/**
+ * The whole REST API answered here, as messages `{id, method, url, headers, body}` → `{id,
+ * status, statusText, headers, body}` (api/message.ts): the page relays the bridge's requests
+ * straight to this worker when it hosts the engine — two thread hops instead of four through the
+ * service worker, same Hono app, same backend, same pipeline store.
+ */
+function serveHttp(port: MessagePort): void {
+  const b = served(localBackend());
+  const api = createApi(b as Backend, { experiments: b as ExperimentBackend });
+  port.onmessage = async (ev: MessageEvent<{ id: number }>) => {
+    const res = await answerApiMessage(api, ev.data, self.location.origin);
+    port.postMessage({ id: ev.data?.id, ...res }, [res.body]);
+  };
+}
+
 self.onmessage = (ev: MessageEvent<ApiEngineMessage>) => {
   const m = ev.data;
   if (m?.type === 'streams') streams = m.streams;
-  else if (m?.type === 'exphub-port' && ev.ports[0]) exphub = connectPort(ev.ports[0], { timeoutMs: 60_000 });
-  else if (m?.type === 'serve' && ev.ports[0]) {
-    backend ??= new LocalBackend({ registry: builtinRegistry(), store: new IndexedDbPipelineStore(openDb()), bind });
-    servePort(ev.ports[0], served(backend));
-  }
+  else if (m?.type === 'exphub-port' && ev.ports[0]) exphub = connectPort(ev.ports[0], { timeoutMs: 60_000, reviveError: reviveApiError });
+  else if (m?.type === 'serve' && ev.ports[0]) servePort(ev.ports[0], served(localBackend()));
+  else if (m?.type === 'serve-http' && ev.ports[0]) serveHttp(ev.ports[0]);
 };

@@ -6,9 +6,10 @@
 // the open tabs again (the lock holder answers).
 /// <reference lib="webworker" />
 import { self } from '$app/service-worker';
-import { BackendError, createApi, ExpHubFailure, isApiPath as isApiRoute, type Backend, type ExperimentBackend, type WireError } from '../lib/api/index';
-import { connectPort, RpcClosedError, RpcTimeoutError, type RpcClient, type WireError as RpcWire } from '../lib/core/rpc';
+import { BackendError, createApi, isApiPath as isApiRoute, type Backend, type ExperimentBackend } from '../lib/api/index';
+import { connectPort, RpcClosedError, RpcTimeoutError, type RpcClient } from '../lib/core/rpc';
 import { PipelineFiles } from '../lib/api/pipeline-files';
+import { answerApiMessage, reviveApiError } from '../lib/api/message';
 import { openDb } from '../lib/storage/db';
 import { IndexedDbPipelineStore } from '../lib/storage/pipeline-store';
 
@@ -22,16 +23,10 @@ let host: RpcClient | null = null;
 let hostClientId: string | null = null;
 const waiters: Array<() => void> = [];
 
-function reviveError(w: RpcWire): Error {
-  if (typeof w.code === 'string') return BackendError.fromWire(w as unknown as WireError);
-  if (typeof w.status === 'number' && typeof w.detail === 'string') return new ExpHubFailure(w.status, w.detail);
-  return Object.assign(new Error(w.message), w);
-}
-
 /** A tab that holds the engine lock hands us its port. */
 export function acceptEngineHost(port: MessagePort, clientId: string | null): void {
   // The previous port is not closed: calls in flight on it still complete; new calls use this one.
-  host = connectPort(port, { timeoutMs: CALL_TIMEOUT_MS, reviveError });
+  host = connectPort(port, { timeoutMs: CALL_TIMEOUT_MS, reviveError: reviveApiError });
   hostClientId = clientId;
   for (const w of waiters.splice(0)) w();
 }
@@ -137,25 +132,11 @@ export function handleApi(req: Request): Promise<Response> {
 /**
  * The same API over a message (static/neurotab-api.js): a same-origin page posts
  * `{type: 'API_REQUEST', method, url, headers, body}` to its controller with a reply port and gets
- * `{status, statusText, headers, body}` back. Same routes, limits and envelopes as fetch(); the
- * browser's fetch machinery (≈3 ms per call in Chromium) is skipped. Never rejects.
+ * `{status, statusText, headers, body}` back — the browser's fetch machinery (≈3 ms per call in
+ * Chromium) is skipped. Never rejects.
  */
-export async function answerApiMessage(msg: Record<string, unknown>, reply: MessagePort): Promise<void> {
-  let res: Response;
-  try {
-    const url = new URL(String(msg.url), self.location.origin);
-    const headers = Array.isArray(msg.headers) ? (msg.headers as [string, string][]) : [];
-    const body = msg.body instanceof ArrayBuffer && msg.body.byteLength > 0 ? msg.body : null;
-    const method = typeof msg.method === 'string' ? msg.method : 'GET';
-    if (url.origin !== self.location.origin || !isApiRoute(url.pathname)) {
-      res = Response.json({ error: { code: 'NOT_FOUND', message: `Only the API paths are served over messages, not ${url.pathname}` } }, { status: 404 });
-    } else {
-      res = await app.fetch(new Request(url, { method, headers, body: method === 'GET' || method === 'HEAD' ? null : body }));
-    }
-  } catch (e) {
-    res = Response.json({ error: { code: 'BAD_REQUEST', message: `Malformed API message: ${e instanceof Error ? e.message : String(e)}` } }, { status: 400 });
-  }
-  const body = await res.arrayBuffer();
-  reply.postMessage({ status: res.status, statusText: res.statusText, headers: [...res.headers], body }, [body]);
+export async function answerApiRequest(msg: unknown, reply: MessagePort): Promise<void> {
+  const res = await answerApiMessage(app, msg, self.location.origin);
+  reply.postMessage(res, [res.body]);
   reply.close();
 }

@@ -7,7 +7,7 @@ import { self } from '$app/service-worker';
 import { immutable, assets } from '$app/manifest';
 import { version } from '$app/env';
 import { withIsolationHeaders } from './isolation';
-import { handleApi, isApiPath, acceptEngineHost, answerApiMessage } from './api';
+import { handleApi, isApiPath, acceptEngineHost, answerApiRequest } from './api';
 
 const CACHE = `neurotab-${version}`;
 // The app shell ("/" serves index.html through the static fallback) plus every built and static file.
@@ -43,7 +43,7 @@ self.addEventListener('message', (event) => {
   if (data?.type === 'SKIP_WAITING') void self.skipWaiting();
   else if (data?.type === 'ENGINE_HOST' && event.ports[0]) acceptEngineHost(event.ports[0], (event.source as Client | null)?.id ?? null);
   else if (data?.type === 'VERSION') event.ports[0]?.postMessage({ version });
-  else if (data?.type === 'API_REQUEST' && event.ports[0]) event.waitUntil(answerApiMessage(data as Record<string, unknown>, event.ports[0]));
+  else if (data?.type === 'API_REQUEST' && event.ports[0]) event.waitUntil(answerApiRequest(data, event.ports[0]));
 });
 
 self.addEventListener('fetch', (event) => {

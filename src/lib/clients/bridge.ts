@@ -63,6 +63,8 @@ export interface BridgeCallbacks {
   /** Called after each relayed request (for counters in the UI). */
   onRelay?(method: string, path: string, status: number): void;
   engineHost?: () => boolean;
+  /** The API of this tab's own engine when it hosts it (fewer thread hops than the service worker). */
+  hostApi?: () => ApiFetch | null;
 }
 
 const TEXTUAL = /^(application\/(json|problem\+json|x-www-form-urlencoded|xml|yaml|x-yaml)|text\/)/i;
@@ -80,7 +82,7 @@ function fromBase64(b64: string): Uint8Array {
   return out;
 }
 
-type ApiFetch = (input: string, init?: RequestInit) => Promise<Response>;
+import type { ApiFetch } from './api-port';
 
 let apiFetchLoaded: Promise<ApiFetch> | null = null;
 /**
@@ -177,9 +179,13 @@ export function connectBridge(port: number, token: string, cb: BridgeCallbacks):
       paired = true;
       cb.onState('paired');
     } else if (msg.type === 'request' && typeof msg.id === 'number' && typeof msg.path === 'string') {
-      // Without a controlling service worker, fetch() would reach the static server, not the API.
+      // The engine host answers from its own API worker; another tab goes through the service
+      // worker, without which fetch() would reach the static server, not the API.
+      const direct = cb.hostApi?.() ?? null;
       const uncontrolled = !navigator.serviceWorker?.controller;
-      const answer: Promise<BridgeResponse> = uncontrolled
+      const answer: Promise<BridgeResponse> = direct
+        ? performRelayed(msg, origin, direct)
+        : uncontrolled
         ? Promise.resolve({
             type: 'response',
             id: msg.id,

@@ -6,6 +6,7 @@ import { recoverOpenRecordings } from '../storage/recordings';
 import { removeFailedImports } from '../storage/library';
 import { IMPORT_LOCK, recordingLockName } from '../core/locks';
 import { becomeEngineHost } from '../clients/engine-host';
+import { apiOverPort, type ApiFetch } from '../clients/api-port';
 import type { StreamDescriptor } from '../core/stream';
 
 export interface Notice {
@@ -77,6 +78,21 @@ class AppState {
     } catch (e) {
       this.notify('error', `Could not check for interrupted recordings: ${(e as Error).message}`);
     }
+  }
+
+  private directApi: ApiFetch | null = null;
+  /**
+   * The REST API answered by this tab's own API engine worker, without the service worker in the
+   * way — only while this tab hosts the engine (null otherwise). The bridge relays through it.
+   */
+  hostApi(): ApiFetch | null {
+    if (!this.engineHost || !this.apiWorker) return null;
+    if (!this.directApi) {
+      const { port1, port2 } = new MessageChannel();
+      this.apiWorker.postMessage({ type: 'serve-http' }, [port2]);
+      this.directApi = apiOverPort(port1);
+    }
+    return this.directApi;
   }
 
   async refreshStorage(): Promise<void> {

@@ -63,6 +63,7 @@ class BridgeState {
     let conn: BridgeConnection | null = null;
     conn = connectBridge(port, token, {
       engineHost: () => app.engineHost,
+      hostApi: () => app.hostApi(),
       onState: (s, detail) => {
         if (conn !== null && this.conn !== conn) return; // a newer connection replaced this one
         if (s === 'paired') {

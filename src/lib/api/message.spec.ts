@@ -1,0 +1,100 @@
+// The API as messages over a real MessageChannel (api/message.ts + clients/api-port.ts): every
+// answer equals what app.request() gives for the same request on the same engine — statuses,
+// headers, bodies, error envelopes, limits — and what is not an API call is refused.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Hono } from 'hono';
+import { createApi, NP_MAX_BODY_BYTES } from './index';
+import { LocalBackend } from './local-backend';
+import { answerApiMessage } from './message';
+import { apiOverPort, type ApiFetch } from '../clients/api-port';
+
+const ORIGIN = 'http://neurotab.test';
+let backend: LocalBackend;
+let app: Hono;
+let channel: MessageChannel;
+let send: ApiFetch;
+
+beforeEach(() => {
+  backend = new LocalBackend();
+  app = createApi(backend);
+  channel = new MessageChannel();
+  // The answering side, as workers/api-engine.worker.ts runs it.
+  channel.port2.onmessage = async (ev: MessageEvent<{ id: number }>) => {
+    const res = await answerApiMessage(app, ev.data, ORIGIN);
+    channel.port2.postMessage({ id: ev.data.id, ...res }, [res.body]);
+  };
+  send = apiOverPort(channel.port1);
+});
+
+afterEach(async () => {
+  channel.port1.close();
+  channel.port2.close();
+  await backend.dispose();
+});
+
+async function both(path: string, init?: RequestInit): Promise<[Response, Response]> {
+  const viaMessage = await send(ORIGIN + path, init);
+  const direct = await app.request(ORIGIN + path, init);
+  return [viaMessage, direct];
+}
+
+describe('the REST API over messages', () => {
+  it('answers as app.request() does: success, errors, methods, HEAD', async () => {
+    const json = { 'Content-Type': 'application/json' };
+    const cases: [string, RequestInit?][] = [
+      ['/np/version'],
+      ['/np/executions/4711'],
+      ['/np/version', { method: 'PUT' }],
+      ['/np/executions', { method: 'POST', headers: json, body: '{"info": ' }],
+      ['/np/executions', { method: 'POST', headers: json, body: '{"info": {"tickrate": NaN}}' }],
+      ['/np/version', { method: 'HEAD' }],
+      ['/bci/v1/compat'],
+      ['/exphub/health'],
+    ];
+    for (const [path, init] of cases) {
+      const [m, d] = await both(path, init);
+      const where = `${init?.method ?? 'GET'} ${path}`;
+      expect(m.status, where).toBe(d.status);
+      expect(m.headers.get('content-type'), where).toBe(d.headers.get('content-type'));
+      expect(m.headers.get('allow'), where).toBe(d.headers.get('allow'));
+      const [mb, db] = [await m.text(), await d.text()];
+      // Fresh ids and request ids differ between the two calls; everything else is the same.
+      const strip = (t: string) => t.replace(/"(id|request_id)":("[^"]*"|\d+)/g, '"$1":_');
+      expect(strip(mb), where).toBe(strip(db));
+    }
+  });
+
+  it('carries state: an execution created over messages is the engine’s', async () => {
+    const created = await send(`${ORIGIN}/np/executions`, { method: 'POST', body: '{}' });
+    expect(created.status).toBe(200);
+    const { id } = (await created.json()) as { id: number };
+    const listed = (await (await app.request('/np/executions')).json()) as { id: number }[];
+    expect(listed.map((e) => e.id)).toContain(id);
+    expect((await send(`${ORIGIN}/np/executions/${id}`, { method: 'DELETE' })).status).toBe(200);
+    expect((await app.request(`/np/executions/${id}`)).status).toBe(404);
+  });
+
+  it('keeps the body limit (413) and binary bodies intact', async () => {
+    const big = new Uint8Array(NP_MAX_BODY_BYTES + 1).fill(32);
+    const r = await send(`${ORIGIN}/np/executions`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: big });
+    expect(r.status).toBe(413);
+    expect(((await r.json()) as { error: { code: string } }).error.code).toBe('PAYLOAD_TOO_LARGE');
+    const doc = JSON.stringify({ format: 'neurotab.pipeline', version: 1, meta: { name: 'über', description: '' }, nodes: [], edges: [] });
+    expect((await send(`${ORIGIN}/bci/v1/pipelines/x.json`, { method: 'PUT', body: new TextEncoder().encode(doc) })).status).toBe(204);
+    expect(await (await send(`${ORIGIN}/bci/v1/pipelines/x.json`)).text()).toBe(doc);
+  });
+
+  it('refuses what is not an API call of this origin, and malformed messages', async () => {
+    const file = await send(`${ORIGIN}/index.html`);
+    expect(file.status).toBe(404);
+    expect(await file.text()).toMatch(/Only the API paths/);
+    const foreign = await send('http://elsewhere.test/np/version');
+    expect(foreign.status).toBe(404);
+    for (const bad of [null, 42, { url: 'http://[' }, { url: `${ORIGIN}/np/version`, method: 'GET', headers: [['bad header', 'x']] }]) {
+      const res = await answerApiMessage(app, bad, ORIGIN);
+      expect([400, 404]).toContain(res.status);
+      const body = JSON.parse(new TextDecoder().decode(res.body)) as { error: { message: string } };
+      expect(body.error.message.length).toBeGreaterThan(10);
+    }
+  });
+});
