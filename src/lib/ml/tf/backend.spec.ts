@@ -26,6 +26,16 @@ describe('WebGPU registration', () => {
     expect(tf.findBackendFactory('webgpu')).toBeNull();
   });
 
+  it('a software (fallback) adapter such as SwiftShader is refused unless allowed', async () => {
+    const swiftshader = { requestAdapter: async () => ({ info: { isFallbackAdapter: true, vendor: 'google', architecture: 'swiftshader' } }) };
+    expect(await ensureWebGpuRegistered(env({ gpu: swiftshader }))).toMatch(/software \(fallback\) adapter \(google swiftshader\)/);
+    expect(await ensureWebGpuRegistered(env({ gpu: { requestAdapter: async () => ({ isFallbackAdapter: true }) } }))).toMatch(/software/);
+    let imported = false;
+    const allowed = env({ gpu: swiftshader, allowFallbackAdapter: true, importWebGpu: async () => ((imported = true), tf.registerBackend('webgpu', () => ({}) as never)) });
+    expect(await ensureWebGpuRegistered(allowed)).toBeNull();
+    expect(imported).toBe(true);
+  });
+
   it('imports the package when an adapter exists, and reports a chunk that fails to load', async () => {
     let imported = 0;
     const ok = env({ importWebGpu: async () => (imported++, tf.registerBackend('webgpu', () => ({}) as never)) });

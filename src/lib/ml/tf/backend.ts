@@ -26,6 +26,17 @@ export interface BackendEnvironment {
   gpu: GpuLike | undefined;
   /** Registers the 'webgpu' backend factory (the package registers itself on import). */
   importWebGpu: () => Promise<unknown>;
+  /**
+   * Use a software (fallback) adapter such as SwiftShader. Default false: it is slower than webgl
+   * there, and Chromium's GPU watchdog kills long training kernels on it (device lost mid-run).
+   */
+  allowFallbackAdapter?: boolean;
+}
+
+/** What `requestAdapter()` resolves to, as far as this module reads it. */
+interface AdapterLike {
+  isFallbackAdapter?: boolean;
+  info?: { isFallbackAdapter?: boolean; vendor?: string; architecture?: string };
 }
 
 export function currentEnvironment(): BackendEnvironment {
@@ -53,6 +64,11 @@ export async function ensureWebGpuRegistered(env: BackendEnvironment = currentEn
     return `requestAdapter failed: ${e instanceof Error ? e.message : String(e)}`;
   }
   if (!adapter) return 'no GPU adapter (requestAdapter returned null)';
+  const a = adapter as AdapterLike;
+  if ((a.isFallbackAdapter || a.info?.isFallbackAdapter) && !env.allowFallbackAdapter) {
+    const what = [a.info?.vendor, a.info?.architecture].filter(Boolean).join(' ');
+    return `only a software (fallback) adapter${what ? ` (${what})` : ''}: slower than webgl, and the GPU watchdog stops long training kernels on it`;
+  }
   try {
     await env.importWebGpu();
   } catch (e) {
