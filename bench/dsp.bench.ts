@@ -2,7 +2,7 @@
 // second, and the offline-chain figure (64 ch, 1 h, 1 kHz: band-pass butter 4 1–40 Hz + 50 Hz notch +
 // common average reference). Run: npx tsx bench/dsp.bench.ts [--full]  (about 20–40 s; --full
 // filters the whole hour instead of 5 minutes extrapolated). Prints figures only; asserts nothing.
-import { butter, commonAverageReferenceFrames, concatSos, iirnotchSos, SosFilter, sosfilt, welch, type IirBackend } from '../src/lib/dsp/index';
+import { butter, commonAverageReferenceFrames, concatSos, dpss, iirnotchSos, multitaperPsd, SosFilter, sosfilt, welch, type IirBackend } from '../src/lib/dsp/index';
 
 const cpuS = (): number => {
   const u = process.cpuUsage();
@@ -81,6 +81,21 @@ console.log('# figures: M channel-samples per CPU second (median of 5)');
     const s = time(() => welch(x, nch, ns, fs, { nperseg: 256, noverlap: 128 }));
     console.log(`Welch 256/128 channel-major ${x instanceof Float32Array ? 'f32' : 'f64'}            : ${fmt((nch * ns) / s / 1e6)} M/s`);
   }
+}
+
+// 3b. Multitaper PSD (MNE psd_array_multitaper defaults: NW 4, 7 tapers after low_bias) on 2-s epochs,
+//     taper design (DPSS, cached after the first call) timed separately
+{
+  const ns = 2 * fs;
+  const x = Float32Array.from(makeSignal(nch, ns, fs, 4));
+  const t0 = performance.now();
+  dpss(ns, 4, 8, { sym: false });
+  const designMs = performance.now() - t0;
+  for (const adaptive of [false, true]) {
+    const s = time(() => multitaperPsd(x, nch, ns, fs, { adaptive }));
+    console.log(`Multitaper NW 4, ${ns}-sample epochs, ${(adaptive ? 'adaptive' : 'fixed weights').padEnd(13)}: ${fmt((nch * ns) / s / 1e6)} M/s (${(s * 1000).toFixed(1)} ms per ${nch}-ch epoch)`);
+  }
+  console.log(`Multitaper DPSS design, ${ns} samples × 8 tapers (once per epoch length, cached): ${designMs.toFixed(1)} ms`);
 }
 
 // 4. offline chain: 64 ch × 1 h × 1 kHz, float32 frame-major (as recorded), 10-s blocks:
