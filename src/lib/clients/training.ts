@@ -54,16 +54,27 @@ export class TrainingClient {
   }
 }
 
-/** Completed recordings with their marker values (allocates; reads every marker row). */
+/** Finished recordings already summarised, by id (a finished recording's markers no longer change). */
+const choiceCache = new Map<string, RecordingChoice>();
+
+/**
+ * Completed recordings with their marker values. Reads the marker rows of recordings it has not
+ * seen finished before (cheap to call again, e.g. while an import is still finishing).
+ */
 export async function recordingChoices(): Promise<RecordingChoice[]> {
   const db = openDb();
   const rows = (await listRecordings(db)).filter((r) => r.status === 'complete' || r.status === 'recovered');
   const out: RecordingChoice[] = [];
   for (const r of rows) {
-    const markers: Record<string, number> = {};
-    for (const m of await readMarkers(db, r.id)) markers[m.value] = (markers[m.value] ?? 0) + 1;
-    const eeg = r.streams.find((s) => s.descriptor.kind === 'eeg') ?? r.streams[0];
-    out.push({ id: r.id, name: r.name, markers, channelCount: eeg?.descriptor.channels.length ?? 0, sampleRateHz: eeg?.descriptor.sampleRateHz ?? 0 });
+    let choice = choiceCache.get(r.id);
+    if (!choice || choice.name !== r.name) {
+      const markers: Record<string, number> = {};
+      for (const m of await readMarkers(db, r.id)) markers[m.value] = (markers[m.value] ?? 0) + 1;
+      const eeg = r.streams.find((s) => s.descriptor.kind === 'eeg') ?? r.streams[0];
+      choice = { id: r.id, name: r.name, markers, channelCount: eeg?.descriptor.channels.length ?? 0, sampleRateHz: eeg?.descriptor.sampleRateHz ?? 0 };
+      choiceCache.set(r.id, choice);
+    }
+    out.push(choice);
   }
   return out;
 }

@@ -47,7 +47,10 @@ class TrainingState {
 
   async refreshRecordings(): Promise<void> {
     try {
-      this.recordings = await recordingChoices();
+      const next = await recordingChoices();
+      // Same list (the usual case when polled): keep the array, so the page does not re-render.
+      if (next.length === this.recordings.length && next.every((r, i) => r.id === this.recordings[i].id && r.name === this.recordings[i].name)) return;
+      this.recordings = next;
     } catch (e) {
       this.error = e instanceof Error ? e.message : String(e);
     }
