@@ -200,7 +200,8 @@ depend on chunking). Designs equal SciPy's \`butter\` / \`cheby1\` / \`bessel(no
 };
 
 const DEFAULT_IIR_ORDER = 4;
-const MAX_IIR_ORDER = 25;
+/** Largest derived order: what the designs support (a typical NeuroPype band [1, 2, 30, 35] Hz needs ~30). */
+const MAX_DERIVED_ORDER = { butter: 64, cheby1: 64, bessel: 25 } as const;
 
 /**
  * NeuroPype IIRFilter with `order: null` and transition edges: the order and natural frequencies
@@ -228,14 +229,15 @@ export function deriveOrder(
   else [pass, stop] = [[freqs[0], freqs[3]], [freqs[1], freqs[2]]];
   let est;
   try {
-    est = family === 'cheby1' ? cheb1ord(pass, stop, passLossDb, stopAttenDb, fs) : family === 'bessel' ? besselord(pass, stop, passLossDb, stopAttenDb, fs, MAX_IIR_ORDER) : buttord(pass, stop, passLossDb, stopAttenDb, fs);
+    est = family === 'cheby1' ? cheb1ord(pass, stop, passLossDb, stopAttenDb, fs) : family === 'bessel' ? besselord(pass, stop, passLossDb, stopAttenDb, fs, MAX_DERIVED_ORDER.bessel) : buttord(pass, stop, passLossDb, stopAttenDb, fs);
   } catch (e) {
     throw new InputError(`cannot derive the order from frequencies [${freqs.join(', ')}] Hz at ${fs} Hz: ${e instanceof Error ? e.message : String(e)}`, who);
   }
   if (est.btype !== mode) throw new InputError(`frequencies [${freqs.join(', ')}] Hz describe a ${est.btype} transition, not ${mode}`, who);
-  if ('met' in est && !est.met) throw new InputError(`no Bessel filter up to order ${MAX_IIR_ORDER} loses ≤ ${passLossDb} dB at the pass edges and ≥ ${stopAttenDb} dB at the stop edges; widen the transition bands or set order`, who);
-  if (est.order > MAX_IIR_ORDER || est.order < 1)
-    throw new InputError(`the transition bands of [${freqs.join(', ')}] Hz need order ${est.order} (${passLossDb} dB pass loss, ${stopAttenDb} dB stop attenuation); at most ${MAX_IIR_ORDER}: widen them, lower stop_atten or set order`, who);
+  if ('met' in est && !est.met) throw new InputError(`no Bessel filter up to order ${MAX_DERIVED_ORDER.bessel} loses ≤ ${passLossDb} dB at the pass edges and ≥ ${stopAttenDb} dB at the stop edges; widen the transition bands or set order`, who);
+  const max = MAX_DERIVED_ORDER[family];
+  if (est.order > max || est.order < 1)
+    throw new InputError(`the transition bands of [${freqs.join(', ')}] Hz need order ${est.order} (${passLossDb} dB pass loss, ${stopAttenDb} dB stop attenuation); at most ${max}: widen them, lower stop_atten or set order`, who);
   return { order: est.order, naturalHz: est.naturalHz };
 }
 
