@@ -181,8 +181,10 @@ depend on chunking). Designs equal SciPy's \`butter\` / \`cheby1\` / \`bessel(no
       let wn: number | [number, number] = corners;
       if (given === null && transition) {
         const derived = deriveOrder(freqs, mode, family, passLoss, stopAtten, fs, ctx.nodeId);
-        if (derived) ({ order, naturalHz: wn } = derived);
-        else if (!warned) {
+        if (derived) {
+          ({ order, naturalHz: wn } = derived);
+          ctx.log(20, `order ${order} derived from the transition bands (natural frequencies ${[wn].flat().map((f) => f.toFixed(3)).join(', ')} Hz at ${fs} Hz)`);
+        } else if (!warned) {
           warned = true;
           ctx.log(30, `stop_atten ${stopAtten} dB cannot be met by any finite order; using order ${DEFAULT_IIR_ORDER} at the transition-band middles`);
         }
