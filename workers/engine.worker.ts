@@ -14,7 +14,7 @@ import { subscribeMarkers } from '../src/lib/core/markers';
 import { openSink, openSource, type FrameWriter } from './ring-endpoints';
 import type { DeploymentReport, EngineEvent, EngineRequest, FilterSettings, RingSource } from './protocol';
 import { openDb } from '../src/lib/storage/db';
-import type { DeepWindowPredictor, DeployableModel } from '../src/lib/engine/nodes/model';
+import { modelPicks, summariseModel, type DeepWindowPredictor, type DeployableModel } from '../src/lib/engine/nodes/model';
 import type { DeepModel } from '../src/lib/ml/tf/train';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
@@ -385,6 +385,17 @@ async function loadDeepPredictor(model: DeepModel): Promise<DeepWindowPredictor 
   };
 }
 
+/** Checks every model-predict node fed straight by the device stream against that stream (throws InputError). */
+function checkDeploymentFits(doc: unknown, stream: StreamDescriptor): void {
+  const d = doc as { nodes?: { id: string; type: string; params?: Record<string, unknown> }[]; edges?: { source: string; target: string }[] };
+  const inputs = new Set((d.nodes ?? []).filter((n) => n.type === 'io.stream-input').map((n) => n.id));
+  for (const n of d.nodes ?? []) {
+    if (n.type !== MODEL_NODE || !n.params?.model) continue;
+    if (!(d.edges ?? []).some((e) => e.target === n.id && inputs.has(e.source))) continue;
+    modelPicks(stream, summariseModel(n.params.model, `node "${n.id}" model`));
+  }
+}
+
 function deploymentReport(dep: Deployment): void {
   const ex = dep.graph.ex;
   const predictions: Record<string, unknown> = {};
@@ -409,6 +420,15 @@ async function deployModel(deployId: number, doc: unknown): Promise<void> {
   if (deployWanted !== deployId || !descriptor || !running) {
     drop();
     post({ type: 'deployment-stopped', deployId });
+    return;
+  }
+  try {
+    // A model that does not fit the live stream (rate, channels) is refused before anything runs,
+    // so the page shows "cannot predict" with the reason instead of a running deployment that never predicts.
+    checkDeploymentFits(resolved.doc, descriptor);
+  } catch (e) {
+    resolved.predictors.forEach((p) => p.dispose());
+    post({ type: 'deployment-error', deployId, message: errorMessage(e) });
     return;
   }
   stopDeployment();

@@ -89,14 +89,19 @@ describe.skipIf(!hasShared)('training page', () => {
 
     // Deploying the saved EEGNet run (loaded by the engine worker, TensorFlow.js) on the synthetic
     // stream: 16 channels at 250 Hz against a model of 160 Hz EDF channels — refused, saying why.
-    await page.locator('[data-testid="saved-experiments"] tr', { hasText: 'mi-eegnet' }).first().locator('button', { hasText: 'Load' }).click();
+    const savedRow = (name: string) => page.locator('[data-testid="saved-experiments"] tr').filter({ has: page.getByRole('cell', { name, exact: true }) });
+    await savedRow('mi-eegnet').locator('button', { hasText: 'Load' }).click();
     await page.locator('[data-testid="run-timings"]', { hasText: 'eegnet' }).waitFor({ timeout: 30_000 });
     await page.click('[data-testid="start-synthetic-deploy"]');
     await expect.poll(() => page.locator('[data-testid="deploy-error"]').textContent().catch(() => ''), { timeout: 60_000 }).toMatch(/runs at 250 Hz; the model was trained at 160 Hz/);
+    // Refused before anything runs: the headline, the pill and the Stop button all say so, with what to do.
+    expect(await page.locator('[data-testid="live-prediction"]').getAttribute('data-state')).toBe('failed');
     expect(await page.locator('[data-testid="live-class"]').textContent()).toMatch(/cannot predict/);
+    expect(await page.locator('[data-testid="deploy-pill"]').textContent()).toBe('not running');
+    expect(await page.locator('[data-testid="deploy-error"]').textContent()).toMatch(/Deploy a model trained on recordings of this stream/);
+    expect(await page.locator('[data-testid="deploy-advice"]').textContent()).toMatch(/Nothing is running/);
+    expect(await page.locator('[data-testid="stop-deploy"]').isDisabled()).toBe(true);
     await screenshot(page, 'training-deploy-mismatch');
-    await page.click('[data-testid="stop-deploy"]');
-    await expect.poll(() => page.locator('[data-testid="live-prediction"]').getAttribute('data-status'), { timeout: 10_000 }).toBe('stopped');
     await page.close();
   }, 600_000);
 });
@@ -154,6 +159,8 @@ describe('training page without shared data', () => {
     const live = page.locator('[data-testid="live-prediction"]');
     await expect.poll(() => live.getAttribute('data-status'), { timeout: 30_000 }).toBe('running');
     await expect.poll(async () => Number(await live.getAttribute('data-predictions')), { timeout: 30_000 }).toBeGreaterThan(0);
+    expect(await live.getAttribute('data-state')).toBe('predicting');
+    expect(await page.locator('[data-testid="deploy-pill"]').textContent()).toBe('predicting');
     // The live prediction follows the synthetic device's eyes-closed switch, both ways, twice.
     const switchEyes = page.locator('[data-testid="deploy-eyes-closed"]');
     for (let round = 0; round < 2; round++) {
@@ -182,7 +189,24 @@ describe('training page without shared data', () => {
     // Stop ends the deployment; the stream keeps running (the Live page still owns it).
     await page.click('[data-testid="stop-deploy"]');
     await expect.poll(() => live.getAttribute('data-status'), { timeout: 10_000 }).toBe('stopped');
+    expect(await live.getAttribute('data-state')).toBe('stopped');
+    expect(await page.locator('[data-testid="deploy-pill"]').textContent()).toBe('stopped');
+    expect(await page.locator('[data-testid="deploy-advice"]').textContent()).toMatch(/Last prediction: (open|closed)\. Deploy again/);
     expect(await page.locator('[data-testid="deploy-button"]').isEnabled()).toBe(true);
+    await screenshot(page, 'training-deploy-stopped');
+
+    // Deployed again, then the stream stops under it (Live page): the card says the stream stopped.
+    await page.click('[data-testid="deploy-button"]');
+    await expect.poll(() => live.getAttribute('data-state'), { timeout: 30_000 }).toBe('predicting');
+    await page.click('nav a[href="/"]');
+    await page.click('[data-testid="stop-stream"]');
+    await page.waitForSelector('[data-testid="start-stream"]');
+    await page.click('nav a[href="/training"]');
+    await expect.poll(() => page.locator('[data-testid="live-prediction"]').getAttribute('data-state'), { timeout: 10_000 }).toBe('stream-stopped');
+    expect(await page.locator('[data-testid="deploy-pill"]').textContent()).toBe('stream stopped');
+    expect(await page.locator('[data-testid="deploy-advice"]').textContent()).toMatch(/live stream stopped/);
+    await page.locator('[data-testid="no-stream"]').waitFor();
+    await screenshot(page, 'training-deploy-stream-stopped');
     await page.close();
   }, 240_000);
 });

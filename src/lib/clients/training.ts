@@ -81,11 +81,14 @@ export async function recordingChoices(): Promise<RecordingChoice[]> {
 
 // ------------------------------------------------------------------------------- deployment
 
+export type DeploymentStopReason = 'user' | 'stream' | 'replaced';
+
 /** What a deployment reports to the page (engine/nodes/model.ts peek, plus the run's state). */
 export interface DeploymentEvents {
   onStarted?(): void;
   onPredictions?(peek: ModelPredictPeek, report: DeploymentReport): void;
-  onStopped?(): void;
+  /** Why it ended: Stop pressed, the live stream stopped under it, or a newer deployment replaced it. */
+  onStopped?(reason: DeploymentStopReason): void;
   onError?(message: string): void;
 }
 
@@ -113,6 +116,7 @@ export class ModelDeployment {
   readonly deployId = ModelDeployment.nextId++;
   private readonly unsubscribe: () => void;
   private ended = false;
+  private stopRequested = false;
 
   constructor(
     private readonly acq: Acquisition,
@@ -134,21 +138,22 @@ export class ModelDeployment {
 
   stop(): void {
     if (this.ended) return;
-    if (!this.acq.sendToEngine({ type: 'stop-deployment', deployId: this.deployId })) this.end();
+    this.stopRequested = true;
+    if (!this.acq.sendToEngine({ type: 'stop-deployment', deployId: this.deployId })) this.end('user');
   }
 
-  private end(): void {
+  private end(reason: DeploymentStopReason): void {
     if (this.ended) return;
     this.ended = true;
     this.unsubscribe();
-    this.events.onStopped?.();
+    this.events.onStopped?.(reason);
   }
 
   private onEvent(e: EngineEvent): void {
-    if (e.type === 'stopped') return this.end();
+    if (e.type === 'stopped') return this.end(this.stopRequested ? 'user' : 'stream');
     if (!('deployId' in e)) return;
     if (e.deployId !== this.deployId) {
-      if (e.type === 'deployment-started') this.end();
+      if (e.type === 'deployment-started') this.end('replaced');
       return;
     }
     switch (e.type) {
@@ -162,10 +167,11 @@ export class ModelDeployment {
       }
       case 'deployment-error':
         this.events.onError?.(e.message);
-        this.end();
+        this.end(this.stopRequested ? 'user' : 'stream');
         break;
       case 'deployment-stopped':
-        this.end();
+        // Unasked, the engine worker stops a deployment only when its stream ends.
+        this.end(this.stopRequested ? 'user' : 'stream');
         break;
     }
   }

@@ -2,7 +2,7 @@
 // epoch curves), the last report (metrics, figures, timings), saved experiments, errors, and the
 // model deployed on the live stream (its latest predictions). Main thread only; the work happens in
 // workers/train.worker.ts and the acquisition's engine worker through clients/training.ts.
-import { ModelDeployment, TrainingClient, recordingChoices, type RecordingChoice } from '../clients/training';
+import { ModelDeployment, TrainingClient, recordingChoices, type DeploymentStopReason, type RecordingChoice } from '../clients/training';
 import type { ModelPredictPeek } from '../engine/nodes/model';
 import { acquisition } from './acquisition.svelte';
 import type { ExperimentSummary, RunReport, TrainEvent } from '../ml/tf/protocol';
@@ -18,6 +18,24 @@ export interface DeploymentView {
   error: string | null;
   /** Device frames the deployment has seen. */
   framesIn: number;
+  /** Set once stopped: Stop pressed, or the live stream stopped under it. */
+  stopReason: DeploymentStopReason | null;
+}
+
+/**
+ * What the deployment card shows, one state at a time (the pill and the headline agree):
+ * starting (loading the model), warming (filling the first window), predicting, not-predicting (runs
+ * but the model refuses the data), failed (never started: the model does not fit the stream or did
+ * not load), stopped (by the user), stream-stopped (the live stream ended under it).
+ */
+export type DeploymentCardState = 'starting' | 'warming' | 'predicting' | 'not-predicting' | 'failed' | 'stopped' | 'stream-stopped';
+
+export function deploymentCardState(d: DeploymentView): DeploymentCardState {
+  if (d.status === 'failed') return 'failed';
+  if (d.status === 'stopped') return d.stopReason === 'stream' ? 'stream-stopped' : 'stopped';
+  if (d.status === 'starting') return 'starting';
+  if (d.error) return 'not-predicting';
+  return d.peek && d.peek.predictions > 0 ? 'predicting' : 'warming';
 }
 
 class TrainingState {
@@ -81,16 +99,16 @@ class TrainingState {
   /** Runs saved run `runId` on the live stream (the Live page's acquisition); replaces a previous deployment. */
   deploy(runId: string, name: string): void {
     this.deployed?.stop();
-    const view: DeploymentView = { name, runId, status: 'starting', peek: null, error: null, framesIn: 0 };
+    const view: DeploymentView = { name, runId, status: 'starting', peek: null, error: null, framesIn: 0, stopReason: null };
     this.deployment = view;
     try {
       const dep = new ModelDeployment(acquisition.client, runId, name, {
         onStarted: () => this.patchDeployment(dep, { status: 'running' }),
         onPredictions: (peek, report) => this.patchDeployment(dep, { peek, framesIn: report.framesIn, error: peek.error }),
         onError: (message) => this.patchDeployment(dep, { status: 'failed', error: message }),
-        onStopped: () => {
+        onStopped: (reason) => {
           if (this.deployed !== dep) return;
-          if (this.deployment?.status !== 'failed') this.patchDeployment(dep, { status: 'stopped' });
+          if (this.deployment?.status !== 'failed') this.patchDeployment(dep, { status: 'stopped', stopReason: reason });
           this.deployed = null;
         },
       });

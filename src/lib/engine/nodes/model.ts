@@ -98,6 +98,45 @@ function modelChannelCount(m: TrainedModel): number {
   return s?.channelCount ?? 0;
 }
 
+/**
+ * Where the model's channels sit in `stream` (indices in the model's channel order). Throws an
+ * InputError naming the difference, and what to do about it, when the stream runs at another rate
+ * or lacks a channel. The engine worker calls it before a deployment starts; the node on its first
+ * chunk.
+ */
+export function modelPicks(stream: StreamDescriptor, m: ModelSummary): number[] {
+  if (stream.sampleRateHz !== m.sampleRateHz) {
+    throw new InputError(
+      `stream "${stream.name}" runs at ${stream.sampleRateHz} Hz; the model was trained at ${m.sampleRateHz} Hz. ` +
+        `Deploy a model trained on recordings of this stream (record it with markers on the Live page, then train on that recording), ` +
+        `or resample the stream to ${m.sampleRateHz} Hz in a pipeline`,
+      'stream',
+    );
+  }
+  const labels = stream.channels.map((c) => c.label);
+  if (!m.channelLabels) {
+    if (labels.length !== m.channelCount) {
+      throw new InputError(`stream "${stream.name}" has ${labels.length} channels; the model was trained on ${m.channelCount}. Deploy a model trained on recordings of this stream`, 'stream');
+    }
+    return labels.map((_, i) => i);
+  }
+  const missing: string[] = [];
+  const picks = m.channelLabels.map((want) => {
+    let i = labels.indexOf(want);
+    if (i < 0) i = labels.findIndex((l) => normLabel(l) === normLabel(want));
+    if (i < 0) missing.push(want);
+    return i;
+  });
+  if (missing.length) {
+    throw new InputError(
+      `stream "${stream.name}" lacks channel(s) ${missing.map((x) => `"${x}"`).join(', ')} the model was trained on (stream has ${labels.slice(0, 16).join(', ')}${labels.length > 16 ? ', …' : ''}). ` +
+        `Deploy a model trained on this stream's channels (or list them under Channels before training)`,
+      'stream',
+    );
+  }
+  return picks;
+}
+
 /** The latest prediction, as `peek()` returns it (the UI and API read this). */
 export interface PredictionSnapshot {
   timestampMs: number;
@@ -208,24 +247,10 @@ with an error naming the difference. Prediction time per window is reported by \
 
     /** Checks the stream against the model and sets up picks, filter and ring. */
     const setup = (stream: StreamDescriptor, m: ModelSummary) => {
-      if (stream.sampleRateHz !== m.sampleRateHz) {
-        fail(`stream "${stream.name}" runs at ${stream.sampleRateHz} Hz; the model was trained at ${m.sampleRateHz} Hz (resample the stream or train on data at ${stream.sampleRateHz} Hz)`);
-      }
-      const labels = stream.channels.map((c) => c.label);
-      if (m.channelLabels) {
-        const missing: string[] = [];
-        picks = m.channelLabels.map((want) => {
-          let i = labels.indexOf(want);
-          if (i < 0) i = labels.findIndex((l) => normLabel(l) === normLabel(want));
-          if (i < 0) missing.push(want);
-          return i;
-        });
-        if (missing.length) {
-          fail(`stream "${stream.name}" lacks channel(s) ${missing.map((x) => `"${x}"`).join(', ')} the model was trained on (stream has ${labels.slice(0, 16).join(', ')}${labels.length > 16 ? ', …' : ''})`);
-        }
-      } else {
-        if (labels.length !== m.channelCount) fail(`stream "${stream.name}" has ${labels.length} channels; the model was trained on ${m.channelCount}`);
-        picks = labels.map((_, i) => i);
+      try {
+        picks = modelPicks(stream, m);
+      } catch (e) {
+        fail(e instanceof InputError ? e.message : String(e));
       }
       const C = picks.length;
       filter = new SosFilter(mneBandPass(m.bandHz, m.sampleRateHz).sos, C, { initialState: 'step' });
