@@ -10,6 +10,7 @@ import { BackendError, createApi, isApiPath as isApiRoute, type Backend, type Ex
 import { connectPort, RpcClosedError, RpcTimeoutError, type RpcClient } from '../lib/core/rpc';
 import { PipelineFiles } from '../lib/api/pipeline-files';
 import { answerApiMessage, reviveApiError } from '../lib/api/message';
+import { nowMs } from '../lib/core/clock';
 import { openDb } from '../lib/storage/db';
 import { IndexedDbPipelineStore } from '../lib/storage/pipeline-store';
 
@@ -17,6 +18,9 @@ import { IndexedDbPipelineStore } from '../lib/storage/pipeline-store';
 const HOST_WAIT_MS = 3000;
 const CALL_TIMEOUT_MS = 15_000;
 const LIVENESS_CHECK_MS = 250;
+/** A host that answered this recently is taken as alive without asking the browser. */
+const FRESH_MS = 1000;
+let lastAnsweredMs = -Infinity;
 
 let host: RpcClient | null = null;
 /** The window client that owns `host`; a host whose page navigated away or closed is dead. */
@@ -28,6 +32,7 @@ export function acceptEngineHost(port: MessagePort, clientId: string | null): vo
   // The previous port is not closed: calls in flight on it still complete; new calls use this one.
   host = connectPort(port, { timeoutMs: CALL_TIMEOUT_MS, reviveError: reviveApiError });
   hostClientId = clientId;
+  lastAnsweredMs = nowMs(); // it just spoke
   for (const w of waiters.splice(0)) w();
 }
 
@@ -88,33 +93,42 @@ const storageOnly: Partial<Backend> = {
   deletePipeline: (path) => files.delete(path),
 };
 
+/**
+ * A call on the engine host. A host that vanished (HOST_GONE, or a stale host whose page is gone)
+ * is replaced once: its engine and the call went with it, so the call goes to the new host.
+ */
+async function callEngine(method: string, args: unknown[]): Promise<unknown> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    let h = await engineHost();
+    // Between bursts, make sure of the host before using it (one IPC); within a burst, callHost's
+    // slow-call check is enough.
+    if (h && nowMs() - lastAnsweredMs > FRESH_MS && !(await hostPageAlive(hostClientId))) {
+      if (host === h) host = null;
+      h = await engineHost();
+    }
+    if (!h) throw new BackendError('ENGINE_UNAVAILABLE', UNAVAILABLE);
+    try {
+      const r = await callHost(h, method, args);
+      if (r === HOST_GONE) continue;
+      lastAnsweredMs = nowMs();
+      return r;
+    } catch (e) {
+      if (e instanceof RpcTimeoutError || e instanceof RpcClosedError) {
+        if (host === h) host = null;
+        throw new BackendError('ENGINE_UNAVAILABLE', `The engine tab did not answer (${e.message}). Reload Neurotab and retry.`);
+      }
+      throw e;
+    }
+  }
+  throw new BackendError('ENGINE_UNAVAILABLE', UNAVAILABLE);
+}
+
 const forwarding = new Proxy({} as Backend, {
   get(_t, method) {
     if (typeof method !== 'string' || method === 'then') return undefined;
     if (method in storageOnly) return storageOnly[method as keyof Backend];
-    return async (...args: unknown[]) => {
-      let h = await engineHost();
-      const down = { engine: 'down', reason: UNAVAILABLE };
-      if (method === 'status') return h ? callHost(h, 'status', []).then((r) => (r === HOST_GONE ? down : r), () => down) : down;
-      if (!h) throw new BackendError('ENGINE_UNAVAILABLE', UNAVAILABLE);
-      try {
-        let r = await callHost(h, method, args);
-        if (r === HOST_GONE) {
-          // The host tab went away mid-call: its engine (and the call) are gone; ask for a new host once.
-          h = await engineHost();
-          if (!h) throw new BackendError('ENGINE_UNAVAILABLE', UNAVAILABLE);
-          r = await callHost(h, method, args);
-          if (r === HOST_GONE) throw new BackendError('ENGINE_UNAVAILABLE', UNAVAILABLE);
-        }
-        return r;
-      } catch (e) {
-        if (e instanceof RpcTimeoutError || e instanceof RpcClosedError) {
-          if (host === h) host = null;
-          throw new BackendError('ENGINE_UNAVAILABLE', `The engine tab did not answer (${e.message}). Reload Neurotab and retry.`);
-        }
-        throw e;
-      }
-    };
+    if (method === 'status') return () => callEngine('status', []).catch(() => ({ engine: 'down', reason: UNAVAILABLE }));
+    return (...args: unknown[]) => callEngine(method, args);
   },
 });
 

@@ -27,7 +27,7 @@ describe('fallbacks', () => {
     await page.waitForSelector('[data-testid="start-recording"]');
     await page.click('[data-testid="stop-stream"]');
     await page.click('a[href="/recordings"]');
-    const row = page.locator('[data-testid="recording-row"]', { hasText: 'Degraded' });
+    const row = page.locator('[data-testid="recording-row"][data-status="complete"]', { hasText: 'Degraded' });
     await row.waitFor();
     expect(Number(await row.getAttribute('data-frames'))).toBeGreaterThan(250 * 2);
     await page.close();

@@ -16,7 +16,7 @@ describe.skipIf(!hasShared)('recordings library', () => {
     const page = await openApp(fx.context, fx.server.url, '/recordings');
     const file = sharedPath('data/edf/S001R04.edf');
     await page.setInputFiles('[data-testid="import-input"]', file);
-    const row = page.locator('[data-testid="recording-row"]', { hasText: 'S001R04.edf' });
+    const row = page.locator('[data-testid="recording-row"][data-status="complete"]', { hasText: 'S001R04.edf' });
     await row.waitFor({ timeout: 30_000 });
     const original = readEdf(new Uint8Array(readFileSync(file)), 'S001R04.edf');
     expect(Number(await row.getAttribute('data-frames'))).toBe(original.streams[0].timestampsMs.length);
@@ -50,7 +50,7 @@ describe.skipIf(!hasShared)('recordings library', () => {
   it('imports SNIRF (fNIRS) through h5wasm in the browser', async () => {
     const page = await openApp(fx.context, fx.server.url, '/recordings');
     await page.setInputFiles('[data-testid="import-input"]', sharedPath('data/snirf/Simple_Probe.snirf'));
-    const row = page.locator('[data-testid="recording-row"]', { hasText: 'Simple_Probe.snirf' });
+    const row = page.locator('[data-testid="recording-row"][data-status="complete"]', { hasText: 'Simple_Probe.snirf' });
     await row.waitFor({ timeout: 30_000 });
     expect(Number(await row.getAttribute('data-frames'))).toBeGreaterThan(0);
     await page.close();
@@ -79,9 +79,9 @@ describe.skipIf(!hasShared)('recordings library', () => {
 describe.skipIf(!hasShared)('playback', () => {
   it('replays an imported recording as a device at 10×, its markers landing in a new recording', async () => {
     const page = await openApp(fx.context, fx.server.url, '/recordings');
-    if ((await page.locator('[data-testid="recording-row"]', { hasText: 'S001R04.edf' }).count()) === 0) {
+    if ((await page.locator('[data-testid="recording-row"][data-status="complete"]', { hasText: 'S001R04.edf' }).count()) === 0) {
       await page.setInputFiles('[data-testid="import-input"]', sharedPath('data/edf/S001R04.edf'));
-      await page.locator('[data-testid="recording-row"]', { hasText: 'S001R04.edf' }).waitFor({ timeout: 30_000 });
+      await page.locator('[data-testid="recording-row"][data-status="complete"]', { hasText: 'S001R04.edf' }).waitFor({ timeout: 30_000 });
     }
     await page.click('a[href="/"]');
     await page.click('[data-testid="device-playback"]');
@@ -100,7 +100,7 @@ describe.skipIf(!hasShared)('playback', () => {
     await page.waitForSelector('[data-testid="start-recording"]');
     await page.click('[data-testid="stop-stream"]');
     await page.click('a[href="/recordings"]');
-    const row = page.locator('[data-testid="recording-row"]', { hasText: 'Replayed' });
+    const row = page.locator('[data-testid="recording-row"][data-status="complete"]', { hasText: 'Replayed' });
     await row.waitFor();
     expect(Number(await row.getAttribute('data-frames'))).toBeGreaterThan(1000);
     await row.locator('button.name-btn').click();

@@ -130,7 +130,7 @@ describe('live stream, recording, library, offline and recovery', () => {
     await page.waitForURL('**/recordings');
     await page.reload();
     await waitForIsolation(page);
-    const row = page.locator('[data-testid="recording-row"]', { hasText: 'Five seconds' });
+    const row = page.locator('[data-testid="recording-row"][data-status="complete"]', { hasText: 'Five seconds' });
     await row.waitFor({ timeout: 20_000 }).catch(async (e) => {
       await screenshot(page, 'FAILED-recordings-after-reload');
       throw new Error(`${(e as Error).message}\npage text: ${(await page.textContent('main'))?.slice(0, 500)}`);
@@ -146,7 +146,7 @@ describe('live stream, recording, library, offline and recovery', () => {
     await server.close();
     await context.setOffline(true);
     await page.reload();
-    await page.locator('[data-testid="recording-row"]', { hasText: 'Five seconds' }).waitFor();
+    await page.locator('[data-testid="recording-row"][data-status="complete"]', { hasText: 'Five seconds' }).waitFor();
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
     // Workers and what they import (chunks, WebAssembly) work offline too: import a SNIRF file
     // (library worker + h5wasm), then stream (io + engine workers).

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { NeurotabDb } from './db';
 import {
   addMarkers, appendChunk, createRecording, deleteRecording, finishRecording, listRecordings,
-  readMarkers, readStream, recordingDurationSeconds, recoverOpenRecordings,
+  readMarkers, readStream, recordingDurationSeconds, recoverOpenRecordings, watchRecordings,
 } from './recordings';
 import type { StreamDescriptor } from '../core/stream';
 
@@ -86,5 +86,49 @@ describe('recordings repository', () => {
     await deleteRecording(db, rec.id);
     expect(await db.chunks.count()).toBe(0);
     expect(await db.recordings.count()).toBe(0);
+  });
+});
+
+describe('watchRecordings', () => {
+  it('delivers the list now and after each committed change (create, grow, finish, delete), then stops', async () => {
+    const db = freshDb();
+    const seen: Array<Array<{ name: string; frames: number; status: string }>> = [];
+    let wake: () => void = () => {};
+    const next = () => new Promise<void>((r) => (wake = r));
+    let arrived = next();
+    const stop = watchRecordings(
+      db,
+      (rows) => {
+        seen.push(rows.map((r) => ({ name: r.name, frames: r.streams[0]?.frames ?? 0, status: r.status })));
+        wake();
+      },
+      (e) => {
+        throw e;
+      },
+    );
+    await arrived;
+    expect(seen.at(-1)).toEqual([]);
+    arrived = next();
+    const rec = await createRecording(db, { streams: [eeg], source: 'synthetic', name: 'watched' });
+    await arrived;
+    expect(seen.at(-1)).toEqual([{ name: 'watched', frames: 0, status: 'recording' }]);
+    arrived = next();
+    const { s, t } = frames(10, 0);
+    await appendChunk(db, rec.id, 'eeg', s, t, 10);
+    await arrived;
+    expect(seen.at(-1)?.[0].frames).toBe(10);
+    arrived = next();
+    await finishRecording(db, rec.id);
+    await arrived;
+    expect(seen.at(-1)?.[0].status).toBe('complete');
+    arrived = next();
+    await deleteRecording(db, rec.id);
+    await arrived;
+    expect(seen.at(-1)).toEqual([]);
+    stop();
+    const count = seen.length;
+    await createRecording(db, { streams: [eeg], source: 'synthetic', name: 'unseen' });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(seen.length).toBe(count);
   });
 });

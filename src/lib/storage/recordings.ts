@@ -1,6 +1,7 @@
 // Recording repository: create, append chunks and markers, finish, recover, list, read back.
 // Used by the recorder worker (writes) and the page / service worker (reads). Works on any
 // NeurotabDb so tests can use a fresh database. Not for the acquisition loop: allocates.
+import { liveQuery } from 'dexie';
 import { uuidv7 } from '../core/ids';
 import { StorageError } from '../core/errors';
 import type { MarkerEvent, StreamDescriptor } from '../core/stream';
@@ -163,6 +164,17 @@ export async function recoverOpenRecordings(db: NeurotabDb, isOrphan: (id: strin
 
 export async function listRecordings(db: NeurotabDb): Promise<RecordingRow[]> {
   return db.recordings.orderBy('createdAtMs').reverse().toArray();
+}
+
+/**
+ * The library list, newest first, delivered now and again after every committed change to the
+ * recordings table — from this thread or any other tab or worker of the origin (Dexie's liveQuery
+ * broadcasts commits): a recording growing in the recorder worker, an import, a deletion.
+ * Returns the unsubscribe function.
+ */
+export function watchRecordings(db: NeurotabDb, onRows: (rows: RecordingRow[]) => void, onError: (e: Error) => void): () => void {
+  const sub = liveQuery(() => listRecordings(db)).subscribe({ next: onRows, error: (e: unknown) => onError(e instanceof Error ? e : new Error(String(e))) });
+  return () => sub.unsubscribe();
 }
 
 export async function deleteRecording(db: NeurotabDb, id: string): Promise<void> {
