@@ -421,8 +421,14 @@ export function bessel(
 ): Sos {
   checkOrder(order, 25, 'bessel');
   if (norm !== 'phase' && norm !== 'mag' && norm !== 'delay') throw new InputError(`norm must be 'phase', 'mag' or 'delay', got ${String(norm)}`, 'bessel');
-  return iirDesign(besselap(order, norm), cutoffHz, btype, sampleRateHz, 'bessel');
+  // the prototype (polynomial roots) depends on order and norm only; the transforms never mutate it
+  const key = `${order}:${norm}`;
+  let proto = besselProtos.get(key);
+  if (!proto) besselProtos.set(key, (proto = besselap(order, norm)));
+  return iirDesign(proto, cutoffHz, btype, sampleRateHz, 'bessel');
 }
+
+const besselProtos = new Map<string, Zpk>();
 
 /** Transfer function b/a (a[0] = 1). */
 export interface TransferFunction {
@@ -919,7 +925,7 @@ export function besselord(
     const low = btype === 'lowpass';
     let a = low ? p[0] : 1e-9 * sampleRateHz;
     let b = low ? 0.4999 * sampleRateHz : p[0];
-    for (let it = 0; it < 60; it++) {
+    for (let it = 0; it < 48; it++) {
       const m = 0.5 * (a + b);
       const l = lossDb(bessel(n, m, btype, sampleRateHz, 'phase'), p[0]);
       if (l > gpassDb === low) a = m;
