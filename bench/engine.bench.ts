@@ -106,7 +106,7 @@ async function engine(d: Setup): Promise<void> {
     if (produced) stepMs.push(nowMs() - t0);
     return produced;
   };
-  await ex.runOnline(ac.signal);
+  await ex.runOnline(ac.signal, { blockMs: 5 }); // a thread dedicated to this pipeline, like the engine worker
   const errs = ex.errors();
   const warm = stepMs.slice(100);
   parentPort!.postMessage({ errors: errs.map((e) => e.message), stepP50: quantile(warm, 0.5), stepP99: quantile(warm, 0.99) });

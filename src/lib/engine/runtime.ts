@@ -543,19 +543,20 @@ export class Execution {
    * Online loop: processes as soon as any source has data; sleeps at most 1/tickRate when idle.
    * Ends when `signal` aborts, the execution stops or fails, or all finite sources are done.
    *
-   * Waiting: when this is the only online loop in the thread and the pipeline has a single source
-   * that can block (a stream input on a shared ring, in a worker thread or Node), the loop sleeps in
-   * Atomics.wait on the ring and wakes within microseconds of a push, without a trip through the
-   * event loop; it still yields to the event loop (messages, timers, `signal`) at least every
-   * `blockMs` (default 5 ms, 0 = never block). Otherwise (several executions sharing a thread, as
-   * in the API backend, where one blocked loop would delay the others) it awaits the sources'
-   * asynchronous waits (Atomics.waitAsync, queue listeners).
+   * Waiting: by default (`blockMs` 0) it awaits the sources' asynchronous waits (Atomics.waitAsync,
+   * queue listeners), so the thread stays free for other work — the API backend's thread answers
+   * calls and runs several executions. A thread dedicated to one pipeline (a benchmark, a batch
+   * job) passes `blockMs` > 0: when this is the only online loop in the thread and the pipeline has
+   * a single source that can block (a stream input on a shared ring, in a worker thread or Node),
+   * the loop sleeps in Atomics.wait on the ring and wakes within microseconds of a push, without a
+   * trip through the event loop, yielding to the event loop (messages, timers, `signal`) at least
+   * every `blockMs`.
    */
   async runOnline(signal?: AbortSignal, opts: { blockMs?: number } = {}): Promise<void> {
     this.requirePlan();
     onlineLoops++;
     try {
-      await this.onlineLoop(signal, opts.blockMs ?? 5);
+      await this.onlineLoop(signal, opts.blockMs ?? 0);
     } finally {
       onlineLoops--;
     }
