@@ -28,6 +28,14 @@ export interface ExperimentConfig {
    * in the Muse SSVEP file: [5, 70] Hz drops CCA from 0.97 to chance there, [5, 45] Hz does not).
    */
   band: [number, number];
+  /**
+   * How `band` is applied to the continuous recording before epoching (default "zero-phase"):
+   * "zero-phase" = forward-backward (sosfiltfilt, MNE's `raw.filter(method='iir')`, the reference
+   * recipe of `neurotab evaluate` and the MNE vectors); "causal" = forward only, from the steady
+   * state of the first sample — the filter ml.model-predict runs on the live stream, so a model
+   * trained with it sees the same preprocessing when deployed (the Training page's default).
+   */
+  filter?: 'zero-phase' | 'causal';
   /** Channel labels to use (default all EEG channels of the recording). */
   channels?: string[];
   /** Score reported by cross-validation (default: roc_auc for P300, accuracy otherwise). */
@@ -85,6 +93,10 @@ export function parseExperimentConfig(doc: unknown, where = 'experiment'): Exper
       throw new InputError('must be a non-empty list of channel labels', `${where}.channels`);
     }
     cfg.channels = d.channels as string[];
+  }
+  if (d.filter !== undefined) {
+    if (d.filter !== 'zero-phase' && d.filter !== 'causal') throw new InputError('must be "zero-phase" (offline, MNE) or "causal" (as deployed on a live stream)', `${where}.filter`);
+    cfg.filter = d.filter;
   }
   if (d.metric !== undefined) {
     if (!['accuracy', 'balanced_accuracy', 'roc_auc'].includes(d.metric as string)) {

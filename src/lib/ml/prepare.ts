@@ -1,13 +1,14 @@
 // From a recording (streams + markers, the formats/ RecordingData shape) to labelled epochs for an
 // experiment: pick the EEG stream and channels, band-pass the continuous signal zero-phase the way
 // MNE's `raw.filter(l, h, method='iir', iir_params=dict(order=4, ftype='butter', output='sos'))`
-// does (Butterworth order 4 band-pass, sosfiltfilt with MNE's padlen), map markers to samples, cut
-// windows. Runs anywhere (Node CLI, workers). Allocates a few copies of the recording: offline only.
+// does (Butterworth order 4 band-pass, sosfiltfilt with MNE's padlen) — or, with `filter: "causal"`,
+// forward only from the steady state of the first sample, exactly as ml.model-predict filters the
+// live stream — map markers to samples, cut windows. Runs anywhere (Node CLI, workers). Allocates a few copies of the recording: offline only.
 //
 // Typed structurally on core/stream types so ml does not depend on formats/; dsp/ provides the filters.
 import { InputError } from '../core/errors';
 import type { MarkerEvent, StreamDescriptor } from '../core/stream';
-import { butter, sosfilt, sosfiltfilt, type Sos } from '../dsp';
+import { butter, sosfilt, sosfiltfilt, sosfiltZi, type Sos } from '../dsp';
 import { concatEpochSets, extractEpochs, type EpochSet, type SampleMarker } from './epochs';
 import type { ExperimentConfig } from './experiment';
 
@@ -111,13 +112,25 @@ export function epochsFromRecording(rec: RecordingLike, cfg: ExperimentConfig, s
     }
   }
   const { sos, padlen } = mneBandPass(cfg.band, fs);
-  const filtered = sosfiltfilt(sos, x, picks.length, ns, { padlen: Math.min(padlen, ns - 1) }) as Float64Array;
+  const filtered = cfg.filter === 'causal' ? causalBandPass(sos, x, picks.length, ns) : (sosfiltfilt(sos, x, picks.length, ns, { padlen: Math.min(padlen, ns - 1) }) as Float64Array);
   const markers = markersToSamples(stream.timestampsMs, fs, rec.markers);
   return extractEpochs(
     { data: filtered, channelCount: picks.length, sampleCount: ns, sampleRateHz: fs, channelLabels: picks.map((i) => labels[i]), source },
     markers,
     { classes: cfg.classes, windowSeconds: cfg.window },
   );
+}
+
+/**
+ * The online filter, offline: `scipy.signal.sosfilt(sos, x, zi=sosfilt_zi(sos) * x[:, 0])` per
+ * channel (CHANNEL-MAJOR x), i.e. what ml.model-predict's SosFilter ('step' initial state) outputs
+ * when the recording is streamed through it from its first frame.
+ */
+export function causalBandPass(sos: Sos, x: Float64Array, channelCount: number, sampleCount: number): Float64Array {
+  const zi1 = sosfiltZi(sos);
+  const zi = new Float64Array(channelCount * zi1.length);
+  for (let c = 0; c < channelCount; c++) for (let i = 0; i < zi1.length; i++) zi[c * zi1.length + i] = zi1[i] * x[c * sampleCount];
+  return sosfilt(sos, x, channelCount, sampleCount, zi) as Float64Array;
 }
 
 /** Epochs of several recordings for one experiment, concatenated (same channels required). */

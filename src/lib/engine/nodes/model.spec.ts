@@ -266,3 +266,95 @@ describe.skipIf(!hasShared)('ml.model-predict on PhysioNet motor imagery (EDF, 6
     expect(out.frames).toBeGreaterThan(400);
   });
 });
+
+/**
+ * Train/deploy parity: a model trained with `filter: "causal"` saw exactly the preprocessing the node
+ * applies online. The node's predictions on a recording equal the offline predictions of the same
+ * model on epochs cut by the TRAINING path (ml/prepare.ts epochsFromRecording, causal) at the node's
+ * window ends. Held-out accuracy of causal training (train on some runs, test the deployed windows
+ * of another) is reported beside the zero-phase recipe and the old mismatch (zero-phase training,
+ * causal deployment), and must not be below either.
+ */
+function parityAndHeldOut(cfgDoc: Record<string, unknown>, train: { recording: RecordingLike; source: string }[], test: RecordingLike, rateHz: number, label: string) {
+  const causalCfg = parseExperimentConfig({ ...cfgDoc, filter: 'causal' });
+  const zeroCfg = parseExperimentConfig(cfgDoc);
+  const causal = JSON.parse(JSON.stringify(trainModel(causalCfg, epochsFromRecordings(train, causalCfg).epochs))) as TrainedModel;
+  const zero = trainModel(zeroCfg, epochsFromRecordings(train, zeroCfg).epochs);
+
+  // 1. Parity: node output at each window end = predictModel on the training path's causal epochs there.
+  const signal = packetOf(test);
+  const { outputs, logs } = feedChunks(modelPredict, { model: causal, rate: rateHz }, signal, randomChunks(signal.frames, 5, 400));
+  expect(logs.filter((l) => l.level >= 40)).toEqual([]);
+  const out = outputs.data as FramesPacket;
+  const s = test.streams[0];
+  const fs = s.descriptor.sampleRateHz;
+  const last = Math.round(causalCfg.window[1] * fs);
+  const t0 = s.timestampsMs[0];
+  const allEnds = Array.from(out.timestampsMs, (t) => Math.round(((t - t0) * fs) / 1000));
+  // A marker `last` frames before each window end makes extractEpochs cut exactly the node's window
+  // (windows ending before frame `last` have no such marker: the first one or two are left out).
+  const skip = allEnds.filter((end) => end < last).length;
+  const ends = allEnds.slice(skip);
+  expect(ends.length).toBeGreaterThan(100);
+  const markers = ends.map((end) => ({ timestampMs: s.timestampsMs[end - last], value: Object.keys(causalCfg.classes)[0] }));
+  const firstClassOnly = { ...causalCfg, classes: { [Object.keys(causalCfg.classes)[0]]: Object.values(causalCfg.classes)[0] } };
+  const { epochs } = epochsFromRecording({ streams: test.streams, markers }, firstClassOnly);
+  expect(epochs.epochCount).toBe(ends.length);
+  const offline = predictModel(causal, epochs);
+  const K = causal.classNames.length;
+  let maxErr = 0;
+  for (let j = 0; j < ends.length; j++) {
+    const i = j + skip;
+    expect(out.samples[i * (K + 1) + K], `window ${i}`).toBe(offline.predicted[j]);
+    const p1 = 1 / (1 + Math.exp(-offline.scores[j]));
+    maxErr = Math.max(maxErr, Math.abs(out.samples[i * (K + 1) + 1] - p1));
+  }
+  expect(maxErr).toBeLessThan(1e-6);
+
+  // 2. Held-out accuracy on the test recording's trials.
+  const trials = epochsFromRecording(test, causalCfg).epochs.epochCount;
+  const acc = (model: TrainedModel, cfg: ExperimentConfig) => {
+    const set = epochsFromRecording(test, cfg).epochs;
+    const p = predictModel(model, set);
+    return p.predicted.reduce((a, k, i) => a + (k === set.labels[i] ? 1 : 0), 0) / set.epochCount;
+  };
+  const accCausal = acc(causal, causalCfg); // what the deployed node predicts at those windows (parity above)
+  const accMismatch = acc(zero, causalCfg); // zero-phase training, causal deployment (before)
+  const accOffline = acc(zero, zeroCfg); // the zero-phase recipe evaluated offline
+  console.log(`[${label}] held-out accuracy: causal training + causal deployment ${(accCausal * 100).toFixed(1)} %, zero-phase training + causal deployment ${(accMismatch * 100).toFixed(1)} %, zero-phase offline ${(accOffline * 100).toFixed(1)} % (${ends.length} deployed windows equal offline)`);
+  return { accCausal, accMismatch, accOffline, trials };
+}
+
+describe('train/deploy parity with filter: "causal"', () => {
+  it('synthetic eyes: deployed = offline on the same causal windows; held-out accuracy does not drop', () => {
+    const r = parityAndHeldOut(
+      { type: 'motor_imagery_csp_lda', classes: { open: 'open', closed: 'closed' }, window: [0.3, 1.8], band: [8, 12], components: 4 },
+      [{ recording: eyesRecording(1, 96, 4), source: 'train' }],
+      eyesRecording(2, 64, 4),
+      4,
+      'synthetic eyes',
+    );
+    expect(r.accCausal).toBeGreaterThanOrEqual(r.accMismatch);
+    expect(r.accCausal).toBeGreaterThanOrEqual(r.accOffline);
+  });
+});
+
+describe.skipIf(!hasShared)('train/deploy parity on PhysioNet motor imagery', () => {
+  it('S001 leave-one-run-out: deployed = offline on the same causal windows; pooled held-out accuracy does not drop', () => {
+    const runs = ['S001R04', 'S001R08', 'S001R12'].map((f) => ({ recording: readEdf(sharedBytes(`data/edf/${f}.edf`), `${f}.edf`), source: f }));
+    const doc = { type: 'motor_imagery_csp_lda', classes: { T1: 'left', T2: 'right' }, window: [1.0, 2.0], band: [7, 30], components: 4 };
+    const pooled = { causal: 0, mismatch: 0, offline: 0, trials: 0 };
+    runs.forEach((test, i) => {
+      const r = parityAndHeldOut(doc, runs.filter((_, j) => j !== i), test.recording, 2, `S001, held out ${test.source}`);
+      pooled.causal += r.accCausal * r.trials;
+      pooled.mismatch += r.accMismatch * r.trials;
+      pooled.offline += r.accOffline * r.trials;
+      pooled.trials += r.trials;
+    });
+    console.log(`[S001 leave-one-run-out, ${pooled.trials} trials] correct: causal training ${pooled.causal.toFixed(0)}, zero-phase training deployed causally ${pooled.mismatch.toFixed(0)}, zero-phase offline ${pooled.offline.toFixed(0)}`);
+    expect(pooled.trials).toBe(45);
+    // Counts of correct trials (integers up to rounding of accuracy × trials).
+    expect(Math.round(pooled.causal)).toBeGreaterThanOrEqual(Math.round(pooled.mismatch));
+    expect(Math.round(pooled.causal)).toBeGreaterThanOrEqual(Math.round(pooled.offline));
+  }, 30_000);
+});

@@ -39,6 +39,8 @@ export interface ModelSummary {
   /** Window length in frames (and seconds = sampleCount / sampleRateHz). */
   sampleCount: number;
   bandHz: [number, number];
+  /** How the training data were band-passed (experiment `filter`); online this node always filters causally. */
+  trainedFilter: 'zero-phase' | 'causal';
   classic?: TrainedModel;
   deep?: DeepModel;
 }
@@ -61,6 +63,7 @@ export function summariseModel(value: unknown, where = 'model'): ModelSummary {
       sampleRateHz: m.sampleRateHz,
       sampleCount: m.sampleCount,
       bandHz: [m.config.band[0], m.config.band[1]],
+      trainedFilter: m.config.filter === 'causal' ? 'causal' : 'zero-phase',
       classic: m,
     };
   }
@@ -77,6 +80,7 @@ export function summariseModel(value: unknown, where = 'model'): ModelSummary {
       sampleRateHz: m.sampleRateHz,
       sampleCount: m.sampleCount,
       bandHz: band,
+      trainedFilter: filterOf(config),
       deep: m,
     };
   }
@@ -90,6 +94,12 @@ function bandOf(config: Record<string, unknown> | undefined): [number, number] |
   const params = (config.create_model as Record<string, unknown> | undefined)?.params as Record<string, unknown> | undefined;
   const b = params?.band ?? setup?.band ?? config.band;
   return Array.isArray(b) && b.length === 2 && b.every((x) => typeof x === 'number') ? [b[0], b[1]] : undefined;
+}
+
+function filterOf(config: Record<string, unknown> | undefined): 'zero-phase' | 'causal' {
+  const setup = config?.setup as Record<string, unknown> | undefined;
+  const params = (config?.create_model as Record<string, unknown> | undefined)?.params as Record<string, unknown> | undefined;
+  return (params?.filter ?? setup?.filter ?? config?.filter) === 'causal' ? 'causal' : 'zero-phase';
 }
 
 function modelChannelCount(m: TrainedModel): number {
@@ -154,6 +164,12 @@ export interface ModelPredictPeek {
   /** The model's (and so the stream's) sample rate, Hz. */
   sampleRateHz: number | null;
   bandHz: [number, number] | null;
+  /**
+   * How the model's training data were band-passed. Online the band-pass is always causal, so
+   * "zero-phase" means the live windows are filtered differently from the training epochs (retrain
+   * with the experiment option `filter: "causal"` for identical preprocessing).
+   */
+  trainedFilter: 'zero-phase' | 'causal' | null;
   /** Frames still needed before the first window is full (0 once predicting). */
   warmupFrames: number;
   predictions: number;
@@ -183,7 +199,8 @@ the live stream: the model was calibrated offline (NeuroPype's calibrate-then-pr
 calibration done by the experiment), this node only predicts. It applies the experiment's own
 preprocessing — the channels the model was trained on, in its order (picked by label), the
 experiment's Butterworth band-pass (order 4, run causally online, started in the steady state of the
-first sample) — keeps a sliding window of the model's length ending at the newest sample, and every
+first sample; a model trained with the experiment option \`filter: "causal"\` saw exactly this
+filter, one trained zero-phase saw a differently phased signal and \`peek\` says so) — keeps a sliding window of the model's length ending at the newest sample, and every
 \`1 / rate\` seconds of stream time predicts it with the experiment's own predict code.
 
 - **in \`data\`** (signal): the raw device stream (not the live view's filtered one).
@@ -228,6 +245,7 @@ with an error naming the difference. Prediction time per window is reported by \
       windowSeconds: summary ? summary.sampleCount / summary.sampleRateHz : null,
       sampleRateHz: summary?.sampleRateHz ?? null,
       bandHz: summary?.bandHz ?? null,
+      trainedFilter: summary?.trainedFilter ?? null,
       warmupFrames: summary?.sampleCount ?? 0,
       predictions: 0,
       latest: null,
