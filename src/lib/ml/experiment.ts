@@ -228,26 +228,56 @@ export interface WindowPrediction {
   score: number;
 }
 
+/** Stages of a model, instantiated once per model object (online prediction runs per window). */
+interface Stages {
+  cca?: SsvepCca;
+  lda?: Lda;
+  features?: Csp | Xdawn;
+}
+const stagesOf = new WeakMap<TrainedModel, Stages>();
+
+function stages(model: TrainedModel): Stages {
+  let s = stagesOf.get(model);
+  if (!s) {
+    if (model?.kind !== 'neurotab.classic-model' || model.version !== 1) throw new InputError('not a Neurotab classic model (version 1)', 'model');
+    if (model.cca) s = { cca: SsvepCca.fromJSON(model.cca) };
+    else {
+      if (!model.lda) throw new InputError('model has no classifier stage', 'model');
+      const features = model.csp ? Csp.fromJSON(model.csp) : model.xdawn ? Xdawn.fromJSON(model.xdawn) : undefined;
+      if (!features) throw new InputError('model has no feature stage', 'model');
+      s = { lda: Lda.fromJSON(model.lda), features };
+    }
+    stagesOf.set(model, s);
+  }
+  return s;
+}
+
 /**
  * Online use: predicts one window given FRAME-MAJOR samples (the engine's Chunk layout,
  * `samples[frame * channelCount + channel]`), already band-passed like the training data and
- * exactly `model.sampleCount` frames long. Allocates one channel-major copy of the window.
+ * exactly `model.sampleCount` frames long. Same answers as `predictModel` on that one epoch; the
+ * features (CSP log-variances, xDAWN projections, CCA correlations) are computed once and give the
+ * class, the score and the per-class values. Allocates one channel-major copy of the window and the
+ * stages' small intermediates; the model's stages are parsed once per model object.
  */
 export function predictWindow(model: TrainedModel, frameMajor: ArrayLike<number>, channelCount: number, channelLabels?: string[]): WindowPrediction {
   if (frameMajor.length !== model.sampleCount * channelCount) {
     throw new InputError(`window holds ${frameMajor.length} values; the model needs ${model.sampleCount} frames × ${channelCount} channels`, 'predict input');
   }
   const x = { data: channelMajorFromFrameMajor(frameMajor, channelCount), epochCount: 1, channelCount, sampleCount: model.sampleCount, channelLabels, sampleRateHz: model.sampleRateHz };
-  const p = predictModel(model, x);
-  let perClass: number[];
-  if (model.cca) perClass = Array.from(SsvepCca.fromJSON(model.cca).correlations(x).data);
-  else {
-    const lda = Lda.fromJSON(model.lda!);
-    const feats = model.csp ? Csp.fromJSON(model.csp).transform(x) : Xdawn.fromJSON(model.xdawn!).transform(x);
-    perClass = Array.from(lda.predictProba(feats).data);
+  const st = stages(model);
+  if (st.cca) {
+    const r = st.cca.correlations(x).data;
+    // predictModel's rule: the first largest correlation wins; binary score r₁ − r₀.
+    let classIndex = 0;
+    for (let k = 1; k < r.length; k++) if (r[k] > r[classIndex]) classIndex = k;
+    const score = model.classNames.length === 2 ? r[1] - r[0] : r[classIndex];
+    return { classIndex, className: model.classNames[classIndex], perClass: Array.from(r), score };
   }
-  const classIndex = p.predicted[0];
-  return { classIndex, className: model.classNames[classIndex], perClass, score: p.scores[0] };
+  const feats = st.features!.transform(x);
+  const lda = st.lda!;
+  const classIndex = lda.predict(feats)[0];
+  return { classIndex, className: model.classNames[classIndex], perClass: Array.from(lda.predictProba(feats).data), score: lda.decisionValues(feats)[0] };
 }
 
 export interface CrossValidationResult {
