@@ -1,7 +1,8 @@
 // API engine worker: runs the executions that the REST API (service worker, bridge) asks for, with
 // the real engine, off the page's main thread. The engine-host page hands it one MessagePort per
 // service-worker instance, and tells it which live device streams exist (shared rings) so stream
-// input nodes (NeuroPype LSLInput) read them; marker input nodes get the marker bus.
+// input nodes (NeuroPype LSLInput) read them; marker input nodes get the marker bus; ml.model-predict
+// nodes get the saved run their `model_id` names, read from IndexedDB (networks loaded with TF.js).
 import { LocalBackend, type BindRequest } from '../src/lib/api/local-backend';
 import { builtinRegistry, MarkerQueue } from '../src/lib/engine/index';
 import { connectPort, servePort, type RpcClient } from '../src/lib/core/rpc';
@@ -12,6 +13,8 @@ import { IndexedDbPipelineStore } from '../src/lib/storage/pipeline-store';
 import { matchStreamQuery, type StreamDescriptor } from '../src/lib/core/stream';
 import { createApi, ExpHubFailure, type Backend, type ExperimentBackend } from '../src/lib/api/index';
 import { answerApiMessage, reviveApiError } from '../src/lib/api/message';
+import { modelBinding } from '../src/lib/engine/nodes/model';
+import { loadDeepPredictor } from './deep-predictor';
 
 type ApiEngineMessage =
   | { type: 'serve' }
@@ -36,6 +39,12 @@ function bind(req: BindRequest): unknown {
     const s = matchStreamQuery(streams, query);
     if (!s) throw new Error(`no live stream matches ${query || 'the query'}: start a device or playback on the Live page, then load the pipeline again`);
     return { descriptor: s.descriptor, reader: new RingReader(Ring.attach(s.buffer), { from: 'now' }) };
+  }
+  if (req.type === 'ml.model-predict') {
+    // model_id names a saved run (Dexie `models` table); the node waits until it is read (and a network loaded).
+    const id = req.params.model_id;
+    if (typeof id !== 'string' || id === '' || req.params.model) return undefined;
+    return modelBinding(id, async (runId) => (await openDb().models.get(runId))?.state, loadDeepPredictor);
   }
   if (req.type === 'io.marker-input') {
     const q = new MarkerQueue();

@@ -16,9 +16,7 @@ import type { DeploymentReport, EngineEvent, EngineRequest, FilterSettings, Ring
 import { openDb } from '../src/lib/storage/db';
 import { modelPicks, summariseModel, type DeepWindowPredictor, type DeployableModel } from '../src/lib/engine/nodes/model';
 import type { DeepModel } from '../src/lib/ml/tf/train';
-import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { loadDeepPredictor } from './deep-predictor';
 
 const post = (e: EngineEvent, transfer: Transferable[] = []) => self.postMessage(e, { transfer });
 
@@ -359,30 +357,6 @@ async function resolveModels(doc: unknown): Promise<{ doc: unknown; predictors: 
     if (deep) predictors.set(n.id, await loadDeepPredictor(deep));
   }
   return { doc: d, predictors };
-}
-
-let tfBackend: Promise<string> | null = null;
-
-/** A loaded network as the model-predict node's binding; inference on wasm (XNNPACK), else cpu. */
-async function loadDeepPredictor(model: DeepModel): Promise<DeepWindowPredictor & { dispose(): void }> {
-  const [{ selectBackend }, tft] = await Promise.all([import('../src/lib/ml/tf/backend'), import('../src/lib/ml/tf/train')]);
-  tfBackend ??= (async () => {
-    const tf = await import('@tensorflow/tfjs');
-    // Single-threaded wasm: the threaded build would spawn workers of its own inside this one.
-    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-    const choice = await selectBackend(['wasm', 'cpu'], { 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded });
-    return choice.name;
-  })();
-  await tfBackend;
-  const loaded = await tft.loadDeepModel(model);
-  return {
-    kind: 'deep-window-predictor',
-    predict: (window, channelCount) => {
-      const r = tft.predictDeepWindow(loaded, window, channelCount);
-      return { classIndex: r.classIndex, probabilities: r.probabilities };
-    },
-    dispose: () => loaded.dispose(),
-  };
 }
 
 /** Checks every model-predict node fed straight by the device stream against that stream (throws InputError). */

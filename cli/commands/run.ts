@@ -1,12 +1,15 @@
 // `neurotab run <pipeline.json> --in <file> [--in <file>…] --out <file.csv|file.json>`: runs a
 // pipeline offline over recordings (EDF/EDF+/BDF, XDF, SNIRF, CSV via formats/) in Node, with a
 // progress bar on stderr. Writes signal/feature output as CSV (streamed) or any output as JSON.
+// ml.model-predict nodes take their trained model from a file (`model_file`, a path relative to the
+// pipeline file) or inline (`model`); `model_id` (a saved run in a browser's IndexedDB) is refused.
 import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
-import { basename, extname } from 'node:path';
+import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import { InputError, errorMessage } from '../../src/lib/core/errors';
 import { readRecording } from '../../src/lib/formats/index';
 import { pypToPipeline, readPipelineText } from '../../src/lib/formats/pyp';
 import { registryResolver } from '../../src/lib/api/local-backend';
+import { summariseModel, type DeepWindowPredictor } from '../../src/lib/engine/nodes/model';
 import {
   builtinRegistry,
   concatPackets,
@@ -24,6 +27,9 @@ export const summary = 'run a pipeline offline over recordings: run <pipeline.js
 const USAGE = `usage: npm run neurotab -- run <pipeline.json|pipeline.pyp> --in <recording> [--in <recording> …] --out <result.csv|result.json> [--chunk FRAMES] [--quiet]
 
   Each --in is bound to an io.recording-input node: by its "filename" parameter (basename match), else in order.
+  ml.model-predict: give "model_file": "<exported model .json>" (relative to the pipeline file; a classic
+  model from \`neurotab evaluate --save-model\`, or a saved run {model, config} exported from the app or
+  /exphub) or the model inline under "model". "model_id" names a run saved in a browser and cannot be read here.
   Output: what reaches sink nodes (io.stream-output, io.inspect, plots), else the outputs of the last nodes.
   CSV (signal or feature output only): header "timestamp_ms,<channel labels…>", one row per frame.
   JSON: every captured output (frames with data, spectra, markers, epochs' shapes).`;
@@ -64,6 +70,52 @@ export function parseRunArgs(argv: string[]): RunArgs {
   const ext = extname(out).toLowerCase();
   if (ext !== '.csv' && ext !== '.json') throw new InputError(`--out must end in .csv or .json, got "${out}"`);
   return { pipeline, inputs, out, chunkFrames, quiet };
+}
+
+/**
+ * ml.model-predict nodes: reads `model_file` (path relative to the pipeline file, or absolute) into
+ * `model`; refuses `model_id` without a model, saying what to give instead. Before the pipeline loads.
+ */
+export function resolveModelFiles(doc: PipelineDocument, ex: Execution, pipelinePath: string): void {
+  for (const n of doc.nodes) {
+    if (ex.registry.find(n.type)?.type !== 'ml.model-predict') continue;
+    const file = n.params.model_file;
+    if (file !== undefined) {
+      if (typeof file !== 'string' || file === '') throw new InputError('model_file must be a path to a model JSON file', `node "${n.id}"`);
+      const path = isAbsolute(file) ? file : resolve(dirname(pipelinePath), file);
+      let model: unknown;
+      try {
+        model = JSON.parse(readFileSync(path, 'utf8'));
+      } catch (e) {
+        throw new InputError(`model_file "${file}" is not a readable JSON file (${errorMessage(e)})`, `node "${n.id}"`);
+      }
+      summariseModel(model, `node "${n.id}" model_file "${file}"`);
+      n.params.model = model;
+      delete n.params.model_file;
+      delete n.params.model_id;
+    } else if (n.params.model_id && !n.params.model) {
+      throw new InputError(
+        `model_id "${String(n.params.model_id)}" names a run saved in a browser (IndexedDB), which the CLI cannot read: export the model to a file and give "model_file": "model.json" (e.g. \`neurotab evaluate … --save-model model.json\`), or put the model JSON inline under "model"`,
+        `node "${n.id}"`,
+      );
+    }
+  }
+}
+
+/** Binds a TensorFlow.js predictor to every model-predict node holding a network (tfjs loaded only then). */
+async function bindNetworks(doc: PipelineDocument, ex: Execution): Promise<void> {
+  for (const n of doc.nodes) {
+    if (ex.registry.find(n.type)?.type !== 'ml.model-predict' || !n.params.model) continue;
+    const s = summariseModel(n.params.model, `node "${n.id}" model`);
+    if (s.kind !== 'deep') continue;
+    const tft = await import('../../src/lib/ml/tf/train');
+    const loaded = await tft.loadDeepModel(s.deep!);
+    const predictor: DeepWindowPredictor = {
+      kind: 'deep-window-predictor',
+      predict: (window, channelCount) => tft.predictDeepWindow(loaded, window, channelCount),
+    };
+    ex.bind(n.id, predictor);
+  }
 }
 
 /** Which (node, port) outputs the CLI captures. */
@@ -199,6 +251,7 @@ export async function run(argv: string[]): Promise<number> {
       for (const w of conv.warnings) if (!args.quiet) console.error(`neurotab run: warning: ${w}`);
       doc = parsePipelineDocument(conv.doc);
     } else doc = parsePipelineDocument(text);
+    resolveModelFiles(doc, ex, args.pipeline);
     if (args.chunkFrames) for (const n of doc.nodes) if (ex.registry.find(n.type)?.type === 'io.recording-input') n.params.chunk_frames = args.chunkFrames;
     ex.load(doc);
   } catch (e) {
@@ -242,6 +295,13 @@ export async function run(argv: string[]): Promise<number> {
       const rec = await readRecording(bytes, basename(file));
       ex.bind(nodeId, rec);
     }
+  } catch (e) {
+    console.error(`neurotab run: ${errorMessage(e)}`);
+    return 1;
+  }
+
+  try {
+    await bindNetworks(doc, ex);
   } catch (e) {
     console.error(`neurotab run: ${errorMessage(e)}`);
     return 1;

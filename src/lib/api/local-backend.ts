@@ -106,6 +106,12 @@ const CONTROL_STATES = {
   resumeFrom: ['running', 'calibrating', 'paused'],
 } as const;
 
+/**
+ * Node types, besides input/output nodes, whose binding the host supplies: ml.model-predict, whose
+ * `model_id` (a saved run in IndexedDB) the host resolves (engine/nodes/model.ts `modelBinding`).
+ */
+export const HOST_BOUND_TYPES: ReadonlySet<string> = new Set(['ml.model-predict']);
+
 /** What a binder is told about a source/sink node of a freshly loaded graph. */
 export interface BindRequest {
   executionId: number;
@@ -503,6 +509,8 @@ export class LocalBackend implements Backend {
     }
     const cust = this.customizedOf(s);
     (cust.get(docId) ?? cust.set(docId, new Set()).get(docId)!).add(spec.name);
+    // A new model_id must be resolved by the host again.
+    if (HOST_BOUND_TYPES.has(cls.type)) this.bindNode(s, docId);
     const node = this.nodeOf(s, s.ex.document!.nodes.find((n) => n.id === docId)!);
     return node.parameters.find((p) => p.id === param)!;
   }
@@ -682,7 +690,7 @@ export class LocalBackend implements Backend {
   private bindNode(s: Slot, docId: string): void {
     if (!this.binder) return;
     const cls = s.ex.nodeClass(docId);
-    if (!cls.source && !cls.type.startsWith('io.')) return;
+    if (!cls.source && !cls.type.startsWith('io.') && !HOST_BOUND_TYPES.has(cls.type)) return;
     try {
       const b = this.binder({ executionId: s.id, nodeId: docId, type: cls.type, params: s.ex.getParams(docId) });
       if (b !== undefined) s.ex.bind(docId, b);

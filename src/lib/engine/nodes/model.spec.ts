@@ -149,8 +149,12 @@ describe('ml.model-predict on the synthetic eyes open/closed switch', () => {
     expect(() => feedChunks(modelPredict, { model }, packetOf(four), [500])).toThrow(/lacks channel\(s\) "P7", "P8", "O1", "O2"/);
     const { node } = instantiate(modelPredict, {});
     expect(() => node.process({ data: packetOf(four) })).toThrow(/no model: set model_id/);
-    const { node: unresolved } = instantiate(modelPredict, { model_id: 'run-x' });
-    expect(() => unresolved.process({ data: packetOf(four) })).toThrow(/model "run-x" was not loaded/);
+    // model_id the host never bound: no output, the error in peek and the log (once).
+    const { node: unresolved, logs } = instantiate(modelPredict, { model_id: 'run-x' });
+    expect(unresolved.process({ data: packetOf(four) })).toBeUndefined();
+    unresolved.process({ data: packetOf(four) });
+    expect((unresolved.peek!() as ModelPredictPeek).error).toMatch(/model "run-x" was not loaded/);
+    expect(logs.filter((l) => /model "run-x" was not loaded/.test(l.message))).toHaveLength(1);
     expect(() => summariseModel({ kind: 'neurotab.tf-model', version: 1, classNames: ['a', 'b'] })).toThrow(/needs its run config/);
     expect(() => summariseModel({ kind: 'something' })).toThrow(/not a Neurotab model/);
   });

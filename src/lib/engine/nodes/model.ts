@@ -185,6 +185,54 @@ export interface ModelPredictPeek {
   predictMsP99: number | null;
 }
 
+/** The peek fields that describe the model (null/empty before a model is known). */
+function describeModel(m: ModelSummary | undefined): Pick<ModelPredictPeek, 'modelType' | 'classNames' | 'windowSeconds' | 'sampleRateHz' | 'bandHz' | 'trainedFilter' | 'warmupFrames'> {
+  return {
+    modelType: m?.type ?? null,
+    classNames: m?.classNames ?? [],
+    windowSeconds: m ? m.sampleCount / m.sampleRateHz : null,
+    sampleRateHz: m?.sampleRateHz ?? null,
+    bandHz: m?.bandHz ?? null,
+    trainedFilter: m?.trainedFilter ?? null,
+    warmupFrames: m?.sampleCount ?? 0,
+  };
+}
+
+/**
+ * What a host binds to a model-predict node whose `model_id` it resolves asynchronously (the REST
+ * API's engine worker reads the saved run from IndexedDB): the node waits, emitting nothing, until
+ * `ready` settles, then predicts with the model (and, for a network, the predictor), or reports why
+ * it could not load on every chunk.
+ */
+export interface ModelBinding {
+  kind: 'model-binding';
+  modelId: string;
+  ready: Promise<{ model: DeployableModel; predictor?: DeepWindowPredictor }>;
+}
+
+/**
+ * A ModelBinding for `modelId`: `lookup` returns the saved run (or undefined when there is none);
+ * networks are loaded by `loadDeep` (TensorFlow.js; omitted = networks are refused with a message).
+ */
+export function modelBinding(
+  modelId: string,
+  lookup: (id: string) => Promise<unknown>,
+  loadDeep?: (model: DeepModel) => Promise<DeepWindowPredictor>,
+): ModelBinding {
+  const ready = (async () => {
+    const model = await lookup(modelId);
+    if (model === undefined || model === null) throw new InputError(`no saved run "${modelId}" (train and save a model on the Training page or through /exphub first)`, 'model_id');
+    const s = summariseModel(model, `saved run "${modelId}"`);
+    if (s.kind === 'deep') {
+      if (!loadDeep) throw new InputError(`saved run "${modelId}" is a ${s.type} network and this host cannot load TensorFlow.js models`, 'model_id');
+      return { model: model as DeployableModel, predictor: await loadDeep(s.deep!) };
+    }
+    return { model: model as DeployableModel };
+  })();
+  ready.catch(() => {}); // the node reports the failure; never an unhandled rejection
+  return { kind: 'model-binding', modelId, ready };
+}
+
 const HISTORY = 40;
 /** Predictions left out of the latency percentiles (cold JIT). */
 const WARMUP_PREDICTIONS = 4;
@@ -223,7 +271,11 @@ with an error naming the difference. Prediction time per window is reported by \
   create(params, ctx) {
     const rateHz = params.rate as number;
     const modelId = params.model_id as string | null;
-    const summary = params.model ? summariseModel(params.model, `node "${ctx.nodeId}" model`) : undefined;
+    let summary = params.model ? summariseModel(params.model, `node "${ctx.nodeId}" model`) : undefined;
+    /** A host binding resolving model_id is still loading (no output until it is). */
+    let pending = false;
+    /** Why the host could not resolve model_id (reported on every chunk). */
+    let loadError: string | null = null;
     let predictor: DeepWindowPredictor | undefined;
 
     // Per stream: picks, filter, ring.
@@ -236,17 +288,11 @@ with an error naming the difference. Prediction time per window is reported by \
     let ringPos = 0; // next frame slot in the ring
     let seen = 0; // frames received since (re)start
     let pickBuf = new Float64Array(0);
-    const window = new Float64Array(summary ? summary.sampleCount * summary.channelCount : 0);
+    let window = new Float64Array(summary ? summary.sampleCount * summary.channelCount : 0);
 
     const peekState: ModelPredictPeek = {
       kind: 'predictions',
-      modelType: summary?.type ?? null,
-      classNames: summary?.classNames ?? [],
-      windowSeconds: summary ? summary.sampleCount / summary.sampleRateHz : null,
-      sampleRateHz: summary?.sampleRateHz ?? null,
-      bandHz: summary?.bandHz ?? null,
-      trainedFilter: summary?.trainedFilter ?? null,
-      warmupFrames: summary?.sampleCount ?? 0,
+      ...describeModel(summary),
       predictions: 0,
       latest: null,
       history: [],
@@ -306,7 +352,18 @@ with an error naming the difference. Prediction time per window is reported by \
       process(inputs) {
         const d = inputs.data as FramesPacket | undefined;
         if (!d || d.frames === 0) return;
-        if (!summary) return fail(modelId ? `model "${modelId}" was not loaded (the host resolves model_id from the saved runs; is the id right?)` : 'no model: set model_id to a saved training run, or model to the model JSON');
+        if (!summary && pending) return;
+        if (!summary && loadError) return fail(loadError);
+        if (!summary && modelId) {
+          // Not (yet) bound by a host: said once, no output. Not thrown, so a parameter edit that sets
+          // model_id passes the runtime's dry run (an unbound copy) before the host binds the new id.
+          if (!peekState.error) {
+            peekState.error = `model "${modelId}" was not loaded (the host resolves model_id from the saved runs; is the id right?)`;
+            ctx.log(40, peekState.error);
+          }
+          return;
+        }
+        if (!summary) return fail('no model: set model_id to a saved training run, or model to the model JSON');
         if (d.stream !== src) setup(d.stream, summary);
         const m = summary;
         const C = picks.length;
@@ -363,8 +420,35 @@ with an error naming the difference. Prediction time per window is reported by \
         if (s && summary && s !== src) setup(s, summary);
       },
       bind(binding) {
+        const mb = binding as ModelBinding | undefined;
+        if (mb?.kind === 'model-binding') {
+          // A binding for another model_id (the params changed since) is stale: ignore it.
+          if (mb.modelId !== modelId || params.model) return;
+          pending = true;
+          loadError = null;
+          mb.ready.then(
+            (r) => {
+              if (!pending) return;
+              pending = false;
+              summary = summariseModel(r.model, `saved run "${modelId}"`);
+              window = new Float64Array(summary.sampleCount * summary.channelCount);
+              predictor = r.predictor;
+              peekState.error = null;
+              Object.assign(peekState, describeModel(summary));
+              src = undefined;
+              ctx.log(20, `saved run "${modelId}" loaded: ${summary.type}, classes ${summary.classNames.join(' / ')}, ${summary.channelCount} channels at ${summary.sampleRateHz} Hz`);
+            },
+            (e: unknown) => {
+              pending = false;
+              loadError = peekState.error = `model "${modelId}" could not be loaded: ${e instanceof Error ? e.message : String(e)}`;
+              // Said once now (the stream may be quiet), and again by every chunk that arrives.
+              ctx.log(40, loadError);
+            },
+          );
+          return;
+        }
         const b = binding as DeepWindowPredictor | undefined;
-        if (b?.kind !== 'deep-window-predictor' || typeof b.predict !== 'function') throw new InputError('binding must be a deep-window-predictor', `node "${ctx.nodeId}"`);
+        if (b?.kind !== 'deep-window-predictor' || typeof b.predict !== 'function') throw new InputError('binding must be a deep-window-predictor or a model-binding', `node "${ctx.nodeId}"`);
         predictor = b;
       },
       peek: () => {

@@ -1,0 +1,77 @@
+// `neurotab run` with ml.model-predict: the model comes from `model_file` (here the classic model
+// `neurotab evaluate --save-model` writes, trained causally on S001R08 + R12), and the predictions
+// written for S001R04 equal the node's own on the same recording; `model_id` is refused saying what
+// to give instead.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { hasShared, sharedBytes, sharedPath } from '../../tests/support/shared';
+import { modelPredict } from '../../src/lib/engine/nodes/model';
+import { feedChunks } from '../../src/lib/engine/testing';
+import type { FramesPacket } from '../../src/lib/engine/index';
+import { readEdf } from '../../src/lib/formats/edf';
+import { evaluate } from './evaluate';
+import { run } from './run';
+
+const dir = mkdtempSync(join(tmpdir(), 'neurotab-run-model-'));
+
+async function quietly(f: () => Promise<number>): Promise<{ code: number; stderr: string }> {
+  const lines: string[] = [];
+  const spy = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
+  try {
+    return { code: await f(), stderr: lines.join('\n') };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+const pipeline = (params: Record<string, unknown>) => ({
+  format: 'neurotab.pipeline',
+  version: 1,
+  meta: { name: 'deployed offline' },
+  nodes: [
+    { id: 'rec', type: 'io.recording-input', params: { chunk_frames: 333 } },
+    { id: 'predict', type: 'ml.model-predict', params: { rate: 2, ...params } },
+    { id: 'out', type: 'io.stream-output', params: {} },
+  ],
+  edges: [
+    { source: 'rec', sourcePort: 'data', target: 'predict', targetPort: 'data' },
+    { source: 'predict', sourcePort: 'data', target: 'out', targetPort: 'data' },
+  ],
+});
+
+describe('neurotab run with ml.model-predict', () => {
+  it('refuses model_id (a run saved in a browser) and an unreadable model_file, saying what to give', async () => {
+    const p = join(dir, 'by-id.json');
+    writeFileSync(p, JSON.stringify(pipeline({ model_id: 'run-1' })));
+    const a = await quietly(() => run([p, '--in', 'x.edf', '--out', join(dir, 'o.json'), '--quiet']));
+    expect(a.code).toBeGreaterThan(0);
+    expect(a.stderr).toMatch(/model_id "run-1" names a run saved in a browser .* give "model_file"/);
+    const q = join(dir, 'missing.json');
+    writeFileSync(q, JSON.stringify(pipeline({ model_file: 'nope.json' })));
+    const b = await quietly(() => run([q, '--in', 'x.edf', '--out', join(dir, 'o.json'), '--quiet']));
+    expect(b.code).toBeGreaterThan(0);
+    expect(b.stderr).toMatch(/model_file "nope.json" is not a readable JSON file/);
+  });
+
+  it.skipIf(!hasShared)('model_file from evaluate --save-model: predictions on S001R04 equal the node on the same recording', async () => {
+    const exp = join(dir, 'mi.json');
+    writeFileSync(exp, JSON.stringify({ type: 'motor_imagery_csp_lda', classes: { T1: 'left', T2: 'right' }, window: [1.0, 2.0], band: [7, 30], components: 4, filter: 'causal' }));
+    await evaluate({ experimentPath: exp, inputs: ['S001R08', 'S001R12'].map((f) => sharedPath(`data/edf/${f}.edf`)), folds: 5, seed: 0, saveModelPath: join(dir, 'model.json') });
+    const p = join(dir, 'deploy.json');
+    writeFileSync(p, JSON.stringify(pipeline({ model_file: 'model.json' })));
+    const out = join(dir, 'pred.json');
+    const r = await quietly(() => run([p, '--in', sharedPath('data/edf/S001R04.edf'), '--out', out, '--quiet']));
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const got = JSON.parse(readFileSync(out, 'utf8')).outputs.out as { channels: string[]; frames: number; data: number[][] };
+    const model = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+    const s = readEdf(sharedBytes('data/edf/S001R04.edf'), 'S001R04.edf').streams[0];
+    const packet: FramesPacket = { kind: 'signal', stream: s.descriptor, samples: Float32Array.from(s.samples), timestampsMs: s.timestampsMs, frames: s.timestampsMs.length };
+    const ref = feedChunks(modelPredict, { model, rate: 2 }, packet, [packet.frames]).outputs.data as FramesPacket;
+    expect(got.channels).toEqual(['p(left)', 'p(right)', 'predicted']);
+    expect(got.frames).toBe(ref.frames);
+    expect(got.data.flat()).toEqual(Array.from(ref.samples));
+  }, 30_000);
+});
