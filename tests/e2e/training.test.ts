@@ -106,6 +106,48 @@ describe.skipIf(!hasShared)('training page', () => {
   }, 600_000);
 });
 
+describe.skipIf(!hasShared)('training page with fNIRS recordings', () => {
+  it('offers fnirs_classification for a SNIRF import, trains task vs rest and shows its metrics; lists rejected TF.js backends', async () => {
+    const page = await openApp(fx.context, fx.server.url, '/recordings');
+    await page.setInputFiles('[data-testid="import-input"]', sharedPath('data/snirf/neuro_run01.snirf'));
+    await page.locator('[data-testid="recording-row"]', { hasText: 'neuro_run01.snirf' }).first().waitFor({ timeout: 60_000 });
+    await page.click('nav a[href="/training"]');
+    await page.locator('h1', { hasText: 'Training' }).waitFor();
+    // The backends TensorFlow.js did not use, and why, in visible text (at least wasm: no training kernels).
+    await page.locator('[data-testid="tf-rejected"]').waitFor({ timeout: 30_000 });
+    expect(await page.locator('[data-testid="tf-rejected"]').textContent()).toMatch(/wasm not used: no gradient kernels/);
+    const rec = page.locator('[data-testid="training-recordings"] label', { hasText: 'neuro_run01.snirf' }).first();
+    expect(await rec.textContent()).toMatch(/fNIRS · 18 ch/);
+    await rec.locator('input').check();
+    // Only the fNIRS type is offered, with its options.
+    const options = await page.locator('[data-testid="experiment-type"] option').evaluateAll((els) => els.map((e) => (e as HTMLOptionElement).value));
+    expect(options).toEqual(['fnirs_classification']);
+    expect(await page.locator('[data-testid="experiment-type"]').inputValue()).toBe('fnirs_classification');
+    await page.locator('[data-testid="fnirs-features"]').waitFor();
+    await page.locator('[data-testid="fnirs-distance"]').waitFor();
+    // Six stimuli ("1" ×4, "2" ×2): both are "task", task-free windows are "rest".
+    await page.locator('input[data-marker="1"]').fill('task');
+    expect(await page.locator('[data-testid="train-button"]').isDisabled()).toBe(true);
+    await page.fill('[data-testid="rest-class"]', 'rest');
+    await page.locator('input[data-marker="2"]').fill('task');
+    await page.fill('[data-testid="experiment-name"]', 'fnirs-task-rest');
+    await page.fill('[data-testid="cv-folds"]', '3');
+    await page.click('[data-testid="train-button"]');
+    await page.locator('[data-testid="run-timings"]', { hasText: 'fnirs_classification' }).waitFor({ timeout: 60_000 });
+    expect(await page.locator('[data-testid="fold-scores"] .fold').count()).toBe(3);
+    expect(await page.locator('[data-testid="training-metrics"]').textContent()).toMatch(/trials × classes\s*12 × 2/);
+    expect((await page.locator('[data-testid="confusion-matrix"] tbody td').allTextContents()).map(Number).reduce((a, b) => a + b, 0)).toBe(12);
+    const acc = (await page.locator('[data-testid="cv-mean"]').textContent()) ?? '';
+    console.log(`[fnirs neuro_run01 task vs rest, 3-fold, in Chromium] ${acc.replace(/\s+/g, ' ')}`);
+    await page.locator('[data-testid="hemodynamic-response"]').waitFor();
+    // Not deployable on the live EEG stream: no deploy panel for this run.
+    expect(await page.locator('[data-testid="deploy-panel"]').count()).toBe(0);
+    await page.waitForTimeout(300);
+    await screenshot(page, 'training-fnirs');
+    await page.close();
+  }, 180_000);
+});
+
 describe('training page without shared data', () => {
   it('zero-hardware demo: record eyes open / closed on the synthetic device, train CSP+LDA, deploy it, the live prediction follows the eyes', async () => {
     const page = await openApp(fx.context, fx.server.url, '/');

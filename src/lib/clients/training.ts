@@ -18,6 +18,13 @@ export interface RecordingChoice {
   markers: Record<string, number>;
   channelCount: number;
   sampleRateHz: number;
+  /**
+   * What the recording holds: "fnirs" when it has an fNIRS stream (SNIRF imports), else "eeg" (the
+   * EEG stream, or the first one). The Training page offers the experiment types of that modality.
+   */
+  modality: 'eeg' | 'fnirs';
+  /** fNIRS: raw intensity ("S1_D1 760" channels) or haemoglobin ("S1_D1 hbo"); null for EEG. */
+  fnirsData: 'intensity' | 'hb' | null;
 }
 
 export class TrainingClient {
@@ -70,8 +77,18 @@ export async function recordingChoices(): Promise<RecordingChoice[]> {
     if (!choice || choice.name !== r.name) {
       const markers: Record<string, number> = {};
       for (const m of await readMarkers(db, r.id)) markers[m.value] = (markers[m.value] ?? 0) + 1;
-      const eeg = r.streams.find((s) => s.descriptor.kind === 'eeg') ?? r.streams[0];
-      choice = { id: r.id, name: r.name, markers, channelCount: eeg?.descriptor.channels.length ?? 0, sampleRateHz: eeg?.descriptor.sampleRateHz ?? 0 };
+      const fnirs = r.streams.find((s) => s.descriptor.kind === 'fnirs');
+      const main = fnirs ?? r.streams.find((s) => s.descriptor.kind === 'eeg') ?? r.streams[0];
+      const hb = fnirs?.descriptor.channels.some((c) => / hb[or]$/i.test(c.label)) ?? false;
+      choice = {
+        id: r.id,
+        name: r.name,
+        markers,
+        channelCount: main?.descriptor.channels.length ?? 0,
+        sampleRateHz: main?.descriptor.sampleRateHz ?? 0,
+        modality: fnirs ? 'fnirs' : 'eeg',
+        fnirsData: fnirs ? (hb ? 'hb' : 'intensity') : null,
+      };
       choiceCache.set(r.id, choice);
     }
     out.push(choice);
