@@ -7,6 +7,7 @@ import { hasShared, sharedPath } from '../../tests/support/shared';
 import { InputError } from '../../src/lib/core/errors';
 import { parseExperimentConfig, predictModel, trainModel } from '../../src/lib/ml/experiment';
 import { epochsFromRecordings } from '../../src/lib/ml/prepare';
+import { ExperimentHub } from '../../src/lib/ml/experiments/hub';
 import { evaluate, parseEvaluateArgs, readRecordingFile, run } from './evaluate';
 
 const dir = mkdtempSync(join(tmpdir(), 'neurotab-evaluate-'));
@@ -71,5 +72,50 @@ describe.skipIf(!hasShared)('evaluate on real files', () => {
     expect(await run([write('ok.json', mi), '--in', join(dir, 'nope.edf')])).toBe(2);
     expect(String(err.mock.calls.at(-1)?.[0])).toMatch(/cannot read/);
     err.mockRestore();
+  });
+});
+
+describe.skipIf(!hasShared)('evaluate fnirs_classification on SNIRF files', () => {
+  // neuro_run01: stimuli "1" ×4, "2" ×2 → task vs task-free "rest" windows, 6 vs 6 trials.
+  const cfg = { type: 'fnirs_classification', classes: { '1': 'task', '2': 'task' }, rest_class: 'rest', window: [0, 15], baseline: [-2, 0] };
+  const snirf = sharedPath('data/snirf/neuro_run01.snirf');
+
+  it('prints { folds, mean, chance } equal to the ExperimentHub run of the same config on the same file', async () => {
+    const exp = write('fnirs.json', cfg);
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
+    let code: number;
+    try {
+      code = await run([exp, '--in', snirf, '--cv', '3', '--seed', '0']);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(code).toBe(0);
+    const out = JSON.parse(lines.join('\n'));
+    expect(Object.keys(out).slice(0, 3)).toEqual(['folds', 'mean', 'chance']);
+    expect(out.folds).toHaveLength(3);
+    expect(out.chance).toBe(0.5);
+    expect(out.classNames).toEqual(['task', 'rest']);
+    expect(out.classCounts).toEqual([6, 6]);
+    // The hub (what /exphub and the Training page run) on the same recording and folds.
+    const hub = new ExperimentHub({ loadRecording: async () => readRecordingFile(snirf) });
+    hub.create('snirf', 'fnirs_classification', { ...cfg, cv: 3, seed: 0, data: { recordings: ['neuro_run01'] } });
+    hub.train('snirf', {});
+    await hub.idle('snirf');
+    const m = hub.get('snirf')!.run!.metrics!;
+    expect(out.folds).toEqual(m.folds);
+    expect(out.mean).toBe(m.mean);
+    expect(out.confusion).toEqual(m.confusion);
+    console.log(`[evaluate fnirs_classification neuro_run01, 3-fold] folds ${out.folds.map((f: number) => f.toFixed(2)).join(', ')}, mean ${out.mean.toFixed(3)}, chance ${out.chance}`);
+  });
+
+  it('saves the fNIRS model, and refuses EEG input for an fNIRS experiment clearly', async () => {
+    const exp = write('fnirs2.json', cfg);
+    const model = join(dir, 'fnirs-model.json');
+    await evaluate({ experimentPath: exp, inputs: [snirf], folds: 3, seed: 1, saveModelPath: model });
+    const saved = JSON.parse(readFileSync(model, 'utf8'));
+    expect(saved.kind).toBe('neurotab.fnirs-model');
+    expect(saved.classNames).toEqual(['task', 'rest']);
+    await expect(evaluate({ experimentPath: exp, inputs: [sharedPath('data/edf/S001R04.edf')], folds: 3, seed: 0 })).rejects.toThrow(/has no fNIRS stream/);
   });
 });

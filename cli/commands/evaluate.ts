@@ -1,15 +1,18 @@
 // `neurotab evaluate <experiment.json> --in <file> [--in <file>…] --cv <k> --seed <n> [--save-model <path>]`:
-// cross-validates a classic experiment (motor_imagery_csp_lda, p300_xdawn_lda, ssvep_cca) on recordings
-// and prints JSON `{ folds, mean, chance, … }` on stdout. Node only; runs the same library code as the
-// app (formats/ readers, ml/prepare + ml/experiment). Reads whole files into memory; no network.
+// cross-validates a classic EEG experiment (motor_imagery_csp_lda, p300_xdawn_lda, ssvep_cca) or an
+// fnirs_classification experiment (SNIRF input) on recordings and prints JSON `{ folds, mean, chance, … }`
+// on stdout. Node only; runs the same library code as the app and the ExperimentHub (formats/ readers,
+// ml/prepare + ml/experiment; ml/experiments/fnirs-classification). Reads whole files into memory; no network.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { InputError, errorMessage } from '../../src/lib/core/errors';
 import { readRecording, type RecordingData } from '../../src/lib/formats';
 import { crossValidate, parseExperimentConfig, trainModel, type CrossValidationResult } from '../../src/lib/ml/experiment';
 import { epochsFromRecordings } from '../../src/lib/ml/prepare';
+import { flattenHubConfig } from '../../src/lib/ml/experiments/config';
+import { parseFnirsSpec, trainFnirs } from '../../src/lib/ml/experiments/fnirs-classification';
 
-export const summary = 'cross-validate a classic decoder: <experiment.json> --in <file>… [--cv k] [--seed n] [--save-model out.json]';
+export const summary = 'cross-validate a classic EEG decoder or fnirs_classification: <experiment.json> --in <file>… [--cv k] [--seed n] [--save-model out.json]';
 
 export interface EvaluateArgs {
   experimentPath: string;
@@ -66,7 +69,8 @@ export async function readRecordingFile(path: string): Promise<RecordingData> {
 export interface EvaluateOutput extends CrossValidationResult {
   type: string;
   seed: number;
-  skippedMarkers: number;
+  /** Markers whose window ran off the recording (EEG types; not counted for fNIRS). */
+  skippedMarkers?: number;
 }
 
 /** The command's work without the printing, for tests and other callers. */
@@ -77,8 +81,18 @@ export async function evaluate(args: EvaluateArgs): Promise<EvaluateOutput> {
   } catch (e) {
     throw new InputError(`not readable JSON: ${errorMessage(e)}`, args.experimentPath);
   }
-  const cfg = parseExperimentConfig(doc, basename(args.experimentPath));
+  const where = basename(args.experimentPath);
   const recs: { recording: RecordingData; source: string }[] = [];
+  const isObj = typeof doc === 'object' && doc !== null && !Array.isArray(doc);
+  if (isObj && flattenHubConfig(doc as Record<string, unknown>).type === 'fnirs_classification') {
+    // The hub's fNIRS experiment (same parse, same training code); --cv and --seed win over the file's.
+    const spec = { ...parseFnirsSpec(doc as Record<string, unknown>, where), cv: args.folds, seed: args.seed };
+    for (const p of args.inputs) recs.push({ recording: await readRecordingFile(p), source: basename(p) });
+    const r = trainFnirs(spec, { table: null, recordings: recs });
+    if (args.saveModelPath) writeFileSync(args.saveModelPath, JSON.stringify(r.model));
+    return { ...r.metrics, type: spec.type, seed: args.seed };
+  }
+  const cfg = parseExperimentConfig(doc, where);
   for (const p of args.inputs) recs.push({ recording: await readRecordingFile(p), source: basename(p) });
   const { epochs, skipped } = epochsFromRecordings(recs, cfg);
   const result = crossValidate(cfg, epochs, { k: args.folds, seed: args.seed });
