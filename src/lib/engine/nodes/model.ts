@@ -120,13 +120,12 @@ export function modelPicks(stream: StreamDescriptor, m: ModelSummary): number[] 
       `stream "${stream.name}" runs at ${stream.sampleRateHz} Hz; the model was trained at ${m.sampleRateHz} Hz. ` +
         `Deploy a model trained on recordings of this stream (record it with markers on the Live page, then train on that recording), ` +
         `or resample the stream to ${m.sampleRateHz} Hz in a pipeline`,
-      'stream',
     );
   }
   const labels = stream.channels.map((c) => c.label);
   if (!m.channelLabels) {
     if (labels.length !== m.channelCount) {
-      throw new InputError(`stream "${stream.name}" has ${labels.length} channels; the model was trained on ${m.channelCount}. Deploy a model trained on recordings of this stream`, 'stream');
+      throw new InputError(`stream "${stream.name}" has ${labels.length} channels; the model was trained on ${m.channelCount}. Deploy a model trained on recordings of this stream`);
     }
     return labels.map((_, i) => i);
   }
@@ -141,7 +140,6 @@ export function modelPicks(stream: StreamDescriptor, m: ModelSummary): number[] 
     throw new InputError(
       `stream "${stream.name}" lacks channel(s) ${missing.map((x) => `"${x}"`).join(', ')} the model was trained on (stream has ${labels.slice(0, 16).join(', ')}${labels.length > 16 ? ', …' : ''}). ` +
         `Deploy a model trained on this stream's channels (or list them under Channels before training)`,
-      'stream',
     );
   }
   return picks;
@@ -221,10 +219,10 @@ export function modelBinding(
 ): ModelBinding {
   const ready = (async () => {
     const model = await lookup(modelId);
-    if (model === undefined || model === null) throw new InputError(`no saved run "${modelId}" (train and save a model on the Training page or through /exphub first)`, 'model_id');
+    if (model === undefined || model === null) throw new InputError(`no saved run "${modelId}" (train and save a model on the Training page or through /exphub first)`);
     const s = summariseModel(model, `saved run "${modelId}"`);
     if (s.kind === 'deep') {
-      if (!loadDeep) throw new InputError(`saved run "${modelId}" is a ${s.type} network and this host cannot load TensorFlow.js models`, 'model_id');
+      if (!loadDeep) throw new InputError(`saved run "${modelId}" is a ${s.type} network and this host cannot load TensorFlow.js models`);
       return { model: model as DeployableModel, predictor: await loadDeep(s.deep!) };
     }
     return { model: model as DeployableModel };
