@@ -1,16 +1,18 @@
-// `neurotab run` with ml.model-predict: the model comes from `model_file` (here the classic model
-// `neurotab evaluate --save-model` writes, trained causally on S001R08 + R12), and the predictions
-// written for S001R04 equal the node's own on the same recording; `model_id` is refused saying what
-// to give instead.
+// `neurotab run` with ml.model-predict: the model comes from `model_file` (the classic model
+// `neurotab evaluate --save-model` writes, trained causally on S001R08 + R12; or a saved EEGNet run
+// {model, config}, which the CLI binds to TensorFlow.js), and the predictions written for S001R04
+// equal the node's own on the same recording; `model_id` is refused saying what to give instead.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { hasShared, sharedBytes, sharedPath } from '../../tests/support/shared';
 import { modelPredict } from '../../src/lib/engine/nodes/model';
-import { feedChunks } from '../../src/lib/engine/testing';
+import { feedChunks, instantiate } from '../../src/lib/engine/testing';
 import type { FramesPacket } from '../../src/lib/engine/index';
 import { readEdf } from '../../src/lib/formats/edf';
+import { parseExperimentConfig } from '../../src/lib/ml/experiment';
+import { epochsFromRecordings } from '../../src/lib/ml/prepare';
 import { evaluate } from './evaluate';
 import { run } from './run';
 
@@ -74,4 +76,38 @@ describe('neurotab run with ml.model-predict', () => {
     expect(got.frames).toBe(ref.frames);
     expect(got.data.flat()).toEqual(Array.from(ref.samples));
   }, 30_000);
+
+  it.skipIf(!hasShared)('model_file holding a saved EEGNet run: the CLI binds the network; predictions equal the node bound the same way', async () => {
+    const tf = await import('@tensorflow/tfjs');
+    await tf.setBackend('cpu');
+    const tft = await import('../../src/lib/ml/tf/train');
+    const config = { type: 'eegnet', classes: { T1: 'left', T2: 'right' }, window: [1.0, 2.0], band: [7, 30], channels: ['C3..', 'Cz..', 'C4..', 'Cp3.'], filter: 'causal' };
+    const cfg = parseExperimentConfig({ ...config, type: 'motor_imagery_csp_lda' });
+    const recs = ['S001R08', 'S001R12'].map((f) => ({ recording: readEdf(sharedBytes(`data/edf/${f}.edf`), `${f}.edf`), source: f }));
+    const deep = await tft.trainDeepModel('eegnet', epochsFromRecordings(recs, cfg).epochs, { epochs: 1, batchSize: 16, validationFraction: 0, seed: 1 });
+    writeFileSync(join(dir, 'eegnet-run.json'), JSON.stringify({ runId: 'r1', name: 'mi-eegnet', model: deep, config }));
+    const p = join(dir, 'deploy-eegnet.json');
+    writeFileSync(p, JSON.stringify(pipeline({ model_file: 'eegnet-run.json' })));
+    const out = join(dir, 'pred-eegnet.json');
+    const r = await quietly(() => run([p, '--in', sharedPath('data/edf/S001R04.edf'), '--out', out, '--quiet']));
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const got = JSON.parse(readFileSync(out, 'utf8')).outputs.out as { frames: number; data: number[][] };
+    const loaded = await tft.loadDeepModel(deep);
+    try {
+      const s = readEdf(sharedBytes('data/edf/S001R04.edf'), 'S001R04.edf').streams[0];
+      const packet: FramesPacket = { kind: 'signal', stream: s.descriptor, samples: Float32Array.from(s.samples), timestampsMs: s.timestampsMs, frames: s.timestampsMs.length };
+      const { node } = instantiate(modelPredict, { model: { model: deep, config }, rate: 2 });
+      node.bind!({ kind: 'deep-window-predictor', predict: (w: Float64Array, C: number) => tft.predictDeepWindow(loaded, w, C) });
+      const ref = node.process({ data: packet })!.data as FramesPacket;
+      expect(got.frames).toBe(ref.frames);
+      expect(got.frames).toBeGreaterThan(200);
+      got.data.forEach((row, i) => {
+        expect(row[0]).toBeCloseTo(ref.samples[i * 3], 5);
+        expect(row[2]).toBe(ref.samples[i * 3 + 2]);
+      });
+    } finally {
+      loaded.dispose();
+    }
+  }, 60_000);
 });
