@@ -98,13 +98,42 @@ export async function recordingChoices(): Promise<RecordingChoice[]> {
 
 // ------------------------------------------------------------------------------- deployment
 
-export type DeploymentStopReason = 'user' | 'stream' | 'replaced';
+/** Why a deployment ended: Stop pressed, the live stream stopped, a newer deployment replaced it, or the engine refused it. */
+export type DeploymentStopReason = 'user' | 'stream' | 'replaced' | 'failed';
+
+/** A saved run deployed on the live stream, as the page shows it. */
+export interface DeploymentView {
+  name: string;
+  runId: string;
+  status: 'starting' | 'running' | 'stopped' | 'failed';
+  peek: ModelPredictPeek | null;
+  error: string | null;
+  /** Device frames the deployment has seen. */
+  framesIn: number;
+  /** Set once stopped: Stop pressed, or the live stream stopped under it. */
+  stopReason: DeploymentStopReason | null;
+}
+
+/**
+ * What the deployment card shows, one state at a time (the pill and the headline agree):
+ * starting (loading the model), warming (filling the first window), predicting, not-predicting (runs
+ * but the model refuses the data), failed (never started: the model does not fit the stream or did
+ * not load), stopped (by the user), stream-stopped (the live stream ended under it).
+ */
+export type DeploymentCardState = 'starting' | 'warming' | 'predicting' | 'not-predicting' | 'failed' | 'stopped' | 'stream-stopped';
+
+export function deploymentCardState(d: DeploymentView): DeploymentCardState {
+  if (d.status === 'failed') return 'failed';
+  if (d.status === 'stopped') return d.stopReason === 'stream' ? 'stream-stopped' : 'stopped';
+  if (d.status === 'starting') return 'starting';
+  if (d.error) return 'not-predicting';
+  return d.peek && d.peek.predictions > 0 ? 'predicting' : 'warming';
+}
 
 /** What a deployment reports to the page (engine/nodes/model.ts peek, plus the run's state). */
 export interface DeploymentEvents {
   onStarted?(): void;
   onPredictions?(peek: ModelPredictPeek, report: DeploymentReport): void;
-  /** Why it ended: Stop pressed, the live stream stopped under it, or a newer deployment replaced it. */
   onStopped?(reason: DeploymentStopReason): void;
   onError?(message: string): void;
 }
@@ -184,7 +213,7 @@ export class ModelDeployment {
       }
       case 'deployment-error':
         this.events.onError?.(e.message);
-        this.end(this.stopRequested ? 'user' : 'stream');
+        this.end('failed');
         break;
       case 'deployment-stopped':
         // Unasked, the engine worker stops a deployment only when its stream ends.

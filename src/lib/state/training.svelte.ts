@@ -2,41 +2,13 @@
 // epoch curves), the last report (metrics, figures, timings), saved experiments, errors, and the
 // model deployed on the live stream (its latest predictions). Main thread only; the work happens in
 // workers/train.worker.ts and the acquisition's engine worker through clients/training.ts.
-import { ModelDeployment, TrainingClient, recordingChoices, type DeploymentStopReason, type RecordingChoice } from '../clients/training';
-import type { ModelPredictPeek } from '../engine/nodes/model';
+import { ModelDeployment, TrainingClient, recordingChoices, type DeploymentView, type RecordingChoice } from '../clients/training';
 import { acquisition } from './acquisition.svelte';
 import type { ExperimentSummary, RunReport, TrainEvent } from '../ml/tf/protocol';
 import type { RunPhase } from '../ml/experiments/run';
 import type { EpochLog } from '../ml/tf/train';
 
-/** A saved run deployed on the live stream, as the page shows it. */
-export interface DeploymentView {
-  name: string;
-  runId: string;
-  status: 'starting' | 'running' | 'stopped' | 'failed';
-  peek: ModelPredictPeek | null;
-  error: string | null;
-  /** Device frames the deployment has seen. */
-  framesIn: number;
-  /** Set once stopped: Stop pressed, or the live stream stopped under it. */
-  stopReason: DeploymentStopReason | null;
-}
-
-/**
- * What the deployment card shows, one state at a time (the pill and the headline agree):
- * starting (loading the model), warming (filling the first window), predicting, not-predicting (runs
- * but the model refuses the data), failed (never started: the model does not fit the stream or did
- * not load), stopped (by the user), stream-stopped (the live stream ended under it).
- */
-export type DeploymentCardState = 'starting' | 'warming' | 'predicting' | 'not-predicting' | 'failed' | 'stopped' | 'stream-stopped';
-
-export function deploymentCardState(d: DeploymentView): DeploymentCardState {
-  if (d.status === 'failed') return 'failed';
-  if (d.status === 'stopped') return d.stopReason === 'stream' ? 'stream-stopped' : 'stopped';
-  if (d.status === 'starting') return 'starting';
-  if (d.error) return 'not-predicting';
-  return d.peek && d.peek.predictions > 0 ? 'predicting' : 'warming';
-}
+export { deploymentCardState, type DeploymentCardState, type DeploymentView } from '../clients/training';
 
 class TrainingState {
   backend = $state<string | null>(null);
