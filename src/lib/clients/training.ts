@@ -8,8 +8,8 @@ import type { ModelPredictPeek } from '../engine/nodes/model';
 import type { TrainEvent, TrainRequest } from '../ml/tf/protocol';
 import type { Acquisition } from './acquisition';
 import type { DeploymentReport, EngineEvent } from '../../../workers/protocol';
-import { openDb } from '../storage/db';
-import { listRecordings, readMarkers } from '../storage/recordings';
+import { openDb, type RecordingRow } from '../storage/db';
+import { readMarkers, watchRecordings } from '../storage/recordings';
 
 export interface RecordingChoice {
   id: string;
@@ -65,12 +65,25 @@ export class TrainingClient {
 const choiceCache = new Map<string, RecordingChoice>();
 
 /**
- * Completed recordings with their marker values. Reads the marker rows of recordings it has not
- * seen finished before (cheap to call again, e.g. while an import is still finishing).
+ * Completed recordings with their marker values, now and after every change to the library (an
+ * import finishing, a recording stopped, a deletion — in any tab or worker). Reads the marker rows
+ * only of recordings it has not seen finished before. Returns the unsubscribe function.
  */
-export async function recordingChoices(): Promise<RecordingChoice[]> {
+export function watchRecordingChoices(onChoices: (choices: RecordingChoice[]) => void, onError: (e: Error) => void): () => void {
+  let generation = 0;
+  return watchRecordings(
+    openDb(),
+    (rows) => {
+      const mine = ++generation;
+      recordingChoices(rows).then((c) => mine === generation && onChoices(c), onError);
+    },
+    onError,
+  );
+}
+
+async function recordingChoices(all: RecordingRow[]): Promise<RecordingChoice[]> {
   const db = openDb();
-  const rows = (await listRecordings(db)).filter((r) => r.status === 'complete' || r.status === 'recovered');
+  const rows = all.filter((r) => r.status === 'complete' || r.status === 'recovered');
   const out: RecordingChoice[] = [];
   for (const r of rows) {
     let choice = choiceCache.get(r.id);

@@ -2,7 +2,7 @@
 // epoch curves), the last report (metrics, figures, timings), saved experiments, errors, and the
 // model deployed on the live stream (its latest predictions). Main thread only; the work happens in
 // workers/train.worker.ts and the acquisition's engine worker through clients/training.ts.
-import { ModelDeployment, TrainingClient, recordingChoices, type DeploymentView, type RecordingChoice } from '../clients/training';
+import { ModelDeployment, TrainingClient, watchRecordingChoices, type DeploymentView, type RecordingChoice } from '../clients/training';
 import { acquisition } from './acquisition.svelte';
 import type { ExperimentSummary, RunReport, TrainEvent } from '../ml/tf/protocol';
 import type { RunPhase } from '../ml/experiments/run';
@@ -32,18 +32,18 @@ class TrainingState {
     this.client.on((e) => this.onEvent(e));
     this.client.start();
     this.client.send({ type: 'list' });
-    void this.refreshRecordings();
   }
 
-  async refreshRecordings(): Promise<void> {
-    try {
-      const next = await recordingChoices();
-      // Same list (the usual case when polled): keep the array, so the page does not re-render.
-      if (next.length === this.recordings.length && next.every((r, i) => r.id === this.recordings[i].id && r.name === this.recordings[i].name)) return;
-      this.recordings = next;
-    } catch (e) {
-      this.error = e instanceof Error ? e.message : String(e);
-    }
+  /** Keeps `recordings` in step with the library while the page is open; returns the stop function. */
+  watchRecordings(): () => void {
+    return watchRecordingChoices(
+      (next) => {
+        // Same list (a recording elsewhere grew): keep the array, so the page does not re-render.
+        if (next.length === this.recordings.length && next.every((r, i) => r.id === this.recordings[i].id && r.name === this.recordings[i].name)) return;
+        this.recordings = next;
+      },
+      (e) => (this.error = e.message),
+    );
   }
 
   train(name: string, config: Record<string, unknown>, recordingIds: string[]): void {
