@@ -128,11 +128,10 @@ describe('engine worker: deployed model', () => {
     const state = structuredClone(row!.state) as { model: { channelLabels: string[] } };
     state.model.channelLabels = ['Cz', 'Pz', 'Oz', 'Fz', 'F3', 'F4', 'P3', 'P4'];
     await openDb().models.put({ ...row!, id: 'run-other', state });
+    // Refused before it starts (nothing runs), with the channels that are missing.
     send({ type: 'deploy-model', deployId: 3, doc: deployDoc('run-other') });
-    await until(() => events.some((e) => e.type === 'deployment-started' && e.deployId === 3), 'deployment-started');
-    await stream(1);
-    const peek = await until(() => lastPeek(3)?.error, 'error in the report');
-    expect(peek).toMatch(/lacks channel\(s\) "Cz", "Pz", "Oz", "Fz", "F3", "F4", "P3", "P4"/);
-    send({ type: 'stop-deployment', deployId: 3 });
+    const refused = await until(() => events.find((e) => e.type === 'deployment-error' && e.deployId === 3), 'deployment-error');
+    expect((refused as { message: string }).message).toMatch(/lacks channel\(s\) "Cz", "Pz", "Oz", "Fz", "F3", "F4", "P3", "P4"/);
+    expect(events.some((e) => e.type === 'deployment-started' && e.deployId === 3)).toBe(false);
   });
 });
