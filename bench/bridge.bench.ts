@@ -67,6 +67,32 @@ print(json.dumps(sorted(out)))
   return pct(JSON.parse(out) as number[], 50);
 }
 
+/** p50 of the same Python loop against a Node HTTP server that answers at once: the floor of any call. */
+async function trivialHttpP50(): Promise<number> {
+  const { createServer } = await import('node:http');
+  const srv = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"running":true}');
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  const py = `
+import json, time, requests
+s = requests.Session(); url = 'http://127.0.0.1:${port}/executions/1/state'
+for _ in range(50): s.get(url)
+out = []
+for _ in range(300):
+    t = time.perf_counter(); s.get(url).json(); out.append((time.perf_counter() - t) * 1000)
+print(json.dumps(sorted(out)))
+`;
+  try {
+    const out = await new Promise<string>((ok, fail) => execFile('python3', ['-c', py], { timeout: 60_000 }, (e, so, se) => (e ? fail(new Error(se || e.message)) : ok(so))));
+    return pct(JSON.parse(out) as number[], 50);
+  } finally {
+    srv.close();
+  }
+}
+
 function fmt(ms: number): string {
   return `${ms.toFixed(2)} ms`;
 }
@@ -173,6 +199,8 @@ print(json.dumps({"session": a, "sessionS": ta, "get": b, "getS": tb}))
     // The bridge's own cost: the same Python loop against a bridge whose tab is a Node WebSocket
     // client answering at once (no browser).
     const bare = await bareBridgeP50();
+    const floor = await trivialHttpP50();
+    console.log(`Floor: Python requests.Session → a Node HTTP server answering at once: p50 ${fmt(floor)}`);
     console.log(`Bridge alone (Python requests.Session → bridge → Node fake tab, no browser): p50 ${fmt(bare)}`);
     console.log('Bridge (Python requests → bridge → WebSocket → engine-host tab → its API worker → back):');
     console.log(`  requests.Session ×${a.length}: p50 ${fmt(pct(a, 50))}, p90 ${fmt(pct(a, 90))}, p99 ${fmt(pct(a, 99))}; ${(a.length / r.sessionS).toFixed(0)} calls/s`);
