@@ -79,7 +79,7 @@ describe('neurotab run', () => {
 
   it.skipIf(!hasShared)('runs a NeuroPype .pyp (converted through the registry) with the same result as the JSON pipeline', async () => {
     const { pipelineToPyp, writePyp } = await import('../../src/lib/formats/pyp');
-    const { registryResolver } = await import('../../src/lib/api/local-backend');
+    const { registryResolver } = await import('../../src/lib/engine/index');
     const { builtinRegistry, parsePipelineDocument } = await import('../../src/lib/engine/index');
     const doc = parsePipelineDocument(readFileSync(join(fixtures, 'bandpower.json'), 'utf8'));
     const pyp = join(dir, 'bandpower.pyp');

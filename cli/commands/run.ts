@@ -8,7 +8,7 @@ import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import { InputError, errorMessage } from '../../src/lib/core/errors';
 import { readRecording } from '../../src/lib/formats/index';
 import { pypToPipeline, readPipelineText } from '../../src/lib/formats/pyp';
-import { registryResolver } from '../../src/lib/api/local-backend';
+import { registryResolver } from '../../src/lib/engine/index';
 import { summariseModel, type DeepWindowPredictor } from '../../src/lib/engine/nodes/model';
 import {
   builtinRegistry,

@@ -15,6 +15,7 @@ import {
   neuropypeValueType,
   parsePipelineDocument,
   PipelineError,
+  registryResolver,
   resolveParams,
   type NodeClass,
   type NodeRegistry,
@@ -925,26 +926,6 @@ function portsOf(cls: NodeClass, values: Record<string, unknown> | undefined): N
     }
   }
   return out;
-}
-
-/** .pyp class/parameter names through the registry's NeuroPype aliases. */
-export function registryResolver(registry: NodeRegistry): PypResolver {
-  return {
-    nodeType: (npClass, npModule) => (registry.find(npClass) ?? registry.find(npModule))?.type,
-    paramName: (type, npParam) => {
-      const cls = registry.find(type);
-      return cls ? findParam(cls, npParam)?.name : undefined;
-    },
-    neuropype: (type) => {
-      const np = registry.find(type)?.neuropype;
-      return np ? { class: np.class, module: np.module } : undefined;
-    },
-    portType: (type, param) => {
-      const cls = registry.find(type);
-      const spec = cls ? findParam(cls, param) : undefined;
-      return spec ? neuropypePortType(spec) : 'Port';
-    },
-  };
 }
 
 function toLoadError(e: unknown): BackendError {

@@ -5,9 +5,8 @@ import { InputError, errorMessage } from '../core/errors';
 import type { StreamDescriptor } from '../core/stream';
 import {
   builtinRegistry,
-  findParam,
-  neuropypePortType,
   PipelineError,
+  registryResolver,
   type LogRecord,
   type PipelineDocument,
   type PipelineDocumentInput,
@@ -112,22 +111,7 @@ export function examplePipelines(): ExampleEntry[] {
 // ------------------------------------------------------------------------------- import / validation
 
 /** .pyp class and parameter names through the registry's NeuroPype aliases. */
-export const pypResolver: PypResolver = {
-  nodeType: (npClass, npModule) => (registry.find(npClass) ?? registry.find(npModule))?.type,
-  paramName: (type, npParam) => {
-    const cls = registry.find(type);
-    return cls ? findParam(cls, npParam)?.name : undefined;
-  },
-  neuropype: (type) => {
-    const np = registry.find(type)?.neuropype;
-    return np ? { class: np.class, module: np.module } : undefined;
-  },
-  portType: (type, param) => {
-    const cls = registry.find(type);
-    const spec = cls ? findParam(cls, param) : undefined;
-    return spec ? neuropypePortType(spec) : 'Port';
-  },
-};
+export const pypResolver: PypResolver = registryResolver(registry);
 
 export interface ImportResult {
   doc: PipelineDocument;

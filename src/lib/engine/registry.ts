@@ -2,7 +2,8 @@
 // NeuroPype class name ("IIRFilter"). The single source for the API node-class endpoints, the
 // editor palette and `neurotab nodes`. Runs anywhere; holds no per-execution state.
 import { InputError } from '../core/errors';
-import { neuropypePortType, neuropypeValueDomain, neuropypeValueType } from './params';
+import { findParam, neuropypePortType, neuropypeValueDomain, neuropypeValueType } from './params';
+import type { PypResolver } from '../formats/pyp';
 import type { DataKind, NodeClass } from './types';
 
 export interface PackageInfo {
@@ -128,5 +129,25 @@ export function classInfo(cls: NodeClass): NodeClassInfo {
       port_type: neuropypePortType(p),
       value_domain: neuropypeValueDomain(p),
     })),
+  };
+}
+
+/** .pyp class/parameter names through the registry's NeuroPype aliases. */
+export function registryResolver(registry: NodeRegistry): PypResolver {
+  return {
+    nodeType: (npClass, npModule) => (registry.find(npClass) ?? registry.find(npModule))?.type,
+    paramName: (type, npParam) => {
+      const cls = registry.find(type);
+      return cls ? findParam(cls, npParam)?.name : undefined;
+    },
+    neuropype: (type) => {
+      const np = registry.find(type)?.neuropype;
+      return np ? { class: np.class, module: np.module } : undefined;
+    },
+    portType: (type, param) => {
+      const cls = registry.find(type);
+      const spec = cls ? findParam(cls, param) : undefined;
+      return spec ? neuropypePortType(spec) : 'Port';
+    },
   };
 }
