@@ -7,6 +7,7 @@ import type { Context, Handler, Hono, MiddlewareHandler } from 'hono';
 import type { ZodType } from 'zod';
 import { InputError } from '../core/errors';
 import { parsePythonJson } from '../core/python-json';
+import { concatBytes } from '../formats/bytes';
 import { BackendError, type BackendErrorCode } from './backend';
 
 // ---------------------------------------------------------------------------------------------
@@ -320,13 +321,7 @@ export async function readBodyBytes(c: Context, env: FamilyEnvelope, maxBytes: n
     }
     parts.push(value);
   }
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.byteLength;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** Read the body as UTF-8 text (400 when it is not valid UTF-8). */

@@ -5,6 +5,7 @@
 // keys and returns only a document that the engine schema and registry accept.
 import { Inflate, deflateSync } from 'fflate';
 import { InputError, errorMessage } from '../core/errors';
+import { concatBytes } from '../formats/bytes';
 import { compilePipeline } from './compiler';
 import { parsePipelineDocument, PipelineError, type PipelineDocument, type PipelineIssue } from './document';
 import type { NodeRegistry } from './registry';
@@ -94,13 +95,7 @@ export function inflateCapped(data: Uint8Array, maxBytes: number): Uint8Array {
     throw new ShareLinkError(`the link is corrupt or cut short: its compressed data does not decode (${errorMessage(e)})`);
   }
   if (!ended) throw new ShareLinkError('the link is cut short: the compressed data ends early');
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.byteLength;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** JSON.parse that refuses prototype-polluting keys and overly deep nesting. */
