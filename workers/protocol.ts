@@ -50,10 +50,14 @@ export interface IoDeviceStatus {
   message?: string;
   code?: string;
 }
+/** A device's counters since it connected. */
 export interface IoDeviceStats {
+  /** Frames of the primary stream received. */
   framesReceived: number;
+  /** Gaps and frames lost in the primary stream (counter gaps and outages). */
   gaps: number;
   lostFrames: number;
+  /** Frames lost summed over every stream of the device. */
   lostFramesAllStreams: number;
   resyncs: number;
   bytesDiscarded: number;

@@ -116,19 +116,14 @@ export interface DeviceConnectionEvents {
   onGap?(g: DriverGap): void;
 }
 
-export interface DeviceLiveStats {
-  /** Frames of the primary stream received. */
-  framesReceived: number;
-  /** Gaps and frames lost in the primary stream (counter gaps and outages). */
-  gaps: number;
-  lostFrames: number;
-  /** Frames lost summed over every stream of the device. */
-  lostFramesAllStreams: number;
-  resyncs: number;
-  bytesDiscarded: number;
-  malformedPackets: number;
-  unknownPackets: number;
-  reconnects: number;
+/** Counters before the first report. */
+const NO_STATS: IoDeviceStats = {
+  framesReceived: 0, gaps: 0, lostFrames: 0, lostFramesAllStreams: 0, resyncs: 0,
+  bytesDiscarded: 0, malformedPackets: 0, unknownPackets: 0, reconnects: 0,
+};
+
+/** What the Devices page shows: the counters plus battery and impedance where the device reports them. */
+export interface DeviceLiveStats extends IoDeviceStats {
   /** Last value of a battery channel (%), if the device reports one. */
   batteryPercent: number | null;
   /** Last impedance per channel (ohms), if the device reports them (Ganglion `z`). */
@@ -195,20 +190,7 @@ export class WorkerSerialConnection implements LiveDevice {
   }
 
   stats(): DeviceLiveStats {
-    const s = this.last;
-    return {
-      framesReceived: s?.framesReceived ?? 0,
-      gaps: s?.gaps ?? 0,
-      lostFrames: s?.lostFrames ?? 0,
-      lostFramesAllStreams: s?.lostFramesAllStreams ?? 0,
-      resyncs: s?.resyncs ?? 0,
-      bytesDiscarded: s?.bytesDiscarded ?? 0,
-      malformedPackets: s?.malformedPackets ?? 0,
-      unknownPackets: s?.unknownPackets ?? 0,
-      reconnects: s?.reconnects ?? 0,
-      batteryPercent: null,
-      impedanceOhms: null,
-    };
+    return { ...(this.last ?? NO_STATS), batteryPercent: null, impedanceOhms: null };
   }
 
   async stop(): Promise<void> {
