@@ -8,7 +8,7 @@ import { InputError } from '../core/errors';
 import { SsvepCca, type CcaState } from './cca';
 import { accuracy, balancedAccuracy, chanceLevel, confusionMatrix, rocAuc, stratifiedKFold, type Fold } from './cross-validation';
 import { Csp, type CspState } from './csp';
-import { channelMajorFromFrameMajor, classNamesOf, subsetEpochs, validateEpochs, type EpochSet } from './epochs';
+import { channelMajorFromFrameMajor, classCounts, classNamesOf, subsetEpochs, validateEpochs, type EpochSet } from './epochs';
 import { Lda, type LdaState } from './lda';
 import { Xdawn, type XdawnState } from './xdawn';
 
@@ -296,6 +296,29 @@ export interface CrossValidationResult {
   classNames: string[];
   classCounts: number[];
   epochCount: number;
+}
+
+/**
+ * The pooled summary of an accuracy cross-validation in which every epoch was tested once:
+ * `oofPred` / `oofScore` hold each epoch's out-of-fold class and score (probability of class 1 for
+ * two classes).
+ */
+export function accuracySummary(folds: number[], labels: Int32Array, oofPred: ArrayLike<number>, oofScore: ArrayLike<number>, classNames: readonly string[]): CrossValidationResult {
+  const K = classNames.length;
+  const truth = Array.from(labels);
+  const pred = Array.from(oofPred);
+  return {
+    metric: 'accuracy',
+    folds,
+    mean: folds.reduce((a, b) => a + b, 0) / folds.length,
+    chance: chanceLevel(labels),
+    confusion: confusionMatrix(truth, pred, K),
+    rocAuc: K === 2 ? rocAuc(truth, oofScore) : undefined,
+    accuracy: accuracy(truth, pred),
+    classNames: [...classNames],
+    classCounts: classCounts(labels, K),
+    epochCount: truth.length,
+  };
 }
 
 /**

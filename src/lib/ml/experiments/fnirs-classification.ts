@@ -7,9 +7,9 @@
 // can be learnt from recordings with few stimuli. Runs in the training worker or Node; allocates.
 import { InputError } from '../../core/errors';
 import { butter, sosfiltfilt } from '../../dsp';
-import { accuracy, chanceLevel, confusionMatrix, rocAuc, stratifiedKFold } from '../cross-validation';
+import { accuracy, stratifiedKFold } from '../cross-validation';
 import { classCounts } from '../epochs';
-import type { CrossValidationResult } from '../experiment';
+import { accuracySummary } from '../experiment';
 import { beerLambert, FNIRS_FEATURES, opticalDensity, parseNirsChannel, sourceDetectorDistances, windowFeatures, type FnirsFeature } from '../fnirs';
 import { dense, type DenseMatrix } from '../linalg';
 import { LogisticRegression, type LogisticState } from '../logistic';
@@ -310,19 +310,7 @@ export function trainFnirs(spec: FnirsSpec, input: DataInput, cancelled: () => b
     });
     scores.push(accuracy(Array.from(fold.test, (i) => trials.labels[i]), pred));
   }
-  const truth = Array.from(trials.labels);
-  const metrics: CrossValidationResult = {
-    metric: 'accuracy',
-    folds: scores,
-    mean: scores.reduce((a, b) => a + b, 0) / scores.length,
-    chance: chanceLevel(trials.labels),
-    confusion: confusionMatrix(truth, Array.from(oofPred), K),
-    rocAuc: K === 2 ? rocAuc(truth, oofScore) : undefined,
-    accuracy: accuracy(truth, Array.from(oofPred)),
-    classNames: trials.classNames,
-    classCounts: counts,
-    epochCount: n,
-  };
+  const metrics = accuracySummary(scores, trials.labels, oofPred, oofScore, trials.classNames);
   const all = Array.from({ length: n }, (_, i) => i);
   const std = standardiser(trials.x, all);
   const lr = LogisticRegression.fit(applyStd(trials.x, all, std), trials.labels, trials.classNames, { c: spec.c });
@@ -347,7 +335,7 @@ export function trainFnirs(spec: FnirsSpec, input: DataInput, cancelled: () => b
     scores: { accuracy: metrics.mean, chance: metrics.chance, ...(metrics.rocAuc !== undefined ? { roc_auc: metrics.rocAuc } : {}) },
     figures: { ...runFigures(metrics, []), hemodynamic_response: response },
     edaFigures: { class_balance: { data: [{ type: 'bar', x: trials.classNames, y: counts }], layout: { title: { text: 'Trials per class' } } } as PlotlyFigure },
-    trainData: { trial: all, onset_s: trials.onsetsS, class: truth.map((l) => trials.classNames[l]), source: trials.sources } as Record<string, unknown[]>,
+    trainData: { trial: all, onset_s: trials.onsetsS, class: Array.from(trials.labels, (l) => trials.classNames[l]), source: trials.sources } as Record<string, unknown[]>,
   };
 }
 

@@ -3,9 +3,9 @@
 // figures (JSON {data, layout}) for the API and the training page. Runs in the training worker or
 // Node (deep types load TensorFlow.js lazily); long and allocating: never on the UI thread.
 import { InputError } from '../../core/errors';
-import { accuracy, chanceLevel, confusionMatrix, rocAuc, stratifiedKFold } from '../cross-validation';
+import { accuracy, stratifiedKFold } from '../cross-validation';
 import { classCounts, subsetEpochs, validateEpochs, type EpochSet } from '../epochs';
-import { crossValidate, trainModel, type CrossValidationResult, type TrainedModel } from '../experiment';
+import { accuracySummary, crossValidate, trainModel, type CrossValidationResult, type TrainedModel } from '../experiment';
 import type { DeepModel, EpochLog, TrainControl } from '../tf/train';
 import { classicConfig, isDeepType, type ExperimentSpec } from './config';
 
@@ -94,19 +94,7 @@ export async function runExperiment(spec: ExperimentSpec, set: EpochSet, control
           loaded.dispose();
         }
       }
-      const truth = Array.from(set.labels);
-      metrics = {
-        metric: 'accuracy',
-        folds: scores,
-        mean: scores.reduce((a, b) => a + b, 0) / scores.length,
-        chance: chanceLevel(set.labels),
-        confusion: confusionMatrix(truth, Array.from(oofPred), K),
-        rocAuc: K === 2 ? rocAuc(truth, oofScore) : undefined,
-        accuracy: accuracy(truth, Array.from(oofPred)),
-        classNames: [...set.classNames],
-        classCounts: classCounts(set.labels, K),
-        epochCount: set.epochCount,
-      };
+      metrics = accuracySummary(scores, set.labels, oofPred, oofScore, set.classNames);
     }
     control.onPhase?.({ phase: 'training-final' });
     const deep = await tf.trainDeepModel(spec.type, set, opts, { cancelled: control.cancelled, onEpoch: (l) => control.onEpoch?.({ ...l, fold: null }) });
