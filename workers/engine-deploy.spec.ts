@@ -12,6 +12,7 @@ import { epochsFromRecording } from '../src/lib/ml/prepare';
 import { openDb } from '../src/lib/storage/db';
 import { Ring, RingWriter } from '../src/lib/streams/ring';
 import type { EngineEvent, EngineRequest } from './protocol';
+import { until } from '../tests/support/until';
 
 const FS = 250;
 const CH = 8;
@@ -36,16 +37,6 @@ async function stream(seconds: number): Promise<void> {
     rawWriter.push(s, t, n);
     framesWritten += n;
     await new Promise((r) => setTimeout(r, 2));
-  }
-}
-
-async function until<T>(what: () => T | undefined | false, label: string, timeoutMs = 10_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = what();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${label}`);
-    await new Promise((r) => setTimeout(r, 20));
   }
 }
 

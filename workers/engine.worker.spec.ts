@@ -8,6 +8,7 @@ import { Ring, RingReader, RingWriter } from '../src/lib/streams/ring';
 import { publishMarkers } from '../src/lib/core/markers';
 import type { InspectSnapshot } from '../src/lib/engine/index';
 import type { EngineEvent, EngineRequest, PipelineReport } from './protocol';
+import { until } from '../tests/support/until';
 
 const events: EngineEvent[] = [];
 let send: (req: EngineRequest) => void;
@@ -46,16 +47,6 @@ function write(frames: number, alphaAmp = 20): void {
     rawWriter.push(s, t, n);
     framesWritten += n;
     done += n;
-  }
-}
-
-async function until<T>(what: () => T | undefined | false, label: string, timeoutMs = 10_000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = what();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${label}`);
-    await new Promise((r) => setTimeout(r, 20));
   }
 }
 
