@@ -1,8 +1,8 @@
 // Round trip of a small API call in real Chromium: page → service worker → engine host (the API
 // engine worker of the host tab) → page, sequential (p50/p99, calls/s) and with 8 in flight; then
-// the same call from Python through the bridge to the engine-host tab, which answers from its own API
-// worker (requests.Session keep-alive, and requests.get with
-// a new connection per call as exec.py does). Node; needs build/ (npx vite build), Chromium, and
+// the same call from Python through the bridge to the engine-host tab, whose API worker holds the
+// WebSocket and answers from its own API (requests.Session keep-alive, and requests.get with a new
+// connection per call as exec.py does). Node; needs build/ (npx vite build), Chromium, and
 // python3 with requests for the bridge part. Run: npx tsx bench/bridge.bench.ts [--dir <build dir>]
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -202,7 +202,7 @@ print(json.dumps({"session": a, "sessionS": ta, "get": b, "getS": tb}))
     const floor = await trivialHttpP50();
     console.log(`Floor: Python requests.Session → a Node HTTP server answering at once: p50 ${fmt(floor)}`);
     console.log(`Bridge alone (Python requests.Session → bridge → Node fake tab, no browser): p50 ${fmt(bare)}`);
-    console.log('Bridge (Python requests → bridge → WebSocket → engine-host tab → its API worker → back):');
+    console.log('Bridge (Python requests → bridge → WebSocket → the engine-host tab\'s API worker → back):');
     console.log(`  requests.Session ×${a.length}: p50 ${fmt(pct(a, 50))}, p90 ${fmt(pct(a, 90))}, p99 ${fmt(pct(a, 99))}; ${(a.length / r.sessionS).toFixed(0)} calls/s`);
     console.log(`  requests.get (new connection each, as exec.py) ×${b.length}: p50 ${fmt(pct(b, 50))}, p99 ${fmt(pct(b, 99))}`);
     console.log(`machine load at the end: ${loadavg()[0].toFixed(1)} (1 min)`);

@@ -12,13 +12,14 @@ import { openDb } from '../src/lib/storage/db';
 import { IndexedDbPipelineStore } from '../src/lib/storage/pipeline-store';
 import { matchStreamQuery, type StreamDescriptor } from '../src/lib/core/stream';
 import { createApi, ExpHubFailure, type Backend, type ExperimentBackend } from '../src/lib/api/index';
-import { answerApiMessage, reviveApiError } from '../src/lib/api/message';
+import { reviveApiError } from '../src/lib/api/message';
+import { serveBridgeInWorker } from '../src/lib/clients/bridge';
 import { modelBinding } from '../src/lib/engine/nodes/model';
 import { loadDeepPredictor } from './deep-predictor';
 
 type ApiEngineMessage =
   | { type: 'serve' }
-  | { type: 'serve-http' }
+  | { type: 'bridge'; port: number; token: string }
   | { type: 'exphub-port' }
   | { type: 'streams'; streams: Array<{ descriptor: StreamDescriptor; buffer: SharedArrayBuffer }> };
 
@@ -78,19 +79,14 @@ function localBackend(): LocalBackend {
   return backend;
 }
 
-/**
- * The whole REST API answered here, as messages `{id, method, url, headers, body}` → `{id,
- * status, statusText, headers, body}` (api/message.ts): the page relays the bridge's requests
- * straight to this worker when it hosts the engine — two thread hops instead of four through the
- * service worker, same Hono app, same backend, same pipeline store.
- */
-function serveHttp(port: MessagePort): void {
-  const b = served(localBackend());
-  const api = createApi(b as Backend, { experiments: b as ExperimentBackend });
-  port.onmessage = async (ev: MessageEvent<{ id: number }>) => {
-    const res = await answerApiMessage(api, ev.data, self.location.origin);
-    port.postMessage({ id: ev.data?.id, ...res }, [res.body]);
-  };
+let httpApi: ReturnType<typeof createApi> | null = null;
+/** The whole REST API answered in this worker: same Hono app, backend and pipeline store as the service worker's. */
+function api(): ReturnType<typeof createApi> {
+  if (!httpApi) {
+    const b = served(localBackend());
+    httpApi = createApi(b as Backend, { experiments: b as ExperimentBackend });
+  }
+  return httpApi;
 }
 
 self.onmessage = (ev: MessageEvent<ApiEngineMessage>) => {
@@ -98,5 +94,6 @@ self.onmessage = (ev: MessageEvent<ApiEngineMessage>) => {
   if (m?.type === 'streams') streams = m.streams;
   else if (m?.type === 'exphub-port' && ev.ports[0]) exphub = connectPort(ev.ports[0], { timeoutMs: 60_000, reviveError: reviveApiError });
   else if (m?.type === 'serve' && ev.ports[0]) servePort(ev.ports[0], served(localBackend()));
-  else if (m?.type === 'serve-http' && ev.ports[0]) serveHttp(ev.ports[0]);
+  // The engine host's end of the local bridge: the socket lives here, so relayed calls never cross threads.
+  else if (m?.type === 'bridge' && ev.ports[0]) serveBridgeInWorker(ev.ports[0], m.port, m.token, async (url, init) => api().fetch(new Request(url, init)), self.location.origin);
 };

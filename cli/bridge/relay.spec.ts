@@ -1,6 +1,6 @@
 // The bridge against a fake tab: a Node WebSocket client that pairs like the app does and answers
 // relayed requests with the real API router over a LocalBackend (what the tab's service worker does).
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { request as httpRequest } from 'node:http';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { createApi } from '../../src/lib/api/index';
 import { LocalBackend } from '../../src/lib/api/local-backend';
-import type { BridgeRequest, BridgeResponse } from '../../src/lib/clients/bridge';
+import { bridgeThroughWorker, serveBridgeInWorker, type BridgeConnectionState, type BridgeRequest, type BridgeResponse } from '../../src/lib/clients/bridge';
 import { isLoopbackHost, mapBridgePath, startBridge, type Bridge } from './relay';
 import { parseBridgeArgs } from '../commands/bridge';
 
@@ -347,5 +347,64 @@ describe('bridge paired with a fake tab', () => {
     expect(r.status).toBe(413);
     expect(r.json.error.code).toBe('PAYLOAD_TOO_LARGE');
     expect(tab.seen.length).toBe(0);
+  });
+});
+
+describe("the app's own tab code (clients/bridge.ts), socket in a worker as the engine host opens it", () => {
+  let bridge: Bridge;
+  let backend: LocalBackend;
+  beforeAll(async () => {
+    bridge = await startBridge({ port: 0, token: TOKEN });
+    backend = new LocalBackend();
+    // The browser sends the page's Origin on the upgrade; Node's client is told to.
+    vi.stubGlobal(
+      'WebSocket',
+      class extends WebSocket {
+        constructor(url: string) {
+          super(url, { headers: { Origin: APP_ORIGIN } });
+        }
+      },
+    );
+  });
+  afterAll(async () => {
+    vi.unstubAllGlobals();
+    await bridge.close();
+    await backend.dispose();
+  });
+
+  it('pairs, answers from the worker with the API, reports relays in batches and closes', async () => {
+    const api = createApi(backend);
+    // The worker, on the far end of a real MessageChannel (workers/api-engine.worker.ts "bridge").
+    const worker = {
+      postMessage(m: { port: number; token: string }, transfer: MessagePort[]) {
+        serveBridgeInWorker(transfer[0], m.port, m.token, async (url, init) => api.fetch(new Request(url, init)), APP_ORIGIN);
+      },
+    } as unknown as Worker;
+    const states: BridgeConnectionState[] = [];
+    const relays: Array<{ count: number; path: string; status: number }> = [];
+    const conn = bridgeThroughWorker(worker)(bridge.port, TOKEN, {
+      onState: (s) => states.push(s),
+      onRelay: (count, last) => relays.push({ count, path: last.path, status: last.status }),
+    });
+    await bridge.waitForTab();
+    await expect.poll(() => states).toContain('paired');
+    expect(bridge.pairedOrigin).toBe(APP_ORIGIN);
+
+    const created = await call(bridge.port, 'POST', '/executions', { body: {} });
+    expect(created.status).toBe(200);
+    const state = await call(bridge.port, 'GET', `/executions/${created.json.id}/state`);
+    expect(state.status).toBe(200);
+    expect(state.json).toMatchObject({ running: false });
+    const missing = await call(bridge.port, 'GET', '/executions/999999/state');
+    expect(missing.status).toBe(404);
+    expect(missing.json.error.code).toBe('EXECUTION_NOT_FOUND');
+    // Three calls in quick succession: one report (or few), all counted, the last one named.
+    await expect.poll(() => relays.reduce((n, r) => n + r.count, 0)).toBe(3);
+    expect(relays.length).toBeLessThan(3);
+    expect(relays.at(-1)).toEqual({ count: expect.any(Number), path: '/np/executions/999999/state', status: 404 });
+
+    conn.close();
+    await expect.poll(() => states.at(-1)).toBe('closed');
+    await expect.poll(() => bridge.tabConnected).toBe(false);
   });
 });

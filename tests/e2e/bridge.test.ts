@@ -238,6 +238,8 @@ describe.skipIf(skipPython)("NeuroPype's exec.py against the bridge and a headle
     await page.waitForSelector('[data-testid="api-result"][data-status="200"]');
     await page.waitForSelector('[data-testid="api-families"] tr[data-family="neuropype"]');
     expect(await page.getAttribute('[data-testid="engine-host"]', 'data-host')).toBe('true');
+    // The socket lives in the API worker; its batched relay reports reach the panel.
+    await expect.poll(() => page.textContent('[data-testid="bridge-panel"]'), { timeout: 5_000 }).toMatch(/[1-9]\d* requests? relayed[\s\S]*Last: GET \/np\/executions → 200/);
     const shot = await screenshot(page, 'api-page-paired');
     console.log(`[bridge e2e] screenshot: ${shot}`);
   });

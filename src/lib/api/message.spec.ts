@@ -1,34 +1,36 @@
-// The API as messages over a real MessageChannel (api/message.ts + clients/api-port.ts): every
-// answer equals what app.request() gives for the same request on the same engine — statuses,
-// headers, bodies, error envelopes, limits — and what is not an API call is refused.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+// The API as messages (api/message.ts), asked by the public client static/neurotab-api.js over real
+// MessageChannels: every answer equals what app.request() gives for the same request on the same
+// engine — statuses, headers, bodies, error envelopes, limits — and what is not an API call is refused.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Hono } from 'hono';
 import { createApi, NP_MAX_BODY_BYTES } from './index';
 import { LocalBackend } from './local-backend';
 import { answerApiMessage } from './message';
-import { apiOverPort, type ApiFetch } from '../clients/api-port';
+import { apiFetch } from '../../../static/neurotab-api.js';
 
 const ORIGIN = 'http://neurotab.test';
 let backend: LocalBackend;
 let app: Hono;
-let channel: MessageChannel;
-let send: ApiFetch;
+const send: (input: string, init?: RequestInit) => Promise<Response> = apiFetch;
 
 beforeEach(() => {
   backend = new LocalBackend();
   app = createApi(backend);
-  channel = new MessageChannel();
-  // The answering side, as workers/api-engine.worker.ts runs it.
-  channel.port2.onmessage = async (ev: MessageEvent<{ id: number }>) => {
-    const res = await answerApiMessage(app, ev.data, ORIGIN);
-    channel.port2.postMessage({ id: ev.data.id, ...res }, [res.body]);
+  // The controlling service worker, answering as src/service-worker/api.ts does (answerApiRequest).
+  const controller = {
+    postMessage(msg: unknown, transfer: Transferable[]) {
+      const reply = transfer[0] as MessagePort;
+      void answerApiMessage(app, msg, ORIGIN).then((res) => {
+        reply.postMessage(res, [res.body]);
+        reply.close();
+      });
+    },
   };
-  send = apiOverPort(channel.port1);
+  vi.stubGlobal('navigator', { serviceWorker: { controller } });
 });
 
 afterEach(async () => {
-  channel.port1.close();
-  channel.port2.close();
+  vi.unstubAllGlobals();
   await backend.dispose();
 });
 

@@ -1,8 +1,9 @@
 // The tab's end of the local bridge (`npm run neurotab -- bridge`): a WebSocket to
 // ws://127.0.0.1:<port>/_bridge?token=T over which the bridge sends HTTP requests that this tab
-// performs against its own origin with static/neurotab-api.js (the service worker answers the API
-// paths exactly as for fetch() from any same-origin page) and sends the responses back. Main
-// thread only; no Svelte.
+// answers with its own origin's API and sends the responses back. The engine-host tab opens the
+// socket in its API worker, which answers with the same Hono app (no main-thread hop); any other tab
+// opens it on the main thread and goes through the service worker with static/neurotab-api.js
+// (answers exactly as fetch() from any same-origin page). No Svelte.
 // Must not relay anything but API paths (isApiPath), and must not send the token anywhere else.
 import { isApiPath } from '../api/index';
 
@@ -58,14 +59,24 @@ export interface BridgeConnection {
   close(): void;
 }
 
-export interface BridgeCallbacks {
+/** What the UI hears from a connection, wherever its socket lives. */
+export interface BridgeEvents {
   onState(state: BridgeConnectionState, detail?: string): void;
-  /** Called after each relayed request (for counters in the UI). */
-  onRelay?(method: string, path: string, status: number): void;
-  engineHost?: () => boolean;
-  /** The API of this tab's own engine when it hosts it (fewer thread hops than the service worker). */
-  hostApi?: () => ApiFetch | null;
+  /** Relayed requests since the last call (batched: at most a few calls a second) and the latest one. */
+  onRelay?(count: number, last: { method: string; path: string; status: number }): void;
 }
+
+export interface BridgeCallbacks extends BridgeEvents {
+  engineHost?: () => boolean;
+  /**
+   * When this tab hosts the engine: opens the socket in the thread that answers the API (its API
+   * worker), so a relayed request never crosses to the main thread (see `serveBridgeInWorker`).
+   */
+  hostBridge?: () => BridgeOpener | null;
+}
+
+/** Opens a connection somewhere else (a worker) and reports its events here. */
+export type BridgeOpener = (port: number, token: string, events: BridgeEvents) => BridgeConnection;
 
 const TEXTUAL = /^(application\/(json|problem\+json|x-www-form-urlencoded|xml|yaml|x-yaml)|text\/)/i;
 
@@ -82,7 +93,8 @@ function fromBase64(b64: string): Uint8Array {
   return out;
 }
 
-import type { ApiFetch } from './api-port';
+/** fetch() for the API paths of this origin, however the call travels. */
+export type ApiFetch = (input: string, init?: RequestInit) => Promise<Response>;
 
 let apiFetchLoaded: Promise<ApiFetch> | null = null;
 /**
@@ -155,17 +167,32 @@ export function parseBridgePort(raw: string | null | undefined): number | null {
   return p >= 1 && p <= 65535 ? p : null;
 }
 
+/** Relay events are batched so a busy bridge does not wake the UI on every call. */
+const RELAY_REPORT_MS = 250;
+
 /**
- * Opens the socket and serves relayed requests until closed. The bridge rejects a wrong token by
- * refusing the upgrade, which the browser reports as an error followed by close (code 1006).
+ * Opens the socket and serves relayed requests with `answer` until closed; any thread with
+ * WebSocket (the page, a worker). The bridge rejects a wrong token by refusing the upgrade, which
+ * the browser reports as an error followed by close (code 1006).
  */
-export function connectBridge(port: number, token: string, cb: BridgeCallbacks): BridgeConnection {
-  const origin = location.origin;
+export function openBridgeSocket(
+  port: number,
+  token: string,
+  opts: BridgeEvents & { engineHost: boolean; answer(req: BridgeRequest): Promise<BridgeResponse> },
+): BridgeConnection {
   let closedByUs = false;
   let paired = false;
+  let relays = 0;
+  let last: { method: string; path: string; status: number } | null = null;
+  let reportTimer: ReturnType<typeof setTimeout> | null = null;
+  const report = () => {
+    reportTimer = null;
+    if (relays && last) opts.onRelay?.(relays, last);
+    relays = 0;
+  };
   const ws = new WebSocket(bridgeUrl(port, token));
   ws.onopen = () => {
-    const hello: BridgeHello = { type: 'hello', app: 'neurotab', engineHost: cb.engineHost?.() ?? false, userAgent: navigator.userAgent };
+    const hello: BridgeHello = { type: 'hello', app: 'neurotab', engineHost: opts.engineHost, userAgent: navigator.userAgent };
     ws.send(JSON.stringify(hello));
   };
   ws.onmessage = (ev) => {
@@ -177,40 +204,100 @@ export function connectBridge(port: number, token: string, cb: BridgeCallbacks):
     }
     if (msg.type === 'welcome') {
       paired = true;
-      cb.onState('paired');
+      opts.onState('paired');
     } else if (msg.type === 'request' && typeof msg.id === 'number' && typeof msg.path === 'string') {
-      // The engine host answers from its own API worker; another tab goes through the service
-      // worker, without which fetch() would reach the static server, not the API.
-      const direct = cb.hostApi?.() ?? null;
-      const uncontrolled = !navigator.serviceWorker?.controller;
-      const answer: Promise<BridgeResponse> = direct
-        ? performRelayed(msg, origin, direct)
-        : uncontrolled
-        ? Promise.resolve({
-            type: 'response',
-            id: msg.id,
-            status: 503,
-            headers: { 'content-type': 'application/json', 'retry-after': '1' },
-            body: JSON.stringify({ error: { code: 'ENGINE_UNAVAILABLE', message: 'The paired Neurotab tab is not yet served by its service worker; wait until it shows "Offline-ready" (or reload it), then retry' } }),
-          })
-        : loadApiFetch(origin).then((send) => performRelayed(msg, origin, send));
-      void answer.then((res) => {
+      void opts.answer(msg).then((res) => {
         if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(res));
-        cb.onRelay?.(msg.method, msg.path, res.status);
+        relays++;
+        last = { method: msg.method, path: msg.path, status: res.status };
+        reportTimer ??= setTimeout(report, RELAY_REPORT_MS);
       });
     }
   };
   ws.onclose = (ev) => {
-    if (closedByUs) cb.onState('closed');
-    else if (!paired) cb.onState('error', `Could not pair with the bridge on port ${port}: is "npm run neurotab -- bridge" running there, and is the token right? (${ev.reason || `code ${ev.code}`})`);
-    else cb.onState('closed', ev.reason || 'The bridge stopped');
+    if (reportTimer !== null) clearTimeout(reportTimer);
+    report();
+    if (closedByUs) opts.onState('closed');
+    else if (!paired) opts.onState('error', `Could not pair with the bridge on port ${port}: is "npm run neurotab -- bridge" running there, and is the token right? (${ev.reason || `code ${ev.code}`})`);
+    else opts.onState('closed', ev.reason || 'The bridge stopped');
   };
-  queueMicrotask(() => cb.onState('connecting'));
+  queueMicrotask(() => opts.onState('connecting'));
   return {
     port,
     close() {
       closedByUs = true;
       ws.close(1000, 'disconnected in the app');
     },
+  };
+}
+
+/**
+ * Main thread: connects this tab to the bridge. The engine host opens the socket in its API worker
+ * (`cb.hostBridge`); another tab relays through its service worker with /neurotab-api.js.
+ */
+export function connectBridge(port: number, token: string, cb: BridgeCallbacks): BridgeConnection {
+  const events: BridgeEvents = { onState: cb.onState, onRelay: cb.onRelay };
+  const inHost = cb.hostBridge?.() ?? null;
+  if (inHost) return inHost(port, token, events);
+  const origin = location.origin;
+  return openBridgeSocket(port, token, {
+    ...events,
+    engineHost: cb.engineHost?.() ?? false,
+    // Without a controlling service worker, fetch() would reach the static server, not the API.
+    answer: (msg) =>
+      navigator.serviceWorker?.controller
+        ? loadApiFetch(origin).then((send) => performRelayed(msg, origin, send))
+        : Promise.resolve({
+            type: 'response',
+            id: msg.id,
+            status: 503,
+            headers: { 'content-type': 'application/json', 'retry-after': '1' },
+            body: JSON.stringify({ error: { code: 'ENGINE_UNAVAILABLE', message: 'The paired Neurotab tab is not yet served by its service worker; wait until it shows "Offline-ready" (or reload it), then retry' } }),
+          }),
+  });
+}
+
+/** Page ↔ worker messages of a bridge connection opened in a worker. */
+type BridgeWorkerEvent =
+  | { type: 'state'; state: BridgeConnectionState; detail?: string }
+  | { type: 'relay'; count: number; last: { method: string; path: string; status: number } };
+
+/** Main thread: a `BridgeOpener` that opens the socket in `worker` (which runs `serveBridgeInWorker`). */
+export function bridgeThroughWorker(worker: Worker): BridgeOpener {
+  return (port, token, events) => {
+    const link = new MessageChannel();
+    link.port1.onmessage = (ev: MessageEvent<BridgeWorkerEvent>) => {
+      const m = ev.data;
+      if (m?.type === 'state') events.onState(m.state, m.detail);
+      else if (m?.type === 'relay') events.onRelay?.(m.count, m.last);
+    };
+    worker.postMessage({ type: 'bridge', port, token }, [link.port2]);
+    return {
+      port,
+      close() {
+        link.port1.postMessage({ type: 'close' });
+      },
+    };
+  };
+}
+
+/**
+ * Worker side of `bridgeThroughWorker`: opens the socket here and answers every relayed request
+ * with `send` (the worker's own API on `origin`), reporting state and relay counts to the page over
+ * `events`.
+ */
+export function serveBridgeInWorker(events: MessagePort, port: number, token: string, send: ApiFetch, origin: string): void {
+  const post = (m: BridgeWorkerEvent) => events.postMessage(m);
+  const conn = openBridgeSocket(port, token, {
+    engineHost: true,
+    answer: (msg) => performRelayed(msg, origin, send),
+    onState: (state, detail) => {
+      post(detail === undefined ? { type: 'state', state } : { type: 'state', state, detail });
+      if (state === 'closed' || state === 'error') events.close();
+    },
+    onRelay: (count, last) => post({ type: 'relay', count, last }),
+  });
+  events.onmessage = (ev: MessageEvent<{ type?: string }>) => {
+    if (ev.data?.type === 'close') conn.close();
   };
 }

@@ -6,7 +6,7 @@ import { recoverOpenRecordings } from '../storage/recordings';
 import { removeFailedImports } from '../storage/library';
 import { IMPORT_LOCK, recordingLockName } from '../core/locks';
 import { becomeEngineHost } from '../clients/engine-host';
-import { apiOverPort, type ApiFetch } from '../clients/api-port';
+import { bridgeThroughWorker, type BridgeOpener } from '../clients/bridge';
 import type { StreamDescriptor } from '../core/stream';
 
 export interface Notice {
@@ -80,19 +80,13 @@ class AppState {
     }
   }
 
-  private directApi: ApiFetch | null = null;
   /**
-   * The REST API answered by this tab's own API engine worker, without the service worker in the
-   * way — only while this tab hosts the engine (null otherwise). The bridge relays through it.
+   * Opens bridge connections in this tab's API engine worker, which answers relayed requests with
+   * the REST API itself (no main-thread or service-worker hop) — only while this tab hosts the
+   * engine (null otherwise: the bridge then goes through the service worker).
    */
-  hostApi(): ApiFetch | null {
-    if (!this.engineHost || !this.apiWorker) return null;
-    if (!this.directApi) {
-      const { port1, port2 } = new MessageChannel();
-      this.apiWorker.postMessage({ type: 'serve-http' }, [port2]);
-      this.directApi = apiOverPort(port1);
-    }
-    return this.directApi;
+  hostBridge(): BridgeOpener | null {
+    return this.engineHost && this.apiWorker ? bridgeThroughWorker(this.apiWorker) : null;
   }
 
   async refreshStorage(): Promise<void> {

@@ -63,7 +63,7 @@ class BridgeState {
     let conn: BridgeConnection | null = null;
     conn = connectBridge(port, token, {
       engineHost: () => app.engineHost,
-      hostApi: () => app.hostApi(),
+      hostBridge: () => app.hostBridge(),
       onState: (s, detail) => {
         if (conn !== null && this.conn !== conn) return; // a newer connection replaced this one
         if (s === 'paired') {
@@ -86,9 +86,9 @@ class BridgeState {
         this.detail = detail ?? null;
         if (s === 'error' && detail) app.notify('error', retrying ? `Lost the local bridge on port ${port} and could not pair again; start it again and pair from the API page.` : detail);
       },
-      onRelay: (method, path, status) => {
-        this.relayed++;
-        this.lastRelay = { method, path, status };
+      onRelay: (count, last) => {
+        this.relayed += count;
+        this.lastRelay = last;
       },
     });
     this.conn = conn;
