@@ -9,7 +9,7 @@ import { self } from '$app/service-worker';
 import { BackendError, createApi, isApiPath as isApiRoute, type Backend, type ExperimentBackend } from '../lib/api/index';
 import { connectPort, RpcClosedError, RpcTimeoutError, type RpcClient } from '../lib/core/rpc';
 import { PipelineFiles } from '../lib/api/pipeline-files';
-import { answerApiMessage, reviveApiError } from '../lib/api/message';
+import { answerOnPort, reviveApiError, serveApiPort } from '../lib/api/message';
 import { nowMs } from '../lib/core/clock';
 import { openDb } from '../lib/storage/db';
 import { IndexedDbPipelineStore } from '../lib/storage/pipeline-store';
@@ -144,13 +144,17 @@ export function handleApi(req: Request): Promise<Response> {
 }
 
 /**
- * The same API over a message (static/neurotab-api.js): a same-origin page posts
- * `{type: 'API_REQUEST', method, url, headers, body}` to its controller with a reply port and gets
- * `{status, statusText, headers, body}` back — the browser's fetch machinery (≈3 ms per call in
- * Chromium) is skipped. Never rejects.
+ * The same API over messages (static/neurotab-api.js): a same-origin page posts
+ * `{type: 'API_REQUEST', id, method, url, headers, body}` and gets `{id, status, statusText, headers,
+ * body}` back; the browser's fetch machinery (≈3 ms per call in Chromium) is skipped. Either one call
+ * posted to this worker with its own reply port, or many calls over a port the page hands over
+ * (API_PORT: a port message goes straight here, where a postMessage() to this worker is routed
+ * through the browser as an event). Never rejects.
  */
-export async function answerApiRequest(msg: unknown, reply: MessagePort): Promise<void> {
-  const res = await answerApiMessage(app, msg, self.location.origin);
-  reply.postMessage(res, [res.body]);
-  reply.close();
+export function answerApiRequest(msg: unknown, reply: MessagePort): Promise<void> {
+  return answerOnPort(app, msg, self.location.origin, reply);
+}
+
+export function acceptApiPort(port: MessagePort): void {
+  serveApiPort(app, self.location.origin, port);
 }

@@ -7,7 +7,7 @@ import { self } from '$app/service-worker';
 import { immutable, assets } from '$app/manifest';
 import { version } from '$app/env';
 import { withIsolationHeaders } from './isolation';
-import { handleApi, isApiPath, acceptEngineHost, answerApiRequest } from './api';
+import { handleApi, isApiPath, acceptEngineHost, answerApiRequest, acceptApiPort } from './api';
 
 const CACHE = `neurotab-${version}`;
 // The app shell ("/" serves index.html through the static fallback) plus every built and static file.
@@ -44,6 +44,8 @@ self.addEventListener('message', (event) => {
   else if (data?.type === 'ENGINE_HOST' && event.ports[0]) acceptEngineHost(event.ports[0], (event.source as Client | null)?.id ?? null);
   else if (data?.type === 'VERSION') event.ports[0]?.postMessage({ version });
   else if (data?.type === 'API_REQUEST' && event.ports[0]) event.waitUntil(answerApiRequest(data, event.ports[0]));
+  else if (data?.type === 'API_PORT' && event.ports[0]) acceptApiPort(event.ports[0]);
+  // API_KEEPALIVE needs no answer: the event itself keeps this worker running during a long call on a port.
 });
 
 self.addEventListener('fetch', (event) => {

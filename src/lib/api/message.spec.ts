@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Hono } from 'hono';
 import { createApi, NP_MAX_BODY_BYTES } from './index';
 import { LocalBackend } from './local-backend';
-import { answerApiMessage } from './message';
+import { answerApiMessage, answerOnPort, serveApiPort } from './message';
 import { apiFetch } from '../../../static/neurotab-api.js';
 
 const ORIGIN = 'http://neurotab.test';
@@ -13,20 +13,36 @@ let backend: LocalBackend;
 let app: Hono;
 const send: (input: string, init?: RequestInit) => Promise<Response> = apiFetch;
 
+/** The controlling service worker: its message handler as src/service-worker/index.ts has it. */
+class FakeServiceWorker {
+  /** Types of the messages posted to it (each one an event the browser routes). */
+  events: string[] = [];
+  ports: MessagePort[] = [];
+  /** false: an older worker that ignores API_PORT. */
+  constructor(private readonly servesPorts = true) {}
+  postMessage(msg: { type?: string }, transfer: Transferable[] = []): void {
+    this.events.push(String(msg?.type));
+    const port = transfer[0] as MessagePort | undefined;
+    if (msg?.type === 'API_REQUEST' && port) void answerOnPort(app, msg, ORIGIN, port);
+    else if (msg?.type === 'API_PORT' && port && this.servesPorts) {
+      this.ports.push(port);
+      serveApiPort(app, ORIGIN, port);
+    }
+  }
+  count(type: string): number {
+    return this.events.filter((t) => t === type).length;
+  }
+}
+let sw: FakeServiceWorker;
+const useWorker = (w: FakeServiceWorker) => {
+  sw = w;
+  vi.stubGlobal('navigator', { serviceWorker: { controller: w } });
+};
+
 beforeEach(() => {
   backend = new LocalBackend();
   app = createApi(backend);
-  // The controlling service worker, answering as src/service-worker/api.ts does (answerApiRequest).
-  const controller = {
-    postMessage(msg: unknown, transfer: Transferable[]) {
-      const reply = transfer[0] as MessagePort;
-      void answerApiMessage(app, msg, ORIGIN).then((res) => {
-        reply.postMessage(res, [res.body]);
-        reply.close();
-      });
-    },
-  };
-  vi.stubGlobal('navigator', { serviceWorker: { controller } });
+  useWorker(new FakeServiceWorker());
 });
 
 afterEach(async () => {
@@ -99,4 +115,33 @@ describe('the REST API over messages', () => {
       expect(body.error.message.length).toBeGreaterThan(10);
     }
   });
+
+  it("goes over the page's port once it is ready: one event for many calls", async () => {
+    for (let i = 0; i < 20; i++) expect((await send(`${ORIGIN}/np/version`)).status).toBe(200);
+    expect(sw.count('API_PORT')).toBe(1);
+    expect(sw.count('API_REQUEST')).toBeLessThanOrEqual(1); // the first call, before the port was acknowledged
+    const inFlight = await Promise.all(Array.from({ length: 8 }, () => send(`${ORIGIN}/np/executions`, { method: 'POST', body: '{}' })));
+    const ids = await Promise.all(inFlight.map(async (r) => ((await r.json()) as { id: number }).id));
+    expect(new Set(ids).size).toBe(8); // every answer reached its own call
+    expect(sw.count('API_REQUEST')).toBeLessThanOrEqual(1);
+  });
+
+  it('a worker that does not serve ports (an older version) answers every call as an event', async () => {
+    useWorker(new FakeServiceWorker(false));
+    for (let i = 0; i < 5; i++) expect((await send(`${ORIGIN}/np/version`)).status).toBe(200);
+    expect(sw.count('API_REQUEST')).toBe(5);
+  });
+
+  it('calls in flight when the worker goes away fail as a network error, and the next call recovers', async () => {
+    await send(`${ORIGIN}/np/version`);
+    const port = sw.ports[0];
+    port.onmessage = () => {}; // the worker stops answering…
+    const pending = send(`${ORIGIN}/np/version`);
+    await new Promise((r) => setTimeout(r, 20));
+    port.close(); // …and is stopped
+    await expect(pending).rejects.toThrow(/service worker stopped/);
+    expect((await send(`${ORIGIN}/np/version`)).status).toBe(200);
+    expect(sw.count('API_PORT')).toBe(2);
+  });
 });
+

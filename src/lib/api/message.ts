@@ -1,7 +1,7 @@
 // The REST API carried as messages instead of HTTP: one structured-clone-able request in, one
 // response out, answered by the same Hono app (same routes, limits and envelopes as fetch()).
-// Used by the service worker (static/neurotab-api.js posts to it) and by the API engine worker
-// (the engine-host tab relays bridge requests straight to it). Any thread; no I/O of its own.
+// Answered by the service worker; asked by static/neurotab-api.js (the public same-origin client,
+// dependency-free, so it restates the caller's side). Any thread; no I/O of its own.
 import type { WireError as RpcWire } from '../core/rpc';
 import { BackendError, type WireError } from './backend';
 import { ExpHubFailure } from './exphub';
@@ -23,13 +23,15 @@ export interface ApiResponseMessage {
   body: ArrayBuffer;
 }
 
+type App = { fetch(req: Request): Response | Promise<Response> };
+
 function errorMessage(status: number, code: string, message: string): ApiResponseMessage {
   const body = new TextEncoder().encode(JSON.stringify({ error: { code, message } })).buffer as ArrayBuffer;
   return { status, statusText: '', headers: [['content-type', 'application/json']], body };
 }
 
 /** Answers one message with `app`; never rejects (a malformed message gets a 400 in the message). */
-export async function answerApiMessage(app: { fetch(req: Request): Response | Promise<Response> }, msg: unknown, origin: string): Promise<ApiResponseMessage> {
+export async function answerApiMessage(app: App, msg: unknown, origin: string): Promise<ApiResponseMessage> {
   let res: Response;
   try {
     const m = (msg ?? {}) as Partial<ApiRequestMessage>;
@@ -45,20 +47,27 @@ export async function answerApiMessage(app: { fetch(req: Request): Response | Pr
   return { status: res.status, statusText: res.statusText, headers: [...res.headers], body: await res.arrayBuffer() };
 }
 
-/** The caller's side: a message answer as a Response (no body where HTTP allows none). */
-export function responseFromMessage(m: ApiResponseMessage, method: string): Response {
-  const empty = m.status === 204 || m.status === 205 || m.status === 304 || method === 'HEAD';
-  return new Response(empty ? null : m.body, { status: m.status, statusText: m.statusText, headers: m.headers });
+async function answerWithId(app: App, msg: unknown, origin: string): Promise<ApiResponseMessage & { id: unknown }> {
+  const res = await answerApiMessage(app, msg, origin);
+  return { id: (msg as { id?: unknown } | null)?.id, ...res };
 }
 
-/** The caller's side: a fetch()-style request as a message (the Request constructor encodes any body). */
-export async function messageFromRequest(input: RequestInfo | URL, init?: RequestInit): Promise<ApiRequestMessage> {
-  const req = new Request(input, init);
-  const body = req.method === 'GET' || req.method === 'HEAD' ? null : await req.arrayBuffer();
-  return { method: req.method, url: req.url, headers: [...req.headers], body };
+/** One call posted with its own reply port: answered there (with the call's `id`), then the port is closed. */
+export async function answerOnPort(app: App, msg: unknown, origin: string, reply: MessagePort): Promise<void> {
+  const res = await answerWithId(app, msg, origin);
+  reply.postMessage(res, [res.body]);
+  reply.close();
 }
 
-/** Rebuilds the API's typed errors from their RPC wire form (a backend in another thread). */
+/** Serves calls `{id, …}` → `{id, …}` on a caller's long-lived port; acknowledges it first (API_PORT_READY). */
+export function serveApiPort(app: App, origin: string, port: MessagePort): void {
+  port.onmessage = async (ev: MessageEvent) => {
+    const res = await answerWithId(app, ev.data, origin);
+    port.postMessage(res, [res.body]);
+  };
+  port.postMessage({ type: 'API_PORT_READY' });
+}
+
 export function reviveApiError(w: RpcWire): Error {
   if (typeof w.code === 'string') return BackendError.fromWire(w as unknown as WireError);
   if (typeof w.status === 'number' && typeof w.detail === 'string') return new ExpHubFailure(w.status, w.detail);
