@@ -122,6 +122,30 @@ describe('Welch: WebAssembly SIMD and JS paths agree', () => {
   }
 });
 
+describe('Welch on frame-major input (engine packets) equals Welch on the channel-major copy', () => {
+  const frameMajorOf = (x: Float32Array, nch: number, ns: number) => {
+    const out = new Float32Array(nch * ns);
+    for (let c = 0; c < nch; c++) for (let n = 0; n < ns; n++) out[n * nch + c] = x[c * ns + n];
+    return out;
+  };
+  // whole input in the wasm memory (odd and even segment counts, an odd channel count), one channel
+  // at a time (over 4 MiB), and the JS path
+  for (const [nch, ns, nperseg, backend] of [
+    [7, 256, 256, 'auto'],
+    [64, 1000, 256, 'auto'],
+    [5, 240_000, 512, 'auto'],
+    [3, 1000, 100, 'js'],
+  ] as const) {
+    it(`${nch} ch × ${ns}, nperseg ${nperseg}, ${backend}`, () => {
+      const x = Float32Array.from({ length: nch * ns }, (_, i) => Math.sin(0.37 * i) + ((i * 7919) % 101) / 50);
+      const a = welch(x, nch, ns, 250, { nperseg, backend });
+      const b = welch(frameMajorOf(x, nch, ns), nch, ns, 250, { nperseg, backend, frameMajor: true });
+      expect(b.psd).toEqual(a.psd);
+      expect(b.freqsHz).toEqual(a.freqsHz);
+    });
+  }
+});
+
 describe('spectrogram', () => {
   it('averaged over its segments equals welch with the same window and overlap (mean average)', () => {
     const ns = 3000;

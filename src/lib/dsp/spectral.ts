@@ -5,6 +5,7 @@ import { InputError } from '../core/errors';
 import { RealFft } from './fft';
 import { getWindow, type WindowName } from './filter-design';
 import { WasmWelch } from './wasm-welch';
+import { transposeInto } from './layout';
 
 /** Options of `welch` (SciPy names and defaults). */
 export interface WelchOptions {
@@ -32,6 +33,11 @@ export interface WelchOptions {
    * of allocating (the online engine passes the same buffers every step). Wrong lengths are ignored.
    */
   out?: { psd?: Float64Array; freqsHz?: Float64Array };
+  /**
+   * x is FRAME-major (x[n·nch + c], as the engine's packets carry samples) instead of channel-major:
+   * transposed on its way into the kernel, with no copy of its own.
+   */
+  frameMajor?: boolean;
 }
 
 /** A one-sided PSD: `psd` is Float64Array [channel, bin], bins at `freqsHz`. */
@@ -53,8 +59,32 @@ function wasmPlanFor(n: number): WasmWelch | null {
   return p;
 }
 
-/** Mean-averaged, constant-detrended segment powers of every channel via the wasm kernel, into psd (unscaled sums). */
-function welchSumsWasm(w: WasmWelch, x: Float32Array | Float64Array, nch: number, ns: number, win: Float64Array, step: number, nseg: number, psd: Float64Array, nb: number): void {
+/** psd[o + k] = scale · (lane `lane` of acc, or both lanes summed) for bin k, doubled for 1 ≤ k < lastDoubled. */
+function scaledInto(psd: Float64Array, o: number, acc: Float64Array, lane: number, lanes: 1 | 2, nb: number, scale: number, lastDoubled: number): void {
+  for (let k = 0; k < nb; k++) {
+    const v = lanes === 2 ? acc[2 * k] + acc[2 * k + 1] : acc[2 * k + lane];
+    psd[o + k] = k > 0 && k < lastDoubled ? 2 * v * scale : v * scale;
+  }
+}
+
+/**
+ * The Welch PSD of every channel via the wasm kernel, into psd: mean-averaged, constant-detrended
+ * segment powers times `scale` (times 2 for bins 1 … lastDoubled − 1, the one-sided fold).
+ */
+function welchWasm(
+  w: WasmWelch,
+  x: Float32Array | Float64Array,
+  frameMajor: boolean,
+  nch: number,
+  ns: number,
+  win: Float64Array,
+  step: number,
+  nseg: number,
+  psd: Float64Array,
+  nb: number,
+  scale: number,
+  lastDoubled: number,
+): void {
   const f32 = x instanceof Float32Array;
   const bytes = f32 ? 4 : 8;
   // Small inputs (the online case): copy every channel in at once, no per-channel views.
@@ -64,7 +94,10 @@ function welchSumsWasm(w: WasmWelch, x: Float32Array | Float64Array, nch: number
   w.setWindow(win);
   const base = w.layout.DATA;
   const data = w.dataView(f32);
-  if (whole) data.set(x);
+  if (whole) {
+    if (frameMajor) transposeInto(x, ns, nch, data);
+    else data.set(x);
+  }
   const acc = w.accView();
   let c0 = 0;
   if (whole && nseg % 2 === 1) {
@@ -76,15 +109,14 @@ function welchSumsWasm(w: WasmWelch, x: Float32Array | Float64Array, nch: number
       const b = a + ns * bytes;
       acc.fill(0);
       for (let g = 0; g < nseg; g++) w.pair(f32, a + g * step * bytes, b + g * step * bytes);
-      for (let k = 0; k < nb; k++) {
-        psd[c0 * nb + k] = acc[2 * k];
-        psd[(c0 + 1) * nb + k] = acc[2 * k + 1];
-      }
+      scaledInto(psd, c0 * nb, acc, 0, 1, nb, scale, lastDoubled);
+      scaledInto(psd, (c0 + 1) * nb, acc, 1, 1, nb, scale, lastDoubled);
     }
   }
   for (let c = c0; c < nch; c++) {
     let at = base;
     if (whole) at += c * ns * bytes;
+    else if (frameMajor) for (let n = 0; n < ns; n++) data[n] = x[n * nch + c];
     else data.set(x.subarray(c * ns, (c + 1) * ns));
     acc.fill(0);
     w.setMask(1);
@@ -95,7 +127,7 @@ function welchSumsWasm(w: WasmWelch, x: Float32Array | Float64Array, nch: number
       const a = at + g * step * bytes;
       w.pair(f32, a, a);
     }
-    for (let k = 0; k < nb; k++) psd[c * nb + k] = acc[2 * k] + acc[2 * k + 1];
+    scaledInto(psd, c * nb, acc, 0, 2, nb, scale, lastDoubled);
   }
 }
 
@@ -104,7 +136,9 @@ const WASM_WHOLE_BYTES = 4 << 20;
 
 /** Windows are pure functions of (name, length): cache the few in use (no allocation per call). */
 const windowCache = new Map<string, Float64Array>();
+let lastWindow: { name: WindowName; n: number; win: Float64Array } | null = null;
 function cachedWindow(name: WindowName, n: number): Float64Array {
+  if (lastWindow && lastWindow.name === name && lastWindow.n === n) return lastWindow.win;
   const key = typeof name === 'string' ? `${name}:${n}` : `${JSON.stringify(name)}:${n}`;
   let w = windowCache.get(key);
   if (!w) {
@@ -112,7 +146,23 @@ function cachedWindow(name: WindowName, n: number): Float64Array {
     if (windowCache.size > 32) windowCache.clear();
     windowCache.set(key, w);
   }
+  lastWindow = { name, n, win: w };
   return w;
+}
+
+/** Σw and Σw² of a cached window. */
+const windowSums = new WeakMap<Float64Array, { sum: number; squares: number }>();
+function sumsOf(win: Float64Array): { sum: number; squares: number } {
+  let s = windowSums.get(win);
+  if (!s) {
+    s = { sum: 0, squares: 0 };
+    for (let i = 0; i < win.length; i++) {
+      s.sum += win[i];
+      s.squares += win[i] * win[i];
+    }
+    windowSums.set(win, s);
+  }
+  return s;
 }
 
 /** Scratch of the JS Welch path, grown on demand (single-threaded per realm). */
@@ -183,12 +233,7 @@ export function welch(x: ArrayLike<number>, nch: number, ns: number, sampleRateH
   const scaling = opts.scaling ?? 'density';
   const detrend = opts.detrend ?? 'constant';
   const average = opts.average ?? 'mean';
-  let wsum = 0;
-  let wss = 0;
-  for (let i = 0; i < nperseg; i++) {
-    wsum += win[i];
-    wss += win[i] * win[i];
-  }
+  const { sum: wsum, squares: wss } = sumsOf(win);
   const scale = scaling === 'density' ? 1 / (sampleRateHz * wss) : 1 / (wsum * wsum);
   const step = nperseg - noverlap;
   const nseg = Math.floor((ns - nperseg) / step) + 1;
@@ -200,13 +245,9 @@ export function welch(x: ArrayLike<number>, nch: number, ns: number, sampleRateH
     opts.backend !== 'js' && (x instanceof Float32Array || x instanceof Float64Array) && nfft === nperseg && detrend === 'constant' && average === 'mean';
   const wplan = useWasm ? wasmPlanFor(nperseg) : null;
   if (wplan) {
-    welchSumsWasm(wplan, x as Float32Array | Float64Array, nch, ns, win, step, nseg, psd, nb);
-    for (let c = 0; c < nch; c++) {
-      const o = c * nb;
-      for (let k = 0; k < nb; k++) psd[o + k] = (psd[o + k] * scale) / nseg;
-      for (let k = 1; k < lastDoubled; k++) psd[o + k] *= 2;
-    }
+    welchWasm(wplan, x as Float32Array | Float64Array, opts.frameMajor === true, nch, ns, win, step, nseg, psd, nb, scale / nseg, lastDoubled);
   } else {
+    if (opts.frameMajor) x = transposeInto(x, ns, nch, new Float64Array(nch * ns));
     const plan = planFor(nfft);
     const { buf, acc } = jsScratch(nfft, nb);
     const segs = average === 'median' ? new Float64Array(nseg * nb) : null;

@@ -261,9 +261,13 @@ export class WasmWelch {
     this.viewsOf = buf;
   }
 
+  private windowSet: Float64Array | null = null;
+  /** Uploads the window (skipped when it is the array uploaded last: windows are cached and never change). */
   setWindow(win: Float64Array): void {
+    if (win === this.windowSet) return;
     this.views();
     this.win.set(win);
+    this.windowSet = win;
   }
 
   /** Lane weights: [1, 1] for a real pair, [1, 0] when lane 1 duplicates lane 0. */

@@ -2,6 +2,9 @@
 // conversion. Runs anywhere. `concatPackets` allocates (flush path only, not per chunk online).
 import type { StreamDescriptor } from '../core/stream';
 import type { FramesPacket, Packet } from './types';
+import { transposeInto } from '../dsp/layout';
+
+export { transposeInto };
 
 /** Items a packet carries: frames, events, epochs or spectra. */
 export function packetItems(p: Packet): number {
@@ -72,25 +75,6 @@ export function framesFromChannelMajor(
 /** Channel-major float64 copy (`out[c * frames + n]`) of frame-major samples. */
 export function toChannelMajor(samples: ArrayLike<number>, frames: number, channels: number): Float64Array {
   return transposeInto(samples, frames, channels, new Float64Array(frames * channels));
-}
-
-/**
- * Frame-major `x[n * channels + c]` → channel-major `out[c * frames + n]`, in 32×32 tiles so both
- * sides stay in cache (a plain double loop is several times slower for 64+ channels). HOT PATH.
- */
-export function transposeInto<T extends Float32Array | Float64Array>(x: ArrayLike<number>, frames: number, channels: number, out: T): T {
-  const B = 32;
-  for (let n0 = 0; n0 < frames; n0 += B) {
-    const n1 = Math.min(frames, n0 + B);
-    for (let c0 = 0; c0 < channels; c0 += B) {
-      const c1 = Math.min(channels, c0 + B);
-      for (let c = c0; c < c1; c++) {
-        const o = c * frames;
-        for (let n = n0; n < n1; n++) out[o + n] = x[n * channels + c];
-      }
-    }
-  }
-  return out;
 }
 
 /** A sub-range of frames (copies). */

@@ -68,12 +68,11 @@ detrend, one-sided, bins 1…N/2−1 doubled).
       if (ns === optsFor) return opts;
       const nperseg = Math.min(params.segment_samples as number, ns);
       if (nov !== null && nov >= nperseg) throw new InputError(`overlap_samples ${nov} must be smaller than the segment (${nperseg})`, ctx.nodeId);
-      opts = { ...base, nperseg, noverlap: nov ?? undefined, out: {} };
+      opts = { ...base, nperseg, noverlap: nov ?? undefined, out: {}, frameMajor: true };
       optsFor = ns;
       return opts;
     };
     let held: FramesPacket[] = [];
-    const scratch = { buf: new Float32Array(0) };
     // Online reuse (packet contract: valid during the step only): one PSD buffer per item slot,
     // one frequency grid, the items array and the packet.
     const psdPool: Float64Array[] = [];
@@ -101,7 +100,7 @@ detrend, one-sided, bins 1…N/2−1 doubled).
           const out = o.out!;
           out.psd = psdPool[k];
           out.freqsHz = freqs; // same grid for every item of a packet; a different length allocates (and is rejected below)
-          const sp = welch(epochChannelMajor(it, ch, scratch), ch, it.frames, fs, o);
+          const sp = welch(it.samples, ch, it.frames, fs, o); // frame-major, transposed inside
           psdPool[k] = sp.psd;
           if (k === 0) freqs = sp.freqsHz;
           else if (sp.freqsHz.length !== freqs.length) throw new InputError('epochs of different lengths give different frequency grids; make epochs equal', ctx.nodeId);
@@ -121,7 +120,7 @@ detrend, one-sided, bins 1…N/2−1 doubled).
         const all = joinFrames(held);
         held = [];
         const ch = all.stream.channels.length;
-        const sp = welch(toChannelMajor(all.samples, all.frames, ch), ch, all.frames, rateOf(all.stream, ctx.nodeId), { ...optionsOf(all.frames), out: undefined });
+        const sp = welch(all.samples, ch, all.frames, rateOf(all.stream, ctx.nodeId), { ...optionsOf(all.frames), out: undefined });
         const item: SpectrumItem = { timestampMs: all.timestampsMs[all.frames - 1], values: sp.psd };
         return { data: { kind: 'spectrum', stream: all.stream, freqsHz: sp.freqsHz, scaling: params.scaling as 'density', items: [item] } };
       },
