@@ -59,11 +59,20 @@ function wasmPlanFor(n: number): WasmWelch | null {
   return p;
 }
 
-/** psd[o + k] = scale · (lane `lane` of acc, or both lanes summed) for bin k, doubled for 1 ≤ k < lastDoubled. */
+/**
+ * psd[o + k] = scale · acc[2k + lane] (lanes 1) or scale · (acc[2k] + acc[2k + 1]) (lanes 2), doubled
+ * for 1 ≤ k < lastDoubled. HOT PATH: three plain loops, no branch per bin.
+ */
 function scaledInto(psd: Float64Array, o: number, acc: Float64Array, lane: number, lanes: 1 | 2, nb: number, scale: number, lastDoubled: number): void {
-  for (let k = 0; k < nb; k++) {
-    const v = lanes === 2 ? acc[2 * k] + acc[2 * k + 1] : acc[2 * k + lane];
-    psd[o + k] = k > 0 && k < lastDoubled ? 2 * v * scale : v * scale;
+  const two = 2 * scale;
+  if (lanes === 2) {
+    psd[o] = (acc[0] + acc[1]) * scale;
+    for (let k = 1; k < lastDoubled; k++) psd[o + k] = (acc[2 * k] + acc[2 * k + 1]) * two;
+    for (let k = Math.max(1, lastDoubled); k < nb; k++) psd[o + k] = (acc[2 * k] + acc[2 * k + 1]) * scale;
+  } else {
+    psd[o] = acc[lane] * scale;
+    for (let k = 1; k < lastDoubled; k++) psd[o + k] = acc[2 * k + lane] * two;
+    for (let k = Math.max(1, lastDoubled); k < nb; k++) psd[o + k] = acc[2 * k + lane] * scale;
   }
 }
 
