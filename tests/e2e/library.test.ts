@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { openApp, screenshot, useApp } from './harness';
 import { hasShared, sharedPath } from '../support/shared';
 import { readEdf } from '../../src/lib/formats/edf';
+import { readSnirf } from '../../src/lib/formats/snirf';
 
 const fx = useApp();
 
@@ -53,6 +54,14 @@ describe.skipIf(!hasShared)('recordings library', () => {
     const row = page.locator('[data-testid="recording-row"][data-status="complete"]', { hasText: 'Simple_Probe.snirf' });
     await row.waitFor({ timeout: 30_000 });
     expect(Number(await row.getAttribute('data-frames'))).toBeGreaterThan(0);
+    // The probe geometry is kept with the recording (fNIRS analysis takes distances from it).
+    const probe = await readSnirf(new Uint8Array(readFileSync(sharedPath('data/snirf/Simple_Probe.snirf'))), 'Simple_Probe.snirf');
+    await row.locator('button.name-btn').click();
+    const shown = page.locator('[data-testid="recording-probe"]');
+    await shown.waitFor();
+    expect((await shown.textContent())?.replace(/\s+/g, ' ')).toContain(
+      `Probe: ${probe.probe!.sourcePositionsM.length} source${probe.probe!.sourcePositionsM.length === 1 ? '' : 's'}, ${probe.probe!.detectorPositionsM.length} detector`,
+    );
     await page.close();
   });
 

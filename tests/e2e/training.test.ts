@@ -124,7 +124,9 @@ describe.skipIf(!hasShared)('training page with fNIRS recordings', () => {
     expect(options).toEqual(['fnirs_classification']);
     expect(await page.locator('[data-testid="experiment-type"]').inputValue()).toBe('fnirs_classification');
     await page.locator('[data-testid="fnirs-features"]').waitFor();
-    await page.locator('[data-testid="fnirs-distance"]').waitFor();
+    // The import kept the probe geometry: distances come from it, no distance is asked for.
+    await page.locator('[data-testid="fnirs-probe-distances"]').waitFor();
+    expect(await page.locator('[data-testid="fnirs-distance"]').count()).toBe(0);
     // Six stimuli ("1" ×4, "2" ×2): both are "task", task-free windows are "rest".
     await page.locator('input[data-marker="1"]').fill('task');
     expect(await page.locator('[data-testid="train-button"]').isDisabled()).toBe(true);

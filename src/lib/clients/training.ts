@@ -25,6 +25,8 @@ export interface RecordingChoice {
   modality: 'eeg' | 'fnirs';
   /** fNIRS: raw intensity ("S1_D1 760" channels) or haemoglobin ("S1_D1 hbo"); null for EEG. */
   fnirsData: 'intensity' | 'hb' | null;
+  /** fNIRS: the import kept the probe geometry, so source–detector distances come from it. */
+  hasProbe: boolean;
 }
 
 export class TrainingClient {
@@ -101,6 +103,7 @@ async function recordingChoices(all: RecordingRow[]): Promise<RecordingChoice[]>
         sampleRateHz: main?.descriptor.sampleRateHz ?? 0,
         modality: fnirs ? 'fnirs' : 'eeg',
         fnirsData: fnirs ? (hb ? 'hb' : 'intensity') : null,
+        hasProbe: !!r.probe?.sourcePositionsM.length && !!r.probe.detectorPositionsM.length,
       };
       choiceCache.set(r.id, choice);
     }

@@ -69,3 +69,16 @@ export function matchStreamQuery<T extends { descriptor: StreamDescriptor }>(str
     return value === '' || [d.id, d.name, d.kind].some((x) => x.toLowerCase() === value);
   });
 }
+
+/** fNIRS probe geometry (SNIRF /nirs/probe), positions in metres (converted from the file's LengthUnit). */
+export interface NirsProbe {
+  wavelengthsNm: number[];
+  /** Per source, [x, y, z] (3D if the file had them, else 2D with z = 0). */
+  sourcePositionsM: number[][];
+  detectorPositionsM: number[][];
+  /** True when positions came from 3D datasets. */
+  positions3d: boolean;
+  sourceLabels?: string[];
+  detectorLabels?: string[];
+  landmarks?: { label: string; positionM: number[] }[];
+}

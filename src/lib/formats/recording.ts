@@ -13,7 +13,9 @@
 // all timestamps and markers are on that same epoch clock (= startTimeMs + offset in file).
 // When it does not (XDF's LSL clock, CSV without dates), `startTimeMs` is undefined and
 // timestamps are on the file's own clock (XDF: LSL seconds × 1000; CSV: its timestamp column).
-import type { ChannelInfo, MarkerEvent, StreamDescriptor } from '../core/stream';
+import type { ChannelInfo, MarkerEvent, NirsProbe, StreamDescriptor } from '../core/stream';
+
+export type { NirsProbe };
 
 export type FormatId = 'edf' | 'bdf' | 'xdf' | 'snirf' | 'csv' | 'openbci' | 'brainflow' | 'muse-csv' | 'bids';
 
@@ -38,19 +40,6 @@ export interface RecordingStream {
   samples: Float32Array;
   /** One timestamp per frame (ms), monotonically non-decreasing; gaps mean discontinuities. */
   timestampsMs: Float64Array;
-}
-
-/** fNIRS probe geometry (SNIRF /nirs/probe), positions in metres (converted from the file's LengthUnit). */
-export interface NirsProbe {
-  wavelengthsNm: number[];
-  /** Per source, [x, y, z] (3D if the file had them, else 2D with z = 0). */
-  sourcePositionsM: number[][];
-  detectorPositionsM: number[][];
-  /** True when positions came from 3D datasets. */
-  positions3d: boolean;
-  sourceLabels?: string[];
-  detectorLabels?: string[];
-  landmarks?: { label: string; positionM: number[] }[];
 }
 
 export interface RecordingData {

@@ -2,7 +2,7 @@
 // workers and the service worker. Opening it has no side effects beyond IndexedDB itself.
 // Must not import anything from the UI, workers or engine; only core types.
 import Dexie, { type EntityTable } from 'dexie';
-import type { StreamDescriptor } from '../core/stream';
+import type { NirsProbe, StreamDescriptor } from '../core/stream';
 
 /** 'importing': being written from a file; left behind only by a crash, and then deleted at start-up. */
 export type RecordingStatus = 'recording' | 'importing' | 'complete' | 'recovered';
@@ -39,6 +39,8 @@ export interface RecordingRow {
   source?: string;
   /** Kinds of its streams ("eeg", "fnirs", …), for filtering the library. Schema v2. */
   kinds?: string[];
+  /** fNIRS probe geometry of an imported SNIRF file (not indexed: no schema change). */
+  probe?: NirsProbe;
 }
 
 /** At most one second of one stream. Samples are frame-major float32, timestamps float64 ms. */

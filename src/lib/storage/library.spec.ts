@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { NeurotabDb } from './db';
 import { importRecording, loadRecordingData, removeFailedImports } from './library';
 import { readEdf, writeEdf } from '../formats/edf';
+import { readSnirf, writeSnirf } from '../formats/snirf';
 import { hasShared, sharedBytes } from '../../../tests/support/shared';
 
 const dbs: NeurotabDb[] = [];
@@ -35,6 +36,18 @@ describe.skipIf(!hasShared)('library import and export', () => {
     // And it exports as EDF+ that reads back with the same annotations.
     const again = readEdf(writeEdf(back, { format: 'edf', fileName: 'x.edf' }), 'x.edf');
     expect(again.markers.map((m) => m.value)).toEqual(data.markers.map((m) => m.value));
+  });
+
+  it('keeps a SNIRF probe geometry through import, load and export', async () => {
+    const db = fresh();
+    const data = await readSnirf(sharedBytes('data/snirf/neuro_run01.snirf'), 'neuro_run01.snirf');
+    expect(data.probe?.sourcePositionsM.length).toBeGreaterThan(0);
+    const rec = await importRecording(db, data, 'neuro_run01.snirf');
+    expect(rec.probe).toEqual(data.probe);
+    const back = await loadRecordingData(db, rec.id);
+    expect(back.probe).toEqual(data.probe);
+    const again = await readSnirf(await writeSnirf(back, 'x.snirf'), 'x.snirf');
+    expect(again.probe).toEqual(data.probe);
   });
 
   it('a failed import leaves the library as it was', async () => {

@@ -55,6 +55,7 @@ export async function importRecording(db: NeurotabDb, data: RecordingData, fileN
       markerCount: data.markers.length,
       byteSize: bytes,
       endedAtMs: lastMs || Date.now(),
+      ...(data.probe ? { probe: data.probe } : {}),
       streams: data.streams.map((s) => ({
         descriptor: s.descriptor,
         frames: s.timestampsMs.length,
@@ -126,6 +127,7 @@ export async function loadRecordingData(db: NeurotabDb, id: string): Promise<Rec
     },
     streams,
     markers: await readMarkers(db, id),
+    ...(rec.probe ? { probe: rec.probe } : {}),
   };
 }
 
