@@ -1,42 +1,10 @@
 // NeuroPype executions through the service worker read the live device stream: the engine host
 // binds stream-input (LSLInput) nodes to the running device's ring, and says so when none runs.
 import { describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
 import { openApp, useApp } from './harness';
+import { runLiveExecution as runExecution } from './np-live';
 
 const fx = useApp();
-
-const pipeline = JSON.stringify({
-  format: 'neurotab.pipeline',
-  version: 1,
-  meta: { name: 'live alpha', description: 'stream input → band-pass → out' },
-  nodes: [
-    { id: 'in', type: 'io.stream-input', params: { query: "type='EEG'" } },
-    { id: 'bp', type: 'filter.iir', params: { frequencies: [8, 12], mode: 'bandpass', order: 4 } },
-    { id: 'out', type: 'io.stream-output', params: { stream_name: 'alpha' } },
-  ],
-  edges: [
-    { source: 'in', target: 'bp' },
-    { source: 'bp', target: 'out' },
-  ],
-});
-
-async function runExecution(page: Page): Promise<{ state: { running: boolean; had_errors: boolean }; logs: { level: number; message: string }[] }> {
-  return page.evaluate(async (content) => {
-    const j = async (r: Response) => ({ status: r.status, body: await r.json() });
-    const post = (path: string, body?: unknown) => fetch(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) }).then(j);
-    const created = await post('/np/executions', {});
-    const id = created.body.id;
-    const loaded = await post(`/np/executions/${id}/actions/load`, { content });
-    if (loaded.status >= 300) throw new Error(`load failed: ${JSON.stringify(loaded.body)}`);
-    await post(`/np/executions/${id}/actions/play`);
-    await new Promise((r) => setTimeout(r, 1500));
-    const state = (await fetch(`/np/executions/${id}/state`).then(j)).body;
-    const logs = (await fetch(`/np/executions/${id}/logs?from_idx=0`).then(j)).body;
-    await fetch(`/np/executions/${id}`, { method: 'DELETE' });
-    return { state, logs };
-  }, pipeline);
-}
 
 describe('API executions on the live stream', () => {
   it('binds stream input to the running device, and warns clearly when no device streams', async () => {

@@ -8,6 +8,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launch, newContext, openApp, screenshot, serveApp, type AppServer } from './harness';
 import { fakeSerialKit } from '../fakes/serial';
 import { fakeBluetoothKit } from '../fakes/bluetooth';
+import { runLiveExecution } from './np-live';
 
 let browser: Browser;
 let server: AppServer;
@@ -245,6 +246,31 @@ describe('Devices page', () => {
     await page.click('[data-testid="device-disconnect"]');
     await page.waitForSelector('[data-testid="device-empty"]');
     await page.evaluate(() => (globalThis as any).__fakes.stopTimers());
+    await page.close();
+  });
+});
+
+describe('API executions with two acquisitions', () => {
+  it("a device disconnecting leaves the Live page's stream to API executions (LSLInput)", async () => {
+    const page = await openApp(context, server.url, '/api');
+    await page.waitForSelector('[data-testid="engine-host"][data-host="true"]', { timeout: 20_000 });
+    await page.click('a[href="/"]');
+    await page.click('[data-testid="start-stream"]');
+    await page.waitForSelector('[data-testid="stop-stream"]');
+    await page.evaluate(() => (globalThis as any).__fakes.muse([]));
+    await page.click('a[href="/devices"]');
+    await page.click('[data-testid="device-muse-2"]');
+    await page.click('[data-testid="device-connect"]');
+    await waitState(page, 'streaming');
+    await page.click('[data-testid="device-disconnect"]');
+    await page.waitForSelector('[data-testid="device-empty"]');
+    await page.evaluate(() => (globalThis as any).__fakes.stopTimers());
+    // The synthetic stream still runs, and the API's engine still sees it.
+    const run = await runLiveExecution(page);
+    expect(run.logs.filter((l) => /no live stream matches|could not bind/.test(l.message))).toEqual([]);
+    expect(run.state.running).toBe(true);
+    await page.click('a[href="/"]');
+    await page.click('[data-testid="stop-stream"]');
     await page.close();
   });
 });

@@ -78,7 +78,7 @@ class AcquisitionState {
         this.playbackProgress = 0;
         this.descriptor = await this.acq.startPlayback({ ...$state.snapshot(this.playback), streamId: stream.id }, stream, $state.snapshot(this.filter));
       } else this.descriptor = await this.acq.startSynthetic($state.snapshot(this.settings), $state.snapshot(this.filter));
-      app.publishStreams(this.acq.sharedStreams());
+      app.publishStreams('live', this.acq.sharedStreams());
     } catch (e) {
       app.notify('error', `Could not start the stream: ${(e as Error).message}`);
       await this.acq.stop();
@@ -89,7 +89,7 @@ class AcquisitionState {
 
   async stop(): Promise<void> {
     await this.acq.stop();
-    app.publishStreams([]);
+    app.publishStreams('live', []);
     this.descriptor = null;
     this.engine = { framesProcessed: 0, droppedFrames: 0, resets: 0 };
   }

@@ -26,6 +26,7 @@ class AppState {
   engineHost = $state(false);
   private apiWorker: Worker | null = null;
   private liveStreams: Array<{ descriptor: StreamDescriptor; buffer: SharedArrayBuffer }> = [];
+  private readonly streamsBy = new Map<'live' | 'devices', Array<{ descriptor: StreamDescriptor; buffer: SharedArrayBuffer }>>();
   private nextNotice = 1;
   private started = false;
 
@@ -104,11 +105,13 @@ class AppState {
 
   /**
    * Tells the API's engine which live streams exist, so NeuroPype executions (LSLInput / stream
-   * input nodes) read them. Only the engine-host tab runs that engine.
+   * input nodes) read them. Only the engine-host tab runs that engine. Each acquisition (the Live
+   * page's, the Devices page's) publishes its own; the engine sees them all.
    */
-  publishStreams(streams: Array<{ descriptor: StreamDescriptor; buffer: SharedArrayBuffer }>): void {
-    this.liveStreams = streams;
-    this.apiWorker?.postMessage({ type: "streams", streams });
+  publishStreams(owner: 'live' | 'devices', streams: Array<{ descriptor: StreamDescriptor; buffer: SharedArrayBuffer }>): void {
+    this.streamsBy.set(owner, streams);
+    this.liveStreams = [...this.streamsBy.values()].flat();
+    this.apiWorker?.postMessage({ type: 'streams', streams: this.liveStreams });
   }
 
   notify(kind: Notice['kind'], text: string): void {

@@ -150,7 +150,7 @@ class DevicesState {
       }
       this.status = this.status.state === 'connecting' ? { state: 'streaming', reconnects: 0 } : this.status;
       // NeuroPype executions through the API (LSLInput) read this device too.
-      app.publishStreams(this.acq.sharedStreams());
+      app.publishStreams('devices', this.acq.sharedStreams());
       this.lastCount = 0;
       this.lastTickMs = performance.now();
       this.timer = setInterval(() => this.tick(), 1000);
@@ -218,7 +218,7 @@ class DevicesState {
     await this.stopRecording();
     await c.stop();
     await this.acq.stop();
-    app.publishStreams([]);
+    app.publishStreams('devices', []);
     this.connection = null;
     this.where = null;
     this.impedanceOn = false;
