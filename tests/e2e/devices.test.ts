@@ -202,6 +202,10 @@ describe('Devices page', () => {
     expect(rec.found).toBe(true);
     expect(rec.streams[0].id).toBe('openbci-cyton.eeg');
     expect(rec.streams[0].frames).toBeGreaterThan(700);
+    // The accelerometer (one frame per packet) is recorded beside the EEG: as many frames, give or
+    // take the packets between opening (or draining) the two rings.
+    const aux = rec.streams.find((x: { id: string }) => x.id === 'openbci-cyton.aux');
+    expect(Math.abs((aux?.frames ?? 0) - rec.streams[0].frames)).toBeLessThan(50);
     const gaps = rec.markers.filter((m) => m.value.startsWith('gap:openbci-cyton.eeg:'));
     expect(gaps.map((g) => g.value)).toContain('gap:openbci-cyton.eeg:5');
     const outage = gaps.find((g) => g.value !== 'gap:openbci-cyton.eeg:5');

@@ -191,6 +191,22 @@ export class Acquisition {
 
   /** Writer of a device driven from this page (startExternal), else null. */
   private external: FrameWriter | null = null;
+  /** Its other streams (accelerometer, PPG, telemetry…): raw rings only, recorded and published. */
+  private sides: Array<{ descriptor: StreamDescriptor; link: Link; writer: FrameWriter }> = [];
+
+  /**
+   * A side stream of the device driven from this page (after startExternal): frames pushed into the
+   * returned writer are recorded with the primary stream and offered to the API's engine; they are
+   * not filtered or shown. Needs shared memory: null in degraded mode (the side stream is dropped).
+   */
+  addSideStream(descriptor: StreamDescriptor, capacityRateHz = descriptor.sampleRateHz): FrameWriter | null {
+    if (!this.external) throw new Error('side streams belong to a device driven from this page: start it first');
+    if (!this.isolated) return null;
+    const link = new Link(descriptor.channels.length, Math.ceil(Math.max(50, capacityRateHz) * RING_SECONDS), true);
+    const writer = openSink(link.sink());
+    this.sides.push({ descriptor, link, writer });
+    return writer;
+  }
 
   /**
    * A device driven from this page (Web Bluetooth, or Web Serial / WebUSB read on the page): no io
@@ -241,7 +257,10 @@ export class Acquisition {
   /** The running device streams as shared rings (empty in degraded mode), for the API's engine. */
   sharedStreams(): Array<{ descriptor: StreamDescriptor; buffer: SharedArrayBuffer }> {
     if (!this.descriptor || !this.raw?.shared) return [];
-    return [{ descriptor: this.descriptor, buffer: this.raw.shared.buffer as SharedArrayBuffer }];
+    return [this.descriptor, ...this.sides.map((x) => x.descriptor)].map((descriptor, i) => ({
+      descriptor,
+      buffer: (i === 0 ? this.raw!.shared! : this.sides[i - 1].link.shared!).buffer as SharedArrayBuffer,
+    }));
   }
 
   private readonly engineListeners = new Set<(e: EngineEvent) => void>();
@@ -270,7 +289,8 @@ export class Acquisition {
   async startRecording(name?: string): Promise<string> {
     if (!this.descriptor) throw new Error('start a stream before recording');
     if (this.recordingId) throw new Error('already recording');
-    const rec = await createRecording(openDb(), { name, streams: [this.descriptor], source: this.source ?? 'unknown' });
+    const sides = this.sides.map((x) => ({ descriptor: x.descriptor, source: x.link.source() }));
+    const rec = await createRecording(openDb(), { name, streams: [this.descriptor, ...sides.map((x) => x.descriptor)], source: this.source ?? 'unknown' });
     this.recorder = new Worker(new URL('../../../workers/recorder.worker.ts', import.meta.url), { type: 'module', name: 'neurotab-recorder' });
     const source = this.recorderSource();
     await new Promise<void>((resolve, reject) => {
@@ -289,7 +309,7 @@ export class Acquisition {
           this.events.onError?.(`Recorder: ${m.message}`);
         }
       };
-      const req: RecorderRequest = { type: 'start', recordingId: rec.id, streams: [{ descriptor: this.descriptor!, source }] };
+      const req: RecorderRequest = { type: 'start', recordingId: rec.id, streams: [{ descriptor: this.descriptor!, source }, ...sides] };
       this.recorder!.postMessage(req, Link.transfer(source));
     });
     this.recordingId = rec.id;
@@ -327,6 +347,8 @@ export class Acquisition {
     this.io = this.engine = null;
     this.external?.close();
     this.external = null;
+    for (const x of this.sides) x.writer.close();
+    this.sides = [];
     this.descriptor = null;
     this.source = null;
     this.rawReader = this.filteredReader = null;

@@ -1,6 +1,7 @@
 // Real devices on this page: what the browser offers, the choosers (user gesture), the driver +
 // session per device, and the glue that feeds the primary stream into an Acquisition (ring →
-// filter chain → live view / recorder) with gap markers on the marker bus. Main thread only; no
+// filter chain → live view / recorder) with gap markers on the marker bus, and its regular-rate
+// side streams (accelerometer, PPG…) into rings of their own (recorder, API). Main thread only; no
 // Svelte. Hot path: `onFrames` (per chunk/notification): one ring push and one copy into the
 // quality window, no allocation.
 import type { Acquisition } from './acquisition';
@@ -211,6 +212,8 @@ export class DeviceConnection implements LiveDevice {
   readonly primary: StreamDescriptor;
   readonly quality: QualityWindow;
   private writer: FrameWriter | null = null;
+  /** The device's other streams (recorded and published with the primary one), by stream id. */
+  private sideWriters = new Map<string, { writer: FrameWriter; channels: number }>();
   private scratch: Float32Array;
   private batteryPercent: number | null = null;
   private impedanceOhms: number[] | null = null;
@@ -236,10 +239,18 @@ export class DeviceConnection implements LiveDevice {
   /** Connect and stream into a new raw ring of `acq` (filter chain included). */
   async start(acq: Acquisition, filter: FilterSettings): Promise<void> {
     this.writer = acq.startExternal(this.primary, filter, `device:${this.spec.descriptor.id}`, this.primary.sampleRateHz || 40);
+    // Regular-rate side streams (accelerometer, PPG, …) are recorded too; irregular telemetry
+    // (battery, rate 0) only feeds the status line (EDF/BDF exports need regular rates).
+    for (const d of this.spec.descriptor.streams) {
+      if (d.id === this.primary.id || !(d.sampleRateHz > 0)) continue;
+      const w = acq.addSideStream(d);
+      if (w) this.sideWriters.set(d.id, { writer: w, channels: d.channels.length });
+    }
     try {
       await this.session.start();
     } catch (e) {
       this.writer = null;
+      this.sideWriters.clear();
       await acq.stop();
       throw e;
     }
@@ -252,6 +263,7 @@ export class DeviceConnection implements LiveDevice {
   async stop(): Promise<void> {
     await this.session.stop();
     this.writer = null;
+    this.sideWriters.clear();
   }
 
   /** Hot path: frames of any stream from the driver. */
@@ -277,6 +289,8 @@ export class DeviceConnection implements LiveDevice {
   private side(f: DriverFrames): void {
     const d = this.spec.descriptor.streams.find((s) => s.id === f.streamId);
     if (!d || f.frames === 0) return;
+    const w = this.sideWriters.get(f.streamId);
+    if (w && w.channels === f.channelCount) w.writer.push(f.samples, f.timestampsMs, f.frames);
     const last = (f.frames - 1) * f.channelCount;
     const b = d.channels.findIndex((c) => c.label === 'battery');
     if (b >= 0) this.batteryPercent = f.samples[last + b];
