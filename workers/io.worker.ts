@@ -1,5 +1,6 @@
-// IO worker entry: runs device drivers and writes their frames into the raw ring. Today the
-// synthetic device; Web Serial / WebUSB read loops join it here (ARCHITECTURE.md). Thin: wiring only.
+// IO worker entry: runs device drivers and writes their frames into the raw ring: the synthetic
+// device, playback of a stored recording, and serial devices the worker can see (Web Serial), whose
+// regular-rate side streams go to rings of their own. Thin: wiring only.
 import { SyntheticDriver } from '../src/lib/devices/drivers/synthetic/driver';
 import { PlaybackDriver } from '../src/lib/devices/drivers/playback/driver';
 import { openDb } from '../src/lib/storage/db';
@@ -18,6 +19,8 @@ import type { DeviceId } from '../src/lib/devices/descriptor';
 const post = (e: IoEvent) => self.postMessage(e);
 let driver: SyntheticDriver | PlaybackDriver | null = null;
 let sink: FrameWriter | null = null;
+/** Rings of a serial device's other streams (accelerometer…), by stream id. */
+let sides = new Map<string, { writer: FrameWriter; channels: number }>();
 let statsTimer: ReturnType<typeof setInterval> | null = null;
 /** A real serial device read in this worker (start-serial-device). */
 let session: DeviceSession | null = null;
@@ -36,7 +39,13 @@ async function stop(): Promise<void> {
   }
   sink?.close();
   sink = null;
+  closeSides();
   post({ type: 'stopped' });
+}
+
+function closeSides(): void {
+  for (const x of sides.values()) x.writer.close();
+  sides = new Map();
 }
 
 self.onmessage = async (ev: MessageEvent<IoRequest>) => {
@@ -92,13 +101,22 @@ self.onmessage = async (ev: MessageEvent<IoRequest>) => {
       const primary = spec.primaryStream({});
       const w = openSink(m.sink);
       sink = w;
+      for (const x of m.sides ?? []) {
+        const d = spec.descriptor.streams.find((st) => st.id === x.streamId);
+        if (d) sides.set(d.id, { writer: openSink(x.sink), channels: d.channels.length });
+      }
       const drv = new TransportDriver(spec, new SerialTransport(serial, port, spec.descriptor.serial));
       let primaryGaps = 0;
       let primaryLost = 0;
       const s = new DeviceSession(drv, {
         // Hot path: one ring push per decoded block of the primary stream.
         onFrames: (f) => {
-          if (f.streamId === primary.id && f.channelCount === primary.channels.length) w.push(f.samples, f.timestampsMs, f.frames);
+          if (f.streamId === primary.id) {
+            if (f.channelCount === primary.channels.length) w.push(f.samples, f.timestampsMs, f.frames);
+            return;
+          }
+          const side = sides.get(f.streamId);
+          if (side && side.channels === f.channelCount) side.writer.push(f.samples, f.timestampsMs, f.frames);
         },
         onGap: (g) => {
           if (g.streamId !== primary.id) return;
@@ -115,6 +133,7 @@ self.onmessage = async (ev: MessageEvent<IoRequest>) => {
         session = null;
         sink?.close();
         sink = null;
+        closeSides();
         throw e;
       }
       post({ type: 'started', descriptor: primary });

@@ -35,8 +35,11 @@ export type IoRequest =
   | { type: 'start-synthetic'; settings: SyntheticSettings; sink: RingSink }
   | { type: 'start-playback'; settings: PlaybackSettings; sink: RingSink }
   | { type: 'set-eyes-closed'; eyesClosed: boolean }
-  /** A real serial device read in this worker: the page granted the port (requestPort); the worker finds it with getPorts(). */
-  | { type: 'start-serial-device'; deviceId: string; port: { usbVendorId?: number; usbProductId?: number }; sink: RingSink }
+  /**
+   * A real serial device read in this worker: the page granted the port (requestPort); the worker
+   * finds it with getPorts(). `sides`: rings for the device's other streams (by stream id).
+   */
+  | { type: 'start-serial-device'; deviceId: string; port: { usbVendorId?: number; usbProductId?: number }; sink: RingSink; sides?: Array<{ streamId: string; sink: RingSink }> }
   /** A command string for the device read in this worker (impedance check, channel settings). */
   | { type: 'device-command'; command: string }
   | { type: 'stop' };

@@ -154,7 +154,11 @@ export function fakeSerialKit() {
         else if (ch === 's') this.streaming = false;
       }
     }
-    /** Sends `n` packets (a 10 Hz sine of 50 µV on channel 1, a ramp on channel 2). */
+    /**
+     * Sends `n` packets: a 10 Hz sine of 50 µV on channel 1, a ramp on channel 2, and the
+     * accelerometer at rest (Z = +1 g, 8000 counts) on every 10th packet, as the LIS3DH's 25 Hz
+     * (zeros in between mean "no new reading").
+     */
     pump(n: number): void {
       if (!this.streaming || !this.port) return;
       const out = new Uint8Array(33 * n);
@@ -172,7 +176,7 @@ export function fakeSerialKit() {
         // Lead-off: 6 nA at 31.25 Hz through electrode + 2.2 kΩ series resistor.
         const tonePeakUv = 6e-9 * ((this.opts.electrodeOhms ?? 10_000) + 2200) * 1e6;
         for (const ch of this.leadOff) counts[ch] += Math.round((tonePeakUv * Math.sin((2 * Math.PI * 31.25 * k) / 250)) / uvPerCount);
-        out.set(cytonPacket(c, counts), len);
+        out.set(cytonPacket(c, counts, 0xc0, k % 10 === 0 ? [0, 0, 8000] : [0, 0, 0]), len);
         len += 33;
       }
       if (len > 0) this.port.emit(out.subarray(0, len));

@@ -100,8 +100,19 @@ export class Acquisition {
    * primary stream into the raw ring. Rejects with `code` "not-found"/"unsupported" when the worker
    * cannot see the port (then read it on the page instead).
    */
-  startSerialDevice(deviceId: string, port: { usbVendorId?: number; usbProductId?: number }, primary: StreamDescriptor, filter: FilterSettings): Promise<StreamDescriptor> {
-    return this.startDevice(primary.channels.length, primary.sampleRateHz, filter, (sink) => ({ type: 'start-serial-device', deviceId, port, sink }), `device:${deviceId}`);
+  async startSerialDevice(
+    deviceId: string,
+    port: { usbVendorId?: number; usbProductId?: number },
+    primary: StreamDescriptor,
+    filter: FilterSettings,
+    sides: StreamDescriptor[] = [],
+  ): Promise<StreamDescriptor> {
+    // Side streams need shared rings (the worker writes them); degraded mode records the primary only.
+    const links = this.isolated ? sides.map((d) => this.sideLink(d)) : [];
+    const request = (sink: RingSink): IoRequest => ({ type: 'start-serial-device', deviceId, port, sink, sides: links.map((x) => ({ streamId: x.descriptor.id, sink: x.link.sink() })) });
+    const descriptor = await this.startDevice(primary.channels.length, primary.sampleRateHz, filter, request, `device:${deviceId}`);
+    this.sides.push(...links.map((x) => ({ ...x, writer: null })));
+    return descriptor;
   }
 
   /**
@@ -191,8 +202,12 @@ export class Acquisition {
 
   /** Writer of a device driven from this page (startExternal), else null. */
   private external: FrameWriter | null = null;
-  /** Its other streams (accelerometer, PPG, telemetry…): raw rings only, recorded and published. */
-  private sides: Array<{ descriptor: StreamDescriptor; link: Link; writer: FrameWriter }> = [];
+  /** The device's other streams (accelerometer, PPG…): raw rings only, recorded and published. Written on this page (writer) or in the io worker. */
+  private sides: Array<{ descriptor: StreamDescriptor; link: Link; writer: FrameWriter | null }> = [];
+
+  private sideLink(descriptor: StreamDescriptor, capacityRateHz = descriptor.sampleRateHz): { descriptor: StreamDescriptor; link: Link } {
+    return { descriptor, link: new Link(descriptor.channels.length, Math.ceil(Math.max(50, capacityRateHz) * RING_SECONDS), true) };
+  }
 
   /**
    * A side stream of the device driven from this page (after startExternal): frames pushed into the
@@ -202,7 +217,7 @@ export class Acquisition {
   addSideStream(descriptor: StreamDescriptor, capacityRateHz = descriptor.sampleRateHz): FrameWriter | null {
     if (!this.external) throw new Error('side streams belong to a device driven from this page: start it first');
     if (!this.isolated) return null;
-    const link = new Link(descriptor.channels.length, Math.ceil(Math.max(50, capacityRateHz) * RING_SECONDS), true);
+    const { link } = this.sideLink(descriptor, capacityRateHz);
     const writer = openSink(link.sink());
     this.sides.push({ descriptor, link, writer });
     return writer;
@@ -347,7 +362,7 @@ export class Acquisition {
     this.io = this.engine = null;
     this.external?.close();
     this.external = null;
-    for (const x of this.sides) x.writer.close();
+    for (const x of this.sides) x.writer?.close();
     this.sides = [];
     this.descriptor = null;
     this.source = null;

@@ -81,6 +81,14 @@ export async function chooseTransport(d: DeviceDescriptor, kind: TransportKind):
   return new BluetoothTransport(device, { serviceUuid: facts.serviceUuid, notify: spec.bluetooth?.notify ?? [], write: spec.bluetooth?.write });
 }
 
+/**
+ * The device's streams recorded beside the primary one: the regular-rate ones (accelerometer, PPG,
+ * …). Irregular telemetry (battery, rate 0) only feeds the status line (EDF/BDF need regular rates).
+ */
+export function sideStreams(spec: DriverSpec, primary: StreamDescriptor): StreamDescriptor[] {
+  return spec.descriptor.streams.filter((d) => d.id !== primary.id && d.sampleRateHz > 0);
+}
+
 /** Rolling window of the primary stream for quality metrics (fixed size, no allocation per push). */
 export class QualityWindow {
   readonly data: Float32Array;
@@ -168,7 +176,7 @@ export class WorkerSerialConnection implements LiveDevice {
 
   /** Resolves once the worker streams; rejects (with `code`) when it cannot open the port. */
   async start(port: { usbVendorId?: number; usbProductId?: number }, filter: FilterSettings): Promise<void> {
-    await this.acq.startSerialDevice(this.spec.descriptor.id, port, this.primary, filter);
+    await this.acq.startSerialDevice(this.spec.descriptor.id, port, this.primary, filter, sideStreams(this.spec, this.primary));
     const reader = this.acq.rawReader;
     const C = this.primary.channels.length;
     this.timer = setInterval(() => {
@@ -239,10 +247,7 @@ export class DeviceConnection implements LiveDevice {
   /** Connect and stream into a new raw ring of `acq` (filter chain included). */
   async start(acq: Acquisition, filter: FilterSettings): Promise<void> {
     this.writer = acq.startExternal(this.primary, filter, `device:${this.spec.descriptor.id}`, this.primary.sampleRateHz || 40);
-    // Regular-rate side streams (accelerometer, PPG, …) are recorded too; irregular telemetry
-    // (battery, rate 0) only feeds the status line (EDF/BDF exports need regular rates).
-    for (const d of this.spec.descriptor.streams) {
-      if (d.id === this.primary.id || !(d.sampleRateHz > 0)) continue;
+    for (const d of sideStreams(this.spec, this.primary)) {
       const w = acq.addSideStream(d);
       if (w) this.sideWriters.set(d.id, { writer: w, channels: d.channels.length });
     }
