@@ -246,9 +246,20 @@ describe('Devices page', () => {
     const drawn = async () => Number((await page.getAttribute('[data-testid="live-view"]', 'data-frames')) ?? 0);
     await expect.poll(drawn, { timeout: 10_000 }).toBeGreaterThan(100);
     expect(await page.textContent('.stream-info')).toContain('Muse EEG 4 ch · 256 Hz');
+    // Pipelines run on the device's stream too, and stop with it.
+    await page.click('nav a[href="/pipelines"]');
+    expect(await page.textContent('[data-testid="pl-stream"]')).toContain('Muse EEG · 4 ch · 256 Hz');
+    await page.click('[data-testid="example-alpha-beta"]');
+    await page.click('[data-testid="run-pipeline"]');
+    await expect.poll(() => page.textContent('[data-testid="run-status"]'), { timeout: 10_000 }).toContain('Running on the live stream');
+    await page.waitForSelector('[data-testid="band-mean-alpha"]', { timeout: 10_000 });
+    await page.waitForTimeout(1500);
+    await screenshot(page, 'pipelines-on-device');
     await page.click('a[href="/devices"]');
     await page.click('[data-testid="device-disconnect"]');
     await page.waitForSelector('[data-testid="device-empty"]');
+    await page.click('nav a[href="/pipelines"]');
+    await expect.poll(() => page.textContent('[data-testid="run-status"]'), { timeout: 10_000 }).toContain('Stopped');
     await page.evaluate(() => (globalThis as any).__fakes.stopTimers());
     await page.close();
   });

@@ -22,7 +22,7 @@ import { checkParam, findParam, type LogRecord, type PipelineDocument } from '..
 import { decodeSharedPipeline, sharePayloadOf, shareUrl, validatePipeline } from '../engine/share';
 import { errorMessage } from '../core/errors';
 import type { PipelineReport } from '../../../workers/protocol';
-import { acquisition } from './acquisition.svelte';
+import { liveStream } from './live.svelte';
 import { app } from './app.svelte';
 
 export type Selection = { kind: 'example'; id: string } | { kind: 'library'; path: string } | { kind: 'import'; fileName: string } | { kind: 'shared' };
@@ -60,7 +60,7 @@ class PipelinesState {
   private session: PipelineSession | null = null;
 
   get streaming(): boolean {
-    return acquisition.streaming;
+    return liveStream() !== null;
   }
 
   selectionKey(s: Selection | null = this.selection): string {
@@ -204,7 +204,8 @@ class PipelinesState {
   /** Runs the pipeline on view on the live stream (replacing any other run). */
   start(): void {
     const doc = this.doc;
-    if (!doc) return;
+    const source = liveStream();
+    if (!doc || !source) return;
     this.stop();
     this.runProblem = null;
     const { doc: live, notes } = adaptForLive($state.snapshot(doc) as PipelineDocument);
@@ -212,7 +213,7 @@ class PipelinesState {
     this.logs = [];
     this.outputs = [];
     try {
-      const session = new PipelineSession(acquisition.client, live, {
+      const session = new PipelineSession(source.client, live, {
         onStarted: () => {
           if (this.session === session && this.run) this.run.status = 'running';
         },

@@ -4,6 +4,7 @@
 // workers/train.worker.ts and the acquisition's engine worker through clients/training.ts.
 import { ModelDeployment, TrainingClient, watchRecordingChoices, type DeploymentView, type RecordingChoice } from '../clients/training';
 import { acquisition } from './acquisition.svelte';
+import { liveStream } from './live.svelte';
 import type { ExperimentSummary, RunReport, TrainEvent } from '../ml/tf/protocol';
 import type { RunPhase } from '../ml/experiments/run';
 import type { EpochLog } from '../ml/tf/train';
@@ -68,13 +69,15 @@ class TrainingState {
     this.client?.send({ type: 'delete', name });
   }
 
-  /** Runs saved run `runId` on the live stream (the Live page's acquisition); replaces a previous deployment. */
+  /** Runs saved run `runId` on the live stream (state/live.svelte.ts); replaces a previous deployment. */
   deploy(runId: string, name: string): void {
     this.deployed?.stop();
     const view: DeploymentView = { name, runId, status: 'starting', peek: null, error: null, framesIn: 0, stopReason: null };
     this.deployment = view;
     try {
-      const dep = new ModelDeployment(acquisition.client, runId, name, {
+      const source = liveStream();
+      if (!source) throw new Error('No stream is running: start one on the Live page or connect a device, then deploy');
+      const dep = new ModelDeployment(source.client, runId, name, {
         onStarted: () => this.patchDeployment(dep, { status: 'running' }),
         onPredictions: (peek, report) => this.patchDeployment(dep, { peek, framesIn: report.framesIn, error: peek.error }),
         onError: (message) => this.patchDeployment(dep, { status: 'failed', error: message }),
