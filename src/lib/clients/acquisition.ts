@@ -202,7 +202,10 @@ export class Acquisition {
 
   /** Writer of a device driven from this page (startExternal), else null. */
   private external: FrameWriter | null = null;
-  /** The device's other streams (accelerometer, PPG…): raw rings only, recorded and published. Written on this page (writer) or in the io worker. */
+  /**
+   * The device's other streams (accelerometer, PPG…): raw rings only (shared), recorded and
+   * published. Written on this page (`writer`) or in the io worker (`writer` null).
+   */
   private sides: Array<{ descriptor: StreamDescriptor; link: Link; writer: FrameWriter | null }> = [];
 
   private sideLink(descriptor: StreamDescriptor, capacityRateHz = descriptor.sampleRateHz): { descriptor: StreamDescriptor; link: Link } {
@@ -272,10 +275,10 @@ export class Acquisition {
   /** The running device streams as shared rings (empty in degraded mode), for the API's engine. */
   sharedStreams(): Array<{ descriptor: StreamDescriptor; buffer: SharedArrayBuffer }> {
     if (!this.descriptor || !this.raw?.shared) return [];
-    return [this.descriptor, ...this.sides.map((x) => x.descriptor)].map((descriptor, i) => ({
-      descriptor,
-      buffer: (i === 0 ? this.raw!.shared! : this.sides[i - 1].link.shared!).buffer as SharedArrayBuffer,
-    }));
+    return [
+      { descriptor: this.descriptor, buffer: this.raw.shared.buffer as SharedArrayBuffer },
+      ...this.sides.map((x) => ({ descriptor: x.descriptor, buffer: x.link.shared!.buffer as SharedArrayBuffer })),
+    ];
   }
 
   private readonly engineListeners = new Set<(e: EngineEvent) => void>();
