@@ -66,6 +66,24 @@ describe('Recorder', () => {
     expect(back.samples[3 * 249 + 2]).toBeCloseTo(249.2, 3);
   });
 
+  it('records side streams beside the first, and drops the ones that carried nothing when it stops', async () => {
+    const db = new NeurotabDb(`rec-${Math.random()}`);
+    dbs.push(db);
+    const aux: StreamDescriptor = { ...desc, id: 'aux', name: 'Accelerometer', kind: 'aux' };
+    const analog: StreamDescriptor = { ...desc, id: 'analog', name: 'Raw aux', kind: 'aux' };
+    const rec = await createRecording(db, { streams: [desc, aux, analog] });
+    const [e, a, n] = [counterSource(), counterSource(), counterSource()];
+    const r = new Recorder(db, rec.id, [{ descriptor: desc, source: e }, { descriptor: aux, source: a }, { descriptor: analog, source: n }]);
+    e.produce(120);
+    a.produce(120);
+    await r.flush();
+    await r.stop();
+    const row = (await db.recordings.get(rec.id))!;
+    expect(row.streams.map((s) => [s.descriptor.id, s.frames])).toEqual([['eeg', 120], ['aux', 120]]);
+    expect(row.kinds).toEqual(['eeg', 'aux']);
+    expect((await readStream(db, rec.id, 'aux')).frames).toBe(120);
+  });
+
   it('stops cleanly on a storage error and keeps what was already written', async () => {
     const db = new NeurotabDb(`rec-${Math.random()}`);
     dbs.push(db);

@@ -124,8 +124,23 @@ export async function addMarkers(db: NeurotabDb, recordingId: string, markers: M
   );
 }
 
+/**
+ * Marks a recording finished. Side streams that never carried a frame (a device's raw-aux stream
+ * while the board sends accelerometer data) are dropped from it; the first stream always stays.
+ */
 export async function finishRecording(db: NeurotabDb, recordingId: string, status: 'complete' | 'recovered' = 'complete', stopReason?: string): Promise<void> {
-  await db.recordings.update(recordingId, { status, endedAtMs: Date.now(), ...(stopReason ? { stopReason } : {}) });
+  await db.transaction('rw', db.recordings, async () => {
+    const rec = await db.recordings.get(recordingId);
+    if (!rec) return;
+    const streams = rec.streams.filter((s, i) => i === 0 || s.frames > 0);
+    await db.recordings.update(recordingId, {
+      status,
+      endedAtMs: Date.now(),
+      streams,
+      kinds: [...new Set(streams.map((s) => s.descriptor.kind))],
+      ...(stopReason ? { stopReason } : {}),
+    });
+  });
 }
 
 /**
