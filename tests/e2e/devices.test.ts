@@ -206,6 +206,8 @@ describe('Devices page', () => {
     // take the packets between opening (or draining) the two rings.
     const aux = rec.streams.find((x: { id: string }) => x.id === 'openbci-cyton.aux');
     expect(Math.abs((aux?.frames ?? 0) - rec.streams[0].frames)).toBeLessThan(50);
+    // The raw-aux stream (other board modes) carried nothing and is not kept.
+    expect(rec.streams.map((x: { id: string }) => x.id)).toEqual(['openbci-cyton.eeg', 'openbci-cyton.aux']);
     const gaps = rec.markers.filter((m) => m.value.startsWith('gap:openbci-cyton.eeg:'));
     expect(gaps.map((g) => g.value)).toContain('gap:openbci-cyton.eeg:5');
     const outage = gaps.find((g) => g.value !== 'gap:openbci-cyton.eeg:5');

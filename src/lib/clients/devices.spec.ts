@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fakeBluetoothKit } from '../../../tests/fakes/bluetooth.ts';
 import type { MarkerEvent } from '../core/stream.ts';
 import { subscribeMarkers } from '../core/markers.ts';
-import { encodeAthenaPacket, packLsbFirst } from '../devices/drivers/muse-s-athena/encoder.ts';
+import { encodeAthenaPacket, packInt16Le, packLsbFirst } from '../devices/drivers/muse-s-athena/encoder.ts';
 import { ATHENA_CONTROL, ATHENA_DATA, MUSE_S_ATHENA } from '../devices/drivers/muse-s-athena/descriptor.ts';
 import { MUSE_S_ATHENA_DRIVER } from '../devices/drivers/muse-s-athena/driver.ts';
 import { BluetoothTransport, type BluetoothDeviceLike } from '../devices/transports/bluetooth.ts';
@@ -29,13 +29,21 @@ describe('DeviceConnection (page path)', () => {
     const transport = new BluetoothTransport(dev as unknown as BluetoothDeviceLike, { serviceUuid: MUSE_S_ATHENA.bluetooth!.serviceUuid, ...MUSE_S_ATHENA_DRIVER.bluetooth! });
     const ring = Ring.create({ channels: 8, capacityFrames: 1024, shared: false });
     const reader = new RingReader(ring, { from: 'oldest' });
-    const acq = { startExternal: () => new RingWriter(ring), stop: async () => {} } as unknown as Acquisition;
+    // Side streams get rings of their own (regular rates only: not the battery).
+    const sides = new Map<string, Ring>();
+    const addSideStream = (d: { id: string; channels: unknown[] }) => {
+      const r = Ring.create({ channels: d.channels.length, capacityFrames: 1024, shared: false });
+      sides.set(d.id, r);
+      return new RingWriter(r);
+    };
+    const acq = { startExternal: () => new RingWriter(ring), addSideStream, stop: async () => {} } as unknown as Acquisition;
     const statuses: string[] = [];
     const conn = new DeviceConnection({ ...MUSE_S_ATHENA_DRIVER, commandGapMs: 0 }, transport, { onStatus: (s) => statuses.push(s.state) });
     const markers: MarkerEvent[] = [];
     const unsubscribe = subscribeMarkers((e) => markers.push(...e));
     await conn.start(acq, { bandHz: null, notchHz: null });
     expect(statuses).toEqual(['connecting', 'streaming']);
+    expect([...sides.keys()]).toEqual(['muse-s-athena.imu', 'muse-s-athena.optics']);
 
     const data = dev.characteristic(ATHENA_DATA);
     const eeg8 = (index: number) => ({ tag: 0x12, index, data: packLsbFirst(Array.from({ length: 16 }, (_, v) => 8192 + 100 * (v & 7)), 14, 28) });
@@ -47,6 +55,7 @@ describe('DeviceConnection (page path)', () => {
     data.notify(encodeAthenaPacket(1, 256, [eeg8(1)]));
     data.notify(encodeAthenaPacket(2, 512, [eeg8(3)])); // index 2 lost: 2 frames
     data.notify(encodeAthenaPacket(3, 768, [eeg4(0)]));
+    data.notify(encodeAthenaPacket(4, 1024, [{ tag: 0x47, index: 0, data: packInt16Le(Array.from({ length: 18 }, (_, i) => i)) }]));
 
     const s = new Float32Array(64 * 8);
     const t = new Float64Array(64);
@@ -55,6 +64,9 @@ describe('DeviceConnection (page path)', () => {
     expect(s[1]).toBeCloseTo(100 * (1450 / 16383), 4); // AF7 of the first 8-ch frame
     expect(s[6 * 8 + 0]).toBeCloseTo(50 * (1450 / 16383), 4); // first 4-ch frame, TP9
     expect(Number.isNaN(s[6 * 8 + 4])).toBe(true); // AUX_1 absent in a 4-ch packet
+    // The IMU packet (3 samples of accel + gyro) went to its side ring, not the EEG ring.
+    const imu = new RingReader(sides.get('muse-s-athena.imu')!, { from: 'oldest' }).read(64, new Float32Array(64 * 6), new Float64Array(64));
+    expect(imu.frames).toBe(3);
     const st = conn.stats();
     expect(st).toMatchObject({ framesReceived: 10, gaps: 1, lostFrames: 2 });
     expect(st.batteryPercent).toBeCloseTo(58.27, 2);

@@ -19,8 +19,9 @@ export interface RecordingChoice {
   channelCount: number;
   sampleRateHz: number;
   /**
-   * What the recording holds: "fnirs" when it has an fNIRS stream (SNIRF imports), else "eeg" (the
-   * EEG stream, or the first one). The Training page offers the experiment types of that modality.
+   * What the recording holds: the kind of its first EEG or fNIRS stream ("fnirs" for SNIRF imports,
+   * "eeg" for a device recording even with an optics side stream), else "eeg". The Training page
+   * offers the experiment types of that modality.
    */
   modality: 'eeg' | 'fnirs';
   /** fNIRS: raw intensity ("S1_D1 760" channels) or haemoglobin ("S1_D1 hbo"); null for EEG. */
@@ -92,8 +93,10 @@ async function recordingChoices(all: RecordingRow[]): Promise<RecordingChoice[]>
     if (!choice || choice.name !== r.name) {
       const markers: Record<string, number> = {};
       for (const m of await readMarkers(db, r.id)) markers[m.value] = (markers[m.value] ?? 0) + 1;
-      const fnirs = r.streams.find((s) => s.descriptor.kind === 'fnirs');
-      const main = fnirs ?? r.streams.find((s) => s.descriptor.kind === 'eeg') ?? r.streams[0];
+      // The first EEG or fNIRS stream decides (a device's EEG comes before its side streams, a
+      // SNIRF import's fNIRS before its aux).
+      const main = r.streams.find((s) => s.descriptor.kind === 'eeg' || s.descriptor.kind === 'fnirs') ?? r.streams[0];
+      const fnirs = main?.descriptor.kind === 'fnirs' ? main : undefined;
       const hb = fnirs?.descriptor.channels.some((c) => / hb[or]$/i.test(c.label)) ?? false;
       choice = {
         id: r.id,
