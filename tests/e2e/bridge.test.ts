@@ -181,7 +181,10 @@ describe.skipIf(skipPython)("NeuroPype's exec.py against the bridge and a headle
     await expect.poll(() => out, { timeout: 15_000 }).toContain('INFO: started');
     await new Promise((r) => setTimeout(r, 2500)); // keep following while it runs
     child.kill('SIGINT');
-    const code = await within(10_000, 'exec.py --logs after Ctrl+C', exited);
+    const code = await within(10_000, 'exec.py --logs after Ctrl+C', exited).catch((e: Error) => {
+      child.kill('SIGKILL');
+      throw new Error(`${e.message}; its output so far:\n${out}`);
+    });
     expect(code).toBe(0);
     expect(out).toContain(`Fetching logs for pipeline ${exid}. ^C to exit at any time.`);
     expect(out).toMatch(/^INFO: loaded pipeline "Alpha" \(4 nodes, 3 edges\)$/m);
