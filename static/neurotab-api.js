@@ -22,6 +22,11 @@
 const TIMEOUT_MS = 60_000;
 /** A port older than this is replaced on the next call (the browser stops a worker idle for 30 s). */
 const RENEW_MS = 10_000;
+/**
+ * While its replacement is not ready yet, an old port still serves if younger than this: its worker
+ * cannot have been stopped as idle since (30 s after the event that created the port).
+ */
+const ALIVE_MS = 25_000;
 
 /** @returns {ServiceWorker | null} */
 function worker() {
@@ -82,8 +87,8 @@ function linkFor(sw) {
   });
   sw.postMessage({ type: 'API_PORT' }, [port2]);
   link = l;
-  // Until the new port is ready, the previous one (same worker, which this event just kept alive) serves.
-  if (old && old.sw === sw && old.ready && !old.retired) return old;
+  // Until the new port is ready, the previous one serves if its worker is surely still running.
+  if (old && old.sw === sw && old.ready && !old.retired && now - old.bornMs < ALIVE_MS) return old;
   if (old && !old.retired) retire(old);
   return null;
 }

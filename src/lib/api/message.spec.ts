@@ -143,5 +143,20 @@ describe('the REST API over messages', () => {
     expect((await send(`${ORIGIN}/np/version`)).status).toBe(200);
     expect(sw.count('API_PORT')).toBe(2);
   });
-});
 
+  it('after a long pause the first call does not trust the old port (the worker may have been stopped meanwhile)', async () => {
+    vi.useFakeTimers({ toFake: ['performance'] });
+    try {
+      expect((await send(`${ORIGIN}/np/version`)).status).toBe(200);
+      expect((await send(`${ORIGIN}/np/version`)).status).toBe(200); // over the port
+      const old = sw.ports[0];
+      old.onmessage = () => {}; // the browser stopped the worker while the page was idle: nobody answers there
+      vi.advanceTimersByTime(60_000);
+      const r = await Promise.race([send(`${ORIGIN}/np/version`), new Promise<'hang'>((ok) => setTimeout(() => ok('hang'), 2000))]);
+      expect(r === 'hang' ? 'hang' : r.status).toBe(200);
+      expect(sw.count('API_PORT')).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
