@@ -11,22 +11,28 @@
 // Main thread of a same-origin page. No dependencies. One call is one message
 // {type: 'API_REQUEST', id, method, url, headers: [[name, value]…], body: ArrayBuffer|null},
 // answered with {id, status, statusText, headers, body}. Calls travel over a MessagePort the page
-// hands the service worker ({type: 'API_PORT'}, acknowledged with {type: 'API_PORT_READY'}): a port
-// message goes straight to the worker, where postMessage() to the worker itself is routed through
-// the browser as an event. The port is renewed every few seconds of use, and a call that takes long
-// posts {type: 'API_KEEPALIVE'} as it waits: those events keep the browser from stopping the worker
-// as idle (30 s without events) while calls go through it. Until a port
-// is ready (or with a worker too old to answer one) a call is posted to the worker with its own
-// reply port.
+// hands the service worker ({type: 'API_PORT', portId}, acknowledged with {type: 'API_PORT_READY'}):
+// a port message goes straight to the worker, where postMessage() to the worker itself is routed
+// through the browser as an event. Until a port is ready (or with a worker too old to answer one) a
+// call is posted to the worker with its own reply port.
+// Lifetime: the browser stops a worker 30 s after its last event, and messages on a port are not
+// events. So the port is renewed after 10 s of use (each renewal is an event), and a call that waits
+// over 0.3 s asks the worker, as an event, whether it still holds the port
+// ({type: 'API_PORT_CHECK', portId} → {alive}). A worker that was stopped and started again holds
+// none: the port is dropped, its idempotent calls (GET, HEAD, PUT, DELETE, OPTIONS) are sent again
+// as events, and the others fail as a network error would.
 
 const TIMEOUT_MS = 60_000;
-/** A port older than this is replaced on the next call (the browser stops a worker idle for 30 s). */
+/** A port older than this is replaced on the next call. */
 const RENEW_MS = 10_000;
 /**
  * While its replacement is not ready yet, an old port still serves if younger than this: its worker
  * cannot have been stopped as idle since (30 s after the event that created the port).
  */
 const ALIVE_MS = 25_000;
+/** A call over a port unanswered for this long checks (and keeps alive) the port's worker, then again at this interval. */
+const CHECK_MS = 300;
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 
 /** @returns {ServiceWorker | null} */
 function worker() {
@@ -40,8 +46,9 @@ export function apiTransport() {
 }
 
 /**
- * @typedef {{ sw: ServiceWorker, port: MessagePort, ready: boolean, bornMs: number, retired: boolean,
- *   pending: Map<number, { settle: (m: any) => void, fail: (e: unknown) => void }> }} Link
+ * @typedef {{ settle: (m: any) => void, lost: () => void }} Pending
+ * @typedef {{ sw: ServiceWorker, id: string, port: MessagePort, ready: boolean, bornMs: number, retired: boolean,
+ *   dead: boolean, checking: boolean, pending: Map<number, Pending> }} Link
  */
 /** @type {Link | null} */
 let link = null;
@@ -51,6 +58,30 @@ let nextId = 1;
 function retire(l) {
   l.retired = true;
   if (l.pending.size === 0) l.port.close();
+}
+
+/** The port's worker is gone: drop the port, resend or fail what was waiting on it. @param {Link} l */
+function died(l) {
+  if (l.dead) return;
+  l.dead = true;
+  if (link === l) link = null;
+  const waiting = [...l.pending.values()];
+  l.pending.clear();
+  l.port.close();
+  for (const p of waiting) p.lost();
+}
+
+/** Asks the worker (as an event, which also keeps it running) whether it still holds the port. @param {Link} l */
+function check(l) {
+  if (l.checking || l.dead) return;
+  l.checking = true;
+  const { port1, port2 } = new MessageChannel();
+  port1.onmessage = (ev) => {
+    port1.close();
+    l.checking = false;
+    if (ev.data && ev.data.alive === false) died(l);
+  };
+  l.sw.postMessage({ type: 'API_PORT_CHECK', portId: l.id }, [port2]);
 }
 
 /**
@@ -64,8 +95,9 @@ function linkFor(sw) {
   if (link && link.sw === sw && now - link.bornMs < RENEW_MS) return link.ready ? link : null;
   const old = link;
   const { port1, port2 } = new MessageChannel();
+  const id = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
   /** @type {Link} */
-  const l = { sw, port: port1, ready: false, bornMs: now, retired: false, pending: new Map() };
+  const l = { sw, id, port: port1, ready: false, bornMs: now, retired: false, dead: false, checking: false, pending: new Map() };
   port1.onmessage = (ev) => {
     const m = ev.data;
     if (m && m.type === 'API_PORT_READY') {
@@ -79,16 +111,12 @@ function linkFor(sw) {
     p.settle(m);
     if (l.retired && l.pending.size === 0) port1.close();
   };
-  // The worker was stopped or replaced with calls in flight: they fail as a network error would.
-  port1.addEventListener('close', () => {
-    for (const p of l.pending.values()) p.fail(new TypeError("Neurotab's service worker stopped before answering; retry"));
-    l.pending.clear();
-    if (link === l) link = null;
-  });
-  sw.postMessage({ type: 'API_PORT' }, [port2]);
+  // Where the browser reports a port whose other end went away.
+  port1.addEventListener('close', () => died(l));
+  sw.postMessage({ type: 'API_PORT', portId: id }, [port2]);
   link = l;
   // Until the new port is ready, the previous one serves if its worker is surely still running.
-  if (old && old.sw === sw && old.ready && !old.retired && now - old.bornMs < ALIVE_MS) return old;
+  if (old && old.sw === sw && old.ready && !old.retired && !old.dead && now - old.bornMs < ALIVE_MS) return old;
   if (old && !old.retired) retire(old);
   return null;
 }
@@ -108,43 +136,65 @@ export async function apiFetch(input, init) {
   req.signal.throwIfAborted();
   const id = nextId++;
   const msg = { type: 'API_REQUEST', id, method: req.method, url: req.url, headers: [...req.headers], body };
+  // An idempotent call may be sent twice (after its port died): its body is copied, not moved.
+  const again = IDEMPOTENT.has(req.method);
   return new Promise((resolve, reject) => {
-    const via = linkFor(sw);
+    /** @type {Link | null} */
+    let via = null;
     /** @type {MessagePort | null} */
     let own = null;
-    // A port message is no event: during a long call, events keep the worker from being stopped as idle.
-    const keepAlive = via ? setInterval(() => sw.postMessage({ type: 'API_KEEPALIVE' }), RENEW_MS) : undefined;
-    const done = () => {
+    /** @type {ReturnType<typeof setInterval> | undefined} */
+    let watch;
+    let done = false;
+    const finish = () => {
+      done = true;
       clearTimeout(timer);
-      clearInterval(keepAlive);
+      clearInterval(watch);
       req.signal.removeEventListener('abort', onAbort);
       if (own) own.close();
-      else if (via) {
+      if (via) {
         via.pending.delete(id);
         if (via.retired && via.pending.size === 0) via.port.close();
       }
     };
     const fail = (/** @type {unknown} */ e) => {
-      done();
+      if (done) return;
+      finish();
       reject(e);
     };
     const settle = (/** @type {any} */ m) => {
-      done();
+      if (done) return;
+      finish();
       const empty = m.status === 204 || m.status === 205 || m.status === 304 || req.method === 'HEAD';
       resolve(new Response(empty ? null : m.body, { status: m.status, statusText: m.statusText, headers: m.headers }));
     };
     const onAbort = () => fail(req.signal.reason);
     const timer = setTimeout(() => fail(new TypeError(`Neurotab's service worker did not answer ${req.method} ${req.url} within ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS);
     req.signal.addEventListener('abort', onAbort);
-    const transfer = body ? [body] : [];
-    if (via) {
-      via.pending.set(id, { settle, fail });
-      via.port.postMessage(msg, transfer);
-    } else {
+    /** Posts the call as its own event, with a reply port. */
+    const asEvent = () => {
       const ch = new MessageChannel();
       own = ch.port1;
       own.onmessage = (ev) => settle(ev.data);
-      sw.postMessage(msg, [ch.port2, ...transfer]);
+      sw.postMessage(msg, body && !again ? [ch.port2, body] : [ch.port2]);
+    };
+    via = linkFor(sw);
+    if (!via) {
+      asEvent();
+      return;
     }
+    const l = via;
+    l.pending.set(id, {
+      settle,
+      lost: () => {
+        if (done) return;
+        clearInterval(watch);
+        via = null;
+        if (again) asEvent();
+        else fail(new TypeError(`Neurotab's service worker stopped before answering ${req.method} ${req.url}; retry`));
+      },
+    });
+    l.port.postMessage(msg, body && !again ? [body] : []);
+    watch = setInterval(() => check(l), CHECK_MS);
   });
 }

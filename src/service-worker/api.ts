@@ -149,12 +149,13 @@ export function handleApi(req: Request): Promise<Response> {
  * body}` back; the browser's fetch machinery (≈3 ms per call in Chromium) is skipped. Either one call
  * posted to this worker with its own reply port, or many calls over a port the page hands over
  * (API_PORT: a port message goes straight here, where a postMessage() to this worker is routed
- * through the browser as an event). Never rejects.
+ * through the browser as an event; API_PORT_CHECK asks whether this worker instance still serves a
+ * port). Never rejects.
  */
 export function answerApiRequest(msg: unknown, reply: MessagePort): Promise<void> {
   return answerOnPort(app, msg, self.location.origin, reply);
 }
 
-export function acceptApiPort(port: MessagePort): void {
-  serveApiPort(app, self.location.origin, port);
+export function acceptApiPort(port: MessagePort, portId: unknown): void {
+  serveApiPort(app, self.location.origin, port, portId);
 }

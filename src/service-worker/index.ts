@@ -8,6 +8,7 @@ import { immutable, assets } from '$app/manifest';
 import { version } from '$app/env';
 import { withIsolationHeaders } from './isolation';
 import { handleApi, isApiPath, acceptEngineHost, answerApiRequest, acceptApiPort } from './api';
+import { servesApiPort } from '../lib/api/message';
 
 const CACHE = `neurotab-${version}`;
 // The app shell ("/" serves index.html through the static fallback) plus every built and static file.
@@ -44,8 +45,9 @@ self.addEventListener('message', (event) => {
   else if (data?.type === 'ENGINE_HOST' && event.ports[0]) acceptEngineHost(event.ports[0], (event.source as Client | null)?.id ?? null);
   else if (data?.type === 'VERSION') event.ports[0]?.postMessage({ version });
   else if (data?.type === 'API_REQUEST' && event.ports[0]) event.waitUntil(answerApiRequest(data, event.ports[0]));
-  else if (data?.type === 'API_PORT' && event.ports[0]) acceptApiPort(event.ports[0]);
-  // API_KEEPALIVE needs no answer: the event itself keeps this worker running during a long call on a port.
+  else if (data?.type === 'API_PORT' && event.ports[0]) acceptApiPort(event.ports[0], (data as { portId?: unknown }).portId);
+  // A page's call on its port is slow: does this worker (maybe restarted since) still serve the port? The event also keeps it running.
+  else if (data?.type === 'API_PORT_CHECK' && event.ports[0]) event.ports[0].postMessage({ alive: servesApiPort((data as { portId?: unknown }).portId) });
 });
 
 self.addEventListener('fetch', (event) => {

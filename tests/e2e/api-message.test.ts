@@ -88,4 +88,27 @@ describe('apiFetch (/neurotab-api.js) through the service worker', () => {
     await example.close();
     await host.close();
   });
+
+  it('a service worker stopped by the browser costs a moment, not a hang: the next calls are answered', async () => {
+    const page = await openApp(fx.context, fx.server.url, '/api');
+    await page.waitForSelector('[data-testid="engine-host"][data-host="true"]');
+    const call = `(async () => {
+      const t = performance.now();
+      const res = await Promise.race([globalThis.__apiFetch('/np/version'), new Promise((ok) => setTimeout(() => ok(null), 10000))]);
+      return { status: res ? res.status : 'no answer in 10 s', ms: performance.now() - t };
+    })()`;
+    await page.evaluate(`(async () => { globalThis.__apiFetch = (await import('/neurotab-api.js')).apiFetch; })()`);
+    for (let i = 0; i < 3; i++) expect(await page.evaluate(call)).toMatchObject({ status: 200 }); // the port is up
+    const cdp = await fx.context.newCDPSession(page);
+    await cdp.send('ServiceWorker.enable');
+    await cdp.send('ServiceWorker.stopAllWorkers');
+    const first = (await page.evaluate(call)) as { status: number | string; ms: number };
+    expect(first.status).toBe(200);
+    expect(first.ms).toBeLessThan(5000);
+    expect(await page.evaluate(call)).toMatchObject({ status: 200 });
+    console.log(`[api-message] first call after the service worker was stopped: ${first.ms.toFixed(0)} ms`);
+    await cdp.detach();
+    await page.close();
+  });
 });
+

@@ -18,16 +18,24 @@ class FakeServiceWorker {
   /** Types of the messages posted to it (each one an event the browser routes). */
   events: string[] = [];
   ports: MessagePort[] = [];
+  /** Port ids this instance serves (a restarted worker serves none; servesApiPort in the real one). */
+  private served = new Set<string>();
   /** false: an older worker that ignores API_PORT. */
   constructor(private readonly servesPorts = true) {}
-  postMessage(msg: { type?: string }, transfer: Transferable[] = []): void {
+  postMessage(msg: { type?: string; portId?: string }, transfer: Transferable[] = []): void {
     this.events.push(String(msg?.type));
     const port = transfer[0] as MessagePort | undefined;
     if (msg?.type === 'API_REQUEST' && port) void answerOnPort(app, msg, ORIGIN, port);
     else if (msg?.type === 'API_PORT' && port && this.servesPorts) {
       this.ports.push(port);
-      serveApiPort(app, ORIGIN, port);
-    }
+      this.served.add(String(msg.portId));
+      serveApiPort(app, ORIGIN, port, msg.portId);
+    } else if (msg?.type === 'API_PORT_CHECK' && port && this.servesPorts) port.postMessage({ alive: this.served.has(String(msg.portId)) });
+  }
+  /** The browser stopped and restarted the worker: the ports it served go silent, unclosed. */
+  restart(): void {
+    for (const p of this.ports) p.onmessage = () => {};
+    this.served.clear();
   }
   count(type: string): number {
     return this.events.filter((t) => t === type).length;
@@ -132,15 +140,34 @@ describe('the REST API over messages', () => {
     expect(sw.count('API_REQUEST')).toBe(5);
   });
 
-  it('calls in flight when the worker goes away fail as a network error, and the next call recovers', async () => {
+  it('a port closed under calls in flight: idempotent calls are sent again, the others fail as a network error', async () => {
     await send(`${ORIGIN}/np/version`);
     const port = sw.ports[0];
     port.onmessage = () => {}; // the worker stops answering…
-    const pending = send(`${ORIGIN}/np/version`);
+    const get = send(`${ORIGIN}/np/version`);
+    const post = send(`${ORIGIN}/np/executions`, { method: 'POST', body: '{}' }).then(
+      () => null,
+      (e: Error) => e,
+    );
     await new Promise((r) => setTimeout(r, 20));
-    port.close(); // …and is stopped
-    await expect(pending).rejects.toThrow(/service worker stopped/);
+    port.close(); // …and its port is closed
+    expect((await get).status).toBe(200);
+    expect((await post)?.message).toMatch(/stopped before answering POST/);
+    expect(await (await app.request('/np/executions')).json()).toEqual([]); // not created twice, nor at all
     expect((await send(`${ORIGIN}/np/version`)).status).toBe(200);
+    expect(sw.count('API_PORT')).toBe(2);
+  });
+
+  it('a worker restarted under a live port (no close): a slow call asks, learns the port is gone, and is sent again', async () => {
+    await send(`${ORIGIN}/np/version`);
+    expect((await send(`${ORIGIN}/np/version`)).status).toBe(200); // over the port
+    sw.restart();
+    const t0 = performance.now();
+    const r = await send(`${ORIGIN}/bci/v1/pipelines`);
+    expect(r.status).toBe(200);
+    expect(performance.now() - t0).toBeLessThan(3000); // one check interval, not the 60 s timeout
+    expect(sw.count('API_PORT_CHECK')).toBeGreaterThanOrEqual(1);
+    expect((await send(`${ORIGIN}/np/version`)).status).toBe(200); // a new port
     expect(sw.count('API_PORT')).toBe(2);
   });
 

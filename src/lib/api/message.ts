@@ -59,13 +59,29 @@ export async function answerOnPort(app: App, msg: unknown, origin: string, reply
   reply.close();
 }
 
-/** Serves calls `{id, …}` → `{id, …}` on a caller's long-lived port; acknowledges it first (API_PORT_READY). */
-export function serveApiPort(app: App, origin: string, port: MessagePort): void {
+/** Ids of the callers' ports this thread serves (a restarted service worker serves none of the old ones). */
+const servedPorts = new Set<string>();
+const MAX_SERVED_PORTS = 4096;
+
+/**
+ * Serves calls `{id, …}` → `{id, …}` on a caller's long-lived port named `portId`; acknowledges it
+ * first (API_PORT_READY).
+ */
+export function serveApiPort(app: App, origin: string, port: MessagePort, portId?: unknown): void {
+  if (typeof portId === 'string' && portId !== '') {
+    if (servedPorts.size >= MAX_SERVED_PORTS) servedPorts.delete(servedPorts.values().next().value!);
+    servedPorts.add(portId);
+  }
   port.onmessage = async (ev: MessageEvent) => {
     const res = await answerWithId(app, ev.data, origin);
     port.postMessage(res, [res.body]);
   };
   port.postMessage({ type: 'API_PORT_READY' });
+}
+
+/** Whether this thread serves the caller's port `portId` (API_PORT_CHECK). */
+export function servesApiPort(portId: unknown): boolean {
+  return typeof portId === 'string' && servedPorts.has(portId);
 }
 
 export function reviveApiError(w: RpcWire): Error {
