@@ -74,6 +74,11 @@ function died(l) {
 /** Asks the worker (as an event, which also keeps it running) whether it still holds the port. @param {Link} l */
 function check(l) {
   if (l.checking || l.dead) return;
+  // A newer worker took over (an update): the old one may stop at any moment; its port is done.
+  if (worker() !== l.sw) {
+    died(l);
+    return;
+  }
   l.checking = true;
   const { port1, port2 } = new MessageChannel();
   port1.onmessage = (ev) => {
@@ -171,16 +176,16 @@ export async function apiFetch(input, init) {
     const onAbort = () => fail(req.signal.reason);
     const timer = setTimeout(() => fail(new TypeError(`Neurotab's service worker did not answer ${req.method} ${req.url} within ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS);
     req.signal.addEventListener('abort', onAbort);
-    /** Posts the call as its own event, with a reply port. */
-    const asEvent = () => {
+    /** Posts the call to `target` as its own event, with a reply port. @param {ServiceWorker} target */
+    const asEvent = (target) => {
       const ch = new MessageChannel();
       own = ch.port1;
       own.onmessage = (ev) => settle(ev.data);
-      sw.postMessage(msg, body && !again ? [ch.port2, body] : [ch.port2]);
+      target.postMessage(msg, body && !again ? [ch.port2, body] : [ch.port2]);
     };
     via = linkFor(sw);
     if (!via) {
-      asEvent();
+      asEvent(sw);
       return;
     }
     const l = via;
@@ -190,7 +195,8 @@ export async function apiFetch(input, init) {
         if (done) return;
         clearInterval(watch);
         via = null;
-        if (again) asEvent();
+        const target = worker(); // the worker that controls the page now (an update may have replaced it)
+        if (again && target) asEvent(target);
         else fail(new TypeError(`Neurotab's service worker stopped before answering ${req.method} ${req.url}; retry`));
       },
     });

@@ -186,4 +186,16 @@ describe('the REST API over messages', () => {
       vi.useRealTimers();
     }
   });
+
+  it('a newer worker taking over (an update) moves a slow idempotent call to it', async () => {
+    await send(`${ORIGIN}/np/version`);
+    expect((await send(`${ORIGIN}/np/version`)).status).toBe(200); // over the old worker's port
+    const old = sw;
+    old.ports[0].onmessage = () => {}; // the old worker, now redundant, no longer answers
+    const pending = send(`${ORIGIN}/np/version`);
+    useWorker(new FakeServiceWorker()); // the update's worker controls the page
+    expect((await pending).status).toBe(200);
+    expect(sw.count('API_REQUEST')).toBe(1); // sent again to the new worker
+  });
 });
+
