@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dpss, multitaperPsd } from './multitaper';
+import { referenceError } from '../../../tests/support/shared';
 import fixtures from './fixtures/multitaper-fixtures.json';
 
 // Written by fixtures/make-multitaper-fixtures.py: SciPy's dpss, and psd_array_multitaper as MNE defines it.
@@ -21,15 +22,6 @@ interface PsdCase {
   psd: number[][];
 }
 
-const nmax = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
-  let e = 0;
-  let m = 0;
-  for (let i = 0; i < b.length; i++) {
-    e = Math.max(e, Math.abs(a[i] - b[i]));
-    m = Math.max(m, Math.abs(b[i]));
-  }
-  return e / m;
-};
 
 describe('dpss = scipy.signal.windows.dpss', () => {
   for (const c of fixtures.dpss as DpssCase[]) {
@@ -73,7 +65,7 @@ describe('multitaperPsd = psd_array_multitaper (MNE definition)', () => {
       expect(Array.from(got.freqsHz)).toEqual(c.freqs);
       expect(got.unconverged).toBe(0);
       const want = Float64Array.from(c.psd.flat());
-      expect(nmax(got.psd, want)).toBeLessThan(1e-9);
+      expect(referenceError(got.psd, want, 'nmax')).toBeLessThan(1e-9);
     });
   }
   it('a float32 copy of the input stays within float32 rounding', () => {
@@ -81,7 +73,7 @@ describe('multitaperPsd = psd_array_multitaper (MNE definition)', () => {
     const flat = new Float32Array(x.length * c.n);
     for (let ch = 0; ch < x.length; ch++) for (let t = 0; t < c.n; t++) flat[ch * c.n + t] = x[ch][t];
     const got = multitaperPsd(flat, x.length, c.n, fs);
-    expect(nmax(got.psd, Float64Array.from(c.psd.flat()))).toBeLessThan(1e-5);
+    expect(referenceError(got.psd, Float64Array.from(c.psd.flat()), 'nmax')).toBeLessThan(1e-5);
   });
   it('rejects a bandwidth below one bin', () => {
     expect(() => multitaperPsd(new Float64Array(500), 1, 500, 250, { bandwidthHz: 0.1 })).toThrow(/0\.5/);

@@ -59,10 +59,6 @@ class PipelinesState {
   runProblem = $state<PipelineProblem | null>(null);
   private session: PipelineSession | null = null;
 
-  get streaming(): boolean {
-    return liveStream() !== null;
-  }
-
   selectionKey(s: Selection | null = this.selection): string {
     if (!s) return '';
     return s.kind === 'example' ? s.id : s.kind === 'library' ? `lib:${s.path}` : s.kind === 'import' ? `import:${s.fileName}` : 'shared';
