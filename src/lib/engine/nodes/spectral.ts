@@ -25,6 +25,21 @@ function epochChannelMajor(e: { samples: Float32Array; frames: number }, ch: num
   return transposeInto(e.samples, e.frames, ch, scratch.buf.subarray(0, n));
 }
 
+/**
+ * Offline end of input for the spectral estimators (Welch, multitaper): one spectrum of the whole
+ * signal they held, stamped with its last frame's time.
+ */
+function wholeSignalSpectrum(
+  held: FramesPacket[],
+  nodeId: string,
+  scaling: SpectrumPacket['scaling'],
+  estimate: (all: FramesPacket, channels: number, fs: number) => { psd: Float64Array; freqsHz: Float64Array },
+): { data: SpectrumPacket } {
+  const all = joinFrames(held);
+  const r = estimate(all, all.stream.channels.length, rateOf(all.stream, nodeId));
+  return { data: { kind: 'spectrum', stream: all.stream, freqsHz: r.freqsHz, scaling, items: [{ timestampMs: all.timestampsMs[all.frames - 1], values: r.psd }] } };
+}
+
 // ------------------------------------------------------------------------------- Welch
 
 export const welchSpectrum: NodeClass = {
@@ -117,12 +132,9 @@ detrend, one-sided, bins 1…N/2−1 doubled).
       },
       flush() {
         if (!held.length) return;
-        const all = joinFrames(held);
+        const whole = held;
         held = [];
-        const ch = all.stream.channels.length;
-        const sp = welch(all.samples, ch, all.frames, rateOf(all.stream, ctx.nodeId), { ...optionsOf(all.frames), out: undefined });
-        const item: SpectrumItem = { timestampMs: all.timestampsMs[all.frames - 1], values: sp.psd };
-        return { data: { kind: 'spectrum', stream: all.stream, freqsHz: sp.freqsHz, scaling: params.scaling as 'density', items: [item] } };
+        return wholeSignalSpectrum(whole, ctx.nodeId, params.scaling as 'density', (all, ch, fs) => welch(all.samples, ch, all.frames, fs, { ...optionsOf(all.frames), out: undefined }));
       },
       reset() {
         held = [];
@@ -179,7 +191,7 @@ one-sided, √eigenvalue weights or Thomson's adaptive weights, low-bias taper s
       nfft: params.nfft as number | null,
     };
     let warned = false;
-    const spectrumOf = (x: Float64Array | Float32Array, ch: number, frames: number, fs: number): { psd: Float64Array; freqs: Float64Array } => {
+    const spectrumOf = (x: Float64Array | Float32Array, ch: number, frames: number, fs: number): { psd: Float64Array; freqsHz: Float64Array } => {
       const nw = opts.halfNbw ?? (bandwidth! * frames) / (2 * fs);
       if (!(nw < frames / 2)) throw new InputError(`half bandwidth NW ${nw} must be below half the epoch length (${frames} samples)`, ctx.nodeId);
       if (opts.taperCount !== null && opts.taperCount > frames) throw new InputError(`num_tapers ${opts.taperCount} exceeds the epoch length (${frames} samples)`, ctx.nodeId);
@@ -188,7 +200,7 @@ one-sided, √eigenvalue weights or Thomson's adaptive weights, low-bias taper s
         warned = true;
         ctx.log(30, r.unconverged > 0 ? 'adaptive multitaper weights did not converge on some channels' : `adaptive weighting needs ≥ 3 tapers (have ${r.taperCount}); fixed weights used`);
       }
-      return { psd: r.psd, freqs: r.freqsHz };
+      return { psd: r.psd, freqsHz: r.freqsHz };
     };
     let held: FramesPacket[] = [];
     const scratch = { buf: new Float32Array(0) };
@@ -208,19 +220,17 @@ one-sided, √eigenvalue weights or Thomson's adaptive weights, low-bias taper s
         const items: SpectrumItem[] = [];
         for (const it of e.items) {
           const r = spectrumOf(epochChannelMajor(it, ch, scratch), ch, it.frames, fs);
-          if (freqs && r.freqs.length !== freqs.length) throw new InputError('epochs of different lengths give different frequency grids; make epochs equal', ctx.nodeId);
-          freqs = r.freqs;
+          if (freqs && r.freqsHz.length !== freqs.length) throw new InputError('epochs of different lengths give different frequency grids; make epochs equal', ctx.nodeId);
+          freqs = r.freqsHz;
           items.push({ timestampMs: it.timestampMs, values: r.psd, target: it.target, marker: it.marker });
         }
         return { data: { kind: 'spectrum', stream: e.stream, freqsHz: freqs!, scaling: 'density', items } };
       },
       flush() {
         if (!held.length) return;
-        const all = joinFrames(held);
+        const whole = held;
         held = [];
-        const ch = all.stream.channels.length;
-        const r = spectrumOf(toChannelMajor(all.samples, all.frames, ch), ch, all.frames, rateOf(all.stream, ctx.nodeId));
-        return { data: { kind: 'spectrum', stream: all.stream, freqsHz: r.freqs, scaling: 'density', items: [{ timestampMs: all.timestampsMs[all.frames - 1], values: r.psd }] } };
+        return wholeSignalSpectrum(whole, ctx.nodeId, 'density', (all, ch, fs) => spectrumOf(toChannelMajor(all.samples, all.frames, ch), ch, all.frames, fs));
       },
       reset() {
         held = [];
