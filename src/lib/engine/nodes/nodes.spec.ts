@@ -124,6 +124,21 @@ describe.skipIf(!hasShared)('numeric nodes against SciPy (through the node)', ()
     }
   });
 
+  it('spectral.band-power on a signal (running): windows of 256 every 128 average to the band power of scipy.signal.welch', () => {
+    // band power is linear in the PSD, so the mean over Welch's 18 segments' band powers is the band power of their mean
+    const c = caseOf('spectral', 'band_power_welch');
+    for (const rule of ['trapezoid', 'simpson'] as const) {
+      const params = { bands: c.bands_hz, rule, window_length: 256, step: 128, unit: 'samples' };
+      const f = feedChunks(bandPowerNode, params, signal(), randomChunks(N, 5, 300)).outputs.data as FramesPacket;
+      expect(f.frames).toBe(caseOf('spectral', 'welch_density').details.n_segments);
+      expect(f.stream.channels.map((ch) => ch.label).slice(0, 2)).toEqual(['ch1:delta', 'ch1:theta']);
+      const mean = new Float64Array(C * 5);
+      for (let k = 0; k < f.frames; k++) for (let i = 0; i < mean.length; i++) mean[i] += f.samples[k * mean.length + i] / f.frames;
+      expect(referenceError(mean, referenceArray(c.expected[rule]), 'nmax')).toBeLessThan(c.tol.all.f32);
+      expect(f.timestampsMs[0]).toBe(signal().timestampsMs[255]); // a window is stamped with its last sample
+    }
+  });
+
   it('spectral.spectrogram with one window over the whole signal = scipy.signal.periodogram(hann, spectrum)', () => {
     const c = caseOf('spectral', 'periodogram_hann_spectrum');
     const { outputs } = feedChunks(spectrogram, { window_length: 10, step: 10, window: 'hann', scaling: 'spectrum' }, signal(), randomChunks(N, 8, 700));
@@ -230,6 +245,7 @@ describe('chunk invariance and state carry-over of every stateful node', () => {
     [segmentation, { time_bounds: [-0.2, 0.5], baseline: [-0.2, 0] }],
     [spectrogram, { window_length: 0.5, step: 0.2 }],
     [zscoreNode, { mode: 'running', halflife: 1 }],
+    [bandPowerNode, { window_length: 0.5, step: 0.05, relative: true }],
   ];
 
   for (const [cls, params] of cases) {
@@ -249,6 +265,35 @@ describe('chunk invariance and state carry-over of every stateful node', () => {
     if (p.kind === 'spectrum') return p.items.map((e: any) => ({ t: e.timestampMs, v: Array.from(e.values) }));
     return p;
   }
+
+  it('spectral.band-power on a signal = sliding window → Welch (one segment) → band power, in any chunking', () => {
+    const bands = { alpha: [8, 13], beta: [13, 30], low: [0, 4] };
+    for (const [window, detrend, relative, rule] of [
+      ['hann', 'constant', false, 'trapezoid'],
+      ['hamming', 'none', true, 'simpson'],
+      ['boxcar', 'constant', true, 'trapezoid'],
+    ] as const) {
+      const chain = (x: FramesPacket): FramesPacket => {
+        const { node: sw } = instantiate(slidingWindow, { window_length: 0.6, step: 0.04 });
+        const { node: w } = instantiate(welchSpectrum, { segment_samples: 150, window, detrend });
+        const { node: bp } = instantiate(bandPowerNode, { bands, relative, rule });
+        return copyPacket(bp.process(w.process(sw.process({ data: x })!)!)!.data!) as FramesPacket;
+      };
+      const want = chain(sig);
+      const params = { bands, relative, rule, window, detrend, window_length: 0.6, step: 0.04 };
+      for (const sizes of [[N], randomChunks(N, 31, 23)]) {
+        const got = feedChunks(bandPowerNode, params, sig, sizes).outputs.data as FramesPacket;
+        expect(got.frames).toBe(want.frames);
+        expect(Array.from(got.timestampsMs)).toEqual(Array.from(want.timestampsMs));
+        expect(referenceError(got.samples, want.samples, 'nmax'), `${window} ${detrend} ${relative}`).toBeLessThan(1e-6); // float32 outputs
+      }
+    }
+  });
+
+  it('spectral.band-power on a signal: a window too short for a spectrum is refused with what is wrong', () => {
+    const { node } = instantiate(bandPowerNode, { window_length: 1, step: 1, unit: 'samples' });
+    expect(() => node.process({ data: sig })).toThrow(/window_length .* at least 2/);
+  });
 
   it('spectral.welch over a packet of many windows = one window at a time', () => {
     const { node: sw } = instantiate(slidingWindow, { window_length: 128, step: 100, unit: 'samples' });

@@ -6,14 +6,16 @@ import type { ChannelInfo, StreamDescriptor } from '../../core/stream';
 import type { WindowName } from '../../dsp/filter-design';
 import { rfftMagnitude } from '../../dsp/fft';
 import { multitaperPsd } from '../../dsp/multitaper';
+import { SlidingSpectrum, type SlidingWindowName } from '../../dsp/sliding-spectrum';
 import { bandPower, periodogram, relativeBandPower, welch, type Band, type Spectrum, type WelchOptions } from '../../dsp/spectral';
 import { toChannelMajor, transposeInto } from '../packets';
-import type { EpochsPacket, FramesPacket, NodeClass, SpectrumItem, SpectrumPacket } from '../types';
+import type { EpochsPacket, FramesPacket, NodeClass, PortValues, SpectrumItem, SpectrumPacket } from '../types';
 import { input, np, output, p, rateOf } from './common';
 import { copyFrames, joinFrames } from './filters';
-import { WindowCutter } from './time';
+import { framesOf, WindowCutter } from './time';
 
 const WINDOWS = ['hann', 'hamming', 'blackman', 'boxcar', 'bartlett'] as const;
+const SLIDING_WINDOWS = ['hann', 'hamming', 'boxcar'] as const;
 
 function epochChannelMajor(e: { samples: Float32Array; frames: number }, ch: number): Float64Array;
 function epochChannelMajor(e: { samples: Float32Array; frames: number }, ch: number, scratch: { buf: Float32Array }): Float32Array;
@@ -247,21 +249,33 @@ export const bandPowerNode: NodeClass = {
   type: 'spectral.band-power',
   package: 'spectral',
   title: 'Band power',
-  version: '1.0.0',
+  version: '1.1.0',
   doc: `Integrates a PSD over named bands (bins with low ≤ f ≤ high; trapezoid as \`scipy.integrate.trapezoid\`,
 or Simpson with SciPy 1.10's even='avg'), optionally relative to the power over \`total\`.
 
-- **in \`data\`** (spectrum, density scaling); **out \`data\`** (features): one frame per spectrum,
-  channels "<label>:<band>" (channel-major: all bands of the first channel first), unit = input unit²
-  (or ratio when relative).
-- **bands** (dict name → [low, high], Hz). **relative** (bool). **total** [low, high] (Hz). **rule**.`,
-  inputs: [input('data', ['spectrum'], 'PSD.')],
+- **in \`data\`** (spectrum, density scaling | signal: running band power, see below); **out \`data\`**
+  (features): one frame per spectrum or window, channels "<label>:<band>" (channel-major: all bands
+  of the first channel first), unit = input unit² (or ratio when relative).
+- **bands** (dict name → [low, high], Hz). **relative** (bool). **total** [low, high] (Hz). **rule**.
+- With a **signal** in: a window of **window_length** ends every **step** (s, or samples when **unit** =
+  samples; placed from the first sample as Sliding window places them, stamped with the window's last
+  sample and its target), and each window's PSD is \`scipy.signal.welch\` with one segment spanning it
+  (**window**: hann | hamming | boxcar, periodic; **detrend**: constant | none; density). The same
+  numbers as Sliding window → Welch PSD (segment ≥ window) → Band power, but updated per sample for
+  only the bins the bands cover (sliding DFT), instead of an FFT of every window: the cheap way to
+  follow band power at every chunk. A non-finite sample makes its channel NaN while it is in the window.`,
+  inputs: [input('data', ['spectrum', 'signal'], 'PSD, or a continuous signal (running band power).')],
   outputs: [output('data', 'features', 'Band powers per channel and band.')],
   params: [
     p.dict('bands', DEFAULT_BANDS, 'Bands by name, [low, high] in Hz.', { unit: 'Hz' }),
     p.bool('relative', false, 'Divide by the power over total.'),
     p.list('total', [0.5, 45], 'Range for relative power.', { unit: 'Hz', items: 'number', lengths: [2] }),
     p.enum('rule', 'trapezoid', ['trapezoid', 'simpson'], 'Integration rule.'),
+    p.float('window_length', 1, 'Signal in: window length.', { unit: 's or samples', domain: [0, Infinity] }),
+    p.float('step', 0.1, 'Signal in: hop between window ends.', { unit: 's or samples', domain: [0, Infinity] }),
+    p.enum('unit', 'seconds', ['seconds', 'samples'], 'Signal in: unit of window_length and step.'),
+    p.enum('window', 'hann', SLIDING_WINDOWS, 'Signal in: window (periodic, as scipy.signal.get_window).'),
+    p.enum('detrend', 'constant', ['constant', 'none'], 'Signal in: per-window detrend.'),
   ],
   create(params, ctx) {
     const entries = Object.entries(params.bands as Record<string, unknown>);
@@ -275,6 +289,8 @@ or Simpson with SciPy 1.10's even='avg'), optionally relative to the power over 
     });
     const total = params.total as [number, number];
     const rule = params.rule as 'trapezoid' | 'simpson';
+    const relative = params.relative as boolean;
+    const unit = params.unit as string;
     let cached: { src: StreamDescriptor; out: StreamDescriptor } | undefined;
     // reused from step to step (packet contract): output arrays grow, views are exact-length
     let samplesBuf = new Float32Array(0);
@@ -283,42 +299,104 @@ or Simpson with SciPy 1.10's even='avg'), optionally relative to the power over 
     let bpBuf = new Float64Array(0);
     let totScratch = new Float64Array(0);
     const spec: Spectrum = { freqsHz: new Float64Array(0), psd: new Float64Array(0), channelCount: 0, binCount: 0 };
+    const ensure = (ch: number, frames: number): void => {
+      const width = ch * names.length;
+      if (samplesBuf.length < frames * width) samplesBuf = new Float32Array(frames * width);
+      if (tsBuf.length < frames) {
+        tsBuf = new Float64Array(frames);
+        targetsBuf = new Float64Array(frames);
+      }
+      if (bpBuf.length !== width) bpBuf = new Float64Array(width);
+      if (totScratch.length !== ch) totScratch = new Float64Array(ch);
+    };
+    /** Integrates `spec` into output row k. */
+    const integrate = (k: number, timestampMs: number, target: number): void => {
+      const width = bpBuf.length;
+      const bp = relative ? relativeBandPower(spec, bands, total, rule, bpBuf, totScratch) : bandPower(spec, bands, rule, bpBuf);
+      for (let i = 0; i < width; i++) samplesBuf[k * width + i] = bp[i];
+      tsBuf[k] = timestampMs;
+      targetsBuf[k] = target;
+    };
+    const packetOf = (frames: number): PortValues => {
+      const width = bpBuf.length;
+      const samples = samplesBuf.length === frames * width ? samplesBuf : samplesBuf.subarray(0, frames * width);
+      const ts = tsBuf.length === frames ? tsBuf : tsBuf.subarray(0, frames);
+      const targets = targetsBuf.length === frames ? targetsBuf : targetsBuf.subarray(0, frames);
+      return { data: { kind: 'features', stream: cached!.out, samples, timestampsMs: ts, frames, targets } };
+    };
+    const outputFor = (src: StreamDescriptor): void => {
+      if (cached?.src === src) return;
+      const channels: ChannelInfo[] = [];
+      for (const c of src.channels) for (const b of names) channels.push({ label: `${c.label}:${b}`, unit: relative ? 'ratio' : `${c.unit}^2`, type: 'FEATURE' });
+      cached = { src, out: { ...src, id: `${src.id}.bandpower`, kind: 'features', sampleRateHz: 0, channels } };
+    };
+
+    // Signal in: one SlidingSpectrum per stream, over the bins from the lowest band edge to the highest.
+    let sliding: { src: StreamDescriptor; spectrum: SlidingSpectrum; stepFrames: number } | undefined;
+    let chunk: FramesPacket | undefined;
+    let windows = 0;
+    const onWindow = (f: number): void => integrate(windows++, chunk!.timestampsMs[f], chunk!.targets?.[f] ?? NaN);
+    const slidingFor = (src: StreamDescriptor): NonNullable<typeof sliding> => {
+      if (sliding?.src === src) return sliding;
+      const fs = rateOf(src, ctx.nodeId);
+      const windowFrames = framesOf(params.window_length as number, unit, fs, ctx.nodeId, 'window_length');
+      const stepFrames = framesOf(params.step as number, unit, fs, ctx.nodeId, 'step');
+      if (windowFrames < 2) throw new InputError(`window_length of ${params.window_length} ${unit} is ${windowFrames} sample at ${fs} Hz; a spectrum needs at least 2`, ctx.nodeId);
+      const edges = relative ? [...bands, total] : bands;
+      const spectrum = new SlidingSpectrum({
+        channels: src.channels.length,
+        sampleRateHz: fs,
+        windowFrames,
+        stepFrames,
+        window: params.window as SlidingWindowName,
+        detrend: params.detrend === 'none' ? false : 'constant',
+        loHz: Math.min(...edges.map((b) => b[0])),
+        hiHz: Math.max(...edges.map((b) => b[1])),
+      });
+      return (sliding = { src, spectrum, stepFrames });
+    };
+
     return {
       process(inputs) {
-        const d = inputs.data as SpectrumPacket | undefined;
+        const d = inputs.data;
         if (!d) return;
+        if (d.kind === 'signal') {
+          const s = slidingFor(d.stream);
+          outputFor(d.stream);
+          const ch = d.stream.channels.length;
+          ensure(ch, Math.ceil(d.frames / s.stepFrames) + 1);
+          spec.freqsHz = s.spectrum.freqsHz;
+          spec.psd = s.spectrum.psd;
+          spec.channelCount = ch;
+          spec.binCount = s.spectrum.binCount;
+          chunk = d;
+          windows = 0;
+          s.spectrum.push(d.samples, d.frames, onWindow);
+          chunk = undefined;
+          return windows ? packetOf(windows) : undefined;
+        }
+        if (d.kind !== 'spectrum') return;
+        outputFor(d.stream);
         const ch = d.stream.channels.length;
-        if (!cached || cached.src !== d.stream) {
-          const channels: ChannelInfo[] = [];
-          for (const c of d.stream.channels) for (const b of names) channels.push({ label: `${c.label}:${b}`, unit: params.relative ? 'ratio' : `${c.unit}^2`, type: 'FEATURE' });
-          cached = { src: d.stream, out: { ...d.stream, id: `${d.stream.id}.bandpower`, kind: 'features', sampleRateHz: 0, channels } };
-        }
-        const width = ch * names.length;
         const frames = d.items.length;
-        if (samplesBuf.length < frames * width) samplesBuf = new Float32Array(frames * width);
-        if (tsBuf.length < frames) {
-          tsBuf = new Float64Array(frames);
-          targetsBuf = new Float64Array(frames);
-        }
-        if (bpBuf.length !== width) bpBuf = new Float64Array(width);
-        if (totScratch.length !== ch) totScratch = new Float64Array(ch);
+        ensure(ch, frames);
         spec.freqsHz = d.freqsHz;
         spec.channelCount = ch;
         spec.binCount = d.freqsHz.length;
         for (let k = 0; k < frames; k++) {
           const it = d.items[k];
           spec.psd = it.values;
-          const bp = params.relative ? relativeBandPower(spec, bands, total, rule, bpBuf, totScratch) : bandPower(spec, bands, rule, bpBuf);
-          for (let i = 0; i < width; i++) samplesBuf[k * width + i] = bp[i];
-          tsBuf[k] = it.timestampMs;
-          targetsBuf[k] = it.target ?? NaN;
+          integrate(k, it.timestampMs, it.target ?? NaN);
         }
-        const samples = samplesBuf.length === frames * width ? samplesBuf : samplesBuf.subarray(0, frames * width);
-        const ts = tsBuf.length === frames ? tsBuf : tsBuf.subarray(0, frames);
-        const targets = targetsBuf.length === frames ? targetsBuf : targetsBuf.subarray(0, frames);
-        return { data: { kind: 'features', stream: cached.out, samples, timestampsMs: ts, frames, targets } };
+        return packetOf(frames);
       },
-      reset() {},
+      check(meta) {
+        const m = meta.data;
+        if (m?.kind === 'signal' && m.stream) slidingFor(m.stream);
+      },
+      reset() {
+        sliding = undefined;
+      },
     };
   },
 };

@@ -138,7 +138,8 @@ export class WindowCutter {
   }
 }
 
-function framesOf(value: number, unit: string, fs: number, who: string, what: string): number {
+/** A length in seconds or samples → whole frames at `fs` (≥ 1, else an InputError naming `what`). */
+export function framesOf(value: number, unit: string, fs: number, who: string, what: string): number {
   const n = unit === 'samples' ? Math.round(value) : Math.round(value * fs);
   if (n < 1) throw new InputError(`${what} of ${value} ${unit} is shorter than one sample at ${fs} Hz`, who);
   return n;
