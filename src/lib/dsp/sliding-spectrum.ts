@@ -40,6 +40,8 @@ export class SlidingSpectrum {
   /** PSD of the last window that ended, CHANNEL-MAJOR [channel, bin] (unit²/Hz, or unit² with scaling 'spectrum'); NaN for a channel whose window holds a non-finite sample. */
   readonly psd: Float64Array;
   readonly firstBin: number;
+  /** Non-finite samples (NaN, ±Inf) seen since construction or reset. */
+  nonFiniteSamples = 0;
   private readonly ch: number;
   private readonly n: number;
   private readonly step: number;
@@ -163,6 +165,7 @@ export class SlidingSpectrum {
         if (!(v - v === 0)) {
           v = 0; // NaN/±Inf: the channel reads NaN while this sample is in its window
           this.lastBad[c] = abs;
+          this.nonFiniteSamples++;
         }
         const d = v - hist[h + c];
         hist[h + c] = v;
@@ -248,5 +251,6 @@ export class SlidingSpectrum {
     this.bIm.fill(0);
     this.hist.fill(0);
     this.lastBad.fill(-Infinity);
+    this.nonFiniteSamples = 0;
   }
 }

@@ -295,6 +295,26 @@ describe('chunk invariance and state carry-over of every stateful node', () => {
     expect(() => node.process({ data: sig })).toThrow(/window_length .* at least 2/);
   });
 
+  it('spectral.band-power on a signal: a NaN makes its channel NaN while in the window, is logged, and the channel recovers', () => {
+    const bad = copyPacket(sig) as FramesPacket;
+    bad.samples[1000 * C + 2] = NaN;
+    const params = { window_length: 0.5, step: 0.1 };
+    const good = feedChunks(bandPowerNode, params, sig, [N]).outputs.data as FramesPacket;
+    const { outputs, logs } = feedChunks(bandPowerNode, params, bad, randomChunks(N, 3, 50));
+    const got = outputs.data as FramesPacket;
+    const width = C * 5;
+    for (let k = 0; k < got.frames; k++) {
+      const end = Math.round((got.timestampsMs[k] - sig.timestampsMs[0]) / 4); // frame index at 250 Hz
+      const inWindow = end >= 1000 && end - 125 < 1000;
+      for (let i = 0; i < width; i++) {
+        const channel = Math.floor(i / 5);
+        if (channel === 2 && inWindow) expect(got.samples[k * width + i]).toBeNaN();
+        else expect(got.samples[k * width + i]).toBeCloseTo(good.samples[k * width + i], 3);
+      }
+    }
+    expect(logs.filter((l) => l.level === 30 && /non-finite/.test(l.message))).toHaveLength(1);
+  });
+
   it('spectral.welch over a packet of many windows = one window at a time', () => {
     const { node: sw } = instantiate(slidingWindow, { window_length: 128, step: 100, unit: 'samples' });
     const wins = sw.process({ data: sig })!.data as EpochsPacket;

@@ -9,7 +9,7 @@ import { multitaperPsd } from '../../dsp/multitaper';
 import { SlidingSpectrum, type SlidingWindowName } from '../../dsp/sliding-spectrum';
 import { bandPower, periodogram, relativeBandPower, welch, type Band, type Spectrum, type WelchOptions } from '../../dsp/spectral';
 import { toChannelMajor, transposeInto } from '../packets';
-import type { EpochsPacket, FramesPacket, NodeClass, PortValues, SpectrumItem, SpectrumPacket } from '../types';
+import { LogLevel, type EpochsPacket, type FramesPacket, type NodeClass, type PortValues, type SpectrumItem, type SpectrumPacket } from '../types';
 import { input, np, output, p, rateOf } from './common';
 import { copyFrames, joinFrames } from './filters';
 import { framesOf, WindowCutter } from './time';
@@ -335,6 +335,8 @@ or Simpson with SciPy 1.10's even='avg'), optionally relative to the power over 
     let sliding: { src: StreamDescriptor; spectrum: SlidingSpectrum; stepFrames: number } | undefined;
     let chunk: FramesPacket | undefined;
     let windows = 0;
+    let loggedBad = -Infinity;
+    let badLogs = 0;
     const onWindow = (f: number): void => integrate(windows++, chunk!.timestampsMs[f], chunk!.targets?.[f] ?? NaN);
     const slidingFor = (src: StreamDescriptor): NonNullable<typeof sliding> => {
       if (sliding?.src === src) return sliding;
@@ -371,8 +373,15 @@ or Simpson with SciPy 1.10's even='avg'), optionally relative to the power over 
           spec.binCount = s.spectrum.binCount;
           chunk = d;
           windows = 0;
+          const bad = s.spectrum.nonFiniteSamples;
           s.spectrum.push(d.samples, d.frames, onWindow);
           chunk = undefined;
+          if (s.spectrum.nonFiniteSamples > bad && s.spectrum.nonFiniteSamples - loggedBad >= 1000 * 2 ** Math.min(10, badLogs)) {
+            // the first occurrence, then ever more rarely (a dead electrode would flood the log)
+            ctx.log(LogLevel.WARNING, `${s.spectrum.nonFiniteSamples} non-finite samples (NaN/Inf) so far; their channels read NaN until they leave the window`);
+            loggedBad = s.spectrum.nonFiniteSamples;
+            badLogs++;
+          }
           return windows ? packetOf(windows) : undefined;
         }
         if (d.kind !== 'spectrum') return;
@@ -396,6 +405,8 @@ or Simpson with SciPy 1.10's even='avg'), optionally relative to the power over 
       },
       reset() {
         sliding = undefined;
+        loggedBad = -Infinity;
+        badLogs = 0;
       },
     };
   },
