@@ -75,6 +75,12 @@ describe('pipelines on the live stream', () => {
     expect(Number(psd![2])).toBeGreaterThan(0);
     expect(await page.textContent('[data-testid="log"]')).toContain('started');
 
+    // Band power fed a spectrum: its parameters for a signal input are hidden until asked for.
+    expect(await page.$('[data-testid="param-bands-window_length"]')).toBeNull();
+    await page.click('[data-testid="show-params-bands"]');
+    await page.waitForSelector('[data-testid="param-bands-window_length"]');
+    await page.click('[data-testid="show-params-bands"]');
+
     // A value outside the parameter's domain is refused with a message; the run is undisturbed.
     await page.fill('[data-testid="param-psd-segment_samples"]', '1');
     await page.press('[data-testid="param-psd-segment_samples"]', 'Enter');
@@ -89,6 +95,45 @@ describe('pipelines on the live stream', () => {
 
     await page.click('[data-testid="stop-pipeline"]');
     await expect.poll(() => page.textContent('[data-testid="run-status"]')).toContain('Stopped');
+    await page.click('nav a[href="/"]');
+    await page.click('[data-testid="stop-stream"]');
+    await page.close();
+  });
+});
+
+describe('running band power', () => {
+  it('the running example updates alpha and beta every 50 ms from the signal itself; closing the eyes raises alpha', async () => {
+    const page = await openApp(context, server.url, '/');
+    await page.click('[data-testid="start-stream"]');
+    await page.waitForSelector('[data-testid="stop-stream"]');
+    await page.click('nav a[href="/pipelines"]');
+    await page.click('[data-testid="example-running-band-power"]');
+    await page.click('[data-testid="run-pipeline"]');
+    await page.waitForSelector('[data-testid="band-mean-alpha"]', { timeout: 10_000 });
+    await page.waitForTimeout(2000); // 1 s windows full of eyes-open data
+    const open = await alphaAverage(page);
+    expect(open).toBeGreaterThan(0);
+    // about 20 outputs a second: the node's item count grows by roughly that much
+    const outputs = async (): Promise<number> => {
+      const rows = await page.$$eval('[data-testid="metrics"] tbody tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent ?? '')));
+      return Number(rows.find((r) => r[0] === 'bands')?.[3] ?? NaN); // items out: one frame per window
+    };
+    const c0 = await outputs();
+    await page.waitForTimeout(2000);
+    const rate = ((await outputs()) - c0) / 2;
+    expect(rate).toBeGreaterThan(10);
+    expect(rate).toBeLessThan(30);
+    await screenshot(page, 'pipelines-running-band-power');
+    // the window parameters apply here (a signal reaches the node) and are shown
+    await page.locator('[data-testid="param-bands-window_length"]').scrollIntoViewIfNeeded();
+    expect(await page.inputValue('[data-testid="param-bands-window_length"]')).toBe('1');
+    await screenshot(page, 'pipelines-running-band-power-params');
+    await page.click('nav a[href="/"]');
+    await page.click('[data-testid="eyes-closed"]');
+    await page.click('nav a[href="/pipelines"]');
+    await page.waitForSelector('[data-testid="band-mean-alpha"]');
+    await expect.poll(() => alphaMean(page), { timeout: 15_000 }).toBeGreaterThan(open * 3);
+    await page.click('[data-testid="stop-pipeline"]');
     await page.click('nav a[href="/"]');
     await page.click('[data-testid="stop-stream"]');
     await page.close();

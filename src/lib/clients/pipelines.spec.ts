@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { adaptForLive, examplePipelines, importPipelineText, libraryPath, pypResolver, registry } from './pipelines';
-import { parsePipelineDocument, PipelineError } from '../engine/index';
+import { arrivingKinds, Execution, parsePipelineDocument, PipelineError, type FrameReader } from '../engine/index';
+import { makeStream } from '../engine/testing';
 import { validatePipeline } from '../engine/share';
 import { pipelineToPyp, writePyp } from '../formats/pyp';
 
@@ -10,11 +11,56 @@ const fixtureText = (name: string) => readFileSync(`tests/fixtures/pipelines/${n
 describe('pipelines client', () => {
   it('ships examples the engine accepts, each with something to inspect and a live input', () => {
     const ex = examplePipelines();
-    expect(ex.map((e) => e.id)).toEqual(['example:alpha-beta', 'example:clean', 'example:epochs']);
+    expect(ex.map((e) => e.id)).toEqual(['example:alpha-beta', 'example:running-band-power', 'example:clean', 'example:epochs']);
     for (const e of ex) {
       expect(e.doc.nodes.some((n) => n.type === 'io.inspect')).toBe(true);
       expect(e.doc.nodes.some((n) => n.type === 'io.stream-input')).toBe(true);
     }
+  });
+
+  it('the running band-power example follows a 10 Hz rhythm every 50 ms: alpha far above beta', () => {
+    const doc = examplePipelines().find((e) => e.id === 'example:running-band-power')!.doc;
+    const fs = 500;
+    const frames = 5 * fs;
+    const x = new Float32Array(frames * 2);
+    for (let n = 0; n < frames; n++) for (let c = 0; c < 2; c++) x[n * 2 + c] = 20 * Math.sin((2 * Math.PI * 10 * n) / fs + c) + 2 * Math.sin((2 * Math.PI * 21 * n) / fs);
+    let pos = 0;
+    const reader: FrameReader = {
+      read(max, s, t) {
+        const n = Math.min(max, frames - pos, 25);
+        s.set(x.subarray(pos * 2, (pos + n) * 2));
+        for (let i = 0; i < n; i++) t[i] = ((pos + i) * 1000) / fs;
+        pos += n;
+        return { frames: n, dropped: 0 };
+      },
+    };
+    const ex = new Execution(registry, { info: { errorMode: 'stop' } });
+    ex.load(doc);
+    ex.bind('in', { descriptor: makeStream(2, fs), reader });
+    const rows: number[][] = [];
+    ex.tap('bands', 'data', (p) => {
+      if (p.kind === 'features') for (let k = 0; k < p.frames; k++) rows.push(Array.from(p.samples.subarray(k * 4, k * 4 + 4)));
+    });
+    ex.play();
+    while (pos < frames) ex.step();
+    expect(ex.errors()).toEqual([]);
+    expect(rows.length).toBe(1 + Math.floor((frames - fs) / 25)); // the first after 1 s, then every 50 ms (25 samples)
+    const [alpha, beta] = rows[rows.length - 1];
+    expect(alpha / beta).toBeGreaterThan(20); // 20² / 2² = 100 in amplitude², less the filters' skirts
+  });
+
+  it('knows what reaches each node, so editors can hide parameters for other inputs', () => {
+    const [alphaBeta, running] = examplePipelines();
+    const k1 = arrivingKinds(alphaBeta.doc, registry);
+    expect(k1.get('bands')?.data).toEqual(['spectrum']);
+    expect(k1.get('windows')?.data).toEqual(['signal']);
+    expect(k1.get('out')?.data).toEqual(['features']);
+    expect(arrivingKinds(running.doc, registry).get('bands')?.data).toEqual(['signal']);
+    const windowParam = registry.find('spectral.band-power')!.params.find((p) => p.name === 'window_length')!;
+    expect(windowParam.inputKinds).toEqual(['signal']);
+    // a cycle or an unknown class leaves the nodes behind it out, without throwing
+    const broken = { ...alphaBeta.doc, nodes: [...alphaBeta.doc.nodes, { id: 'x', type: 'no.such', params: {} }], edges: [...alphaBeta.doc.edges, { source: 'bands', sourcePort: 'data', target: 'highpass', targetPort: 'data' }] };
+    expect(arrivingKinds(broken, registry).has('bands')).toBe(false);
   });
 
   it('imports our JSON and names it after the file when it has no name', () => {

@@ -54,6 +54,29 @@ const ALPHA_BETA: PipelineDocumentInput = {
   ],
 };
 
+const RUNNING: PipelineDocumentInput = {
+  format: 'neurotab.pipeline',
+  version: 1,
+  meta: {
+    name: 'Running band power (every 50 ms)',
+    description:
+      'Every channel: 1–40 Hz band-pass, then alpha (8–13 Hz) and beta (13–30 Hz) power of the last second, updated every 50 ms. The band-power node takes the signal itself and updates only the bins it needs at each sample, so the value follows the brain with little delay and little CPU.',
+  },
+  nodes: [
+    { id: 'in', type: 'io.stream-input' },
+    { id: 'bandpass', type: 'filter.iir', params: { frequencies: [1, 40], mode: 'bandpass', order: 4, initial_state: 'step' } },
+    { id: 'bands', type: 'spectral.band-power', params: { bands: { alpha: [8, 13], beta: [13, 30] }, window_length: 1, step: 0.05 } },
+    { id: 'probe', type: 'io.inspect' },
+    { id: 'out', type: 'io.stream-output', params: { stream_name: 'bandpower', stream_type: 'Features' } },
+  ],
+  edges: [
+    { source: 'in', target: 'bandpass' },
+    { source: 'bandpass', target: 'bands' },
+    { source: 'bands', target: 'probe' },
+    { source: 'bands', target: 'out' },
+  ],
+};
+
 const CLEAN: PipelineDocumentInput = {
   format: 'neurotab.pipeline',
   version: 1,
@@ -103,6 +126,7 @@ export interface ExampleEntry {
 export function examplePipelines(): ExampleEntry[] {
   return [
     { id: 'example:alpha-beta', doc: validatePipeline(ALPHA_BETA, registry) },
+    { id: 'example:running-band-power', doc: validatePipeline(RUNNING, registry) },
     { id: 'example:clean', doc: validatePipeline(CLEAN, registry) },
     { id: 'example:epochs', doc: validatePipeline(EPOCHS, registry) },
   ];

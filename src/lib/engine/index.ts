@@ -51,7 +51,7 @@ export {
   type PipelineNode,
 } from './document';
 export { checkParam, findParam, neuropypePortType, neuropypeValueDomain, neuropypeValueType, resolveParams } from './params';
-export { NodeRegistry, PACKAGES, classInfo, registryResolver, type NodeClassInfo, type PackageInfo } from './registry';
+export { NodeRegistry, PACKAGES, arrivingKinds, classInfo, registryResolver, type NodeClassInfo, type PackageInfo } from './registry';
 export { compilePipeline, type ExecutionPlan, type PlanNode } from './compiler';
 export {
   DEFAULT_EXECUTION_INFO,

@@ -4,6 +4,7 @@
 import { InputError } from '../core/errors';
 import { findParam, neuropypePortType, neuropypeValueDomain, neuropypeValueType } from './params';
 import type { PypResolver } from '../formats/pyp';
+import type { PipelineDocument } from './document';
 import type { DataKind, NodeClass } from './types';
 
 export interface PackageInfo {
@@ -50,6 +51,8 @@ export interface NodeClassInfo {
     nullable: boolean;
     live: boolean;
     aliases: string[];
+    /** Used only when the data input carries one of these kinds (null: always). */
+    input_kinds: DataKind[] | null;
     doc: string;
     /** NeuroPype vocabulary. */
     value_type: string;
@@ -124,6 +127,7 @@ export function classInfo(cls: NodeClass): NodeClassInfo {
       nullable: p.nullable ?? false,
       live: p.live ?? true,
       aliases: p.aliases ?? [],
+      input_kinds: p.inputKinds ?? null,
       doc: p.doc,
       value_type: neuropypeValueType(p),
       port_type: neuropypePortType(p),
@@ -150,4 +154,37 @@ export function registryResolver(registry: NodeRegistry): PypResolver {
       return spec ? neuropypePortType(spec) : 'Port';
     },
   };
+}
+
+/**
+ * The kinds that can reach each node's input ports, propagated along the edges of a document from
+ * the classes' output kinds (`sameAs` passes through what arrives). Tolerant: unknown classes and
+ * cycles give no entry. For editors (which parameters apply); the compiler checks kinds itself.
+ */
+export function arrivingKinds(doc: PipelineDocument, registry: NodeRegistry): Map<string, Record<string, DataKind[]>> {
+  const out = new Map<string, Record<string, DataKind[]>>();
+  const outKinds = new Map<string, Record<string, DataKind[]>>();
+  const pending = new Set(doc.nodes.map((n) => n.id));
+  for (let progress = true; progress && pending.size; ) {
+    progress = false;
+    for (const n of doc.nodes) {
+      if (!pending.has(n.id)) continue;
+      const incoming = doc.edges.filter((e) => e.target === n.id);
+      if (incoming.some((e) => pending.has(e.source))) continue;
+      pending.delete(n.id);
+      progress = true;
+      const cls = registry.find(n.type);
+      if (!cls) continue;
+      const arriving: Record<string, DataKind[]> = {};
+      for (const port of cls.inputs) {
+        const from = incoming.filter((e) => e.targetPort === port.name).flatMap((e) => outKinds.get(e.source)?.[e.sourcePort] ?? []);
+        arriving[port.name] = from.length ? port.kinds.filter((k) => from.includes(k)) : [];
+      }
+      out.set(n.id, arriving);
+      const kinds: Record<string, DataKind[]> = {};
+      for (const o of cls.outputs) kinds[o.name] = typeof o.kind === 'string' ? [o.kind] : (arriving[o.kind.sameAs]?.length ? arriving[o.kind.sameAs] : (cls.inputs.find((i) => i.name === (o.kind as { sameAs: string }).sameAs)?.kinds ?? []));
+      outKinds.set(n.id, kinds);
+    }
+  }
+  return out;
 }

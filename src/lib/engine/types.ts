@@ -124,6 +124,8 @@ export interface ParamSpec {
   aliases?: string[];
   /** false: cannot be changed while running (the node would need a new stream). Default true. */
   live?: boolean;
+  /** Used only when the node's `data` input carries one of these kinds (editors hide it otherwise). */
+  inputKinds?: DataKind[];
 }
 
 /** NeuroPype identity of a node class (API.md §7.7, PYP.md §2). */

@@ -271,11 +271,11 @@ or Simpson with SciPy 1.10's even='avg'), optionally relative to the power over 
     p.bool('relative', false, 'Divide by the power over total.'),
     p.list('total', [0.5, 45], 'Range for relative power.', { unit: 'Hz', items: 'number', lengths: [2] }),
     p.enum('rule', 'trapezoid', ['trapezoid', 'simpson'], 'Integration rule.'),
-    p.float('window_length', 1, 'Signal in: window length.', { unit: 's or samples', domain: [0, Infinity] }),
-    p.float('step', 0.1, 'Signal in: hop between window ends.', { unit: 's or samples', domain: [0, Infinity] }),
-    p.enum('unit', 'seconds', ['seconds', 'samples'], 'Signal in: unit of window_length and step.'),
-    p.enum('window', 'hann', SLIDING_WINDOWS, 'Signal in: window (periodic, as scipy.signal.get_window).'),
-    p.enum('detrend', 'constant', ['constant', 'none'], 'Signal in: per-window detrend.'),
+    p.float('window_length', 1, 'Signal in: window length.', { unit: 's or samples', domain: [0, Infinity], inputKinds: ['signal'] }),
+    p.float('step', 0.1, 'Signal in: hop between window ends.', { unit: 's or samples', domain: [0, Infinity], inputKinds: ['signal'] }),
+    p.enum('unit', 'seconds', ['seconds', 'samples'], 'Signal in: unit of window_length and step.', { inputKinds: ['signal'] }),
+    p.enum('window', 'hann', SLIDING_WINDOWS, 'Signal in: window (periodic, as scipy.signal.get_window).', { inputKinds: ['signal'] }),
+    p.enum('detrend', 'constant', ['constant', 'none'], 'Signal in: per-window detrend.', { inputKinds: ['signal'] }),
   ],
   create(params, ctx) {
     const entries = Object.entries(params.bands as Record<string, unknown>);
