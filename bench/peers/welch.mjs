@@ -578,24 +578,69 @@ var WasmWelch = class _WasmWelch {
   get buffer() {
     return this.memory.buffer;
   }
+  /** Views on the plan's memory, rebuilt only when the memory grew (no allocation per call). */
+  viewsOf;
+  mask = new Float64Array(0);
+  acc = new Float64Array(0);
+  win = new Float64Array(0);
+  data32 = new Float32Array(0);
+  data64 = new Float64Array(0);
+  views() {
+    const buf = this.memory.buffer;
+    if (buf === this.viewsOf) return;
+    const L = this.layout;
+    this.mask = new Float64Array(buf, L.MASK, 2);
+    this.acc = new Float64Array(buf, L.ACC, (L.h + 1) * 2);
+    this.win = new Float64Array(buf, L.WIN, this.n);
+    this.data32 = new Float32Array(buf, L.DATA, buf.byteLength - L.DATA >> 2);
+    this.data64 = new Float64Array(buf, L.DATA, buf.byteLength - L.DATA >> 3);
+    this.viewsOf = buf;
+  }
+  windowSet = null;
+  /** Uploads the window (skipped when it is the array uploaded last: windows are cached and never change). */
   setWindow(win) {
-    new Float64Array(this.memory.buffer, this.layout.WIN, this.n).set(win);
+    if (win === this.windowSet) return;
+    this.views();
+    this.win.set(win);
+    this.windowSet = win;
   }
   /** Lane weights: [1, 1] for a real pair, [1, 0] when lane 1 duplicates lane 0. */
   setMask(lane1) {
-    const v = new Float64Array(this.memory.buffer, this.layout.MASK, 2);
-    v[0] = 1;
-    v[1] = lane1;
+    this.views();
+    this.mask[0] = 1;
+    this.mask[1] = lane1;
   }
-  /** Accumulators, Float64Array view [bin][lane] of (n/2+1)·2 values. */
+  /** Accumulators, Float64Array view [bin][lane] of (n/2+1)·2 values (cached; valid until the memory grows). */
   accView() {
-    return new Float64Array(this.memory.buffer, this.layout.ACC, (this.layout.h + 1) * 2);
+    this.views();
+    return this.acc;
+  }
+  /** The whole data area as float32 or float64 (cached; valid until the memory grows). */
+  dataView(f32) {
+    this.views();
+    return f32 ? this.data32 : this.data64;
   }
   /** Accumulate |rfft|² of the segments at byte addresses xA and xB (lanes 0 and 1). HOT PATH. */
   pair(f32, xA, xB) {
     (f32 ? this.fns.f32 : this.fns.f64)(xA, xB);
   }
 };
+
+// src/lib/dsp/layout.ts
+function transposeInto(x, frames, channels, out, at = 0) {
+  const B = 32;
+  for (let n0 = 0; n0 < frames; n0 += B) {
+    const n1 = Math.min(frames, n0 + B);
+    for (let c0 = 0; c0 < channels; c0 += B) {
+      const c1 = Math.min(channels, c0 + B);
+      for (let c = c0; c < c1; c++) {
+        const o = at + c * frames;
+        for (let n = n0; n < n1; n++) out[o + n] = x[n * channels + c];
+      }
+    }
+  }
+  return out;
+}
 
 // src/lib/dsp/spectral.ts
 var wasmPlans = /* @__PURE__ */ new Map();
@@ -608,27 +653,94 @@ function wasmPlanFor(n) {
   }
   return p;
 }
-function welchSumsWasm(w, x, nch, ns, win, step, nseg, psd, nb) {
+function scaledInto(psd, o, acc, lane, lanes, nb, scale, lastDoubled) {
+  const two = 2 * scale;
+  if (lanes === 2) {
+    psd[o] = (acc[0] + acc[1]) * scale;
+    for (let k = 1; k < lastDoubled; k++) psd[o + k] = (acc[2 * k] + acc[2 * k + 1]) * two;
+    for (let k = Math.max(1, lastDoubled); k < nb; k++) psd[o + k] = (acc[2 * k] + acc[2 * k + 1]) * scale;
+  } else {
+    psd[o] = acc[lane] * scale;
+    for (let k = 1; k < lastDoubled; k++) psd[o + k] = acc[2 * k + lane] * two;
+    for (let k = Math.max(1, lastDoubled); k < nb; k++) psd[o + k] = acc[2 * k + lane] * scale;
+  }
+}
+function welchWasm(w, x, frameMajor, nch, ns, win, step, nseg, psd, nb, scale, lastDoubled) {
   const f32 = x instanceof Float32Array;
   const bytes = f32 ? 4 : 8;
-  w.ensureData(ns * bytes);
+  const whole = nch * ns * bytes <= WASM_WHOLE_BYTES;
+  w.ensureData((whole ? nch * ns : ns) * bytes);
   w.setWindow(win);
   const base = w.layout.DATA;
-  const data = f32 ? new Float32Array(w.buffer, base, ns) : new Float64Array(w.buffer, base, ns);
+  const data = w.dataView(f32);
+  if (whole) {
+    if (frameMajor) transposeInto(x, ns, nch, data);
+    else data.set(x);
+  }
   const acc = w.accView();
-  for (let c = 0; c < nch; c++) {
-    data.set(x.subarray(c * ns, (c + 1) * ns));
+  let c0 = 0;
+  if (whole && nseg % 2 === 1) {
+    w.setMask(1);
+    for (; c0 + 1 < nch; c0 += 2) {
+      const a = base + c0 * ns * bytes;
+      const b = a + ns * bytes;
+      acc.fill(0);
+      for (let g = 0; g < nseg; g++) w.pair(f32, a + g * step * bytes, b + g * step * bytes);
+      scaledInto(psd, c0 * nb, acc, 0, 1, nb, scale, lastDoubled);
+      scaledInto(psd, (c0 + 1) * nb, acc, 1, 1, nb, scale, lastDoubled);
+    }
+  }
+  for (let c = c0; c < nch; c++) {
+    let at = base;
+    if (whole) at += c * ns * bytes;
+    else if (frameMajor) for (let n = 0; n < ns; n++) data[n] = x[n * nch + c];
+    else data.set(x.subarray(c * ns, (c + 1) * ns));
     acc.fill(0);
     w.setMask(1);
     let g = 0;
-    for (; g + 1 < nseg; g += 2) w.pair(f32, base + g * step * bytes, base + (g + 1) * step * bytes);
+    for (; g + 1 < nseg; g += 2) w.pair(f32, at + g * step * bytes, at + (g + 1) * step * bytes);
     if (g < nseg) {
       w.setMask(0);
-      const a = base + g * step * bytes;
+      const a = at + g * step * bytes;
       w.pair(f32, a, a);
     }
-    for (let k = 0; k < nb; k++) psd[c * nb + k] = acc[2 * k] + acc[2 * k + 1];
+    scaledInto(psd, c * nb, acc, 0, 2, nb, scale, lastDoubled);
   }
+}
+var WASM_WHOLE_BYTES = 4 << 20;
+var windowCache = /* @__PURE__ */ new Map();
+var lastWindow = null;
+function cachedWindow(name, n) {
+  if (lastWindow && lastWindow.name === name && lastWindow.n === n) return lastWindow.win;
+  const key = typeof name === "string" ? `${name}:${n}` : `${JSON.stringify(name)}:${n}`;
+  let w = windowCache.get(key);
+  if (!w) {
+    w = getWindow(name, n, true);
+    if (windowCache.size > 32) windowCache.clear();
+    windowCache.set(key, w);
+  }
+  lastWindow = { name, n, win: w };
+  return w;
+}
+var windowSums = /* @__PURE__ */ new WeakMap();
+function sumsOf(win) {
+  let s = windowSums.get(win);
+  if (!s) {
+    s = { sum: 0, squares: 0 };
+    for (let i = 0; i < win.length; i++) {
+      s.sum += win[i];
+      s.squares += win[i] * win[i];
+    }
+    windowSums.set(win, s);
+  }
+  return s;
+}
+var jsBuf = new Float64Array(0);
+var jsAcc = new Float64Array(0);
+function jsScratch(nfft, nb) {
+  if (jsBuf.length !== nfft) jsBuf = new Float64Array(nfft);
+  if (jsAcc.length !== nb) jsAcc = new Float64Array(nb);
+  return { buf: jsBuf, acc: jsAcc };
 }
 var planCache = /* @__PURE__ */ new Map();
 function planFor(n) {
@@ -675,35 +787,26 @@ function welch(x, nch, ns, sampleRateHz, opts = {}) {
   if (!Number.isInteger(nperseg) || nperseg < 1) throw new InputError(`nperseg must be a positive integer, got ${nperseg}`, where);
   if (!Number.isInteger(noverlap) || noverlap < 0 || noverlap >= nperseg) throw new InputError(`noverlap must be an integer in [0, nperseg), got ${noverlap}`, where);
   if (!Number.isInteger(nfft) || nfft < nperseg) throw new InputError(`nfft must be an integer \u2265 nperseg, got ${nfft}`, where);
-  const win = getWindow(opts.window ?? "hann", nperseg, true);
+  const win = cachedWindow(opts.window ?? "hann", nperseg);
   const scaling = opts.scaling ?? "density";
   const detrend = opts.detrend ?? "constant";
   const average = opts.average ?? "mean";
-  let wsum = 0;
-  let wss = 0;
-  for (let i = 0; i < nperseg; i++) {
-    wsum += win[i];
-    wss += win[i] * win[i];
-  }
+  const { sum: wsum, squares: wss } = sumsOf(win);
   const scale = scaling === "density" ? 1 / (sampleRateHz * wss) : 1 / (wsum * wsum);
   const step = nperseg - noverlap;
   const nseg = Math.floor((ns - nperseg) / step) + 1;
   const nb = (nfft >> 1) + 1;
-  const psd = new Float64Array(nch * nb);
+  const given = opts.out?.psd;
+  const psd = given && given.length === nch * nb ? given : new Float64Array(nch * nb);
   const lastDoubled = nfft % 2 === 0 ? nb - 1 : nb;
   const useWasm = opts.backend !== "js" && (x instanceof Float32Array || x instanceof Float64Array) && nfft === nperseg && detrend === "constant" && average === "mean";
   const wplan = useWasm ? wasmPlanFor(nperseg) : null;
   if (wplan) {
-    welchSumsWasm(wplan, x, nch, ns, win, step, nseg, psd, nb);
-    for (let c = 0; c < nch; c++) {
-      const o = c * nb;
-      for (let k = 0; k < nb; k++) psd[o + k] = psd[o + k] * scale / nseg;
-      for (let k = 1; k < lastDoubled; k++) psd[o + k] *= 2;
-    }
+    welchWasm(wplan, x, opts.frameMajor === true, nch, ns, win, step, nseg, psd, nb, scale / nseg, lastDoubled);
   } else {
+    if (opts.frameMajor) x = transposeInto(x, ns, nch, new Float64Array(nch * ns));
     const plan = planFor(nfft);
-    const buf = new Float64Array(nfft);
-    const acc = new Float64Array(nb);
+    const { buf, acc } = jsScratch(nfft, nb);
     const segs = average === "median" ? new Float64Array(nseg * nb) : null;
     const tmp = average === "median" ? new Float64Array(nseg) : null;
     for (let c = 0; c < nch; c++) {
@@ -739,7 +842,8 @@ function welch(x, nch, ns, sampleRateHz, opts = {}) {
       for (let k = 1; k < lastDoubled; k++) psd[o + k] *= 2;
     }
   }
-  const freqsHz = new Float64Array(nb);
+  const givenF = opts.out?.freqsHz;
+  const freqsHz = givenF && givenF.length === nb ? givenF : new Float64Array(nb);
   for (let k = 0; k < nb; k++) freqsHz[k] = k * sampleRateHz / nfft;
   return { freqsHz, psd, channelCount: nch, binCount: nb };
 }
