@@ -2,7 +2,8 @@
 // second, and the offline-chain figure (64 ch, 1 h, 1 kHz: band-pass butter 4 1–40 Hz + 50 Hz notch +
 // common average reference). Run: npx tsx bench/dsp.bench.ts [--full]  (about 20–40 s; --full
 // filters the whole hour instead of 5 minutes extrapolated). Prints figures only; asserts nothing.
-import { butter, commonAverageReferenceFrames, concatSos, dpss, iirnotchSos, multitaperPsd, SosFilter, sosfilt, welch, type IirBackend } from '../src/lib/dsp/index';
+import { butter, commonAverageReferenceFrames, concatSos, dpss, iirnotchSos, multitaperPsd, SlidingSpectrum, SosFilter, sosfilt, welch, type IirBackend } from '../src/lib/dsp/index';
+import { transposeInto } from '../src/lib/dsp/layout';
 
 const cpuS = (): number => {
   const u = process.cpuUsage();
@@ -81,6 +82,27 @@ console.log('# figures: M channel-samples per CPU second (median of 5)');
     const s = time(() => welch(x, nch, ns, fs, { nperseg: 256, noverlap: 128 }));
     console.log(`Welch 256/128 channel-major ${x instanceof Float32Array ? 'f32' : 'f64'}            : ${fmt((nch * ns) / s / 1e6)} M/s`);
   }
+}
+
+// 3a. Band power at every 10-sample chunk over a 256-sample window, 60 s of frame-major signal: the
+//     running estimate (SlidingSpectrum, alpha + beta = bins 2…8 at 1 kHz) against an FFT of every window
+{
+  const ns = 60 * fs;
+  const step = 10;
+  const win = 256;
+  const x = transposeInto(Float32Array.from(makeSignal(nch, ns, fs, 3)), nch, ns, new Float32Array(nch * ns)); // channel-major → frame-major
+  const windows = Math.floor((ns - win) / step) + 1;
+  const running = time(() => {
+    const sp = new SlidingSpectrum({ channels: nch, sampleRateHz: fs, windowFrames: win, stepFrames: step, loHz: 8, hiHz: 30 });
+    for (let at = 0; at < ns; at += step) sp.push(x.subarray(at * nch, (at + step) * nch), step, () => {});
+  }, 3, 1);
+  const perWindow = time(() => {
+    for (let w = 0; w < windows; w++) welch(x.subarray(w * step * nch, (w * step + win) * nch), nch, win, fs, { nperseg: win, frameMajor: true });
+  }, 3, 1);
+  console.log(
+    `Band power every ${step} samples, ${win}-sample window, ${nch} ch × ${fs} Hz: running (sliding DFT, 8–30 Hz bins) ${(running * 1000 / 60).toFixed(2)} ms per s of signal; ` +
+      `a Welch FFT of every window ${(perWindow * 1000 / 60).toFixed(2)} ms per s (×${(perWindow / running).toFixed(1)})`,
+  );
 }
 
 // 3b. Multitaper PSD (MNE psd_array_multitaper defaults: NW 4, 7 tapers after low_bias) on 2-s epochs,

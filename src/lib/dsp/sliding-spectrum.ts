@@ -58,12 +58,13 @@ export class SlidingSpectrum {
   private readonly tapSign: Float64Array;
   private readonly cosT: Float64Array;
   private readonly sinT: Float64Array;
-  private readonly twRe: Float64Array;
-  private readonly twIm: Float64Array;
-  private readonly aRe: Float64Array;
-  private readonly aIm: Float64Array;
-  private readonly bRe: Float64Array;
-  private readonly bIm: Float64Array;
+  /** Twiddles of the current sample, interleaved [re, im] per accumulated bin. */
+  private readonly tw: Float64Array;
+  /**
+   * Accumulators, interleaved per channel and bin: [A re, A im, B re, B im] at 4·(c·M + m). A slides
+   * (adds the new sample, drops the leaving one); B sums the current run of N from zero.
+   */
+  private readonly acc: Float64Array;
   /** The last N samples (frame-major ring, float64 so what leaves is exactly what entered; non-finite samples stored as 0). */
   private readonly hist: Float64Array;
   private readonly lastBad: Float64Array;
@@ -128,13 +129,8 @@ export class SlidingSpectrum {
       this.cosT[i] = Math.cos((2 * Math.PI * i) / N);
       this.sinT[i] = Math.sin((2 * Math.PI * i) / N);
     }
-    this.twRe = new Float64Array(this.accCount);
-    this.twIm = new Float64Array(this.accCount);
-    const size = o.channels * this.accCount;
-    this.aRe = new Float64Array(size);
-    this.aIm = new Float64Array(size);
-    this.bRe = new Float64Array(size);
-    this.bIm = new Float64Array(size);
+    this.tw = new Float64Array(2 * this.accCount);
+    this.acc = new Float64Array(4 * o.channels * this.accCount);
     this.hist = new Float64Array(N * o.channels);
     this.lastBad = new Float64Array(o.channels).fill(-Infinity);
     this.ref = new Float64Array(o.channels);
@@ -147,7 +143,7 @@ export class SlidingSpectrum {
    * last frame) whenever a window ends, with `psd` holding that window's spectrum. HOT PATH.
    */
   push(x: ArrayLike<number>, frames: number, onWindow: (frame: number) => void): void {
-    const { ch, n: N, accFirst, accCount: M, cosT, sinT, twRe, twIm, aRe, aIm, bRe, bIm, hist, ref } = this;
+    const { ch, n: N, accFirst, accCount: M, cosT, sinT, tw, acc, hist, ref } = this;
     if (x.length < frames * ch) throw new InputError(`expected ${frames}×${ch} samples, got ${x.length}`, 'SlidingSpectrum');
     for (let f = 0; f < frames; f++) {
       const abs = this.count;
@@ -155,8 +151,8 @@ export class SlidingSpectrum {
       // twiddles e^(−2πi·j·abs/N) for the accumulated bins
       for (let m = 0; m < M; m++) {
         const idx = ((accFirst + m) * pos) % N;
-        twRe[m] = cosT[idx];
-        twIm[m] = -sinT[idx];
+        tw[2 * m] = cosT[idx];
+        tw[2 * m + 1] = -sinT[idx];
       }
       const row = f * ch;
       const h = pos * ch;
@@ -171,23 +167,25 @@ export class SlidingSpectrum {
         hist[h + c] = v;
         if (pos === 0) ref[c] = v;
         const e = v - ref[c];
-        const base = c * M;
-        for (let m = 0; m < M; m++) {
-          const i = base + m;
-          aRe[i] += d * twRe[m];
-          aIm[i] += d * twIm[m];
-          bRe[i] += e * twRe[m];
-          bIm[i] += e * twIm[m];
+        for (let m = 0, i = 4 * c * M; m < 2 * M; m += 2, i += 4) {
+          const re = tw[m];
+          const im = tw[m + 1];
+          acc[i] += d * re;
+          acc[i + 1] += d * im;
+          acc[i + 2] += e * re;
+          acc[i + 3] += e * im;
         }
       }
       this.count = abs + 1;
       if (pos === N - 1) {
         // the window [abs − N + 1, abs] starts at a multiple of N: take the exact sums, start afresh
-        aRe.set(bRe);
-        aIm.set(bIm);
-        if (accFirst === 0) for (let c = 0; c < ch; c++) aRe[c * M] += N * ref[c]; // bin 0 sums x itself
-        bRe.fill(0);
-        bIm.fill(0);
+        for (let i = 0; i < acc.length; i += 4) {
+          acc[i] = acc[i + 2];
+          acc[i + 1] = acc[i + 3];
+          acc[i + 2] = 0;
+          acc[i + 3] = 0;
+        }
+        if (accFirst === 0) for (let c = 0; c < ch; c++) acc[4 * c * M] += N * ref[c]; // bin 0 sums x itself
       }
       if (this.count === this.nextEnd) {
         this.nextEnd += this.step;
@@ -199,7 +197,7 @@ export class SlidingSpectrum {
 
   /** Window of `N` samples ending at absolute index `end` → `psd`. */
   private estimate(end: number): void {
-    const { ch, n: N, accCount: M, aRe, aIm, a0, a1Half, scale, lastDoubled, firstBin, binCount, psd, tapAt, tapSign } = this;
+    const { ch, n: N, accCount: M, acc, a0, a1Half, scale, lastDoubled, firstBin, binCount, psd, tapAt, tapSign } = this;
     // ω = e^(2πi·n0/N), n0 = first sample of the window
     const p0 = (end - N + 1) % N;
     const wRe = this.cosT[p0];
@@ -215,22 +213,22 @@ export class SlidingSpectrum {
         const t = 3 * b;
         // taps k, k − 1, k + 1: accumulator offset (−1 = zero) and sign of the imaginary part
         let i = tapAt[t];
-        let yRe = i < 0 ? 0 : a0 * aRe[base + i];
-        let yIm = i < 0 ? 0 : a0 * tapSign[t] * aIm[base + i];
+        let yRe = i < 0 ? 0 : a0 * acc[4 * (base + i)];
+        let yIm = i < 0 ? 0 : a0 * tapSign[t] * acc[4 * (base + i) + 1];
         if (a1Half !== 0) {
           i = tapAt[t + 1];
           if (i >= 0) {
             // − a1/2 · ω⁻¹·A_(k−1)
-            const re = aRe[base + i];
-            const im = tapSign[t + 1] * aIm[base + i];
+            const re = acc[4 * (base + i)];
+            const im = tapSign[t + 1] * acc[4 * (base + i) + 1];
             yRe -= a1Half * (wRe * re + wIm * im);
             yIm -= a1Half * (wRe * im - wIm * re);
           }
           i = tapAt[t + 2];
           if (i >= 0) {
             // − a1/2 · ω·A_(k+1)
-            const re = aRe[base + i];
-            const im = tapSign[t + 2] * aIm[base + i];
+            const re = acc[4 * (base + i)];
+            const im = tapSign[t + 2] * acc[4 * (base + i) + 1];
             yRe -= a1Half * (wRe * re - wIm * im);
             yIm -= a1Half * (wRe * im + wIm * re);
           }
@@ -245,10 +243,7 @@ export class SlidingSpectrum {
   reset(): void {
     this.count = 0;
     this.nextEnd = this.n;
-    this.aRe.fill(0);
-    this.aIm.fill(0);
-    this.bRe.fill(0);
-    this.bIm.fill(0);
+    this.acc.fill(0);
     this.hist.fill(0);
     this.lastBad.fill(-Infinity);
     this.nonFiniteSamples = 0;
