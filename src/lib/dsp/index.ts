@@ -81,7 +81,7 @@ export {
 } from './spectral';
 
 // Running one-segment Welch PSD of a sliding window, FRAME-MAJOR input, only the bins asked for
-// (sliding DFT: O(bins) per sample; what online band power uses).
+// (sliding DFT, O(bins) per sample, or an FFT per window when cheaper; what online band power uses).
 export { SlidingSpectrum, type SlidingSpectrumOptions, type SlidingWindowName } from './sliding-spectrum';
 
 // Resampling: one-shot on CHANNEL-MAJOR arrays; streaming classes on FRAME-MAJOR chunks.

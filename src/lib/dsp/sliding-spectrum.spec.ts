@@ -39,14 +39,16 @@ describe.skipIf(!hasShared)('sliding spectrum vs SciPy 1.10 (reference/spectral.
     return out;
   };
 
-  it('welch_density: the mean of the sliding windows (256 long, every 128) is scipy.signal.welch, float64 and float32 input', () => {
+  it('welch_density: the mean of the sliding windows (256 long, every 128) is scipy.signal.welch, float64 and float32 input, both methods', () => {
     const c = caseOf('welch_density');
     const exp = referenceArray(c.expected.Pxx);
-    for (const [input, tol] of [
-      [frameMajor, c.tol.Pxx.f64],
-      [Float32Array.from(frameMajor), c.tol.Pxx.f32],
+    for (const [input, tol, method] of [
+      [frameMajor, c.tol.Pxx.f64, 'sliding'],
+      [Float32Array.from(frameMajor), c.tol.Pxx.f32, 'sliding'],
+      [frameMajor, c.tol.Pxx.f64, 'fft'],
     ] as const) {
-      const { psd, s } = run(input, { channels: NCH, sampleRateHz: FS, windowFrames: 256, stepFrames: 128, loHz: 0, hiHz: FS / 2 });
+      const { psd, s } = run(input, { channels: NCH, sampleRateHz: FS, windowFrames: 256, stepFrames: 128, loHz: 0, hiHz: FS / 2, method });
+      expect(s.method).toBe(method);
       expect(psd.length).toBe(c.details.n_segments);
       expect(s.binCount).toBe(129);
       const mean = new Float64Array(s.psd.length);
@@ -105,15 +107,24 @@ describe('sliding spectrum: stream behaviour', () => {
   };
   const opts = { channels: ch, sampleRateHz: fs, windowFrames: 250, stepFrames: 10, loHz: 4, hiHz: 30 };
 
-  it('windows end after N samples and then every step, whatever the chunking, with identical values', () => {
+  it('windows end after N samples and then every step, whatever the chunking, with identical values (both methods, which agree)', () => {
     const x = signal(3000);
-    const whole = run(x, opts, [3000]);
-    const odd = run(x, opts, [1, 249, 7, 13, 100]);
-    expect(whole.ends[0]).toBe(249);
-    expect(whole.ends[1]).toBe(259);
-    expect(whole.ends.length).toBe(1 + Math.floor((3000 - 250) / 10));
-    expect(odd.ends).toEqual(whole.ends);
-    for (let w = 0; w < whole.psd.length; w++) expect(odd.psd[w]).toEqual(whole.psd[w]);
+    const fft = run(x, { ...opts, method: 'fft' }, [3000]);
+    for (const method of ['sliding', 'fft'] as const) {
+      const whole = run(x, { ...opts, method }, [3000]);
+      const odd = run(x, { ...opts, method }, [1, 249, 7, 13, 100]);
+      expect(whole.ends[0]).toBe(249);
+      expect(whole.ends[1]).toBe(259);
+      expect(whole.ends.length).toBe(1 + Math.floor((3000 - 250) / 10));
+      expect(odd.ends).toEqual(whole.ends);
+      for (let w = 0; w < whole.psd.length; w++) expect(odd.psd[w]).toEqual(whole.psd[w]);
+      for (let w = 0; w < whole.psd.length; w += 17) expect(referenceError(whole.psd[w], fft.psd[w], 'nmax')).toBeLessThan(1e-12);
+    }
+  });
+
+  it("'auto' updates few bins at each sample, and runs an FFT per window when the bins are many and windows rare", () => {
+    expect(new SlidingSpectrum({ ...opts, channels: 1 }).method).toBe('sliding'); // 4–30 Hz at 2 Hz: 14 bins every 10 samples
+    expect(new SlidingSpectrum({ channels: 1, sampleRateHz: 2000, windowFrames: 8192, stepFrames: 200, loHz: 30, hiHz: 500 }).method).toBe('fft');
   });
 
   it('matches welch on the same window at every step of a long run (rounding does not accumulate), with a large DC offset', () => {
@@ -151,13 +162,14 @@ describe('sliding spectrum: stream behaviour', () => {
     expect(checked).toBeGreaterThan(300);
   });
 
-  it('a NaN sample makes its channel NaN only while it is inside the window; other channels are untouched', () => {
+  it.each(['sliding', 'fft'] as const)('a NaN sample makes its channel NaN only while it is inside the window; other channels are untouched (%s)', (method) => {
     const x = signal(1000);
     const bad = x.slice();
     bad[400 * ch + 1] = NaN;
     bad[401 * ch + 1] = Infinity;
-    const good = run(x, opts);
-    const hit = run(bad, opts);
+    const good = run(x, { ...opts, method });
+    const hit = run(bad, { ...opts, method });
+    expect(hit.s.nonFiniteSamples).toBe(2);
     for (let w = 0; w < good.ends.length; w++) {
       const end = good.ends[w];
       const inWindow = end >= 400 && end - 250 < 401;

@@ -1,10 +1,11 @@
-// Running PSD of a sliding window, updated sample by sample (sliding DFT) for only the bins a
-// band-power read-out needs: what `scipy.signal.welch` gives for one segment spanning the window
-// (periodic cosine window, constant detrend, density scaling, one-sided), at O(bins) per sample
-// instead of an FFT of the whole window per step. Any thread. HOT PATH: push() (no allocation).
+// Running PSD of a sliding window for the bins a band-power read-out needs: what `scipy.signal.welch`
+// gives for one segment spanning the window (periodic cosine window, constant detrend, density or
+// spectrum scaling, one-sided), at every step. For few bins and short steps, updated sample by sample
+// (sliding DFT: O(bins) per sample instead of an FFT of the whole window per step); otherwise the last
+// N samples are kept and each window goes through welch. Any thread. HOT PATH: push() (no allocation).
 //
-// Math. A_j = Σ x[n]·e^(−2πi·j·n/N) over the absolute sample indices n of the window (twiddles depend
-// on n mod N only, so each sample adds its difference with the sample leaving the window). The
+// Math (sliding). A_j = Σ x[n]·e^(−2πi·j·n/N) over the absolute sample indices n of the window (twiddles
+// depend on n mod N only, so each sample adds its difference with the sample leaving the window). The
 // window-relative DFT is X_j = ω^j·A_j with ω = e^(2πi·n0/N), n0 = the window's first index. A
 // constant detrend zeroes X_0; a cosine window a0 − a1·cos(2πm/N) turns into three taps in
 // frequency, Y_k = a0·X_k − a1/2·(X_(k−1) + X_(k+1)); for real x, A_(−j) = conj(A_j). Rounding does
@@ -13,6 +14,7 @@
 // starts at a multiple of N; a garbage value (say 1e30 from a garbled packet) is forgotten in ≤ 2N.
 import { InputError } from '../core/errors';
 import { getWindow } from './filter-design';
+import { welch } from './spectral';
 
 export type SlidingWindowName = 'hann' | 'hamming' | 'boxcar';
 const COSINE_TERMS: Record<SlidingWindowName, readonly [number, number]> = { hann: [0.5, 0.5], hamming: [0.54, 0.46], boxcar: [1, 0] };
@@ -31,6 +33,20 @@ export interface SlidingSpectrumOptions {
   /** Frequency range whose bins (loHz ≤ k·fs/N ≤ hiHz) are estimated. */
   loHz: number;
   hiHz: number;
+  /**
+   * 'sliding': update the bins at every sample (cheap for few bins and short steps); 'fft': keep the
+   * last N samples and run welch on each window (cheaper for many bins or long steps); 'auto'
+   * (default) picks the cheaper by a cost estimate. Both give the same numbers.
+   */
+  method?: 'auto' | 'sliding' | 'fft';
+}
+
+/** Rough per-channel costs (ns) measured in V8: a bin update per sample, and an N-point Welch window. */
+function slidingIsCheaper(bins: number, stepFrames: number, n: number): boolean {
+  const slidingNs = 4.5 * bins * stepFrames;
+  const pow2 = (n & (n - 1)) === 0;
+  const fftNs = n * ((pow2 ? 0.6 : 2.5) * Math.log2(n) + 3);
+  return slidingNs < fftNs;
 }
 
 export class SlidingSpectrum {
@@ -40,6 +56,8 @@ export class SlidingSpectrum {
   /** PSD of the last window that ended, CHANNEL-MAJOR [channel, bin] (unit²/Hz, or unit² with scaling 'spectrum'); NaN for a channel whose window holds a non-finite sample. */
   readonly psd: Float64Array;
   readonly firstBin: number;
+  /** How the bins are computed ('auto' resolved). */
+  readonly method: 'sliding' | 'fft';
   /** Non-finite samples (NaN, ±Inf) seen since construction or reset. */
   nonFiniteSamples = 0;
   private readonly ch: number;
@@ -58,6 +76,12 @@ export class SlidingSpectrum {
   private readonly tapSign: Float64Array;
   private readonly cosT: Float64Array;
   private readonly sinT: Float64Array;
+  private readonly win: SlidingWindowName;
+  private readonly scaling: 'density' | 'spectrum';
+  private readonly fs: number;
+  /** FFT method: the window in channel-major order, and welch's full PSD. */
+  private fftIn = new Float64Array(0);
+  private fftPsd: Float64Array = new Float64Array(0);
   /** Twiddles of the current sample, interleaved [re, im] per accumulated bin. */
   private readonly tw: Float64Array;
   /**
@@ -105,7 +129,14 @@ export class SlidingSpectrum {
     this.lastDoubled = N % 2 === 0 ? half : half + 1;
     const neighbours = this.a1Half !== 0 ? 1 : 0;
     this.accFirst = Math.max(0, k0 - neighbours);
-    this.accCount = Math.max(0, Math.min(half, k1 - 1 + neighbours) - this.accFirst + 1);
+    const bins = Math.max(0, Math.min(half, k1 - 1 + neighbours) - this.accFirst + 1);
+    const method = o.method ?? 'auto';
+    this.method = method === 'auto' ? (slidingIsCheaper(bins, o.stepFrames, N) ? 'sliding' : 'fft') : method;
+    // the FFT method accumulates nothing: push only keeps the history
+    this.accCount = this.method === 'sliding' ? bins : 0;
+    this.win = o.window ?? 'hann';
+    this.scaling = o.scaling ?? 'density';
+    this.fs = fs;
     this.tapAt = new Int32Array(3 * this.binCount);
     this.tapSign = new Float64Array(3 * this.binCount);
     const detrend = this.detrend;
@@ -197,6 +228,7 @@ export class SlidingSpectrum {
 
   /** Window of `N` samples ending at absolute index `end` → `psd`. */
   private estimate(end: number): void {
+    if (this.method === 'fft') return this.estimateByFft(end);
     const { ch, n: N, accCount: M, acc, a0, a1Half, scale, lastDoubled, firstBin, binCount, psd, tapAt, tapSign } = this;
     // ω = e^(2πi·n0/N), n0 = first sample of the window
     const p0 = (end - N + 1) % N;
@@ -236,6 +268,25 @@ export class SlidingSpectrum {
         const k = firstBin + b;
         psd[out + b] = (yRe * yRe + yIm * yIm) * scale * (k >= 1 && k < lastDoubled ? 2 : 1);
       }
+    }
+  }
+
+  /** The same window through welch (one segment of N): the history is in order from slot (end + 1) mod N. */
+  private estimateByFft(end: number): void {
+    const { ch, n: N, hist, psd, firstBin, binCount } = this;
+    if (this.fftIn.length !== ch * N) this.fftIn = new Float64Array(ch * N);
+    const x = this.fftIn;
+    const p0 = (end + 1) % N;
+    for (let m = 0; m < N; m++) {
+      const row = ((p0 + m) % N) * ch;
+      for (let c = 0; c < ch; c++) x[c * N + m] = hist[row + c];
+    }
+    const full = welch(x, ch, N, this.fs, { nperseg: N, window: this.win, detrend: this.detrend ? 'constant' : false, scaling: this.scaling, out: { psd: this.fftPsd } });
+    this.fftPsd = full.psd;
+    for (let c = 0; c < ch; c++) {
+      const out = c * binCount;
+      if (this.lastBad[c] > end - N) psd.fill(NaN, out, out + binCount);
+      else psd.set(full.psd.subarray(c * full.binCount + firstBin, c * full.binCount + firstBin + binCount), out);
     }
   }
 

@@ -261,9 +261,11 @@ or Simpson with SciPy 1.10's even='avg'), optionally relative to the power over 
   samples; placed from the first sample as Sliding window places them, stamped with the window's last
   sample and its target), and each window's PSD is \`scipy.signal.welch\` with one segment spanning it
   (**window**: hann | hamming | boxcar, periodic; **detrend**: constant | none; density). The same
-  numbers as Sliding window → Welch PSD (segment ≥ window) → Band power, but updated per sample for
-  only the bins the bands cover (sliding DFT), instead of an FFT of every window: the cheap way to
-  follow band power at every chunk. A non-finite sample makes its channel NaN while it is in the window.`,
+  numbers as Sliding window → Welch PSD (segment ≥ window) → Band power, but without copying windows:
+  when the bands cover few bins and windows are frequent, only those bins are updated at each sample
+  (sliding DFT) instead of an FFT of every window — the cheap way to follow band power at every
+  chunk; otherwise an FFT per window (the cheaper of the two is picked). A non-finite sample makes its
+  channel NaN while it is in the window.`,
   inputs: [input('data', ['spectrum', 'signal'], 'PSD, or a continuous signal (running band power).')],
   outputs: [output('data', 'features', 'Band powers per channel and band.')],
   params: [
