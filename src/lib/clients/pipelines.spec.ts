@@ -42,6 +42,10 @@ describe('pipelines client', () => {
       if (p.kind === 'features') for (let k = 0; k < p.frames; k++) rows.push(Array.from(p.samples.subarray(k * 4, k * 4 + 4)));
     });
     ex.play();
+    while (pos < frames / 2) ex.step();
+    // a live change that would break the node is refused with what is wrong; the run goes on
+    expect(() => ex.setParams('bands', { window_length: 0.001 })).toThrow(/window_length of 0.001 seconds is 1 sample at 500 Hz; a spectrum needs at least 2/);
+    expect(() => ex.setParams('bands', { step: 0 })).toThrow(/step of 0 seconds is shorter than one sample/);
     while (pos < frames) ex.step();
     expect(ex.errors()).toEqual([]);
     expect(rows.length).toBe(1 + Math.floor((frames - fs) / 25)); // the first after 1 s, then every 50 ms (25 samples)
