@@ -290,6 +290,19 @@ describe('chunk invariance and state carry-over of every stateful node', () => {
     }
   });
 
+  it('spectral.band-power on a signal keeps its history when only the descriptor object changes, and starts afresh on a new layout', () => {
+    const params = { window_length: 0.5, step: 0.1 };
+    const { node } = instantiate(bandPowerNode, params);
+    const half = 600;
+    const a = node.process({ data: { ...sig, frames: half, samples: sig.samples.subarray(0, half * C), timestampsMs: sig.timestampsMs.subarray(0, half) } })?.data as FramesPacket;
+    const aFrames = a.frames;
+    const b = node.process({ data: { ...sig, stream: { ...stream }, frames: 100, samples: sig.samples.subarray(half * C, (half + 100) * C), timestampsMs: sig.timestampsMs.subarray(half, half + 100) } })?.data as FramesPacket;
+    expect(aFrames + b.frames).toBe(1 + Math.floor((half + 100 - 125) / 25)); // windows continue across the new descriptor
+    const other = makeStream(C + 1, 250);
+    const wider = { kind: 'signal' as const, stream: other, frames: 100, samples: new Float32Array(100 * (C + 1)), timestampsMs: new Float64Array(100) };
+    expect(node.process({ data: wider })).toBeUndefined(); // a new layout: no window until 125 new samples
+  });
+
   it('spectral.band-power on a signal: a window too short for a spectrum is refused with what is wrong', () => {
     const { node } = instantiate(bandPowerNode, { window_length: 1, step: 1, unit: 'samples' });
     expect(() => node.process({ data: sig })).toThrow(/window_length .* at least 2/);

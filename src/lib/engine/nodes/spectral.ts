@@ -342,6 +342,8 @@ or Simpson with SciPy 1.10's even='avg'), optionally relative to the power over 
     const onWindow = (f: number): void => integrate(windows++, chunk!.timestampsMs[f], chunk!.targets?.[f] ?? NaN);
     const slidingFor = (src: StreamDescriptor): NonNullable<typeof sliding> => {
       if (sliding?.src === src) return sliding;
+      // a new descriptor object for the same layout (a node upstream rebuilt it) keeps the history
+      if (sliding && sliding.src.channels.length === src.channels.length && sliding.src.sampleRateHz === src.sampleRateHz) return Object.assign(sliding, { src });
       const fs = rateOf(src, ctx.nodeId);
       const windowFrames = framesOf(params.window_length as number, unit, fs, ctx.nodeId, 'window_length');
       const stepFrames = framesOf(params.step as number, unit, fs, ctx.nodeId, 'step');
