@@ -7,6 +7,19 @@ import { findParam, resolveParams } from './params';
 import type { NodeRegistry } from './registry';
 import type { DataKind, NodeClass, NodeInstance } from './types';
 
+/** Kinds each output of `cls` carries, given what reaches its inputs (`sameAs` passes an input's kinds on; nothing known: the input port's kinds). */
+export function outputKinds(cls: NodeClass, arriving: Record<string, DataKind[]>): Record<string, DataKind[]> {
+  const kinds: Record<string, DataKind[]> = {};
+  for (const o of cls.outputs) {
+    if (typeof o.kind === 'string') kinds[o.name] = [o.kind];
+    else {
+      const from = o.kind.sameAs;
+      kinds[o.name] = arriving[from]?.length ? arriving[from] : (cls.inputs.find((p) => p.name === from)?.kinds ?? []);
+    }
+  }
+  return kinds;
+}
+
 export interface InputLink {
   port: string;
   sourceId: string;
@@ -160,15 +173,7 @@ export function compilePipeline(doc: PipelineDocument, registry: NodeRegistry, o
       if (from.length && !from.includes('value'))
         issues.push({ path: 'edges', nodeId: id, message: `parameter "${link.param}" of ${cls.type} can only be wired from a value output (e.g. ParameterPort.value), not ${from.join('/')}` });
     }
-    const kinds: Record<string, DataKind[]> = {};
-    for (const o of cls.outputs) {
-      if (typeof o.kind === 'string') kinds[o.name] = [o.kind];
-      else {
-        const inPort = cls.inputs.find((p) => p.name === (o.kind as { sameAs: string }).sameAs);
-        kinds[o.name] = arriving[(o.kind as { sameAs: string }).sameAs] ?? inPort?.kinds ?? [];
-      }
-    }
-    outKinds.set(id, kinds);
+    outKinds.set(id, outputKinds(cls, arriving));
   }
 
   if (issues.length) throw new PipelineError(issues);

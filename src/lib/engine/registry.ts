@@ -4,6 +4,7 @@
 import { InputError } from '../core/errors';
 import { findParam, neuropypePortType, neuropypeValueDomain, neuropypeValueType } from './params';
 import type { PypResolver } from '../formats/pyp';
+import { outputKinds } from './compiler';
 import type { PipelineDocument } from './document';
 import type { DataKind, NodeClass } from './types';
 
@@ -181,9 +182,7 @@ export function arrivingKinds(doc: PipelineDocument, registry: NodeRegistry): Ma
         arriving[port.name] = from.length ? port.kinds.filter((k) => from.includes(k)) : [];
       }
       out.set(n.id, arriving);
-      const kinds: Record<string, DataKind[]> = {};
-      for (const o of cls.outputs) kinds[o.name] = typeof o.kind === 'string' ? [o.kind] : (arriving[o.kind.sameAs]?.length ? arriving[o.kind.sameAs] : (cls.inputs.find((i) => i.name === (o.kind as { sameAs: string }).sameAs)?.kinds ?? []));
-      outKinds.set(n.id, kinds);
+      outKinds.set(n.id, outputKinds(cls, arriving));
     }
   }
   return out;
