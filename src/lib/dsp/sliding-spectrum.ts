@@ -134,7 +134,7 @@ export class SlidingSpectrum {
     this.method = method === 'auto' ? (slidingIsCheaper(bins, o.stepFrames, N) ? 'sliding' : 'fft') : method;
     // the FFT method accumulates nothing: push only keeps the history
     this.accCount = this.method === 'sliding' ? bins : 0;
-    this.win = o.window ?? 'hann';
+    this.win = win;
     this.scaling = o.scaling ?? 'density';
     this.fs = fs;
     this.tapAt = new Int32Array(3 * this.binCount);

@@ -57,7 +57,9 @@ detrend, one-sided, bins 1…N/2−1 doubled).
   the whole recording at the end). **out \`data\`** (spectrum).
 - **segment_samples** (samples, nperseg; clamped to the epoch length), **overlap_samples** (samples;
   null = half), **nfft** (null = segment length), **window**, **detrend** (constant | linear | none),
-- **scaling**: density (unit²/Hz) | spectrum (unit²). **average**: mean | median.`,
+- **scaling**: density (unit²/Hz) | spectrum (unit²). **average**: mean | median.
+- For band power at every chunk, wire the signal into Band power itself (running band power): the
+  same numbers as Sliding window → Welch (one segment) → Band power, several times cheaper.`,
   inputs: [input('data', ['epochs', 'signal'], 'Epochs/windows, or a whole signal offline.')],
   outputs: [output('data', 'spectrum', 'PSD per channel.')],
   params: [
