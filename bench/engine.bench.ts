@@ -17,159 +17,33 @@ import { spawnSync } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { Ring, RingReader, RingWriter } from '../src/lib/streams/ring';
-import { builtinRegistry, Execution, type FrameReader, type PipelineDocumentInput } from '../src/lib/engine/index';
+import { builtinRegistry, Execution, type FrameReader } from '../src/lib/engine/index';
 import { makeStream } from '../src/lib/engine/testing';
+import { collectLatencies, onlineGraph, outputChannels, produce, quantile, runEngine, type EngineReport, type Graph, type Setup } from './latency/roles';
 
+/** One monotonic clock for all threads. */
 const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 const cpuS = (): number => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
 };
-const quantile = (a: number[], q: number): number => {
-  const b = [...a].sort((x, y) => x - y);
-  return b[Math.min(b.length - 1, Math.floor(q * b.length))];
-};
-
-/** stream input → stream output: the same threads and rings with no processing (the machine's floor). */
-function passThroughGraph(): PipelineDocumentInput {
-  return {
-    format: 'neurotab.pipeline',
-    version: 1,
-    meta: { name: 'pass-through', description: '' },
-    nodes: [
-      { id: 'in', type: 'io.stream-input', params: { max_chunk_frames: 4096 } },
-      { id: 'out', type: 'io.stream-output' },
-    ],
-    edges: [{ source: 'in', target: 'out' }],
-  };
-}
-
-type Graph = 'floor' | 'running' | 'chain';
-
-/**
- * ring → band-pass → CAR → band power → ring. 'running': the band-power node on the signal (sliding
- * DFT); 'chain': sliding window → Welch → band power (the same numbers, an FFT per window).
- */
-function onlineGraph(fs: number, chunk: number, form: Graph): PipelineDocumentInput {
-  if (form === 'floor') return passThroughGraph();
-  const win = 2 ** Math.round(Math.log2(0.25 * fs)); // 256 samples at 1 kHz, 512 at 2 kHz (power-of-two FFT)
-  const bands = { alpha: [8, 13], beta: [13, 30] };
-  const spectral =
-    form === 'running'
-      ? [{ id: 'bands', type: 'spectral.band-power', params: { bands, window_length: win, step: chunk, unit: 'samples' } }]
-      : [
-          { id: 'win', type: 'time.sliding-window', params: { window_length: win, step: chunk, unit: 'samples' } },
-          { id: 'psd', type: 'spectral.welch', params: { segment_samples: win } },
-          { id: 'bands', type: 'spectral.band-power', params: { bands } },
-        ];
-  const ids = ['in', 'bp', 'car', ...spectral.map((n) => n.id), 'out'];
-  return {
-    format: 'neurotab.pipeline',
-    version: 1,
-    meta: { name: 'latency', description: '' },
-    nodes: [
-      { id: 'in', type: 'io.stream-input', params: { max_chunk_frames: 4096 } },
-      { id: 'bp', type: 'filter.iir', params: { frequencies: [1, 40], order: 4 } },
-      { id: 'car', type: 'channels.rereference' },
-      ...spectral,
-      { id: 'out', type: 'io.stream-output' },
-    ],
-    edges: ids.slice(1).map((target, i) => ({ source: ids[i], target })),
-  };
-}
-
-interface Setup {
-  role: 'producer' | 'engine';
-  inBuf: SharedArrayBuffer;
-  outBuf: SharedArrayBuffer;
-  sig: SharedArrayBuffer;
-  channels: number;
-  fs: number;
-  chunk: number;
-  seconds: number;
-  graph: Graph;
-}
-
-function producer(d: Setup): void {
-  const writer = new RingWriter(Ring.attach(d.inBuf));
-  const sig = new Int32Array(d.sig);
-  const block = new Float32Array(d.chunk * d.channels);
-  const ts = new Float64Array(d.chunk);
-  const periodMs = (1000 * d.chunk) / d.fs;
-  const pushes = Math.round((d.seconds * d.fs) / d.chunk);
-  let t = nowMs();
-  let n = 0;
-  for (let k = 0; k < pushes; k++) {
-    t += periodMs;
-    for (;;) {
-      const rem = t - nowMs();
-      if (rem <= 0) break;
-      if (rem > 0.3) Atomics.wait(sig, 1, 0, rem - 0.2);
-    }
-    for (let f = 0; f < d.chunk; f++, n++) for (let c = 0; c < d.channels; c++) block[f * d.channels + c] = 20 * Math.sin((2 * Math.PI * 10 * n) / d.fs + c) + ((n * 7919 + c * 104729) % 97) / 10;
-    ts.fill(nowMs());
-    writer.push(block, ts, d.chunk);
-  }
-  parentPort!.postMessage('done');
-}
-
-async function engine(d: Setup): Promise<void> {
-  const stream = makeStream(d.channels, d.fs);
-  const ex = new Execution(builtinRegistry(), { info: { tickRateHz: 25, errorMode: 'stop' } });
-  ex.load(onlineGraph(d.fs, d.chunk, d.graph));
-  ex.bind('in', { descriptor: stream, reader: new RingReader(Ring.attach(d.inBuf)) });
-  ex.bind('out', new RingWriter(Ring.attach(d.outBuf)));
-  const ac = new AbortController();
-  parentPort!.on('message', () => ac.abort());
-  parentPort!.postMessage('ready');
-  // Time every step that had data (engine compute only, without thread wake-ups).
-  const stepMs: number[] = [];
-  const step = ex.step.bind(ex);
-  ex.step = () => {
-    const t0 = nowMs();
-    const produced = step();
-    if (produced) stepMs.push(nowMs() - t0);
-    return produced;
-  };
-  await ex.runOnline(ac.signal, { blockMs: 5 }); // a thread dedicated to this pipeline, like the engine worker
-  const errs = ex.errors();
-  const warm = stepMs.slice(100);
-  parentPort!.postMessage({ errors: errs.map((e) => e.message), stepP50: quantile(warm, 0.5), stepP99: quantile(warm, 0.99) });
-}
 
 async function latency(seconds: number, graph: Graph): Promise<{ p50: number; p99: number; max: number; n: number; stepP50: number; stepP99: number }> {
   const channels = 64;
   const fs = 1000;
   const chunk = 10;
   const inRing = Ring.create({ channels, capacityFrames: 8192, shared: true });
-  // band power: 2 values per channel and one frame per chunk; pass-through: the input frames
-  const outRing = Ring.create({ channels: graph === 'floor' ? channels : channels * 2, capacityFrames: 16384, shared: true });
+  const outRing = Ring.create({ channels: outputChannels(channels, graph), capacityFrames: 16384, shared: true });
   const sig = new SharedArrayBuffer(8);
   const setup = (role: Setup['role']): Setup => ({ role, inBuf: inRing.buffer as SharedArrayBuffer, outBuf: outRing.buffer as SharedArrayBuffer, sig, channels, fs, chunk, seconds, graph });
-  const reader = new RingReader(outRing);
   const eng = new Worker(new URL(import.meta.url), { execArgv: ['--import', 'tsx'], workerData: setup('engine') });
   await new Promise((r) => eng.once('message', r));
   const prod = new Worker(new URL(import.meta.url), { execArgv: ['--import', 'tsx'], workerData: setup('producer') });
   let producing = true;
   prod.once('message', () => (producing = false));
-  const lat: number[] = [];
-  const buf = new Float32Array(4096 * channels * 2);
-  const ts = new Float64Array(4096);
-  // one latency per chunk: its first frame (a pass-through delivers all ten, stamped alike)
-  let lastTs = NaN;
-  const t0 = nowMs();
-  while (producing || reader.available() > 0) {
-    const r = reader.read(4096, buf, ts);
-    const now = nowMs();
-    for (let i = 0; i < r.frames; i++) {
-      if (ts[i] === lastTs) continue;
-      lastTs = ts[i];
-      if (now - t0 > 1000) lat.push(now - ts[i]);
-    }
-    if (r.frames === 0) await reader.waitForData(50);
-  }
+  const lat = await collectLatencies(outRing.buffer as SharedArrayBuffer, outputChannels(channels, graph), nowMs, () => producing);
   eng.postMessage('stop');
-  const rep = (await new Promise((r) => eng.once('message', r))) as { errors: string[]; stepP50: number; stepP99: number };
+  const rep = (await new Promise((r) => eng.once('message', r))) as EngineReport;
   if (rep.errors.length) throw new Error(`engine errors: ${rep.errors.join('; ')}`);
   await Promise.all([eng.terminate(), prod.terminate()]);
   return { p50: quantile(lat, 0.5), p99: quantile(lat, 0.99), max: Math.max(...lat), n: lat.length, stepP50: rep.stepP50, stepP99: rep.stepP99 };
@@ -336,6 +210,12 @@ if (isMainThread) {
   );
 } else {
   const d = workerData as Setup;
-  if (d.role === 'producer') producer(d);
-  else void engine(d);
+  if (d.role === 'producer') {
+    produce(d, nowMs);
+    parentPort!.postMessage('done');
+  } else {
+    const ac = new AbortController();
+    parentPort!.on('message', () => ac.abort());
+    void runEngine(d, nowMs, ac.signal, () => parentPort!.postMessage('ready')).then((r) => parentPort!.postMessage(r));
+  }
 }
