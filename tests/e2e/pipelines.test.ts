@@ -77,6 +77,7 @@ describe('pipelines on the live stream', () => {
 
     // Band power fed a spectrum: its parameters for a signal input are hidden until asked for.
     expect(await page.$('[data-testid="param-bands-window_length"]')).toBeNull();
+    expect(await page.textContent('[data-testid="show-params-bands"]')).toContain('Show parameters used with a signal input');
     await page.click('[data-testid="show-params-bands"]');
     await page.waitForSelector('[data-testid="param-bands-window_length"]');
     await page.click('[data-testid="show-params-bands"]');
