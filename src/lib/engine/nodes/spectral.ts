@@ -267,7 +267,8 @@ or Simpson with SciPy 1.10's even='avg'), optionally relative to the power over 
   when the bands cover few bins and windows are frequent, only those bins are updated at each sample
   (sliding DFT) instead of an FFT of every window — the cheap way to follow band power at every
   chunk; otherwise an FFT per window (the cheaper of the two is picked). A non-finite sample makes its
-  channel NaN while it is in the window.`,
+  channel NaN while it is in the window. A live parameter change starts the windows afresh (the next
+  output comes one window later).`,
   inputs: [input('data', ['spectrum', 'signal'], 'PSD, or a continuous signal (running band power).')],
   outputs: [output('data', 'features', 'Band powers per channel and band.')],
   params: [
