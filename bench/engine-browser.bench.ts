@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { launch, serveApp } from '../tests/e2e/harness';
+import { formatLatency, type Graph, type LatencyFigures } from './latency/roles';
 
 const quick = process.argv.includes('--quick');
 const dir = mkdtempSync(join(tmpdir(), 'nt-latency-'));
@@ -33,16 +34,14 @@ try {
     await page.waitForFunction('typeof globalThis.measureLatency === "function"');
     const version = browser.version();
     const seconds = quick ? 6 : 15;
-    const row = (r: { p50: number; p99: number; max: number; n: number; stepP50: number; stepP99: number }): string =>
-      `p50 ${r.p50.toFixed(3)} ms, p99 ${r.p99.toFixed(3)} ms, max ${r.max.toFixed(3)} ms over ${r.n} outputs; engine step p50 ${r.stepP50.toFixed(3)} ms, p99 ${r.stepP99.toFixed(3)} ms`;
-    const measure = (graph: string, s: number) => page.evaluate(`globalThis.measureLatency(${JSON.stringify(graph)}, ${s})`) as Promise<Parameters<typeof row>[0]>;
+    const measure = (graph: Graph, s: number) => page.evaluate(`globalThis.measureLatency(${JSON.stringify(graph)}, ${s})`) as Promise<LatencyFigures>;
     const floor = await measure('floor', quick ? 4 : 8);
     const running = await measure('running', seconds);
     const chain = await measure('chain', quick ? 4 : 8);
     console.log(`engine-browser.bench: Chromium ${version}, page + 2 Web Workers, 64 ch × 1 kHz, 10-frame chunks`);
-    console.log(`online latency  ring → IIR band-pass → CAR → band power (256-sample window, every chunk) → ring: ${row(running)} (target p99 < 2 ms: ${running.p99 < 2 ? 'met' : 'NOT met'})`);
-    console.log(`                as three nodes (sliding window → Welch → band power): ${row(chain)}`);
-    console.log(`                floor (stream input → stream output): ${row(floor)}`);
+    console.log(`online latency  ring → IIR band-pass → CAR → band power (256-sample window, every chunk) → ring: ${formatLatency(running)} (target p99 < 2 ms: ${running.p99 < 2 ? 'met' : 'NOT met'})`);
+    console.log(`                as three nodes (sliding window → Welch → band power): ${formatLatency(chain)}`);
+    console.log(`                floor (stream input → stream output): ${formatLatency(floor)}`);
   } finally {
     await browser.close();
     await server.close();

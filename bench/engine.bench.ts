@@ -19,7 +19,7 @@ import { Worker, isMainThread, parentPort, workerData } from 'node:worker_thread
 import { Ring, RingReader, RingWriter } from '../src/lib/streams/ring';
 import { builtinRegistry, Execution, type FrameReader } from '../src/lib/engine/index';
 import { makeStream } from '../src/lib/engine/testing';
-import { collectLatencies, onlineGraph, outputChannels, produce, quantile, runEngine, type EngineReport, type Graph, type Setup } from './latency/roles';
+import { collectLatencies, formatLatency, latencyFigures, latencySetup, onlineGraph, outputChannels, produce, runEngine, type EngineReport, type Graph, type LatencyFigures, type Setup } from './latency/roles';
 
 /** One monotonic clock for all threads. */
 const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
@@ -28,25 +28,18 @@ const cpuS = (): number => {
   return (u.user + u.system) / 1e6;
 };
 
-async function latency(seconds: number, graph: Graph): Promise<{ p50: number; p99: number; max: number; n: number; stepP50: number; stepP99: number }> {
-  const channels = 64;
-  const fs = 1000;
-  const chunk = 10;
-  const inRing = Ring.create({ channels, capacityFrames: 8192, shared: true });
-  const outRing = Ring.create({ channels: outputChannels(channels, graph), capacityFrames: 16384, shared: true });
-  const sig = new SharedArrayBuffer(8);
-  const setup = (role: Setup['role']): Setup => ({ role, inBuf: inRing.buffer as SharedArrayBuffer, outBuf: outRing.buffer as SharedArrayBuffer, sig, channels, fs, chunk, seconds, graph });
-  const eng = new Worker(new URL(import.meta.url), { execArgv: ['--import', 'tsx'], workerData: setup('engine') });
+async function latency(seconds: number, graph: Graph): Promise<LatencyFigures> {
+  const base = latencySetup(graph, seconds);
+  const eng = new Worker(new URL(import.meta.url), { execArgv: ['--import', 'tsx'], workerData: { ...base, role: 'engine' } satisfies Setup });
   await new Promise((r) => eng.once('message', r));
-  const prod = new Worker(new URL(import.meta.url), { execArgv: ['--import', 'tsx'], workerData: setup('producer') });
+  const prod = new Worker(new URL(import.meta.url), { execArgv: ['--import', 'tsx'], workerData: { ...base, role: 'producer' } satisfies Setup });
   let producing = true;
   prod.once('message', () => (producing = false));
-  const lat = await collectLatencies(outRing.buffer as SharedArrayBuffer, outputChannels(channels, graph), nowMs, () => producing);
+  const lat = await collectLatencies(base.outBuf, outputChannels(base.channels, graph), nowMs, () => producing);
   eng.postMessage('stop');
   const rep = (await new Promise((r) => eng.once('message', r))) as EngineReport;
-  if (rep.errors.length) throw new Error(`engine errors: ${rep.errors.join('; ')}`);
   await Promise.all([eng.terminate(), prod.terminate()]);
-  return { p50: quantile(lat, 0.5), p99: quantile(lat, 0.99), max: Math.max(...lat), n: lat.length, stepP50: rep.stepP50, stepP99: rep.stepP99 };
+  return latencyFigures(lat, rep);
 }
 
 function capacity(seconds: number, form: Graph): { cpuPct: number; wallPct: number } {
@@ -163,16 +156,14 @@ async function main(): Promise<void> {
   const floor = await latency(quick ? 4 : 10, 'floor');
   const lat = await latency(quick ? 6 : 20, 'running');
   const chain = await latency(quick ? 4 : 10, 'chain');
-  const row = (r: typeof lat): string =>
-    `p50 ${r.p50.toFixed(3)} ms, p99 ${r.p99.toFixed(3)} ms, max ${r.max.toFixed(3)} ms over ${r.n} outputs; engine step p50 ${r.stepP50.toFixed(3)} ms, p99 ${r.stepP99.toFixed(3)} ms`;
   console.log(
     `online latency  64 ch × 1 kHz, 10-frame chunks, ring → IIR band-pass → CAR → band power (256-sample window, every chunk) → ring across 3 threads: ` +
       `p50 ${lat.p50.toFixed(3)} ms, p99 ${lat.p99.toFixed(3)} ms, max ${lat.max.toFixed(3)} ms over ${lat.n} outputs (target p99 < 2 ms: ${lat.p99 < 2 ? 'met' : 'NOT met'})`,
   );
   console.log(`                of which engine compute per chunk (one step, ring read → ring write): p50 ${lat.stepP50.toFixed(3)} ms, p99 ${lat.stepP99.toFixed(3)} ms; the rest is thread wake-up and scheduling`);
-  console.log(`                the same band powers as three nodes (sliding window → Welch → band power, an FFT of every window): ${row(chain)}`);
+  console.log(`                the same band powers as three nodes (sliding window → Welch → band power, an FFT of every window): ${formatLatency(chain)}`);
   console.log(
-    `                floor, the same threads and rings passing the chunks through (stream input → stream output, no processing): ${row(floor)} ` +
+    `                floor, the same threads and rings passing the chunks through (stream input → stream output, no processing): ${formatLatency(floor)} ` +
       '(on a virtual machine whose caches go cold between chunks, this is the share of the tail no pipeline can avoid)',
   );
   console.log(`                load average after the latency runs: ${loadavg()[0].toFixed(1)} (other processes on these ${availableParallelism()} cores stretch the tail)`);

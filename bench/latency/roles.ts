@@ -26,6 +26,16 @@ export interface EngineReport {
   stepP99: number;
 }
 
+/** Percentiles of one latency run and of its engine steps (ms). */
+export interface LatencyFigures {
+  p50: number;
+  p99: number;
+  max: number;
+  n: number;
+  stepP50: number;
+  stepP99: number;
+}
+
 export const quantile = (a: number[], q: number): number => {
   const b = [...a].sort((x, y) => x - y);
   return b[Math.min(b.length - 1, Math.floor(q * b.length))];
@@ -67,6 +77,23 @@ export function onlineGraph(fs: number, chunk: number, form: Graph): PipelineDoc
 
 /** Output ring width: band power gives 2 values per channel; the floor passes the input through. */
 export const outputChannels = (channels: number, graph: Graph): number => (graph === 'floor' ? channels : channels * 2);
+
+/** The measured case (64 ch × 1 kHz in 10-frame chunks) with its two shared rings: everything but the thread's role. */
+export function latencySetup(graph: Graph, seconds: number): Omit<Setup, 'role'> {
+  const channels = 64;
+  const inRing = Ring.create({ channels, capacityFrames: 8192, shared: true });
+  const outRing = Ring.create({ channels: outputChannels(channels, graph), capacityFrames: 16384, shared: true });
+  return { inBuf: inRing.buffer as SharedArrayBuffer, outBuf: outRing.buffer as SharedArrayBuffer, sig: new SharedArrayBuffer(8), channels, fs: 1000, chunk: 10, seconds, graph };
+}
+
+/** The run's figures from the consumer's latencies and the engine's report (its errors fail the run). */
+export function latencyFigures(lat: number[], rep: EngineReport): LatencyFigures {
+  if (rep.errors.length) throw new Error(`engine errors: ${rep.errors.join('; ')}`);
+  return { p50: quantile(lat, 0.5), p99: quantile(lat, 0.99), max: Math.max(...lat), n: lat.length, stepP50: rep.stepP50, stepP99: rep.stepP99 };
+}
+
+export const formatLatency = (r: LatencyFigures): string =>
+  `p50 ${r.p50.toFixed(3)} ms, p99 ${r.p99.toFixed(3)} ms, max ${r.max.toFixed(3)} ms over ${r.n} outputs; engine step p50 ${r.stepP50.toFixed(3)} ms, p99 ${r.stepP99.toFixed(3)} ms`;
 
 /** Pushes `seconds` of 64-ch-like signal in `chunk`-frame blocks on a fixed schedule, stamped with the push time. Blocks the thread. */
 export function produce(d: Setup, nowMs: () => number): void {
