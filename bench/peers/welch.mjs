@@ -735,6 +735,10 @@ function sumsOf(win) {
   }
   return s;
 }
+function psdScale(window, n, sampleRateHz, scaling) {
+  const { sum, squares } = sumsOf(cachedWindow(window, n));
+  return scaling === "density" ? 1 / (sampleRateHz * squares) : 1 / (sum * sum);
+}
 var jsBuf = new Float64Array(0);
 var jsAcc = new Float64Array(0);
 function jsScratch(nfft, nb) {
@@ -788,11 +792,9 @@ function welch(x, nch, ns, sampleRateHz, opts = {}) {
   if (!Number.isInteger(noverlap) || noverlap < 0 || noverlap >= nperseg) throw new InputError(`noverlap must be an integer in [0, nperseg), got ${noverlap}`, where);
   if (!Number.isInteger(nfft) || nfft < nperseg) throw new InputError(`nfft must be an integer \u2265 nperseg, got ${nfft}`, where);
   const win = cachedWindow(opts.window ?? "hann", nperseg);
-  const scaling = opts.scaling ?? "density";
   const detrend = opts.detrend ?? "constant";
   const average = opts.average ?? "mean";
-  const { sum: wsum, squares: wss } = sumsOf(win);
-  const scale = scaling === "density" ? 1 / (sampleRateHz * wss) : 1 / (wsum * wsum);
+  const scale = psdScale(opts.window ?? "hann", nperseg, sampleRateHz, opts.scaling ?? "density");
   const step = nperseg - noverlap;
   const nseg = Math.floor((ns - nperseg) / step) + 1;
   const nb = (nfft >> 1) + 1;

@@ -13,8 +13,7 @@
 // run's first sample so a DC offset costs no precision) and replaces the sliding one whenever a window
 // starts at a multiple of N; a garbage value (say 1e30 from a garbled packet) is forgotten in ≤ 2N.
 import { InputError } from '../core/errors';
-import { getWindow } from './filter-design';
-import { welch } from './spectral';
+import { psdScale, welch } from './spectral';
 
 export type SlidingWindowName = 'hann' | 'hamming' | 'boxcar';
 const COSINE_TERMS: Record<SlidingWindowName, readonly [number, number]> = { hann: [0.5, 0.5], hamming: [0.54, 0.46], boxcar: [1, 0] };
@@ -118,14 +117,7 @@ export class SlidingSpectrum {
     const win = o.window ?? 'hann';
     [this.a0, this.a1Half] = [COSINE_TERMS[win][0], COSINE_TERMS[win][1] / 2];
     this.detrend = (o.detrend ?? 'constant') === 'constant';
-    const w = getWindow(win, N, true);
-    let ws = 0;
-    let wss = 0;
-    for (let i = 0; i < N; i++) {
-      ws += w[i];
-      wss += w[i] * w[i];
-    }
-    this.scale = o.scaling === 'spectrum' ? 1 / (ws * ws) : 1 / (fs * wss);
+    this.scale = psdScale(win, N, fs, o.scaling ?? 'density');
     this.lastDoubled = N % 2 === 0 ? half : half + 1;
     const neighbours = this.a1Half !== 0 ? 1 : 0;
     this.accFirst = Math.max(0, k0 - neighbours);

@@ -174,6 +174,15 @@ function sumsOf(win: Float64Array): { sum: number; squares: number } {
   return s;
 }
 
+/**
+ * Welch's factor from |X|² of one windowed segment to a PSD bin: 1/(fs·Σw²) for 'density', 1/(Σw)²
+ * for 'spectrum' (before the one-sided doubling), with the periodic window of length n.
+ */
+export function psdScale(window: WindowName, n: number, sampleRateHz: number, scaling: 'density' | 'spectrum'): number {
+  const { sum, squares } = sumsOf(cachedWindow(window, n));
+  return scaling === 'density' ? 1 / (sampleRateHz * squares) : 1 / (sum * sum);
+}
+
 /** Scratch of the JS Welch path, grown on demand (single-threaded per realm). */
 let jsBuf = new Float64Array(0);
 let jsAcc = new Float64Array(0);
@@ -239,11 +248,9 @@ export function welch(x: ArrayLike<number>, nch: number, ns: number, sampleRateH
   if (!Number.isInteger(noverlap) || noverlap < 0 || noverlap >= nperseg) throw new InputError(`noverlap must be an integer in [0, nperseg), got ${noverlap}`, where);
   if (!Number.isInteger(nfft) || nfft < nperseg) throw new InputError(`nfft must be an integer ≥ nperseg, got ${nfft}`, where);
   const win = cachedWindow(opts.window ?? 'hann', nperseg);
-  const scaling = opts.scaling ?? 'density';
   const detrend = opts.detrend ?? 'constant';
   const average = opts.average ?? 'mean';
-  const { sum: wsum, squares: wss } = sumsOf(win);
-  const scale = scaling === 'density' ? 1 / (sampleRateHz * wss) : 1 / (wsum * wsum);
+  const scale = psdScale(opts.window ?? 'hann', nperseg, sampleRateHz, opts.scaling ?? 'density');
   const step = nperseg - noverlap;
   const nseg = Math.floor((ns - nperseg) / step) + 1;
   const nb = (nfft >> 1) + 1;
@@ -334,14 +341,9 @@ export function spectrogram(x: ArrayLike<number>, nch: number, ns: number, sampl
   if (!Number.isInteger(nperseg) || nperseg < 1 || !Number.isInteger(noverlap) || noverlap < 0 || noverlap >= nperseg || !(nfft >= nperseg)) {
     throw new InputError(`bad segment parameters nperseg=${nperseg} noverlap=${noverlap} nfft=${nfft}`, where);
   }
-  const win = getWindow(opts.window ?? { tukey: 0.25 }, nperseg, true);
-  let wsum = 0;
-  let wss = 0;
-  for (let i = 0; i < nperseg; i++) {
-    wsum += win[i];
-    wss += win[i] * win[i];
-  }
-  const scale = (opts.scaling ?? 'density') === 'density' ? 1 / (sampleRateHz * wss) : 1 / (wsum * wsum);
+  const window = opts.window ?? { tukey: 0.25 };
+  const win = cachedWindow(window, nperseg);
+  const scale = psdScale(window, nperseg, sampleRateHz, opts.scaling ?? 'density');
   const detrend = opts.detrend ?? 'constant';
   const step = nperseg - noverlap;
   const nseg = Math.floor((ns - nperseg) / step) + 1;
