@@ -55,13 +55,14 @@ export class SlidingSpectrum {
   /** PSD of the last window that ended, CHANNEL-MAJOR [channel, bin] (unit²/Hz, or unit² with scaling 'spectrum'); NaN for a channel whose window holds a non-finite sample. */
   readonly psd: Float64Array;
   readonly firstBin: number;
+  /** Samples between window ends. */
+  readonly stepFrames: number;
   /** How the bins are computed ('auto' resolved). */
   readonly method: 'sliding' | 'fft';
   /** Non-finite samples (NaN, ±Inf) seen since construction or reset. */
   nonFiniteSamples = 0;
   private readonly ch: number;
   private readonly n: number;
-  private readonly step: number;
   private readonly a0: number;
   private readonly a1Half: number;
   private readonly detrend: boolean;
@@ -145,7 +146,7 @@ export class SlidingSpectrum {
     }
     this.ch = o.channels;
     this.n = N;
-    this.step = o.stepFrames;
+    this.stepFrames = o.stepFrames;
     this.cosT = new Float64Array(N);
     this.sinT = new Float64Array(N);
     for (let i = 0; i < N; i++) {
@@ -211,7 +212,7 @@ export class SlidingSpectrum {
         if (accFirst === 0) for (let c = 0; c < ch; c++) acc[4 * c * M] += N * ref[c]; // bin 0 sums x itself
       }
       if (this.count === this.nextEnd) {
-        this.nextEnd += this.step;
+        this.nextEnd += this.stepFrames;
         this.estimate(abs);
         onWindow(f);
       }

@@ -337,7 +337,7 @@ or Simpson with SciPy 1.10's even='avg'), optionally relative to the power over 
     };
 
     // Signal in: one SlidingSpectrum per stream, over the bins from the lowest band edge to the highest.
-    let sliding: { src: StreamDescriptor; spectrum: SlidingSpectrum; stepFrames: number } | undefined;
+    let sliding: { src: StreamDescriptor; spectrum: SlidingSpectrum } | undefined;
     let chunk: FramesPacket | undefined;
     let windows = 0;
     let loggedBad = -Infinity;
@@ -362,7 +362,7 @@ or Simpson with SciPy 1.10's even='avg'), optionally relative to the power over 
         loHz: Math.min(...edges.map((b) => b[0])),
         hiHz: Math.max(...edges.map((b) => b[1])),
       });
-      return (sliding = { src, spectrum, stepFrames });
+      return (sliding = { src, spectrum });
     };
 
     return {
@@ -373,7 +373,7 @@ or Simpson with SciPy 1.10's even='avg'), optionally relative to the power over 
           const s = slidingFor(d.stream);
           outputFor(d.stream);
           const ch = d.stream.channels.length;
-          ensure(ch, Math.ceil(d.frames / s.stepFrames) + 1);
+          ensure(ch, Math.ceil(d.frames / s.spectrum.stepFrames) + 1);
           spec.freqsHz = s.spectrum.freqsHz;
           spec.psd = s.spectrum.psd;
           spec.channelCount = ch;
