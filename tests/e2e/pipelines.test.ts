@@ -29,6 +29,22 @@ async function alphaMean(page: Page): Promise<number> {
   return v === null ? NaN : Number(v);
 }
 
+/** Starts the synthetic stream on the Live page and runs an example pipeline on it from the Pipelines page. */
+async function runExampleOnLiveStream(exampleId: string): Promise<Page> {
+  const page = await openApp(context, server.url, '/');
+  await page.click('[data-testid="start-stream"]');
+  await page.waitForSelector('[data-testid="stop-stream"]');
+  await page.click('nav a[href="/pipelines"]');
+  await page.click(`[data-testid="example-${exampleId}"]`);
+  await page.click('[data-testid="run-pipeline"]');
+  return page;
+}
+
+/** The metrics table's rows as cell texts (node, calls, items in, items out, errors, time). */
+function metricsRows(page: Page): Promise<string[][]> {
+  return page.$$eval('[data-testid="metrics"] tbody tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent ?? '')));
+}
+
 /** Mean of a few readings of the alpha band power, 300 ms apart. */
 async function alphaAverage(page: Page, n = 5): Promise<number> {
   let sum = 0;
@@ -41,12 +57,7 @@ async function alphaAverage(page: Page, n = 5): Promise<number> {
 
 describe('pipelines on the live stream', () => {
   it('runs the alpha band-power pipeline; closing the eyes raises alpha power; parameters change live within their domain', async () => {
-    const page = await openApp(context, server.url, '/');
-    await page.click('[data-testid="start-stream"]');
-    await page.waitForSelector('[data-testid="stop-stream"]');
-    await page.click('nav a[href="/pipelines"]');
-    await page.click('[data-testid="example-alpha-beta"]');
-    await page.click('[data-testid="run-pipeline"]');
+    const page = await runExampleOnLiveStream('alpha-beta');
     await page.waitForSelector('[data-testid="band-mean-alpha"]', { timeout: 10_000 });
     await expect.poll(() => page.textContent('[data-testid="run-status"]')).toContain('Running on the live stream');
     // Let the 2 s windows fill with eyes-open data.
@@ -69,8 +80,7 @@ describe('pipelines on the live stream', () => {
     await screenshot(page, 'pipelines-alpha-eyes-closed');
 
     // Metrics and log are reported.
-    const rows = await page.$$eval('[data-testid="metrics"] tbody tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent ?? '')));
-    const psd = rows.find((r) => r[0] === 'psd');
+    const psd = (await metricsRows(page)).find((r) => r[0] === 'psd');
     expect(psd).toBeDefined();
     expect(Number(psd![2])).toBeGreaterThan(0);
     expect(await page.textContent('[data-testid="log"]')).toContain('started');
@@ -104,21 +114,13 @@ describe('pipelines on the live stream', () => {
 
 describe('running band power', () => {
   it('the running example updates alpha and beta every 50 ms from the signal itself; closing the eyes raises alpha', async () => {
-    const page = await openApp(context, server.url, '/');
-    await page.click('[data-testid="start-stream"]');
-    await page.waitForSelector('[data-testid="stop-stream"]');
-    await page.click('nav a[href="/pipelines"]');
-    await page.click('[data-testid="example-running-band-power"]');
-    await page.click('[data-testid="run-pipeline"]');
+    const page = await runExampleOnLiveStream('running-band-power');
     await page.waitForSelector('[data-testid="band-mean-alpha"]', { timeout: 10_000 });
     await page.waitForTimeout(2000); // 1 s windows full of eyes-open data
     const open = await alphaAverage(page);
     expect(open).toBeGreaterThan(0);
     // about 20 outputs a second: the node's item count grows by roughly that much
-    const outputs = async (): Promise<number> => {
-      const rows = await page.$$eval('[data-testid="metrics"] tbody tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent ?? '')));
-      return Number(rows.find((r) => r[0] === 'bands')?.[3] ?? NaN); // items out: one frame per window
-    };
+    const outputs = async (): Promise<number> => Number((await metricsRows(page)).find((r) => r[0] === 'bands')?.[3] ?? NaN); // items out: one frame per window
     const c0 = await outputs();
     await page.waitForTimeout(2000);
     const rate = ((await outputs()) - c0) / 2;
@@ -163,12 +165,7 @@ describe('output rings', () => {
 
 describe('markers', () => {
   it('markers from the Live page reach the marker input of the pipeline: an epoch is cut around each', async () => {
-    const page = await openApp(context, server.url, '/');
-    await page.click('[data-testid="start-stream"]');
-    await page.waitForSelector('[data-testid="stop-stream"]');
-    await page.click('nav a[href="/pipelines"]');
-    await page.click('[data-testid="example-epochs"]');
-    await page.click('[data-testid="run-pipeline"]');
+    const page = await runExampleOnLiveStream('epochs');
     await expect.poll(() => page.textContent('[data-testid="run-status"]')).toContain('Running on the live stream');
     expect(await page.textContent('[data-testid="inspect-probe"]')).toContain('waiting for data');
     await page.waitForTimeout(500);
