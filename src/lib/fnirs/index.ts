@@ -13,3 +13,20 @@ export { dpfFromAge, extinctionCoefficients } from './extinction';
 export { beerLambert, opticalDensity, type HaemoglobinResult, type PathlengthFactor } from './beer-lambert';
 export { scalpCouplingIndex, cardiacBandpass, type CardiacBand } from './quality';
 export { tddr } from './tddr';
+export { logBeta, logGamma, studentTLog10TwoSidedP, studentTLogTwoSidedP, studentTTwoSidedP } from './student-t';
+export {
+  designMatrix,
+  fitGlm,
+  frameTimes,
+  glmContrast,
+  roundHalfEven,
+  spmHrf,
+  type ContrastResult,
+  type DesignMatrix,
+  type DesignOptions,
+  type GlmEvent,
+  type GlmFit,
+  type HrfOptions,
+  type NoiseModel,
+} from './glm';
+export { blockAverage, type BlockAverage, type BlockAverageOptions, type BlockEvent } from './block-average';
