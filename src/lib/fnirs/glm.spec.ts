@@ -2,8 +2,8 @@
 // (Nilearn's arithmetic ported in make-glm-reference.py; statsmodels and MNE cross-checked there), on
 // neuro_run01's haemoglobin in float64 and cast to float32 (f32 tolerances); plus the Student-t tail
 // against SciPy, and mpmath where SciPy's logsf underflows (tests/fnirs/make-fnirs-peers.py).
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { fnirsPeers } from '../../../tests/fnirs/peers';
 import { hasShared, referenceArray, referenceError, referenceJson } from '../../../tests/support/shared';
 import { blockAverage, designMatrix, fitGlm, frameTimes, glmContrast, spmHrf, studentTLog10TwoSidedP, studentTTwoSidedP, type GlmEvent, type NoiseModel } from './index';
 
@@ -115,7 +115,7 @@ describe.skipIf(!ref)('fNIRS GLM against fnirs_glm.json', () => {
 });
 
 describe('Student-t tail against SciPy / mpmath (tests/fnirs/peers.json)', () => {
-  const peers = JSON.parse(readFileSync(new URL('../../../tests/fnirs/peers.json', import.meta.url), 'utf8'));
+  const peers = fnirsPeers;
   it('two-sided p (abs 1e-10, worst at dof 1e6) and log10 p (rel 1e-10) over t ∈ [0, 200], dof ∈ [1, 1e6], including where p underflows', () => {
     const s = peers.student_t;
     s.t.forEach((t: number, i: number) => {

@@ -11,7 +11,25 @@
 export { channelMidpoints, nirsPairs, parseNirsChannel, sourceDetectorDistances, type NirsChannel, type NirsKind, type NirsPair, type ParsedNirsChannel } from './channels';
 export { dpfFromAge, extinctionCoefficients } from './extinction';
 export { beerLambert, opticalDensity, type HaemoglobinResult, type PathlengthFactor } from './beer-lambert';
-export { scalpCouplingIndex, cardiacBandpass, type CardiacBand } from './quality';
+export {
+  cardiacBandpass,
+  coefficientOfVariation,
+  fractionOfWindowsAbove,
+  intensityChecks,
+  peakSpectralPower,
+  pickChannels,
+  pruneChannels,
+  scalpCouplingIndex,
+  scalpCouplingIndexWindowed,
+  type CardiacBand,
+  type DroppedChannel,
+  type IntensityCheck,
+  type IntensityCheckOptions,
+  type PruneMetrics,
+  type PruneResult,
+  type PruneThresholds,
+  type WindowedScores,
+} from './quality';
 export { tddr } from './tddr';
 export { logBeta, logGamma, studentTLog10TwoSidedP, studentTLogTwoSidedP, studentTTwoSidedP } from './student-t';
 export {
@@ -30,3 +48,14 @@ export {
   type NoiseModel,
 } from './glm';
 export { blockAverage, type BlockAverage, type BlockAverageOptions, type BlockEvent } from './block-average';
+export { detectMotionArtifacts, smoothingSpline, splineMotionCorrection, type MotionDetection, type MotionDetectionOptions } from './motion';
+export {
+  planShortChannelRegression,
+  RunningShortChannelRegression,
+  shortChannelRegression,
+  type RunningShortChannelOptions,
+  type ShortChannelOptions,
+  type ShortChannelPlan,
+  type ShortChannelResult,
+} from './short-channels';
+export { bandpass, movingAverageDetrend, type BandpassOptions } from './filters';
