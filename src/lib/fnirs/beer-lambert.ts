@@ -93,16 +93,27 @@ export function beerLambert(od: ArrayLike<number>, channels: readonly NirsChanne
     const [co, cr] = p.channels;
     const oo = co * sampleCount;
     const or = cr * sampleCount;
-    for (let t = 0; t < sampleCount; t++) {
-      let hbo = 0;
-      let hbr = 0;
-      for (let w = 0; w < W; w++) {
-        const x = od[p.channels[w] * sampleCount + t];
-        hbo += pinv[w][0] * x;
-        hbr += pinv[w][1] * x;
+    if (W === 2) {
+      // the common case, MNE's: a 2 × 2 inverse with its entries in locals
+      const [[a0, b0], [a1, b1]] = pinv;
+      for (let t = 0; t < sampleCount; t++) {
+        const x = od[oo + t];
+        const y = od[or + t];
+        out[oo + t] = (a0 * x + a1 * y) * 1e-3;
+        out[or + t] = (b0 * x + b1 * y) * 1e-3;
       }
-      out[oo + t] = hbo * 1e-3;
-      out[or + t] = hbr * 1e-3;
+    } else {
+      for (let t = 0; t < sampleCount; t++) {
+        let hbo = 0;
+        let hbr = 0;
+        for (let w = 0; w < W; w++) {
+          const x = od[p.channels[w] * sampleCount + t];
+          hbo += pinv[w][0] * x;
+          hbr += pinv[w][1] * x;
+        }
+        out[oo + t] = hbo * 1e-3;
+        out[or + t] = hbr * 1e-3;
+      }
     }
     keep[co] = keep[cr] = 1;
     hbAt[co] = `${p.pair} hbo`;

@@ -251,38 +251,27 @@ function choleskySolve(g: Float64Array, p: number, b: Float64Array): void {
 }
 
 /**
- * The equilibrated normal equations of a design (columns scaled to unit norm, Cholesky of the Gram
- * matrix; for well-conditioned fNIRS designs as accurate as QR, ~1e-14) and (XᵀX)⁻¹, computed once
- * and reused for every channel that shares the design.
+ * Normal equations from a Gram matrix XᵀX, equilibrated (columns scaled to unit norm, Cholesky; for
+ * well-conditioned fNIRS designs as accurate as QR, ~1e-14), with (XᵀX)⁻¹; reused for every channel
+ * that shares the design.
  */
-class NormalEquations {
+class GramSolver {
   readonly inverse: Float64Array;
   private readonly scale: Float64Array;
   private readonly chol: Float64Array;
   private readonly rhs: Float64Array;
   constructor(
-    private readonly x: Float64Array,
-    private readonly n: number,
+    gram: Float64Array,
     private readonly p: number,
     columns: readonly string[],
   ) {
     const scale = (this.scale = new Float64Array(p));
     for (let j = 0; j < p; j++) {
-      let s = 0;
-      for (let t = 0; t < n; t++) s += x[j * n + t] ** 2;
-      if (!(s > 0)) throw new InputError(`design column "${columns[j]}" is all zeros`, 'glm fit');
-      scale[j] = 1 / Math.sqrt(s);
+      if (!(gram[j * p + j] > 0)) throw new InputError(`design column "${columns[j]}" is all zeros`, 'glm fit');
+      scale[j] = 1 / Math.sqrt(gram[j * p + j]);
     }
     const g = (this.chol = new Float64Array(p * p));
-    for (let i = 0; i < p; i++) {
-      for (let j = 0; j <= i; j++) {
-        let s = 0;
-        const xi = i * n;
-        const xj = j * n;
-        for (let t = 0; t < n; t++) s += x[xi + t] * x[xj + t];
-        g[i * p + j] = g[j * p + i] = s * scale[i] * scale[j];
-      }
-    }
+    for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) g[i * p + j] = gram[i * p + j] * scale[i] * scale[j];
     cholesky(g, p, columns);
     this.rhs = new Float64Array(p);
     this.inverse = new Float64Array(p * p);
@@ -294,40 +283,140 @@ class NormalEquations {
     }
   }
 
-  /** β of y into `beta`; returns the residual sum of squares. */
-  solve(y: Float64Array, beta: Float64Array): number {
-    const { x, n, p, scale } = this;
+  /** β from Xᵀy into `beta`. */
+  solve(xty: Float64Array, beta: Float64Array): void {
+    const { p, scale } = this;
     const b = this.rhs;
-    for (let j = 0; j < p; j++) {
-      let s = 0;
-      for (let t = 0; t < n; t++) s += x[j * n + t] * y[t];
-      b[j] = s * scale[j];
-    }
+    for (let j = 0; j < p; j++) b[j] = xty[j] * scale[j];
     choleskySolve(this.chol, p, b);
     for (let j = 0; j < p; j++) beta[j] = b[j] * scale[j];
-    let rss = 0;
-    for (let t = 0; t < n; t++) {
-      let r = y[t];
-      for (let j = 0; j < p; j++) r -= x[j * n + t] * beta[j];
-      rss += r * r;
+  }
+}
+
+/** Σ_t a[ao + t]·b[bo + t], t = 0 … n − 1. */
+function dot(a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number, n: number): number {
+  let s = 0;
+  for (let t = 0; t < n; t++) s += a[ao + t] * b[bo + t];
+  return s;
+}
+
+/**
+ * What every channel's fit needs from the design, computed once, so that the Prais–Winsten-whitened
+ * normal equations of any ρ cost O(p²) (Gram) and O(p·n) (right-hand side) instead of O(p²·n) per
+ * channel — an hour's cosine drift basis alone has ~70 columns. With d_t = x_t − x_{t−1} and
+ * δ = 1 − ρ, x_t − ρx_{t−1} = d_t + δ·x_{t−1}, so
+ *   X*ᵀX* = (1 − ρ²)·x_0x_0ᵀ + D + δ(E + Eᵀ) + δ²M,  D = Σd_t d_tᵀ, E = Σd_t x_{t−1}ᵀ, M = Σx_{t−1}x_{t−1}ᵀ
+ * (sums over t ≥ 1): the differences are formed sample by sample, so nothing cancels when ρ → 1
+ * (expanding S0 − 2ρS1 + ρ²S0 instead loses ~4 digits at ρ = 0.98).
+ */
+class DesignMoments {
+  /** XᵀX (the OLS Gram matrix). */
+  readonly s0: Float64Array;
+  private readonly dx: Float64Array;
+  private readonly dd: Float64Array;
+  private readonly dxLag: Float64Array;
+  private readonly lagLag: Float64Array;
+  private readonly dy: Float64Array;
+  private readonly sums: Float64Array;
+  private y0 = 0;
+  private yLast = 0;
+  constructor(
+    readonly x: Float64Array,
+    readonly n: number,
+    readonly p: number,
+  ) {
+    const m = n - 1;
+    const dx = (this.dx = new Float64Array(p * m));
+    for (let j = 0; j < p; j++) for (let t = 0; t < m; t++) dx[j * m + t] = x[j * n + t + 1] - x[j * n + t];
+    this.s0 = new Float64Array(p * p);
+    this.dd = new Float64Array(p * p);
+    this.dxLag = new Float64Array(p * p);
+    this.lagLag = new Float64Array(p * p);
+    for (let i = 0; i < p; i++) {
+      for (let j = 0; j < p; j++) {
+        if (j <= i) {
+          this.s0[i * p + j] = this.s0[j * p + i] = dot(x, i * n, x, j * n, n);
+          this.dd[i * p + j] = this.dd[j * p + i] = dot(dx, i * m, dx, j * m, m);
+          this.lagLag[i * p + j] = this.lagLag[j * p + i] = dot(x, i * n, x, j * n, m);
+        }
+        this.dxLag[i * p + j] = dot(dx, i * m, x, j * n, m);
+      }
+    }
+    this.dy = new Float64Array(m);
+    this.sums = new Float64Array(4 * p);
+  }
+
+  whitenedGram(rho: number): Float64Array {
+    const { x, n, p } = this;
+    const g = new Float64Array(p * p);
+    const delta = 1 - rho;
+    const head = 1 - rho * rho;
+    for (let i = 0; i < p; i++) {
+      for (let j = 0; j < p; j++) {
+        const k = i * p + j;
+        g[k] = head * x[i * n] * x[j * n] + this.dd[k] + delta * (this.dxLag[k] + this.dxLag[j * p + i]) + delta * delta * this.lagLag[k];
+      }
+    }
+    return g;
+  }
+
+  /**
+   * One pass over y for everything its right-hand sides need: per column Σd·dy, Σd_t·y_{t−1},
+   * Σx_{t−1}·dy_t, Σx_{t−1}·y_{t−1} (t ≥ 1), kept for `xty`.
+   */
+  load(y: Float64Array): void {
+    const { x, n, p, dx, dy, sums } = this;
+    const m = n - 1;
+    for (let t = 0; t < m; t++) dy[t] = y[t + 1] - y[t];
+    for (let j = 0; j < p; j++) {
+      const xo = j * n;
+      const dO = j * m;
+      let a = 0, b = 0, c = 0, d = 0;
+      for (let t = 0; t < m; t++) {
+        const dxt = dx[dO + t];
+        const xt = x[xo + t];
+        const dyt = dy[t];
+        const yt = y[t];
+        a += dxt * dyt;
+        b += dxt * yt;
+        c += xt * dyt;
+        d += xt * yt;
+      }
+      sums[4 * j] = a;
+      sums[4 * j + 1] = b;
+      sums[4 * j + 2] = c;
+      sums[4 * j + 3] = d;
+    }
+    this.y0 = y[0];
+    this.yLast = y[m];
+  }
+
+  /** Xᵀy (ρ = 0) or X*ᵀy* (same decomposition as whitenedGram) of the loaded y into `out`. */
+  xty(rho: number, out: Float64Array): void {
+    const { x, n, p, sums } = this;
+    const delta = 1 - rho;
+    for (let j = 0; j < p; j++) {
+      const [dd, dLag, lagD, lagLag] = [sums[4 * j], sums[4 * j + 1], sums[4 * j + 2], sums[4 * j + 3]];
+      out[j] = rho === 0 ? lagLag + x[j * n + n - 1] * this.yLast : (1 - rho * rho) * x[j * n] * this.y0 + dd + delta * (dLag + lagD) + delta * delta * lagLag;
+    }
+  }
+
+  /** Residuals y − Xβ into `out` and the sum of squares of their Prais–Winsten transform (ρ = 0: plain RSS). */
+  residuals(y: Float64Array, beta: Float64Array, rho: number, out: Float64Array): number {
+    const { x, n, p } = this;
+    out.set(y.subarray(0, n));
+    for (let j = 0; j < p; j++) {
+      const b = beta[j];
+      const o = j * n;
+      for (let t = 0; t < n; t++) out[t] -= x[o + t] * b;
+    }
+    let rss = (1 - rho * rho) * out[0] * out[0];
+    for (let t = 1; t < n; t++) {
+      const w = out[t] - rho * out[t - 1];
+      rss += w * w;
     }
     return rss;
   }
-}
-
-/** OLS residuals y − Xβ into `out`. */
-function residuals(x: Float64Array, n: number, p: number, y: Float64Array, beta: ArrayLike<number>, out: Float64Array): void {
-  for (let t = 0; t < n; t++) {
-    let r = y[t];
-    for (let j = 0; j < p; j++) r -= x[j * n + t] * beta[j];
-    out[t] = r;
-  }
-}
-
-/** Prais–Winsten transform: z*_0 = √(1 − ρ²)·z_0, z*_t = z_t − ρ·z_{t−1}. */
-function praisWinsten(z: ArrayLike<number>, zo: number, n: number, rho: number, out: Float64Array, oo: number): void {
-  out[oo] = Math.sqrt(1 - rho * rho) * z[zo];
-  for (let t = 1; t < n; t++) out[oo + t] = z[zo + t] - rho * z[zo + t - 1];
 }
 
 /**
@@ -350,10 +439,10 @@ export function fitGlm(y: ArrayLike<number>, channelCount: number, design: Desig
   const dof = n - p;
   const yc = new Float64Array(n);
   const e = new Float64Array(n);
-  const xw = noiseModel === 'ar1' ? new Float64Array(p * n) : null;
-  const yw = noiseModel === 'ar1' ? new Float64Array(n) : null;
+  const xty = new Float64Array(p);
   const olsBeta = new Float64Array(p);
-  const ols = new NormalEquations(design.data, n, p, design.columns);
+  const moments = new DesignMoments(design.data, n, p);
+  const ols = new GramSolver(moments.s0, p, design.columns);
   for (let c = 0; c < channelCount; c++) {
     for (let t = 0; t < n; t++) {
       const v = y[c * n + t];
@@ -362,13 +451,16 @@ export function fitGlm(y: ArrayLike<number>, channelCount: number, design: Desig
     }
     const b = betas.subarray(c * p, (c + 1) * p);
     const inv = unscaledCovariance.subarray(c * p * p, (c + 1) * p * p);
+    moments.load(yc);
+    moments.xty(0, xty);
     if (noiseModel === 'ols') {
-      residualVariance[c] = ols.solve(yc, b) / dof;
+      ols.solve(xty, b);
+      residualVariance[c] = moments.residuals(yc, b, 0, e) / dof;
       inv.set(ols.inverse);
       continue;
     }
-    ols.solve(yc, olsBeta);
-    residuals(design.data, n, p, yc, olsBeta, e);
+    ols.solve(xty, olsBeta);
+    moments.residuals(yc, olsBeta, 0, e);
     let num = 0;
     let den = e[0] * e[0];
     for (let t = 1; t < n; t++) {
@@ -377,10 +469,10 @@ export function fitGlm(y: ArrayLike<number>, channelCount: number, design: Desig
     }
     const r = den > 0 ? num / den : 0;
     rho[c] = r;
-    for (let j = 0; j < p; j++) praisWinsten(design.data, j * n, n, r, xw!, j * n);
-    praisWinsten(yc, 0, n, r, yw!, 0);
-    const whitened = new NormalEquations(xw!, n, p, design.columns);
-    residualVariance[c] = whitened.solve(yw!, b) / dof;
+    const whitened = new GramSolver(moments.whitenedGram(r), p, design.columns);
+    moments.xty(r, xty);
+    whitened.solve(xty, b);
+    residualVariance[c] = moments.residuals(yc, b, r, e) / dof;
     inv.set(whitened.inverse);
   }
   return { noiseModel, columns: design.columns, channelCount, dof, rank: p, betas, residualVariance, rho, unscaledCovariance };

@@ -9,11 +9,46 @@ const TUNE = 4.685;
 const MAX_ITERATIONS = 50;
 const SQRT_EPS = Math.sqrt(2 ** -52);
 
-/** Median of a scratch array (reordered in place). */
+/** k-th smallest of a[0 .. n) (quickselect, Hoare partition, median-of-three pivot); reorders a. */
+function select(a: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (hi > lo) {
+    const mid = (lo + hi) >> 1;
+    // median of three to the middle
+    if (a[mid] < a[lo]) [a[mid], a[lo]] = [a[lo], a[mid]];
+    if (a[hi] < a[lo]) [a[hi], a[lo]] = [a[lo], a[hi]];
+    if (a[hi] < a[mid]) [a[hi], a[mid]] = [a[mid], a[hi]];
+    const pivot = a[mid];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k];
+  }
+  return a[k];
+}
+
+/** Median of a scratch array (reordered in place; O(n), numpy.median's value). */
 function medianInPlace(a: Float64Array): number {
-  a.sort();
   const n = a.length;
-  return n % 2 ? a[(n - 1) / 2] : (a[n / 2 - 1] + a[n / 2]) / 2;
+  const upper = select(a, n >> 1);
+  if (n % 2) return upper;
+  // the lower middle is the largest of the part left of n/2 after selection
+  let lower = -Infinity;
+  for (let i = 0; i < n >> 1; i++) if (a[i] > lower) lower = a[i];
+  return (lower + upper) / 2;
 }
 
 /**
