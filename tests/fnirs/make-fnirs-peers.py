@@ -324,6 +324,27 @@ out['filters'] = {
     'sfreq': fs_s, 'x': put('filters.x', xf), 'fir': put('filters.fir', fir), 'butterworth': put('filters.butterworth', iir), 'moving_average_100s': put('filters.moving_average', mad),
 }
 
+
+# ---- Beer-Lambert with three wavelengths (pinv of the 3 x 2 matrix), per-wavelength ppf ----------
+# MNE 1.3 handles two wavelengths only; the formula is its pinv one (beer_lambert_law), extinction from
+# MNE's extinction_coef.mat with scipy interp1d as MNE does, at wavelengths off the 2 nm grid.
+import scipy.io  # noqa: E402
+from scipy.interpolate import interp1d  # noqa: E402
+ext = scipy.io.loadmat(os.path.join(os.path.dirname(mne.__file__), 'data', 'extinction_coef.mat'))['extinct_coef']
+hbo_i, hbr_i = interp1d(ext[:, 0], ext[:, 1]), interp1d(ext[:, 0], ext[:, 2])
+wl3 = [691.0, 761.5, 853.0]
+ppf3 = {691.0: 6.5, 761.5: 6.0, 853.0: 5.5}
+d3 = 0.031
+od3 = 0.01 * rng.standard_normal((3, 50))
+E3 = np.array([[float(hbo_i(w)), float(hbr_i(w))] for w in wl3]) * 0.2303 * d3 * np.array([ppf3[w] for w in wl3])[:, None]
+hb3 = np.linalg.pinv(E3) @ od3 * 1e-3
+out['beer_lambert_3wl'] = {
+    'what': 'pinv(extinction(MNE extinction_coef.mat, interp1d) * 0.2303 * d * ppf_per_wavelength) @ OD * 1e-3; rows [HbO, HbR]',
+    'ch_names': [f'S1_D1 {w:g}' for w in wl3], 'distance_m': d3, 'ppf': {f'{w:g}': v for w, v in ppf3.items()},
+    'od': od3.tolist(), 'hb': hb3.tolist(),
+    'extinction': {f'{w:g}': [float(hbo_i(w)), float(hbr_i(w))] for w in wl3},
+}
+
 import scipy  # noqa: E402
 out['versions'] = {'python': sys.version.split()[0], 'numpy': np.__version__, 'scipy': scipy.__version__, 'mpmath': mpmath.__version__, 'mne': mne.__version__}
 

@@ -10,6 +10,7 @@ import {
   beerLambert,
   coefficientOfVariation,
   detectMotionArtifacts,
+  extinctionCoefficients,
   fractionOfWindowsAbove,
   intensityChecks,
   movingAverageDetrend,
@@ -115,6 +116,20 @@ describe('short-separation regression (MNE-NIRS formula; running estimate)', () 
     expect(() => shortChannelRegression(x, chans, T, undefined)).toThrow(/distance per channel.*give distances in metres/);
     expect(() => shortChannelRegression(x, chans, T, s.distances_m.map(() => 0.03))).toThrow(/no short channels/);
     expect(() => shortChannelRegression(x, chans, T, s.distances_m)).toThrow(/needs channel midpoints/);
+  });
+});
+
+describe('Beer–Lambert beyond MNE: three wavelengths off the 2 nm grid, ppf per wavelength (NumPy pinv peer)', () => {
+  it('equals pinv(ε·0.2303·d·ppf) · OD · 1e-3 with MNE-interpolated extinction', () => {
+    const b = fnirsPeers.beer_lambert_3wl;
+    for (const [nm, e] of Object.entries(b.extinction as Record<string, number[]>)) expect(referenceError(extinctionCoefficients(Number(nm)), e, 'nmax')).toBeLessThan(1e-14);
+    const od = Float64Array.from(b.od.flat());
+    const T = b.od[0].length;
+    const ppf = Object.fromEntries(Object.entries(b.ppf as Record<string, number>).map(([k, v]) => [Number(k), v]));
+    const hb = beerLambert(od, labelsOf(b.ch_names), T, [b.distance_m, b.distance_m, b.distance_m], ppf);
+    expect(hb.labels).toEqual(['S1_D1 hbo', 'S1_D1 hbr']);
+    expect(hb.inputChannels).toEqual([0, 1]);
+    expect(referenceError(hb.data, b.hb.flat(), 'nmax')).toBeLessThan(1e-12);
   });
 });
 
