@@ -75,7 +75,7 @@ function nodeChain(raw: Float64Array): { steps: Record<string, number>; total: n
   const X = step('design matrix', () => designMatrix(frameTimes(T, FS), events, { highPassHz: 0.01 }));
   const t = step('AR(1) GLM + 3 contrasts', () => {
     const fit = fitGlm(ssr.data, C, X, 'ar1');
-    const cons = [{ A: 1 }, { B: 1 }, { A: 1, B: -1 }].map((w) => glmContrast(fit, w).t);
+    const cons = ([{ A: 1 }, { B: 1 }, { A: 1, B: -1 }] as Record<string, number>[]).map((w) => glmContrast(fit, w).t);
     return Float64Array.from({ length: C * 3 }, (_, i) => cons[i % 3][Math.floor(i / 3)]);
   });
   return { steps, total: (performance.now() - t0) / 1000, t };
