@@ -11,6 +11,7 @@ import { InputError } from '../../../core/errors';
 import type { ChannelInfo, NirsProbe, StreamDescriptor } from '../../../core/stream';
 import { extinctionCoefficients } from '../../../fnirs/extinction';
 import { spmHrf } from '../../../fnirs/glm';
+import { Prng } from '../synthetic/generator';
 
 export const SYNTHETIC_FNIRS_STREAM_ID = 'synthetic-fnirs.nirs';
 export const SYNTHETIC_FNIRS_MIN_RATE_HZ = 2;
@@ -73,35 +74,9 @@ export function validateSyntheticFnirsSettings(s: SyntheticFnirsSettings, where 
   for (const b of s.taskBlocks ?? []) if (!(b.onsetSeconds >= 0 && b.durationSeconds > 0)) throw new InputError('task blocks need an onset ≥ 0 s and a duration > 0 s', where);
 }
 
-/** sfc32 seeded by splitmix32 (as the EEG generator): fast, good quality, no allocation per draw. */
-class Prng {
-  private readonly s = new Uint32Array(4);
-  constructor(seed: number) {
-    let x = seed >>> 0;
-    for (let i = 0; i < 4; i++) {
-      x = (x + 0x9e3779b9) >>> 0;
-      let z = x;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-      this.s[i] = (z ^ (z >>> 16)) >>> 0;
-    }
-    for (let i = 0; i < 12; i++) this.uniform();
-  }
-  /** Uniform in (0, 1). */
-  uniform(): number {
-    const s = this.s;
-    const t = (((s[0] + s[1]) >>> 0) + s[3]) >>> 0;
-    s[3] = (s[3] + 1) >>> 0;
-    s[0] = s[1] ^ (s[1] >>> 9);
-    s[1] = (s[2] + (s[2] << 3)) >>> 0;
-    s[2] = ((s[2] << 21) | (s[2] >>> 11)) >>> 0;
-    s[2] = (s[2] + t) >>> 0;
-    return (t + 0.5) / 4294967296;
-  }
-  /** Standard normal (Box–Muller, one value per call; the generator is not speed-critical at ≤ 50 Hz). */
-  gauss(): number {
-    return Math.sqrt(-2 * Math.log(this.uniform())) * Math.cos(2 * Math.PI * this.uniform());
-  }
+/** Standard normal deviate (Box–Muller, one value per call; at ≤ 50 Hz speed does not matter). */
+function gauss(rng: Prng): number {
+  return Math.sqrt(-2 * Math.log(rng.uniform())) * Math.cos(2 * Math.PI * rng.uniform());
 }
 
 // Systemic amplitudes in the scalp (short channels), µM of HbO; HbR moves by HBR_SYSTEMIC × these.
@@ -298,7 +273,7 @@ export class SyntheticFnirsGenerator {
           hbr += HBR_RESPONSE * this.responseM * resp01;
         }
         let od = (this.eHbO[c] * hbo + this.eHbR[c] * hbr) * 1e3;
-        od += (this.isLong[c] ? OD_NOISE_LONG : OD_NOISE_SHORT) * this.rng.gauss();
+        od += (this.isLong[c] ? OD_NOISE_LONG : OD_NOISE_SHORT) * gauss(this.rng);
         if (src === this.motionSource) od += -Math.log(1 - dip);
         od += this.shift[c];
         outSamples[base + c] = this.baseIntensity[c] * Math.exp(-od);

@@ -54,7 +54,7 @@ export function validateSyntheticSettings(s: SyntheticSettings, where = 'synthet
 }
 
 /** sfc32: small, fast, good-quality 32-bit PRNG; state in a typed array so stepping never allocates. */
-class Prng {
+export class Prng {
   private readonly s = new Uint32Array(4);
   constructor(seed: number) {
     // splitmix32 expands the seed into the four state words.
