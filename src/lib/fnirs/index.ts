@@ -1,11 +1,11 @@
 // Public API of the fNIRS analysis library (re-exports only): optical density, modified Beer–Lambert
 // law, channel quality and pruning, motion correction, short-separation regression, filtering,
 // block averages and the GLM, to the standard of MNE-Python / MNE-NIRS / Homer3 (docs/fnirs.md).
-// Where it sits: beside dsp/ and ml/ (imports only core/ and dsp/; ml/ and, later, engine/ and
-// devices/ import it, never the reverse). Pure TypeScript, any thread (page, workers, Node); no I/O.
+// Where it sits: beside dsp/ and ml/ (imports only core/ and dsp/; ml/, devices/ and, later, engine/
+// import it, never the reverse). Pure TypeScript, any thread (page, workers, Node); no I/O.
 //
 // Layout: CHANNEL-MAJOR [channel, sample] (x[c·ns + n]) Float32Array / Float64Array in, Float64Array
-// out, float64 arithmetic, unless a name says Frames (FRAME-MAJOR, the engine's chunk layout).
+// out, float64 arithmetic; RunningShortChannelRegression takes FRAME-MAJOR chunks (the engine's).
 // Units: intensity as recorded, optical density dimensionless, haemoglobin in M (mol/L, as MNE).
 
 export { channelMidpoints, nirsPairs, parseNirsChannel, sourceDetectorDistances, type NirsChannel, type NirsKind, type NirsPair, type ParsedNirsChannel } from './channels';

@@ -166,10 +166,11 @@ export class RunningShortChannelRegression {
   }
 
   /**
-   * HOT PATH (no allocation): `frames` FRAME-MAJOR frames of `input` → `output` (may be the same
-   * array). A non-finite sample passes through uncorrected and leaves the estimate untouched.
+   * HOT PATH (no allocation): `frames` FRAME-MAJOR frames of `input` → `output` (the same array only
+   * if the caller owns it: never a ring's view, which holds what was recorded). A non-finite sample
+   * passes through uncorrected and leaves the estimate untouched.
    */
-  process(input: Float32Array | Float64Array, frames: number, output: Float32Array | Float64Array = input): void {
+  process(input: Float32Array | Float64Array, frames: number, output: Float32Array | Float64Array): void {
     const C = this.channelCount;
     if (input.length < frames * C || output.length < frames * C) throw new InputError(`${frames} frames of ${C} channels need ${frames * C} samples`, 'running short-channel regression');
     const lam = this.lambda;

@@ -9,8 +9,7 @@
 // allocation. Output depends only on the seed, the settings and the sample indices of setTask calls.
 import { InputError } from '../../../core/errors';
 import type { ChannelInfo, NirsProbe, StreamDescriptor } from '../../../core/stream';
-import { extinctionCoefficients } from '../../../fnirs/extinction';
-import { spmHrf } from '../../../fnirs/glm';
+import { extinctionCoefficients, spmHrf } from '../../../fnirs/index';
 import { Prng } from '../synthetic/generator';
 
 export const SYNTHETIC_FNIRS_STREAM_ID = 'synthetic-fnirs.nirs';
