@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { InputError } from '../core/errors';
-import { parsePipelineDocument, PIPELINE_FORMAT, PIPELINE_VERSION } from '../engine/document';
+import { parsePipelineDocument, PIPELINE_FORMAT, PIPELINE_VERSION, type PipelineDocument } from '../engine/document';
 import {
   EncryptedPipelineError,
   parsePyp,
@@ -11,6 +11,7 @@ import {
   readPipelineText,
   UnsupportedNodeClassError,
   writePyp,
+  type PipelineDocumentShape,
   type PypGraph,
   type PypResolver,
 } from './pyp';
@@ -257,8 +258,13 @@ describe('parsePythonLiteral', () => {
   });
 });
 
+// Formats restate the engine's document type (they import nothing from the engine): both directions must assign.
+const toShape = (d: PipelineDocument): PipelineDocumentShape => d;
+const toEngine = (d: PipelineDocumentShape): PipelineDocument => d;
+
 describe('pypToPipeline', () => {
   it('writes documents the engine accepts as they are', () => {
+    expect(toEngine(toShape(parsePipelineDocument({ nodes: [] }))).format).toBe(PIPELINE_FORMAT);
     const { doc } = pypToPipeline(parsePyp(G2_FILE), resolver);
     expect(doc.format).toBe(PIPELINE_FORMAT);
     expect(doc.version).toBe(PIPELINE_VERSION);

@@ -6,12 +6,26 @@
 
 import { InputError } from '../core/errors';
 import { parsePythonJson } from '../core/python-json';
-import type { PipelineDocument } from '../engine/document';
 
-// Same values as engine/document's PIPELINE_FORMAT / PIPELINE_VERSION (checked in the spec); kept
-// here so this module (and the service worker that imports it) needs no engine code at run time.
+// Same values as engine/document's PIPELINE_FORMAT / PIPELINE_VERSION (checked in the spec): formats
+// sit below the engine and import nothing from it.
 const PIPELINE_FORMAT = 'neurotab.pipeline';
 const PIPELINE_VERSION = 1;
+
+/**
+ * Our pipeline document as this module reads and writes it: the same shape as engine/document's
+ * PipelineDocument (the spec checks that each is assignable to the other), restated here so that
+ * formats need no engine type.
+ */
+export interface PipelineDocumentShape {
+  format: typeof PIPELINE_FORMAT;
+  version: typeof PIPELINE_VERSION;
+  meta: { name: string; description: string; [key: string]: unknown };
+  nodes: { id: string; type: string; params: Record<string, unknown>; title?: string }[];
+  edges: { source: string; sourcePort: string; target: string; targetPort: string }[];
+  /** Editor-only (positions …). */
+  ui?: Record<string, unknown>;
+}
 
 // ---------------------------------------------------------------------------------------------
 // The NeuroPype graph as it is in a file
@@ -611,7 +625,7 @@ export interface PypUiInfo {
 }
 
 export interface PypConversion {
-  doc: PipelineDocument;
+  doc: PipelineDocumentShape;
   /** Customized NeuroPype parameters our node classes do not have (dropped; worth a WARNING). */
   warnings: string[];
 }
@@ -656,9 +670,9 @@ export function pypToPipeline(g: PypGraph, resolver: PypResolver, where = 'pipel
     ui.nodes[id] = { uuid: n.uuid, index: n.index, class: n.class, module: n.module, customized, ...(n.title !== undefined ? { title: n.title } : {}) };
     return { id, type, params, ...(n.title !== undefined ? { title: n.title } : {}) };
   });
-  const doc: PipelineDocument = {
-    format: PIPELINE_FORMAT as PipelineDocument['format'],
-    version: PIPELINE_VERSION as PipelineDocument['version'],
+  const doc: PipelineDocumentShape = {
+    format: PIPELINE_FORMAT,
+    version: PIPELINE_VERSION,
     meta: {
       name: g.description.name,
       description: g.description.description,
@@ -684,7 +698,7 @@ export function uiPosition(p: unknown): { x: number; y: number } | undefined {
   return typeof x === 'number' && typeof y === 'number' && Number.isFinite(x) && Number.isFinite(y) ? { x, y } : undefined;
 }
 
-export function pipelineToPyp(doc: PipelineDocument, resolver: PypResolver): PypGraph {
+export function pipelineToPyp(doc: PipelineDocumentShape, resolver: PypResolver): PypGraph {
   const ui = (doc.ui?.neuropype ?? undefined) as PypUiInfo | undefined;
   const positions = (doc.ui?.positions ?? {}) as Record<string, unknown>;
   const meta = doc.meta as Record<string, unknown>;
