@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { InputError } from '../core/errors';
@@ -215,9 +216,26 @@ describe('parsePyp (variant A: empty <patch/>)', () => {
       { source: 3, sourcePort: 'data', target: 2, targetPort: 'time_bounds' },
     ]);
   });
-  it('refuses pickled settings with a message that says how to fix the file', () => {
-    const pickled = VARIANT_A.replace(`<properties node_id="0" format="literal">`, `<properties node_id="0" format="pickle">`);
-    expect(() => parsePyp(pickled)).toThrow(/pickles.*save it again/);
+  it('reads pickled settings (protocols 3 and 4, PyQt4 and PyQt5 geometry) to the values CPython unpickles', () => {
+    // tests/formats/pickles.py wrote the file and the expected values (CPython's pickle.loads).
+    const dir = new URL('../../../tests/formats/', import.meta.url);
+    const expected = (JSON.parse(readFileSync(new URL('pickles.json', dir), 'utf8')) as { variantA: { params: Record<string, unknown>[] } }).variantA.params;
+    const g = parsePyp(readFileSync(new URL('variant-a-pickles.pyp', dir), 'utf8'), 'variant-a-pickles.pyp');
+    expect(g.nodes.map((n) => n.class)).toEqual(['IIRFilter', 'Segmentation', 'AssignTargets']);
+    expect(g.nodes.map((n) => Object.fromEntries(Object.entries(n.params).map(([k, p]) => [k, p.value])))).toEqual(expected);
+    expect(g.nodes[0].params.order).toEqual({ customized: false, type: 'Port', value: null });
+    expect(g.nodes[0].params.savedWidgetGeometry).toBeUndefined();
+    expect(g.edges).toEqual([
+      { source: 1, sourcePort: 'data', target: 2, targetPort: 'data' },
+      { source: 2, sourcePort: 'data', target: 3, targetPort: 'data' },
+    ]);
+  });
+  it('refuses a pickle naming another global, saying which node and which global', () => {
+    // pickle.dumps({'a': os.system}, 3) in spirit: GLOBAL posix.system inside the settings dict.
+    const evil = btoa(String.fromCharCode(0x80, 3, 0x7d, 0x71, 0, 0x58, 1, 0, 0, 0, 0x61, 0x63, ...Buffer.from('posix\nsystem\n'), 0x73, 0x2e));
+    const pickled = VARIANT_A.replace(`<properties node_id="1" format="literal">{'time_bounds': [-0.2, 0.8], 'verbose': False, 'savedWidgetGeometry': None}`, `<properties node_id="1" format="pickle">${evil}`);
+    expect(() => parsePyp(pickled, 'x.pyp')).toThrow(/^x\.pyp <node id="1"> \(Segmentation\) pickled properties: the pickle refers to posix\.system, which is never loaded here/);
+    expect(() => parsePyp(VARIANT_A.replace(`<properties node_id="0" format="literal">`, `<properties node_id="0" format="pickle">`))).toThrow(/not valid base64/);
   });
 });
 

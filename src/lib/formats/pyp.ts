@@ -1,11 +1,13 @@
 // NeuroPype .pyp pipeline files (API.md §7.8, PYP.md): read the Orange-Canvas XML wrapper and its
-// JSON <patch> (or, for patch-less files, the literal <node_properties>), write the same format,
-// and convert to/from our pipeline document through a class-name resolver (the engine registry's
-// NeuroPype aliases). Pure; runs anywhere (no DOMParser: the service worker and Node have none).
-// Must never unpickle, never load a partial graph, and never recurse without bound.
+// JSON <patch> (or, for patch-less files, the literal or pickled <node_properties>), write the same
+// format, and convert to/from our pipeline document through a class-name resolver (the engine
+// registry's NeuroPype aliases). Pure; runs anywhere (no DOMParser: the service worker and Node have
+// none). Must read pickles only through pickle.ts (which executes nothing), never load a partial
+// graph, and never recurse without bound.
 
 import { InputError } from '../core/errors';
 import { parsePythonJson } from '../core/python-json';
+import { PickleObject, unpickle, type PickleValue } from './pickle';
 
 // Same values as engine/document's PIPELINE_FORMAT / PIPELINE_VERSION (checked in the spec): formats
 // sit below the engine and import nothing from it.
@@ -466,7 +468,40 @@ const PORT_NAME_EXCEPTIONS: Record<string, string> = {
 };
 const enginePortName = (display: string) => PORT_NAME_EXCEPTIONS[display] ?? display.trim().toLowerCase().replace(/\s+/g, '_');
 
-/** Variant A (empty <patch/>): classes from qualified_name, parameters from literal properties. */
+/**
+ * A `format="pickle"` settings block: base64 (wrapped) of a pickled dict, read by pickle.ts (which
+ * executes nothing). Values become JSON: big ints numbers; the Qt window geometry is the only
+ * object allowed, and only under savedWidgetGeometry (dropped by the caller).
+ */
+function pickledSettings(text: string, where: string): unknown {
+  const b64 = text.replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 === 1) throw new InputError('pickled properties are not valid base64', where);
+  const bin = atob(b64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  const settings = unpickle(bytes, `${where} pickled properties`);
+  const json = (v: PickleValue, key: string): unknown => {
+    if (typeof v === 'bigint') return Number(v);
+    if (v instanceof Uint8Array || v instanceof PickleObject) {
+      if (key === 'savedWidgetGeometry') return null;
+      throw new InputError(`setting "${key}" holds ${v instanceof PickleObject ? v.pythonClass : 'bytes'}, which no NeuroPype parameter takes`, where);
+    }
+    if (Array.isArray(v)) return v.map((x) => json(x, key));
+    if (v !== null && typeof v === 'object') {
+      const o: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) setOwn(o, k, json(x, key));
+      return o;
+    }
+    return v;
+  };
+  if (settings === null || typeof settings !== 'object' || Array.isArray(settings) || settings instanceof Uint8Array || settings instanceof PickleObject)
+    throw new InputError('pickled properties must hold a dict', where);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(settings)) setOwn(out, k, json(v, k));
+  return out;
+}
+
+/** Variant A (empty <patch/>): classes from qualified_name, parameters from literal or pickled properties. */
 function xmlOnlyGraph(scheme: XmlElement, xml: Map<number, XmlNodeInfo>, where: string): PypGraph {
   const props = new Map<number, XmlElement>();
   for (const p of child(scheme, 'node_properties')?.children ?? []) if (p.name === 'properties') props.set(Number(p.attrs.node_id), p);
@@ -479,15 +514,11 @@ function xmlOnlyGraph(scheme: XmlElement, xml: Map<number, XmlNodeInfo>, where: 
     const [, category, cls] = m;
     const params: Record<string, PypParam> = {};
     const p = props.get(x.id);
-    if (p && p.attrs.format === 'pickle')
-      throw new InputError(
-        'this older .pyp keeps its settings only as Python pickles, which are never read here; open it in NeuroPype Pipeline Designer and save it again (that adds the JSON patch)',
-        at,
-      );
-    if (p && p.text.trim() !== '') {
-      const lit = parsePythonLiteral(p.text.trim(), at);
-      if (typeof lit !== 'object' || lit === null || Array.isArray(lit)) throw new InputError('properties must be a dict', at);
-      for (const [k, v] of Object.entries(lit as Record<string, unknown>)) {
+    const text = p?.text.trim() ?? '';
+    if (p && text !== '') {
+      const settings = p.attrs.format === 'pickle' ? pickledSettings(text, `${at} (${cls})`) : parsePythonLiteral(text, at);
+      if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) throw new InputError('properties must be a dict', at);
+      for (const [k, v] of Object.entries(settings as Record<string, unknown>)) {
         if (k === 'savedWidgetGeometry') continue;
         setOwn(params, k, { customized: v !== '(use default)', type: 'Port', value: v === '(use default)' ? null : v });
       }
