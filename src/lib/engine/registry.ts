@@ -154,6 +154,7 @@ export function registryResolver(registry: NodeRegistry): PypResolver {
       const spec = cls ? findParam(cls, param) : undefined;
       return spec ? neuropypePortType(spec) : 'Port';
     },
+    parameters: (type) => (registry.find(type)?.params ?? []).map((p) => ({ name: p.name, portType: neuropypePortType(p), default: p.default })),
   };
 }
 

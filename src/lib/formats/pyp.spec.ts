@@ -316,28 +316,36 @@ describe('pypToPipeline', () => {
 });
 
 describe('writePyp', () => {
-  it('writes the wrapper of API.md §7.8: XML ids = patch index − 1, empty node_properties, sorted 4-space patch, version 1.1', () => {
+  it('writes the G2 layout: XML ids = patch index − 1, literal node_properties, sorted 4-space patch, version 1.1', () => {
     const text = writePyp(parsePyp(G2_FILE));
     expect(text).toMatch(/^<\?xml version='1.0' encoding='utf-8'\?>\n<scheme /);
-    expect(text).toContain('<node_properties />');
     expect(text).toContain('qualified_name="widgets.signal_processing.owiirfilter.OWIIRFilter"');
     expect(text).toContain('<node id="1" name="IIR Filter"');
+    expect(text).toContain('version="1.1.0" />');
+    expect(text).toContain('<link enabled="true" id="1" sink_channel="Frequencies" sink_node_id="1" source_channel="Value" source_node_id="2" />');
+    // Every parameter, null as '(use default)', NaN (no Python literal) the same, inf as 1e309, FloatPort integers as floats.
+    expect(text).toContain(
+      `<properties format="literal" node_id="1">{'frequencies': [8, 9, 13, 14], 'order': '(use default)', 'savedWidgetGeometry': None, 'set_breakpoint': True, 'stop_atten': 1e309}</properties>`,
+    );
+    expect(text).toContain(`<properties format="literal" node_id="0">{'metadata': {}, 'nominal_rate': '(use default)', 'query': "type='EEG'", 'savedWidgetGeometry': None}</properties>`);
     expect(text).toMatch(/<patch>\{\n {4}"description": \{\n {8}"description": "Alpha band\\npower",/);
     expect(text).toMatch(/"version": 1\.1\n\}<\/patch>/);
     // Python tokens survive for non-finite numbers.
     expect(text).toContain('"value": NaN');
     expect(text).toContain('"value": Infinity');
   });
-  it('round-trips: parse(write(g)) == g for any graph', () => {
+  it('round-trips: parse(write(g)) == g for any graph, with indices made dense in index order', () => {
     const ident = fc.stringMatching(/^[A-Z][A-Za-z0-9]{0,12}$/);
-    const value = fc.oneof(fc.constant(null), fc.boolean(), fc.double({ noNaN: true }).map((v) => v + 0), fc.string(), fc.array(fc.integer(), { maxLength: 4 }));
+    const text = fc.oneof(fc.string(), fc.constantFrom(`it's`, `say "hi"`, `both ' and "`, 'back\\slash', 'line\nbreak\r\ttab', 'ünï ✓ 𝄞', '\x00\x7f'));
+    const value = fc.oneof(fc.constant(null), fc.boolean(), fc.double({ noNaN: true }).map((v) => v + 0), text, fc.array(fc.integer(), { maxLength: 4 }), fc.dictionary(text, fc.integer(), { maxKeys: 3 }));
     const node = fc.record({
       class: ident,
       module: ident.map((c) => `neuropype.nodes.signal_processing.${c}`),
       uuid: fc.uuid(),
       title: fc.string(),
+      version: fc.constantFrom('1.0.0', '1.5.1'),
       position: fc.record({ x: fc.integer({ min: -2000, max: 2000 }), y: fc.double({ min: -1e4, max: 1e4, noNaN: true }).map((v) => v + 0) }), // -0 is written as 0
-      params: fc.dictionary(fc.stringMatching(/^[a-z_]{1,10}$/), fc.record({ customized: fc.boolean(), type: fc.constantFrom('Port', 'IntPort', 'ListPort'), value }), { maxKeys: 5 }),
+      params: fc.dictionary(fc.stringMatching(/^[a-z_]{1,10}$/), fc.record({ customized: fc.boolean(), type: fc.constantFrom('Port', 'IntPort', 'ListPort', 'FloatPort'), value }), { maxKeys: 5 }),
     });
     const graph = fc
       .record({
@@ -354,11 +362,22 @@ describe('writePyp', () => {
       }));
     fc.assert(
       fc.property(graph, (g) => {
-        const sorted: PypGraph = { ...g, nodes: [...g.nodes].sort((a, b) => a.index - b.index) };
-        const back = parsePyp(writePyp(sorted));
-        expect(back.description).toEqual(sorted.description);
-        expect(back.edges).toEqual(sorted.edges);
-        expect(back.nodes.map(({ name: _n, ...rest }) => rest)).toEqual(sorted.nodes);
+        const rank = new Map([...g.nodes].sort((a, b) => a.index - b.index).map((n, k) => [n.index, k + 1]));
+        const dense: PypGraph = {
+          ...g,
+          nodes: g.nodes.map((n) => ({ ...n, index: rank.get(n.index)! })).sort((a, b) => a.index - b.index),
+          edges: g.edges.map((e) => ({ ...e, source: rank.get(e.source)!, target: rank.get(e.target)! })),
+        };
+        const written = writePyp(g);
+        const back = parsePyp(written);
+        expect(back.description).toEqual(dense.description);
+        expect(back.edges).toEqual(dense.edges);
+        expect(back.nodes.map(({ name: _n, ...rest }) => rest)).toEqual(dense.nodes);
+        // The literal node_properties hold the same values (what the designer shows; variant A reads them).
+        const literal = parsePyp(written.replace(/<patch>[\s\S]*<\/patch>/, '<patch />'));
+        expect(literal.nodes.map((n) => Object.fromEntries(Object.entries(n.params).map(([k, p]) => [k, p.value])))).toEqual(
+          dense.nodes.map((n) => Object.fromEntries(Object.entries(n.params).map(([k, p]) => [k, p.value]))),
+        );
       }),
       { numRuns: 150 },
     );

@@ -58,6 +58,8 @@ export interface PypNode {
   position?: { x: number; y: number };
   /** Widget display name from the XML (`name` attribute). */
   name?: string;
+  /** The node's own version from the XML (`version` attribute, e.g. "1.5.1"). */
+  version?: string;
   params: Record<string, PypParam>;
 }
 
@@ -346,6 +348,7 @@ interface XmlNodeInfo {
   uuid?: string;
   title?: string;
   name?: string;
+  version?: string;
   qualifiedName?: string;
   position?: { x: number; y: number };
 }
@@ -373,6 +376,7 @@ function parsePypXml(text: string, where: string): PypGraph {
       uuid: n.attrs.uuid,
       title: n.attrs.title,
       name: n.attrs.name,
+      version: n.attrs.version,
       qualifiedName: n.attrs.qualified_name,
       position: parsePosition(n.attrs.position),
     });
@@ -438,6 +442,7 @@ function patchToGraph(patch: Record<string, unknown>, xml: Map<number, XmlNodeIn
       uuid: uuid || x?.uuid?.toLowerCase() || '',
       ...(x?.title !== undefined ? { title: x.title } : {}),
       ...(x?.name !== undefined ? { name: x.name } : {}),
+      ...(x?.version !== undefined ? { version: x.version } : {}),
       ...(x?.position ? { position: x.position } : {}),
       params,
     });
@@ -460,13 +465,19 @@ function patchToGraph(patch: Record<string, unknown>, xml: Map<number, XmlNodeIn
   return { description, nodes, edges };
 }
 
-/** Display names whose engine names are not the lower-case/underscore form (PYP.md §1.4). */
-const PORT_NAME_EXCEPTIONS: Record<string, string> = {
-  'Segment Time Limits': 'time_bounds',
-  'Rewriting Rule': 'rules',
-  'Items To Iterate Over': 'items',
+/** Ports whose display name (XML links) is not the capitalised words of the engine name, per class (PYP.md §1.4). */
+const PORT_DISPLAY_EXCEPTIONS: Record<string, Record<string, string>> = {
+  Segmentation: { time_bounds: 'Segment Time Limits' },
+  RewriteMarkers: { rules: 'Rewriting Rule' },
+  ListIterator: { items: 'Items To Iterate Over' },
 };
+const PORT_NAME_EXCEPTIONS: Record<string, string> = Object.fromEntries(
+  Object.values(PORT_DISPLAY_EXCEPTIONS).flatMap((ports) => Object.entries(ports).map(([engine, display]) => [display, engine])),
+);
 const enginePortName = (display: string) => PORT_NAME_EXCEPTIONS[display] ?? display.trim().toLowerCase().replace(/\s+/g, '_');
+/** The designer's channel name of an engine port: `calib_data` → `Calib Data`, `X` → `X`. */
+const portDisplayName = (cls: string, port: string) =>
+  PORT_DISPLAY_EXCEPTIONS[cls]?.[port] ?? port.split('_').map((w) => (w ? w[0].toUpperCase() + w.slice(1) : w)).join(' ');
 
 /**
  * A `format="pickle"` settings block: base64 (wrapped) of a pickled dict, read by pickle.ts (which
@@ -530,6 +541,7 @@ function xmlOnlyGraph(scheme: XmlElement, xml: Map<number, XmlNodeInfo>, where: 
       uuid: x.uuid?.toLowerCase() ?? '',
       ...(x.title !== undefined ? { title: x.title } : {}),
       ...(x.name !== undefined ? { name: x.name } : {}),
+      ...(x.version !== undefined ? { version: x.version } : {}),
       ...(x.position ? { position: x.position } : {}),
       params,
     });
@@ -549,7 +561,8 @@ function xmlOnlyGraph(scheme: XmlElement, xml: Map<number, XmlNodeInfo>, where: 
 }
 
 // ---------------------------------------------------------------------------------------------
-// Writing (API.md §7.8 writer rules)
+// Writing: the layout of the G2 designer (PYP.md §1.1–1.6), which API.md §7.8 sketched with empty
+// node_properties; NeuroPype's designer reads the settings from the literal properties.
 
 function escapeXml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;');
@@ -586,50 +599,106 @@ function widgetName(cls: string): string {
   return cls.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2');
 }
 
-/** Write a `.pyp` file: XML wrapper, empty node_properties, pretty sorted JSON patch (version 1.1). */
+/** Python `repr` of a str (single quotes unless the text holds ' and no "), as ast.literal_eval reads it. */
+function pythonStr(s: string): string {
+  const q = s.includes("'") && !s.includes('"') ? '"' : "'";
+  let out = q;
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (ch === '\\' || ch === q) out += '\\' + ch;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
+    else out += ch;
+  }
+  return out + q;
+}
+
+/**
+ * A value as a Python literal (the `format="literal"` properties): True/False/None, ints, floats
+ * (an integral FloatPort value keeps its ".0"; ±Infinity as ±1e309, which literal_eval reads as
+ * ±inf; NaN, which no literal spells, as None), str, list, dict.
+ */
+function pythonLiteral(v: unknown, floatPort = false): string {
+  if (v === null || v === undefined) return 'None';
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  if (typeof v === 'number') {
+    if (Number.isNaN(v)) return 'None';
+    if (!Number.isFinite(v)) return v > 0 ? '1e309' : '-1e309';
+    return floatPort && Number.isInteger(v) && Math.abs(v) < 1e16 ? v.toFixed(1) : String(v);
+  }
+  if (typeof v === 'string') return pythonStr(v);
+  if (Array.isArray(v)) return `[${v.map((x) => pythonLiteral(x)).join(', ')}]`;
+  if (typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${pythonStr(k)}: ${pythonLiteral(x)}`).join(', ')}}`;
+  return pythonStr(String(v));
+}
+
+/** The designer's copy of a node's settings: every parameter, null as '(use default)', geometry None, keys sorted. */
+function literalProperties(n: PypNode): string {
+  const entries: [string, string][] = Object.entries(n.params).map(([k, p]) => [
+    k,
+    p.value === null || (typeof p.value === 'number' && Number.isNaN(p.value)) ? "'(use default)'" : pythonLiteral(p.value, p.type === 'FloatPort'),
+  ]);
+  entries.push(['savedWidgetGeometry', 'None']);
+  entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${pythonStr(k)}: ${v}`).join(', ')}}`;
+}
+
+const escapeText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/**
+ * Write a `.pyp` file as NeuroPype's PyQt5 designer (G2, PYP.md §1.1) does: XML with alphabetical
+ * attributes; nodes in index order with dense ids 0…N−1 (patch key node<id+1>, so sparse indices are
+ * renumbered); links with the designer's channel names; literal node_properties holding every
+ * parameter; the JSON patch indented 4 spaces with sorted keys, version 1.1.
+ */
 export function writePyp(g: PypGraph): string {
   const pkgOf = (n: PypNode) => {
     const parts = n.module.split('.');
     return parts.length >= 4 && parts[0] === 'neuropype' && parts[1] === 'nodes' ? parts.slice(2, -1).join('.') : 'neurotab';
   };
-  const byIndex = new Map(g.nodes.map((n) => [n.index, n]));
-  // XML id = patch index - 1 (PYP.md §1.6); ids stay sparse after node removals.
-  const xmlId = new Map(g.nodes.map((n) => [n.index, n.index - 1]));
+  const nodes = [...g.nodes].sort((a, b) => a.index - b.index);
+  const xmlId = new Map(nodes.map((n, k) => [n.index, k]));
+  const byIndex = new Map(nodes.map((n) => [n.index, n]));
+  const edges = g.edges.filter((e) => byIndex.has(e.source) && byIndex.has(e.target));
   const lines: string[] = [];
   lines.push("<?xml version='1.0' encoding='utf-8'?>");
   lines.push(`<scheme description="${escapeXml(g.description.description)}" title="${escapeXml(g.description.name)}" version="2.0">`);
   lines.push('\t<nodes>');
-  for (const n of g.nodes) {
+  nodes.forEach((n, k) => {
     const name = n.name ?? widgetName(n.class);
-    const pos = n.position ? `(${n.position.x}, ${n.position.y})` : '(0, 0)';
+    // Nodes the editor never placed go in a row, so the designer does not stack them.
+    const pos = n.position ? `(${n.position.x}, ${n.position.y})` : `(${150 * k}, 0)`;
     lines.push(
       `\t\t<node id="${xmlId.get(n.index)}" name="${escapeXml(name)}" position="${escapeXml(pos)}" project_name="NeuroPype" ` +
-        `qualified_name="${escapeXml(`widgets.${pkgOf(n)}.ow${n.class.toLowerCase()}.OW${n.class}`)}" title="${escapeXml(n.title ?? name)}" uuid="${escapeXml(n.uuid)}" />`,
+        `qualified_name="${escapeXml(`widgets.${pkgOf(n)}.ow${n.class.toLowerCase()}.OW${n.class}`)}" title="${escapeXml(n.title ?? name)}" uuid="${escapeXml(n.uuid)}" version="${escapeXml(n.version ?? '1.0.0')}" />`,
     );
-  }
+  });
   lines.push('\t</nodes>');
   lines.push('\t<links>');
-  g.edges.forEach((e, k) => {
-    const channel = (p: string) => (p === 'data' ? 'Data' : p.split('_').map((w) => (w ? w[0].toUpperCase() + w.slice(1) : w)).join(' '));
-    if (!byIndex.has(e.source) || !byIndex.has(e.target)) return;
+  edges.forEach((e, k) => {
+    const src = byIndex.get(e.source)!;
+    const dst = byIndex.get(e.target)!;
     lines.push(
-      `\t\t<link enabled="true" id="${k}" sink_channel="${escapeXml(channel(e.targetPort))}" sink_node_id="${xmlId.get(e.target)}" source_channel="${escapeXml(channel(e.sourcePort))}" source_node_id="${xmlId.get(e.source)}" />`,
+      `\t\t<link enabled="true" id="${k}" sink_channel="${escapeXml(portDisplayName(dst.class, e.targetPort))}" sink_node_id="${xmlId.get(e.target)}" ` +
+        `source_channel="${escapeXml(portDisplayName(src.class, e.sourcePort))}" source_node_id="${xmlId.get(e.source)}" />`,
     );
   });
   lines.push('\t</links>');
   lines.push('\t<annotations />');
   lines.push('\t<thumbnail />');
-  lines.push('\t<node_properties />');
+  lines.push('\t<node_properties>');
+  for (const n of nodes) lines.push(`\t\t<properties format="literal" node_id="${xmlId.get(n.index)}">${escapeText(literalProperties(n))}</properties>`);
+  lines.push('\t</node_properties>');
+  const key = (index: number) => `node${xmlId.get(index)! + 1}`;
   const patch = {
     description: g.description,
-    edges: g.edges.map((e) => [`node${e.source}`, e.sourcePort, `node${e.target}`, e.targetPort]),
-    nodes: Object.fromEntries(
-      g.nodes.map((n) => [`node${n.index}`, { class: n.class, module: n.module, params: n.params, uuid: n.uuid }]),
-    ),
+    edges: edges.map((e) => [key(e.source), e.sourcePort, key(e.target), e.targetPort]),
+    nodes: Object.fromEntries(nodes.map((n) => [key(n.index), { class: n.class, module: n.module, params: n.params, uuid: n.uuid }])),
     version: 1.1,
   };
-  const patchText = pythonJson(sortKeys(patch), '    ', 0);
-  lines.push(`\t<patch>${patchText.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}</patch>`);
+  lines.push(`\t<patch>${escapeText(pythonJson(sortKeys(patch), '    ', 0))}</patch>`);
   lines.push('</scheme>');
   return lines.join('\n') + '\n';
 }
@@ -647,12 +716,17 @@ export interface PypResolver {
   neuropype(type: string): { class: string; module: string } | undefined;
   /** NeuroPype port class of a parameter ("FloatPort" …), for writing. */
   portType(type: string, param: string): string;
+  /**
+   * Every parameter of our node type with its port class and default, for writing files whose
+   * properties list them all as NeuroPype's do. Without it only the document's parameters are written.
+   */
+  parameters?(type: string): { name: string; portType: string; default: unknown }[];
 }
 
 /** Editor/API extras kept in `ui.neuropype` so a save writes back the same identities. */
 export interface PypUiInfo {
   description: PypDescription;
-  nodes: Record<string, { uuid: string; index: number; title?: string; class: string; module: string; customized: string[] }>;
+  nodes: Record<string, { uuid: string; index: number; title?: string; name?: string; version?: string; class: string; module: string; customized: string[] }>;
 }
 
 export interface PypConversion {
@@ -660,6 +734,16 @@ export interface PypConversion {
   /** Customized NeuroPype parameters our node classes do not have (dropped; worth a WARNING). */
   warnings: string[];
 }
+
+/**
+ * Our classes without a NeuroPype identity are written as module `neurotab.nodes.<type>` and a
+ * class name made of the type's words ("spectral.band-power" → "SpectralBandPower"), so the XML keeps
+ * the designer's `widgets.<category>.ow<class>.OW<Class>` shape; reading resolves them by the module.
+ */
+const OWN_MODULE_PREFIX = 'neurotab.nodes.';
+const ownClassName = (type: string) => type.split(/[^A-Za-z0-9]+/).map((w) => (w ? w[0].toUpperCase() + w.slice(1) : '')).join('');
+const resolveType = (resolver: PypResolver, n: PypNode) =>
+  resolver.nodeType(n.class, n.module) ?? (n.module.startsWith(OWN_MODULE_PREFIX) ? resolver.nodeType(n.module.slice(OWN_MODULE_PREFIX.length), '') : undefined);
 
 /** Node id used in our document for NeuroPype node index k. */
 export const pypNodeId = (index: number) => `node${index}`;
@@ -673,7 +757,7 @@ export function pypToPipeline(g: PypGraph, resolver: PypResolver, where = 'pipel
   const unsupported = new Set<string>();
   const types = new Map<number, string>();
   for (const n of g.nodes) {
-    const t = resolver.nodeType(n.class, n.module);
+    const t = resolveType(resolver, n);
     if (t === undefined) unsupported.add(n.class);
     else types.set(n.index, t);
   }
@@ -698,8 +782,18 @@ export function pypToPipeline(g: PypGraph, resolver: PypResolver, where = 'pipel
       setOwn(params, ours, p.value);
     }
     if (n.position) positions[id] = n.position;
-    ui.nodes[id] = { uuid: n.uuid, index: n.index, class: n.class, module: n.module, customized, ...(n.title !== undefined ? { title: n.title } : {}) };
-    return { id, type, params, ...(n.title !== undefined ? { title: n.title } : {}) };
+    ui.nodes[id] = {
+      uuid: n.uuid,
+      index: n.index,
+      class: n.class,
+      module: n.module,
+      customized,
+      ...(n.title !== undefined ? { title: n.title } : {}),
+      ...(n.name !== undefined ? { name: n.name } : {}),
+      ...(n.version !== undefined ? { version: n.version } : {}),
+    };
+    // The designer sets every title, to the widget name unless the user renamed the node: only a rename is a title.
+    return { id, type, params, ...(n.title !== undefined && n.title !== n.name ? { title: n.title } : {}) };
   });
   const doc: PipelineDocumentShape = {
     format: PIPELINE_FORMAT,
@@ -719,16 +813,18 @@ export function pypToPipeline(g: PypGraph, resolver: PypResolver, where = 'pipel
   return { doc, warnings };
 }
 
-/**
- * Convert our document to a NeuroPype graph for writing. Nodes keep the uuid/index recorded in
- * `ui.neuropype` when there is one; others get fresh indices after the highest one and new uuids.
- */
 /** An editor position as {x, y}: editors store `{x, y}` or `[x, y]`; anything else is dropped. */
 export function uiPosition(p: unknown): { x: number; y: number } | undefined {
   const [x, y] = Array.isArray(p) ? p : p && typeof p === 'object' ? [(p as { x?: unknown }).x, (p as { y?: unknown }).y] : [];
   return typeof x === 'number' && typeof y === 'number' && Number.isFinite(x) && Number.isFinite(y) ? { x, y } : undefined;
 }
 
+/**
+ * Convert our document to a NeuroPype graph for writing. Nodes keep the order, uuid, name and
+ * version recorded in `ui.neuropype` when there is one (new nodes follow in document order, with new
+ * uuids); indices are dense 1…N in that order. With `resolver.parameters`, every parameter of the
+ * class is written (defaults included, `customized` for those the document sets or the import marked).
+ */
 export function pipelineToPyp(doc: PipelineDocumentShape, resolver: PypResolver): PypGraph {
   const ui = (doc.ui?.neuropype ?? undefined) as PypUiInfo | undefined;
   const positions = (doc.ui?.positions ?? {}) as Record<string, unknown>;
@@ -741,37 +837,34 @@ export function pipelineToPyp(doc: PipelineDocumentShape, resolver: PypResolver)
     license: str(meta.license, DEFAULT_DESCRIPTION.license),
     version: str(meta.version, DEFAULT_DESCRIPTION.version),
   };
-  const used = new Set<number>();
-  const indexOf = new Map<string, number>();
-  for (const n of doc.nodes) {
-    const k = ui?.nodes[n.id]?.index;
-    if (k !== undefined && !used.has(k)) {
-      used.add(k);
-      indexOf.set(n.id, k);
-    }
-  }
-  let next = Math.max(0, ...used) + 1;
-  for (const n of doc.nodes) if (!indexOf.has(n.id)) indexOf.set(n.id, next++);
-  const nodes: PypNode[] = doc.nodes.map((n) => {
+  // Written order: nodes recorded at import by their index, then the others as the document lists them.
+  const recorded = (id: string) => ui?.nodes[id]?.index;
+  const order = [...doc.nodes].sort((a, b) => (recorded(a.id) ?? Number.MAX_SAFE_INTEGER) - (recorded(b.id) ?? Number.MAX_SAFE_INTEGER));
+  const indexOf = new Map(order.map((n, k) => [n.id, k + 1]));
+  const nodes: PypNode[] = order.map((n) => {
     const info = ui?.nodes[n.id];
-    const np = resolver.neuropype(n.type) ?? { class: info?.class ?? n.type, module: info?.module ?? `neurotab.nodes.${n.type}` };
+    const np = resolver.neuropype(n.type) ?? { class: info?.class ?? ownClassName(n.type), module: info?.module ?? `${OWN_MODULE_PREFIX}${n.type}` };
     const customized = new Set(info?.customized ?? Object.keys(n.params));
     const params: Record<string, PypParam> = {};
-    for (const [k, v] of Object.entries(n.params)) setOwn(params, k, { customized: customized.has(k), type: resolver.portType(n.type, k), value: v ?? null });
+    const put = (k: string, type: string, v: unknown) => setOwn(params, k, { customized: customized.has(k), type, value: v ?? null });
+    for (const spec of resolver.parameters?.(n.type) ?? []) put(spec.name, spec.portType, structuredClone(Object.hasOwn(n.params, spec.name) ? n.params[spec.name] : spec.default));
+    for (const [k, v] of Object.entries(n.params)) if (!Object.hasOwn(params, k)) put(k, resolver.portType(n.type, k), v);
     // Customized to "use the default" (null): keep the flag so a reload shows the same state.
-    for (const k of customized) if (!Object.hasOwn(params, k)) setOwn(params, k, { customized: true, type: resolver.portType(n.type, k), value: null });
+    for (const k of customized) if (!Object.hasOwn(params, k)) put(k, resolver.portType(n.type, k), null);
     const pos = uiPosition(positions[n.id]);
+    const title = n.title ?? info?.title;
     return {
       index: indexOf.get(n.id)!,
       class: np.class,
       module: np.module,
       uuid: info?.uuid || crypto.randomUUID(),
-      ...(n.title ?? info?.title ? { title: n.title ?? info?.title } : {}),
+      ...(title ? { title } : {}),
+      ...(info?.name !== undefined ? { name: info.name } : {}),
+      ...(info?.version !== undefined ? { version: info.version } : {}),
       ...(pos ? { position: pos } : {}),
       params,
     };
   });
-  nodes.sort((a, b) => a.index - b.index);
   const edges = doc.edges.map((e) => ({ source: indexOf.get(e.source)!, sourcePort: e.sourcePort, target: indexOf.get(e.target)!, targetPort: e.targetPort }));
   return { description, nodes, edges: edges.filter((e) => e.source !== undefined && e.target !== undefined) };
 }
