@@ -1,12 +1,7 @@
-// SNIRF 1.0/1.1 (fNIRS, HDF5) reader and writer over bytes → RecordingData, through h5wasm.
+// SNIRF 1.0/1.1 (fNIRS, HDF5) reader and writer over bytes → RecordingData, through h5wasm (h5.ts).
 // Async (h5wasm's WebAssembly module loads once, on first use); runs in the page, workers and
 // Node. Works only in h5wasm's in-memory file system (one temporary file per call, removed after);
 // never touches the real disk. Checks dataset sizes against the byte length before reading them.
-//
-// h5wasm: the package's ESM build (`import('h5wasm')`, wasm embedded) exposes `ready` (a promise of
-// the Emscripten module, whose `FS` is the in-memory file system) and `File/Group/Dataset`. That
-// build runs unchanged in Node 24 and loads ~7× faster there than the `h5wasm/node` build (which
-// only adds NODEFS access to the real disk, not needed here), so it is used everywhere.
 //
 // Read model (SNIRF spec v1.1, https://github.com/fNIRS/snirf):
 //   /nirs[i]/data1 → one 'fnirs' stream "nirs": dataTimeSeries [time × measurement] (frame-major as
@@ -25,34 +20,10 @@
 // Write: SNIRF 1.1, float64 data, metres, seconds; one fnirs stream required (others → aux).
 import { InputError } from '../core/errors';
 import type { ChannelInfo, MarkerEvent } from '../core/stream';
-import { baseName } from './bytes';
+import { hasHdf5Signature, loadH5wasm, readH5, tempH5Path, type H5, type H5Dataset, type H5Group } from './h5';
 import type { NirsProbe, RecordingData, RecordingStream } from './recording';
 
-type H5 = typeof import('h5wasm');
-type H5Group = InstanceType<H5['Group']>;
-type H5Dataset = InstanceType<H5['Dataset']>;
-
-let h5Promise: Promise<{ h5: H5; fs: NonNullable<H5['FS']> }> | null = null;
-
-/** Load h5wasm once (all readers/writers share it). */
-export function loadH5wasm(): Promise<{ h5: H5; fs: NonNullable<H5['FS']> }> {
-  h5Promise ??= import('h5wasm').then(async (h5) => {
-    const module = await h5.ready;
-    return { h5, fs: (h5.FS ?? module.FS) as NonNullable<H5['FS']> };
-  });
-  return h5Promise;
-}
-
-let tmpCounter = 0;
-const HDF5_MAGIC = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
-
-function hasHdf5Signature(bytes: Uint8Array): boolean {
-  // The superblock may follow a user block of 512, 1024, 2048, … bytes.
-  for (let off = 0; off + 8 <= bytes.length; off = off === 0 ? 512 : off * 2) {
-    if (HDF5_MAGIC.every((b, i) => bytes[off + i] === b)) return true;
-  }
-  return false;
-}
+export { loadH5wasm } from './h5';
 
 const LENGTH_TO_M: Record<string, number> = { m: 1, cm: 0.01, mm: 0.001, um: 1e-6 };
 
@@ -144,34 +115,7 @@ function parseStart(date?: string, time?: string): number | undefined {
 /** Read a SNIRF file. */
 export async function readSnirf(bytes: Uint8Array, fileName = 'recording.snirf'): Promise<RecordingData> {
   if (!hasHdf5Signature(bytes)) throw new InputError('no HDF5 signature (\\x89HDF…): not a SNIRF/HDF5 file', fileName);
-  const { h5, fs } = await loadH5wasm();
-  const path = `/neurotab-read-${++tmpCounter}-${baseName(fileName).replace(/[^A-Za-z0-9._-]/g, '_')}`;
-  fs.writeFile(path, bytes);
-  let file: InstanceType<H5['File']> | null = null;
-  try {
-    try {
-      file = new h5.File(path, 'r');
-    } catch (e) {
-      throw new InputError(`HDF5 structure could not be opened (${e instanceof Error ? e.message : String(e)}): file corrupt or truncated`, fileName);
-    }
-    try {
-      return readOpenFile(new SnirfReader(h5, fileName, bytes.length), file);
-    } catch (e) {
-      if (e instanceof InputError) throw e;
-      throw new InputError(`HDF5 read failed (${e instanceof Error ? e.message : String(e)}): file corrupt or truncated`, fileName);
-    }
-  } finally {
-    try {
-      file?.close();
-    } catch {
-      /* already failed */
-    }
-    try {
-      fs.unlink(path);
-    } catch {
-      /* not created */
-    }
-  }
+  return readH5(bytes, fileName, (file, h5) => readOpenFile(new SnirfReader(h5, fileName, bytes.length), file));
 }
 
 function readOpenFile(R: SnirfReader, file: H5Group): RecordingData {
@@ -365,7 +309,7 @@ export async function writeSnirf(data: RecordingData, fileName = 'recording.snir
     ? data.probe.wavelengthsNm.slice()
     : [...new Set(chans.map((c) => c.wavelengthNm ?? 0))].sort((a, b) => a - b);
   const { h5, fs } = await loadH5wasm();
-  const path = `/neurotab-write-${++tmpCounter}.snirf`;
+  const path = tempH5Path('write', 'out.snirf');
   const f = new h5.File(path, 'w');
   try {
     const str = (g: H5Group, name: string, value: string) => g.create_dataset({ name, data: value });
