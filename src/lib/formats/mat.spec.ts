@@ -101,6 +101,21 @@ describe('readMat: bad input', () => {
     expect(() => readMat(good.subarray(0, 300), 'cut.mat')).toThrow(/truncated/);
     expect(() => readMat(goodZ.subarray(0, 300), 'cut.mat')).toThrow(/truncated|inflate/);
   });
+  it('survives random byte flips: an InputError or a value, never another exception', () => {
+    let seed = 7;
+    const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    for (const bytes of [good, goodZ]) {
+      for (let k = 0; k < 600; k++) {
+        const b = bytes.slice();
+        for (let j = 0; j < 4; j++) b[128 + Math.floor(rand() * (b.length - 128))] = Math.floor(rand() * 256);
+        try {
+          readMat(b, 'flip.mat');
+        } catch (e) {
+          expect(e, `flip run ${k}`).toBeInstanceOf(InputError);
+        }
+      }
+    }
+  });
   it('refuses sizes the bytes cannot hold, before allocating', () => {
     const b = good.slice();
     new DataView(b.buffer).setUint32(128 + 4, 0xfffffff0, true);

@@ -22,7 +22,7 @@
 //   16 function handles and 17 opaque (MCOS) objects are kept as placeholders. An miMATRIX of
 //   byte count 0 is an empty 0×0 double (MATLAB writes empty cell contents that way).
 //   Arrays are column-major (MATLAB/Fortran order): element (i, j) of an m×n array is at i + m·j.
-import { Unzlib, zlibSync } from 'fflate';
+import { Unzlib, unzlibSync, zlibSync } from 'fflate';
 import { InputError } from '../core/errors';
 import { latin1 } from './bytes';
 
@@ -243,8 +243,34 @@ function setOwn<T>(o: Record<string, T>, k: string, v: T): void {
   Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
 }
 
-/** Inflate one miCOMPRESSED element into exactly the element it declares (allocated once, capped). */
+/**
+ * Inflate one miCOMPRESSED element into exactly the element it declares, capped at what DEFLATE can
+ * carry. Fast path: read the declared size by inflating into an 8-byte buffer (fflate drops what does
+ * not fit, so nothing large is allocated; small elements only, as it decodes the stream twice), then
+ * inflate once into a buffer of that size. Large elements, and streams the fast path cannot take,
+ * go through the streaming inflater, which also allocates the element once.
+ */
 function inflateElement(r: Reader, el: Element, what: string): Uint8Array {
+  if (el.data.length <= 1 << 16) {
+    try {
+      const head = unzlibSync(el.data, { out: new Uint8Array(8) });
+      if (head.length === 8) {
+        const dv = new DataView(head.buffer);
+        const first = dv.getUint32(0, r.littleEndian);
+        const total = first >>> 16 ? 8 : 8 + dv.getUint32(4, r.littleEndian);
+        if (total > maxInflatedBytes(el.data.length)) r.fail(`${what}: a compressed element of ${el.data.length} bytes claims ${total} bytes when inflated; refused`, el.offset);
+        const out = unzlibSync(el.data, { out: new Uint8Array(total) });
+        if (out.length === total) return out;
+      }
+    } catch (e) {
+      if (e instanceof InputError) throw e;
+      // Stored blocks past the buffer, corrupt data: the streaming path decides and says why.
+    }
+  }
+  return inflateStreaming(r, el, what);
+}
+
+function inflateStreaming(r: Reader, el: Element, what: string): Uint8Array {
   const cap = maxInflatedBytes(el.data.length);
   let out: Uint8Array | null = null;
   let head = new Uint8Array(0);
