@@ -17,7 +17,7 @@ import type { ChannelInfo, MarkerEvent, NirsProbe, StreamDescriptor } from '../c
 
 export type { NirsProbe };
 
-export type FormatId = 'edf' | 'bdf' | 'xdf' | 'snirf' | 'csv' | 'openbci' | 'brainflow' | 'muse-csv' | 'bids';
+export type FormatId = 'edf' | 'bdf' | 'xdf' | 'snirf' | 'csv' | 'openbci' | 'brainflow' | 'muse-csv' | 'bids' | 'eeglab';
 
 export interface RecordingMeta {
   /** The format the data was read from (or 'neurotab' for app recordings). */
@@ -40,6 +40,28 @@ export interface RecordingStream {
   samples: Float32Array;
   /** One timestamp per frame (ms), monotonically non-decreasing; gaps mean discontinuities. */
   timestampsMs: Float64Array;
+  /**
+   * Channel positions when the file has them (EEGLAB chanlocs): channels × 3, row-major, metres, in
+   * MNE's head frame (x right, y front, z up); NaN for a channel without a position.
+   */
+  channelPositionsM?: Float64Array;
+}
+
+/**
+ * An epoched recording (EEGLAB sets with trials > 1): its first stream holds the epochs one after
+ * another — epoch k is frames k·framesPerEpoch … (k+1)·framesPerEpoch − 1, and timestamps run on
+ * across epochs as if they were continuous (frame f at f / rate), so the file's event latencies
+ * (markers) fall inside their epochs. Epoch k's time-locking event is at frame
+ * k·framesPerEpoch − tminMs·rate/1000. Readers of continuous data must refuse such a recording
+ * (or use the epochs) rather than treat the joins as continuous signal.
+ */
+export interface RecordingEpochs {
+  count: number;
+  framesPerEpoch: number;
+  /** Time of each epoch's first frame relative to its time-locking event (EEGLAB xmin), ms. */
+  tminMs: number;
+  /** Each epoch's event type(s) (EEGLAB epoch.eventtype, several joined with "/" as MNE names them). */
+  labels: string[];
 }
 
 export interface RecordingData {
@@ -49,6 +71,8 @@ export interface RecordingData {
   markers: MarkerEvent[];
   /** fNIRS only. */
   probe?: NirsProbe;
+  /** Set when the recording holds epochs rather than continuous data (see RecordingEpochs). */
+  epochs?: RecordingEpochs;
 }
 
 /** Number of frames of a stream. */
