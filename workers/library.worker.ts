@@ -14,7 +14,16 @@ async function handle(m: LibraryRequest): Promise<void> {
     post({ type: 'progress', jobId: m.jobId, phase: 'reading', fraction: 0 });
     const bytes = new Uint8Array(await m.file.arrayBuffer());
     post({ type: 'progress', jobId: m.jobId, phase: 'parsing', fraction: 0 });
-    const data = await readRecording(bytes, m.file.name);
+    const companion = async (name: string) => {
+      const f = m.companions?.find((c) => c.name === name);
+      return f ? new Uint8Array(await f.arrayBuffer()) : undefined;
+    };
+    const data = await readRecording(bytes, m.file.name, { companion });
+    if (data.epochs) {
+      throw new Error(
+        `"${m.file.name}" holds ${data.epochs.count} epochs, not a continuous recording; the library keeps continuous recordings only. Import the continuous set (before epoching), or use this one in a pipeline (ImportSET, neurotab run).`,
+      );
+    }
     const need = storedBytes(data);
     const est = await navigator.storage?.estimate?.();
     if (est?.quota !== undefined && est.usage !== undefined && est.quota - est.usage < need * 1.1) {

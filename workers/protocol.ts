@@ -155,7 +155,7 @@ export type RecorderEvent =
 // ── library worker (import / export) ──
 export type ExportFormat = 'edf' | 'bdf' | 'csv' | 'snirf' | 'zip';
 export type LibraryRequest =
-  | { type: 'import'; jobId: number; file: File }
+  | { type: 'import'; jobId: number; file: File; /** Other files of the dataset (an EEGLAB set's .fdt). */ companions?: File[] }
   | { type: 'export'; jobId: number; recordingId: string; format: ExportFormat; fileName: string };
 export type LibraryEvent =
   | { type: 'progress'; jobId: number; phase: 'reading' | 'parsing' | 'writing'; fraction: number }

@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { InputError, errorMessage } from '../../src/lib/core/errors';
 import { readRecording, type RecordingData } from '../../src/lib/formats';
+import { siblingFiles } from './info';
 import { crossValidate, parseExperimentConfig, trainModel, type CrossValidationResult } from '../../src/lib/ml/experiment';
 import { epochsFromRecordings } from '../../src/lib/ml/prepare';
 import { flattenHubConfig } from '../../src/lib/ml/experiments/config';
@@ -63,7 +64,7 @@ export async function readRecordingFile(path: string): Promise<RecordingData> {
   } catch (e) {
     throw new InputError(`cannot read: ${errorMessage(e)}`, path);
   }
-  return readRecording(bytes, basename(path));
+  return readRecording(bytes, basename(path), { companion: siblingFiles(path) });
 }
 
 export interface EvaluateOutput extends CrossValidationResult {

@@ -36,6 +36,14 @@ describe('neurotab info', () => {
     expect(j.probe.wavelengthsNm).toEqual([690, 830]);
   });
 
+  it('reads an EEGLAB set whose samples are in the .fdt beside it', async () => {
+    const { out } = capture();
+    expect(await run([new URL('../../tests/formats/eeglab/continuous-fields.set', import.meta.url).pathname, '--json'])).toBe(0);
+    const j = JSON.parse(out.join('\n'));
+    expect(j.meta.sourceFormat).toBe('eeglab');
+    expect(j.streams[0]).toMatchObject({ kind: 'eeg', sampleRateHz: 250, frames: 500 });
+  });
+
   it('explains usage and missing files', async () => {
     const { err } = capture();
     expect(await run([])).toBe(2);

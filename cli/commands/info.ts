@@ -2,22 +2,31 @@
 // streams with rates and frame counts, channels with units, markers). Node only; reads the file
 // with the same readers the app uses (src/lib/formats). Prints; never writes.
 import { readFile, stat } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { InputError, errorMessage } from '../../src/lib/core/errors';
 import { readMarkersCsv } from '../../src/lib/formats/csv';
 import { readRecording, type RecordingData } from '../../src/lib/formats/index';
 import { durationSeconds } from '../../src/lib/formats/recording';
 
-export const summary = 'summarise a recording file (EDF/BDF/XDF/SNIRF/CSV): streams, channels, rates, duration, markers [--json]';
+export const summary = 'summarise a recording file (EDF/BDF/XDF/SNIRF/EEGLAB/CSV): streams, channels, rates, duration, markers [--json]';
 
 const USAGE = 'usage: npm run neurotab -- info <file> [--json] [--board cyton|ganglion|synthetic|cyton-daisy]';
+
+/** The other files of a dataset from the folder of `path` (an EEGLAB set's .fdt); undefined when absent. */
+export const siblingFiles =
+  (path: string) =>
+  (name: string): Uint8Array | undefined => {
+    const p = join(dirname(path), basename(name));
+    return existsSync(p) ? new Uint8Array(readFileSync(p)) : undefined;
+  };
 
 /** Read a recording from disk, attaching `<stem>.markers.csv` to a Neurotab CSV when present. */
 export async function loadRecordingFile(path: string, board?: string): Promise<RecordingData> {
   if (!existsSync(path)) throw new InputError('file not found', path);
   const buf = await readFile(path);
   const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-  const rec = await readRecording(bytes, path, board ? { csv: { brainflowBoard: board as never } } : {});
+  const rec = await readRecording(bytes, path, { companion: siblingFiles(path), ...(board ? { csv: { brainflowBoard: board as never } } : {}) });
   if (rec.meta.sourceFormat === 'csv' && /\.csv$/i.test(path)) {
     const markersPath = path.replace(/\.csv$/i, '.markers.csv');
     if (markersPath !== path && existsSync(markersPath)) {

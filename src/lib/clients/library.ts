@@ -40,10 +40,13 @@ function run<T>(make: (jobId: number) => LibraryRequest, onEvent: (e: LibraryEve
   });
 }
 
-/** Imports one file; `onProgress` follows reading, parsing and writing. Resolves with the new recording's id. */
-export function importFile(file: File, onProgress: (j: ImportJob) => void): Promise<string> {
+/**
+ * Imports one file (`companions`: the other files of its dataset, such as an EEGLAB set's .fdt);
+ * `onProgress` follows reading, parsing and writing. Resolves with the new recording's id.
+ */
+export function importFile(file: File, onProgress: (j: ImportJob) => void, companions: File[] = []): Promise<string> {
   return run<string>(
-    (jobId) => ({ type: 'import', jobId, file }),
+    (jobId) => ({ type: 'import', jobId, file, companions }),
     (e, done, fail) => {
       if (e.type === 'progress') onProgress({ fileName: file.name, phase: e.phase, fraction: e.fraction });
       else if (e.type === 'imported') done(e.recordingId);
