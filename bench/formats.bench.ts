@@ -1,12 +1,18 @@
 // Benchmark: file-format readers and writers on large synthetic recordings built with our own
-// writers (64 ch × 10 min EDF/BDF at 256 Hz; 64 ch × 30 min SNIRF at 20 Hz), plus the real XDF and
-// muse CSV files when ../shared is present. Node only (run: `npx tsx bench/formats.bench.ts`);
-// prints MB/s of file bytes (medians of N runs after one warm-up) and the ratio to the targets
-// (EDF/BDF read ≥ 200 MB/s, SNIRF read ≥ 50 MB/s); asserts nothing. Finishes in ~30 s.
-import { existsSync, readFileSync } from 'node:fs';
+// writers (64 ch × 10 min EDF/BDF at 256 Hz; 64 ch × 30 min SNIRF at 20 Hz; the same EEG as an
+// EEGLAB .set, MAT v5 plain and compressed), plus the real XDF and muse CSV files when ../shared is
+// present. Node only (run: `npx tsx bench/formats.bench.ts`); prints MB/s of file bytes (medians of
+// N runs after one warm-up) and the ratio to the targets (EDF/BDF read ≥ 200 MB/s, SNIRF read
+// ≥ 50 MB/s), and for the .set SciPy's loadmat and MNE's read_raw_eeglab on the same files when
+// Debian's python3-scipy/python3-mne are there; asserts nothing. Finishes in ~1 min.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readCsv } from '../src/lib/formats/csv';
+import { readEeglab } from '../src/lib/formats/eeglab';
+import { matChar, matDouble, matStruct, writeMat, type MatValue } from '../src/lib/formats/mat';
 import { readEdf, writeEdf } from '../src/lib/formats/edf';
 import { regularTimestamps, type RecordingData } from '../src/lib/formats/recording';
 import { loadH5wasm, readSnirf, writeSnirf } from '../src/lib/formats/snirf';
@@ -43,6 +49,47 @@ function nirsRecording(pairs: number, seconds: number, rateHz: number): Recordin
   };
   for (let i = 0; i < s.samples.length; i++) s.samples[i] = 1 + Math.abs(s.samples[i]) / 100;
   return base;
+}
+
+/** The recording as an EEGLAB EEG struct (data single nbchan × pnts, chanlocs, events). */
+function eeglabSet(rec: RecordingData): Record<string, MatValue> {
+  const s = rec.streams[0];
+  const nc = s.descriptor.channels.length;
+  const pnts = s.timestampsMs.length;
+  const rate = s.descriptor.sampleRateHz;
+  const t0 = s.timestampsMs[0];
+  return {
+    EEG: matStruct({
+      setname: matChar('bench'),
+      nbchan: matDouble([nc]),
+      pnts: matDouble([pnts]),
+      trials: matDouble([1]),
+      srate: matDouble([rate]),
+      xmin: matDouble([0]),
+      // Frame-major samples are MATLAB's column-major nbchan × pnts.
+      data: { kind: 'numeric', class: 'single', dims: [nc, pnts], real: s.samples },
+      chanlocs: matStruct(s.descriptor.channels.map((c, i) => ({ labels: matChar(c.label), type: matChar('EEG'), X: matDouble([Math.cos(i)]), Y: matDouble([Math.sin(i)]), Z: matDouble([0.5]) }))),
+      event: matStruct(rec.markers.map((m) => ({ type: matChar(m.value), latency: matDouble([((m.timestampMs - t0) / 1000) * rate + 1]), duration: matDouble([0]) }))),
+    }),
+  };
+}
+
+/** SciPy's loadmat and MNE's read_raw_eeglab on `files` (median of 3 after a warm-up, ms), or null without them. */
+function pythonPeers(files: string[]): Record<string, { loadmat: number; mne: number }> | null {
+  const script = `
+import json, sys, time, scipy.io as sio, mne
+def med(fn):
+    fn(); ts = []
+    for _ in range(3):
+        t = time.perf_counter(); fn(); ts.append((time.perf_counter() - t) * 1000)
+    return sorted(ts)[1]
+print(json.dumps({p: {'loadmat': med(lambda: sio.loadmat(p)), 'mne': med(lambda: mne.io.read_raw_eeglab(p, preload=True, verbose='error'))} for p in sys.argv[1:]}))
+`;
+  try {
+    return JSON.parse(execFileSync('/usr/bin/python3', ['-c', script, ...files], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+  } catch {
+    return null;
+  }
 }
 
 interface Timing {
@@ -85,6 +132,32 @@ async function main(): Promise<void> {
     row(`read ${format.toUpperCase()} 64 ch × 10 min @ 256 Hz`, bytes.length, await time(7, () => readEdf(bytes, `bench.${format}`)), 200);
     row(`write ${format.toUpperCase()} (same)`, bytes.length, await time(3, () => writeEdf(eeg, { format })));
   }
+
+  console.log('');
+  const set = eeglabSet(eeg);
+  const dir = mkdtempSync(join(tmpdir(), 'bench-set-'));
+  const files: string[] = [];
+  for (const compress of [false, true]) {
+    const bytes = writeMat(set, { compress, description: 'bench' });
+    const f = join(dir, compress ? 'compressed.set' : 'plain.set');
+    writeFileSync(f, bytes);
+    files.push(f);
+    row(`read EEGLAB .set 64 ch × 10 min (MAT v5${compress ? ', zlib' : ''})`, bytes.length, await time(5, () => readEeglab(bytes, 'bench.set')));
+  }
+  const peers = pythonPeers(files);
+  if (!peers) console.log('  (no /usr/bin/python3 with scipy and mne: peers not timed)');
+  else
+    for (const f of files) {
+      const bytes = readFileSync(f).length;
+      const ours = await time(3, () => {
+        const b = readFileSync(f);
+        return readEeglab(new Uint8Array(b.buffer, b.byteOffset, b.byteLength), f);
+      });
+      const p = peers[f];
+      console.log(
+        `  ${f.endsWith('compressed.set') ? 'zlib ' : 'plain'}: ours ${ours.wallMs.toFixed(0)} ms (with the file read), SciPy loadmat ${p.loadmat.toFixed(0)} ms (×${(p.loadmat / ours.wallMs).toFixed(2)}), MNE read_raw_eeglab ${p.mne.toFixed(0)} ms (×${(p.mne / ours.wallMs).toFixed(2)}); ${(bytes / 1e6).toFixed(1)} MB`,
+      );
+    }
 
   const t0 = performance.now();
   await loadH5wasm();

@@ -2,7 +2,8 @@
 // read every documented element and array class, write numeric, logical, char, cell and struct
 // arrays. Pure; runs anywhere (compressed elements through fflate's zlib). Never allocates from a
 // size the bytes cannot hold, never inflates past what the compressed bytes can carry, and never
-// recurses deeper than MAX_DEPTH.
+// recurses deeper than MAX_DEPTH. Numeric arrays read from an uncompressed file may be views of
+// the input bytes (no copy): do not reuse the input buffer while the values are in use.
 //
 // Byte layout (MathWorks, "MAT-File Format", level 5):
 //   header, 128 bytes: 116 bytes of text ("MATLAB 5.0 MAT-file, …"), 8 bytes subsystem offset,
@@ -175,12 +176,16 @@ class Reader {
   }
 }
 
-/** The element's values as a typed array of its own type, in host byte order (copies). */
+/**
+ * The element's values as a typed array of its own type, in host byte order: a view of the input
+ * when it is aligned and in host order (large data arrays are, as SciPy's are), else a copy.
+ */
 function typedData(r: Reader, el: Element, what: string): MatNumericData {
   const Ctor = ARRAY_OF_MI[el.type];
   if (!Ctor) r.fail(`${what}: expected numeric data, found ${MI_NAME[el.type] ?? `element type ${el.type}`}`, el.offset);
   const size = MI_SIZE[el.type];
   if (el.data.length % size) r.fail(`${what}: ${el.data.length} bytes is not a whole number of ${MI_NAME[el.type]} values`, el.offset);
+  if ((r.littleEndian === littleEndianHost || size === 1) && el.data.byteOffset % size === 0) return new Ctor(el.data.buffer, el.data.byteOffset, el.data.length / size);
   const copy = el.data.slice();
   if (r.littleEndian !== littleEndianHost && size > 1) {
     for (let i = 0; i < copy.length; i += size) copy.subarray(i, i + size).reverse();
