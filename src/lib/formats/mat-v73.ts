@@ -16,21 +16,12 @@
 //   anything else           (function handles, strings, tables: MCOS objects) → an opaque value
 import { InputError } from '../core/errors';
 import { hasHdf5Signature, readH5, type H5, type H5Dataset, type H5Group } from './h5';
-import type { MatNumericClass, MatNumericData, MatValue } from './mat';
+import { ARRAY_OF_CLASS, type MatNumericClass, type MatNumericData, type MatValue } from './mat';
 
 const MAX_DEPTH = 64;
 const H5T_COMPOUND = 6;
 const H5T_REFERENCE = 7;
-const NUMERIC: Record<string, { new (n: number): MatNumericData; from(a: ArrayLike<number>): MatNumericData }> = {
-  double: Float64Array,
-  single: Float32Array,
-  int8: Int8Array,
-  uint8: Uint8Array,
-  int16: Int16Array,
-  uint16: Uint16Array,
-  int32: Int32Array,
-  uint32: Uint32Array,
-} as never;
+const isNumericClass = (cls: string): cls is MatNumericClass => Object.hasOwn(ARRAY_OF_CLASS, cls);
 
 class V73Reader {
   constructor(
@@ -108,14 +99,13 @@ class V73Reader {
       const u = this.data(d, path) as ArrayLike<number>;
       return { kind: 'logical', dims, data: Uint8Array.from(u, (x) => (x ? 1 : 0)) };
     }
-    if (cls === undefined || NUMERIC[cls] || cls === 'int64' || cls === 'uint64') {
+    if (cls === undefined || isNumericClass(cls)) {
       const mcls = (cls ?? 'double') as MatNumericClass;
       const v = this.data(d, path);
       if (d.metadata.type === H5T_COMPOUND) {
         // Complex: h5wasm gives one [real, imag] pair per element.
         const pairs = v as [number, number][];
-        const C = NUMERIC[mcls] ?? Float64Array;
-        return { kind: 'numeric', class: mcls, dims, real: C.from(pairs.map((p) => p[0])), imag: C.from(pairs.map((p) => p[1])) };
+        return { kind: 'numeric', class: mcls, dims, real: toClass(pairs.map((p) => p[0]), mcls, path, this), imag: toClass(pairs.map((p) => p[1]), mcls, path, this) };
       }
       const real = toClass(v, mcls, path, this);
       if (real.length !== count) this.fail(`${real.length} values for dimensions ${dims.join('×')}`, path);
@@ -138,8 +128,8 @@ class V73Reader {
       case 'struct':
         return { kind: 'struct', dims, fields: this.fieldNames(d) ?? [], elements: [] };
       default:
-        return NUMERIC[cls] || cls === 'int64' || cls === 'uint64'
-          ? { kind: 'numeric', class: cls as MatNumericClass, dims, real: toClass(new Float64Array(0), cls as MatNumericClass, path, this) }
+        return isNumericClass(cls)
+          ? { kind: 'numeric', class: cls, dims, real: toClass(new Float64Array(0), cls, path, this) }
           : { kind: 'opaque', classCode: 17 };
     }
   }
@@ -191,9 +181,9 @@ function toClass(v: unknown, cls: MatNumericClass, path: string, r: V73Reader): 
   const a = v as ArrayLike<number | bigint>;
   if (cls === 'int64') return BigInt64Array.from(a as ArrayLike<number | bigint>, (x) => BigInt(x));
   if (cls === 'uint64') return BigUint64Array.from(a as ArrayLike<number | bigint>, (x) => BigInt(x));
-  const C = NUMERIC[cls];
-  if (v instanceof (C as unknown as typeof Float64Array)) return v as MatNumericData;
-  return C.from(Array.from(a, Number));
+  const C = ARRAY_OF_CLASS[cls] as unknown as typeof Float64Array;
+  if (v instanceof C) return v as MatNumericData;
+  return C.from(Array.from(a, Number)) as MatNumericData;
 }
 
 /** True when the bytes are an HDF5 file (a MATLAB v7.3 file has its superblock at byte 512). */

@@ -98,7 +98,8 @@ const MI_NAME: Record<number, string> = { 1: 'miINT8', 2: 'miUINT8', 3: 'miINT16
 const CLASS_CODE: Record<MatNumericClass, number> = { double: 6, single: 7, int8: 8, uint8: 9, int16: 10, uint16: 11, int32: 12, uint32: 13, int64: 14, uint64: 15 };
 const CLASS_OF_CODE: Record<number, MatNumericClass> = Object.fromEntries(Object.entries(CLASS_CODE).map(([k, v]) => [v, k as MatNumericClass]));
 const MI_OF_CLASS: Record<MatNumericClass, number> = { double: 9, single: 7, int8: 1, uint8: 2, int16: 3, uint16: 4, int32: 5, uint32: 6, int64: 12, uint64: 13 };
-const ARRAY_OF_CLASS = {
+/** The typed array holding each numeric class. */
+export const ARRAY_OF_CLASS = {
   double: Float64Array,
   single: Float32Array,
   int8: Int8Array,
@@ -185,7 +186,7 @@ function typedData(r: Reader, el: Element, what: string): MatNumericData {
   if (!Ctor) r.fail(`${what}: expected numeric data, found ${MI_NAME[el.type] ?? `element type ${el.type}`}`, el.offset);
   const size = MI_SIZE[el.type];
   if (el.data.length % size) r.fail(`${what}: ${el.data.length} bytes is not a whole number of ${MI_NAME[el.type]} values`, el.offset);
-  if ((r.littleEndian === littleEndianHost || size === 1) && el.data.byteOffset % size === 0) return new Ctor(el.data.buffer, el.data.byteOffset, el.data.length / size);
+  if ((r.littleEndian === littleEndianHost || size === 1) && el.data.byteOffset % size === 0) return new Ctor(el.data.buffer as ArrayBuffer, el.data.byteOffset, el.data.length / size);
   const copy = el.data.slice();
   if (r.littleEndian !== littleEndianHost && size > 1) {
     for (let i = 0; i < copy.length; i += size) copy.subarray(i, i + size).reverse();
