@@ -792,8 +792,7 @@ export function pypToPipeline(g: PypGraph, resolver: PypResolver, where = 'pipel
       ...(n.name !== undefined ? { name: n.name } : {}),
       ...(n.version !== undefined ? { version: n.version } : {}),
     };
-    // The designer sets every title, to the widget name unless the user renamed the node: only a rename is a title.
-    return { id, type, params, ...(n.title !== undefined && n.title !== n.name ? { title: n.title } : {}) };
+    return { id, type, params, ...(n.title !== undefined ? { title: n.title } : {}) };
   });
   const doc: PipelineDocumentShape = {
     format: PIPELINE_FORMAT,
