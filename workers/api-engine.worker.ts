@@ -13,7 +13,7 @@ import { IndexedDbPipelineStore } from '../src/lib/storage/pipeline-store';
 import { matchStreamQuery, type StreamDescriptor } from '../src/lib/core/stream';
 import { createApi, ExpHubFailure, type Backend, type ExperimentBackend } from '../src/lib/api/index';
 import { reviveApiError } from '../src/lib/api/message';
-import { serveBridgeInWorker } from '../src/lib/clients/bridge';
+import { serveBridgeInWorker } from '../src/lib/api/bridge';
 import { modelBinding } from '../src/lib/engine/nodes/model';
 import { loadDeepPredictor } from './deep-predictor';
 

@@ -13,7 +13,7 @@ import { readFile } from 'node:fs/promises';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket } from 'ws';
 import { parsePythonJson } from '../../src/lib/core/python-json';
-import type { BridgeRequest, BridgeResponse, BridgeWelcome, TabToBridge } from '../../src/lib/clients/bridge';
+import type { BridgeRequest, BridgeResponse, BridgeWelcome, TabToBridge } from '../../src/lib/api/bridge';
 
 export const BRIDGE_WS_PATH = '/_bridge';
 /** Largest request body relayed (the API's own limit is 4 MiB; a .pyp read from disk may add to it). */
