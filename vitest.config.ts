@@ -16,5 +16,6 @@ export default defineConfig({
     environment: 'node',
     testTimeout: 60_000,
     pool: 'forks',
+    tags: [{ name: 'shared', description: 'needs ../shared (real recordings, reference vectors, clients); skipped without it' }],
   },
 });

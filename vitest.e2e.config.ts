@@ -10,5 +10,6 @@ export default defineConfig({
     hookTimeout: 90_000,
     fileParallelism: false,
     pool: 'forks',
+    tags: [{ name: 'shared', description: 'needs ../shared (real recordings, reference vectors, clients); skipped without it' }],
   },
 });

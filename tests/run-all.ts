@@ -1,11 +1,14 @@
 // `npm test`: every test of the project. A type check, unit tests (Vitest, Node), then a production build, then the
 // end-to-end tests in Chromium (Vitest + playwright-core). Prints one closing line
-// "tests: N passed, N failed, N skipped" and exits non-zero on any failure. Node only.
+// "tests: N passed, N failed, N skipped" (after it, without ../shared, one loud line counting what
+// was skipped for its lack: a clone without it is not a full run) and exits non-zero on any failure. Node only.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findChromium, NO_CHROMIUM_MESSAGE } from './support/chromium.ts';
+import { hasShared, sharedDir } from './support/shared.ts';
+import type { SharedSkips } from './support/shared-skips.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
@@ -24,17 +27,26 @@ mkdirSync('test-results', { recursive: true });
 
 interface Totals { passed: number; failed: number; skipped: number }
 const totals: Totals = { passed: 0, failed: 0, skipped: 0 };
+const sharedSkips: SharedSkips = { tests: 0, suites: 0 };
 let ok = true;
 
-function step(title: string, args: string[]): boolean {
+function step(title: string, args: string[], env: NodeJS.ProcessEnv = process.env): boolean {
   console.log(`\n=== ${title}`);
-  const r = spawnSync(node, args, { stdio: 'inherit', env: process.env });
+  const r = spawnSync(node, args, { stdio: 'inherit', env });
   if (r.status !== 0) console.error(`=== ${title}: exit ${r.status ?? r.signal}`);
   return r.status === 0;
 }
 
 function vitestStep(title: string, config: string, out: string): void {
-  const passed = step(title, [vitest, 'run', '-c', config, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`]);
+  const skipsOut = out.replace(/\.json$/, '.shared-skips.json');
+  rmSync(skipsOut, { force: true });
+  const reporters = ['--reporter=default', '--reporter=json', `--outputFile.json=${out}`, '--reporter=./tests/support/shared-skips.ts'];
+  const passed = step(title, [vitest, 'run', '-c', config, ...reporters], { ...process.env, NEUROTAB_SHARED_SKIPS: skipsOut });
+  if (existsSync(skipsOut)) {
+    const s = JSON.parse(readFileSync(skipsOut, 'utf8')) as SharedSkips;
+    sharedSkips.tests += s.tests;
+    sharedSkips.suites += s.suites;
+  }
   if (existsSync(out)) {
     const j = JSON.parse(readFileSync(out, 'utf8'));
     totals.passed += j.numPassedTests ?? 0;
@@ -64,4 +76,8 @@ if (only !== 'unit') {
   }
 }
 console.log(`\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+if (!hasShared) {
+  const suites = sharedSkips.suites ? ` and ${sharedSkips.suites} suites of per-case tests (their cases are listed in ../shared itself)` : '';
+  console.log(`!!! NOT A FULL RUN: ${sharedSkips.tests} tests${suites} skipped for lack of ../shared (looked in ${sharedDir}; clone beside it or set NEUROTAB_SHARED)`);
+}
 process.exit(ok && totals.failed === 0 ? 0 : 1);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { hasShared, sharedPath } from '../../tests/support/shared';
+import { sharedPath, needsShared } from '../../tests/support/shared';
 import { readEdf } from '../../src/lib/formats/edf';
 import { run } from './convert';
 import { run as info } from './info';
@@ -20,7 +20,7 @@ function capture() {
   return { out, err };
 }
 
-describe.skipIf(!hasShared)('neurotab convert', () => {
+describe('neurotab convert', needsShared, () => {
   it('muse CSV → EDF keeps channels and markers', async () => {
     capture();
     const out = join(dir, 'p300.edf');

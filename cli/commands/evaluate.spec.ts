@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { hasShared, sharedPath } from '../../tests/support/shared';
+import { sharedPath, needsShared } from '../../tests/support/shared';
 import { InputError } from '../../src/lib/core/errors';
 import { parseExperimentConfig, predictModel, trainModel } from '../../src/lib/ml/experiment';
 import { epochsFromRecordings } from '../../src/lib/ml/prepare';
@@ -34,7 +34,7 @@ describe('evaluate arguments', () => {
   });
 });
 
-describe.skipIf(!hasShared)('evaluate on real files', () => {
+describe('evaluate on real files', needsShared, () => {
   const mi = { type: 'motor_imagery_csp_lda', classes: { T1: 'left', T2: 'right' }, window: [1.0, 2.0], band: [7, 30], components: 4 };
   const edfs = ['S001R04', 'S001R08', 'S001R12'].map((f) => sharedPath(`data/edf/${f}.edf`));
 
@@ -75,7 +75,7 @@ describe.skipIf(!hasShared)('evaluate on real files', () => {
   });
 });
 
-describe.skipIf(!hasShared)('evaluate fnirs_classification on SNIRF files', () => {
+describe('evaluate fnirs_classification on SNIRF files', needsShared, () => {
   // neuro_run01: stimuli "1" ×4, "2" ×2 → task vs task-free "rest" windows, 6 vs 6 trials.
   const cfg = { type: 'fnirs_classification', classes: { '1': 'task', '2': 'task' }, rest_class: 'rest', window: [0, 15], baseline: [-2, 0] };
   const snirf = sharedPath('data/snirf/neuro_run01.snirf');

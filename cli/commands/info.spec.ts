@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { hasShared, sharedPath } from '../../tests/support/shared';
+import { sharedPath, needsShared } from '../../tests/support/shared';
 import { run } from './info';
 
 function capture() {
@@ -13,7 +13,7 @@ function capture() {
 afterEach(() => vi.restoreAllMocks());
 
 describe('neurotab info', () => {
-  it.skipIf(!hasShared)('summarises a BDF with Status triggers', async () => {
+  it('summarises a BDF with Status triggers', needsShared, async () => {
     const { out } = capture();
     expect(await run([sharedPath('data/bdf/Newtest17-256.bdf')])).toBe(0);
     const text = out.join('\n');
@@ -25,7 +25,7 @@ describe('neurotab info', () => {
     expect(text).toMatch(/markers: {3}\d+ \(2 distinct\)/);
   });
 
-  it.skipIf(!hasShared)('prints JSON with --json for SNIRF', async () => {
+  it('prints JSON with --json for SNIRF', needsShared, async () => {
     const { out } = capture();
     expect(await run([sharedPath('data/snirf/Simple_Probe.snirf'), '--json'])).toBe(0);
     const j = JSON.parse(out.join('\n'));

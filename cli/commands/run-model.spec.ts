@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { hasShared, sharedBytes, sharedPath } from '../../tests/support/shared';
+import { sharedBytes, sharedPath, needsShared } from '../../tests/support/shared';
 import { modelPredict } from '../../src/lib/engine/nodes/model';
 import { feedChunks, instantiate } from '../../src/lib/engine/testing';
 import type { FramesPacket } from '../../src/lib/engine/index';
@@ -57,7 +57,7 @@ describe('neurotab run with ml.model-predict', () => {
     expect(b.stderr).toMatch(/model_file "nope.json" is not a readable JSON file/);
   });
 
-  it.skipIf(!hasShared)('model_file from evaluate --save-model: predictions on S001R04 equal the node on the same recording', async () => {
+  it('model_file from evaluate --save-model: predictions on S001R04 equal the node on the same recording', { ...needsShared, timeout: 30_000 }, async () => {
     const exp = join(dir, 'mi.json');
     writeFileSync(exp, JSON.stringify({ type: 'motor_imagery_csp_lda', classes: { T1: 'left', T2: 'right' }, window: [1.0, 2.0], band: [7, 30], components: 4, filter: 'causal' }));
     await evaluate({ experimentPath: exp, inputs: ['S001R08', 'S001R12'].map((f) => sharedPath(`data/edf/${f}.edf`)), folds: 5, seed: 0, saveModelPath: join(dir, 'model.json') });
@@ -75,9 +75,9 @@ describe('neurotab run with ml.model-predict', () => {
     expect(got.channels).toEqual(['p(left)', 'p(right)', 'predicted']);
     expect(got.frames).toBe(ref.frames);
     expect(got.data.flat()).toEqual(Array.from(ref.samples));
-  }, 30_000);
+  });
 
-  it.skipIf(!hasShared)('model_file holding a saved EEGNet run: the CLI binds the network; predictions equal the node bound the same way', async () => {
+  it('model_file holding a saved EEGNet run: the CLI binds the network; predictions equal the node bound the same way', { ...needsShared, timeout: 60_000 }, async () => {
     const tf = await import('@tensorflow/tfjs');
     await tf.setBackend('cpu');
     const tft = await import('../../src/lib/ml/tf/train');
@@ -109,5 +109,5 @@ describe('neurotab run with ml.model-predict', () => {
     } finally {
       loaded.dispose();
     }
-  }, 60_000);
+  });
 });

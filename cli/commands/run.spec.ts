@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { hasShared, sharedPath } from '../../tests/support/shared';
+import { sharedPath, needsShared } from '../../tests/support/shared';
 import { run as nodes } from './nodes';
 import { num, parseRunArgs, run } from './run';
 
@@ -50,7 +50,7 @@ describe('neurotab run', () => {
     expect(stderr).toContain('target node "g" does not exist');
   });
 
-  it.skipIf(!hasShared)('band-pass + notch + CAR over an EDF file to CSV: header, one row per frame, zero channel mean', async () => {
+  it('band-pass + notch + CAR over an EDF file to CSV: header, one row per frame, zero channel mean', needsShared, async () => {
     const out = join(dir, 'car.csv');
     const { result } = await quietly(() => run([join(fixtures, 'bandpass-notch-car.json'), '--in', sharedPath('data/edf/S001R04.edf'), '--out', out, '--quiet']));
     expect(result).toBe(0);
@@ -63,7 +63,7 @@ describe('neurotab run', () => {
     expect(Math.abs(row.reduce((a, b) => a + b, 0) / row.length)).toBeLessThan(1e-3);
   });
 
-  it.skipIf(!hasShared)('band power and a calibrated classifier to JSON', async () => {
+  it('band power and a calibrated classifier to JSON', needsShared, async () => {
     const out = join(dir, 'bp.json');
     expect((await quietly(() => run([join(fixtures, 'bandpower.json'), '--in', sharedPath('data/edf/S001R04.edf'), '--out', out, '--quiet']))).result).toBe(0);
     const bp = JSON.parse(readFileSync(out, 'utf8')).outputs.out;
@@ -77,7 +77,7 @@ describe('neurotab run', () => {
     expect(r.models.clf.classes).toEqual([0, 1]);
   });
 
-  it.skipIf(!hasShared)('runs a NeuroPype .pyp (converted through the registry) with the same result as the JSON pipeline', async () => {
+  it('runs a NeuroPype .pyp (converted through the registry) with the same result as the JSON pipeline', needsShared, async () => {
     const { pipelineToPyp, writePyp } = await import('../../src/lib/formats/pyp');
     const { registryResolver } = await import('../../src/lib/engine/index');
     const { builtinRegistry, parsePipelineDocument } = await import('../../src/lib/engine/index');

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launch, newContext, openApp, screenshot, serveApp, waitForIsolation, type AppServer } from './harness';
 import { startBridge, type Bridge } from '../../cli/bridge/relay';
-import { sharedPath } from '../support/shared';
+import { needsShared, sharedPath } from '../support/shared';
 
 const CLIENT = sharedPath('clients/neuropype_exec.py');
 const hasClient = existsSync(CLIENT);
@@ -73,7 +73,7 @@ function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
   );
 }
 
-describe.skipIf(skipPython)("NeuroPype's exec.py against the bridge and a headless app tab", () => {
+describe("NeuroPype's exec.py against the bridge and a headless app tab", { ...needsShared, skip: skipPython }, () => {
   let server: AppServer;
   let context: BrowserContext;
   let bridge: Bridge;

@@ -6,13 +6,13 @@ import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openApp, screenshot, useApp } from './harness';
-import { hasShared, sharedPath } from '../support/shared';
+import { sharedPath, needsShared } from '../support/shared';
 import { readEdf } from '../../src/lib/formats/edf';
 import { readSnirf } from '../../src/lib/formats/snirf';
 
 const fx = useApp();
 
-describe.skipIf(!hasShared)('recordings library', () => {
+describe('recordings library', needsShared, () => {
   it('imports an EDF+ file with its annotations, exports it as EDF+ and the export reads back the same', async () => {
     const page = await openApp(fx.context, fx.server.url, '/recordings');
     const file = sharedPath('data/edf/S001R04.edf');
@@ -85,7 +85,7 @@ describe.skipIf(!hasShared)('recordings library', () => {
   });
 });
 
-describe.skipIf(!hasShared)('playback', () => {
+describe('playback', needsShared, () => {
   it('replays an imported recording as a device at 10×, its markers landing in a new recording', async () => {
     const page = await openApp(fx.context, fx.server.url, '/recordings');
     if ((await page.locator('[data-testid="recording-row"][data-status="complete"]', { hasText: 'S001R04.edf' }).count()) === 0) {

@@ -6,11 +6,11 @@
 // follows the eyes-closed switch). Prints the browser's EEGNet ms/epoch and inference p50/p99 (reported, not asserted).
 import { describe, expect, it } from 'vitest';
 import { openApp, screenshot, useApp } from './harness';
-import { hasShared, sharedPath } from '../support/shared';
+import { sharedPath, needsShared } from '../support/shared';
 
 const fx = useApp();
 
-describe.skipIf(!hasShared)('training page', () => {
+describe('training page', needsShared, () => {
   it('trains CSP+LDA and EEGNet on imported EDFs and shows metrics', async () => {
     const page = await openApp(fx.context, fx.server.url, '/recordings');
     for (const f of ['S001R04', 'S001R08', 'S001R12']) {
@@ -106,7 +106,7 @@ describe.skipIf(!hasShared)('training page', () => {
   }, 600_000);
 });
 
-describe.skipIf(!hasShared)('training page with fNIRS recordings', () => {
+describe('training page with fNIRS recordings', needsShared, () => {
   it('offers fnirs_classification for a SNIRF import, trains task vs rest and shows its metrics; lists rejected TF.js backends', async () => {
     const page = await openApp(fx.context, fx.server.url, '/recordings');
     await page.setInputFiles('[data-testid="import-input"]', sharedPath('data/snirf/neuro_run01.snirf'));

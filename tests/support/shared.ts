@@ -10,6 +10,15 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const sharedDir: string = process.env.NEUROTAB_SHARED ?? resolve(repoRoot, '../shared');
 export const hasShared: boolean = existsSync(join(sharedDir, 'reference'));
 
+/** The Vitest tag of every test that needs shared/ (defined in both Vitest configs). */
+export const SHARED_TAG = 'shared';
+/**
+ * Options of a test or suite that needs shared/: skipped without it and tagged, so tests/run-all.ts
+ * counts what a run without it left out (`describe('…', needsShared, () => …)`). A test skipped for
+ * another reason as well spreads it: `{ ...needsShared, skip: !hasShared || !hasPython }`.
+ */
+export const needsShared = { skip: !hasShared, tags: [SHARED_TAG] };
+
 export function sharedPath(...parts: string[]): string {
   return join(sharedDir, ...parts);
 }

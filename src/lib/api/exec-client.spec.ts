@@ -5,7 +5,7 @@ import { spawnSync, spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { hasShared, sharedPath } from '../../../tests/support/shared';
+import { hasShared, needsShared, sharedPath } from '../../../tests/support/shared';
 import { createApi } from './index';
 import { LocalBackend } from './local-backend';
 import { alphaPyp, sineBinding } from './testing';
@@ -53,7 +53,7 @@ function execPy(args: string[], timeoutMs = 20_000): Promise<{ code: number | nu
   });
 }
 
-describe.skipIf(skip)('neuropype_exec.py (unmodified) against the router', () => {
+describe('neuropype_exec.py (unmodified) against the router', { ...needsShared, skip }, () => {
   beforeAll(async () => {
     backend = new LocalBackend({ bind: (r) => (r.type === 'io.stream-input' ? sineBinding(250, 4) : undefined) });
     await backend.writePipeline('pipelines/alpha.pyp', alphaPyp());

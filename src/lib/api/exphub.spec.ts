@@ -9,7 +9,7 @@ import { ExperimentHub } from '../ml/experiments/hub';
 import type { Backend } from './backend';
 import { extinctionCoefficients } from '../ml/fnirs';
 import { readSnirf } from '../formats/snirf';
-import { hasShared, sharedBytes } from '../../../tests/support/shared';
+import { sharedBytes, needsShared } from '../../../tests/support/shared';
 
 /** 4 channels at 100 Hz; markers A/B every 2 s; class A adds a 10 Hz burst on ch0, class B on ch1. */
 function syntheticFrame(trials = 40): Record<string, number[] | (string | null)[]> {
@@ -546,7 +546,7 @@ describe('fnirs_classification (HbO/HbR window features + logistic regression)',
     expect(((await (await req('/few/status')).json()) as { last_error: string }).last_error).toMatch(/class "right" has 1 trial/);
   });
 
-  describe.skipIf(!hasShared)('real SNIRF recording (neuro_run01: stim "1" ×4, "2" ×2)', () => {
+  describe('real SNIRF recording (neuro_run01: stim "1" ×4, "2" ×2)', needsShared, () => {
     it('task vs rest from data.recordings: cross-validated accuracy is reported', async () => {
       const realHub = new ExperimentHub({ loadRecording: async (id) => readSnirf(sharedBytes(`data/snirf/${id}.snirf`), `${id}.snirf`) });
       const realApp = createExperimentHubApp(hubBackend(realHub));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasShared, referenceArray, referenceError, referenceJson } from '../../../tests/support/shared';
+import { hasShared, referenceArray, referenceError, referenceJson, needsShared } from '../../../tests/support/shared';
 import { firZeroPhase } from './iir';
 import { InputError } from '../core/errors';
 import { bessel, butter, cheby1, firwin, freqz, iirnotch, iirnotchSos, mneFirFilter, sosfreqz, type BandType } from './filter-design';
@@ -16,7 +16,7 @@ interface Design {
   tol: Record<string, { metric: 'nmax'; f64: number; f32: number }>;
 }
 
-describe.skipIf(!hasShared)('filter design vs SciPy 1.10 / MNE 1.3 (reference/filter_design.json)', () => {
+describe('filter design vs SciPy 1.10 / MNE 1.3 (reference/filter_design.json)', needsShared, () => {
   const man = hasShared ? referenceJson('filter_design') : { designs: [] };
   const designs: Design[] = man.designs;
   const mag = hasShared ? referenceArray({ file: 'filter_design.freqz_mag.f64', shape: [designs.length, 512] }) : new Float64Array();
@@ -71,7 +71,7 @@ describe.skipIf(!hasShared)('filter design vs SciPy 1.10 / MNE 1.3 (reference/fi
   }
 });
 
-describe.skipIf(!hasShared)("MNE's default FIR for fNIRS SCI (reference/fnirs.json)", () => {
+describe("MNE's default FIR for fNIRS SCI (reference/fnirs.json)", needsShared, () => {
   const man = hasShared ? referenceJson('fnirs') : { recordings: [] };
   for (const r of man.recordings as any[]) {
     it(`${r.recording}: create_filter(0.7, 1.5, trans 0.3) taps${r.scalp_coupling_index.filtered_od ? ' and the zero-phase filtered OD' : ''}`, () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasShared, referenceArray, referenceError, referenceJson } from '../../../tests/support/shared';
+import { hasShared, referenceArray, referenceError, referenceJson, needsShared } from '../../../tests/support/shared';
 import { InputError } from '../core/errors';
 import { butter, concatSos, firwin, iirnotchSos } from './filter-design';
 import { filtfilt, lfilter, lfilterZi, LFilter, sosfilt, sosfiltfilt, sosfiltZi, SosFilter, type IirBackend, type Samples } from './iir';
@@ -26,7 +26,7 @@ function rng(seed: number): () => number {
   };
 }
 
-describe.skipIf(!hasShared)('filtering vs SciPy 1.10 (reference/filtering.json)', () => {
+describe('filtering vs SciPy 1.10 (reference/filtering.json)', needsShared, () => {
   const man = hasShared ? referenceJson('filtering') : { cases: [], streaming: [], filters: {} };
   const x = hasShared ? referenceArray(man.inputs.x) : new Float64Array();
   const x32 = Float32Array.from(x);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasShared, referenceArray, referenceError, referenceJson } from '../../../tests/support/shared';
+import { hasShared, referenceArray, referenceError, referenceJson, needsShared } from '../../../tests/support/shared';
 import { InputError } from '../core/errors';
 import { firwin } from './filter-design';
 import { sosfilt } from './iir';
@@ -21,7 +21,7 @@ const toFrames = (x: Float64Array, nch: number, ns: number): Float64Array => {
   return f;
 };
 
-describe.skipIf(!hasShared)('resampling vs SciPy 1.10 (reference/resample.json)', () => {
+describe('resampling vs SciPy 1.10 (reference/resample.json)', needsShared, () => {
   const man = hasShared ? referenceJson('resample') : { cases: [], inputs: {} };
   const caseOf = (id: string): any => man.cases.find((c: any) => c.id === id);
   const input = (name: string): { x: Float64Array; ns: number } => {

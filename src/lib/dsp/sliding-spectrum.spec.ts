@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasShared, referenceArray, referenceError, referenceJson } from '../../../tests/support/shared';
+import { hasShared, referenceArray, referenceError, referenceJson, needsShared } from '../../../tests/support/shared';
 import { InputError } from '../core/errors';
 import { transposeInto } from './layout';
 import { SlidingSpectrum, type SlidingSpectrumOptions } from './sliding-spectrum';
@@ -27,7 +27,7 @@ function run(x: Float32Array | Float64Array, o: SlidingSpectrumOptions, chunks: 
   return { psd, ends, s };
 }
 
-describe.skipIf(!hasShared)('sliding spectrum vs SciPy 1.10 (reference/spectral.json)', () => {
+describe('sliding spectrum vs SciPy 1.10 (reference/spectral.json)', needsShared, () => {
   const man = hasShared ? referenceJson('spectral') : { cases: [] };
   const caseOf = (id: string): any => man.cases.find((c: any) => c.id === id);
   const x = hasShared ? referenceArray(man.inputs.x) : new Float64Array(NCH * NS);

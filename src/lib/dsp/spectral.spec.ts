@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasShared, referenceArray, referenceError, referenceJson } from '../../../tests/support/shared';
+import { hasShared, referenceArray, referenceError, referenceJson, needsShared } from '../../../tests/support/shared';
 import { InputError } from '../core/errors';
 import { Fft, rfft, rfftMagnitude } from './fft';
 import { getWindow } from './filter-design';
@@ -8,7 +8,7 @@ import { bandPower, periodogram, relativeBandPower, simpson, spectrogram, trapez
 const NCH = 8;
 const NS = 2500;
 
-describe.skipIf(!hasShared)('spectra vs SciPy 1.10 (reference/spectral.json)', () => {
+describe('spectra vs SciPy 1.10 (reference/spectral.json)', needsShared, () => {
   const man = hasShared ? referenceJson('spectral') : { cases: [] };
   const x = hasShared ? referenceArray(man.inputs.x) : new Float64Array();
   const x32 = Float32Array.from(x);

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { hasShared, referenceArray, referenceError, referenceJson } from '../../../tests/support/shared';
+import { hasShared, referenceArray, referenceError, referenceJson, needsShared } from '../../../tests/support/shared';
 import { InputError } from '../core/errors';
 import { commonAverageReference, commonAverageReferenceFrames, detrend, epochLogVariance, epochsFromContinuous, epochVariance, zscore } from './stats';
 
 const NCH = 8;
 const NS = 2500;
 
-describe.skipIf(!hasShared)('statistics vs MNE/SciPy/NumPy (reference/stats.json)', () => {
+describe('statistics vs MNE/SciPy/NumPy (reference/stats.json)', needsShared, () => {
   const man = hasShared ? referenceJson('stats') : { cases: [] };
   const x = hasShared ? referenceArray(man.inputs.x) : new Float64Array();
   const x32 = Float32Array.from(x);

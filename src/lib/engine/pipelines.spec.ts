@@ -1,13 +1,13 @@
 // End-to-end: real EEG (PhysioNet EEGMMIDB, EDF+) through engine pipelines, against MNE's epochs.
 import { describe, expect, it } from 'vitest';
-import { hasShared, referenceArray, referenceError, referenceJson, sharedBytes } from '../../../tests/support/shared';
+import { referenceArray, referenceError, referenceJson, sharedBytes, needsShared } from '../../../tests/support/shared';
 import { readRecording } from '../formats/index';
 import { concatPackets } from './packets';
 import { builtinRegistry } from './nodes/index';
 import { Execution } from './runtime';
 import type { EpochsPacket, Packet } from './types';
 
-describe.skipIf(!hasShared)('MNE motor-imagery epochs (eeg_csp_lda.json) from the engine', () => {
+describe('MNE motor-imagery epochs (eeg_csp_lda.json) from the engine', needsShared, () => {
   it('per-run zero-phase band-pass (padlen 89) + V scaling + segmentation [1, 2] s = mne.Epochs data, labels from AssignTargets', async () => {
     const ref = referenceJson('eeg_csp_lda');
     const expected = referenceArray(ref.epochs.X);

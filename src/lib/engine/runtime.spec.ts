@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { hasShared, referenceArray, referenceError, referenceJson } from '../../../tests/support/shared';
+import { referenceArray, referenceError, referenceJson, needsShared } from '../../../tests/support/shared';
 import { PipelineError, type PipelineDocumentInput } from './document';
 import { builtinRegistry } from './nodes/index';
 import { framesFromChannelMajor, toChannelMajor, concatPackets } from './packets';
@@ -112,7 +112,7 @@ describe('pipeline documents', () => {
   });
 });
 
-describe.skipIf(!hasShared)('offline runs against SciPy (filtering.json)', () => {
+describe('offline runs against SciPy (filtering.json)', needsShared, () => {
   const ref = referenceJson('filtering');
   const x = referenceArray(ref.inputs.x);
   const [C, N] = ref.inputs.x.shape as [number, number];
@@ -189,7 +189,7 @@ describe.skipIf(!hasShared)('offline runs against SciPy (filtering.json)', () =>
   });
 });
 
-describe.skipIf(!hasShared)('zero-phase offline (MNE check vector, eeg_csp_lda.json)', () => {
+describe('zero-phase offline (MNE check vector, eeg_csp_lda.json)', needsShared, () => {
   it('filter.iir offline_filtfilt with padlen 89 = MNE/SciPy sosfiltfilt on C3 of S001R04', () => {
     const ref = referenceJson('eeg_csp_lda');
     const cc = ref.filter.check_channel;

@@ -1,6 +1,6 @@
 import { unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { hasShared, sharedBytes } from '../../../tests/support/shared';
+import { sharedBytes, needsShared } from '../../../tests/support/shared';
 import { bidsLabel, writeBids } from './bids';
 import { readEdf } from './edf';
 import { readSnirf } from './snirf';
@@ -8,7 +8,7 @@ import { readSnirf } from './snirf';
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 const rows = (b: Uint8Array) => text(b).trim().split('\n').map((l) => l.split('\t'));
 
-describe.skipIf(!hasShared)('BIDS export', () => {
+describe('BIDS export', needsShared, () => {
   it('EEG-BIDS from EEGMMIDB S001R04: EDF + eeg.json + channels.tsv + events.tsv', async () => {
     const rec = readEdf(sharedBytes('data/edf/S001R04.edf'), 'S001R04.edf');
     const { bytes, paths } = await writeBids(rec, { subject: 'S001', task: 'MI left/right', run: 4, powerLineFrequencyHz: 60 });

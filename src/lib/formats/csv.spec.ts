@@ -1,12 +1,12 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { hasShared, sharedBytes, sharedPath } from '../../../tests/support/shared';
+import { hasShared, sharedBytes, sharedPath, needsShared } from '../../../tests/support/shared';
 import { detectCsvLayout, estimateRateHz, readCsv, readMarkersCsv, writeCsv, writeMarkersCsv } from './csv';
 import { regularTimestamps, type RecordingData } from './recording';
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
-describe.skipIf(!hasShared)('CSV readers on real files', () => {
+describe('CSV readers on real files', needsShared, () => {
   it('reads the OpenBCI GUI v6 Cyton recording', () => {
     const bytes = sharedBytes('data/openbci/OpenBCI_GUI-v6-blinks-jawClench-alpha.txt');
     expect(detectCsvLayout(text(bytes))).toBe('openbci');
@@ -29,7 +29,9 @@ describe.skipIf(!hasShared)('CSV readers on real files', () => {
     expect((eeg.timestampsMs[22_489] - eeg.timestampsMs[0]) / 1000).toBeCloseTo(22_489 / 250, 9);
     expect(rec.markers).toHaveLength(0);
   });
+});
 
+describe('muse-lsl CSV files of shared/data/muse-csv', needsShared, () => {
   const museFiles = hasShared ? readdirSync(sharedPath('data/muse-csv')).filter((f) => f.endsWith('.csv')) : [];
   for (const f of museFiles) {
     it(`reads muse-lsl ${f} with its markers`, () => {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../core/errors';
-import { hasShared, referenceArray, referenceError, referenceJson, sharedBytes } from '../../../tests/support/shared';
+import { referenceArray, referenceError, referenceJson, sharedBytes, needsShared } from '../../../tests/support/shared';
 import { readEdf, readEdfHeader, writeEdf, formatField8 } from './edf';
 import { channelData, regularTimestamps, type RecordingData } from './recording';
 
-describe.skipIf(!hasShared)('readEdf on real files', () => {
+describe('readEdf on real files', needsShared, () => {
   it('reads EEGMMIDB S001R04 like MNE (C3.. raw values, 64 channels, 160 Hz, annotations)', () => {
     const ref = referenceJson('eeg_csp_lda');
     const rec = readEdf(sharedBytes('data/edf/S001R04.edf'), 'S001R04.edf');
@@ -179,7 +179,7 @@ describe('writeEdf → readEdf round trip', () => {
     expect(back.markers[0].timestampMs).toBeCloseTo(start + 10_500, 6);
   });
 
-  it.skipIf(!hasShared)('round-trips BioSemi Status triggers through BDF+ without duplicating them', () => {
+  it('round-trips BioSemi Status triggers through BDF+ without duplicating them', needsShared, () => {
     const src = readEdf(sharedBytes('data/bdf/Newtest17-256.bdf'), 'Newtest17-256.bdf');
     const back = readEdf(writeEdf(src, { format: 'bdf' }), 'copy.bdf');
     expect(back.markers.map((m) => m.value)).toEqual(src.markers.map((m) => m.value));
@@ -224,7 +224,7 @@ describe('writeEdf → readEdf round trip', () => {
     expect(a.samples[14]).toBeCloseTo(1014, 3);
   });
 
-  it.skipIf(!hasShared)('round-trips S001R04 bit-exactly where the data are whole µV', () => {
+  it('round-trips S001R04 bit-exactly where the data are whole µV', needsShared, () => {
     const src = readEdf(sharedBytes('data/edf/S001R04.edf'), 'S001R04.edf');
     const back = readEdf(writeEdf(src, { format: 'edf' }), 'copy.edf');
     const a = src.streams[0].samples;

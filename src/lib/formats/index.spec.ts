@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../core/errors';
-import { hasShared, sharedBytes } from '../../../tests/support/shared';
+import { sharedBytes, needsShared } from '../../../tests/support/shared';
 import { detectFormat, readRecording, SUPPORTED_FORMATS, writeRecordingFiles } from './index';
 import { regularTimestamps, type RecordingData } from './recording';
 
-describe.skipIf(!hasShared)('readRecording picks the reader', () => {
+describe('readRecording picks the reader', needsShared, () => {
   const cases: [string, string][] = [
     ['data/edf/S001R04.edf', 'edf'],
     ['data/bdf/Newtest17-256.bdf', 'bdf'],

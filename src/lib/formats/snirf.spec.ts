@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { hasShared, referenceArray, referenceError, referenceJson, sharedBytes } from '../../../tests/support/shared';
+import { hasShared, referenceArray, referenceError, referenceJson, sharedBytes, needsShared } from '../../../tests/support/shared';
 import { loadH5wasm, readSnirf, writeSnirf } from './snirf';
 import { channelData, regularTimestamps, type RecordingData } from './recording';
 
-describe.skipIf(!hasShared)('readSnirf against MNE (reference/fnirs.json)', () => {
+describe('readSnirf against MNE (reference/fnirs.json)', needsShared, () => {
   const ref = hasShared ? referenceJson('fnirs') : { recordings: [] };
   for (const r of ref.recordings as any[]) {
     it(`${r.recording}: raw intensities, channel names, wavelengths, optode positions, stims`, async () => {

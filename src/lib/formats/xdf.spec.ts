@@ -1,10 +1,10 @@
 // Expected values are those of pyxdf's own test suite (xdf-modules/pyxdf test/test_data.py) for
 // the xdf-modules/example-files recordings, read with load_xdf's defaults.
 import { describe, expect, it } from 'vitest';
-import { hasShared, sharedBytes } from '../../../tests/support/shared';
+import { sharedBytes, needsShared } from '../../../tests/support/shared';
 import { readXdf, readXdfStreams, robustFit } from './xdf';
 
-describe.skipIf(!hasShared)('readXdf on the xdf-modules example files', () => {
+describe('readXdf on the xdf-modules example files', needsShared, () => {
   it('minimal.xdf: int16 + string streams, clock offsets applied (t − 0.1 s)', () => {
     const bytes = sharedBytes('data/xdf/xdfmodules_minimal.xdf');
     const { streams, fileHeader } = readXdfStreams(bytes, 'minimal.xdf');

@@ -1,14 +1,14 @@
 // CSP + LDA against MNE 1.3 / scikit-learn 1.2 (shared/reference/eeg_csp_lda.json, README §6),
 // on the reference's own stored epochs so that no other module's filter is involved.
 import { describe, expect, it } from 'vitest';
-import { hasShared, referenceArray, referenceError, referenceJson } from '../../../tests/support/shared';
+import { hasShared, referenceArray, referenceError, referenceJson, needsShared } from '../../../tests/support/shared';
 import { classCovariances } from './covariance';
 import { Csp } from './csp';
 import { subsetEpochs, type EpochSet } from './epochs';
 import { Lda } from './lda';
 import { accuracy } from './cross-validation';
 
-describe.skipIf(!hasShared)('CSP + LDA vs MNE/scikit-learn (eeg_csp_lda)', () => {
+describe('CSP + LDA vs MNE/scikit-learn (eeg_csp_lda)', needsShared, () => {
   const ref = hasShared ? referenceJson('eeg_csp_lda') : ({} as any);
   const epochs = (): EpochSet => {
     const [E, C, T] = ref.epochs.X.shape as number[];

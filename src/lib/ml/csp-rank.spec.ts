@@ -2,12 +2,12 @@
 // reference README (§6) says to reduce the rank first, e.g. drop one channel after the average
 // reference. Solving in the range of C0 + C1 (rank 'auto') must give the same components.
 import { describe, expect, it } from 'vitest';
-import { hasShared, referenceArray, referenceJson } from '../../../tests/support/shared';
+import { hasShared, referenceArray, referenceJson, needsShared } from '../../../tests/support/shared';
 import { InputError } from '../core/errors';
 import { Csp } from './csp';
 import type { EpochSet } from './epochs';
 
-describe.skipIf(!hasShared)('CSP rank handling (average reference)', () => {
+describe('CSP rank handling (average reference)', needsShared, () => {
   const ref = hasShared ? referenceJson('eeg_csp_lda') : ({} as any);
   const [E, C, T] = hasShared ? ref.epochs.X.shape : [0, 0, 0];
   const averageReferenced = (): EpochSet => {

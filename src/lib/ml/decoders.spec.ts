@@ -2,7 +2,7 @@
 // conditions, the generalised eigen-equation, the multiple-correlation formula) and on synthetic
 // signals with a known answer.
 import { describe, expect, it } from 'vitest';
-import { hasShared, referenceJson } from '../../../tests/support/shared';
+import { hasShared, referenceJson, needsShared } from '../../../tests/support/shared';
 import { largestCanonicalCorrelation, orthonormalColumns, referenceSignals, SsvepCca } from './cca';
 import { seededRandom } from './cross-validation';
 import type { EpochSet } from './epochs';
@@ -15,7 +15,7 @@ function gauss(r: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
 }
 
-describe.skipIf(!hasShared)('logistic regression (L2, scikit-learn objective)', () => {
+describe('logistic regression (L2, scikit-learn objective)', needsShared, () => {
   const ref = hasShared ? referenceJson('eeg_csp_lda') : ({} as any);
   it('reaches the optimum: gradient of C·Σ log-loss + ½‖w‖² vanishes', () => {
     const feats = ref.csp.features as number[][];

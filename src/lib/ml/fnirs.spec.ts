@@ -3,12 +3,12 @@
 // (f64 tolerances) and from our SNIRF reader's float32 samples (f32 tolerances); extinction values
 // equal MNE's abs_coef / 0.2303; window features follow their definitions on known signals.
 import { describe, expect, it } from 'vitest';
-import { hasShared, referenceArray, referenceError, referenceJson, sharedBytes } from '../../../tests/support/shared';
+import { hasShared, referenceArray, referenceError, referenceJson, sharedBytes, needsShared } from '../../../tests/support/shared';
 import { readSnirf } from '../formats/snirf';
 import { channelData } from '../formats/recording';
 import { beerLambert, extinctionCoefficients, opticalDensity, parseNirsChannel, sourceDetectorDistances, windowFeatures } from './fnirs';
 
-describe.skipIf(!hasShared)('optical density and Beer–Lambert against MNE', () => {
+describe('optical density and Beer–Lambert against MNE', needsShared, () => {
   const ref = hasShared ? referenceJson('fnirs') : { recordings: [] };
   for (const r of ref.recordings as any[]) {
     it(`${r.recording}: OD and HbO/HbR from the reference intensities (float64)`, () => {

@@ -1,7 +1,7 @@
 // Multi-class LDA (scikit-learn's svd solver) against the closed-form Gaussian discriminant with the
 // pooled within-class covariance (divisor n − K), and filter-bank CSP on the S001 motor-imagery runs.
 import { describe, expect, it } from 'vitest';
-import { hasShared, sharedBytes } from '../../../tests/support/shared';
+import { sharedBytes, needsShared } from '../../../tests/support/shared';
 import { readEdf } from '../formats/edf';
 import { seededRandom, stratifiedKFold, accuracy } from './cross-validation';
 import { Csp, FilterBankCsp } from './csp';
@@ -58,7 +58,7 @@ describe('LDA, three classes', () => {
   });
 });
 
-describe.skipIf(!hasShared)('filter-bank CSP on S001 R04/R08/R12', () => {
+describe('filter-bank CSP on S001 R04/R08/R12', needsShared, () => {
   it('one CSP per band, features concatenated band by band (each block is the plain CSP of that band)', () => {
     const recs = ['S001R04', 'S001R08', 'S001R12'].map((f) => ({ recording: readEdf(sharedBytes(`data/edf/${f}.edf`), f), source: f }));
     const base = { type: 'motor_imagery_csp_lda', classes: { T1: 'left', T2: 'right' }, window: [1.0, 2.0] };

@@ -3,7 +3,7 @@
 // shared reference epochs. Tolerances are the reference's CSP tolerances (README §6).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { hasShared, referenceArray, referenceError, referenceJson } from '../../../tests/support/shared';
+import { hasShared, referenceArray, referenceError, referenceJson, needsShared } from '../../../tests/support/shared';
 import { classCovariances } from './covariance';
 import { Csp, type CspOptions } from './csp';
 import type { EpochSet } from './epochs';
@@ -11,7 +11,7 @@ import type { EpochSet } from './epochs';
 const mne = JSON.parse(readFileSync(new URL('./fixtures/mne.json', import.meta.url), 'utf8'));
 const byName = (n: string) => mne.cases.find((c: { name: string }) => c.name === n);
 
-describe.skipIf(!hasShared)('CSP options vs MNE 1.3', () => {
+describe('CSP options vs MNE 1.3', needsShared, () => {
   const ref = hasShared ? referenceJson('eeg_csp_lda') : ({} as any);
   const tol = hasShared ? ref.csp.tol : ({} as any);
   const epochs = (averageReference = false): EpochSet => {

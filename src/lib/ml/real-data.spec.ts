@@ -6,13 +6,13 @@
 //   2 = target; SSVEP marker 1 = 30 Hz, 2 = 20 Hz, "Right AUX" = POz).
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { hasShared, referenceArray, referenceError, referenceJson, sharedBytes, sharedPath } from '../../../tests/support/shared';
+import { referenceArray, referenceError, referenceJson, sharedBytes, sharedPath, needsShared } from '../../../tests/support/shared';
 import { readCsv } from '../formats/csv';
 import { readEdf } from '../formats/edf';
 import { crossValidate, parseExperimentConfig, predictModel, predictWindow, trainModel } from './experiment';
 import { epochsFromRecordings, mneRingingSamples, mneBandPass } from './prepare';
 
-describe.skipIf(!hasShared)('recipes on real recordings', () => {
+describe('recipes on real recordings', needsShared, () => {
   it('EDF → MNE-identical epochs → the stored CSP+LDA folds (motor imagery)', () => {
     const ref = referenceJson('eeg_csp_lda');
     const cfg = parseExperimentConfig({ type: 'motor_imagery_csp_lda', classes: { T1: 'left', T2: 'right' }, window: [1.0, 2.0], band: [7, 30], components: 4 });

@@ -3,7 +3,7 @@
 // (Debian's python3-sklearn, the reference's version) from the shared reference's CSP features and epochs.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { hasShared, referenceArray, referenceError, referenceJson } from '../../../tests/support/shared';
+import { hasShared, referenceArray, referenceError, referenceJson, needsShared } from '../../../tests/support/shared';
 import { empiricalCovariance, ledoitWolf } from './covariance';
 import { SsvepCca } from './cca';
 import { rocAuc } from './cross-validation';
@@ -44,7 +44,7 @@ describe('scikit-learn 1.2.1 CCA', () => {
   });
 });
 
-describe.skipIf(!hasShared)('scikit-learn 1.2.1 on the reference CSP features and epochs', () => {
+describe('scikit-learn 1.2.1 on the reference CSP features and epochs', needsShared, () => {
   const ref = hasShared ? referenceJson('eeg_csp_lda') : ({} as any);
   const F: DenseMatrix = hasShared ? dense(45, 4, flat(ref.csp.features)) : dense(0, 0);
   const y = hasShared ? Int32Array.from(ref.epochs.labels as number[]) : new Int32Array(0);

@@ -4,7 +4,7 @@ import { NeurotabDb } from './db';
 import { importRecording, loadRecordingData, removeFailedImports } from './library';
 import { readEdf, writeEdf } from '../formats/edf';
 import { readSnirf, writeSnirf } from '../formats/snirf';
-import { hasShared, sharedBytes } from '../../../tests/support/shared';
+import { sharedBytes, needsShared } from '../../../tests/support/shared';
 
 const dbs: NeurotabDb[] = [];
 const fresh = () => {
@@ -16,7 +16,7 @@ afterEach(async () => {
   for (const db of dbs.splice(0)) await db.delete();
 });
 
-describe.skipIf(!hasShared)('library import and export', () => {
+describe('library import and export', needsShared, () => {
   it('imports a real EDF+ file and loads back the identical samples, timestamps and annotations', async () => {
     const db = fresh();
     const data = readEdf(sharedBytes('data/edf/S001R04.edf'), 'S001R04.edf');

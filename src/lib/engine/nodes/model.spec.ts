@@ -5,7 +5,7 @@
 // for an EEGNet run bound by the host like predictDeepEpochs; the live prediction follows the eyes;
 // mismatched rate/channels are refused naming the difference.
 import { describe, expect, it } from 'vitest';
-import { hasShared, sharedBytes } from '../../../../tests/support/shared';
+import { sharedBytes, needsShared } from '../../../../tests/support/shared';
 import type { MarkerEvent, StreamDescriptor } from '../../core/stream';
 import { syntheticStreamDescriptor } from '../../devices/drivers/synthetic/driver';
 import { SyntheticGenerator } from '../../devices/drivers/synthetic/generator';
@@ -260,7 +260,7 @@ describe('ml.model-predict with a TensorFlow.js network (bound by the host)', ()
   }, 60_000);
 });
 
-describe.skipIf(!hasShared)('ml.model-predict on PhysioNet motor imagery (EDF, 64 channels, 160 Hz)', () => {
+describe('ml.model-predict on PhysioNet motor imagery (EDF, 64 channels, 160 Hz)', needsShared, () => {
   it('a model trained on S001R08 + R12 predicts S001R04 as the experiment does in batch', () => {
     const cfg = parseExperimentConfig({ type: 'motor_imagery_csp_lda', classes: { T1: 'left', T2: 'right' }, window: [1.0, 2.0], band: [7, 30], components: 4 });
     const recs = ['S001R08', 'S001R12'].map((f) => ({ recording: readEdf(sharedBytes(`data/edf/${f}.edf`), `${f}.edf`), source: f }));
@@ -343,7 +343,7 @@ describe('train/deploy parity with filter: "causal"', () => {
   });
 });
 
-describe.skipIf(!hasShared)('train/deploy parity on PhysioNet motor imagery', () => {
+describe('train/deploy parity on PhysioNet motor imagery', needsShared, () => {
   it('S001 leave-one-run-out: deployed = offline on the same causal windows; pooled held-out accuracy does not drop', () => {
     const runs = ['S001R04', 'S001R08', 'S001R12'].map((f) => ({ recording: readEdf(sharedBytes(`data/edf/${f}.edf`), `${f}.edf`), source: f }));
     const doc = { type: 'motor_imagery_csp_lda', classes: { T1: 'left', T2: 'right' }, window: [1.0, 2.0], band: [7, 30], components: 4 };

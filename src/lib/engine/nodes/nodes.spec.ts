@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasShared, referenceArray, referenceError, referenceJson } from '../../../../tests/support/shared';
+import { hasShared, referenceArray, referenceError, referenceJson, needsShared } from '../../../../tests/support/shared';
 import { framesFromChannelMajor, toChannelMajor } from '../packets';
 import { copyPacket, feedChunks, makeStream, randomChunks, instantiate } from '../testing';
 import type { EpochsPacket, FramesPacket, MarkersPacket, NodeClass, SpectrumPacket } from '../types';
@@ -61,7 +61,7 @@ describe('filter.iir order: null derives the order from the transition band (Sci
   });
 });
 
-describe.skipIf(!hasShared)('numeric nodes against SciPy (through the node)', () => {
+describe('numeric nodes against SciPy (through the node)', needsShared, () => {
   const x = hasShared ? referenceArray(referenceJson('filtering').inputs.x) : new Float64Array(0);
   const C = 8;
   const N = 2500;

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../core/errors';
-import { hasShared, sharedBytes } from '../../../../tests/support/shared';
+import { sharedBytes, needsShared } from '../../../../tests/support/shared';
 import { readEdf } from '../../formats/edf';
 import { subsetEpochs, type EpochSet } from '../epochs';
 import { epochsFromRecordings } from '../prepare';
@@ -67,7 +67,7 @@ describe('fast CPU backprop kernels', () => {
 
 const cfg = { type: 'motor_imagery_csp_lda', classes: { T1: 'left', T2: 'right' }, window: [1.0, 2.0], band: [7, 30], channels: ['C3..', 'Cz..', 'C4..', 'Cp3.', 'Cp4.', 'Fc3.', 'Fc4.', 'C1..'] } as ExperimentConfig;
 
-describe.skipIf(!hasShared)('EEGNet on S001 left/right fist imagery (slice)', () => {
+describe('EEGNet on S001 left/right fist imagery (slice)', needsShared, () => {
   let set: EpochSet;
   beforeAll(() => {
     installFastCpuKernels();
