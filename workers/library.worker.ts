@@ -32,7 +32,7 @@ async function handle(m: LibraryRequest): Promise<void> {
     const write = () => importRecording(openDb(), data, m.file.name, (p) => post({ type: 'progress', jobId: m.jobId, phase: 'writing', fraction: p.framesWritten / Math.max(1, p.framesTotal) }));
     // The shared import lock tells other tabs this "importing" recording is alive.
     const rec = 'locks' in navigator ? await navigator.locks.request(IMPORT_LOCK, { mode: 'shared' }, write) : await write();
-    post({ type: 'imported', jobId: m.jobId, recordingId: rec.id, name: rec.name });
+    post({ type: 'imported', jobId: m.jobId, recordingId: rec.id, name: rec.name, notes: rec.notes });
   } else if (m.type === 'export') {
     const data = await loadRecordingData(openDb(), m.recordingId);
     const files = await writeRecordingFiles(data, m.fileName);

@@ -159,6 +159,6 @@ export type LibraryRequest =
   | { type: 'export'; jobId: number; recordingId: string; format: ExportFormat; fileName: string };
 export type LibraryEvent =
   | { type: 'progress'; jobId: number; phase: 'reading' | 'parsing' | 'writing'; fraction: number }
-  | { type: 'imported'; jobId: number; recordingId: string; name: string }
+  | { type: 'imported'; jobId: number; recordingId: string; name: string; notes?: string }
   | { type: 'exported'; jobId: number; files: Array<{ fileName: string; bytes: Uint8Array }> }
   | { type: 'failed'; jobId: number; message: string };

@@ -43,7 +43,7 @@ export function summarise(rec: RecordingData, fileName: string, fileBytes?: numb
   lines.push(`format:    ${rec.meta.sourceFormat}${rec.meta.extra?.variant ? ` (${rec.meta.extra.variant})` : ''}${rec.meta.extra?.formatVersion ? ` ${rec.meta.extra.formatVersion}` : ''}`);
   lines.push(`start:     ${rec.meta.startTimeMs !== undefined ? new Date(rec.meta.startTimeMs).toISOString() : 'unknown (timestamps on the file\'s own clock)'}`);
   lines.push(`duration:  ${durationSeconds(rec).toFixed(3)} s`);
-  for (const k of ['subject', 'session', 'task', 'device'] as const) if (rec.meta[k]) lines.push(`${(k + ':').padEnd(10)} ${rec.meta[k]}`);
+  for (const k of ['subject', 'session', 'task', 'device', 'notes'] as const) if (rec.meta[k]) lines.push(`${(k + ':').padEnd(10)} ${rec.meta[k]}`);
   lines.push(`streams:   ${rec.streams.length}`);
   for (const s of rec.streams) {
     const d = s.descriptor;

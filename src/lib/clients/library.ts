@@ -40,16 +40,22 @@ function run<T>(make: (jobId: number) => LibraryRequest, onEvent: (e: LibraryEve
   });
 }
 
+export interface ImportedFile {
+  recordingId: string;
+  /** What the reader noted about the file (e.g. a bogus row it skipped), as stored with the recording. */
+  notes?: string;
+}
+
 /**
  * Imports one file (`companions`: the other files of its dataset, such as an EEGLAB set's .fdt);
- * `onProgress` follows reading, parsing and writing. Resolves with the new recording's id.
+ * `onProgress` follows reading, parsing and writing. Resolves with the new recording.
  */
-export function importFile(file: File, onProgress: (j: ImportJob) => void, companions: File[] = []): Promise<string> {
-  return run<string>(
+export function importFile(file: File, onProgress: (j: ImportJob) => void, companions: File[] = []): Promise<ImportedFile> {
+  return run<ImportedFile>(
     (jobId) => ({ type: 'import', jobId, file, companions }),
     (e, done, fail) => {
       if (e.type === 'progress') onProgress({ fileName: file.name, phase: e.phase, fraction: e.fraction });
-      else if (e.type === 'imported') done(e.recordingId);
+      else if (e.type === 'imported') done({ recordingId: e.recordingId, notes: e.notes });
       else if (e.type === 'failed') fail(new Error(e.message));
     },
   );

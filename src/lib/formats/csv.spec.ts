@@ -28,6 +28,26 @@ describe('CSV readers on real files', needsShared, () => {
     // Regular grid from the first timestamp; last file timestamp is 12:02:23.166 → ≈ 89.9 s later.
     expect((eeg.timestampsMs[22_489] - eeg.timestampsMs[0]) / 1000).toBeCloseTo(22_489 / 250, 9);
     expect(rec.markers).toHaveLength(0);
+    expect(rec.meta.notes).toBeUndefined();
+  });
+
+  it('reads the same recording in the OpenBCI GUI v5 shape (a row of zeros first, no column row) frame for frame, without the zero row', () => {
+    // The GUI's v5 copy of this recording (OpenBCI_GUI repo, EEG_Sample_Data): no column row, no
+    // Marker column, and a first row of 24 × "0.0" (timestamp 0: 1970) before sample 0.
+    const v6 = sharedBytes('data/openbci/OpenBCI_GUI-v6-blinks-jawClench-alpha.txt');
+    const all = text(v6).split('\r\n');
+    const dataRows = all.slice(5).filter((l) => l !== '').map((l) => l.split(',').filter((_, k) => k !== 23).join(','));
+    const v5Text = [...all.slice(0, 4), Array(24).fill('0.0').join(','), ...dataRows].join('\r\n');
+    const v5 = readCsv(new TextEncoder().encode(v5Text), 'OpenBCI_GUI-v5-blinks-jawClench-alpha.txt');
+    const want = readCsv(v6, 'blinks.txt');
+    expect(v5.meta.notes).toMatch(/^Skipped line 5: a row of zeros with timestamp 0 \(1970\)/);
+    expect(v5.meta.startTimeMs).toBe(1557936053329);
+    const [eeg, acc] = v5.streams;
+    expect(eeg.timestampsMs.length).toBe(22_490);
+    expect(eeg.samples[0]).toBeCloseTo(61379.36, 2);
+    expect(eeg.samples).toEqual(want.streams[0].samples);
+    expect(eeg.timestampsMs).toEqual(want.streams[0].timestampsMs);
+    expect(acc.samples).toEqual(want.streams[1].samples);
   });
 });
 
@@ -70,6 +90,31 @@ describe('OpenBCI GUI text without a column row (older GUI layout)', () => {
     expect(rec.streams[0].descriptor.sampleRateHz).toBe(250);
     expect(rec.streams[0].samples[8 + 7]).toBe(13);
     expect(Array.from(rec.streams[1].samples.slice(0, 3))).toEqual([0.01, 0.02, 0.98].map(Math.fround));
+  });
+});
+
+describe('OpenBCI GUI v5 row of zeros after the header', () => {
+  const header = ['%OpenBCI Raw EXG Data', '%Number of channels = 8', '%Sample Rate = 250 Hz', '%Board = OpenBCI_GUI$BoardCytonSerial'];
+  const columns = 'Sample Index, EXG Channel 0, EXG Channel 1, EXG Channel 2, EXG Channel 3, EXG Channel 4, EXG Channel 5, EXG Channel 6, EXG Channel 7, Accel Channel 0, Accel Channel 1, Accel Channel 2, Timestamp, Timestamp (Formatted)';
+  const row = (i: number, ts: number | string, formatted: string) => [i, ...Array.from({ length: 8 }, (_, c) => 100 * c + i + 0.5), 0.04, 0.42, 0.238, ts, formatted].join(', ');
+  const read = (lines: string[]) => readCsv(new TextEncoder().encode(lines.join('\n')), 'v5.txt');
+
+  it('skips it under a column row too (the formatted time aside) and says so; every real row is kept', () => {
+    const rec = read([...header, columns, [...Array(13).fill('0.0'), '1970-01-01 00:00:00.000'].join(', '), row(0, 1557936053329, '12:00:53.329'), row(1, 1557936053336, '12:00:53.336'), row(2, 1557936053343, '12:00:53.343')]);
+    expect(rec.meta.notes).toMatch(/^Skipped line 6: a row of zeros/);
+    expect(rec.meta.startTimeMs).toBe(1557936053329);
+    expect(rec.streams[0].timestampsMs.length).toBe(3);
+    expect(Array.from(rec.streams[0].samples.slice(0, 2))).toEqual([0.5, 100.5]);
+  });
+
+  it('keeps a row of zeros whose neighbours carry no real timestamp, and a zero row that is not the first', () => {
+    const zeros = Array(14).fill('0.0').join(',');
+    const noTime = read([...header, columns, zeros, row(0, '0.0', '00:00:00.000'), row(1, '0.0', '00:00:00.004')]);
+    expect(noTime.streams[0].timestampsMs.length).toBe(3);
+    expect(noTime.meta.notes).toBeUndefined();
+    const later = read([...header, columns, row(0, 1557936053329, '12:00:53.329'), zeros, row(2, 1557936053343, '12:00:53.343')]);
+    expect(later.streams[0].timestampsMs.length).toBe(3);
+    expect(later.meta.notes).toBeUndefined();
   });
 });
 

@@ -151,6 +151,14 @@ function readOpenBci(text: string, fileName: string): RecordingData {
   }
   const rows = all.slice(i).filter((l) => l.trim() !== '');
   if (rows.length === 0) throw new InputError('no data rows after the OpenBCI header', fileName);
+  // OpenBCI GUI v5 may write a row of zeros (sample index, every channel and the timestamp: 1970)
+  // right after the header: a bogus frame, dropped when the row after it carries a real timestamp.
+  let notes: string | undefined;
+  if (rows.length > 1 && isZeroRow(rows[0], names) && epochColumn(rows[1], names, declaredChannels) >= 0) {
+    notes = `Skipped line ${i + 1}: a row of zeros with timestamp 0 (1970) that OpenBCI GUI v5 writes before the first sample; every other row was kept.`;
+    rows.shift();
+    i++;
+  }
   const ncols = rows[0].split(',').length;
   let eegCols: number[];
   let accelCols: number[];
@@ -168,8 +176,7 @@ function readOpenBci(text: string, fileName: string): RecordingData {
     if (ncols < 1 + nch) throw new InputError(`rows have ${ncols} columns, fewer than 1 + ${nch} channels`, fileName);
     eegCols = range(1, nch);
     accelCols = ncols >= 1 + nch + 3 ? range(nch + 1, nch + 3) : [];
-    const last = rows[0].split(',');
-    for (let k = ncols - 1; k > nch; k--) if (Number(last[k]) > 1e9) { tsCol = k; break; }
+    tsCol = epochColumn(rows[0], null, nch);
     labels = eegCols.map((_, k) => `EXG Channel ${k}`);
   }
   if (eegCols.length === 0) throw new InputError('no "EXG Channel n" columns in the OpenBCI column row', fileName);
@@ -205,10 +212,26 @@ function readOpenBci(text: string, fileName: string): RecordingData {
   }
   const board = header['board'];
   return {
-    meta: { sourceFormat: 'openbci', startTimeMs: startMs, device: board ? board.replace(/^OpenBCI_GUI\$/, '') : undefined, extra: header },
+    meta: { sourceFormat: 'openbci', startTimeMs: startMs, device: board ? board.replace(/^OpenBCI_GUI\$/, '') : undefined, notes, extra: header },
     streams,
     markers,
   };
+}
+
+/** Whether an OpenBCI data row is all zeros (a "Timestamp (Formatted)" cell, when named, aside). */
+function isZeroRow(line: string, names: string[] | null): boolean {
+  return line.split(',').every((c, k) => (names !== null && /formatted/i.test(names[k] ?? '')) || (c.trim() !== '' && Number(c) === 0));
+}
+
+/** The column of an OpenBCI row holding a unix time (s or ms): the named "Timestamp", else the last numeric column after the channels; -1 if it holds none. */
+function epochColumn(line: string, names: string[] | null, channels = 8): number {
+  const cells = line.split(',');
+  if (names) {
+    const k = names.findIndex((n) => n.toLowerCase() === 'timestamp');
+    return k >= 0 && Number(cells[k]) > 1e9 ? k : -1;
+  }
+  for (let k = cells.length - 1; k > channels; k--) if (Number(cells[k]) > 1e9) return k;
+  return -1;
 }
 
 function readBrainflow(text: string, fileName: string, board?: BrainflowBoard): RecordingData {
