@@ -7,6 +7,7 @@ import { deflateSync } from 'fflate';
 import { launch, newContext, openApp, screenshot, serveApp, type AppServer } from './harness';
 import { examplePipelines, pypResolver } from '../../src/lib/clients/pipelines';
 import { pipelineToPyp, writePyp } from '../../src/lib/formats/pyp';
+import { shareFragment } from '../../src/lib/engine/share';
 
 let browser: Browser;
 let server: AppServer;
@@ -236,6 +237,38 @@ describe('share links', () => {
       if (payload === polluting) await screenshot(page, 'pipelines-hostile-link');
       await page.close();
     }
+  });
+
+  it('a refusal follows the fragment it was about: a new fragment replaces or clears it, in the same tab', async () => {
+    const refusal = '[data-testid="share-error"]';
+    const page = await openApp(context, server.url, '/pipelines#p=not-base64!!');
+    await expect.poll(() => page.textContent(refusal)).toContain('character "!" at position 10 is not base64url');
+    // Another fragment typed in the address bar (a fragment navigation: hashchange, same document).
+    await page.goto(new URL('/pipelines#p=also*bad', server.url).href);
+    await expect.poll(() => page.textContent(refusal)).toContain('character "*" at position 4 is not base64url');
+    await page.goto(new URL('/pipelines#pipeline=x', server.url).href);
+    await page.waitForSelector(refusal, { state: 'detached' });
+    expect(await page.$('[data-testid="shared-pipeline"]')).toBeNull();
+    // A good link after a bad one: its review replaces the refusal.
+    const good = shareFragment(examplePipelines()[0].doc);
+    await page.goto(new URL('/pipelines#p=not-base64!!', server.url).href);
+    await page.waitForSelector(refusal);
+    await page.goto(new URL(`/pipelines#${good}`, server.url).href);
+    await page.waitForSelector('[data-testid="shared-name"]');
+    expect(await page.$(refusal)).toBeNull();
+    // The app's own links: "Pipelines" from this page (same route, no hashchange), and away and back.
+    await page.goto(new URL('/pipelines#p=not-base64!!', server.url).href);
+    await page.waitForSelector(refusal);
+    await page.click('nav a[href="/pipelines"]');
+    await page.waitForSelector(refusal, { state: 'detached' });
+    expect(new URL(page.url()).hash).toBe('');
+    await page.goto(new URL('/pipelines#p=not-base64!!', server.url).href);
+    await page.waitForSelector(refusal);
+    await page.click('nav a[href="/"]');
+    await page.click('nav a[href="/pipelines"]');
+    await page.waitForSelector('[data-testid="pipeline-name"]');
+    expect(await page.$(refusal)).toBeNull();
+    await page.close();
   });
 });
 

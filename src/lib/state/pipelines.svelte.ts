@@ -49,8 +49,8 @@ class PipelinesState {
   /** Parameter edits refused, by "nodeId.param". */
   paramErrors = $state<Record<string, string>>({});
   dirty = $state(false);
-  /** A pipeline opened from a share link, awaiting review. */
-  shared = $state<{ doc: PipelineDocument | null; problem: PipelineProblem | null } | null>(null);
+  /** A pipeline opened from a share link (`payload`, the fragment's p=), awaiting review, or the link's refusal. */
+  shared = $state<{ payload: string; doc: PipelineDocument | null; problem: PipelineProblem | null } | null>(null);
   shareLink = $state<string | null>(null);
   run = $state<RunView | null>(null);
   report = $state.raw<PipelineReport | null>(null);
@@ -273,14 +273,21 @@ class PipelinesState {
     }
   }
 
-  /** Reads a share link's fragment (if any): decoded, size-limited and validated, never run. */
+  /**
+   * Follows the address's fragment: a share link's is decoded, size-limited and validated, never run;
+   * what an earlier fragment opened (or why it was refused) goes when the fragment changes or goes.
+   */
   openSharedFromHash(hash: string): void {
     const payload = sharePayloadOf(hash);
-    if (payload === null) return;
+    if (payload === (this.shared?.payload ?? null)) return;
+    if (payload === null) {
+      this.shared = null;
+      return;
+    }
     try {
-      this.shared = { doc: decodeSharedPipeline(payload, registry), problem: null };
+      this.shared = { payload, doc: decodeSharedPipeline(payload, registry), problem: null };
     } catch (e) {
-      this.shared = { doc: null, problem: problemOf(e) };
+      this.shared = { payload, doc: null, problem: problemOf(e) };
     }
   }
 
@@ -292,12 +299,13 @@ class PipelinesState {
   /** "Add to my pipelines": stores the reviewed shared pipeline and shows it. */
   async addShared(): Promise<void> {
     const doc = this.shared?.doc;
-    if (!doc) return;
+    const payload = this.shared?.payload;
+    if (!doc || payload === undefined) return;
     const path = libraryPath(doc.meta.name, this.library.map((l) => l.path));
     try {
       await savePipeline(path, $state.snapshot(doc) as PipelineDocument);
     } catch (e) {
-      this.shared = { doc: null, problem: problemOf(e) };
+      this.shared = { payload, doc: null, problem: problemOf(e) };
       return;
     }
     await this.loadLibrary();
