@@ -254,3 +254,25 @@ describe('training page without shared data', () => {
     await page.close();
   }, 240_000);
 });
+
+describe('ExperimentHub API experiments on the Training page', () => {
+  it("the seed's time_series example sent without data: the page says why it has no model and how to send data, then shows it ready", async () => {
+    const page = await openApp(fx.context, fx.server.url, '/training');
+    const call = (path: string, body: unknown) =>
+      page.evaluate(async ([p, b]) => (await fetch(p as string, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(b) })).status, [path, body] as const);
+    const config = { setup: { target: 'value', ds: 'ds' }, create_model: { model_type: 'Prophet', params: { seasonality_mode: 'multiplicative', daily_seasonality: true } } };
+    expect(await call('/exphub/create_experiment/my_experiment/time_series', config)).toBe(200);
+    expect(await call('/exphub/my_experiment/train', config)).toBe(200);
+    const row = page.locator('[data-testid="api-experiment"][data-name="my_experiment"]');
+    await expect.poll(() => row.locator('[data-testid="api-experiment-reason"]').textContent().catch(() => ''), { timeout: 15_000 }).toMatch(
+      /^the last training of my_experiment failed: no data to learn from: the queue "my_experiment" is empty\. POST a DataFrame .* to \/exphub\/publish\/my_experiment /,
+    );
+    await screenshot(page, 'training-api-experiment-without-data');
+    // Three weeks of hourly values with a daily cycle, published, then trained again.
+    const frame = Array.from({ length: 24 * 21 }, (_, h) => ({ ds: new Date(Date.UTC(2024, 0, 1) + h * 3_600_000).toISOString(), value: 10 + h / 100 + 2 * Math.sin((2 * Math.PI * h) / 24) }));
+    expect(await call('/exphub/publish/my_experiment', frame)).toBe(200);
+    expect(await call('/exphub/my_experiment/train', config)).toBe(200);
+    await expect.poll(() => row.textContent(), { timeout: 30_000 }).toContain('ready · plots forecast, components');
+    await page.close();
+  });
+});

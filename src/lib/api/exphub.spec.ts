@@ -91,10 +91,10 @@ describe('ExperimentHub family at /exphub', () => {
     expect(hub.list().map((e) => e.name)).toEqual(['my_exp']);
   });
 
-  it('GET /experiments: 204 with none, "No reports available." until trained, then figure names', async () => {
-    expect((await req('/experiments')).status).toBe(204);
+  it('GET /experiments in the documented shape: {} with none, empty lists until trained, then figure names', async () => {
+    expect(await (await req('/experiments')).json()).toEqual({});
     await post('/create_experiment/mi/motor_imagery_csp_lda', config);
-    expect(await (await req('/experiments')).json()).toEqual({ mi: 'No reports available.' });
+    expect(await (await req('/experiments')).json()).toEqual({ mi: [[], []] });
     await post('/publish/mi', syntheticFrame());
     await post('/mi/train', {});
     await hub.idle('mi');
@@ -129,7 +129,7 @@ describe('ExperimentHub family at /exphub', () => {
     expect((await (await req('/mi/plot_eda/class_balance')).json()) as object).toMatchObject({ data: [{ type: 'bar', y: [20, 20] }] });
     expect((await req('/None/plot/x')).status).toBe(204);
     expect((await req('/mi/plot/None')).status).toBe(204);
-    expect(await (await req('/mi/plot/nope')).json()).toEqual({ detail: 'Plot not found' });
+    expect(await (await req('/mi/plot/nope')).json()).toEqual({ detail: 'Plot not found: mi has no plot "nope"; it has fold_scores, confusion_matrix' });
     expect((await req('/ghost/plot_eda/class_balance')).status).toBe(404);
   });
 
@@ -140,7 +140,7 @@ describe('ExperimentHub family at /exphub', () => {
     await post('/create_experiment/empty/motor_imagery_csp_lda', config);
     await post('/empty/train', {});
     await hub.idle('empty');
-    expect(await (await req('/empty/status')).json()).toMatchObject({ available: false, training: false, last_error: expect.stringMatching(/publish a DataFrame to \/publish\/empty/) });
+    expect(await (await req('/empty/status')).json()).toMatchObject({ available: false, training: false, last_error: expect.stringMatching(/^no data to learn from: the queue "empty" is empty\. POST a DataFrame .* to \/exphub\/publish\/empty /) });
     // Created through /train with the type in the config (load_object or create_model).
     await post('/publish/viaconfig', syntheticFrame());
     expect((await post('/viaconfig/train', config)).status).toBe(200);
@@ -290,6 +290,31 @@ const seedTsConfig = {
 };
 
 describe('time_series (Prophet-like forecaster)', () => {
+  it("the seed's example run as a new user runs it, with no data sent: the plot's 404, the status and /experiments say why and how to send data", async () => {
+    await post('/create_experiment/my_experiment/time_series', seedTsConfig);
+    const untrained = await req('/my_experiment/plot/forecast');
+    expect(untrained.status).toBe(404);
+    expect(((await untrained.json()) as { detail: string }).detail).toBe(
+      "Plot not found: my_experiment has not been trained and its queue is empty. Send its data first: POST a DataFrame (JSON records, split or columns; or text/csv) to /exphub/publish/my_experiment (/publish/my_experiment on the bridge's ExperimentHub port 8010), or name recordings in data.recordings; then POST /exphub/my_experiment/train",
+    );
+    expect(await (await post('/my_experiment/train', seedTsConfig)).json()).toEqual({ message: 'Training started based on sent parameters.' });
+    await hub.idle('my_experiment');
+    expect((await post('/my_experiment/predict')).status).toBe(204);
+    const plot = await req('/my_experiment/plot/forecast');
+    expect(plot.status).toBe(404);
+    const detail = ((await plot.json()) as { detail: string }).detail;
+    expect(detail).toMatch(/^Plot not found: the last training of my_experiment failed: no data to learn from: the queue "my_experiment" is empty\. POST a DataFrame .* to \/exphub\/publish\/my_experiment .*; then train again$/);
+    const status = (await (await req('/my_experiment/status')).json()) as { available: boolean; last_error: string; queue_depth: number };
+    expect(status).toMatchObject({ available: false, queue_depth: 0 });
+    expect(detail).toContain(status.last_error);
+    expect(await (await req('/experiments')).json()).toEqual({ my_experiment: [[], []] });
+    // Following the advice works: publish, train, and the plot is there.
+    await post('/publish/my_experiment', tsFrame(0, 24 * 21));
+    await post('/my_experiment/train', seedTsConfig);
+    await hub.idle('my_experiment');
+    expect((await req('/my_experiment/plot/forecast')).status).toBe(200);
+  });
+
   it('seed config: publish → train → figures, train_data; predict the next day and flag a planted anomaly', async () => {
     expect(await (await post('/create_experiment/my_experiment/time_series', seedTsConfig)).json()).toEqual({ message: "Creating experiment 'my_experiment' of type 'time_series'" });
     expect((await post('/publish/my_experiment', tsFrame(0, 24 * 21))).status).toBe(200);

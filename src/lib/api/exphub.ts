@@ -1,6 +1,6 @@
 // ExperimentHub family (API.md §11), mounted at /exphub: the observml FastAPI service's routes with
-// their quirks (Python strings sent as JSON strings, 204 for unavailable experiments and for
-// `None`, stop/delete always 200 with a status field, {"detail": …} errors, FastAPI's "Not Found" /
+// their quirks (Python strings sent as JSON strings, 204 for a prediction by an unavailable experiment
+// and for `None`, stop/delete always 200 with a status field, {"detail": …} errors, FastAPI's "Not Found" /
 // "Method Not Allowed" / text "Internal Server Error"). Runs wherever the routers run; depends only on
 // the `ExperimentBackend` seam below (the training worker's ExperimentHub behind it, or a hub wired
 // directly in tests and the bridge). Must not train or hold experiment state itself.
@@ -8,7 +8,7 @@ import { Hono, type Context } from 'hono';
 import { InputError } from '../core/errors';
 import { normalizedGetPath, readBodyText, ApiError, FamilyRoutes, json, type FamilyEnvelope } from './http';
 import { BackendError, type BackendErrorCode } from './backend';
-import type { ExperimentHub } from '../ml/experiments/hub';
+import { publishHint, type ExperimentHub, type ExperimentState } from '../ml/experiments/hub';
 import { parseCsvTable, parseDataFrame, columnJson, type Table } from '../ml/experiments/dataframe';
 import { EXPERIMENT_CLASSES, EXPERIMENT_TYPES, NAME_PATTERN, RESERVED_NAMES, TYPE_ALIASES } from '../ml/experiments/config';
 import type { PlotlyFigure } from '../ml/experiments/run';
@@ -25,6 +25,15 @@ export interface ExperimentStatus {
   run_id: string | null;
   last_error: string | null;
   queue_depth: number;
+}
+
+/** Why an experiment has no model to show or predict with, and what to do next; null when it has one. */
+export function notTrainedReason(s: ExperimentStatus): string | null {
+  if (s.run_id) return null;
+  if (s.training) return `${s.name} is still training; ask again once GET /exphub/${s.name}/status says "available": true`;
+  if (s.last_error) return `the last training of ${s.name} failed: ${s.last_error}`;
+  if (s.queue_depth === 0) return `${s.name} has not been trained and its queue is empty. Send its data first: ${publishHint(s.name)}; then POST /exphub/${s.name}/train`;
+  return `${s.name} has not been trained: POST /exphub/${s.name}/train (${s.queue_depth} message${s.queue_depth === 1 ? '' : 's'} wait in its queue)`;
 }
 
 /**
@@ -46,12 +55,14 @@ export interface ExperimentBackend {
   exphubRetrain(name: string): Promise<boolean>;
   exphubStopTraining(name: string): Promise<boolean>;
   exphubDelete(name: string): Promise<boolean>;
-  exphubFigure(name: string, plot: string, eda: boolean): Promise<PlotlyFigure | 'no-experiment' | 'no-plot'>;
+  /** Throws ExpHubFailure 404 whose detail says why there is no such figure (no experiment, not trained and why, other names). */
+  exphubFigure(name: string, plot: string, eda: boolean): Promise<PlotlyFigure>;
   exphubPublish(queue: string, table: Table): Promise<number>;
   exphubFlush(queue: string): Promise<void>;
   exphubTrainData(name: string): Promise<Record<string, Record<string, unknown>> | null>;
   exphubConfig(name: string): Promise<Record<string, unknown> | null>;
-  exphubExperiments(): Promise<Record<string, [string[], string[]] | string>>;
+  /** Plot and EDA figure names per experiment (empty lists until it has a model). */
+  exphubExperiments(): Promise<Record<string, [string[], string[]]>>;
   exphubIds(name: string): Promise<{ runId: string | null; expId: string | null } | null>;
   exphubResults(name: string): Promise<{ name: string; run_id: string; predictions: unknown; created: string } | null>;
   exphubLog(): Promise<string>;
@@ -70,6 +81,7 @@ export class ExpHubFailure extends Error {
 
 /** The ExperimentBackend of an ExperimentHub running in this thread (worker, Node, tests). */
 export function hubBackend(hub: ExperimentHub): ExperimentBackend {
+  const statusOf = (st: ExperimentState): ExperimentStatus => ({ name: st.name, type: st.type, available: st.available, training: st.training, run_id: st.runId, last_error: st.lastError, queue_depth: hub.depth(st.name) });
   const wrap = async <T>(fn: () => T | Promise<T>): Promise<T> => {
     try {
       return await fn();
@@ -96,9 +108,13 @@ export function hubBackend(hub: ExperimentHub): ExperimentBackend {
     exphubDelete: async (n) => hub.delete(n),
     exphubFigure: async (n, p, eda) => {
       const st = hub.get(n);
-      if (!st) return 'no-experiment';
-      const figs = eda ? st.run?.edaFigures : st.run?.figures;
-      return figs?.[p] ?? 'no-plot';
+      if (!st) throw new ExpHubFailure(404, 'Experiment not found');
+      const why = notTrainedReason(statusOf(st));
+      if (why) throw new ExpHubFailure(404, `Plot not found: ${why}`);
+      const figs = (eda ? st.run?.edaFigures : st.run?.figures) ?? {};
+      const fig = figs[p];
+      if (!fig) throw new ExpHubFailure(404, `Plot not found: ${n} has no ${eda ? 'EDA figure' : 'plot'} "${p}"; it has ${Object.keys(figs).join(', ') || 'none'}`);
+      return fig;
     },
     exphubPublish: (q, t) => wrap(() => hub.publish(q, t)),
     exphubFlush: async (q) => hub.flush(q),
@@ -108,8 +124,8 @@ export function hubBackend(hub: ExperimentHub): ExperimentBackend {
     },
     exphubConfig: async (n) => hub.get(n)?.config ?? null,
     exphubExperiments: async () => {
-      const out: Record<string, [string[], string[]] | string> = {};
-      for (const st of hub.list()) out[st.name] = st.available && st.run ? [Object.keys(st.run.figures), Object.keys(st.run.edaFigures)] : 'No reports available.';
+      const out: Record<string, [string[], string[]]> = {};
+      for (const st of hub.list()) out[st.name] = st.available && st.run ? [Object.keys(st.run.figures), Object.keys(st.run.edaFigures)] : [[], []];
       return out;
     },
     exphubIds: async (n) => {
@@ -124,8 +140,7 @@ export function hubBackend(hub: ExperimentHub): ExperimentBackend {
     exphubLog: async () => hub.recentLog(),
     exphubStatus: async (n) => {
       const st = hub.get(n);
-      if (!st) return null;
-      return { name: n, type: st.type, available: st.available, training: st.training, run_id: st.runId, last_error: st.lastError, queue_depth: hub.depth(n) };
+      return st ? statusOf(st) : null;
     },
   };
 }
@@ -198,10 +213,9 @@ export function createExperimentHubApp(backend: ExperimentBackend | null, mount 
     });
   });
   r.on('GET', p('/available_experiments'), async () => json(await be().exphubTypes()));
-  r.on('GET', p('/experiments'), async () => {
-    const all = await be().exphubExperiments();
-    return Object.keys(all).length === 0 ? noContent() : json(all);
-  });
+  // The documented shape always (upstream answers 204 with none and a string for an untrained one,
+  // which the documented client's response.json() cannot read).
+  r.on('GET', p('/experiments'), async () => json(await be().exphubExperiments()));
   r.on('GET', p('/log'), async () => new Response(await be().exphubLog(), { headers: { 'Content-Type': 'text/plain; charset=utf-8' } }));
   r.on('POST', p('/create_experiment/:name/:type'), async (c) => {
     const n = name(c);
@@ -275,10 +289,7 @@ export function createExperimentHubApp(backend: ExperimentBackend | null, mount 
     const n = name(c);
     const pl = c.req.param('plot_name') ?? '';
     if (n === 'None' || pl === 'None') return noContent();
-    const f = await be().exphubFigure(n, pl, eda);
-    if (f === 'no-experiment') throw new ApiError(404, 'NOT_FOUND', 'Experiment not found');
-    if (f === 'no-plot') throw new ApiError(404, 'NOT_FOUND', 'Plot not found');
-    return json(f);
+    return json(await be().exphubFigure(n, pl, eda));
   };
   r.on('GET', p('/:name/plot/:plot_name'), plot(false));
   r.on('GET', p('/:name/plot_eda/:plot_name'), plot(true));

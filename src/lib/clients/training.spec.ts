@@ -1,11 +1,15 @@
 // The deployment card's state machine (what the Training page shows for a deployed model) and the
 // reasons a ModelDeployment reports when it ends, driven by engine-worker events through a fake
-// acquisition (the engine worker itself is exercised by tests/e2e/training.test.ts).
+// acquisition (the engine worker itself is exercised by tests/e2e/training.test.ts); the list of
+// ExperimentHub API experiments, asked of the real router.
 import { describe, expect, it } from 'vitest';
 import type { ModelPredictPeek } from '../engine/nodes/model';
 import type { Acquisition } from './acquisition';
 import type { EngineEvent, EngineRequest } from '../../../workers/protocol';
-import { deploymentCardState, ModelDeployment, type DeploymentStopReason, type DeploymentView } from './training';
+import { deploymentCardState, listApiExperiments, ModelDeployment, type DeploymentStopReason, type DeploymentView } from './training';
+import { createApi, hubBackend } from '../api/index';
+import type { Backend } from '../api/backend';
+import { ExperimentHub } from '../ml/experiments/hub';
 
 const peek = (predictions: number, error: string | null = null): ModelPredictPeek =>
   ({ kind: 'predictions', predictions, error, classNames: ['a', 'b'], latest: null, history: [] }) as unknown as ModelPredictPeek;
@@ -88,5 +92,29 @@ describe('ModelDeployment end reasons', () => {
 
   it('no stream running: refused at once with what to do', () => {
     expect(() => deploy(fakeAcquisition(false).acq)).toThrow(/no stream is running: start the synthetic device/);
+  });
+});
+
+describe('listApiExperiments (the Training page’s list of ExperimentHub API experiments)', () => {
+  it('lists them from the real router, with why one has no model and how to send it data', async () => {
+    const hub = new ExperimentHub();
+    const api = createApi({} as Backend, { experiments: hubBackend(hub) });
+    const send = (path: string, init?: RequestInit) => Promise.resolve(api.request(path, init));
+    expect(await listApiExperiments(send)).toEqual([]);
+    const json = { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ setup: { target: 'value', ds: 'ds' } }) };
+    await send('/exphub/create_experiment/fresh/time_series', json);
+    await send('/exphub/create_experiment/my_experiment/time_series', json);
+    await send('/exphub/my_experiment/train', json);
+    await hub.idle('my_experiment');
+    const [fresh, mine] = await listApiExperiments(send);
+    expect(fresh).toMatchObject({ name: 'fresh', type: 'time_series', available: false, training: false, plots: [], queue_depth: 0 });
+    expect(fresh.reason).toMatch(/^fresh has not been trained and its queue is empty\. Send its data first: POST a DataFrame .* to \/exphub\/publish\/fresh /);
+    expect(mine.last_error).toMatch(/^no data to learn from: the queue "my_experiment" is empty\. POST a DataFrame/);
+    expect(mine.reason).toBe(`the last training of my_experiment failed: ${mine.last_error}`);
+  });
+
+  it('says what the API answered when it cannot list them', async () => {
+    const api = createApi({} as Backend);
+    await expect(listApiExperiments((path) => Promise.resolve(api.request(path)))).rejects.toThrow('the ExperimentHub API answered 503: Engine unavailable');
   });
 });

@@ -1,8 +1,10 @@
 // Page-side owner of the training worker (workers/train.worker.ts): starts it, selects its backend,
 // forwards train / stop / load / delete, and fans its events out to listeners. Also lists stored
 // recordings with their marker values (for picking classes), and deploys a saved run on the live
-// stream through the acquisition's engine worker (ModelDeployment). Main thread only; no Svelte.
+// stream through the acquisition's engine worker (ModelDeployment), and lists the experiments made
+// through the ExperimentHub API with why they have no model yet. Main thread only; no Svelte.
 import { InputError } from '../core/errors';
+import { notTrainedReason, type ExperimentStatus } from '../api/exphub';
 import type { PipelineDocumentInput } from '../engine/index';
 import type { ModelPredictPeek } from '../engine/nodes/model';
 import type { TrainEvent, TrainRequest } from '../ml/tf/protocol';
@@ -113,6 +115,35 @@ async function recordingChoices(all: RecordingRow[]): Promise<RecordingChoice[]>
     out.push(choice);
   }
   return out;
+}
+
+// ------------------------------------------------------------------------------- ExperimentHub API
+
+/** An experiment made through the ExperimentHub API (/exphub: a Python client through the bridge, another page). */
+export interface ApiExperimentView extends ExperimentStatus {
+  /** Its plots (none until trained). */
+  plots: string[];
+  /** Why it has no model, and what to do next; null once it has one. */
+  reason: string | null;
+}
+
+/**
+ * The ExperimentHub API's experiments and their status, asked of this origin's API like any client
+ * (`send`: fetch, answered by the service worker). Throws with the API's detail when it does not answer.
+ */
+export async function listApiExperiments(send: (path: string) => Promise<Response> = (path) => fetch(path, { cache: 'no-store' })): Promise<ApiExperimentView[]> {
+  const r = await send('/exphub/experiments');
+  if (!r.ok) throw new Error(`the ExperimentHub API answered ${r.status}: ${((await r.json().catch(() => null)) as { detail?: string } | null)?.detail ?? r.statusText}`);
+  const all = (await r.json()) as Record<string, [string[], string[]]>;
+  const views = await Promise.all(
+    Object.entries(all).map(async ([name, [plots]]) => {
+      const s = await send(`/exphub/${encodeURIComponent(name)}/status`);
+      if (!s.ok) return null; // deleted in between
+      const status = (await s.json()) as ExperimentStatus;
+      return { ...status, plots, reason: notTrainedReason(status) };
+    }),
+  );
+  return views.filter((v) => v !== null);
 }
 
 // ------------------------------------------------------------------------------- deployment

@@ -1,8 +1,9 @@
 // Training page state as a rune class: the worker's backend, the run in progress (phase, live
-// epoch curves), the last report (metrics, figures, timings), saved experiments, errors, and the
-// model deployed on the live stream (its latest predictions). Main thread only; the work happens in
-// workers/train.worker.ts and the acquisition's engine worker through clients/training.ts.
-import { ModelDeployment, TrainingClient, watchRecordingChoices, type DeploymentView, type RecordingChoice } from '../clients/training';
+// epoch curves), the last report (metrics, figures, timings), saved experiments, the experiments of
+// the ExperimentHub API (and why they have no model yet), errors, and the model deployed on the live
+// stream (its latest predictions). Main thread only; the work happens in workers/train.worker.ts
+// and the acquisition's engine worker through clients/training.ts.
+import { listApiExperiments, ModelDeployment, TrainingClient, watchRecordingChoices, type ApiExperimentView, type DeploymentView, type RecordingChoice } from '../clients/training';
 import { acquisition } from './acquisition.svelte';
 import { liveStream } from './live.svelte';
 import type { ExperimentSummary, RunReport, TrainEvent } from '../ml/tf/protocol';
@@ -21,6 +22,8 @@ class TrainingState {
   epochs = $state<(EpochLog & { fold: number | null })[]>([]);
   report = $state<RunReport | null>(null);
   experiments = $state<ExperimentSummary[]>([]);
+  /** Experiments made through the ExperimentHub API (Python clients through the bridge, other pages). */
+  apiExperiments = $state<ApiExperimentView[]>([]);
   error = $state<string | null>(null);
   notice = $state<string | null>(null);
   deployment = $state<DeploymentView | null>(null);
@@ -45,6 +48,21 @@ class TrainingState {
       },
       (e) => (this.error = e.message),
     );
+  }
+
+  /**
+   * Keeps `apiExperiments` current while the page is open (asked every `everyMs` through this
+   * origin's API, only while a service worker serves it and the tab is visible); returns the stop function.
+   */
+  watchApiExperiments(everyMs = 3000): () => void {
+    const refresh = () => {
+      if (document.hidden || !navigator.serviceWorker?.controller) return;
+      // Unanswered (no tab hosts the engine yet, an update in progress): the list stays as it was.
+      listApiExperiments().then((next) => (this.apiExperiments = next), () => undefined);
+    };
+    refresh();
+    const timer = setInterval(refresh, everyMs);
+    return () => clearInterval(timer);
   }
 
   train(name: string, config: Record<string, unknown>, recordingIds: string[]): void {

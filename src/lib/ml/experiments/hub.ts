@@ -82,6 +82,10 @@ export interface HubOptions {
 
 export const QUEUE_MAX_MESSAGES = 64;
 
+/** How to give experiment `name` data, for messages (the family is at /exphub in the browser, at the root on the bridge's port 8010). */
+export function publishHint(name: string): string {
+  return `POST a DataFrame (JSON records, split or columns; or text/csv) to /exphub/publish/${name} (/publish/${name} on the bridge's ExperimentHub port 8010), or name recordings in data.recordings`;
+}
 
 function hex32(): string {
   const b = new Uint8Array(16);
@@ -195,7 +199,7 @@ export class ExperimentHub {
         let r: Pick<SavedRun, 'model' | 'metrics' | 'history' | 'figures' | 'edaFigures' | 'trainData' | 'scores'>;
         if (isDataType(spec.type)) {
           onPhase({ phase: 'checking' });
-          const input = await this.dataInput(st.name, st.config);
+          const input = await this.dataInput(st.name, st.config, 'train');
           onPhase({ phase: 'training-final' });
           r = { ...(await runDataExperiment(spec as DataSpec, input, { cancelled: () => job.cancel })), history: [] };
         } else r = await this.runEpochs(st, spec as ExperimentSpec, job, onPhase);
@@ -223,7 +227,7 @@ export class ExperimentHub {
   /** An epoch-based run (classic or deep). */
   private async runEpochs(st: ExperimentState, spec: ExperimentSpec, job: { cancel: boolean }, onPhase: (p: RunPhase) => void) {
     const emit = this.opts.onEvent ?? (() => undefined);
-    const set = await this.trainingEpochs(st.name, spec, st.config);
+    const set = await this.trainingEpochs(st.name, spec, st.config, 'train');
     return runExperiment(spec, set, {
       cancelled: () => job.cancel,
       onPhase,
@@ -286,13 +290,13 @@ export class ExperimentHub {
     const st = this.experiments.get(name);
     if (!st || !st.available || !st.run) return false;
     if (isDataModel(st.run.model)) {
-      const cols = predictDataModel(st.run.model, await this.dataInput(name, st.config));
+      const cols = predictDataModel(st.run.model, await this.dataInput(name, st.config, 'predict'));
       st.results = { runId: st.run.runId, predictions: columnJson(cols), createdMs: Date.now() };
       this.log(`predicted ${Object.values(cols)[0]?.length ?? 0} rows with ${name}`);
       return true;
     }
     const spec = parseExperimentSpec({ ...st.config, type: st.type }, 'config');
-    const set = await this.trainingEpochs(name, spec, st.config);
+    const set = await this.trainingEpochs(name, spec, st.config, 'predict');
     const model = st.run.model;
     let predicted: number[];
     let score: number[];
@@ -342,7 +346,7 @@ export class ExperimentHub {
   }
 
   /** The run's data: the recordings named in `data.recordings`, else the next message of queue `name`. */
-  private async dataInput(name: string, config: Record<string, unknown>): Promise<DataInput> {
+  private async dataInput(name: string, config: Record<string, unknown>, step: 'train' | 'predict'): Promise<DataInput> {
     const flat = flattenHubConfig(config);
     const data = flat.data as { recordings?: unknown } | undefined;
     const recordings: DataInput['recordings'] = [];
@@ -352,13 +356,13 @@ export class ExperimentHub {
       return { table: null, recordings };
     }
     const msg = this.queues.get(name)?.shift();
-    if (!msg) throw new InputError(`no data: publish a DataFrame to /publish/${name} or give data.recordings`, 'queue');
+    if (!msg) throw new InputError(`no data to ${step === 'train' ? 'learn from' : 'predict on'}: the queue "${name}" is empty. ${publishHint(name)}; then ${step} again`);
     return { table: msg, recordings };
   }
 
-  private async trainingEpochs(name: string, spec: ExperimentSpec, config: Record<string, unknown>): Promise<EpochSet> {
+  private async trainingEpochs(name: string, spec: ExperimentSpec, config: Record<string, unknown>, step: 'train' | 'predict'): Promise<EpochSet> {
     const flat = flattenHubConfig(config);
-    const input = await this.dataInput(name, config);
+    const input = await this.dataInput(name, config, step);
     const recs = input.recordings;
     if (input.table) {
       const rate = Number(flat.sample_rate_hz ?? flat.sampleRateHz);
