@@ -65,6 +65,47 @@ describe('recordings library', needsShared, () => {
     await page.close();
   });
 
+  it('dates recordings by when they were made (the import time beside it), newest recording first', async () => {
+    const page = await openApp(fx.context, fx.server.url, '/recordings');
+    await page.waitForSelector('[data-testid="recordings-table"], .empty');
+    const s001 = page.locator('[data-testid="recording-row"][data-status="complete"]', { hasText: 'S001R04.edf' });
+    const biosemi = page.locator('[data-testid="recording-row"][data-status="complete"]', { hasText: 'Newtest17-256.bdf' });
+    // S001R04 may be there already (imported by the first test); the BDF comes after it.
+    if ((await s001.count()) === 0) {
+      await page.setInputFiles('[data-testid="import-input"]', sharedPath('data/edf/S001R04.edf'));
+      await s001.waitFor({ timeout: 30_000 });
+    }
+    await page.setInputFiles('[data-testid="import-input"]', sharedPath('data/bdf/Newtest17-256.bdf'));
+    await biosemi.waitFor({ timeout: 30_000 });
+    // The headers' start dates (EDF 12.08.09 16.15.00, BDF 05.11.01 19.38.42), not today's import.
+    const today = new Date().toLocaleDateString('en-US', { dateStyle: 'medium' });
+    const s001Date = (await s001.locator('[data-testid="recording-date"]').textContent()) ?? '';
+    expect(s001Date).toMatch(/^\s*Aug 12, 2009, 4:15\s?PM\s*imported /);
+    expect(s001Date).toContain(`imported ${today}`);
+    expect(await biosemi.locator('[data-testid="recording-date"]').textContent()).toMatch(/^\s*Nov 5, 2001, 7:38\s?PM/);
+    // Imported last, the 2001 recording still sorts below the 2009 one.
+    const names = await page.locator('[data-testid="recording-row"] .name-btn').allTextContents();
+    expect(names.findIndex((n) => n.includes('S001R04.edf'))).toBeLessThan(names.findIndex((n) => n.includes('Newtest17-256.bdf')));
+    await screenshot(page, 'recordings-dated');
+    await page.close();
+  });
+
+  it('an OpenBCI GUI v5 file: the row of zeros after its header is skipped and the import says so', async () => {
+    const page = await openApp(fx.context, fx.server.url, '/recordings');
+    // The shared v6 recording in the GUI's v5 shape: no column row, no Marker column, a row of zeros first.
+    const v6 = readFileSync(sharedPath('data/openbci/OpenBCI_GUI-v6-blinks-jawClench-alpha.txt'), 'latin1').split('\r\n');
+    const rows = v6.slice(5).filter((l) => l !== '').map((l) => l.split(',').filter((_, k) => k !== 23).join(','));
+    const v5 = [...v6.slice(0, 4), Array(24).fill('0.0').join(','), ...rows].join('\r\n');
+    await page.setInputFiles('[data-testid="import-input"]', { name: 'OpenBCI-v5.txt', mimeType: 'text/plain', buffer: Buffer.from(v5, 'latin1') });
+    await page.locator('.notice', { hasText: 'Imported "OpenBCI-v5.txt". Skipped line 5' }).waitFor({ timeout: 30_000 });
+    const row = page.locator('[data-testid="recording-row"][data-status="complete"]', { hasText: 'OpenBCI-v5.txt' });
+    expect(Number(await row.getAttribute('data-frames'))).toBe(22_490);
+    expect(await row.locator('[data-testid="recording-date"]').textContent()).toMatch(/^\s*May 15, 2019, 4:00\s?PM/); // first timestamp 1557936053329
+    await row.locator('button.name-btn').click();
+    expect(await page.locator('[data-testid="recording-notes"]').textContent()).toMatch(/^Skipped line 5: a row of zeros with timestamp 0 \(1970\)/);
+    await page.close();
+  });
+
   it('refuses a corrupt file with a clear message and leaves the library unchanged', async () => {
     const page = await openApp(fx.context, fx.server.url, '/recordings');
     // The list loads asynchronously: count once it is shown (table, or the empty library).

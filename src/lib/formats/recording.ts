@@ -12,7 +12,8 @@
 // instant in ms since the Unix epoch (file wall-clock read as UTC: EDF stores no time zone) and
 // all timestamps and markers are on that same epoch clock (= startTimeMs + offset in file).
 // When it does not (XDF's LSL clock, CSV without dates), `startTimeMs` is undefined and
-// timestamps are on the file's own clock (XDF: LSL seconds × 1000; CSV: its timestamp column).
+// timestamps are on the file's own clock (XDF: LSL seconds × 1000; CSV: its timestamp column);
+// a date the file gives beside such timestamps (XDF's header datetime) is `recordedAtMs`.
 import type { ChannelInfo, MarkerEvent, NirsProbe, StreamDescriptor } from '../core/stream';
 
 export type { NirsProbe };
@@ -24,6 +25,11 @@ export interface RecordingMeta {
   sourceFormat: FormatId | 'neurotab';
   /** Wall-clock start, ms since the Unix epoch (see module header); undefined if unknown. */
   startTimeMs?: number;
+  /**
+   * When the recording was made (ms since the epoch) where the file says so but its timestamps are
+   * on another clock (XDF's header datetime); read both with `recordingDateMs`.
+   */
+  recordedAtMs?: number;
   subject?: string;
   session?: string;
   task?: string;
@@ -73,6 +79,11 @@ export interface RecordingData {
   probe?: NirsProbe;
   /** Set when the recording holds epochs rather than continuous data (see RecordingEpochs). */
   epochs?: RecordingEpochs;
+}
+
+/** When the recording was made, ms since the epoch, if the file says: its start, else its stated date. */
+export function recordingDateMs(meta: RecordingMeta): number | undefined {
+  return meta.startTimeMs ?? meta.recordedAtMs;
 }
 
 /** Number of frames of a stream. */

@@ -2,7 +2,7 @@
 // the xdf-modules/example-files recordings, read with load_xdf's defaults.
 import { describe, expect, it } from 'vitest';
 import { sharedBytes, needsShared } from '../../../tests/support/shared';
-import { readXdf, readXdfStreams, robustFit } from './xdf';
+import { parseXdfDatetime, readXdf, readXdfStreams, robustFit } from './xdf';
 
 describe('readXdf on the xdf-modules example files', needsShared, () => {
   it('minimal.xdf: int16 + string streams, clock offsets applied (t − 0.1 s)', () => {
@@ -85,8 +85,21 @@ describe('readXdf on the xdf-modules example files', needsShared, () => {
 
     const rec = readXdf(bytes, 'empty_streams.xdf');
     expect(rec.meta.extra?.datetime).toBe('2025-01-31T00:21:17+0000');
+    expect(rec.meta.recordedAtMs).toBe(Date.UTC(2025, 0, 31, 0, 21, 17));
+    expect(rec.meta.startTimeMs).toBeUndefined(); // the timestamps stay on the LSL clock
     expect(rec.streams.map((s) => [s.descriptor.channels[0].label, s.timestampsMs.length])).toEqual([['ch:00', 0], ['ch:00', 10]]);
     expect(rec.markers).toEqual([{ timestampMs: streams[2].timeStampsS[0] * 1000, value: '{"state": 2}' }]);
+  });
+});
+
+describe('parseXdfDatetime (LabRecorder header datetime)', () => {
+  it('reads ISO dates with a zone with or without a colon, Z, none (as UTC) and fractions; refuses anything else', () => {
+    expect(parseXdfDatetime('2025-01-31T00:21:17+0000')).toBe(Date.UTC(2025, 0, 31, 0, 21, 17));
+    expect(parseXdfDatetime('2017-06-12T16:03:14+0200')).toBe(Date.UTC(2017, 5, 12, 14, 3, 14));
+    expect(parseXdfDatetime('2017-06-12T16:03:14-05:30')).toBe(Date.UTC(2017, 5, 12, 21, 33, 14));
+    expect(parseXdfDatetime('2017-06-12T16:03:14Z')).toBe(Date.UTC(2017, 5, 12, 16, 3, 14));
+    expect(parseXdfDatetime(' 2017-06-12 16:03:14.25 ')).toBe(Date.UTC(2017, 5, 12, 16, 3, 14, 250));
+    for (const bad of ['', 'yesterday', '2017-13-12T16:03:14', '12.06.2017 16:03', '2017-06-12T16:03']) expect(parseXdfDatetime(bad), bad).toBeUndefined();
   });
 });
 

@@ -22,7 +22,8 @@
 //   2. regularly sampled streams are split at breaks and each segment's timestamps are replaced by
 //      the least-squares line over sample index.
 //   Not implemented: pyxdf's truncation of a corrupted last clock offset (pylsl#67), select_streams,
-//   on_chunk, .xdfz. Timestamps stay on the LSL clock (seconds → ms); meta.startTimeMs is undefined.
+//   on_chunk, .xdfz. Timestamps stay on the LSL clock (seconds → ms); meta.startTimeMs is undefined,
+//   meta.recordedAtMs is the file header's datetime.
 //
 // Output: numeric streams → RecordingStream (float32; int64 values beyond 2^24 lose precision);
 // string streams → markers (value = the channel's string; multi-channel samples joined with "|").
@@ -422,6 +423,7 @@ export function readXdf(bytes: Uint8Array, fileName = 'recording.xdf', options: 
   const extra: Record<string, string> = {};
   const datetime = childText(fileHeader, 'datetime');
   if (datetime) extra.datetime = datetime;
+  const recordedAtMs = datetime ? parseXdfDatetime(datetime) : undefined;
   const usedIds = new Set<string>();
   for (const s of streams) {
     extra[`stream ${s.streamId}`] = `${s.name} (${s.type}, ${s.channelFormat}, ${s.timeStampsS.length} samples, effective ${s.effectiveSrateHz.toFixed(3)} Hz)`;
@@ -440,5 +442,19 @@ export function readXdf(bytes: Uint8Array, fileName = 'recording.xdf', options: 
     });
   }
   markers.sort((a, b) => a.timestampMs - b.timestampMs);
-  return { meta: { sourceFormat: 'xdf', extra }, streams: out, markers };
+  return { meta: { sourceFormat: 'xdf', ...(recordedAtMs !== undefined ? { recordedAtMs } : {}), extra }, streams: out, markers };
+}
+
+/**
+ * LabRecorder's header `<datetime>` (ISO 8601: "2025-01-31T00:21:17+0000", zone with or without a
+ * colon; none read as UTC, like EDF) in ms since the epoch; undefined when it is not such a date.
+ */
+export function parseXdfDatetime(text: string): number | undefined {
+  const m = /^(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(\.\d+)?(Z|([+-])(\d\d):?(\d\d))?$/.exec(text.trim());
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s, frac, zone, sign, zh, zm] = m;
+  if (+mo < 1 || +mo > 12 || +d < 1 || +d > 31) return undefined;
+  const local = Date.UTC(+y, +mo - 1, +d, +h, +mi, +s) + (frac ? Math.round(Number(frac) * 1000) : 0);
+  const offsetMs = zone && zone !== 'Z' ? (sign === '-' ? -1 : 1) * (+zh * 60 + +zm) * 60_000 : 0;
+  return local - offsetMs;
 }

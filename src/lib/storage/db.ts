@@ -21,7 +21,13 @@ export interface RecordedStream {
 export interface RecordingRow {
   id: string; // uuid v7
   name: string;
+  /** When the row was made: the start of a live recording, the import of a file. */
   createdAtMs: number;
+  /**
+   * When the recording was made (ms since the epoch): a live recording's start, an imported file's
+   * stated start or date; absent when a file does not say. Schema v3.
+   */
+  recordedAtMs?: number;
   status: RecordingStatus;
   /** Why it stopped when not by the user: "storage-full", "storage-error: …", "recovered after the tab closed". */
   stopReason?: string;
@@ -114,7 +120,28 @@ export class NeurotabDb extends Dexie {
             r.kinds = recordingKinds(r);
           }),
       );
+    // v3: recordings carry the date they were made (recordedAtMs; not indexed, the library sorts in
+    // memory). Imports kept their timestamps on the file's clock, so an epoch first timestamp is the
+    // file's start; a live recording was made when its row was.
+    this.version(3).upgrade((tx) =>
+      tx
+        .table<RecordingRow, string>('recordings')
+        .toCollection()
+        .modify((r) => {
+          const recordedAtMs = r.source?.startsWith('file:') ? epochStartMs(r) : r.createdAtMs;
+          if (recordedAtMs !== undefined) r.recordedAtMs = recordedAtMs;
+        }),
+    );
   }
+}
+
+/**
+ * An imported recording's first timestamp when it is a date (after 1973: the LSL clock and
+ * file-relative times are far smaller), else undefined.
+ */
+function epochStartMs(r: Pick<RecordingRow, 'streams'>): number | undefined {
+  const first = Math.min(...r.streams.map((s) => s.firstTimestampMs ?? Infinity));
+  return first > 1e11 && Number.isFinite(first) ? first : undefined;
 }
 
 /** The distinct stream kinds of a recording, in stream order. */

@@ -4,6 +4,7 @@ import { NeurotabDb } from './db';
 import { importRecording, loadRecordingData, removeFailedImports } from './library';
 import { readEdf, writeEdf } from '../formats/edf';
 import { readSnirf, writeSnirf } from '../formats/snirf';
+import { readXdf } from '../formats/xdf';
 import { sharedBytes, needsShared } from '../../../tests/support/shared';
 
 const dbs: NeurotabDb[] = [];
@@ -36,6 +37,22 @@ describe('library import and export', needsShared, () => {
     // And it exports as EDF+ that reads back with the same annotations.
     const again = readEdf(writeEdf(back, { format: 'edf', fileName: 'x.edf' }), 'x.edf');
     expect(again.markers.map((m) => m.value)).toEqual(data.markers.map((m) => m.value));
+  });
+
+  it('dates an import by the file: EDF start, SNIRF measurement date, XDF header datetime; keeps the import time apart', async () => {
+    const db = fresh();
+    const before = Date.now();
+    const edf = await importRecording(db, readEdf(sharedBytes('data/edf/S001R04.edf'), 'S001R04.edf'), 'S001R04.edf');
+    expect(edf.recordedAtMs).toBe(Date.UTC(2009, 7, 12, 16, 15, 0));
+    expect(edf.createdAtMs).toBeGreaterThanOrEqual(before);
+    const snirf = await readSnirf(sharedBytes('data/snirf/Simple_Probe.snirf'), 'Simple_Probe.snirf');
+    const nirs = await importRecording(db, snirf, 'Simple_Probe.snirf');
+    expect(nirs.recordedAtMs).toBe(snirf.meta.startTimeMs);
+    expect(new Date(nirs.recordedAtMs!).toISOString().slice(0, 10)).toBe('2020-05-16'); // MNE's meas_date
+    const xdf = await importRecording(db, readXdf(sharedBytes('data/xdf/xdfmodules_empty_streams.xdf'), 'e.xdf'), 'e.xdf');
+    expect(xdf.recordedAtMs).toBe(Date.UTC(2025, 0, 31, 0, 21, 17));
+    const undated = await importRecording(db, readXdf(sharedBytes('data/xdf/xdfmodules_minimal.xdf'), 'm.xdf'), 'm.xdf');
+    expect(undated.recordedAtMs).toBeUndefined();
   });
 
   it('keeps a SNIRF probe geometry through import, load and export', async () => {

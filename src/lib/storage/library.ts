@@ -3,7 +3,7 @@
 // playback or analysis. Any thread with IndexedDB (the import worker, the page, Node tests).
 // A failed import removes what it wrote: the library is left as it was.
 import { InputError, StorageError } from '../core/errors';
-import type { RecordingData, RecordingStream } from '../formats/recording';
+import { recordingDateMs, type RecordingData, type RecordingStream } from '../formats/recording';
 import type { NeurotabDb, RecordingRow } from './db';
 import { createRecording, deleteRecording, readMarkers, readStream, toStorageError } from './recordings';
 
@@ -37,6 +37,7 @@ export async function importRecording(db: NeurotabDb, data: RecordingData, fileN
     session: data.meta.session,
     task: data.meta.task,
     notes: data.meta.notes,
+    recordedAtMs: recordingDateMs(data.meta) ?? null,
   });
   await db.recordings.update(rec.id, { status: 'importing' });
   const framesTotal = data.streams.reduce((n, s) => n + s.timestampsMs.length, 0);

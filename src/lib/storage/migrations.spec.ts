@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { NeurotabDb, SCHEMA_V1 } from './db';
 
 describe('schema migrations', () => {
-  it('v1 → v2 fills recordings.kinds and indexes it, keeping every row and chunk', async () => {
+  it('v1 → v2 (→ v3) fills recordings.kinds and indexes it, keeping every row and chunk', async () => {
     const name = `mig-${Math.random()}`;
     // A database as version 1 of the app left it.
     const v1 = new Dexie(name);
@@ -19,10 +19,36 @@ describe('schema migrations', () => {
 
     const db = new NeurotabDb(name);
     await db.open();
-    expect(db.verno).toBe(2);
+    expect(db.verno).toBe(3);
     expect((await db.recordings.get('a'))?.kinds).toEqual(['eeg', 'aux']);
     expect((await db.recordings.where('kinds').equals('fnirs').toArray()).map((r) => r.id)).toEqual(['b']);
     expect(await db.chunks.count()).toBe(1);
+    await db.delete();
+  });
+
+  it('v2 → v3 dates recordings: an import by its epoch first timestamp (none for the LSL clock), a live recording by its start', async () => {
+    const name = `mig-${Math.random()}`;
+    const v2 = new Dexie(name);
+    v2.version(1).stores(SCHEMA_V1);
+    v2.version(2).stores({ recordings: 'id, createdAtMs, status, studyId, *kinds' }); // as version 2 of the app declared it
+    const stream = (firstTimestampMs: number | null) => ({ descriptor: { id: 'eeg', name: 'eeg', kind: 'eeg', sampleRateHz: 160, channels: [] }, frames: 1, chunks: 1, firstTimestampMs, lastTimestampMs: firstTimestampMs, droppedFrames: 0 });
+    const importedAtMs = Date.UTC(2026, 0, 5, 9, 30);
+    const s001StartMs = Date.UTC(2009, 7, 12, 16, 15, 0); // S001R04.edf's header: 12.08.09 16.15.00
+    const row = (id: string, source: string, firstTimestampMs: number | null) => ({ id, name: id, createdAtMs: importedAtMs, status: 'complete', streams: [stream(firstTimestampMs)], markerCount: 0, byteSize: 0, source, kinds: ['eeg'] });
+    await v2.table('recordings').bulkAdd([
+      row('edf', 'file:edf', s001StartMs),
+      row('xdf', 'file:xdf', 91_725_014.004), // LSL clock: milliseconds since the machine started
+      row('empty', 'file:csv', null),
+      row('live', 'synthetic', importedAtMs + 12),
+    ]);
+    v2.close();
+
+    const db = new NeurotabDb(name);
+    await db.open();
+    expect(db.verno).toBe(3);
+    const got = Object.fromEntries((await db.recordings.toArray()).map((r) => [r.id, r.recordedAtMs]));
+    expect(got).toEqual({ edf: s001StartMs, xdf: undefined, empty: undefined, live: importedAtMs });
+    expect((await db.recordings.get('edf'))?.createdAtMs).toBe(importedAtMs);
     await db.delete();
   });
 });

@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NeurotabDb } from './db';
 import {
-  addMarkers, appendChunk, createRecording, deleteRecording, finishRecording, listRecordings,
+  addMarkers, appendChunk, byRecordingDate, createRecording, deleteRecording, finishRecording, listRecordings,
   readMarkers, readStream, recordingDurationSeconds, recoverOpenRecordings, watchRecordings,
 } from './recordings';
 import type { StreamDescriptor } from '../core/stream';
@@ -33,6 +33,21 @@ function frames(n: number, start: number): { s: Float32Array; t: Float64Array } 
   }
   return { s, t };
 }
+
+describe('recording dates', () => {
+  it('a live recording is dated by its start, a file by what it says (or not at all); the library sorts by that date, newest first', async () => {
+    const db = freshDb();
+    const live = await createRecording(db, { streams: [eeg], source: 'synthetic' });
+    expect(live.recordedAtMs).toBe(live.createdAtMs);
+    const s001 = await createRecording(db, { streams: [eeg], source: 'file:edf', recordedAtMs: Date.UTC(2009, 7, 12, 16, 15) });
+    const biosemi = await createRecording(db, { streams: [eeg], source: 'file:bdf', recordedAtMs: Date.UTC(2001, 10, 5, 19, 38, 42) });
+    const undated = await createRecording(db, { streams: [eeg], source: 'file:xdf', recordedAtMs: null });
+    expect((await db.recordings.get(undated.id))?.recordedAtMs).toBeUndefined();
+    expect(s001.createdAtMs).toBeGreaterThanOrEqual(live.createdAtMs); // imported after the live one was made
+    // The undated file counts from its import (the newest); then the live one; then by the files' dates.
+    expect(byRecordingDate(await listRecordings(db)).map((r) => r.id)).toEqual([undated.id, live.id, s001.id, biosemi.id]);
+  });
+});
 
 describe('recordings repository', () => {
   it('stores chunks in order and reads the stream back exactly', async () => {

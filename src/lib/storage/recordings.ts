@@ -16,6 +16,8 @@ export interface NewRecording {
   session?: string;
   task?: string;
   notes?: string;
+  /** When it was made (ms since the epoch); default now (a live recording starts), null: unknown (a file that does not say). */
+  recordedAtMs?: number | null;
 }
 
 function defaultName(ms: number): string {
@@ -30,6 +32,7 @@ export async function createRecording(db: NeurotabDb, r: NewRecording): Promise<
     id: uuidv7(now),
     name: r.name?.trim() || defaultName(now),
     createdAtMs: now,
+    ...(r.recordedAtMs !== null ? { recordedAtMs: r.recordedAtMs ?? now } : {}),
     status: 'recording',
     streams: r.streams.map((descriptor) => ({
       descriptor, frames: 0, chunks: 0, firstTimestampMs: null, lastTimestampMs: null, droppedFrames: 0,
@@ -179,6 +182,11 @@ export async function recoverOpenRecordings(db: NeurotabDb, isOrphan: (id: strin
 
 export async function listRecordings(db: NeurotabDb): Promise<RecordingRow[]> {
   return db.recordings.orderBy('createdAtMs').reverse().toArray();
+}
+
+/** The library's order: newest recording date first; a file that gives no date counts from its import. */
+export function byRecordingDate(rows: readonly RecordingRow[]): RecordingRow[] {
+  return [...rows].sort((a, b) => (b.recordedAtMs ?? b.createdAtMs) - (a.recordedAtMs ?? a.createdAtMs));
 }
 
 /**
