@@ -5,6 +5,7 @@ import { sveltekit } from '@sveltejs/kit/vite';
 import { defineConfig, type Plugin } from 'vite';
 import { readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { CSP_DIRECTIVES } from './src/lib/core/csp';
 
 /**
  * $app/manifest lists the app's own chunks but not what workers import (their chunks, the
@@ -48,6 +49,9 @@ export default defineConfig({
       adapter: adapter({ fallback: 'index.html' }),
       // The page registers the service worker itself so it can handle isolation reloads and updates.
       serviceWorker: { register: false },
+      // Every page carries the policy in a <meta>, with the hashes of SvelteKit's inline scripts (the
+      // service worker and `neurotab serve` repeat it as a header, with frame-ancestors).
+      csp: { mode: 'hash', directives: structuredClone(CSP_DIRECTIVES) as unknown as Record<string, string[]> },
     }),
   ],
   server: { headers: isolationHeaders, fs: { allow: ['..'] } },

@@ -1,10 +1,13 @@
 // `neurotab serve`: serves the built app (build/) over HTTP on 127.0.0.1 with the cross-origin
-// isolation headers, falling back to index.html for client-side routes. Node only.
-// `--no-isolation-headers` serves like a plain static host (the service worker must then supply them).
+// isolation headers, falling back to index.html for client-side routes; documents carry the
+// Content-Security-Policy they declare (core/csp.ts) as a header, everything nosniff. Node only.
+// `--no-isolation-headers` serves like a plain static host, with none of these headers (the service
+// worker must then supply them).
 import { createServer, type Server } from 'node:http';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
 import sirv from 'sirv';
+import { documentSecurityHeaders } from '../../src/lib/core/csp';
 
 export const summary = 'serve the built app with cross-origin isolation headers [--port N] [--host H] [--dir build]';
 
@@ -48,6 +51,8 @@ export async function startServer(opts: ServeOptions): Promise<{ server: Server;
   if (!existsSync(resolve(dir, 'index.html'))) {
     throw new Error(`no built app in ${dir}: run "npm run build" first (or "npm start", which builds and serves)`);
   }
+  // Security headers per document file, read once (the build does not change under a running server).
+  const documentHeaders = new Map<string, Array<[string, string]>>();
   const files = sirv(dir, {
     single: true, // client-side routes fall back to index.html
     dev: false,
@@ -55,6 +60,12 @@ export async function startServer(opts: ServeOptions): Promise<{ server: Server;
     setHeaders(res, pathname) {
       // The service worker must always be revalidated so updates are seen.
       if (pathname === '/service-worker.js') res.setHeader('Cache-Control', 'no-cache');
+      if (!opts.isolationHeaders) return;
+      res.setHeader('X-Content-Type-Options', 'nosniff');
+      const file = documentFile(dir, pathname);
+      if (!file) return;
+      if (!documentHeaders.has(file)) documentHeaders.set(file, documentSecurityHeaders(readFileSync(file, 'utf8')));
+      for (const [k, v] of documentHeaders.get(file)!) res.setHeader(k, v);
     },
   });
   const server = createServer((req, res) => {
@@ -71,6 +82,14 @@ export async function startServer(opts: ServeOptions): Promise<{ server: Server;
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : opts.port;
   return { server, url: `http://${opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host}:${port}/` };
+}
+
+/** The HTML file sirv answers `pathname` with (a .html file, or index.html for routes); null for other files. */
+function documentFile(dir: string, pathname: string): string | null {
+  const ext = extname(pathname);
+  if (ext !== '' && ext !== '.html' && ext !== '.htm') return null;
+  const own = ext ? join(dir, pathname) : join(dir, `${pathname}.html`);
+  return existsSync(own) ? own : join(dir, 'index.html');
 }
 
 export async function run(argv: string[]): Promise<number> {

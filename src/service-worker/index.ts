@@ -1,6 +1,7 @@
 /// <reference lib="webworker" />
 // Neurotab's service worker: (1) adds the cross-origin isolation headers to everything it serves,
-// (2) precaches the built app so it works offline, (3) routes the REST API (Hono) and forwards
+// and to documents the Content-Security-Policy they declare (as a header, with frame-ancestors) and
+// nosniff, (2) precaches the built app so it works offline, (3) routes the REST API (Hono) and forwards
 // engine calls to the engine-host tab. It is a router, never the engine: no timers, no state that
 // must survive its termination (IndexedDB holds what must).
 import { self } from '$app/service-worker';
@@ -9,6 +10,7 @@ import { version } from '$app/env';
 import { withIsolationHeaders } from './isolation';
 import { handleApi, isApiPath, acceptEngineHost, answerApiRequest, acceptApiPort } from './api';
 import { servesApiPort } from '../lib/api/message';
+import { documentSecurityHeaders } from '../lib/core/csp';
 
 const CACHE = `neurotab-${version}`;
 // The app shell ("/" serves index.html through the static fallback) plus every built and static file.
@@ -70,15 +72,22 @@ self.addEventListener('fetch', (event) => {
 async function navigate(req: Request): Promise<Response> {
   const cache = await caches.open(CACHE);
   const cached = (await cache.match(req, { ignoreSearch: true })) ?? (await cache.match('/'));
-  if (cached) return withIsolationHeaders(cached);
+  if (cached) return withIsolationHeaders(cached, await documentHeaders(cached));
   try {
-    return withIsolationHeaders(await fetch(req));
+    const res = await fetch(req);
+    return withIsolationHeaders(res, await documentHeaders(res));
   } catch {
     return new Response('Neurotab is offline and this page was never loaded. Connect once to install the app.', {
       status: 503,
       headers: { 'Content-Type': 'text/plain; charset=utf-8' },
     });
   }
+}
+
+/** A document's policy (the one its own <meta> declares, so its script hashes hold) and nosniff. */
+async function documentHeaders(res: Response): Promise<Array<[string, string]>> {
+  const html = res.type !== 'opaque' && /text\/html/i.test(res.headers.get('Content-Type') ?? '') ? await res.clone().text() : '';
+  return documentSecurityHeaders(html);
 }
 
 async function asset(req: Request): Promise<Response> {
