@@ -62,6 +62,7 @@ import {
   type ValueType,
 } from './backend';
 import { MemoryPipelineStore, normalizeKey, PipelineFiles, type PipelineStore } from './pipeline-files';
+import { RunLoops } from './run-loops';
 
 /** Keepalive period (API.md §7.5). */
 export const KEEPALIVE_MS = 5000;
@@ -144,7 +145,8 @@ export class LocalBackend implements Backend {
   readonly store: PipelineStore;
   private readonly files: PipelineFiles;
   private readonly slots = new Map<number, Slot>();
-  private readonly loops = new Set<Promise<void>>();
+  /** Online loops of every execution run here (NeuroPype executions and Instinct streams). */
+  readonly runs = new RunLoops();
   private readonly limit: number;
   private readonly random: () => number;
   private readonly resolver: PypResolver;
@@ -173,7 +175,7 @@ export class LocalBackend implements Backend {
 
   /** Online loops currently alive, including those still winding down after a delete (for leak checks). */
   activeLoops(): number {
-    return this.loops.size;
+    return this.runs.active;
   }
 
   // ------------------------------------------------------------------------------- executions
@@ -218,8 +220,8 @@ export class LocalBackend implements Backend {
   }
 
   /** Resolves when every engine loop (also of deleted executions) has ended. */
-  async settle(): Promise<void> {
-    while (this.loops.size) await Promise.all([...this.loops]);
+  settle(): Promise<void> {
+    return this.runs.settle();
   }
 
   async getInfo(id: number): Promise<ExecutionInfo> {
@@ -819,23 +821,9 @@ export class LocalBackend implements Backend {
     (s.keepaliveTimer as { unref?: () => void }).unref?.();
   }
 
-  /** One online loop per running execution; restarts itself if play() raced with its exit. */
+  /** One online loop per running execution (run-loops.ts). */
   private ensureLoop(s: Slot): void {
-    if (s.loop) return;
-    const abort = new AbortController();
-    const done = s.ex
-      .runOnline(abort.signal)
-      .catch((e) => {
-        s.ex.log(40, `engine loop failed: ${errorMessage(e)}`);
-        if (['running', 'calibrating', 'paused'].includes(s.ex.currentStatus)) s.ex.stop();
-      })
-      .finally(() => {
-        this.loops.delete(done);
-        if (s.loop?.done === done) s.loop = undefined;
-        if (!abort.signal.aborted && this.slots.get(s.id) === s && ['running', 'calibrating', 'paused'].includes(s.ex.currentStatus)) this.ensureLoop(s);
-      });
-    this.loops.add(done);
-    s.loop = { abort, done };
+    this.runs.ensure(s, s.ex, () => this.slots.get(s.id) === s);
   }
 }
 
