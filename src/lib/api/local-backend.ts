@@ -63,6 +63,9 @@ import {
 } from './backend';
 import { MemoryPipelineStore, normalizeKey, PipelineFiles, type PipelineStore } from './pipeline-files';
 import { RunLoops } from './run-loops';
+import { InstinctStreams, type InstinctStreamStore } from './instinct-streams';
+import { SinkHub } from './instinct-sinks';
+import type { InstinctNode, InstinctPipe, InstinctSignal, InstinctStreamPatch, InstinctStream } from './instinct-backend';
 
 /** Keepalive period (API.md §7.5). */
 export const KEEPALIVE_MS = 5000;
@@ -116,7 +119,8 @@ export const HOST_BOUND_TYPES: ReadonlySet<string> = new Set(['ml.model-predict'
 
 /** What a binder is told about a source/sink node of a freshly loaded graph. */
 export interface BindRequest {
-  executionId: number;
+  /** NeuroPype execution id, or the Instinct stream id. */
+  executionId: number | string;
   /** Document node id ("node3"). */
   nodeId: string;
   /** Our node type ("io.stream-input"). */
@@ -137,6 +141,10 @@ export interface LocalBackendOptions {
   executionLimit?: number;
   /** Random source for execution ids (tests make it deterministic). */
   random?: () => number;
+  /** Where Instinct stream definitions persist (default: memory). */
+  instinctStore?: InstinctStreamStore;
+  /** Publishers of Instinct WebSocket sinks (the host's live endpoints); default: a hub of its own. */
+  sinks?: SinkHub;
 }
 
 /** Backend running executions in this thread with the real engine. Call dispose() when done. */
@@ -151,6 +159,9 @@ export class LocalBackend implements Backend {
   private readonly random: () => number;
   private readonly resolver: PypResolver;
   private readonly binder?: (req: BindRequest) => unknown;
+  /** Instinct streams: same registry, binder and run loops as the executions. */
+  readonly instinct: InstinctStreams;
+  readonly sinks: SinkHub;
 
   constructor(opts: LocalBackendOptions = {}) {
     this.registry = opts.registry ?? createBuiltinRegistry();
@@ -160,6 +171,8 @@ export class LocalBackend implements Backend {
     this.limit = opts.executionLimit ?? EXECUTION_LIMIT;
     this.random = opts.random ?? Math.random;
     this.resolver = registryResolver(this.registry);
+    this.sinks = opts.sinks ?? new SinkHub();
+    this.instinct = new InstinctStreams({ registry: this.registry, runs: this.runs, bind: this.binder, sinks: this.sinks, store: opts.instinctStore });
   }
 
   async status(): Promise<BackendStatus> {
@@ -170,6 +183,7 @@ export class LocalBackend implements Backend {
   async dispose(): Promise<void> {
     const ids = [...this.slots.keys()];
     for (const id of ids) await this.deleteExecution(id);
+    await this.instinct.dispose();
     await this.settle();
   }
 
@@ -819,6 +833,27 @@ export class LocalBackend implements Backend {
       if (st.running) this.armKeepalive(s);
     }, KEEPALIVE_MS + 20);
     (s.keepaliveTimer as { unref?: () => void }).unref?.();
+  }
+
+  // ------------------------------------------------------------------------------- Instinct (instinct-streams.ts)
+
+  instinctList = () => this.instinct.instinctList();
+  instinctGet = (id: string) => this.instinct.instinctGet(id);
+  instinctCreate = (stream: InstinctStream) => this.instinct.instinctCreate(stream);
+  instinctReplace = (id: string, patch: InstinctStreamPatch) => this.instinct.instinctReplace(id, patch);
+  instinctDelete = (id: string) => this.instinct.instinctDelete(id);
+  instinctSignal = (id: string, signal: InstinctSignal) => this.instinct.instinctSignal(id, signal);
+  instinctReconcile = (id: string) => this.instinct.instinctReconcile(id);
+  instinctStatus = (id: string) => this.instinct.instinctStatus(id);
+  instinctAddNodes = (id: string, nodes: InstinctNode[]) => this.instinct.instinctAddNodes(id, nodes);
+  instinctRemoveNodes = (id: string, ids: string[]) => this.instinct.instinctRemoveNodes(id, ids);
+  instinctNodeSignal = (id: string, nodeId: string, signal: InstinctSignal) => this.instinct.instinctNodeSignal(id, nodeId, signal);
+  instinctAddPipes = (id: string, pipes: InstinctPipe[]) => this.instinct.instinctAddPipes(id, pipes);
+  instinctRemovePipes = (id: string, ids: string[]) => this.instinct.instinctRemovePipes(id, ids);
+
+  /** The live device streams changed (the host published a new list): Instinct streams reading one that went away end in `error`. */
+  sourcesChanged(liveStreamIds: readonly string[]): void {
+    this.instinct.sourcesChanged(liveStreamIds);
   }
 
   /** One online loop per running execution (run-loops.ts). */
