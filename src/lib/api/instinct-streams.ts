@@ -108,11 +108,10 @@ interface Built {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** Instinct node states while the node is in a running graph: the stream's. */
+/** A node's state: its own signal's while the stream runs, idle (`created`) when it could not join the running graph, else the stream's. */
 function nodeView(streamState: InstinctState, override: 'paused' | 'stopped' | undefined, inGraph: boolean): InstinctState {
-  if (override) return override;
-  if (ACTIVE.includes(streamState) && !inGraph) return 'created';
-  return streamState;
+  if (!ACTIVE.includes(streamState)) return streamState;
+  return override ?? (inGraph ? streamState : 'created');
 }
 
 export class InstinctStreams implements InstinctBackend {
