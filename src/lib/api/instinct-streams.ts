@@ -232,7 +232,7 @@ export class InstinctStreams implements InstinctBackend {
     for (const s of this.slots.values()) {
       if (!ACTIVE.includes(s.state)) continue;
       const lost = [...s.bound.values()].find((b) => b.sourceId !== undefined && !live.has(b.sourceId));
-      if (lost) this.fail(s, `the device stream "${lost.sourceId}" this stream reads disconnected; what it delivered was processed (and recorded, if a recording ran); reconnect the device and start the stream again`);
+      if (lost) this.fail(s, deviceGone(lost.sourceId!));
     }
   }
 
@@ -509,8 +509,8 @@ export class InstinctStreams implements InstinctBackend {
       } else {
         const b = this.opts.bind?.({ executionId: s.def.id, nodeId: n.id, type: n.type, params: ex.getParams(n.id) });
         if (b === undefined) return;
-        ex.bind(n.id, b);
         const sourceId = (b as Partial<StreamInputBinding>).descriptor?.id;
+        ex.bind(n.id, sourceId !== undefined ? this.watched(s, b as StreamInputBinding) : b);
         s.bound.set(n.id, sourceId !== undefined ? { sourceId } : {});
       }
     } catch (e) {
@@ -519,6 +519,29 @@ export class InstinctStreams implements InstinctBackend {
       s.error ??= why;
       if (ACTIVE.includes(s.state)) this.fail(s, why);
     }
+  }
+
+  /**
+   * A device stream's reader that reports its end: when the device goes away its ring closes, and a
+   * closed ring answers every wait at once; the stream fails instead of spinning on it.
+   */
+  private watched(s: Slot, b: StreamInputBinding): StreamInputBinding {
+    const inner = b.reader;
+    const run = s.run;
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    return {
+      descriptor: b.descriptor,
+      reader: {
+        read: (maxFrames, samples, ts) => inner.read(maxFrames, samples, ts),
+        waitForData: async (ms) => {
+          const r = inner.waitForData ? await inner.waitForData(ms) : await sleep(ms);
+          if (r !== 'closed') return r;
+          if (s.run === run) this.fail(s, deviceGone(b.descriptor.id));
+          await sleep(ms);
+          return r;
+        },
+      },
+    };
   }
 
   /** Stops the run, its loop and its sinks (the execution and its metrics are kept). */
@@ -597,6 +620,9 @@ export class InstinctStreams implements InstinctBackend {
     return { doc: { format: 'neurotab.pipeline', version: 1, meta, nodes, edges }, parts, mapped, absent };
   }
 }
+
+const deviceGone = (streamId: string) =>
+  `the device stream "${streamId}" this stream reads disconnected; what it delivered was processed (and recorded, if a recording ran); reconnect the device and start the stream again`;
 
 function nodeRefusal(streamId: string, nodeId: string, state: InstinctState, signal: InstinctSignal): InstinctError {
   return new InstinctError('invalid_state_transition', `Node ${nodeId} of stream ${streamId} is ${state}; "${signal}" is not possible from there`, { streamId, nodeId, state, signal });

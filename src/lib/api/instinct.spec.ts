@@ -24,17 +24,22 @@ let backend: LocalBackend;
 let app: Hono;
 let store: MemoryInstinctStreamStore;
 let deviceIds: string[];
+let unplugged = false;
 
 function setup() {
   store = new MemoryInstinctStreamStore();
   deviceIds = [];
+  unplugged = false;
   backend = new LocalBackend({
     instinctStore: store,
-    // The host's device rings: a clock-paced sine stands in for the live EEG stream.
+    // The host's device rings: a clock-paced sine stands in for the live EEG stream; `unplug()` closes it as a ring closes.
     bind: (r) => {
       if (r.type !== 'io.stream-input') return undefined;
       const b = sineBinding(250, 8);
       deviceIds.push(b.descriptor.id);
+      const read = b.reader.read;
+      b.reader.read = (m, out, ts) => (unplugged ? { frames: 0, dropped: 0 } : read(m, out, ts));
+      b.reader.waitForData = async (ms) => (unplugged ? 'closed' : new Promise((ok) => setTimeout(() => ok('timed-out'), Math.min(ms, 16))));
       return b;
     },
   });
@@ -275,12 +280,12 @@ describe('nodes and pipes, also while running (#9–#14)', () => {
     const res = await app.request('/instinct/_sinks/8088/events');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
-    // The POST fallback names the connection the open event gave.
+    // The POST fallback names the connection the stream's connection event gave.
     const conn = res.headers.get('x-live-connection-id')!;
     expect((await call(app, 'POST', `/bci/v1/live/${conn}`, '{"type":"ping"}')).status).toBe(202);
     expect((await call(app, 'POST', '/bci/v1/live/live_00', '{}')).status).toBe(404);
     const text = await readSse(res, (t) => (t.match(/\ndata: \{"nodeId"/g) ?? []).length >= 2);
-    expect(text).toContain(`event: open\ndata: {"connection_id":"${conn}"}`);
+    expect(text).toContain(`event: connection\ndata: {"connection_id":"${conn}"}`);
     const chunk = JSON.parse(text.split('\n').find((l) => l.startsWith('data: {"nodeId"'))!.slice(6));
     expect(chunk).toMatchObject({ nodeId: SINK, streamId: SID, port: 8088, sampleRate: 250, channels: ['Fp1', 'Fp2', 'C3', 'C4'] });
     expect(chunk.data.length).toBe(chunk.timestamps.length);
@@ -374,6 +379,11 @@ describe('faults', () => {
     expect(kept).toBeGreaterThan(2); // what arrived was processed and is still counted
     expect((await signal(uuid(200), 'start')).status).toBe(200);
     await settled(uuid(200), 'running');
+    // Its ring closes (the device layer stops it): the stream fails at once instead of spinning on the closed ring.
+    unplugged = true;
+    await settled(uuid(200), 'error');
+    expect((await status(uuid(200))).nodes[0].state).toBe('error');
+    expect((await call(app, 'GET', `${S}/${uuid(200)}/status`)).json.status.error).toMatch(/sine|synthetic|disconnected/);
   });
 });
 
