@@ -556,7 +556,7 @@ describe('every vendor port, live WebSockets and streamed SSE, through the app\'
       req.on('error', (e) => (e.message.includes('socket hang up') ? undefined : fail(e)));
       req.end();
     });
-    expect(sse).toMatch(/^: connected\n\nevent: open\ndata: \{"connection_id":"live_[0-9a-f]{32}"\}/);
+    expect(sse).toMatch(/^: connected\n\nevent: connection\ndata: \{"connection_id":"live_[0-9a-f]{32}"\}/);
 
     // The paused client is dropped by the host once its backlog passes the bound; the others go on.
     await expect.poll(() => host.size, { timeout: 15_000 }).toBeLessThanOrEqual(2);

@@ -401,7 +401,7 @@ export function createInstinctApp(backend: InstinctBackend, mount = '/instinct',
     throw new InstinctError(res.status === 503 ? 'engine_unavailable' : 'internal_error', res.message);
   }, {
     summary: 'SSE feed of a WebSocket sink node (#24): one data: JSON per chunk {nodeId, streamId, port, t, sampleRate, channels, timestamps, data[frame][channel]}',
-    ok: { status: 200, description: 'text/event-stream (open event with connection_id first; : keep-alive comments)', schema: z.string(), mediaType: 'text/event-stream' },
+    ok: { status: 200, description: 'text/event-stream (a connection event with connection_id first; : keep-alive comments; a close event at the end)', schema: z.string(), mediaType: 'text/event-stream' },
     errors: ['resource_not_found', 'invalid_parameter', 'engine_unavailable'],
   });
 

@@ -174,7 +174,7 @@ function sseEvent(text: string, event?: string): string {
 }
 
 /**
- * A `text/event-stream` response carrying connection `url` of the live host: first an `open` event
+ * A `text/event-stream` response carrying connection `url` of the live host: first a `connection` event
  * (`{"connection_id"}`, also in `X-Live-Connection-Id`: the id the POST fallback names), then one
  * `data:` event per message, a `: keep-alive` comment every 15 s, and an `close` event
  * (`{"code","reason"}`) before the stream ends when the host closes. The client going away closes
@@ -254,7 +254,7 @@ export async function sseResponse(
   });
   if (!opened.ok) return { status: opened.status, message: opened.message };
   client = opened.client;
-  push(`: connected\n\n${sseEvent(JSON.stringify({ connection_id: client.id }), 'open')}`, 0);
+  push(`: connected\n\n${sseEvent(JSON.stringify({ connection_id: client.id }), 'connection')}`, 0);
   const queued = early;
   early = null;
   for (let i = 0; i < queued.length; i++) {

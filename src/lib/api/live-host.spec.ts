@@ -165,7 +165,7 @@ describe('sseResponse', () => {
     expect(await localConnector(host).deliver(id, 'from post')).toBe(true);
     h.sockets[0].send('two\nlines');
     let text = await readSse(res, (t) => t.includes(': keep-alive'));
-    expect(text).toContain(`event: open\ndata: {"connection_id":"${id}"}\n\n`);
+    expect(text).toContain(`event: connection\ndata: {"connection_id":"${id}"}\n\n`);
     expect(text).toContain('data: hello\n\n');
     expect(text).toContain('data: FROM POST\n\n');
     expect(text).toContain('data: two\ndata: lines\n\n');

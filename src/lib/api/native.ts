@@ -151,10 +151,10 @@ export function createNativeApp(backend: Backend, families: () => FamilyMount[],
   r.on('POST', `${mount}/live/:id`, async (c) => {
     if (!live) throw new ApiError(503, 'ENGINE_UNAVAILABLE', 'Live connections are not served here; open Neurotab in a tab to host the engine, then retry');
     const text = await readBodyText(c, nativeEnvelope, 1024 * 1024);
-    if (!(await live.deliver(c.req.param('id') ?? '', text))) throw new ApiError(404, 'NOT_FOUND', `No open live connection ${c.req.param('id')}; open the SSE stream first and use the connection_id of its open event`);
+    if (!(await live.deliver(c.req.param('id') ?? '', text))) throw new ApiError(404, 'NOT_FOUND', `No open live connection ${c.req.param('id')}; open the SSE stream first and use the connection_id of its connection event`);
     return json({ delivered: true }, 202);
   }, {
-    summary: 'Send one client message on an open live SSE connection (the id comes from the stream\'s open event or its X-Live-Connection-Id header)',
+    summary: 'Send one client message on an open live SSE connection (the id comes from the stream\'s connection event or its X-Live-Connection-Id header)',
     rawBody: { mediaType: 'application/json', description: 'The message, as the WebSocket form of the endpoint would carry it' },
     ok: { status: 202, description: 'Delivered to the endpoint', schema: z.object({ delivered: z.literal(true) }) },
     errors: ['NOT_FOUND', 'ENGINE_UNAVAILABLE'],
