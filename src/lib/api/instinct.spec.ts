@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Hono } from 'hono';
 import { createApi } from './index';
 import { LocalBackend } from './local-backend';
-import { call, sineBinding, type Reply } from './testing';
+import { call, readSse, sineBinding, type Reply } from './testing';
+import { until } from '../../../tests/support/until';
 import { MemoryInstinctStreamStore } from './instinct-streams';
 import { mapExecutable } from './instinct-executables';
 import { LiveHost, LiveRoutes } from './live-host';
@@ -66,31 +67,9 @@ const create = async (body: unknown = SEED.create) => {
 };
 const signal = (id: string, s: string) => call(app, 'POST', `${S}/${id}/signal`, `signal=${s}`, FORM);
 const status = async (id = SID) => (await call(app, 'GET', `${S}/${id}/status`)).json.status as { state: string; nodes: { id: string; state: string; metrics: { itemsProcessed: number; errorCount: number } }[] };
-/** Polls an async condition every 20 ms until it holds (10 s at most). */
-async function until(what: () => Promise<boolean>, label: string): Promise<void> {
-  const t0 = Date.now();
-  while (!(await what())) {
-    if (Date.now() - t0 > 10_000) throw new Error(`timed out waiting for ${label}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 const settled = (id: string, state: string) => until(async () => (await status(id)).state === state, `stream ${id} ${state}`);
 const items = async (node: string, id = SID) => (await status(id)).nodes.find((n) => n.id === node)!.metrics.itemsProcessed;
 const uuid = (k: number) => `00000000-0000-4000-8000-${String(k).padStart(12, '0')}`;
-
-/** Reads an SSE response until `stop` holds. */
-async function readSse(res: Response, stop: (t: string) => boolean): Promise<string> {
-  const reader = res.body!.getReader();
-  const dec = new TextDecoder();
-  let t = '';
-  while (!stop(t)) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    t += dec.decode(value, { stream: true });
-  }
-  await reader.cancel();
-  return t;
-}
 
 describe('streams: create, list, get, replace, delete (#1–#6)', () => {
   it('the seed body creates the stream; list, get and the envelope are as documented', async () => {

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { LiveSocket, LiveSocketHandler } from './live';
 import { LiveHost, LiveRoutes, liveSize, serveLivePort, type LivePeer } from './live-host';
 import { localConnector, portClient, sseResponse } from './live-client';
+import { readSse } from './testing';
 import { SINK_DROPPED_CODE, SinkHub, sinkPath } from './instinct-sinks';
 import { until } from '../../../tests/support/until';
 
@@ -140,20 +141,6 @@ describe('the port protocol (page shim, service worker, bridge tab)', () => {
   });
 });
 
-/** Reads an SSE body until `stop` says enough (or the stream ends). */
-async function readSse(res: Response, stop: (text: string) => boolean): Promise<string> {
-  const reader = res.body!.getReader();
-  const dec = new TextDecoder();
-  let text = '';
-  while (!stop(text)) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    text += dec.decode(value, { stream: true });
-  }
-  reader.releaseLock();
-  return text;
-}
-
 describe('sseResponse', () => {
   it('opens with the connection id, sends data: events and heartbeats, and a close event when the host ends', async () => {
     const h = recorder();
@@ -164,7 +151,7 @@ describe('sseResponse', () => {
     const id = res.headers.get('x-live-connection-id')!;
     expect(await localConnector(host).deliver(id, 'from post')).toBe(true);
     h.sockets[0].send('two\nlines');
-    let text = await readSse(res, (t) => t.includes(': keep-alive'));
+    let text = await readSse(res, (t) => t.includes(': keep-alive'), { keepOpen: true });
     expect(text).toContain(`event: connection\ndata: {"connection_id":"${id}"}\n\n`);
     expect(text).toContain('data: hello\n\n');
     expect(text).toContain('data: FROM POST\n\n');
