@@ -148,6 +148,8 @@ export async function apiFetch(input, init) {
   if (!sw) return fetch(input, init);
   // The Request constructor resolves the URL and encodes any body (FormData boundary included).
   const req = new Request(input, init);
+  // An event stream never ends: it needs fetch()'s streaming body, not one message with the whole body.
+  if ((req.headers.get('accept') ?? '').includes('text/event-stream') || /\/events$/.test(new URL(req.url).pathname)) return fetch(req);
   const body = req.method === 'GET' || req.method === 'HEAD' ? null : await req.arrayBuffer();
   req.signal.throwIfAborted();
   const id = nextId++;

@@ -42,7 +42,7 @@ import { buildOpenApi } from './openapi';
 import { createNativeApp, type FamilyMount } from './native';
 import { createNeuroPypeApp, neuropypeEnvelope, NP_VERSION } from './neuropype';
 import { createExperimentHubApp, type ExperimentBackend } from './exphub';
-import { createInstinctApp, instinctEnvelope, type InstinctAppOptions } from './instinct';
+import { createInstinctApp, type InstinctAppOptions } from './instinct';
 import type { LiveConnector } from './live-client';
 
 export * from './backend';

@@ -102,8 +102,6 @@ interface Built {
   doc: PipelineDocument;
   parts: Map<string, string[]>;
   mapped: Map<string, MappedNode>;
-  /** Nodes left out (unsupported while running, or paused sources). */
-  absent: Set<string>;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -594,15 +592,11 @@ export class InstinctStreams implements InstinctBackend {
     const nodes: PipelineNode[] = [];
     const edges: PipelineEdge[] = [];
     const parts = new Map<string, string[]>();
-    const absent = new Set<string>();
     for (const n of def.nodes) {
       const m = mapped.get(n.id);
       const state = o.nodeState.get(n.id);
       const isSource = m?.parts[0]?.binding === 'generator' || (m ? (this.opts.registry.find(m.parts[0].type)?.source ?? false) : false);
-      if (!m || (state && isSource)) {
-        absent.add(n.id);
-        continue;
-      }
+      if (!m || (state && isSource)) continue; // out of the graph: cannot run here, or a paused source
       const gen = o.generation.get(n.id) ?? 0;
       const base = gen ? `${n.id}:r${gen}` : n.id;
       const ids = m.parts.map((_, k) => (k === 0 ? base : `${base}:${k}`));
@@ -617,7 +611,7 @@ export class InstinctStreams implements InstinctBackend {
       edges.push({ source: from[from.length - 1], sourcePort: p.sourcePort ?? 'data', target: to[0], targetPort: p.destinationPort ?? 'data' });
     }
     const meta = { name: def.meta.name ?? `Instinct stream ${streamId}`, description: def.meta.description ?? '' };
-    return { doc: { format: 'neurotab.pipeline', version: 1, meta, nodes, edges }, parts, mapped, absent };
+    return { doc: { format: 'neurotab.pipeline', version: 1, meta, nodes, edges }, parts, mapped };
   }
 }
 

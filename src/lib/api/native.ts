@@ -147,7 +147,7 @@ export function createNativeApp(backend: Backend, families: () => FamilyMount[],
   });
 
   // The client → server half of a live SSE connection (live-client.ts): the body is one message for
-  // the connection whose id the stream's `open` event gave (families name their own paths too).
+  // the connection whose id the stream's `connection` event gave (families name their own paths too).
   r.on('POST', `${mount}/live/:id`, async (c) => {
     if (!live) throw new ApiError(503, 'ENGINE_UNAVAILABLE', 'Live connections are not served here; open Neurotab in a tab to host the engine, then retry');
     const text = await readBodyText(c, nativeEnvelope, 1024 * 1024);
