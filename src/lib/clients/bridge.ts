@@ -4,6 +4,7 @@
 // the service worker with static/neurotab-api.js (answers exactly as fetch() from any same-origin
 // page). No Svelte. Must not send the token anywhere but the bridge on 127.0.0.1.
 import { openBridgeSocket, performRelayed, type ApiFetch, type BridgeConnection, type BridgeEvents, type BridgeWorkerEvent } from '../api/bridge';
+import { portClient, type LiveConnector } from '../api/live-client';
 
 export type { BridgeConnection, BridgeConnectionState } from '../api/bridge';
 // The worker's end and the wire, for callers that run both ends together (cli/bridge/relay.spec.ts).
@@ -56,10 +57,12 @@ export function connectBridge(port: number, token: string, cb: BridgeCallbacks):
   return openBridgeSocket(port, token, {
     ...events,
     engineHost: cb.engineHost?.() ?? false,
+    live: serviceWorkerLive(),
     // Without a controlling service worker, fetch() would reach the static server, not the API.
+    // Event streams go by fetch() (the message client answers whole bodies only).
     answer: (msg) =>
       navigator.serviceWorker?.controller
-        ? loadApiFetch(origin).then((send) => performRelayed(msg, origin, send))
+        ? (/text\/event-stream/.test(msg.headers.accept ?? '') || /\/events$/.test(msg.path.split('?')[0]) ? Promise.resolve(fetch) : loadApiFetch(origin)).then((send) => performRelayed(msg, origin, send))
         : Promise.resolve({
             type: 'response',
             id: msg.id,
@@ -70,6 +73,24 @@ export function connectBridge(port: number, token: string, cb: BridgeCallbacks):
   });
 }
 
+/**
+ * Live endpoints reached through this page's service worker (a tab that does not host the engine):
+ * the service worker hands the connection's port to the engine host (LIVE_CONNECT).
+ */
+function serviceWorkerLive(): LiveConnector {
+  return {
+    async open(url, headers, _transport, events) {
+      const sw = navigator.serviceWorker?.controller;
+      if (!sw) return { ok: false, status: 503, message: 'This tab is not served by its service worker yet; reload it' };
+      const ch = new MessageChannel();
+      sw.postMessage({ type: 'LIVE_CONNECT', url, headers }, [ch.port2]);
+      return portClient(ch.port1, events);
+    },
+    async deliver() {
+      return false;
+    },
+  };
+}
 /** Main thread: a `BridgeOpener` that opens the socket in `worker` (which runs `serveBridgeInWorker`). */
 export function bridgeThroughWorker(worker: Worker): BridgeOpener {
   return (port, token, events) => {
@@ -88,4 +109,3 @@ export function bridgeThroughWorker(worker: Worker): BridgeOpener {
     };
   };
 }
-
