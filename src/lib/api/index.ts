@@ -41,21 +41,26 @@ import { buildOpenApi } from './openapi';
 import { createNativeApp, type FamilyMount } from './native';
 import { createNeuroPypeApp, neuropypeEnvelope, NP_VERSION } from './neuropype';
 import { createExperimentHubApp, type ExperimentBackend } from './exphub';
+import { createNeuraScaleApp } from './neurascale';
+import type { NeuraScaleBackend } from './neurascale-backend';
 
 export * from './backend';
 export { ApiError, normalizePath, ulid, requestId } from './http';
 export { createNeuroPypeApp, neuropypeEnvelope, NP_VERSION, NP_MAX_BODY_BYTES } from './neuropype';
 export { createNativeApp, nativeEnvelope, checkStorePath, type FamilyMount } from './native';
 export { buildOpenApi, openApiPath, type OpenApiFamily } from './openapi';
+export { createNeuraScaleApp, neurascaleEnvelope, type NeuraScaleAppOptions } from './neurascale';
+export type { NeuraScaleBackend } from './neurascale-backend';
 export { createExperimentHubApp, hubBackend, ExpHubFailure, exphubEnvelope, EXPHUB_MAX_PUBLISH_BYTES, type ExperimentBackend, type ExperimentStatus } from './exphub';
 
 /** Default mounts (API.md §2). */
-export const MOUNTS = { neuropype: '/np', native: '/bci/v1', exphub: '/exphub' } as const;
+export const MOUNTS = { neuropype: '/np', native: '/bci/v1', exphub: '/exphub', neurascale: '/neurascale' } as const;
 
 /** Families this build serves, as reported by GET /bci/v1/compat. */
 export const FAMILIES: FamilyMount[] = [
   { family: 'neuropype', mount: MOUNTS.neuropype, emulates: 'NeuroPype API 2024.1.0' },
   { family: 'experimenthub', mount: MOUNTS.exphub, emulates: 'ExperimentHub API' },
+  { family: 'neurascale', mount: MOUNTS.neurascale, emulates: 'NeuraScale REST v2 + WS beta' },
 ];
 
 export interface ApiOptions {
@@ -63,6 +68,8 @@ export interface ApiOptions {
   neuropypeAtRoot?: boolean;
   /** The ExperimentHub family's backend (exphub.ts); without one, /exphub answers 503 "Engine unavailable". */
   experiments?: ExperimentBackend;
+  /** The NeuraScale family's backend (neurascale-backend.ts); without one, /neurascale answers 503 ENGINE_UNAVAILABLE. */
+  neurascale?: NeuraScaleBackend;
 }
 
 /** True when a same-origin path belongs to the API (the service worker answers it). */
@@ -75,11 +82,13 @@ export function createApi(backend: Backend, opts: ApiOptions = {}): Hono {
   const app = new Hono({ getPath: normalizedGetPath });
   app.use('*', commonHeaders);
   let doc: unknown;
-  const native = createNativeApp(backend, () => FAMILIES, MOUNTS.native, () => (doc ??= openApiDocument(native, np)));
+  const native = createNativeApp(backend, () => FAMILIES, MOUNTS.native, () => (doc ??= openApiDocument(native, np, ns)));
   const np = createNeuroPypeApp(backend, MOUNTS.neuropype);
+  const ns = createNeuraScaleApp(opts.neurascale ?? null, MOUNTS.neurascale);
   app.route('/', native);
   app.route('/', np);
   app.route('/', createExperimentHubApp(opts.experiments ?? null, MOUNTS.exphub));
+  app.route('/', ns);
   if (opts.neuropypeAtRoot) app.route('/', createNeuroPypeApp(backend, ''));
   app.notFound((c) => notFound(c.req.path));
   app.onError((err, c) => errorResponse(c, neuropypeEnvelope, err));
@@ -99,9 +108,10 @@ const ERROR_SCHEMA = {
 };
 
 /** The OpenAPI document of every mounted family (GET /bci/v1/openapi.json). */
-function openApiDocument(native: Hono, np: Hono): unknown {
+function openApiDocument(native: Hono, np: Hono, ns: Hono): unknown {
   return buildOpenApi(
     [
+      { family: 'neurascale', title: 'NeuraScale-compatible API (REST v2, /api/v1/devices alias)', mount: MOUNTS.neurascale, routes: familyRoutesOf.get(ns)!, errorSchema: ERROR_SCHEMA },
       { family: 'neuropype', title: 'NeuroPype-compatible API (2024.1.0)', mount: MOUNTS.neuropype, routes: familyRoutesOf.get(np)!, errorSchema: ERROR_SCHEMA },
       { family: 'native', title: 'Neurotab native API', mount: MOUNTS.native, routes: familyRoutesOf.get(native)!, errorSchema: ERROR_SCHEMA },
     ],
