@@ -61,6 +61,8 @@ export interface ApiDevice {
   /** Id of the running acquisition (stream_<ulid>) while streaming. */
   streamId: string | null;
   capabilities: DeviceCapabilities;
+  /** Label of every channel the device has; channel number n is `channelLabels[n - 1]`. */
+  channelLabels: string[];
   config: DeviceConfig;
   calibration: DeviceCalibration | null;
   metadata: Record<string, unknown>;

@@ -189,6 +189,7 @@ export class DeviceHub implements DeviceBackend {
       streaming: false,
       streamId: null,
       capabilities: this.capabilities(kind, channelCount),
+      channelLabels: (source?.stream ?? board ?? syntheticStreamDescriptor({ channels: Math.min(channelCount, SYNTHETIC_MAX_CHANNELS), sampleRateHz: SYNTHETIC_MIN_RATE_HZ })).channels.map((c) => c.label),
       config: { sampleRateHz: rate, channels: r.config?.channels ?? range(channelCount), gain: board && this.capabilities(kind, channelCount).gains.length ? 24 : null, filters: r.config?.filters ?? {} },
       calibration: null,
       metadata: { ...(r.metadata ?? {}) },
