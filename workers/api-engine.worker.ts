@@ -3,6 +3,8 @@
 // service-worker instance, and tells it which live device streams exist (shared rings) so stream
 // input nodes (NeuroPype LSLInput) read them; marker input nodes get the marker bus; ml.model-predict
 // nodes get the saved run their `model_id` names, read from IndexedDB (networks loaded with TF.js).
+// The NeuraScale family and Instinct's system endpoints run here too, on the page's devices (the
+// device seam arrives as a port); the NeuraScale socket handler reads the device rings here.
 import { LocalBackend, type BindRequest } from '../src/lib/api/local-backend';
 import { builtinRegistry, MarkerQueue } from '../src/lib/engine/index';
 import { connectPort, servePort, type RpcClient } from '../src/lib/core/rpc';
@@ -11,16 +13,23 @@ import { Ring, RingReader } from '../src/lib/streams/ring';
 import { openDb } from '../src/lib/storage/db';
 import { IndexedDbPipelineStore } from '../src/lib/storage/pipeline-store';
 import { matchStreamQuery, type StreamDescriptor } from '../src/lib/core/stream';
-import { createApi, ExpHubFailure, type Backend, type ExperimentBackend } from '../src/lib/api/index';
+import { createApi, ExpHubFailure, type Backend, type ExperimentBackend, type NeuraScaleBackend } from '../src/lib/api/index';
 import { reviveApiError } from '../src/lib/api/message';
 import { serveBridgeInWorker } from '../src/lib/clients/bridge';
 import { modelBinding } from '../src/lib/engine/nodes/model';
 import { loadDeepPredictor } from './deep-predictor';
+import type { DeviceBackend } from '../src/lib/api/device-backend';
+import { instinctSystemSettings, type InstinctSystemBackend } from '../src/lib/api/instinct-system';
+import { dbSettings, NeuraScaleService } from '../src/lib/api/neurascale-service';
+import { NeuraScaleSocketHandler } from '../src/lib/api/neurascale-ws';
+import type { LiveSocketRouter } from '../src/lib/api/live';
+import { rpcProxy } from '../src/lib/core/rpc';
 
 type ApiEngineMessage =
   | { type: 'serve' }
   | { type: 'bridge'; port: number; token: string }
   | { type: 'exphub-port' }
+  | { type: 'devices-port' }
   | { type: 'streams'; streams: Array<{ descriptor: StreamDescriptor; buffer: SharedArrayBuffer }> };
 
 let streams: Array<{ descriptor: StreamDescriptor; buffer: SharedArrayBuffer }> = [];
@@ -59,10 +68,35 @@ let backend: LocalBackend | null = null;
 /** The /exphub family's calls go on to the training worker (TensorFlow.js must not stall executions). */
 let exphub: RpcClient | null = null;
 
-/** What the service worker calls: the NeuroPype backend, plus the exphub* methods relayed. */
+/** The page's device hub (clients/api-devices.ts), reached through the devices port. */
+let devices: DeviceBackend | null = null;
+let neurascale: NeuraScaleService | null = null;
+let instinctSystem: InstinctSystemBackend | null = null;
+/** Live endpoints answered here: the transports (page shim, SSE, bridge relay; branch `apis`) route to it. */
+let nsSocket: NeuraScaleSocketHandler | null = null;
+export const liveRouter: LiveSocketRouter = (path) => (path === '/neurascale/ws' ? (nsSocket ?? undefined) : undefined);
+
+const NO_DEVICES = { code: 'ENGINE_UNAVAILABLE', message: 'The devices of the engine tab are not reachable yet; retry in a moment' };
+
+function connectDevices(port: MessagePort): void {
+  devices = rpcProxy<DeviceBackend>(connectPort(port, { timeoutMs: 15_000, reviveError: reviveApiError }));
+  const db = openDb();
+  neurascale = new NeuraScaleService({ devices, db });
+  instinctSystem = Object.assign(Object.create(devices) as DeviceBackend, instinctSystemSettings(dbSettings(db)));
+  nsSocket = new NeuraScaleSocketHandler(neurascale);
+}
+
+/** What the service worker calls: the NeuroPype backend, plus the exphub* methods relayed, the NeuraScale (ns*, device*) and Instinct system (instinct*) ones. */
 function served(b: LocalBackend): object {
   return new Proxy(b, {
     get(target, prop, receiver) {
+      if (typeof prop === 'string' && (prop.startsWith('ns') || prop.startsWith('device') || prop.startsWith('instinct'))) {
+        return (...args: unknown[]) => {
+          const impl = (prop.startsWith('instinct') ? instinctSystem : neurascale) as unknown as Record<string, (...a: unknown[]) => unknown> | null;
+          if (!impl) throw NO_DEVICES;
+          return impl[prop](...args);
+        };
+      }
       if (typeof prop === 'string' && prop.startsWith('exphub')) {
         return (...args: unknown[]) => {
           if (!exphub) throw new ExpHubFailure(503, 'Engine unavailable');
@@ -84,7 +118,7 @@ let httpApi: ReturnType<typeof createApi> | null = null;
 function api(): ReturnType<typeof createApi> {
   if (!httpApi) {
     const b = served(localBackend());
-    httpApi = createApi(b as Backend, { experiments: b as ExperimentBackend });
+    httpApi = createApi(b as Backend, { experiments: b as ExperimentBackend, neurascale: b as NeuraScaleBackend, instinctSystem: b as InstinctSystemBackend });
   }
   return httpApi;
 }
@@ -92,6 +126,7 @@ function api(): ReturnType<typeof createApi> {
 self.onmessage = (ev: MessageEvent<ApiEngineMessage>) => {
   const m = ev.data;
   if (m?.type === 'streams') streams = m.streams;
+  else if (m?.type === 'devices-port' && ev.ports[0]) connectDevices(ev.ports[0]);
   else if (m?.type === 'exphub-port' && ev.ports[0]) exphub = connectPort(ev.ports[0], { timeoutMs: 60_000, reviveError: reviveApiError });
   else if (m?.type === 'serve' && ev.ports[0]) servePort(ev.ports[0], served(localBackend()));
   // The engine host's end of the local bridge: the socket lives here, so relayed calls never cross threads.

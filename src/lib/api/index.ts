@@ -22,7 +22,10 @@
 // Families and mounts (MOUNTS): NeuroPype at /np (§7, every endpoint of §7.1), native at /bci/v1
 // (§2 GET /compat; GET /openapi.json: OpenAPI 3.1 of every family, generated from the route tables and
 // their zod schemas; §12 GET /pipelines, GET|PUT|DELETE /pipelines/{path}: the virtual file store that
-// NeuroPype `file` names resolve against, exact key first, then by basename).
+// NeuroPype `file` names resolve against, exact key first, then by basename); NeuraScale at
+// /neurascale (§10: REST v2, /api/v2, the /api/v1/devices alias; ./neurascale.ts, backend
+// `opts.neurascale`); Instinct's system endpoints at /instinct/system (§9.3 #15–#23, ./instinct-system.ts,
+// backend `opts.instinctSystem`; the streams routes are another sub-app under the same mount).
 //
 // Common behaviour (§1): paths normalised (runs of `/` collapsed, trailing `/` dropped) before
 // routing; OPTIONS on a known path → 204 + Allow; HEAD = GET without body; wrong method on a known
@@ -43,6 +46,7 @@ import { createNeuroPypeApp, neuropypeEnvelope, NP_VERSION } from './neuropype';
 import { createExperimentHubApp, type ExperimentBackend } from './exphub';
 import { createNeuraScaleApp } from './neurascale';
 import type { NeuraScaleBackend } from './neurascale-backend';
+import { createInstinctSystemApp, type InstinctSystemBackend } from './instinct-system';
 
 export * from './backend';
 export { ApiError, normalizePath, ulid, requestId } from './http';
@@ -51,10 +55,11 @@ export { createNativeApp, nativeEnvelope, checkStorePath, type FamilyMount } fro
 export { buildOpenApi, openApiPath, type OpenApiFamily } from './openapi';
 export { createNeuraScaleApp, neurascaleEnvelope, type NeuraScaleAppOptions } from './neurascale';
 export type { NeuraScaleBackend } from './neurascale-backend';
+export { createInstinctSystemApp, instinctEnvelope, type InstinctSystemBackend } from './instinct-system';
 export { createExperimentHubApp, hubBackend, ExpHubFailure, exphubEnvelope, EXPHUB_MAX_PUBLISH_BYTES, type ExperimentBackend, type ExperimentStatus } from './exphub';
 
 /** Default mounts (API.md §2). */
-export const MOUNTS = { neuropype: '/np', native: '/bci/v1', exphub: '/exphub', neurascale: '/neurascale' } as const;
+export const MOUNTS = { neuropype: '/np', native: '/bci/v1', exphub: '/exphub', neurascale: '/neurascale', instinct: '/instinct' } as const;
 
 /** Families this build serves, as reported by GET /bci/v1/compat. */
 export const FAMILIES: FamilyMount[] = [
@@ -70,6 +75,8 @@ export interface ApiOptions {
   experiments?: ExperimentBackend;
   /** The NeuraScale family's backend (neurascale-backend.ts); without one, /neurascale answers 503 ENGINE_UNAVAILABLE. */
   neurascale?: NeuraScaleBackend;
+  /** Instinct's system endpoints (/instinct/system/…) on the device seam; without one they answer 503 engine_unavailable. */
+  instinctSystem?: InstinctSystemBackend;
 }
 
 /** True when a same-origin path belongs to the API (the service worker answers it). */
@@ -82,13 +89,15 @@ export function createApi(backend: Backend, opts: ApiOptions = {}): Hono {
   const app = new Hono({ getPath: normalizedGetPath });
   app.use('*', commonHeaders);
   let doc: unknown;
-  const native = createNativeApp(backend, () => FAMILIES, MOUNTS.native, () => (doc ??= openApiDocument(native, np, ns)));
+  const native = createNativeApp(backend, () => FAMILIES, MOUNTS.native, () => (doc ??= openApiDocument(native, np, ns, instinctSystem)));
   const np = createNeuroPypeApp(backend, MOUNTS.neuropype);
   const ns = createNeuraScaleApp(opts.neurascale ?? null, MOUNTS.neurascale);
+  const instinctSystem = createInstinctSystemApp(opts.instinctSystem ?? null, MOUNTS.instinct);
   app.route('/', native);
   app.route('/', np);
   app.route('/', createExperimentHubApp(opts.experiments ?? null, MOUNTS.exphub));
   app.route('/', ns);
+  app.route('/', instinctSystem);
   if (opts.neuropypeAtRoot) app.route('/', createNeuroPypeApp(backend, ''));
   app.notFound((c) => notFound(c.req.path));
   app.onError((err, c) => errorResponse(c, neuropypeEnvelope, err));
@@ -107,13 +116,25 @@ const ERROR_SCHEMA = {
   required: ['error'],
 };
 
+const NS_ERROR_SCHEMA = {
+  type: 'object',
+  properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'object' }, request_id: { type: 'string' }, timestamp: { type: 'string' } }, required: ['code', 'message'] } },
+  required: ['error'],
+};
+const INSTINCT_ERROR_SCHEMA = {
+  type: 'object',
+  properties: { success: { const: false }, message: { type: 'string' }, error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'object' } }, required: ['code', 'message'] } },
+  required: ['success', 'error'],
+};
+
 /** The OpenAPI document of every mounted family (GET /bci/v1/openapi.json). */
-function openApiDocument(native: Hono, np: Hono, ns: Hono): unknown {
+function openApiDocument(native: Hono, np: Hono, ns: Hono, instinctSystem: Hono): unknown {
   return buildOpenApi(
     [
-      { family: 'neurascale', title: 'NeuraScale-compatible API (REST v2, /api/v1/devices alias)', mount: MOUNTS.neurascale, routes: familyRoutesOf.get(ns)!, errorSchema: ERROR_SCHEMA },
       { family: 'neuropype', title: 'NeuroPype-compatible API (2024.1.0)', mount: MOUNTS.neuropype, routes: familyRoutesOf.get(np)!, errorSchema: ERROR_SCHEMA },
       { family: 'native', title: 'Neurotab native API', mount: MOUNTS.native, routes: familyRoutesOf.get(native)!, errorSchema: ERROR_SCHEMA },
+      { family: 'neurascale', title: 'NeuraScale-compatible API (REST v2, /api/v1/devices alias)', mount: MOUNTS.neurascale, routes: familyRoutesOf.get(ns)!, errorSchema: NS_ERROR_SCHEMA },
+      { family: 'instinct', title: 'Instinct-compatible system endpoints', mount: MOUNTS.instinct, routes: familyRoutesOf.get(instinctSystem)!, errorSchema: INSTINCT_ERROR_SCHEMA },
     ],
     NP_VERSION.replace(/^.*\+browser\./, ''),
   );

@@ -402,7 +402,7 @@ export class NeuraScaleService implements NeuraScaleBackend {
   async nsExportCreate(r: NsExportRequest): Promise<NsExport> {
     const format = r.format.toLowerCase() as NsExportFormat;
     if (!NS_EXPORT_FORMATS.includes(format)) {
-      const hint = format === 'xdf' ? ' (XDF is read, not written, here)' : '';
+      const hint = r.format.toLowerCase() === 'xdf' ? ' (XDF is read, not written, here)' : '';
       throw new NsFailure('VALIDATION_ERROR', `Cannot export as '${r.format}'${hint}; formats: ${NS_EXPORT_FORMATS.join(', ')}`, { field: 'format', supported: NS_EXPORT_FORMATS });
     }
     await this.session(r.sessionId);

@@ -282,7 +282,7 @@ export function createNeuraScaleApp(backend: NeuraScaleBackend | null, mount = '
       await next();
       if (s.rateLimitPerHour !== null) c.res.headers.set('X-RateLimit-Remaining', String(limiter.remaining(token || 'anonymous', s.rateLimitPerHour)));
     } catch (e) {
-      if (!(e instanceof ApiError)) throw e;
+      // ApiError, or the engine being away (BackendError ENGINE_UNAVAILABLE → 503 + Retry-After).
       return errorResponse(c, env, e);
     }
   });
