@@ -200,3 +200,80 @@ describe('NeuraScale WebSocket protocol', () => {
     await r.close();
   });
 });
+
+describe('NeuraScale SSE fallback (GET /ws/events + POST /ws/send) and GET /v2/data/stream/{stream_id}', () => {
+  async function events(res: Response, until: (evs: any[]) => boolean, ms = 3000): Promise<any[]> {
+    const reader = res.body!.getReader();
+    const dec = new TextDecoder();
+    let text = '';
+    const out: any[] = [];
+    const t0 = Date.now();
+    while (!until(out) && Date.now() - t0 < ms) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += dec.decode(value, { stream: true });
+      let i: number;
+      while ((i = text.indexOf('\n\n')) >= 0) {
+        const block = text.slice(0, i);
+        text = text.slice(i + 2);
+        const ev = /^event: (.*)$/m.exec(block)?.[1] ?? 'message';
+        const data = JSON.parse(/^data: (.*)$/m.exec(block)![1]);
+        out.push({ event: ev, ...data });
+      }
+    }
+    await reader.cancel();
+    return out;
+  }
+
+  it('streams the protocol as events; the POST fallback carries client messages; data/stream follows one stream', async () => {
+    const { createNeuraScaleApp } = await import('./neurascale');
+    const r = rig();
+    const app = createNeuraScaleApp(r.service, '/neurascale', { live: r.ws });
+    const started = await r.service.nsStreamStart('synthetic', { sampleRateHz: 250 });
+    const res = await app.request(`/neurascale/ws/events?session_id=${started.sessionId}&channels=1,2`);
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    const got = await events(res, (e) => e.filter((x) => x.type === 'neural_data_batch').length >= 3);
+    expect(got[0]).toMatchObject({ event: 'open', socket_id: expect.stringMatching(/^sse_/) });
+    expect(got.find((x) => x.type === 'subscribed')).toMatchObject({ topic: 'neural_data', session_id: started.sessionId });
+    const b = got.find((x) => x.type === 'neural_data_batch');
+    expect(b).toMatchObject({ channels: [1, 2], device_id: 'synthetic' });
+    expect(decode(b.compressed_data).length).toBe(2 * b.sample_count);
+
+    const res2 = await app.request(`/neurascale/v2/data/stream/${started.streamId}`);
+    const stream = await events(res2, (e) => e.some((x) => x.type === 'neural_data_batch'));
+    expect(stream.find((x) => x.type === 'neural_data_batch')).toMatchObject({ device_id: 'synthetic', channels: [1, 2, 3, 4, 5, 6, 7, 8] });
+    expect((await app.request('/neurascale/v2/data/stream/stream_nope')).status).toBe(404);
+
+    const res3 = await app.request('/neurascale/ws/events');
+    const reader3 = res3.body!.getReader();
+    const first = new TextDecoder().decode((await reader3.read()).value);
+    const socketId = JSON.parse(/data: (.*)/.exec(first)![1]).socket_id;
+    const post = await app.request(`/neurascale/ws/send?socket_id=${socketId}`, { method: 'POST', body: JSON.stringify({ type: 'device_control', action: 'stop_stream', device_id: 'synthetic' }), headers: { 'Content-Type': 'application/json' } });
+    expect(post.status).toBe(202);
+    let text = '';
+    while (!text.includes('device_response')) text += new TextDecoder().decode((await reader3.read()).value);
+    expect(text).toMatch(/"status":"success"/);
+    await reader3.cancel();
+    expect((await app.request('/neurascale/ws/send?socket_id=sse_x', { method: 'POST', body: '{}' })).status).toBe(404);
+    const noLive = createNeuraScaleApp(r.service);
+    expect((await noLive.request('/neurascale/ws/events')).status).toBe(501);
+    await r.close();
+  });
+
+  it('an event stream nobody reads is closed once its backlog passes the bound', async () => {
+    const { createNeuraScaleApp } = await import('./neurascale');
+    const hub = new DeviceHub();
+    const service = new NeuraScaleService({ devices: hub, db: new NeurotabDb(`ws-${Math.random()}`), settings: memorySettings() });
+    const ws = new NeuraScaleSocketHandler(service, { maxBufferedBytes: 100_000 });
+    const app = createNeuraScaleApp(service, '/neurascale', { live: ws });
+    await service.nsStreamStart('synthetic', { sampleRateHz: 2000, channels: Array.from({ length: 8 }, (_, i) => i + 1) });
+    const res = await app.request('/neurascale/ws/events?device_id=synthetic');
+    await sleep(1500); // nothing reads the body meanwhile
+    const text = await res.text();
+    expect(text).toMatch(/event: close\ndata: \{"code":4008,"reason":"client is not reading: more than 100000 bytes queued"\}/);
+    expect((await hub.deviceGet('synthetic')).streaming).toBe(true);
+    ws.dispose();
+    await service.close();
+    await hub.close();
+  });
+});
