@@ -22,7 +22,7 @@ import type { DeviceBackend } from '../src/lib/api/device-backend';
 import { instinctSystemSettings, type InstinctSystemBackend } from '../src/lib/api/instinct-system';
 import { dbSettings, NeuraScaleService } from '../src/lib/api/neurascale-service';
 import { NeuraScaleSocketHandler } from '../src/lib/api/neurascale-ws';
-import type { LiveSocketRouter } from '../src/lib/api/live';
+import type { LiveSocketHandler, LiveSocketRouter } from '../src/lib/api/live';
 import { rpcProxy } from '../src/lib/core/rpc';
 
 type ApiEngineMessage =
@@ -74,7 +74,12 @@ let neurascale: NeuraScaleService | null = null;
 let instinctSystem: InstinctSystemBackend | null = null;
 /** Live endpoints answered here: the transports (page shim, SSE, bridge relay; branch `apis`) route to it. */
 let nsSocket: NeuraScaleSocketHandler | null = null;
-export const liveRouter: LiveSocketRouter = (path) => (path === '/neurascale/ws' ? (nsSocket ?? undefined) : undefined);
+const nsLive: LiveSocketHandler = {
+  open: (s) => (nsSocket ? nsSocket.open(s) : s.close(1011, 'the devices of the engine tab are not connected yet; retry in a moment')),
+  message: (s, d) => nsSocket?.message(s, d),
+  close: (s, code, reason) => nsSocket?.close(s, code, reason),
+};
+export const liveRouter: LiveSocketRouter = (path) => (path === '/neurascale/ws' ? nsLive : undefined);
 
 const NO_DEVICES = { code: 'ENGINE_UNAVAILABLE', message: 'The devices of the engine tab are not reachable yet; retry in a moment' };
 
@@ -118,7 +123,7 @@ let httpApi: ReturnType<typeof createApi> | null = null;
 function api(): ReturnType<typeof createApi> {
   if (!httpApi) {
     const b = served(localBackend());
-    httpApi = createApi(b as Backend, { experiments: b as ExperimentBackend, neurascale: b as NeuraScaleBackend, instinctSystem: b as InstinctSystemBackend });
+    httpApi = createApi(b as Backend, { experiments: b as ExperimentBackend, neurascale: b as NeuraScaleBackend, neurascaleLive: nsLive, instinctSystem: b as InstinctSystemBackend });
   }
   return httpApi;
 }

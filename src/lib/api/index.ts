@@ -47,6 +47,7 @@ import { createExperimentHubApp, type ExperimentBackend } from './exphub';
 import { createNeuraScaleApp } from './neurascale';
 import type { NeuraScaleBackend } from './neurascale-backend';
 import { createInstinctSystemApp, type InstinctSystemBackend } from './instinct-system';
+import type { LiveSocketHandler } from './live';
 
 export * from './backend';
 export { ApiError, normalizePath, ulid, requestId } from './http';
@@ -75,6 +76,8 @@ export interface ApiOptions {
   experiments?: ExperimentBackend;
   /** The NeuraScale family's backend (neurascale-backend.ts); without one, /neurascale answers 503 ENGINE_UNAVAILABLE. */
   neurascale?: NeuraScaleBackend;
+  /** The NeuraScale socket handler where it runs in this thread (API worker, bridge): serves /neurascale/ws/events and data/stream. */
+  neurascaleLive?: LiveSocketHandler;
   /** Instinct's system endpoints (/instinct/system/…) on the device seam; without one they answer 503 engine_unavailable. */
   instinctSystem?: InstinctSystemBackend;
 }
@@ -91,7 +94,7 @@ export function createApi(backend: Backend, opts: ApiOptions = {}): Hono {
   let doc: unknown;
   const native = createNativeApp(backend, () => FAMILIES, MOUNTS.native, () => (doc ??= openApiDocument(native, np, ns, instinctSystem)));
   const np = createNeuroPypeApp(backend, MOUNTS.neuropype);
-  const ns = createNeuraScaleApp(opts.neurascale ?? null, MOUNTS.neurascale);
+  const ns = createNeuraScaleApp(opts.neurascale ?? null, MOUNTS.neurascale, { live: opts.neurascaleLive });
   const instinctSystem = createInstinctSystemApp(opts.instinctSystem ?? null, MOUNTS.instinct);
   app.route('/', native);
   app.route('/', np);

@@ -116,7 +116,7 @@ export class NeuraScaleSocketHandler implements LiveSocketHandler {
     });
   }
 
-  close(socket: LiveSocket): void {
+  close(socket: LiveSocket, _code?: number, _reason?: string): void {
     const c = this.conns.get(socket.id);
     if (c) c.closed = true;
     this.conns.delete(socket.id);
