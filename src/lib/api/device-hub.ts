@@ -99,6 +99,8 @@ interface Entry {
   connectedAtMs: number | null;
   /** Pending start (a second start waits for it instead of starting twice). */
   starting: Promise<unknown> | null;
+  /** A config that needs a restart (rate, channels), set while streaming: it applies when the stream stops. */
+  pending: DeviceConfig | null;
 }
 
 const BOARD_SLUGS: [RegExp, DeviceId][] = [
@@ -197,7 +199,7 @@ export class DeviceHub implements DeviceBackend {
       batteryPercent: null,
       lastError: null,
     };
-    const e: Entry = { device, fallback, channelCount, recordingId: r.recordingId, acq: null, connectedAtMs: null, starting: null };
+    const e: Entry = { device, fallback, channelCount, recordingId: r.recordingId, acq: null, connectedAtMs: null, starting: null, pending: null };
     this.entries.set(id, e);
     return e;
   }
@@ -527,6 +529,7 @@ export class DeviceHub implements DeviceBackend {
       e.device.connected = false;
       if (e.acq) new RingWriter(e.acq.ring).close();
       e.acq = null;
+      this.applyPending(e);
       this.emit('device_error', id, { streamId, message: `Device ${id} was lost: ${s.message}`, retrySuggested: false });
       this.emit('stream_stopped', id, { streamId, message: s.message });
     }
@@ -547,7 +550,13 @@ export class DeviceHub implements DeviceBackend {
     const streamId = e.device.streamId ?? acq.streamId;
     e.device.streaming = false;
     e.device.streamId = null;
+    this.applyPending(e);
     this.emit('stream_stopped', e.device.id, { streamId });
+  }
+
+  private applyPending(e: Entry): void {
+    if (e.pending) e.device.config = e.pending;
+    e.pending = null;
   }
 
   async deviceStopStream(id: string): Promise<ApiDevice> {
@@ -568,8 +577,8 @@ export class DeviceHub implements DeviceBackend {
     const cur = e.device.config;
     const restart = next.sampleRateHz !== cur.sampleRateHz || next.channels.join() !== cur.channels.join();
     if (restart) {
-      // Rate and channel selection take a restart of acquisition: keep them for the next start.
-      e.device.metadata = { ...e.device.metadata, pending_config: next };
+      // Rate and channel selection take a restart of acquisition: kept for the next start.
+      e.pending = next;
       return { device: this.view(e), applied: 'on_next_start' };
     }
     if (next.gain !== cur.gain && next.gain !== null) await this.applyGain(e.acq, next.gain, e.channelCount);

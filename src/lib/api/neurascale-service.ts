@@ -98,6 +98,8 @@ export class NeuraScaleService implements NeuraScaleBackend {
   private closed = false;
   private lastSeq = 0;
   private settingsCache: NeuraScaleSettings | null = null;
+  /** Creation times are kept strictly increasing, so sessions made in the same millisecond keep their order. */
+  private lastCreatedMs = 0;
 
   constructor(o: NeuraScaleServiceOptions) {
     this.devices = o.devices;
@@ -225,7 +227,7 @@ export class NeuraScaleService implements NeuraScaleBackend {
     const sessions = await this.allSessions();
     let session = sessions.find((s) => s.status !== 'completed' && s.deviceIds.includes(device.id) && ![...this.active.values()].some((r) => r.sessionId === s.id && r.deviceId === device.id));
     const autoSession = !session;
-    const now = Date.now();
+    const now = this.createdNow();
     session ??= { id: `session_${ulid(now).toLowerCase()}`, name: `${device.name} ${new Date(now).toISOString()}`, patientId: null, deviceIds: [device.id], durationMinutes: null, protocol: null, status: 'created', startTimeMs: null, endTimeMs: null, metadata: { auto_created: true }, recordingIds: [], createdAtMs: now };
     const row = await createRecording(this.db, { name: `${session.name} — ${device.id}`, streams: [info.descriptor], source: device.kind === 'synthetic' || device.simulated ? 'synthetic' : device.kind, session: session.id, participant: session.patientId ?? undefined });
     const recorder = new Recorder(this.db, row.id, [{ descriptor: info.descriptor, source: new RingReader(Ring.attach(info.buffer), { from: 'now' }) }]);
@@ -295,9 +297,14 @@ export class NeuraScaleService implements NeuraScaleBackend {
     return s;
   }
 
+  private createdNow(): number {
+    this.lastCreatedMs = Math.max(Date.now(), this.lastCreatedMs + 1);
+    return this.lastCreatedMs;
+  }
+
   async nsSessionCreate(c: NsSessionCreate): Promise<NsSession> {
     for (const id of c.deviceIds) await this.devices.deviceGet(id);
-    const now = Date.now();
+    const now = this.createdNow();
     const s: NsSession = {
       id: `session_${ulid(now).toLowerCase()}`, name: c.name, patientId: c.patientId ?? null, deviceIds: [...c.deviceIds], durationMinutes: c.durationMinutes ?? null,
       protocol: c.protocol ?? null, status: 'created', startTimeMs: null, endTimeMs: null, metadata: { ...(c.metadata ?? {}) }, recordingIds: [], createdAtMs: now,

@@ -291,9 +291,11 @@ export function createNeuraScaleApp(backend: NeuraScaleBackend | null, mount = '
     }
   });
 
-  const v1 = new FamilyRoutes(app, flaskEnvelope);
+  // The alias in an app of its own, so its 404 / 405 keep the Flask shape too.
+  const v1app = new Hono({ getPath: normalizedGetPath });
+  const v1 = new FamilyRoutes(v1app, flaskEnvelope);
   registerV1(v1, be, mount, sessionsOf, () => monitoring, (m) => (monitoring = m));
-  v1.finish(`${mount}/api/v1/devices`);
+  app.route('/', v1.finish(`${mount}/api/v1/devices`));
 
   const r = new FamilyRoutes(app, neurascaleEnvelope);
   // Every v2 route also answers under /api/v2 (the FastAPI reference and the published SDKs).
