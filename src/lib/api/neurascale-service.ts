@@ -69,6 +69,27 @@ export function dbSettings(db: NeurotabDb): SettingsStore {
   };
 }
 
+/** The family's settings; a missing secret is generated and stored once. */
+export async function readNeuraScaleSettings(store: SettingsStore): Promise<NeuraScaleSettings> {
+  const stored = ((await store.get(SETTINGS_KEY)) ?? {}) as Partial<NeuraScaleSettings>;
+  const s: NeuraScaleSettings = {
+    auth: stored.auth === 'local' ? 'local' : 'off',
+    secret: typeof stored.secret === 'string' && stored.secret.length >= 32 ? stored.secret : randomSecret(),
+    password: typeof stored.password === 'string' ? stored.password : null,
+    rateLimitPerHour: typeof stored.rateLimitPerHour === 'number' && stored.rateLimitPerHour > 0 ? stored.rateLimitPerHour : null,
+  };
+  if (s.secret !== stored.secret) await store.put(SETTINGS_KEY, s);
+  return s;
+}
+
+/** Changes settings (never the secret, except `rotateSecret`, which invalidates every token issued). */
+export async function writeNeuraScaleSettings(store: SettingsStore, patch: Partial<Omit<NeuraScaleSettings, 'secret'>> & { rotateSecret?: boolean }): Promise<NeuraScaleSettings> {
+  const { rotateSecret, ...rest } = patch;
+  const s = { ...(await readNeuraScaleSettings(store)), ...rest, ...(rotateSecret ? { secret: randomSecret() } : {}) };
+  await store.put(SETTINGS_KEY, s);
+  return s;
+}
+
 function randomSecret(): string {
   const b = new Uint8Array(32);
   crypto.getRandomValues(b);
@@ -97,7 +118,7 @@ export class NeuraScaleService implements NeuraScaleBackend {
   private readonly listeners = new Set<(e: NsLiveEvent) => void>();
   private closed = false;
   private lastSeq = 0;
-  private settingsCache: NeuraScaleSettings | null = null;
+  private settingsCache: { atMs: number; s: NeuraScaleSettings } | null = null;
   /** Creation times are kept strictly increasing, so sessions made in the same millisecond keep their order. */
   private lastCreatedMs = 0;
 
@@ -157,16 +178,11 @@ export class NeuraScaleService implements NeuraScaleBackend {
   // Settings
 
   async nsSettings(): Promise<NeuraScaleSettings> {
-    if (this.settingsCache) return this.settingsCache;
-    const stored = ((await this.settingsStore.get(SETTINGS_KEY)) ?? {}) as Partial<NeuraScaleSettings>;
-    const s: NeuraScaleSettings = {
-      auth: stored.auth === 'local' ? 'local' : 'off',
-      secret: typeof stored.secret === 'string' && stored.secret.length >= 32 ? stored.secret : randomSecret(),
-      password: typeof stored.password === 'string' ? stored.password : null,
-      rateLimitPerHour: typeof stored.rateLimitPerHour === 'number' && stored.rateLimitPerHour > 0 ? stored.rateLimitPerHour : null,
-    };
-    if (s.secret !== stored.secret) await this.settingsStore.put(SETTINGS_KEY, s);
-    this.settingsCache = s;
+    // Re-read once a second: the API page changes them in IndexedDB from another thread.
+    const now = Date.now();
+    if (this.settingsCache && now - this.settingsCache.atMs < 1000) return this.settingsCache.s;
+    const s = await readNeuraScaleSettings(this.settingsStore);
+    this.settingsCache = { atMs: now, s };
     return s;
   }
 
@@ -174,11 +190,10 @@ export class NeuraScaleService implements NeuraScaleBackend {
     return Object.fromEntries([...this.active.values()].map((r) => [r.deviceId, r.sessionId]));
   }
 
-  /** Changes settings (the app's settings page; tests). */
+  /** Changes settings (tests; the API page writes them with writeNeuraScaleSettings). */
   async setSettings(patch: Partial<Omit<NeuraScaleSettings, 'secret'>>): Promise<NeuraScaleSettings> {
-    const s = { ...(await this.nsSettings()), ...patch };
-    await this.settingsStore.put(SETTINGS_KEY, s);
-    this.settingsCache = s;
+    const s = await writeNeuraScaleSettings(this.settingsStore, patch);
+    this.settingsCache = { atMs: Date.now(), s };
     return s;
   }
 
