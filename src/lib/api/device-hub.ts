@@ -101,6 +101,8 @@ interface Entry {
   starting: Promise<unknown> | null;
   /** A config that needs a restart (rate, channels), set while streaming: it applies when the stream stops. */
   pending: DeviceConfig | null;
+  /** Streamed by a page of the app (Live, Devices): the API reads it but does not start or stop it. */
+  page: string | null;
 }
 
 const BOARD_SLUGS: [RegExp, DeviceId][] = [
@@ -199,7 +201,7 @@ export class DeviceHub implements DeviceBackend {
       batteryPercent: null,
       lastError: null,
     };
-    const e: Entry = { device, fallback, channelCount, recordingId: r.recordingId, acq: null, connectedAtMs: null, starting: null, pending: null };
+    const e: Entry = { device, fallback, channelCount, recordingId: r.recordingId, acq: null, connectedAtMs: null, starting: null, pending: null, page: null };
     this.entries.set(id, e);
     return e;
   }
@@ -295,9 +297,48 @@ export class DeviceHub implements DeviceBackend {
 
   async deviceRemove(id: string): Promise<void> {
     const e = this.entry(id);
+    this.notFromPage(e, 'stop');
     if (e.acq || e.starting) throw new DeviceFailure('DEVICE_BUSY', `Device '${id}' is streaming; stop its stream first`, { resource_id: id });
     this.entries.delete(id);
     this.emit('device_removed', id);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Streams the app's own pages run (the Live page's synthetic / playback, the Devices page's board)
+
+  /**
+   * The primary stream a page of the app publishes (null: it stopped). It is listed as device
+   * `app-<page>`, streaming, readable by every family (quality, sockets, sessions); it is started
+   * and stopped on its page, so the API refuses to stop, reconfigure or remove it.
+   */
+  setAppStream(page: string, stream: { descriptor: StreamDescriptor; buffer: SharedArrayBuffer | ArrayBuffer } | null): void {
+    const id = `app-${page}`;
+    const old = this.entries.get(id);
+    if (old?.acq) {
+      if (stream && old.acq.ring.buffer === stream.buffer) return;
+      const streamId = old.acq.streamId;
+      old.acq = null;
+      this.entries.delete(id);
+      this.emit('stream_stopped', id, { streamId, message: `stopped on the ${page} page` });
+    }
+    if (!stream) return;
+    const d = stream.descriptor;
+    const prefix = d.id.split('.')[0];
+    const kind: DeviceKind = deviceDescriptor(prefix) ? (prefix as DeviceId) : prefix === 'synthetic' ? 'synthetic' : 'playback';
+    const e = this.add({ id, kind, name: `${d.name} (${page} page)`, modality: modalityOf(d) }, false, { stream: d, samples: new Float32Array(0), timestampsMs: new Float64Array(0), markers: [] });
+    e.page = page;
+    const ring = Ring.attach(stream.buffer);
+    const streamId = `stream_${ulid(Date.now()).toLowerCase()}`;
+    const writeSeq = () => ring.writeSequence();
+    const start = writeSeq();
+    e.acq = { streamId, descriptor: d, ring, startedAtMs: this.clock(), frames: () => writeSeq() - start, lost: () => 0, reconnects: () => 0, battery: () => null, reportedImpedance: () => null, stop: async () => undefined };
+    Object.assign(e.device, { connected: true, streaming: true, streamId, status: 'online' });
+    e.connectedAtMs = this.clock();
+    this.emit('stream_started', id, { streamId });
+  }
+
+  private notFromPage(e: Entry, what: string): void {
+    if (e.page) throw new DeviceFailure('DEVICE_BUSY', `${e.device.name} is run by the ${e.page} page of the app: ${what} it there`, { resource_id: e.device.id, page: e.page });
   }
 
   // ------------------------------------------------------------------------------------------
@@ -329,6 +370,7 @@ export class DeviceHub implements DeviceBackend {
 
   async deviceDisconnect(id: string): Promise<ApiDevice> {
     const e = this.entry(id);
+    this.notFromPage(e, 'disconnect');
     await e.starting?.catch(() => undefined);
     if (e.acq) await this.stopAcq(e);
     if (e.device.connected) {
@@ -561,6 +603,7 @@ export class DeviceHub implements DeviceBackend {
 
   async deviceStopStream(id: string): Promise<ApiDevice> {
     const e = this.entry(id);
+    this.notFromPage(e, 'stop');
     await e.starting?.catch(() => undefined);
     if (!e.acq) throw new DeviceFailure('STREAM_UNAVAILABLE', `Device '${id}' is not streaming; start its stream first`, { resource_id: id });
     await this.stopAcq(e);
@@ -569,6 +612,7 @@ export class DeviceHub implements DeviceBackend {
 
   async deviceConfigure(id: string, config: Partial<DeviceConfig>): Promise<{ device: ApiDevice; applied: 'immediate' | 'on_next_start' }> {
     const e = this.entry(id);
+    this.notFromPage(e, 'configure');
     const next = this.merged(e, config);
     if (!e.acq) {
       e.device.config = next;
@@ -732,8 +776,8 @@ export class DeviceHub implements DeviceBackend {
     for (const e of this.entries.values()) e.acq?.pump?.();
   }
 
-  /** Stops every acquisition (page unload, tests). */
+  /** Stops every acquisition the hub started (page unload, tests); the pages' own streams are theirs. */
   async close(): Promise<void> {
-    for (const e of this.entries.values()) if (e.acq) await this.stopAcq(e);
+    for (const e of this.entries.values()) if (e.acq && !e.page) await this.stopAcq(e);
   }
 }

@@ -108,6 +108,16 @@ describe('NeuraScale WebSocket protocol', () => {
     await r.close();
   });
 
+  it('a device streaming without a session (started by another family) feeds device_id subscribers too', async () => {
+    const r = rig();
+    await r.hub.deviceStartStream('synthetic', { sampleRateHz: 250 });
+    const s = r.connect();
+    r.say(s, { type: 'subscribe', topic: 'neural_data', device_id: 'synthetic' });
+    await until(() => s.of('neural_data_batch').length >= 2);
+    expect(s.of('neural_data_batch')[0]).toMatchObject({ device_id: 'synthetic', session_id: null, channels: [1, 2, 3, 4, 5, 6, 7, 8] });
+    await r.close();
+  });
+
   it('device_control start_stream / stop_stream answer device_response; bad messages get an error message, never a crash', async () => {
     const r = rig();
     const s = r.connect();

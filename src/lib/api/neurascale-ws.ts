@@ -15,7 +15,7 @@ import { Ring, RingReader } from '../streams/ring';
 import { ulid } from './http';
 
 /** What the handler needs: the backend plus its live events. */
-export interface NeuraScaleLive extends Pick<NeuraScaleBackend, 'nsSettings' | 'nsDeviceSessions' | 'deviceStream' | 'deviceSignalQuality' | 'nsStreamStart' | 'nsStreamStop' | 'deviceConfigure'> {
+export interface NeuraScaleLive extends Pick<NeuraScaleBackend, 'nsSettings' | 'nsDeviceSessions' | 'deviceList' | 'deviceStream' | 'deviceSignalQuality' | 'nsStreamStart' | 'nsStreamStop' | 'deviceConfigure'> {
   onEvent(listener: (e: NsLiveEvent) => void): () => void;
 }
 
@@ -82,6 +82,8 @@ export class NeuraScaleSocketHandler implements LiveSocketHandler {
   private readonly attaching = new Set<string>();
   private quality = new Map<string, Map<number, number>>();
   private lastQualityMs = 0;
+  /** Devices streaming now (from device events; asked once when the first subscription arrives). */
+  private streaming: Set<string> | null = null;
 
   constructor(
     private readonly live: NeuraScaleLive,
@@ -241,6 +243,12 @@ export class NeuraScaleSocketHandler implements LiveSocketHandler {
   }
 
   private busy(): void {
+    if (!this.streaming) {
+      this.streaming = new Set();
+      void this.live.deviceList().then((list) => {
+        for (const d of list) if (d.streaming) this.streaming!.add(d.id);
+      }, () => undefined);
+    }
     this.timer ??= setInterval(() => void this.tick(), this.tickMs);
   }
 
@@ -261,11 +269,14 @@ export class NeuraScaleSocketHandler implements LiveSocketHandler {
       this.lastQualityMs = now;
       void this.refreshQuality(Object.keys(sessions));
     }
-    for (const [deviceId, sessionId] of Object.entries(sessions)) {
+    const feeding = new Map<string, string | null>([...(this.streaming ?? [])].map((id) => [id, null]));
+    for (const [deviceId, sessionId] of Object.entries(sessions)) feeding.set(deviceId, sessionId);
+    for (const [deviceId, sessionId] of feeding) {
       for (const conn of wanted) {
         if (!conn.subs.some((s) => this.matches(s, deviceId, sessionId))) continue;
         const f = conn.feeds.get(deviceId);
         if (!f) void this.attach(conn, deviceId, sessionId);
+        else f.sessionId = sessionId ?? f.sessionId;
       }
     }
     for (const conn of wanted) for (const f of conn.feeds.values()) this.deliver(conn, f, now);
@@ -362,6 +373,8 @@ export class NeuraScaleSocketHandler implements LiveSocketHandler {
       return;
     }
     const ev: DeviceEvent = e.event;
+    if (ev.type === 'stream_started') this.streaming?.add(ev.deviceId);
+    if (ev.type === 'stream_stopped') this.streaming?.delete(ev.deviceId);
     for (const conn of this.conns.values()) {
       if (!conn.authed || conn.subs.length === 0) continue;
       const feed = conn.feeds.get(ev.deviceId);
