@@ -87,7 +87,8 @@ function connectDevices(port: MessagePort): void {
   devices = rpcProxy<DeviceBackend>(connectPort(port, { timeoutMs: 15_000, reviveError: reviveApiError }));
   const db = openDb();
   neurascale = new NeuraScaleService({ devices, db });
-  instinctSystem = Object.assign(Object.create(devices) as DeviceBackend, instinctSystemSettings(dbSettings(db)));
+  // Through the service, so its device list sees the Instinct routes' changes too.
+  instinctSystem = Object.assign(Object.create(neurascale) as DeviceBackend, instinctSystemSettings(dbSettings(db)));
   nsSocket = new NeuraScaleSocketHandler(neurascale);
 }
 

@@ -2,7 +2,7 @@
 // JWT secret, rate limit), sessions that are recordings in the library, data read back from them,
 // exports in our file formats, and analyses over the ML decoders. Pure types; runs anywhere. The
 // API worker implements it (neurascale-service.ts); the service worker forwards calls to it.
-import type { DeviceBackend, DeviceConfig } from './device-backend';
+import type { ApiDevice, DeviceBackend, DeviceConfig } from './device-backend';
 
 export interface NeuraScaleSettings {
   /** off: any or no token is accepted; local: JWTs minted by /v2/auth/login are required. */
@@ -141,6 +141,8 @@ export interface NeuraScaleBackend extends DeviceBackend {
   nsSettings(): Promise<NeuraScaleSettings>;
   /** Session of each device being recorded now (device id → session id). */
   nsDeviceSessions(): Promise<Record<string, string>>;
+  /** Every device (or the one named) with the sessions recording them: one call for a listing. */
+  nsDevices(id?: string): Promise<{ devices: ApiDevice[]; sessions: Record<string, string> }>;
   /** Starts the device stream and records it into the device's active session (created when none). */
   nsStreamStart(deviceId: string, config?: Partial<DeviceConfig>): Promise<NsStreamStarted>;
   /** Stops the stream; the recording is closed and the auto-created session completed. */

@@ -27,6 +27,8 @@ const SETTINGS_KEY = 'neurascale';
 /** T1: more than one hour at full rate is refused (413). */
 const MAX_TIMESERIES_SECONDS = 3600;
 const FLUSH_MS = 1000;
+/** How long a device list is reused when nothing changed (battery and last_seen are that fresh). */
+const LIST_CACHE_MS = 500;
 
 /** A live event for socket subscribers (WebSocket `system_event`, `session_event`, `error`). */
 export type NsLiveEvent =
@@ -162,6 +164,7 @@ export class NeuraScaleService implements NeuraScaleBackend {
   async onDeviceEvent(ev: DeviceEvent): Promise<void> {
     if (ev.seq <= this.lastSeq) return;
     this.lastSeq = ev.seq;
+    this.listCache = null;
     this.publish({ kind: 'device', event: ev });
     if (ev.type === 'stream_stopped') {
       const rec = this.active.get(ev.deviceId);
@@ -190,6 +193,11 @@ export class NeuraScaleService implements NeuraScaleBackend {
     return Object.fromEntries([...this.active.values()].map((r) => [r.deviceId, r.sessionId]));
   }
 
+  async nsDevices(id?: string): Promise<{ devices: ApiDevice[]; sessions: Record<string, string> }> {
+    const devices = id === undefined ? await this.deviceList() : [await this.deviceGet(id)];
+    return { devices, sessions: await this.nsDeviceSessions() };
+  }
+
   /** Changes settings (tests; the API page writes them with writeNeuraScaleSettings). */
   async setSettings(patch: Partial<Omit<NeuraScaleSettings, 'secret'>>): Promise<NeuraScaleSettings> {
     const s = await writeNeuraScaleSettings(this.settingsStore, patch);
@@ -198,24 +206,45 @@ export class NeuraScaleService implements NeuraScaleBackend {
   }
 
   // ------------------------------------------------------------------------------------------
-  // Device seam, passed through
+  // Device seam, passed through. The device list is kept here for LIST_CACHE_MS and dropped on every
+  // device event and after every change made through here: listing costs no trip to the page then.
 
-  deviceList = () => this.devices.deviceList();
-  deviceGet = (id: string) => this.devices.deviceGet(id);
-  deviceRegister: DeviceBackend['deviceRegister'] = (r) => this.devices.deviceRegister(r);
-  deviceUpdate: DeviceBackend['deviceUpdate'] = (id, p) => this.devices.deviceUpdate(id, p);
-  deviceRemove = (id: string) => this.devices.deviceRemove(id);
-  deviceConnect = (id: string) => this.devices.deviceConnect(id);
-  deviceDisconnect = async (id: string): Promise<ApiDevice> => {
-    const d = await this.devices.deviceDisconnect(id);
-    const rec = this.active.get(id);
-    if (rec) await this.finish(rec, null);
-    return d;
+  private listCache: { atMs: number; list: Promise<ApiDevice[]> } | null = null;
+
+  /** Callers must not change the devices of the list (it is shared until the next change). */
+  deviceList = (): Promise<ApiDevice[]> => {
+    const now = Date.now();
+    if (!this.listCache || now - this.listCache.atMs >= LIST_CACHE_MS) {
+      const list = this.devices.deviceList();
+      this.listCache = { atMs: now, list };
+      list.catch(() => (this.listCache = null));
+    }
+    return this.listCache.list;
   };
-  deviceStartStream: DeviceBackend['deviceStartStream'] = (id, c) => this.devices.deviceStartStream(id, c);
-  deviceStopStream = (id: string) => this.devices.deviceStopStream(id);
-  deviceConfigure: DeviceBackend['deviceConfigure'] = (id, c) => this.devices.deviceConfigure(id, c);
-  deviceCalibrate: DeviceBackend['deviceCalibrate'] = (id, p, by) => this.devices.deviceCalibrate(id, p, by);
+
+  private changed<T>(p: Promise<T>): Promise<T> {
+    this.listCache = null;
+    return p.finally(() => (this.listCache = null));
+  }
+
+  deviceGet = (id: string) => this.devices.deviceGet(id);
+  deviceRegister: DeviceBackend['deviceRegister'] = (r) => this.changed(this.devices.deviceRegister(r));
+  deviceUpdate: DeviceBackend['deviceUpdate'] = (id, p) => this.changed(this.devices.deviceUpdate(id, p));
+  deviceRemove = (id: string) => this.changed(this.devices.deviceRemove(id));
+  deviceConnect = (id: string) => this.changed(this.devices.deviceConnect(id));
+  deviceDisconnect = (id: string): Promise<ApiDevice> =>
+    this.changed(
+      (async () => {
+        const d = await this.devices.deviceDisconnect(id);
+        const rec = this.active.get(id);
+        if (rec) await this.finish(rec, null);
+        return d;
+      })(),
+    );
+  deviceStartStream: DeviceBackend['deviceStartStream'] = (id, c) => this.changed(this.devices.deviceStartStream(id, c));
+  deviceStopStream = (id: string) => this.changed(this.devices.deviceStopStream(id));
+  deviceConfigure: DeviceBackend['deviceConfigure'] = (id, c) => this.changed(this.devices.deviceConfigure(id, c));
+  deviceCalibrate: DeviceBackend['deviceCalibrate'] = (id, p, by) => this.changed(this.devices.deviceCalibrate(id, p, by));
   deviceImpedance = (id: string) => this.devices.deviceImpedance(id);
   deviceSignalQuality = (id: string) => this.devices.deviceSignalQuality(id);
   deviceHealth = (id?: string) => this.devices.deviceHealth(id);
@@ -227,7 +256,7 @@ export class NeuraScaleService implements NeuraScaleBackend {
   // Streams and recordings
 
   async nsStreamStart(deviceId: string, config?: Partial<DeviceConfig>): Promise<NsStreamStarted> {
-    const { device, started } = await this.devices.deviceStartStream(deviceId, config);
+    const { device, started } = await this.changed(this.devices.deviceStartStream(deviceId, config));
     let rec = this.active.get(deviceId);
     if (!rec || rec.streamId !== device.streamId) {
       if (rec) await this.finish(rec, null);
@@ -283,7 +312,7 @@ export class NeuraScaleService implements NeuraScaleBackend {
 
   async nsStreamStop(deviceId: string): Promise<{ deviceId: string; streamId: string }> {
     const before = await this.devices.deviceGet(deviceId);
-    await this.devices.deviceStopStream(deviceId);
+    await this.changed(this.devices.deviceStopStream(deviceId));
     const rec = this.active.get(deviceId);
     if (rec) await this.finish(rec, null);
     return { deviceId, streamId: before.streamId! };
@@ -343,7 +372,7 @@ export class NeuraScaleService implements NeuraScaleBackend {
     if (patch.status !== undefined && patch.status !== s.status) {
       if (patch.status === 'completed') {
         for (const rec of [...this.active.values()].filter((r) => r.sessionId === id)) {
-          await this.devices.deviceStopStream(rec.deviceId).catch(() => undefined);
+          await this.deviceStopStream(rec.deviceId).catch(() => undefined);
           await this.finish(rec, null);
         }
         const fresh = await this.session(id);

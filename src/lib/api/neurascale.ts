@@ -333,11 +333,11 @@ export function createNeuraScaleApp(backend: NeuraScaleBackend | null, mount = '
     if (!Number.isInteger(page) || page < 1) throw bad('page must be an integer ≥ 1', 'page', 422);
     if (!Number.isInteger(size) || size < 1 || size > 100) throw bad('size must be an integer from 1 to 100', 'size', 422);
     if (q.status !== undefined && !Object.values(STATUS_OUT).includes(q.status.toUpperCase())) throw bad(`status must be one of ${Object.values(STATUS_OUT).join(', ')}`, 'status', 422);
-    let list = await call(be().deviceList());
+    const { devices, sessions } = await call(be().nsDevices());
+    let list = devices;
     if (q.status) list = list.filter((d) => STATUS_OUT[d.status] === q.status!.toUpperCase());
     if (q.type) list = list.filter((d) => d.modality.toUpperCase() === q.type!.toUpperCase());
     if (q.search) list = list.filter((d) => `${d.id} ${d.name} ${d.serialNumber}`.toLowerCase().includes(q.search!.toLowerCase()));
-    const sessions = await sessionsOf();
     const total = list.length;
     const pages = Math.max(1, Math.ceil(total / size));
     const items = list.slice((page - 1) * size, page * size).map((d) => renderDevice(d, mount, sessions[d.id] ?? null));
@@ -364,8 +364,8 @@ export function createNeuraScaleApp(backend: NeuraScaleBackend | null, mount = '
   }, { summary: 'Register a device (D6); a board kind with none connected is served by the synthetic driver (metadata.simulated)', ok: ok(201, 'NSDevice'), errors: ['VALIDATION_ERROR', 'DEVICE_EXISTS'] });
   const dev = (c: Context) => c.req.param('device_id')!;
   on('GET', '/devices/:device_id', async (c) => {
-    const d = await call(be().deviceGet(dev(c)));
-    const out = renderDevice(d, mount, (await sessionsOf())[d.id] ?? null);
+    const { devices: [d], sessions } = await call(be().nsDevices(dev(c)));
+    const out = renderDevice(d, mount, sessions[d.id] ?? null);
     if (c.req.query('include_calibration') !== 'true') delete (out as Partial<typeof out>).calibration;
     return json(out);
   }, { summary: 'One device (D2)', query: { include_calibration: 'true to include the calibration' }, ok: ok(200, 'NSDevice'), errors: ['DEVICE_NOT_FOUND'] });
@@ -590,8 +590,8 @@ function registerV1(r: FamilyRoutes, be: () => NeuraScaleBackend, mount: string,
   const id = (c: Context) => c.req.param('device_id')!;
   const doc = (summary: string, status = 200): RouteDoc => ({ summary: `v1 alias: ${summary}`, ok: { status, description: summary } });
   r.on('GET', P(''), async () => {
-    const s = await sessionsOf();
-    return json((await call(be().deviceList())).map((d) => v1Device(d, s[d.id] ?? null)));
+    const { devices, sessions } = await call(be().nsDevices());
+    return json(devices.map((d) => v1Device(d, sessions[d.id] ?? null)));
   }, doc('list devices (bare array)'));
   r.on('POST', P(''), async (c) => {
     const b = await body(c, flaskEnvelope);
@@ -639,8 +639,8 @@ function registerV1(r: FamilyRoutes, be: () => NeuraScaleBackend, mount: string,
     return json({ monitoring: false, message: 'Health monitoring stopped' });
   }, doc('stop health monitoring'));
   r.on('GET', P('/:device_id'), async (c) => {
-    const d = await call(be().deviceGet(id(c)));
-    return json(v1Device(d, (await sessionsOf())[d.id] ?? null));
+    const { devices: [d], sessions } = await call(be().nsDevices(id(c)));
+    return json(v1Device(d, sessions[d.id] ?? null));
   }, doc('one device'));
   r.on('DELETE', P('/:device_id'), async (c) => {
     const d = await call(be().deviceGet(id(c)));

@@ -21,50 +21,66 @@ export interface BrowserDeviceApis {
   bluetooth?: BluetoothLike;
 }
 
-/** The boards the browser lets this page open without a chooser, one entry per (port, board kind). */
-export function browserHardware(apis: BrowserDeviceApis = { serial: webSerial(), usb: webUsb(), bluetooth: webBluetooth() }): HardwareAccess {
+/**
+ * The boards the browser lets this page open without a chooser, one entry per (port, board kind).
+ * Each getPorts / getDevices is a trip to the browser process, so the answer is reused for
+ * `cacheMs` (default 1 s) unless a port or USB device comes or goes.
+ */
+export function browserHardware(apis: BrowserDeviceApis = { serial: webSerial(), usb: webUsb(), bluetooth: webBluetooth() }, cacheMs = 1000): HardwareAccess {
+  let cached: { atMs: number; list: Promise<GrantedTransport[]> } | null = null;
+  const forget = () => (cached = null);
+  for (const t of [apis.serial, apis.usb] as (EventTarget | undefined)[]) {
+    t?.addEventListener?.('connect', forget);
+    t?.addEventListener?.('disconnect', forget);
+  }
   return {
-    async granted(): Promise<GrantedTransport[]> {
-      const out: GrantedTransport[] = [];
-      const serial = apis.serial;
-      if (serial) {
-        for (const port of await serial.getPorts().catch(() => [])) {
-          const info = port.getInfo();
-          for (const d of DEVICE_DESCRIPTORS) {
-            if (!d.serial || !d.transports.includes('serial')) continue;
-            const match = d.serial.usbFilters.some((f) => f.usbVendorId === info.usbVendorId && (f.usbProductId === undefined || f.usbProductId === info.usbProductId));
-            if (!match) continue;
-            const facts = d.serial;
-            out.push({ kind: d.id, transportKind: 'serial', label: new SerialTransport(serial, port, facts).label, open: () => new SerialTransport(serial, port, facts) });
-          }
-        }
-      }
-      const usb = apis.usb;
-      if (usb) {
-        for (const dev of await usb.getDevices().catch(() => [])) {
-          for (const d of DEVICE_DESCRIPTORS) {
-            if (!d.serial || !d.transports.includes('usb')) continue;
-            if (!d.serial.usbFilters.some((f) => f.usbVendorId === dev.vendorId && (f.usbProductId === undefined || f.usbProductId === dev.productId))) continue;
-            const facts = d.serial;
-            out.push({ kind: d.id, transportKind: 'usb', label: dev.productName ?? 'USB device', open: () => new FtdiTransport(usb, dev, facts) });
-          }
-        }
-      }
-      const bt = apis.bluetooth;
-      if (bt?.getDevices) {
-        for (const dev of await bt.getDevices().catch(() => [])) {
-          const name = dev.name ?? '';
-          for (const d of DEVICE_DESCRIPTORS) {
-            const facts = d.bluetooth;
-            if (!facts || !facts.namePrefixes.some((p) => name.startsWith(p))) continue;
-            const spec = driverSpec(d.id, 'bluetooth');
-            out.push({ kind: d.id, transportKind: 'bluetooth', label: name || dev.id, open: () => new BluetoothTransport(dev, { serviceUuid: facts.serviceUuid, notify: spec.bluetooth?.notify ?? [], write: spec.bluetooth?.write }) });
-          }
-        }
-      }
-      return out;
+    granted(): Promise<GrantedTransport[]> {
+      const now = performance.now();
+      if (!cached || now - cached.atMs >= cacheMs) cached = { atMs: now, list: scan() };
+      return cached.list;
     },
   };
+
+  async function scan(): Promise<GrantedTransport[]> {
+    const out: GrantedTransport[] = [];
+    const serial = apis.serial;
+    if (serial) {
+      for (const port of await serial.getPorts().catch(() => [])) {
+        const info = port.getInfo();
+        for (const d of DEVICE_DESCRIPTORS) {
+          if (!d.serial || !d.transports.includes('serial')) continue;
+          const match = d.serial.usbFilters.some((f) => f.usbVendorId === info.usbVendorId && (f.usbProductId === undefined || f.usbProductId === info.usbProductId));
+          if (!match) continue;
+          const facts = d.serial;
+          out.push({ kind: d.id, transportKind: 'serial', label: new SerialTransport(serial, port, facts).label, open: () => new SerialTransport(serial, port, facts) });
+        }
+      }
+    }
+    const usb = apis.usb;
+    if (usb) {
+      for (const dev of await usb.getDevices().catch(() => [])) {
+        for (const d of DEVICE_DESCRIPTORS) {
+          if (!d.serial || !d.transports.includes('usb')) continue;
+          if (!d.serial.usbFilters.some((f) => f.usbVendorId === dev.vendorId && (f.usbProductId === undefined || f.usbProductId === dev.productId))) continue;
+          const facts = d.serial;
+          out.push({ kind: d.id, transportKind: 'usb', label: dev.productName ?? 'USB device', open: () => new FtdiTransport(usb, dev, facts) });
+        }
+      }
+    }
+    const bt = apis.bluetooth;
+    if (bt?.getDevices) {
+      for (const dev of await bt.getDevices().catch(() => [])) {
+        const name = dev.name ?? '';
+        for (const d of DEVICE_DESCRIPTORS) {
+          const facts = d.bluetooth;
+          if (!facts || !facts.namePrefixes.some((p) => name.startsWith(p))) continue;
+          const spec = driverSpec(d.id, 'bluetooth');
+          out.push({ kind: d.id, transportKind: 'bluetooth', label: name || dev.id, open: () => new BluetoothTransport(dev, { serviceUuid: facts.serviceUuid, notify: spec.bluetooth?.notify ?? [], write: spec.bluetooth?.write }) });
+        }
+      }
+    }
+    return out;
+  }
 }
 
 /** A library recording's first regular stream, for a playback device. */
