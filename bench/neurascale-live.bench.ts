@@ -14,7 +14,8 @@ import { DeviceHub } from '../src/lib/api/device-hub';
 import { NeuraScaleService } from '../src/lib/api/neurascale-service';
 import { NeuraScaleSocketHandler } from '../src/lib/api/neurascale-ws';
 import { createNeuraScaleApp } from '../src/lib/api/neurascale';
-import type { LiveSocket } from '../src/lib/api/live';
+import { LiveHost, LiveRoutes } from '../src/lib/api/live-host';
+import { localConnector } from '../src/lib/api/live-client';
 
 const args = process.argv.slice(2);
 const minutesAt = args.indexOf('--minutes');
@@ -27,7 +28,9 @@ const hub = new DeviceHub();
 const mem = new Map<string, unknown>();
 const service = new NeuraScaleService({ devices: hub, db: new NeurotabDb('bench-live'), settings: { get: async (k) => mem.get(k), put: async (k, v) => void mem.set(k, v) } });
 const handler = new NeuraScaleSocketHandler(service);
-const app = createNeuraScaleApp(service, '/neurascale', { live: handler });
+// The engine host's live endpoints, as the API worker has them.
+const host = new LiveHost(new LiveRoutes().add('/neurascale/ws', handler).router);
+const app = createNeuraScaleApp(service, '/neurascale', { live: localConnector(host) });
 
 // The producer: the device as a page of the app would publish it.
 const descriptor = { id: 'bench.eeg', name: 'Bench EEG', kind: 'eeg' as const, sampleRateHz: RATE_HZ, channels: Array.from({ length: CHANNELS }, (_, i) => ({ label: `Ch${i + 1}`, unit: 'uV', type: 'EEG' })) };
@@ -63,20 +66,31 @@ class Receiver {
   }
 }
 
-// (a) WebSocket: a ws server carrying the handler's LiveSockets (what the bridge's relay does).
+// (a) WebSocket: a ws server opening each client on the live host (what the bridge's relay does,
+// minus its hop over the tab's socket).
 const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
 wss.on('connection', (ws, req) => {
-  const socket: LiveSocket = {
-    id: `ws_${Math.random().toString(36).slice(2)}`, url: req.url ?? '/neurascale/ws', headers: {}, transport: 'websocket',
-    send: (d) => ws.send(d),
-    get bufferedBytes() {
-      return ws.bufferedAmount;
+  let sent = 0;
+  let acked = 0;
+  const conn = host.open(req.url ?? '/neurascale/ws', {}, 'websocket', {
+    send: (d) => {
+      sent += typeof d === 'string' ? d.length : d.byteLength;
+      ws.send(d);
     },
     close: (code, reason) => ws.close(code, reason),
-  };
-  handler.open(socket);
-  ws.on('message', (d) => handler.message(socket, d.toString()));
-  ws.on('close', (code, reason) => handler.close(socket, code, reason.toString()));
+  });
+  if (!conn) return ws.close(1008, 'no such endpoint');
+  // What left ws's send buffer counts as taken by the client (JSON is ASCII: characters = bytes).
+  const ackTimer = setInterval(() => {
+    const taken = sent - ws.bufferedAmount;
+    if (taken > acked) conn.acknowledged(taken - acked);
+    acked = Math.max(acked, taken);
+  }, 50);
+  ws.on('message', (d) => conn.received(d.toString()));
+  ws.on('close', (code, reason) => {
+    clearInterval(ackTimer);
+    conn.closed(code, reason.toString());
+  });
 });
 await new Promise((r) => wss.once('listening', r));
 const port = (wss.address() as { port: number }).port;

@@ -19,10 +19,12 @@ import { serveBridgeInWorker } from '../src/lib/clients/bridge';
 import { modelBinding } from '../src/lib/engine/nodes/model';
 import { loadDeepPredictor } from './deep-predictor';
 import type { DeviceBackend } from '../src/lib/api/device-backend';
-import { instinctSystemSettings, type InstinctSystemBackend } from '../src/lib/api/instinct-system';
+import { instinctSystemRoutes, instinctSystemSettings, type InstinctSystemBackend } from '../src/lib/api/instinct-system';
 import { dbSettings, NeuraScaleService } from '../src/lib/api/neurascale-service';
 import { NeuraScaleSocketHandler } from '../src/lib/api/neurascale-ws';
-import type { LiveSocketHandler, LiveSocketRouter } from '../src/lib/api/live';
+import type { LiveSocketHandler } from '../src/lib/api/live';
+import { LiveHost, LiveRoutes, serveLiveControl } from '../src/lib/api/live-host';
+import { localConnector } from '../src/lib/api/live-client';
 import { rpcProxy } from '../src/lib/core/rpc';
 
 type ApiEngineMessage =
@@ -72,14 +74,16 @@ let exphub: RpcClient | null = null;
 let devices: DeviceBackend | null = null;
 let neurascale: NeuraScaleService | null = null;
 let instinctSystem: InstinctSystemBackend | null = null;
-/** Live endpoints answered here: the transports (page shim, SSE, bridge relay; branch `apis`) route to it. */
 let nsSocket: NeuraScaleSocketHandler | null = null;
 const nsLive: LiveSocketHandler = {
   open: (s) => (nsSocket ? nsSocket.open(s) : s.close(1011, 'the devices of the engine tab are not connected yet; retry in a moment')),
   message: (s, d) => nsSocket?.message(s, d),
   close: (s, code, reason) => nsSocket?.close(s, code, reason),
 };
-export const liveRouter: LiveSocketRouter = (path) => (path === '/neurascale/ws' ? nsLive : undefined);
+/** Live endpoints answered here, for every transport: the service worker's SSE (over its port), the bridge relay, this worker's own API. */
+const liveRoutes = new LiveRoutes().add('/neurascale/ws', nsLive);
+const liveHost = new LiveHost(liveRoutes.router);
+const live = localConnector(liveHost);
 
 const NO_DEVICES = { code: 'ENGINE_UNAVAILABLE', message: 'The devices of the engine tab are not reachable yet; retry in a moment' };
 
@@ -124,7 +128,7 @@ let httpApi: ReturnType<typeof createApi> | null = null;
 function api(): ReturnType<typeof createApi> {
   if (!httpApi) {
     const b = served(localBackend());
-    httpApi = createApi(b as Backend, { experiments: b as ExperimentBackend, neurascale: b as NeuraScaleBackend, neurascaleLive: nsLive, instinctSystem: b as InstinctSystemBackend });
+    httpApi = createApi(b as Backend, { experiments: b as ExperimentBackend, neurascale: b as NeuraScaleBackend, live, instinctSystem: instinctSystemRoutes(b as InstinctSystemBackend) });
   }
   return httpApi;
 }
@@ -134,7 +138,10 @@ self.onmessage = (ev: MessageEvent<ApiEngineMessage>) => {
   if (m?.type === 'streams') streams = m.streams;
   else if (m?.type === 'devices-port' && ev.ports[0]) connectDevices(ev.ports[0]);
   else if (m?.type === 'exphub-port' && ev.ports[0]) exphub = connectPort(ev.ports[0], { timeoutMs: 60_000, reviveError: reviveApiError });
-  else if (m?.type === 'serve' && ev.ports[0]) servePort(ev.ports[0], served(localBackend()));
+  else if (m?.type === 'serve' && ev.ports[0]) {
+    servePort(ev.ports[0], served(localBackend()));
+    serveLiveControl(liveHost, ev.ports[0]);
+  }
   // The engine host's end of the local bridge: the socket lives here, so relayed calls never cross threads.
-  else if (m?.type === 'bridge' && ev.ports[0]) serveBridgeInWorker(ev.ports[0], m.port, m.token, async (url, init) => api().fetch(new Request(url, init)), self.location.origin);
+  else if (m?.type === 'bridge' && ev.ports[0]) serveBridgeInWorker(ev.ports[0], m.port, m.token, async (url, init) => api().fetch(new Request(url, init)), self.location.origin, { live });
 };

@@ -6,7 +6,8 @@
 // the open tabs again (the lock holder answers).
 /// <reference lib="webworker" />
 import { self } from '$app/service-worker';
-import { BackendError, createApi, isApiPath as isApiRoute, type Backend, type ExperimentBackend, type InstinctSystemBackend, type NeuraScaleBackend } from '../lib/api/index';
+import { BackendError, createApi, instinctSystemRoutes, isApiPath as isApiRoute, type Backend, type ExperimentBackend, type InstinctSystemBackend, type NeuraScaleBackend } from '../lib/api/index';
+import { portConnector } from '../lib/api/live-client';
 import { connectPort, RpcClosedError, RpcTimeoutError, type RpcClient } from '../lib/core/rpc';
 import { PipelineFiles } from '../lib/api/pipeline-files';
 import { answerOnPort, reviveApiError, serveApiPort } from '../lib/api/message';
@@ -23,6 +24,8 @@ const FRESH_MS = 1000;
 let lastAnsweredMs = -Infinity;
 
 let host: RpcClient | null = null;
+/** The port `host` talks over (live connections open on it too, live-host.ts control messages). */
+let hostPort: MessagePort | null = null;
 /** The window client that owns `host`; a host whose page navigated away or closed is dead. */
 let hostClientId: string | null = null;
 const waiters: Array<() => void> = [];
@@ -31,6 +34,7 @@ const waiters: Array<() => void> = [];
 export function acceptEngineHost(port: MessagePort, clientId: string | null): void {
   // The previous port is not closed: calls in flight on it still complete; new calls use this one.
   host = connectPort(port, { timeoutMs: CALL_TIMEOUT_MS, reviveError: reviveApiError });
+  hostPort = port;
   hostClientId = clientId;
   lastAnsweredMs = nowMs(); // it just spoke
   for (const w of waiters.splice(0)) w();
@@ -133,7 +137,14 @@ const forwarding = new Proxy({} as Backend, {
 });
 
 // The forwarding proxy relays any method, so it serves the ExperimentHub family's calls as well.
-const app = createApi(forwarding, { experiments: forwarding as unknown as ExperimentBackend, neurascale: forwarding as unknown as NeuraScaleBackend, instinctSystem: forwarding as unknown as InstinctSystemBackend });
+// Live connections (SSE of NeuraScale's socket and Instinct's sinks) open on the engine host's port.
+const live = portConnector(async () => ((await engineHost()) ? hostPort : null), UNAVAILABLE);
+const app = createApi(forwarding, {
+  experiments: forwarding as unknown as ExperimentBackend,
+  neurascale: forwarding as unknown as NeuraScaleBackend,
+  instinctSystem: instinctSystemRoutes(forwarding as unknown as InstinctSystemBackend),
+  live,
+});
 
 export function isApiPath(pathname: string): boolean {
   return isApiRoute(pathname);

@@ -23,7 +23,7 @@ const form = { 'Content-Type': 'application/x-www-form-urlencoded' };
 
 function expectEnvelope(r: { status: number; json: any }, status: number, code: string) {
   expect(r.status).toBe(status);
-  expect(r.json).toMatchObject({ success: false, message: expect.any(String), error: { code, message: expect.any(String), details: expect.any(Object) } });
+  expect(r.json).toMatchObject({ success: false, error: { code, message: expect.any(String), details: expect.any(Object) } });
 }
 
 describe('Instinct system endpoints (#15–#23, SDK routes)', () => {
@@ -123,5 +123,22 @@ describe('Instinct system endpoints (#15–#23, SDK routes)', () => {
     expectEnvelope(m, 405, 'method_not_allowed');
     expect(m.headers.get('Allow')).toBe('GET, HEAD, OPTIONS');
     expectEnvelope(await call(createInstinctSystemApp(null), 'GET', '/instinct/system/healthz'), 503, 'engine_unavailable');
+  });
+});
+
+describe('Instinct system endpoints inside the Instinct app (createApi instinctSystem)', () => {
+  it('answer beside the streams routes under one mount and one envelope', async () => {
+    const { createApi, instinctSystemRoutes } = await import('./index');
+    const { LocalBackend } = await import('./local-backend');
+    const hub = new DeviceHub();
+    const app = createApi(new LocalBackend(), { instinctSystem: instinctSystemRoutes(backendOf(hub)) });
+    expect((await call(app, 'GET', '/instinct/system/healthz')).json.status).toBe('healthy');
+    expect((await call(app, 'GET', '/instinct/system/system/hostname')).json.name).toBe('instinct-browser');
+    expect((await call(app, 'GET', '/instinct/stream/streams')).json).toMatchObject({ success: true, streams: [] });
+    expectEnvelope(await call(app, 'POST', '/instinct/system/debug/command', {}), 501, 'not_supported');
+    expectEnvelope(await call(app, 'GET', '/instinct/system/nothing'), 404, 'resource_not_found');
+    const doc = (await call(app, 'GET', '/bci/v1/openapi.json')).json;
+    expect(doc.paths['/instinct/system/sensors/impedance/all'].get.tags).toEqual(['instinct']);
+    await hub.close();
   });
 });

@@ -1,13 +1,13 @@
-// Instinct's system endpoints (API.md §9.3 #15–#23, §9.6) on the device seam, as their own Hono
-// sub-app mounted at /instinct with Instinct's envelope, so the streams app (branch `apis`) and this
-// one mount with one line each: healthz (integers, never nulls, and a `message` as the instinct-py
-// SDK reads), hostname (also the SDK's /system/system/hostname {name}), config, status, sensors
-// (channels, gain, rate of the selected device), EEG stream start/stop, impedance, debug → 501.
+// Instinct's system endpoints (API.md §9.3 #15–#23, §9.6) on the device seam, registered into the
+// Instinct app's route table (instinct.ts `system`: instinctSystemRoutes(backend)), or standalone
+// (createInstinctSystemApp, tests): healthz (integers, never nulls, and a `message` as the
+// instinct-py SDK reads), hostname (also the SDK's /system/system/hostname {name}), config, status,
+// sensors (channels, gain, rate of the selected device), EEG stream start/stop, impedance, debug → 501.
 // Runs wherever the routers run; holds no state (settings live behind InstinctSystemBackend).
 import { Hono, type Context } from 'hono';
-import { ApiError, FamilyRoutes, json, normalizedGetPath, readJsonBody, type FamilyEnvelope, type RouteDoc } from './http';
-import type { BackendErrorCode } from './backend';
+import { ApiError, FamilyRoutes, json, normalizedGetPath, readJsonBody, type RouteDoc } from './http';
 import type { ApiDevice, DeviceBackend } from './device-backend';
+import { instinctEnvelope } from './instinct';
 
 export interface InstinctSystemSettings {
   hostname: string;
@@ -21,13 +21,6 @@ export interface InstinctSystemBackend extends DeviceBackend {
   instinctSystemSettings(): Promise<InstinctSystemSettings>;
   instinctSetSystemSettings(patch: Partial<InstinctSystemSettings>): Promise<InstinctSystemSettings>;
 }
-
-export const instinctEnvelope: FamilyEnvelope = {
-  family: 'instinct',
-  generic: (k) => ({ NOT_FOUND: 'resource_not_found', METHOD_NOT_ALLOWED: 'method_not_allowed', BAD_REQUEST: 'invalid_request', PAYLOAD_TOO_LARGE: 'payload_too_large', INTERNAL: 'internal_error', ENGINE_UNAVAILABLE: 'engine_unavailable' })[k],
-  body: (_s, code, message, details) => ({ success: false, message, error: { code, message, details: details ?? {} } }),
-  fromBackend: (code: BackendErrorCode) => (code === 'ENGINE_UNAVAILABLE' ? { status: 503, code: 'engine_unavailable' } : { status: 500, code: 'internal_error' }),
-};
 
 /** Device failures in Instinct's words (API.md §6 codes; `device_unavailable` 409 is ours). */
 const FROM_DEVICE: Record<string, [number, string]> = {
@@ -67,10 +60,20 @@ export interface InstinctSystemOptions {
   startedAtMs?: number;
 }
 
-/** The system routes under `mount` ("/instinct", or "" at the bridge's root on port 42069). */
+/** The system routes as the Instinct app's `system` option (API.md §9.3 #15–#23, §9.6). */
+export function instinctSystemRoutes(backend: InstinctSystemBackend | null, o: InstinctSystemOptions = {}): (routes: FamilyRoutes, mount: string) => void {
+  return (routes, mount) => registerInstinctSystem(routes, mount, backend, o);
+}
+
+/** The system routes alone under `mount` ("/instinct"), in Instinct's envelope (tests; no streams routes). */
 export function createInstinctSystemApp(backend: InstinctSystemBackend | null, mount = '/instinct', o: InstinctSystemOptions = {}): Hono {
   const app = new Hono({ getPath: normalizedGetPath });
   const r = new FamilyRoutes(app, instinctEnvelope);
+  registerInstinctSystem(r, mount, backend, o);
+  return r.finish(`${mount}/system`);
+}
+
+function registerInstinctSystem(r: FamilyRoutes, mount: string, backend: InstinctSystemBackend | null, o: InstinctSystemOptions): void {
   const startedAtMs = o.startedAtMs ?? Date.now();
   const be = () => {
     if (!backend) throw fail(503, 'engine_unavailable', 'The Instinct system endpoints need a Neurotab tab to host the devices; open Neurotab in a browser tab');
@@ -222,8 +225,6 @@ export function createInstinctSystemApp(backend: InstinctSystemBackend | null, m
     return impedance(q.length ? q : null);
   }, { ...doc('#22 Impedance of some channels (ohms)'), query: { channels: 'comma-separated labels' } });
   r.on('GET', P('/sensors/impedance/all'), async () => impedance(null), doc('#23 Impedance of every channel (ohms)'));
-
-  return r.finish(`${mount}/system`);
 }
 
 /** Channel labels (case-insensitive) → 1-based numbers; unknown labels are refused, naming the ones that exist. */

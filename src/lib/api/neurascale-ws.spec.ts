@@ -10,6 +10,14 @@ import type { LiveSocket } from './live';
 import { mintTokens } from './neurascale-auth';
 import { NeuraScaleService, type SettingsStore } from './neurascale-service';
 import { CLOSE_AUTH_FAILED, CLOSE_SLOW_CONSUMER, NeuraScaleSocketHandler } from './neurascale-ws';
+import { LiveHost, LiveRoutes } from './live-host';
+import { localConnector } from './live-client';
+import type { LiveSocketHandler } from './live';
+
+/** The live host of the engine, serving the NeuraScale socket endpoint (as the API worker does). */
+function connector(handler: LiveSocketHandler) {
+  return localConnector(new LiveHost(new LiveRoutes().add('/neurascale/ws', handler).router));
+}
 
 function memorySettings(): SettingsStore {
   const m = new Map<string, unknown>();
@@ -227,7 +235,9 @@ describe('NeuraScale SSE fallback (GET /ws/events + POST /ws/send) and GET /v2/d
         const block = text.slice(0, i);
         text = text.slice(i + 2);
         const ev = /^event: (.*)$/m.exec(block)?.[1] ?? 'message';
-        const data = JSON.parse(/^data: (.*)$/m.exec(block)![1]);
+        const line = /^data: (.*)$/m.exec(block);
+        if (!line) continue; // a comment (": connected", ": keep-alive")
+        const data = JSON.parse(line[1]);
         out.push({ event: ev, ...data });
       }
     }
@@ -238,12 +248,12 @@ describe('NeuraScale SSE fallback (GET /ws/events + POST /ws/send) and GET /v2/d
   it('streams the protocol as events; the POST fallback carries client messages; data/stream follows one stream', async () => {
     const { createNeuraScaleApp } = await import('./neurascale');
     const r = rig();
-    const app = createNeuraScaleApp(r.service, '/neurascale', { live: r.ws });
+    const app = createNeuraScaleApp(r.service, '/neurascale', { live: connector(r.ws) });
     const started = await r.service.nsStreamStart('synthetic', { sampleRateHz: 250 });
     const res = await app.request(`/neurascale/ws/events?session_id=${started.sessionId}&channels=1,2`);
-    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const got = await events(res, (e) => e.filter((x) => x.type === 'neural_data_batch').length >= 3);
-    expect(got[0]).toMatchObject({ event: 'open', socket_id: expect.stringMatching(/^sse_/) });
+    expect(got[0]).toMatchObject({ event: 'open', connection_id: expect.any(String) });
     expect(got.find((x) => x.type === 'subscribed')).toMatchObject({ topic: 'neural_data', session_id: started.sessionId });
     const b = got.find((x) => x.type === 'neural_data_batch');
     expect(b).toMatchObject({ channels: [1, 2], device_id: 'synthetic' });
@@ -257,16 +267,17 @@ describe('NeuraScale SSE fallback (GET /ws/events + POST /ws/send) and GET /v2/d
     const res3 = await app.request('/neurascale/ws/events');
     const reader3 = res3.body!.getReader();
     const first = new TextDecoder().decode((await reader3.read()).value);
-    const socketId = JSON.parse(/data: (.*)/.exec(first)![1]).socket_id;
-    const post = await app.request(`/neurascale/ws/send?socket_id=${socketId}`, { method: 'POST', body: JSON.stringify({ type: 'device_control', action: 'stop_stream', device_id: 'synthetic' }), headers: { 'Content-Type': 'application/json' } });
+    const socketId = JSON.parse(/data: (.*)/.exec(first)![1]).connection_id;
+    expect(res3.headers.get('X-Live-Connection-Id')).toBe(socketId);
+    const post = await app.request(`/neurascale/ws/send?connection_id=${socketId}`, { method: 'POST', body: JSON.stringify({ type: 'device_control', action: 'stop_stream', device_id: 'synthetic' }), headers: { 'Content-Type': 'application/json' } });
     expect(post.status).toBe(202);
     let text = '';
     while (!text.includes('device_response')) text += new TextDecoder().decode((await reader3.read()).value);
     expect(text).toMatch(/"status":"success"/);
     await reader3.cancel();
-    expect((await app.request('/neurascale/ws/send?socket_id=sse_x', { method: 'POST', body: '{}' })).status).toBe(404);
+    expect((await app.request('/neurascale/ws/send?connection_id=nope', { method: 'POST', body: '{}' })).status).toBe(404);
     const noLive = createNeuraScaleApp(r.service);
-    expect((await noLive.request('/neurascale/ws/events')).status).toBe(501);
+    expect((await noLive.request('/neurascale/ws/events')).status).toBe(503);
     await r.close();
   });
 
@@ -275,7 +286,7 @@ describe('NeuraScale SSE fallback (GET /ws/events + POST /ws/send) and GET /v2/d
     const hub = new DeviceHub();
     const service = new NeuraScaleService({ devices: hub, db: new NeurotabDb(`ws-${Math.random()}`), settings: memorySettings() });
     const ws = new NeuraScaleSocketHandler(service, { maxBufferedBytes: 100_000 });
-    const app = createNeuraScaleApp(service, '/neurascale', { live: ws });
+    const app = createNeuraScaleApp(service, '/neurascale', { live: connector(ws) });
     await service.nsStreamStart('synthetic', { sampleRateHz: 2000, channels: Array.from({ length: 8 }, (_, i) => i + 1) });
     const res = await app.request('/neurascale/ws/events?device_id=synthetic');
     await sleep(1500); // nothing reads the body meanwhile

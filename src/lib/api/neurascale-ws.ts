@@ -107,14 +107,20 @@ export class NeuraScaleSocketHandler implements LiveSocketHandler {
   open(socket: LiveSocket): void {
     const conn: Conn = { socket, authed: false, subs: [], feeds: new Map(), closed: false };
     this.conns.set(socket.id, conn);
-    const token = new URL(socket.url, 'http://x').searchParams.get('token') ?? /^Bearer\s+(.+)$/i.exec(socket.headers.authorization ?? '')?.[1];
+    const q = new URL(socket.url, 'http://x').searchParams;
+    const token = q.get('token') ?? /^Bearer\s+(.+)$/i.exec(socket.headers.authorization ?? '')?.[1];
+    // A URL that names what to follow subscribes at once (the SSE form, GET …/ws/events?session_id=…).
+    const sub = q.has('session_id') || q.has('sessionId') || q.has('device_id') || q.has('topic')
+      ? { type: 'subscribe', topic: q.get('topic') ?? 'neural_data', ...(q.get('session_id') ?? q.get('sessionId') ? { session_id: q.get('session_id') ?? q.get('sessionId') } : {}), ...(q.get('device_id') ? { device_id: q.get('device_id') } : {}), ...(q.get('channels') && q.get('channels') !== 'all' ? { channels: q.get('channels')!.split(',').map(Number) } : {}) }
+      : null;
     void this.live.nsSettings().then(async (s) => {
       if (s.auth === 'off') conn.authed = true;
       else if (token) {
         const v = await verifyToken(s, token, 'access', this.clock());
-        if ('reason' in v) this.fail(conn, 'INVALID_TOKEN', `Invalid token: ${v.reason}`, true);
-        else conn.authed = true;
+        if ('reason' in v) return this.fail(conn, 'INVALID_TOKEN', `Invalid token: ${v.reason}`, true);
+        conn.authed = true;
       }
+      if (sub && !conn.closed) await this.handle(conn, sub);
     });
   }
 

@@ -11,8 +11,7 @@ import type { ApiDevice, ChannelQualityReport, DeviceConfig, DeviceFilters, Devi
 import { kindFromName } from './device-hub';
 import type { NeuraScaleBackend, NeuraScaleSettings, NsAnalysis, NsExport, NsModelInfo, NsRecordingInfo, NsSession } from './neurascale-backend';
 import { mintTokens, RateLimiter, verifyToken } from './neurascale-auth';
-import type { LiveSocketHandler } from './live';
-import { openSseSocket, type SseSocket } from './sse-socket';
+import { sseResponse, type LiveConnector } from './live-client';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -234,8 +233,8 @@ function renderQuality(q: ChannelQualityReport) {
 // The app
 
 export interface NeuraScaleAppOptions {
-  /** The socket handler (neurascale-ws.ts) when it runs in this thread: serves the SSE fallback and data/stream. */
-  live?: LiveSocketHandler;
+  /** Live connections to the engine host, where the socket handler (neurascale-ws.ts) runs: the SSE fallback and data/stream. */
+  live?: LiveConnector;
   /** ms since the epoch; tests pass a fake (token expiry, rate windows). */
   clock?: () => number;
   /** How long a settings read is reused (default 1000 ms; tests: 0). */
@@ -511,43 +510,34 @@ export function createNeuraScaleApp(backend: NeuraScaleBackend | null, mount = '
     return json({ model_type: m.modelType, status: 'deployed' }, 201);
   }, { summary: 'Deploy a model (N4)', ok: ok(201, 'Deployed'), errors: ['INVALID_CONFIGURATION'] });
 
-  // T3 and the SSE + POST fallback of the WebSocket (§10.5), where the socket handler runs in this thread.
-  const sockets = new Map<string, SseSocket>();
-  const live = (): LiveSocketHandler => {
-    if (!o.live) throw new ApiError(501, 'NOT_IMPLEMENTED', `Live data is not served from here: connect a WebSocket to ${mount}/ws (the page shim, or \`neurotab bridge\` for programs outside the browser)`);
-    return o.live;
-  };
-  const sse = (c: Context, subscribe: Record<string, unknown> | null): Response => {
-    const h = live();
+  // T3 and the SSE + POST fallback of the WebSocket (§10.5): a connection to the socket endpoint of
+  // the engine host (its query subscribes, as on the socket), carried as Server-Sent Events.
+  const sse = async (c: Context, query: string): Promise<Response> => {
+    if (!o.live) throw new ApiError(503, 'ENGINE_UNAVAILABLE', `Live data needs a Neurotab tab hosting the engine; open Neurotab in a tab (or connect a WebSocket to ${mount}/ws through \`neurotab bridge\`)`);
     const headers: Record<string, string> = {};
     c.req.raw.headers.forEach((v, k) => (headers[k] = v));
-    const url = new URL(c.req.url);
-    const s = openSseSocket(h, `${mount}/ws${url.search}`, headers, (x) => sockets.delete(x.id));
-    sockets.set(s.id, s);
-    if (subscribe) h.message(s, JSON.stringify(subscribe));
-    return s.response;
+    const res = await sseResponse(o.live, `${mount}/ws${query}`, headers);
+    if (res instanceof Response) return res;
+    throw new ApiError(res.status === 404 ? 503 : res.status, res.status === 404 || res.status === 503 ? 'ENGINE_UNAVAILABLE' : 'INTERNAL_ERROR', res.message);
   };
   r.on('GET', `${mount}/ws/events`, async (c) => {
     const q = c.req.query();
-    const channels = q.channels === undefined || q.channels === 'all' ? 'all' : channelList(q.channels);
-    const sub = q.session_id || q.device_id || q.topic ? { type: 'subscribe', topic: q.topic ?? 'neural_data', ...(q.session_id ? { session_id: q.session_id } : {}), ...(q.device_id ? { device_id: q.device_id } : {}), channels } : null;
-    return sse(c, sub);
-  }, { summary: 'The WebSocket protocol as Server-Sent Events (server → client); the first event names socket_id for POST /ws/send', query: { topic: 'neural_data or custom_events', session_id: 'subscribe to a session', device_id: 'subscribe to a device', channels: '1,2,3 or all', token: 'access token (auth local)' }, ok: { status: 200, description: 'text/event-stream', mediaType: 'text/event-stream' }, errors: ['NOT_IMPLEMENTED'] });
+    if (q.channels !== undefined && q.channels !== 'all') channelList(q.channels);
+    return sse(c, new URL(c.req.url).search);
+  }, { summary: 'The WebSocket protocol as Server-Sent Events (server → client): the query subscribes (topic, session_id, device_id, channels); the open event names connection_id for POST /ws/send', query: { topic: 'neural_data or custom_events', session_id: 'subscribe to a session', device_id: 'subscribe to a device', channels: '1,2,3 or all', token: 'access token (auth local)' }, ok: { status: 200, description: 'text/event-stream', mediaType: 'text/event-stream' }, errors: ['ENGINE_UNAVAILABLE'] });
   r.on('POST', `${mount}/ws/send`, async (c) => {
-    const id = c.req.query('socket_id') ?? c.req.header('X-Socket-Id');
-    const s = id ? sockets.get(id) : undefined;
-    if (!s) throw new ApiError(404, 'NOT_FOUND', `No open event stream ${id ?? ''}: open GET ${mount}/ws/events first and send its socket_id`, { socket_id: id ?? null });
+    const id = c.req.query('connection_id') ?? c.req.query('socket_id') ?? c.req.header('X-Live-Connection-Id');
     const b = await body(c);
-    live().message(s, JSON.stringify(b));
-    return json({ accepted: true, socket_id: s.id }, 202);
-  }, { summary: 'A client message (auth, subscribe, unsubscribe, device_control) for an open event stream', query: { socket_id: 'from the open event' }, ok: { status: 202, description: 'Accepted' }, errors: ['NOT_FOUND'] });
+    if (!id || !o.live || !(await o.live.deliver(id, JSON.stringify(b)))) throw new ApiError(404, 'NOT_FOUND', `No open event stream ${id ?? ''}: open GET ${mount}/ws/events first and send the connection_id of its open event`, { connection_id: id ?? null });
+    return json({ accepted: true, connection_id: id }, 202);
+  }, { summary: 'A client message (auth, subscribe, unsubscribe, device_control) for an open event stream', query: { connection_id: 'from the open event' }, ok: { status: 202, description: 'Accepted' }, errors: ['NOT_FOUND'] });
   on('GET', '/data/stream/:stream_id', async (c) => {
     const streamId = c.req.param('stream_id')!;
-    live();
     const d = (await call(be().deviceList())).find((x) => x.streamId === streamId);
     if (!d) throw new ApiError(404, 'STREAM_UNAVAILABLE', `No device streams as ${streamId}; start a stream (POST /v2/devices/{id}/stream/start) and use its stream_id`, { resource_id: streamId });
-    return sse(c, { type: 'subscribe', topic: 'neural_data', device_id: d.id });
-  }, { summary: 'A device stream as Server-Sent Events of neural_data / neural_data_batch (T3)', ok: { status: 200, description: 'text/event-stream', mediaType: 'text/event-stream' }, errors: ['STREAM_UNAVAILABLE', 'NOT_IMPLEMENTED'] });
+    const token = c.req.query('token');
+    return sse(c, `?topic=neural_data&device_id=${encodeURIComponent(d.id)}${token ? `&token=${encodeURIComponent(token)}` : ''}`);
+  }, { summary: 'A device stream as Server-Sent Events of neural_data / neural_data_batch (T3)', ok: { status: 200, description: 'text/event-stream', mediaType: 'text/event-stream' }, errors: ['STREAM_UNAVAILABLE', 'ENGINE_UNAVAILABLE'] });
 
   // One OpenAPI family: the v1 alias's routes are described beside v2's.
   r.docs.push(...v1.docs);
