@@ -126,6 +126,33 @@ describe('NeuraScale WebSocket protocol', () => {
     await r.close();
   });
 
+  it("subscribe with sample_rate ≤ 64 Hz: one neural_data per kept sample (every 5th at 250 Hz → 50 Hz), as the seed's message", async () => {
+    const r = rig();
+    const started = await r.service.nsStreamStart('synthetic', { sampleRateHz: 250, channels: [1, 2, 3] });
+    const info = await r.hub.deviceStream('synthetic');
+    const mirror = new RingReader(Ring.attach(info.buffer), { from: 'now' });
+    const s = r.connect();
+    r.say(s, { type: 'subscribe', topic: 'neural_data', session_id: started.sessionId, sample_rate: 50 });
+    await until(() => s.of('neural_data').length >= 40);
+    await r.service.nsStreamStop('synthetic');
+    const msgs = s.of('neural_data');
+    expect(msgs[0]).toMatchObject({ device_id: 'synthetic', session_id: started.sessionId, events: [] });
+    expect(msgs[0].channels.map((c: { number: number }) => c.number)).toEqual([1, 2, 3]);
+    const all = new Float32Array(8 * 5000);
+    const ts = new Float64Array(5000);
+    const n = mirror.read(5000, all, ts).frames;
+    // Consecutive messages are 5 samples apart, each with the ring's value at that sample.
+    const at = (t: number) => Array.from(ts.subarray(0, n)).findIndex((x) => Math.round(x) === t);
+    const i0 = at(msgs[0].timestamp);
+    expect(i0).toBeGreaterThanOrEqual(0);
+    msgs.slice(0, 30).forEach((m: { timestamp: number; channels: { value: number }[] }, j: number) => {
+      expect(at(m.timestamp)).toBe(i0 + 5 * j);
+      expect(m.channels[1].value).toBe(all[(i0 + 5 * j) * 8 + 1]);
+    });
+    expect(s.of('neural_data_batch')).toHaveLength(0);
+    await r.close();
+  });
+
   it('device_control start_stream / stop_stream answer device_response; bad messages get an error message, never a crash', async () => {
     const r = rig();
     const s = r.connect();

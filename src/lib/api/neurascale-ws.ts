@@ -1,6 +1,7 @@
 // The NeuraScale WebSocket protocol (API.md §10.5) as a LiveSocketHandler: auth (first message or
 // ?token=), subscribe in both forms (topic + session_id; the SDK's sessionId + channels), unsubscribe,
-// device_control; sends neural_data (per sample up to 64 Hz), neural_data_batch (base64 of
+// device_control; sends neural_data (one per sample at ≤ 64 Hz effective rate: slow devices, or a
+// subscribe with `sample_rate` ≤ 64, which decimates), neural_data_batch (base64 of
 // little-endian float32, channel-major, every 100 ms above that), device_response, system_event,
 // session_event and error. Runs where the device rings are readable (the API worker, Node); the
 // same handler serves the page shim, the SSE fallback and the bridge's socket. Never blocks: a
@@ -41,6 +42,8 @@ interface Subscription {
   deviceId: string | null;
   channels: number[] | 'all';
   eventTypes: string[] | null;
+  /** Effective rate asked for (Hz): ≤ 64 gets one neural_data per kept sample (decimated), else batches. */
+  rateHz: number | null;
 }
 
 interface Feed {
@@ -54,6 +57,8 @@ interface Feed {
   /** Samples read since the last batch (channel-major assembled at send). */
   pending: { samples: Float32Array; ts: Float64Array; frames: number };
   dropped: number;
+  /** Frames read so far (the phase of decimated per-sample delivery). */
+  read: number;
 }
 
 interface Conn {
@@ -177,7 +182,9 @@ export class NeuraScaleSocketHandler implements LiveSocketHandler {
       const ch = m.channels;
       if (ch !== undefined && ch !== 'all' && !(Array.isArray(ch) && ch.every((n) => Number.isInteger(n) && n >= 1))) return this.fail(conn, 'INVALID_MESSAGE', 'channels must be "all" or 1-based channel numbers', false);
       const ev = (m.filters as Record<string, unknown> | undefined)?.event_types;
-      conn.subs.push({ topic, sessionId: (sessionId as string) ?? null, deviceId: (deviceId as string) ?? null, channels: Array.isArray(ch) ? (ch as number[]) : 'all', eventTypes: Array.isArray(ev) ? ev.map(String) : null });
+      const rate = m.sample_rate ?? m.sampleRate;
+      if (rate !== undefined && !(typeof rate === 'number' && rate > 0)) return this.fail(conn, 'INVALID_MESSAGE', 'sample_rate (the effective rate wanted, Hz) must be a positive number', false);
+      conn.subs.push({ topic, sessionId: (sessionId as string) ?? null, deviceId: (deviceId as string) ?? null, channels: Array.isArray(ch) ? (ch as number[]) : 'all', eventTypes: Array.isArray(ev) ? ev.map(String) : null, rateHz: (rate as number | undefined) ?? null });
       this.send(conn, { type: 'subscribed', topic, session_id: sessionId ?? null, device_id: deviceId ?? null });
       this.busy();
       return;
@@ -307,7 +314,7 @@ export class NeuraScaleSocketHandler implements LiveSocketHandler {
       conn.feeds.set(deviceId, {
         deviceId, sessionId, info, reader: new RingReader(Ring.attach(info.buffer), { from: 'now' }),
         samples: new Float32Array(maxFrames * C), timestampsMs: new Float64Array(maxFrames), lastBatchMs: this.clock(),
-        pending: { samples: new Float32Array(maxFrames * C), ts: new Float64Array(maxFrames), frames: 0 }, dropped: 0,
+        pending: { samples: new Float32Array(maxFrames * C), ts: new Float64Array(maxFrames), frames: 0 }, dropped: 0, read: 0,
       });
     } catch {
       /* the stream ended meanwhile; the next tick looks again */
@@ -338,12 +345,16 @@ export class NeuraScaleSocketHandler implements LiveSocketHandler {
       const r = f.reader.read(room, f.samples, f.timestampsMs);
       f.dropped += r.dropped;
       if (r.frames === 0) break;
-      if (rate > 0 && rate <= PER_SAMPLE_MAX_HZ) {
+      const stride = this.perSampleStride(conn, f, rate);
+      if (stride > 0) {
         const q = this.quality.get(f.deviceId);
         for (let i = 0; i < r.frames; i++) {
+          if ((f.read + i) % stride !== 0) continue;
           if (!this.send(conn, { type: 'neural_data', timestamp: Math.round(f.timestampsMs[i]), device_id: f.deviceId, session_id: f.sessionId, channels: channels.map((n) => ({ number: n, value: f.samples[i * C + n - 1], quality: q?.get(n) ?? null })), events: [] })) return;
         }
+        f.read += r.frames;
       } else {
+        f.read += r.frames;
         f.pending.samples.set(f.samples.subarray(0, r.frames * C), f.pending.frames * C);
         f.pending.ts.set(f.timestampsMs.subarray(0, r.frames), f.pending.frames);
         f.pending.frames += r.frames;
@@ -351,6 +362,15 @@ export class NeuraScaleSocketHandler implements LiveSocketHandler {
       if (r.frames < room) break;
     }
     if (f.pending.frames > 0 && now - f.lastBatchMs >= this.batchMs) this.flushBatch(conn, f, channels);
+  }
+
+  /** Every stride-th sample as its own neural_data (0: batches): devices at ≤ 64 Hz, or a subscriber asking for ≤ 64 Hz. */
+  private perSampleStride(conn: Conn, f: Feed, rateHz: number): number {
+    if (rateHz > 0 && rateHz <= PER_SAMPLE_MAX_HZ) return 1;
+    const asked = conn.subs.filter((s) => this.matches(s, f.deviceId, f.sessionId) && s.rateHz !== null).map((s) => s.rateHz!);
+    const want = asked.length ? Math.max(...asked) : Infinity;
+    if (!(want <= PER_SAMPLE_MAX_HZ)) return 0;
+    return rateHz > 0 ? Math.max(1, Math.round(rateHz / want)) : 1;
   }
 
   private flushBatch(conn: Conn, f: Feed, channels: number[]): void {
