@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page, Browser } from 'playwright-core';
 import { execFile, spawnSync } from 'node:child_process';
 import { WebSocket } from 'ws';
+import { existsSync } from 'node:fs';
 import { launch, newContext, openApp, serveApp, type AppServer } from './harness';
+import { sharedPath } from '../support/shared';
 import { startBridge, type Bridge } from '../../cli/bridge/relay';
 
 const TOKEN = 'e2e-neurascale-bridge-token';
@@ -132,6 +134,19 @@ describe('NeuraScale through the bridge on port 8000', () => {
     expect(r.recordings.items[0]).toMatchObject({ channel_count: 8, sample_rate: 250, status: 'complete' });
     const del = await http('DELETE', '/v2/devices/openbci_001');
     expect(del.status).toBe(204);
+  }, 90_000);
+
+  const CLIENT_DIR = sharedPath('clients', 'neurascale');
+  it.skipIf(!hasPython || !existsSync(`${CLIENT_DIR}/device_api_example.py`))("NeuraScale's device_api_example.py, unmodified, through the bridge (its DeviceAPIClient pointed at port 8000)", async () => {
+    const driver = 'import sys\nsys.path.insert(0, sys.argv[1])\nimport device_api_example as example\nexample.DeviceAPIClient.__init__.__defaults__ = (sys.argv[2],)\nexample.main()\n';
+    const stdout = await new Promise<string>((ok, fail) =>
+      execFile(PYTHON, ['-c', driver, CLIENT_DIR, base], { timeout: 60_000 }, (e, so, se) => (e ? fail(new Error(`${e.message}\n${se}`)) : ok(so))),
+    );
+    expect(stdout).toContain('Device added: Synthetic EEG (state: disconnected)');
+    expect(stdout).toMatch(/Session ID: session_[0-9a-z]{26}/);
+    expect(stdout).toContain('Health status: healthy');
+    expect(stdout.match(/Channel \d+: good \(SNR: -?[\d.]+ dB\)/g)).toHaveLength(8);
+    expect(stdout).toContain('=== Example completed ===');
   }, 90_000);
 
   it('JavaScript (fetch + ws, ?token= on the URL as the SDK does): stream, subscribe, receive, stop; the SSE form of data/stream', async () => {
