@@ -56,4 +56,48 @@ describe('NeuraScale through the service worker', () => {
     await screenshot(page, 'api-neurascale');
     await page.close();
   }, 90_000);
+
+  it('live data through the service worker: GET /neurascale/ws/events as SSE (the socket protocol), POST /ws/send controls it', async () => {
+    const page = await openApp(fx.context, fx.server.url, '/api');
+    await page.waitForSelector('[data-testid="engine-host"][data-host="true"]', { timeout: 30_000 });
+    const r = await page.evaluate(async () => {
+      const start = await (await fetch('/neurascale/v2/devices/synthetic/stream/start', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"sample_rate": 500, "channels": [1, 2, 3, 4]}' })).json();
+      const res = await fetch(`/neurascale/ws/events?session_id=${start.session_id}&channels=1,2`);
+      const reader = res.body!.getReader();
+      const dec = new TextDecoder();
+      let text = '';
+      const events: { event: string; data: any }[] = []; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const t0 = performance.now();
+      let sent = false;
+      while (performance.now() - t0 < 10_000) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += dec.decode(value, { stream: true });
+        let i: number;
+        while ((i = text.indexOf('\n\n')) >= 0) {
+          const block = text.slice(0, i);
+          text = text.slice(i + 2);
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (data) events.push({ event: /^event: (.*)$/m.exec(block)?.[1] ?? 'message', data: JSON.parse(data) });
+        }
+        const batches = events.filter((e) => e.data.type === 'neural_data_batch').length;
+        if (batches >= 5 && !sent) {
+          sent = true;
+          const id = events.find((e) => e.event === 'open')!.data.connection_id;
+          await fetch(`/neurascale/ws/send?connection_id=${id}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ type: 'device_control', action: 'stop_stream', device_id: 'synthetic' }) });
+        }
+        if (events.some((e) => e.data.type === 'device_response')) break;
+      }
+      await reader.cancel();
+      return { type: res.headers.get('content-type'), start, events };
+    });
+    expect(r.type).toMatch(/^text\/event-stream/);
+    const batches = r.events.filter((e) => e.data.type === 'neural_data_batch').map((e) => e.data);
+    expect(batches.length).toBeGreaterThanOrEqual(5);
+    expect(batches[0]).toMatchObject({ device_id: 'synthetic', session_id: r.start.session_id, channels: [1, 2], sample_rate: 500 });
+    // Consecutive batches join without a gap: each starts one sample period after the last ended.
+    for (let i = 1; i < batches.length; i++) expect(batches[i].timestamp_start - batches[i - 1].timestamp_end).toBeCloseTo(2, 5);
+    expect(r.events.find((e) => e.data.type === 'device_response')?.data).toMatchObject({ action: 'stop_stream', status: 'success', stream_id: r.start.stream_id });
+    await page.close();
+  }, 60_000);
 });
