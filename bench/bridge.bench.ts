@@ -1,6 +1,6 @@
 // Round trip of a small API call in real Chromium: page → service worker → engine host (the API
 // engine worker of the host tab) → page, sequential (p50/p99, calls/s) and with 8 in flight — a
-// NeuroPype execution's state, and beside it a running Instinct stream's status; then
+// NeuroPype execution's state, and beside it /neurascale/v2/devices and a running Instinct stream's status; then
 // the same call from Python through the bridge to the engine-host tab, whose API worker holds the
 // WebSocket and answers from its own API (requests.Session keep-alive, and requests.get with a new
 // connection per call as exec.py does). Node; needs build/ (npx vite build), Chromium, and
@@ -164,6 +164,11 @@ async function main(): Promise<void> {
     const fileT = await sequential(page, '/favicon.svg', BASELINE_CALLS);
     const versionT = await sequential(page, '/np/version', BASELINE_CALLS);
     console.log(`  fetch() breakdown (p50): cached file via SW ${fmt(pct(fileT, 50))}; /np/version (SW + router, no engine) ${fmt(pct(versionT, 50))}; + engine host hop ${fmt(pct(s, 50) - pct(versionT, 50))}`);
+    // Another family over the same path, in the same run: NeuraScale's device list (the API worker
+    // keeps it from the page's device hub, refreshed every 0.5 s and on every device event).
+    console.log(`Same round trip, GET /neurascale/v2/devices, ${SEQUENTIAL_CALLS} calls:`);
+    report('apiFetch', await measure(`(await import('/neurotab-api.js')).apiFetch`, '/neurascale/v2/devices'));
+    report('fetch()', await measure('fetch', '/neurascale/v2/devices'));
 
     // The same round trip for an Instinct stream's status while the stream runs (generator → filter).
     const sid = '7348dd95-7835-4a8a-9ec5-2e4cee1e72e2';

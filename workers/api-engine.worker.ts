@@ -3,8 +3,10 @@
 // service-worker instance, and tells it which live device streams exist (shared rings) so stream
 // input nodes (NeuroPype LSLInput) read them; marker input nodes get the marker bus; ml.model-predict
 // nodes get the saved run their `model_id` names, read from IndexedDB (networks loaded with TF.js).
-// It also hosts the live endpoints (Instinct sinks; families add theirs to `liveRoutes`) for the page
-// shim and the service worker's SSE (LIVE_OPEN on the same ports) and for the bridge's WebSocket relay.
+// It also hosts the live endpoints (Instinct sinks, NeuraScale's socket) for the page shim and the
+// service worker's SSE (LIVE_OPEN on the same ports) and for the bridge's WebSocket relay.
+// The NeuraScale family and Instinct's system endpoints run here too, on the page's devices (the
+// device seam arrives as a port); the NeuraScale socket handler reads the device rings here.
 import { LocalBackend, type BindRequest } from '../src/lib/api/local-backend';
 import { builtinRegistry, MarkerQueue } from '../src/lib/engine/index';
 import { connectPort, servePort, type RpcClient } from '../src/lib/core/rpc';
@@ -13,19 +15,26 @@ import { Ring, RingReader } from '../src/lib/streams/ring';
 import { openDb } from '../src/lib/storage/db';
 import { IndexedDbPipelineStore } from '../src/lib/storage/pipeline-store';
 import { matchStreamQuery, type StreamDescriptor } from '../src/lib/core/stream';
-import { createApi, ExpHubFailure, type Backend, type ExperimentBackend, type InstinctStream } from '../src/lib/api/index';
+import { createApi, ExpHubFailure, type Backend, type ExperimentBackend, type NeuraScaleBackend, type InstinctStream } from '../src/lib/api/index';
 import { IndexedDbInstinctStreamStore } from '../src/lib/storage/instinct-store';
-import { LiveHost, LiveRoutes, serveLiveControl } from '../src/lib/api/live-host';
-import { localConnector } from '../src/lib/api/live-client';
 import { reviveApiError } from '../src/lib/api/message';
-import { serveBridgeInWorker } from '../src/lib/api/bridge';
+import { serveBridgeInWorker } from '../src/lib/clients/bridge';
 import { modelBinding } from '../src/lib/engine/nodes/model';
 import { loadDeepPredictor } from './deep-predictor';
+import type { DeviceBackend } from '../src/lib/api/device-backend';
+import { instinctSystemRoutes, instinctSystemSettings, type InstinctSystemBackend } from '../src/lib/api/instinct-system';
+import { dbSettings, NeuraScaleService } from '../src/lib/api/neurascale-service';
+import { NeuraScaleSocketHandler } from '../src/lib/api/neurascale-ws';
+import type { LiveSocketHandler } from '../src/lib/api/live';
+import { LiveHost, LiveRoutes, serveLiveControl } from '../src/lib/api/live-host';
+import { localConnector } from '../src/lib/api/live-client';
+import { rpcProxy } from '../src/lib/core/rpc';
 
 type ApiEngineMessage =
   | { type: 'serve' }
   | { type: 'bridge'; port: number; token: string }
   | { type: 'exphub-port' }
+  | { type: 'devices-port' }
   | { type: 'streams'; streams: Array<{ descriptor: StreamDescriptor; buffer: SharedArrayBuffer }> };
 
 let streams: Array<{ descriptor: StreamDescriptor; buffer: SharedArrayBuffer }> = [];
@@ -64,10 +73,46 @@ let backend: LocalBackend | null = null;
 /** The /exphub family's calls go on to the training worker (TensorFlow.js must not stall executions). */
 let exphub: RpcClient | null = null;
 
-/** What the service worker calls: the NeuroPype backend, plus the exphub* methods relayed. */
+/** The page's device hub (clients/api-devices.ts), reached through the devices port. */
+let devices: DeviceBackend | null = null;
+let neurascale: NeuraScaleService | null = null;
+let instinctSystem: InstinctSystemBackend | null = null;
+let nsSocket: NeuraScaleSocketHandler | null = null;
+const nsLive: LiveSocketHandler = {
+  open: (s) => (nsSocket ? nsSocket.open(s) : s.close(1011, 'the devices of the engine tab are not connected yet; retry in a moment')),
+  message: (s, d) => nsSocket?.message(s, d),
+  close: (s, code, reason) => nsSocket?.close(s, code, reason),
+};
+/** Live endpoints answered here, for every transport: the service worker's SSE (over its port), the bridge relay, this worker's own API. */
+const liveRoutes = new LiveRoutes().add('/neurascale/ws', nsLive).add('/instinct/_sinks/:port', (p) => localBackend().sinks.handler(Number(p.port)));
+const liveHost = new LiveHost(liveRoutes.router);
+const live = localConnector(liveHost);
+
+const NO_DEVICES = { code: 'ENGINE_UNAVAILABLE', message: 'The devices of the engine tab are not reachable yet; retry in a moment' };
+
+function connectDevices(port: MessagePort): void {
+  devices = rpcProxy<DeviceBackend>(connectPort(port, { timeoutMs: 15_000, reviveError: reviveApiError }));
+  const db = openDb();
+  neurascale = new NeuraScaleService({ devices, db });
+  // Through the service, so its device list sees the Instinct routes' changes too.
+  instinctSystem = Object.assign(Object.create(neurascale) as DeviceBackend, instinctSystemSettings(dbSettings(db)));
+  nsSocket = new NeuraScaleSocketHandler(neurascale);
+}
+
+/** Instinct's system settings (the rest of the Instinct family, its streams, is LocalBackend's). */
+const INSTINCT_SYSTEM = new Set(['instinctSystemSettings', 'instinctSetSystemSettings']);
+
+/** What the service worker calls: the NeuroPype backend (with Instinct streams), plus the exphub* methods relayed, the NeuraScale (ns*, device*) and Instinct system settings ones. */
 function served(b: LocalBackend): object {
   return new Proxy(b, {
     get(target, prop, receiver) {
+      if (typeof prop === 'string' && (prop.startsWith('ns') || prop.startsWith('device') || INSTINCT_SYSTEM.has(prop))) {
+        return (...args: unknown[]) => {
+          const impl = (INSTINCT_SYSTEM.has(prop) ? instinctSystem : neurascale) as unknown as Record<string, (...a: unknown[]) => unknown> | null;
+          if (!impl) throw NO_DEVICES;
+          return impl[prop](...args);
+        };
+      }
       if (typeof prop === 'string' && prop.startsWith('exphub')) {
         return (...args: unknown[]) => {
           if (!exphub) throw new ExpHubFailure(503, 'Engine unavailable');
@@ -84,16 +129,12 @@ function localBackend(): LocalBackend {
   return backend;
 }
 
-/** Live endpoints of this host, by path (each family registers its own). */
-const liveRoutes = new LiveRoutes().add('/instinct/_sinks/:port', (p) => localBackend().sinks.handler(Number(p.port)));
-const live = new LiveHost(liveRoutes.router);
-
 let httpApi: ReturnType<typeof createApi> | null = null;
 /** The whole REST API answered in this worker: same Hono app, backend and pipeline store as the service worker's. */
 function api(): ReturnType<typeof createApi> {
   if (!httpApi) {
     const b = served(localBackend());
-    httpApi = createApi(b as Backend, { experiments: b as ExperimentBackend, live: localConnector(live) });
+    httpApi = createApi(b as Backend, { experiments: b as ExperimentBackend, neurascale: b as NeuraScaleBackend, live, instinctSystem: instinctSystemRoutes(b as InstinctSystemBackend) });
   }
   return httpApi;
 }
@@ -104,15 +145,15 @@ self.onmessage = (ev: MessageEvent<ApiEngineMessage>) => {
     streams = m.streams;
     backend?.sourcesChanged(streams.map((s) => s.descriptor.id));
   }
+  else if (m?.type === 'devices-port' && ev.ports[0]) connectDevices(ev.ports[0]);
   else if (m?.type === 'exphub-port' && ev.ports[0]) exphub = connectPort(ev.ports[0], { timeoutMs: 60_000, reviveError: reviveApiError });
   else if (m?.type === 'serve' && ev.ports[0]) {
     servePort(ev.ports[0], served(localBackend()));
-    serveLiveControl(live, ev.ports[0]);
+    serveLiveControl(liveHost, ev.ports[0]);
   }
   // The engine host's end of the local bridge: the socket lives here, so relayed calls never cross threads.
-  else if (m?.type === 'bridge' && ev.ports[0])
-    serveBridgeInWorker(ev.ports[0], m.port, m.token, async (url, init) => api().fetch(new Request(url, init)), self.location.origin, {
-      live: localConnector(live),
+  else if (m?.type === 'bridge' && ev.ports[0]) serveBridgeInWorker(ev.ports[0], m.port, m.token, async (url, init) => api().fetch(new Request(url, init)), self.location.origin, {
+      live,
       sinks: { ports: () => localBackend().sinks.activePorts(), onChange: (fn) => localBackend().sinks.onPortsChanged(fn) },
     });
 };

@@ -8,11 +8,11 @@
 // the open tabs again (the lock holder answers).
 /// <reference lib="webworker" />
 import { self } from '$app/service-worker';
-import { BackendError, createApi, isApiPath as isApiRoute, type Backend, type ExperimentBackend } from '../lib/api/index';
+import { BackendError, createApi, instinctSystemRoutes, isApiPath as isApiRoute, type Backend, type ExperimentBackend, type InstinctSystemBackend, type NeuraScaleBackend } from '../lib/api/index';
+import { portConnector } from '../lib/api/live-client';
 import { connectPort, RpcClosedError, RpcTimeoutError, type RpcClient } from '../lib/core/rpc';
 import { PipelineFiles } from '../lib/api/pipeline-files';
 import { answerOnPort, reviveApiError, serveApiPort } from '../lib/api/message';
-import { portConnector } from '../lib/api/live-client';
 import type { LiveHostMessage } from '../lib/api/live-host';
 import { nowMs } from '../lib/core/clock';
 import { openDb } from '../lib/storage/db';
@@ -152,7 +152,12 @@ async function liveHostPort(): Promise<MessagePort | null> {
 const live = portConnector(liveHostPort, UNAVAILABLE);
 
 // The forwarding proxy relays any method, so it serves the ExperimentHub family's calls as well.
-const app = createApi(forwarding, { experiments: forwarding as unknown as ExperimentBackend, live });
+const app = createApi(forwarding, {
+  experiments: forwarding as unknown as ExperimentBackend,
+  neurascale: forwarding as unknown as NeuraScaleBackend,
+  instinctSystem: instinctSystemRoutes(forwarding as unknown as InstinctSystemBackend),
+  live,
+});
 
 /**
  * A page's socket shim opens a live connection (static/neurotab-api.js, LIVE_CONNECT): its port goes

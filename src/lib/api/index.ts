@@ -23,7 +23,10 @@
 // (§9 streams, sinks' SSE and the SDK route set; instinct.ts), native at /bci/v1
 // (§2 GET /compat; GET /openapi.json: OpenAPI 3.1 of every family, generated from the route tables and
 // their zod schemas; §12 GET /pipelines, GET|PUT|DELETE /pipelines/{path}: the virtual file store that
-// NeuroPype `file` names resolve against, exact key first, then by basename).
+// NeuroPype `file` names resolve against, exact key first, then by basename); NeuraScale at
+// /neurascale (§10: REST v2, /api/v2, the /api/v1/devices alias; ./neurascale.ts, backend
+// `opts.neurascale`; its SSE through `opts.live`); Instinct's system endpoints (§9.3 #15–#23) are
+// added to the Instinct app by `opts.instinctSystem` = instinctSystemRoutes(device seam).
 //
 // Common behaviour (§1): paths normalised (runs of `/` collapsed, trailing `/` dropped) before
 // routing; OPTIONS on a known path → 204 + Allow; HEAD = GET without body; wrong method on a known
@@ -44,6 +47,8 @@ import { createNeuroPypeApp, neuropypeEnvelope, NP_VERSION } from './neuropype';
 import { createExperimentHubApp, type ExperimentBackend } from './exphub';
 import { createInstinctApp, type InstinctAppOptions } from './instinct';
 import type { LiveConnector } from './live-client';
+import { createNeuraScaleApp } from './neurascale';
+import type { NeuraScaleBackend } from './neurascale-backend';
 
 export * from './backend';
 export { ApiError, normalizePath, ulid, requestId } from './http';
@@ -52,10 +57,13 @@ export { createNativeApp, nativeEnvelope, checkStorePath, type FamilyMount } fro
 export { buildOpenApi, openApiPath, type OpenApiFamily } from './openapi';
 export { createInstinctApp, instinctEnvelope, INSTINCT_MAX_BODY_BYTES, type InstinctAppOptions } from './instinct';
 export * from './instinct-backend';
+export { createNeuraScaleApp, neurascaleEnvelope, type NeuraScaleAppOptions } from './neurascale';
+export type { NeuraScaleBackend } from './neurascale-backend';
+export { instinctSystemRoutes, type InstinctSystemBackend } from './instinct-system';
 export { createExperimentHubApp, hubBackend, ExpHubFailure, exphubEnvelope, EXPHUB_MAX_PUBLISH_BYTES, type ExperimentBackend, type ExperimentStatus } from './exphub';
 
 /** Default mounts (API.md §2). */
-export const MOUNTS = { neuropype: '/np', native: '/bci/v1', exphub: '/exphub', instinct: '/instinct' } as const;
+export const MOUNTS = { neuropype: '/np', native: '/bci/v1', exphub: '/exphub', instinct: '/instinct', neurascale: '/neurascale' } as const;
 
 /** Mounts of families not built yet: answered (404 in the family's envelope) so clients and the bridge see that family, not another. */
 const PENDING_MOUNTS = { kernel: '/kernel' } as const;
@@ -65,6 +73,7 @@ export const FAMILIES: FamilyMount[] = [
   { family: 'neuropype', mount: MOUNTS.neuropype, emulates: 'NeuroPype API 2024.1.0' },
   { family: 'instinct', mount: MOUNTS.instinct, emulates: 'Instinct API' },
   { family: 'experimenthub', mount: MOUNTS.exphub, emulates: 'ExperimentHub API' },
+  { family: 'neurascale', mount: MOUNTS.neurascale, emulates: 'NeuraScale REST v2 + WS beta' },
 ];
 
 export interface ApiOptions {
@@ -76,6 +85,8 @@ export interface ApiOptions {
   live?: LiveConnector;
   /** The Instinct Systems Engine routes (#15–#23), added to the Instinct app (instinct.ts). */
   instinctSystem?: InstinctAppOptions['system'];
+  /** The NeuraScale family's backend (neurascale-backend.ts); without one, /neurascale answers 503 ENGINE_UNAVAILABLE. */
+  neurascale?: NeuraScaleBackend;
 }
 
 /** True when a same-origin path belongs to the API (the service worker answers it). */
@@ -88,13 +99,15 @@ export function createApi(backend: Backend, opts: ApiOptions = {}): Hono {
   const app = new Hono({ getPath: normalizedGetPath });
   app.use('*', commonHeaders);
   let doc: unknown;
-  const native = createNativeApp(backend, () => FAMILIES, MOUNTS.native, () => (doc ??= openApiDocument(native, np, instinct)), opts.live);
+  const native = createNativeApp(backend, () => FAMILIES, MOUNTS.native, () => (doc ??= openApiDocument(native, np, instinct, ns)), opts.live);
   const np = createNeuroPypeApp(backend, MOUNTS.neuropype);
   const instinct = createInstinctApp(backend, MOUNTS.instinct, { live: opts.live, system: opts.instinctSystem });
+  const ns = createNeuraScaleApp(opts.neurascale ?? null, MOUNTS.neurascale, { live: opts.live });
   app.route('/', native);
   app.route('/', np);
   app.route('/', instinct);
   app.route('/', createExperimentHubApp(opts.experiments ?? null, MOUNTS.exphub));
+  app.route('/', ns);
   for (const m of Object.values(PENDING_MOUNTS)) app.all(`${m}/*`, () => json({ detail: 'Not Found' }, 404)).all(m, () => json({ detail: 'Not Found' }, 404));
   if (opts.neuropypeAtRoot) app.route('/', createNeuroPypeApp(backend, ''));
   app.notFound((c) => notFound(c.req.path));
@@ -114,6 +127,12 @@ const ERROR_SCHEMA = {
   required: ['error'],
 };
 
+const NS_ERROR_SCHEMA = {
+  type: 'object',
+  properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'object' }, request_id: { type: 'string' }, timestamp: { type: 'string' } }, required: ['code', 'message'] } },
+  required: ['error'],
+};
+
 const INSTINCT_ERROR_SCHEMA = {
   type: 'object',
   properties: {
@@ -124,12 +143,13 @@ const INSTINCT_ERROR_SCHEMA = {
 };
 
 /** The OpenAPI document of every mounted family (GET /bci/v1/openapi.json). */
-function openApiDocument(native: Hono, np: Hono, instinct: Hono): unknown {
+function openApiDocument(native: Hono, np: Hono, instinct: Hono, ns: Hono): unknown {
   return buildOpenApi(
     [
       { family: 'neuropype', title: 'NeuroPype-compatible API (2024.1.0)', mount: MOUNTS.neuropype, routes: familyRoutesOf.get(np)!, errorSchema: ERROR_SCHEMA },
       { family: 'instinct', title: 'Instinct-compatible API (Streams Engine)', mount: MOUNTS.instinct, routes: familyRoutesOf.get(instinct)!, errorSchema: INSTINCT_ERROR_SCHEMA },
       { family: 'native', title: 'Neurotab native API', mount: MOUNTS.native, routes: familyRoutesOf.get(native)!, errorSchema: ERROR_SCHEMA },
+      { family: 'neurascale', title: 'NeuraScale-compatible API (REST v2, /api/v1/devices alias)', mount: MOUNTS.neurascale, routes: familyRoutesOf.get(ns)!, errorSchema: NS_ERROR_SCHEMA },
     ],
     NP_VERSION.replace(/^.*\+browser\./, ''),
   );

@@ -734,6 +734,7 @@ describe('native API (§2 discovery, §12 pipeline store)', () => {
         { family: 'neuropype', mount: '/np', emulates: 'NeuroPype API 2024.1.0', engine: 'up' },
         { family: 'instinct', mount: '/instinct', emulates: 'Instinct API', engine: 'up' },
         { family: 'experimenthub', mount: '/exphub', emulates: 'ExperimentHub API', engine: 'up' },
+        { family: 'neurascale', mount: '/neurascale', emulates: 'NeuraScale REST v2 + WS beta', engine: 'up' },
       ],
     });
   });

@@ -7,6 +7,7 @@ import { removeFailedImports } from '../storage/library';
 import { IMPORT_LOCK, recordingLockName } from '../core/locks';
 import { becomeEngineHost } from '../clients/engine-host';
 import { bridgeThroughWorker, type BridgeOpener } from '../clients/bridge';
+import { apiDevices, serveApiDevices } from '../clients/api-devices';
 import type { StreamDescriptor } from '../core/stream';
 
 export interface Notice {
@@ -53,6 +54,10 @@ class AppState {
         const link = new MessageChannel();
         train.postMessage({ type: 'serve-exphub' }, [link.port1]);
         this.apiWorker.postMessage({ type: 'exphub-port' }, [link.port2]);
+        // The device seam (NeuraScale, Instinct system endpoints): devices live on this page.
+        const devices = new MessageChannel();
+        serveApiDevices(devices.port1);
+        this.apiWorker.postMessage({ type: 'devices-port' }, [devices.port2]);
       }
       this.apiWorker.postMessage({ type: 'serve' }, [port]);
     });
@@ -112,6 +117,8 @@ class AppState {
     this.streamsBy.set(owner, streams);
     this.liveStreams = [...this.streamsBy.values()].flat();
     this.apiWorker?.postMessage({ type: 'streams', streams: this.liveStreams });
+    // NeuraScale and Instinct list the page's stream as device app-live / app-devices.
+    apiDevices().setAppStream(owner, streams[0] ?? null);
   }
 
   notify(kind: Notice['kind'], text: string): void {
