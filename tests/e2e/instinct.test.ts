@@ -38,7 +38,8 @@ async function examplePage(): Promise<Page> {
   page.on('pageerror', (e) => console.error(`[example page error] ${e.message}`));
   await page.goto(new URL('/examples/np-client.html', fx.server.url).href);
   await waitForIsolation(page);
-  await page.addScriptTag({ type: 'module', content: "import * as api from '/neurotab-api.js'; window.neurotab = api;" });
+  // Not an inline script: the app's pages carry a strict Content-Security-Policy (script-src 'self').
+  await page.evaluate("import('/neurotab-api.js').then((api) => { window.neurotab = api; })");
   await page.waitForFunction(() => 'neurotab' in window);
   return page;
 }
