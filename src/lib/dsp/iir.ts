@@ -667,4 +667,15 @@ export class LFilter {
   reset(): void {
     this.z.fill(0);
   }
+
+  /** A copy of the state, Float64Array [channel, order] (SciPy's lfilter zf per channel, MATLAB's filter zf). */
+  getState(): Float64Array {
+    return this.z.slice();
+  }
+
+  /** Replace the state ([channel, order]), e.g. with the final state of an earlier run. */
+  setState(state: ArrayLike<number>): void {
+    if (state.length !== this.z.length) throw new InputError(`state must hold ${this.z.length} values, got ${state.length}`, 'LFilter.setState');
+    this.z.set(state);
+  }
 }

@@ -58,6 +58,9 @@ export {
   type SosFilterOptions,
 } from './iir';
 
+// IIR design by the modified Yule–Walker method (MATLAB yulewalk).
+export { yulewalk, type YulewalkFilter } from './yulewalk';
+
 // Multitaper (DPSS as SciPy, PSD as MNE psd_array_multitaper).
 export { dpss, multitaperPsd, multitaperTapers, type DpssOptions, type DpssResult, type MultitaperOptions, type MultitaperSpectrum } from './multitaper';
 
