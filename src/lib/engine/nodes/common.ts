@@ -4,6 +4,7 @@
 // Packet contract: a packet's arrays are valid only during the step that delivers it (sources and
 // filters reuse their buffers); nodes never mutate their inputs and copy whatever they keep.
 import { InputError } from '../../core/errors';
+import { normLabel } from '../../core/labels';
 import type { StreamDescriptor } from '../../core/stream';
 import type { DataKind, FramesPacket, InputMeta, InputPortSpec, NeuroPypeAlias, OutputPortSpec, ParamSpec } from '../types';
 
@@ -109,7 +110,5 @@ export function resolveChannels(stream: StreamDescriptor, selection: unknown[], 
   return out;
 }
 
-/** EDF labels carry padding dots/spaces ("C3.."); compare without them, case-insensitively. */
-export function normLabel(s: string): string {
-  return s.replace(/[.\s]+$/g, '').replace(/^EEG\s+/i, '').toUpperCase();
-}
+/** Re-exported for the nodes that import it from here (it lives in core/labels.ts since dsp/ uses it too). */
+export { normLabel };
