@@ -61,6 +61,10 @@ export {
 // IIR design by the modified Yule–Walker method (MATLAB yulewalk).
 export { yulewalk, type YulewalkFilter } from './yulewalk';
 
+// Standard 10-05 positions by label (MNE standard_1005, head frame, metres) and spherical-spline interpolation (MNE 1.3).
+export { assignStandard1005, standard1005Labels, standard1005Position, STANDARD_1005_FIDUCIALS } from './montage-1005';
+export { sphericalSplineMatrix, splineG, type SphericalSplineOptions } from './spherical-spline';
+
 // Multitaper (DPSS as SciPy, PSD as MNE psd_array_multitaper).
 export { dpss, multitaperPsd, multitaperTapers, type DpssOptions, type DpssResult, type MultitaperOptions, type MultitaperSpectrum } from './multitaper';
 
