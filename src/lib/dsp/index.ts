@@ -65,6 +65,9 @@ export { yulewalk, type YulewalkFilter } from './yulewalk';
 export { assignStandard1005, standard1005Labels, standard1005Position, STANDARD_1005_FIDUCIALS } from './montage-1005';
 export { sphericalSplineMatrix, splineG, type SphericalSplineOptions } from './spherical-spline';
 
+// clean_rawdata's FIR by frequency sampling (design_fir, pchip) and its reflect-padded zero-phase application (filtfilt_fast).
+export { firFiltfiltReflect, firFrequencySampling, pchip } from './fir-sampling';
+
 // Multitaper (DPSS as SciPy, PSD as MNE psd_array_multitaper).
 export { dpss, multitaperPsd, multitaperTapers, type DpssOptions, type DpssResult, type MultitaperOptions, type MultitaperSpectrum } from './multitaper';
 

@@ -3,6 +3,8 @@
 // DenseMatrix rows = trials (linalg.ts); continuous input CHANNEL-MAJOR. Every trained object has
 // `toJSON()` → plain JSON state and `fromJSON(state)`; `TrainedModel` (experiment.ts) bundles a recipe.
 export { asrCalibrate, AsrProcessor, asrShapingFilter, fitEegDistribution, geometricMedian, type AsrCalibrationOptions, type AsrProcessOptions, type AsrState, type EegDistributionFit } from './asr';
+export { detectBadChannels, type BadChannelOptions, type BadChannelResult } from './bad-channels';
+export { mt19937 } from './mt19937';
 export { SsvepCca, referenceSignals, type CcaOptions, type CcaState } from './cca';
 export {
   classCovariances,
