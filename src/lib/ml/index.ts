@@ -58,6 +58,9 @@ export {
   type ScoreMetric,
   type TrainedModel,
 } from './experiment';
+export { encodeLabels, gridSearch, LdaLearner, LogisticLearner, sampleWeightsFor, type ClassWeights, type EncodedLabels, type Label, type LdaLearnerOptions, type LdaLearnerState, type LogisticLearnerOptions, type LogisticLearnerState } from './learners';
+export { classificationMetric, CLASSIFICATION_METRICS, logLoss, regressionMetric, REGRESSION_METRICS, searchScore, type LossMetric, type SearchMetric } from './metrics';
+export { lbfgs, type LbfgsOptions } from './optimize';
 export { Lda, validateFeatures, type LdaOptions, type LdaState } from './lda';
 export { dense, type DenseMatrix } from './linalg';
 export { LogisticRegression, type LogisticOptions, type LogisticState } from './logistic';
