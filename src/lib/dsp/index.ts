@@ -68,6 +68,9 @@ export { sphericalSplineMatrix, splineG, type SphericalSplineOptions } from './s
 // clean_rawdata's FIR by frequency sampling (design_fir, pchip) and its reflect-padded zero-phase application (filtfilt_fast).
 export { firFiltfiltReflect, firFrequencySampling, pchip } from './fir-sampling';
 
+// FFT band-pass by masking (SpectralSelection, filter-bank CSP bands): one-shot CHANNEL-MAJOR, streaming blocks FRAME-MAJOR.
+export { BlockSpectralSelection, fftBandPass, type BandHz } from './spectral-selection';
+
 // Multitaper (DPSS as SciPy, PSD as MNE psd_array_multitaper).
 export { dpss, multitaperPsd, multitaperTapers, type DpssOptions, type DpssResult, type MultitaperOptions, type MultitaperSpectrum } from './multitaper';
 

@@ -7,7 +7,7 @@
 import { InputError } from '../core/errors';
 import { validateEpochs, validateForModel, type EpochSet } from './epochs';
 import type { EpochData } from './csp';
-import { dense, eighSymmetric, type DenseMatrix } from './linalg';
+import { dense, eighSymmetric, svd, type DenseMatrix } from './linalg';
 
 export interface CcaOptions {
   /** Stimulation frequency in Hz of each class, in class-index order. */
@@ -158,4 +158,67 @@ export function largestCanonicalCorrelation(qx: Float64Array[], qy: Float64Array
     }
   const { values } = eighSymmetric(g);
   return Math.sqrt(Math.max(0, Math.min(1, values[b - 1])));
+}
+
+/**
+ * MATLAB `[A, B, r] = canoncorr(X, Y)` (NeuroPype's CCA node: outputs A, B and D = r): X (n × p) and
+ * Y (n × q) observations in rows; both centred; A (p × d) and B (q × d) make the canonical variates
+ * X₀A and Y₀B uncorrelated with unit variance (divisor n − 1); r (d = min(rank X, rank Y)) descending.
+ * Computed by SVD whitening (statsmodels' CanCorr, scaled by √(n − 1)) rather than MATLAB's pivoted QR:
+ * the same subspaces; column signs are chosen so that each column of A has its largest entry positive
+ * (B follows, so that the pairs correlate positively). Allocates; not for per-sample use.
+ */
+export function canonicalCorrelation(x: DenseMatrix, y: DenseMatrix): { a: DenseMatrix; b: DenseMatrix; r: Float64Array } {
+  const n = x.rows;
+  if (y.rows !== n) throw new InputError(`X has ${n} observations and Y ${y.rows}; CCA needs the same number of time points in both`, 'CCA');
+  if (n < 2) throw new InputError('CCA needs at least two observations', 'CCA');
+  for (const m of [x, y]) for (const v of m.data) if (!Number.isFinite(v)) throw new InputError('CCA inputs must be finite', 'CCA');
+  const whiten = (m: DenseMatrix) => {
+    const c = dense(n, m.cols);
+    for (let j = 0; j < m.cols; j++) {
+      let mean = 0;
+      for (let i = 0; i < n; i++) mean += m.data[i * m.cols + j] / n;
+      for (let i = 0; i < n; i++) c.data[i * m.cols + j] = m.data[i * m.cols + j] - mean;
+    }
+    const { u, s, v } = svd(c);
+    const tol = Math.max(n, m.cols) * 2.220446049250313e-16 * (s[0] ?? 0);
+    let rank = 0;
+    while (rank < s.length && s[rank] > tol) rank++;
+    return { u, s, v, rank };
+  };
+  const wx = whiten(x);
+  const wy = whiten(y);
+  const d = Math.min(wx.rank, wy.rank);
+  // M = Uxᵀ Uy over the ranks
+  const m = dense(wx.rank, wy.rank);
+  for (let i = 0; i < wx.rank; i++)
+    for (let j = 0; j < wy.rank; j++) {
+      let s = 0;
+      for (let t = 0; t < n; t++) s += wx.u.data[t * wx.u.cols + i] * wy.u.data[t * wy.u.cols + j];
+      m.data[i * wy.rank + j] = s;
+    }
+  const inner = svd(m);
+  const scale = Math.sqrt(n - 1);
+  const coef = (w: typeof wx, vecs: DenseMatrix, cols: number) => {
+    const out = dense(cols, d);
+    for (let k = 0; k < d; k++)
+      for (let j = 0; j < cols; j++) {
+        let s = 0;
+        for (let i = 0; i < w.rank; i++) s += (w.v.data[j * w.v.cols + i] / w.s[i]) * vecs.data[i * vecs.cols + k];
+        out.data[j * d + k] = s * scale;
+      }
+    return out;
+  };
+  const a = coef(wx, inner.u, x.cols);
+  const b = coef(wy, inner.v, y.cols);
+  const r = Float64Array.from({ length: d }, (_, k) => Math.min(Math.max(inner.s[k], 0), 1));
+  for (let k = 0; k < d; k++) {
+    let big = 0;
+    for (let j = 0; j < x.cols; j++) if (Math.abs(a.data[j * d + k]) > Math.abs(big)) big = a.data[j * d + k];
+    if (big < 0) {
+      for (let j = 0; j < x.cols; j++) a.data[j * d + k] = -a.data[j * d + k];
+      for (let j = 0; j < y.cols; j++) b.data[j * d + k] = -b.data[j * d + k];
+    }
+  }
+  return { a, b, r };
 }

@@ -162,13 +162,7 @@ export function classCovariances(set: EpochSet, options: ClassCovarianceOptions 
     } else {
       cov = dense(p, p);
       for (const e of members) {
-        let c: DenseMatrix;
-        if (reg === null) {
-          c = accumulateCrossProducts(set, [e]);
-          for (let i = 0; i < c.data.length; i++) c.data[i] /= T - 1;
-        } else {
-          c = regularised(set.data.subarray(e * p * T, (e + 1) * p * T), p, T, reg);
-        }
+        const c = epochCovariance(set, e, reg);
         for (let i = 0; i < c.data.length; i++) cov.data[i] += c.data[i] / members.length;
       }
     }
@@ -182,6 +176,17 @@ export function classCovariances(set: EpochSet, options: ClassCovarianceOptions 
   return { covariances, weights };
 }
 
+/** One epoch's covariance as MNE 1.3's `_regularized_covariance` gives it (uncentred; X Xᵀ/(T − 1) without reg). */
+export function epochCovariance(set: Pick<EpochSet, 'data' | 'channelCount' | 'sampleCount'>, epoch: number, reg: CovarianceRegularisation = null): DenseMatrix {
+  const { channelCount: p, sampleCount: T } = set;
+  if (reg === null) {
+    const c = accumulateCrossProducts(set, [epoch]);
+    for (let i = 0; i < c.data.length; i++) c.data[i] /= T - 1;
+    return c;
+  }
+  return regularised(set.data.subarray(epoch * p * T, (epoch + 1) * p * T), p, T, reg);
+}
+
 /** MNE 1.3's regularised estimate: scikit-learn's (biased, uncentred) estimator, then un-biased by N/(N−1) like the empirical one. */
 function regularised(z: ArrayLike<number>, p: number, n: number, reg: Exclude<CovarianceRegularisation, null>): DenseMatrix {
   const c = reg === 'ledoit_wolf' ? ledoitWolfVarMajor(z, p, n, true).covariance : shrunkCovariance(empiricalCovarianceVarMajor(z, p, n, { assumeCentered: true, ddof: 0 }), reg);
@@ -190,7 +195,7 @@ function regularised(z: ArrayLike<number>, p: number, n: number, reg: Exclude<Co
 }
 
 /** Σ over the given epochs of X Xᵀ (uncentred), p × p. Hot path of CSP fitting. */
-export function accumulateCrossProducts(set: EpochSet, epochIndices: ArrayLike<number>): DenseMatrix {
+export function accumulateCrossProducts(set: Pick<EpochSet, 'data' | 'channelCount' | 'sampleCount'>, epochIndices: ArrayLike<number>): DenseMatrix {
   const { channelCount: p, sampleCount: T, data } = set;
   const out = dense(p, p);
   const acc = out.data;

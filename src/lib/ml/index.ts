@@ -5,10 +5,13 @@
 export { asrCalibrate, AsrProcessor, asrShapingFilter, fitEegDistribution, geometricMedian, type AsrCalibrationOptions, type AsrProcessOptions, type AsrState, type EegDistributionFit } from './asr';
 export { detectBadChannels, type BadChannelOptions, type BadChannelResult } from './bad-channels';
 export { mt19937 } from './mt19937';
-export { SsvepCca, referenceSignals, type CcaOptions, type CcaState } from './cca';
+export { canonicalCorrelation, SsvepCca, referenceSignals, type CcaOptions, type CcaState } from './cca';
+export { bandPassEpochs, FftFilterBankCsp, NEUROPYPE_FBCSP_BANDS, type FbcspState, type NeuroPypeFbcspOptions } from './fbcsp';
+export { Spoc, type SpocOptions, type SpocState } from './spoc';
 export {
   classCovariances,
   empiricalCovariance,
+  epochCovariance,
   ledoitWolf,
   ledoitWolfShrinkageVarMajor,
   shrunkCovariance,
