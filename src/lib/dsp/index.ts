@@ -71,6 +71,14 @@ export { firFiltfiltReflect, firFrequencySampling, pchip } from './fir-sampling'
 // FFT band-pass by masking (SpectralSelection, filter-bank CSP bands): one-shot CHANNEL-MAJOR, streaming blocks FRAME-MAJOR.
 export { BlockSpectralSelection, fftBandPass, type BandHz } from './spectral-selection';
 
+// NeuroPype's signal kernels: complex Morlet CWT (MNE), along-axis ops (PeakLatency, Discretize, FrequencyNormalization,
+// Winsorize), GroupedMean, DejitterTimestamps (liblsl RLS), HeartRate (Pan–Tompkins R peaks, BPM windows).
+export { cmorAsMorlet, morletWavelets, tfrMorlet, type MorletOptions, type Tfr } from './wavelet';
+export { discretize, forEachLane, frequencyNormalize, peakPositions, winsorize } from './axis-ops';
+export { groupedMean, type GroupedMeanOptions, type GroupedMeanResult } from './grouped-mean';
+export { Dejitter, type DejitterOptions } from './dejitter';
+export { detectRPeaks, heartRate, type HeartRateOptions } from './heart-rate';
+
 // Multitaper (DPSS as SciPy, PSD as MNE psd_array_multitaper).
 export { dpss, multitaperPsd, multitaperTapers, type DpssOptions, type DpssResult, type MultitaperOptions, type MultitaperSpectrum } from './multitaper';
 
