@@ -219,6 +219,27 @@ B, A = shaping_filter(srate)
 st = asr_calibrate(x[:, :20 * fs], srate, cutoff, blocksize, B, A, window_len=window)
 y = asr_process_offline(x, srate, st, window, stepsize, maxdims)
 
+# clean_windows (NeuroPype's ArtifactRemoval defaults: 0.5 s windows, overlap 0.66, z in [-5, 7], 20 % of the channels)
+def clean_windows(X, srate, max_bad_channels=0.2, zthresholds=(-5, 7), window_len=0.5, window_overlap=0.66):
+    C, S = X.shape
+    if 0 < max_bad_channels < 1:
+        max_bad_channels = int(np.round(C * max_bad_channels))
+    N = window_len * srate
+    wnd = np.arange(0, int(np.floor(N - 1)) + 1)
+    hop = N * (1 - window_overlap)
+    offsets = np.round(1 + hop * np.arange(int(np.floor((S - N - 1) / hop + 1e-10)) + 1)).astype(int) - 1
+    wz = np.zeros((C, len(offsets)))
+    for c in range(C):
+        r = np.sqrt(np.sum(X[c, offsets[None, :] + wnd[:, None]] ** 2, axis=0) / N)
+        mu, sg, _ = fit_eeg_distribution(r)
+        wz[c] = (r - mu) / sg
+    swz = np.sort(wz, axis=0)
+    remove = (swz[C - 1 - max_bad_channels] > max(zthresholds)) | (swz[max_bad_channels] < min(zthresholds))
+    return offsets[remove]
+
+
+removed_windows = clean_windows(x, srate)
+
 # fit_eeg_distribution alone on a formula-built sample (the spec builds the same values)
 i = np.arange(1500)
 vals = 10 + 2 * np.sin(1.3 * i) * np.cos(0.7 * i * i) + np.where(i % 7 == 0, 25 + (i % 13), 0)
@@ -234,6 +255,7 @@ out = {
     "filter": {"b": B.tolist(), "a": A.tolist()}, "matlabYulewalk": {str(k): {"b": v[0], "a": v[1]} for k, v in MATLAB.items()},
     "inputFirstFrame": x[:, 0].tolist(),
     "fitCase": fit_case,
+    "cleanWindowsRemovedStarts": removed_windows.tolist(),
     "outputEvery": every,
 }
 arrays = {"M": st["M"], "T": st["T"], "output": y[:, ::every]}

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { hasShared, referenceError, sharedBytes } from '../../../tests/support/shared';
 import { readEdf } from '../formats/edf';
-import { asrCalibrate, asrShapingFilter, AsrProcessor, fitEegDistribution, geometricMedian } from './asr';
+import { asrCalibrate, asrShapingFilter, AsrProcessor, cleanWindows, fitEegDistribution, geometricMedian } from './asr';
 
 const ref = JSON.parse(readFileSync(new URL('../../../tests/ml/asr-reference.json', import.meta.url), 'utf8'));
 const blob = (() => {
@@ -162,6 +162,13 @@ describe.skipIf(!hasShared)('ASR on S001R04 (24 channels, injected bursts) vs th
     expect(Array.from(b2)).toEqual(Array.from(a2));
     expect(() => p.process(f32)).toThrow(/flushed/);
     expect(JSON.parse(JSON.stringify(st))).toEqual(st);
+  });
+
+  it("clean_windows with NeuroPype's defaults removes the same windows (bursts on more than 20 % of the channels among them)", () => {
+    const r = cleanWindows(input, C, { sampleRateHz: fs });
+    expect(r.removedWindowStarts).toEqual(ref.cleanWindowsRemovedStarts);
+    for (const a of ref.artifacts) if (a.channels.length > 0.2 * C) expect(r.mask[Math.round(a.centreSeconds * fs)]).toBe(0);
+    expect(r.kept.length / C).toBe(r.mask.reduce((p, q) => p + q, 0));
   });
 
   it('too little calibration data is refused with what to give', () => {

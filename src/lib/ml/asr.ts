@@ -213,6 +213,73 @@ export function geometricMedian(x: Float64Array, n: number, d: number, weights?:
   return y;
 }
 
+export interface CleanWindowsOptions {
+  sampleRateHz: number;
+  /** Most channels allowed out of range in a kept window: a count, or a fraction when in (0, 1) (NeuroPype 0.2). */
+  maxBadChannels?: number;
+  /** [low, high] robust z-score range of window RMS (NeuroPype's ASR [-5, 7]; clean_rawdata [-3.5, 5]). */
+  zThresholds?: readonly [number, number];
+  /** Window length, seconds (NeuroPype's window_len_cleanwindow 0.5; clean_rawdata 1). */
+  windowSeconds?: number;
+  /** Window overlap (default 0.66). */
+  windowOverlap?: number;
+  maxDropoutFraction?: number;
+  minCleanFraction?: number;
+}
+
+/**
+ * clean_rawdata `clean_windows` (NeuroPype's ArtifactRemoval `use_clean_window`): per channel, window
+ * RMS z-scored against its clean distribution (`fitEegDistribution`); a window is removed when more
+ * than `maxBadChannels` channels lie above the high or below the low threshold. Returns the kept
+ * FRAME-MAJOR samples (the calibration data for `asrCalibrate`), the sample mask and the removed windows' start samples.
+ */
+export function cleanWindows(frames: Samples, channelCount: number, options: CleanWindowsOptions): { kept: Float64Array; mask: Uint8Array; removedWindowStarts: number[] } {
+  const where = 'clean windows';
+  const C = channelCount;
+  if (frames.length % C !== 0) throw new InputError(`${frames.length} values are not whole ${C}-channel frames`, where);
+  const S = frames.length / C;
+  const fs = options.sampleRateHz;
+  let maxBad = options.maxBadChannels ?? 0.2;
+  if (maxBad > 0 && maxBad < 1) maxBad = Math.round(C * maxBad);
+  const [zlo, zhi] = options.zThresholds ?? [-5, 7];
+  const N = (options.windowSeconds ?? 0.5) * fs;
+  const wl = Math.floor(N - 1) + 1;
+  const hop = N * (1 - (options.windowOverlap ?? 0.66));
+  const offsets: number[] = [];
+  for (let k = 0; 1 + k * hop <= S - N + 1e-10; k++) offsets.push(Math.round(1 + k * hop) - 1);
+  if (offsets.length < 10) throw new InputError(`${(S / fs).toFixed(1)} s hold too few windows to find the clean ones; give more calibration data`, where);
+  const W = offsets.length;
+  const wz = new Float64Array(C * W);
+  const rms = new Float64Array(W);
+  for (let c = 0; c < C; c++) {
+    for (let w = 0; w < W; w++) {
+      let acc = 0;
+      for (let i = 0; i < wl; i++) acc += frames[(offsets[w] + i) * C + c] ** 2;
+      rms[w] = Math.sqrt(acc / N);
+    }
+    const fit = fitEegDistribution(rms, options.minCleanFraction ?? 0.25, options.maxDropoutFraction ?? 0.1);
+    for (let w = 0; w < W; w++) wz[c * W + w] = (rms[w] - fit.mu) / fit.sigma;
+  }
+  const mask = new Uint8Array(S).fill(1);
+  const removed: number[] = [];
+  const col = new Float64Array(C);
+  for (let w = 0; w < W; w++) {
+    for (let c = 0; c < C; c++) col[c] = wz[c * W + w];
+    col.sort();
+    const high = zhi > 0 && col[C - 1 - maxBad] > zhi;
+    const low = zlo < 0 && col[maxBad] < zlo;
+    if (high || low) {
+      removed.push(offsets[w]);
+      mask.fill(0, offsets[w], offsets[w] + wl);
+    }
+  }
+  let n = 0;
+  for (let t = 0; t < S; t++) n += mask[t];
+  const kept = new Float64Array(n * C);
+  for (let t = 0, o = 0; t < S; t++) if (mask[t]) for (let c = 0; c < C; c++) kept[o++] = frames[t * C + c];
+  return { kept, mask, removedWindowStarts: removed };
+}
+
 /** Calibrate ASR on clean FRAME-MAJOR data (channels × at least a few seconds). */
 export function asrCalibrate(frames: Samples, channelCount: number, options: AsrCalibrationOptions): AsrState {
   const where = 'ASR calibration';

@@ -2,7 +2,7 @@
 // core/ and dsp/ only. Layouts: epochs [epoch, channel, sample] Float64Array (epochs.ts); features
 // DenseMatrix rows = trials (linalg.ts); continuous input CHANNEL-MAJOR. Every trained object has
 // `toJSON()` → plain JSON state and `fromJSON(state)`; `TrainedModel` (experiment.ts) bundles a recipe.
-export { asrCalibrate, AsrProcessor, asrShapingFilter, fitEegDistribution, geometricMedian, type AsrCalibrationOptions, type AsrProcessOptions, type AsrState, type EegDistributionFit } from './asr';
+export { asrCalibrate, AsrProcessor, asrShapingFilter, cleanWindows, fitEegDistribution, geometricMedian, type AsrCalibrationOptions, type AsrProcessOptions, type AsrState, type CleanWindowsOptions, type EegDistributionFit } from './asr';
 export { detectBadChannels, type BadChannelOptions, type BadChannelResult } from './bad-channels';
 export { mt19937 } from './mt19937';
 export { canonicalCorrelation, SsvepCca, referenceSignals, type CcaOptions, type CcaState } from './cca';
