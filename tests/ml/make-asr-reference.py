@@ -193,78 +193,83 @@ def asr_process_offline(X, srate, st, windowlen, stepsize, maxdims):
     return out[:, P:P + S]
 
 
-labels, eeg, srate = read_edf(os.path.join(shared, "data/edf/S001R04.edf"))
-picks = ["Fp1.", "Fpz.", "Fp2.", "Af3.", "Af4.", "F7..", "F3..", "Fz..", "F4..", "F8..", "Fc5.", "Fc1.", "Fc2.", "Fc6.",
-         "C3..", "Cz..", "C4..", "Cp5.", "Cp1.", "Cp2.", "Cp6.", "P3..", "Pz..", "P4.."]
-ch = [labels.index(p) for p in picks]
-fs = int(srate)
-S = 45 * fs
-x = eeg[ch, :S].copy()
+def main():
+    labels, eeg, srate = read_edf(os.path.join(shared, "data/edf/S001R04.edf"))
+    picks = ["Fp1.", "Fpz.", "Fp2.", "Af3.", "Af4.", "F7..", "F3..", "Fz..", "F4..", "F8..", "Fc5.", "Fc1.", "Fc2.", "Fc6.",
+             "C3..", "Cz..", "C4..", "Cp5.", "Cp1.", "Cp2.", "Cp6.", "P3..", "Pz..", "P4.."]
+    ch = [labels.index(p) for p in picks]
+    fs = int(srate)
+    S = 45 * fs
+    x = eeg[ch, :S].copy()
 
-# injected artifacts: Gaussian-windowed bursts, amplitude in µV; each as (channels, centre s, sd s, freq Hz, amplitude)
-artifacts = [
-    {"channels": [0, 1, 2, 3, 4], "centreSeconds": 24.0, "sdSeconds": 0.12, "frequencyHz": 0.0, "amplitudeUv": 800.0},     # blink-like
-    {"channels": [5, 10, 17], "centreSeconds": 30.0, "sdSeconds": 0.4, "frequencyHz": 37.0, "amplitudeUv": 400.0},        # muscle
-    {"channels": list(range(24)), "centreSeconds": 38.5, "sdSeconds": 0.25, "frequencyHz": 2.5, "amplitudeUv": 300.0},    # movement
-]
-t = np.arange(S) / fs
-for a in artifacts:
-    env = a["amplitudeUv"] * np.exp(-0.5 * ((t - a["centreSeconds"]) / a["sdSeconds"]) ** 2)
-    wave = env * (np.cos(2 * np.pi * a["frequencyHz"] * (t - a["centreSeconds"])) if a["frequencyHz"] > 0 else 1.0)
-    for c in a["channels"]:
-        x[c] += wave * (1 + 0.1 * c)
+    # injected artifacts: Gaussian-windowed bursts, amplitude in µV; each as (channels, centre s, sd s, freq Hz, amplitude)
+    artifacts = [
+        {"channels": [0, 1, 2, 3, 4], "centreSeconds": 24.0, "sdSeconds": 0.12, "frequencyHz": 0.0, "amplitudeUv": 800.0},     # blink-like
+        {"channels": [5, 10, 17], "centreSeconds": 30.0, "sdSeconds": 0.4, "frequencyHz": 37.0, "amplitudeUv": 400.0},        # muscle
+        {"channels": list(range(24)), "centreSeconds": 38.5, "sdSeconds": 0.25, "frequencyHz": 2.5, "amplitudeUv": 300.0},    # movement
+    ]
+    t = np.arange(S) / fs
+    for a in artifacts:
+        env = a["amplitudeUv"] * np.exp(-0.5 * ((t - a["centreSeconds"]) / a["sdSeconds"]) ** 2)
+        wave = env * (np.cos(2 * np.pi * a["frequencyHz"] * (t - a["centreSeconds"])) if a["frequencyHz"] > 0 else 1.0)
+        for c in a["channels"]:
+            x[c] += wave * (1 + 0.1 * c)
 
-cutoff, blocksize, stepsize, maxdims, window = 7.5, 10, 32, 0.66, 0.5
-B, A = shaping_filter(srate)
-st = asr_calibrate(x[:, :20 * fs], srate, cutoff, blocksize, B, A, window_len=window)
-y = asr_process_offline(x, srate, st, window, stepsize, maxdims)
+    cutoff, blocksize, stepsize, maxdims, window = 7.5, 10, 32, 0.66, 0.5
+    B, A = shaping_filter(srate)
+    st = asr_calibrate(x[:, :20 * fs], srate, cutoff, blocksize, B, A, window_len=window)
+    y = asr_process_offline(x, srate, st, window, stepsize, maxdims)
 
-# clean_windows (NeuroPype's ArtifactRemoval defaults: 0.5 s windows, overlap 0.66, z in [-5, 7], 20 % of the channels)
-def clean_windows(X, srate, max_bad_channels=0.2, zthresholds=(-5, 7), window_len=0.5, window_overlap=0.66):
-    C, S = X.shape
-    if 0 < max_bad_channels < 1:
-        max_bad_channels = int(np.round(C * max_bad_channels))
-    N = window_len * srate
-    wnd = np.arange(0, int(np.floor(N - 1)) + 1)
-    hop = N * (1 - window_overlap)
-    offsets = np.round(1 + hop * np.arange(int(np.floor((S - N - 1) / hop + 1e-10)) + 1)).astype(int) - 1
-    wz = np.zeros((C, len(offsets)))
-    for c in range(C):
-        r = np.sqrt(np.sum(X[c, offsets[None, :] + wnd[:, None]] ** 2, axis=0) / N)
-        mu, sg, _ = fit_eeg_distribution(r)
-        wz[c] = (r - mu) / sg
-    swz = np.sort(wz, axis=0)
-    remove = (swz[C - 1 - max_bad_channels] > max(zthresholds)) | (swz[max_bad_channels] < min(zthresholds))
-    return offsets[remove]
+    # clean_windows (NeuroPype's ArtifactRemoval defaults: 0.5 s windows, overlap 0.66, z in [-5, 7], 20 % of the channels)
+    def clean_windows(X, srate, max_bad_channels=0.2, zthresholds=(-5, 7), window_len=0.5, window_overlap=0.66):
+        C, S = X.shape
+        if 0 < max_bad_channels < 1:
+            max_bad_channels = int(np.round(C * max_bad_channels))
+        N = window_len * srate
+        wnd = np.arange(0, int(np.floor(N - 1)) + 1)
+        hop = N * (1 - window_overlap)
+        offsets = np.round(1 + hop * np.arange(int(np.floor((S - N - 1) / hop + 1e-10)) + 1)).astype(int) - 1
+        wz = np.zeros((C, len(offsets)))
+        for c in range(C):
+            r = np.sqrt(np.sum(X[c, offsets[None, :] + wnd[:, None]] ** 2, axis=0) / N)
+            mu, sg, _ = fit_eeg_distribution(r)
+            wz[c] = (r - mu) / sg
+        swz = np.sort(wz, axis=0)
+        remove = (swz[C - 1 - max_bad_channels] > max(zthresholds)) | (swz[max_bad_channels] < min(zthresholds))
+        return offsets[remove]
 
 
-removed_windows = clean_windows(x, srate)
+    removed_windows = clean_windows(x, srate)
 
-# fit_eeg_distribution alone on a formula-built sample (the spec builds the same values)
-i = np.arange(1500)
-vals = 10 + 2 * np.sin(1.3 * i) * np.cos(0.7 * i * i) + np.where(i % 7 == 0, 25 + (i % 13), 0)
-mu, sig, beta = fit_eeg_distribution(vals)
-fit_case = {"n": 1500, "formula": "10 + 2 sin(1.3 i) cos(0.7 i^2) + (i % 7 == 0 ? 25 + i % 13 : 0)", "mu": mu, "sigma": sig, "beta": beta}
+    # fit_eeg_distribution alone on a formula-built sample (the spec builds the same values)
+    i = np.arange(1500)
+    vals = 10 + 2 * np.sin(1.3 * i) * np.cos(0.7 * i * i) + np.where(i % 7 == 0, 25 + (i % 13), 0)
+    mu, sig, beta = fit_eeg_distribution(vals)
+    fit_case = {"n": 1500, "formula": "10 + 2 sin(1.3 i) cos(0.7 i^2) + (i % 7 == 0 ? 25 + i % 13 : 0)", "mu": mu, "sigma": sig, "beta": beta}
 
-every = 4
-out = {
-    "source": f"NumPy {np.__version__} / SciPy {scipy.__version__} re-statement of clean_rawdata 2.11 asr_calibrate + asr_process (clean_asr offline)",
-    "recording": "data/edf/S001R04.edf", "channels": picks, "sampleRateHz": srate, "samples": S,
-    "calibrationSamples": 20 * fs, "artifacts": artifacts, "artifactGain": "each channel c of a burst gets wave·(1 + 0.1·c)",
-    "options": {"cutoff": cutoff, "blockSize": blocksize, "stepSamples": stepsize, "maxDims": maxdims, "windowSeconds": window},
-    "filter": {"b": B.tolist(), "a": A.tolist()}, "matlabYulewalk": {str(k): {"b": v[0], "a": v[1]} for k, v in MATLAB.items()},
-    "inputFirstFrame": x[:, 0].tolist(),
-    "fitCase": fit_case,
-    "cleanWindowsRemovedStarts": removed_windows.tolist(),
-    "outputEvery": every,
-}
-arrays = {"M": st["M"], "T": st["T"], "output": y[:, ::every]}
-offset = 0
-blob = []
-for name, arr in arrays.items():
-    out[name] = {"offset": offset, "shape": list(arr.shape)}
-    blob.append(np.ascontiguousarray(arr, dtype="<f8").tobytes())
-    offset += arr.size
-open(os.path.join(here, "asr-reference.f64"), "wb").write(b"".join(blob))
-json.dump(out, open(os.path.join(here, "asr-reference.json"), "w"), indent=1)
-print("wrote asr-reference.json/.f64;", "T rows", st["T"].shape, "output", y.shape)
+    every = 4
+    out = {
+        "source": f"NumPy {np.__version__} / SciPy {scipy.__version__} re-statement of clean_rawdata 2.11 asr_calibrate + asr_process (clean_asr offline)",
+        "recording": "data/edf/S001R04.edf", "channels": picks, "sampleRateHz": srate, "samples": S,
+        "calibrationSamples": 20 * fs, "artifacts": artifacts, "artifactGain": "each channel c of a burst gets wave·(1 + 0.1·c)",
+        "options": {"cutoff": cutoff, "blockSize": blocksize, "stepSamples": stepsize, "maxDims": maxdims, "windowSeconds": window},
+        "filter": {"b": B.tolist(), "a": A.tolist()}, "matlabYulewalk": {str(k): {"b": v[0], "a": v[1]} for k, v in MATLAB.items()},
+        "inputFirstFrame": x[:, 0].tolist(),
+        "fitCase": fit_case,
+        "cleanWindowsRemovedStarts": removed_windows.tolist(),
+        "outputEvery": every,
+    }
+    arrays = {"M": st["M"], "T": st["T"], "output": y[:, ::every]}
+    offset = 0
+    blob = []
+    for name, arr in arrays.items():
+        out[name] = {"offset": offset, "shape": list(arr.shape)}
+        blob.append(np.ascontiguousarray(arr, dtype="<f8").tobytes())
+        offset += arr.size
+    open(os.path.join(here, "asr-reference.f64"), "wb").write(b"".join(blob))
+    json.dump(out, open(os.path.join(here, "asr-reference.json"), "w"), indent=1)
+    print("wrote asr-reference.json/.f64;", "T rows", st["T"].shape, "output", y.shape)
+
+
+if __name__ == "__main__":
+    main()
