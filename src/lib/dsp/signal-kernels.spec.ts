@@ -21,7 +21,7 @@ describe('ContinuousWaveletTransform (complex Morlet) vs MNE tfr_array_morlet', 
   for (let e = 0; e < E; e++)
     for (let c = 0; c < C; c++)
       for (let n = 0; n < T; n++) x[(e * C + c) * T + n] = Math.sin((2 * Math.PI * (6 + 3 * c) * n) / m.sampleRateHz + e) * Math.exp(-(((n - 320) / 160) ** 2)) + 0.3 * Math.cos((2 * Math.PI * 25 * n) / m.sampleRateHz + c) + 0.05 * Math.sin((0.37 * n * n) / 640);
-  it.each(m.cases.map((c: any, i: number) => [JSON.stringify(c.nCycles), c.zeroMean, i]))('n_cycles %s, zero_mean %s: real and imaginary parts', (_, zm, i) => {
+  it.each(m.cases.map((c: any, i: number) => [JSON.stringify(c.nCycles), c.zeroMean, i]) as [string, boolean, number][])('n_cycles %s, zero_mean %s: real and imaginary parts', (_, zm, i) => {
     const c = m.cases[i as number];
     const r = tfrMorlet(x, E * C, T, m.sampleRateHz, m.freqs, { nCycles: c.nCycles, zeroMean: zm as boolean });
     const every = m.every;
@@ -46,7 +46,7 @@ describe('ContinuousWaveletTransform (complex Morlet) vs MNE tfr_array_morlet', 
 });
 
 describe('Winsorize, Discretize, PeakLatency, FrequencyNormalization, GroupedMean', () => {
-  it.each(ref.winsorize.map((w: any, i: number) => [i, w.axis, JSON.stringify(w.limits)]))('winsorize case %i (axis %i, limits %s) as scipy.stats.mstats.winsorize', (i) => {
+  it.each(ref.winsorize.map((w: any, i: number) => [i, w.axis, JSON.stringify(w.limits)]) as [number, number, string][])('winsorize case %i (axis %i, limits %s) as scipy.stats.mstats.winsorize', (i) => {
     const w = ref.winsorize[i as number];
     const data = Array.isArray(w.data[0]) ? w.data : [w.data];
     const shape = Array.isArray(w.data[0]) ? [data.length, data[0].length] : [w.data.length];

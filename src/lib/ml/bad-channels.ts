@@ -91,7 +91,7 @@ export function detectBadChannels(frames: ArrayLike<number>, channelCount: numbe
   // channel-major copy, then the < 50 Hz version for the correlations and the noise measure
   const raw = new Float64Array(C * S);
   for (let t = 0; t < S; t++) for (let c = 0; c < C; c++) raw[c * S + t] = frames[t * C + c];
-  let x = raw;
+  let x: Float64Array = raw;
   let noiseZ: Float64Array | null = null;
   if (fs > 100) {
     const b = firFrequencySampling(100, [0, (2 * 45) / fs, (2 * 50) / fs, 1], [1, 1, 0, 0]);

@@ -18,7 +18,7 @@ const y3: string[] = ref.inputs.three_class.y;
 const data = (name: string) => (name.startsWith('three') ? { x: X3, y: y3 } : { x: F10, y: y2 });
 
 describe('LogisticRegression vs scikit-learn (converged solvers)', () => {
-  it.each(ref.logistic.map((c: { name: string }) => [c.name, c]))('%s: coefficients, intercepts, predict_proba, predict', (name, c: any) => {
+  it.each(ref.logistic.map((c: { name: string }) => [c.name, c]) as [string, any][])('%s: coefficients, intercepts, predict_proba, predict', (name, c: any) => {
     let { x, y } = data(name as string);
     if (name === 'binary_l2_C0.1_balanced') {
       x = dense(40, 10, x.data.slice(0, 400));
@@ -53,7 +53,7 @@ describe('LogisticRegression vs scikit-learn (converged solvers)', () => {
     expect(Array.from(again.predictProba(x).data)).toEqual(Array.from(m.predictProba(x).data));
   });
 
-  it.each(ref.logistic_grid.map((g: { data: string }, i: number) => [g.data, i]))('alphas search on %s: GridSearchCV scores, chosen C, refit probabilities', (_, i) => {
+  it.each(ref.logistic_grid.map((g: { data: string }, i: number) => [g.data, i]) as [string, number][])('alphas search on %s: GridSearchCV scores, chosen C, refit probabilities', (_, i) => {
     const g = ref.logistic_grid[i as number];
     const { x, y } = g.data === 'F10' ? { x: F10, y: y2 } : { x: X3, y: y3 };
     // scikit-learn's estimator ran with multi_class='auto' (multinomial for the three classes)
@@ -100,7 +100,7 @@ describe('LogisticRegression vs scikit-learn (converged solvers)', () => {
 });
 
 describe('LinearDiscriminantAnalysis learner vs scikit-learn', () => {
-  it.each(ref.lda.map((c: { name: string }) => [c.name, c]))('%s', (name, c: any) => {
+  it.each(ref.lda.map((c: { name: string }) => [c.name, c]) as [string, any][])('%s', (name, c: any) => {
     const { x, y } = data(name as string);
     const p = c.params;
     const classes = encodeLabels(y as (number | string)[]).classes;

@@ -10,7 +10,7 @@ const ref = JSON.parse(readFileSync(new URL('../../../tests/ml/learner-reference
 
 describe.skipIf(!hasShared)('SPoC vs MNE 1.3', () => {
   const set = referenceEpochs()!;
-  it.each(ref.cases.map((c: { reg: number | null }) => [c.reg, c]))('reg %s: filters and patterns up to sign, log-power features', (_, c: any) => {
+  it.each(ref.cases.map((c: { reg: number | null }) => [c.reg, c]) as [number | null, any][])('reg %s: filters and patterns up to sign, log-power features', (_, c: any) => {
     const m = Spoc.fit(set, ref.target, { components: c.n_components, reg: c.reg });
     for (let k = 0; k < c.n_components; k++) {
       const f = m.state.filters[k];
