@@ -1,7 +1,9 @@
-// A tiny XML reader for the small, attribute-light documents in file headers (XDF stream headers
-// and footers). Pure; runs anywhere. Not a general XML parser: no DTDs, namespaces are kept in
-// tag names, attributes are parsed but rarely needed; CDATA and the five predefined entities
-// (plus numeric references) are decoded. Throws plain Error on malformed input (callers wrap it).
+// A tiny XML reader and writer for the small, attribute-light documents in file headers (XDF stream
+// headers and footers, LSL stream infos). Pure; runs anywhere. Not a general XML parser: no DTDs,
+// namespaces are kept in tag names, attributes are parsed but rarely needed; CDATA and the five
+// predefined entities (plus numeric references) are decoded. Throws plain Error on malformed input
+// (callers wrap it). The writer emits an element's own text before its children (the model keeps
+// no interleaving), which is all these documents use.
 
 export interface XmlElement {
   tag: string;
@@ -90,4 +92,40 @@ export function child(el: XmlElement | undefined, path: string): XmlElement | un
 /** Text of the first child at path ('' if absent). */
 export function childText(el: XmlElement | undefined, path: string): string {
   return child(el, path)?.text ?? '';
+}
+
+/** An element with text content and no children or attributes. */
+export function textElement(tag: string, text: string | number): XmlElement {
+  return { tag, attributes: {}, children: [], text: String(text) };
+}
+
+function escapeText(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Serialise an element: `indent` '' writes one line (XDF, LabRecorder style), '\t' one element per line (liblsl style). */
+export function writeXml(root: XmlElement, options: { declaration?: boolean; indent?: string } = {}): string {
+  const indent = options.indent ?? '';
+  const nl = indent ? '\n' : '';
+  const out: string[] = options.declaration === false ? [] : [`<?xml version="1.0"?>${nl}`];
+  // Iterative (an explicit stack), so a deep document read from a file cannot overflow the call stack.
+  const stack: { el: XmlElement; depth: number; close: boolean }[] = [{ el: root, depth: 0, close: false }];
+  while (stack.length) {
+    const { el, depth, close } = stack.pop()!;
+    const pad = indent.repeat(depth);
+    if (close) {
+      out.push(`${pad}</${el.tag}>${nl}`);
+      continue;
+    }
+    let open = `<${el.tag}`;
+    for (const [k, v] of Object.entries(el.attributes)) open += ` ${k}="${escapeText(v).replace(/"/g, '&quot;')}"`;
+    if (el.children.length === 0) {
+      out.push(el.text ? `${pad}${open}>${escapeText(el.text)}</${el.tag}>${nl}` : `${pad}${open} />${nl}`);
+      continue;
+    }
+    out.push(`${pad}${open}>${el.text ? escapeText(el.text) : ''}${nl}`);
+    stack.push({ el, depth, close: true });
+    for (let i = el.children.length - 1; i >= 0; i--) stack.push({ el: el.children[i], depth: depth + 1, close: false });
+  }
+  return out.join('');
 }
