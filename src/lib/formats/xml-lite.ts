@@ -103,9 +103,14 @@ function escapeText(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** Serialise an element: `indent` '' writes one line (XDF, LabRecorder style), '\t' one element per line (liblsl style). */
-export function writeXml(root: XmlElement, options: { declaration?: boolean; indent?: string } = {}): string {
+/**
+ * Serialise an element: `indent` '' writes one line (XDF, LabRecorder style), '\t' one element per
+ * line (liblsl style). `selfClose` false writes empty elements as `<a></a>` (liblsl's setters only
+ * fill fields that hold a text node, which pugixml reads from that form, not from `<a />`).
+ */
+export function writeXml(root: XmlElement, options: { declaration?: boolean; indent?: string; selfClose?: boolean } = {}): string {
   const indent = options.indent ?? '';
+  const selfClose = options.selfClose ?? true;
   const nl = indent ? '\n' : '';
   const out: string[] = options.declaration === false ? [] : [`<?xml version="1.0"?>${nl}`];
   // Iterative (an explicit stack), so a deep document read from a file cannot overflow the call stack.
@@ -120,7 +125,7 @@ export function writeXml(root: XmlElement, options: { declaration?: boolean; ind
     let open = `<${el.tag}`;
     for (const [k, v] of Object.entries(el.attributes)) open += ` ${k}="${escapeText(v).replace(/"/g, '&quot;')}"`;
     if (el.children.length === 0) {
-      out.push(el.text ? `${pad}${open}>${escapeText(el.text)}</${el.tag}>${nl}` : `${pad}${open} />${nl}`);
+      out.push(el.text || !selfClose ? `${pad}${open}>${escapeText(el.text)}</${el.tag}>${nl}` : `${pad}${open} />${nl}`);
       continue;
     }
     out.push(`${pad}${open}>${el.text ? escapeText(el.text) : ''}${nl}`);
