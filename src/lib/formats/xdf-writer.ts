@@ -175,9 +175,10 @@ export class XdfWriter {
     return id;
   }
 
-  /** Counts and first/last timestamps written so far for a stream. */
+  /** Counts and first/last timestamps written so far for a stream (finished or not). */
   stats(streamId: number): XdfStreamStats {
-    const s = this.state(streamId);
+    const s = this.streams.get(streamId);
+    if (!s) throw new Error(`stream ${streamId} has no header in this file`);
     return { firstTimestampS: s.firstTimestampS, lastTimestampS: s.lastTimestampS, sampleCount: s.sampleCount };
   }
 

@@ -469,6 +469,53 @@ const scenarios: Record<string, (args: string[]) => Promise<unknown>> = {
   },
 };
 
+/** `neurotab lsl …` as a user runs it; resolves with its exit code and output. */
+function neurotab(args: string[], signalAfterMs?: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const p = run(process.execPath, ['--import', 'tsx', 'cli/neurotab.ts', 'lsl', ...args]);
+  let stderr = '';
+  p.child.stderr!.on('data', (d: string) => (stderr += d));
+  if (signalAfterMs !== undefined) setTimeout(() => p.child.kill('SIGINT'), signalAfterMs);
+  return p.exited.then((code) => ({ code, stdout: p.text(), stderr }));
+}
+
+Object.assign(scenarios, {
+  /** `lsl list` against liblsl's SendData and an lsl-peer marker stream. */
+  async 'cli-list'() {
+    const a = example('SendData', ['ListedEEG', 'EEG', 8, 250]);
+    const b = peer(['outlet', 'ListedMarkers', 'Markers', 'string', 1, 0, 0, 'listed-src']);
+    await b.waitFor((l) => 'ready' in l);
+    await sleep(300);
+    const table = await neurotab(['list', '--timeout', '1.5']);
+    const json = await neurotab(['list', '--timeout', '1.5', '--json']);
+    a.child.kill();
+    b.child.kill();
+    await sleep(300);
+    const empty = await neurotab(['list', '--timeout', '1']);
+    const bad = await neurotab(['list', '--timeout', 'soon']);
+    return { table, json: JSON.parse(json.stdout), empty, bad };
+  },
+
+  /** `lsl record <type>` of two lsl-peer streams to XDF, stopped by --seconds and by Ctrl+C. */
+  async 'cli-record'() {
+    const dir = mkdtempSync(join(tmpdir(), 'lsl-record-'));
+    // The peers linger past the recording and are then killed: liblsl's outlet destructor may send
+    // one more sample (a wake-up for its transfer threads), which is not what they pushed.
+    const start = () => [peer(['outlet', 'rec-eeg', 'RecTest', 'float32', 3, 100, 400, 'rec-eeg-src', 1, 30]), peer(['outlet', 'rec-markers', 'RecTest', 'string', 3, 0, 150, 'rec-m-src', 1, 30])];
+    let peers = start();
+    await Promise.all(peers.map((p) => p.waitFor((l) => 'ready' in l)));
+    const timed = await neurotab(['record', 'RecTest', '--out', join(dir, 'timed.xdf'), '--seconds', '6']);
+    const pushedTimed = peers.map((p) => p.lines.filter((l) => 'i' in l).map((l) => l.t));
+    peers.forEach((p) => p.child.kill('SIGKILL'));
+    peers = start();
+    await Promise.all(peers.map((p) => p.waitFor((l) => 'ready' in l)));
+    const interrupted = await neurotab(['record', 'rec-eeg', '--out', join(dir, 'ctrl-c.xdf')], 4000);
+    peers.forEach((p) => p.child.kill('SIGKILL'));
+    const none = await neurotab(['record', 'NoSuchStream', '--out', join(dir, 'none.xdf'), '--wait', '1']);
+    const usage = await neurotab(['record', 'rec-eeg']);
+    return { dir, timed, interrupted, none, usage, pushedTimed, expected: { eeg: peerSamples('float32', 3, 0, 400), markers: peerSamples('string', 3, 0, 150) } };
+  },
+});
+
 const name = process.argv[2];
 if (!scenarios[name]) {
   console.error(`unknown scenario "${name}"; one of: ${Object.keys(scenarios).join(', ')}`);
