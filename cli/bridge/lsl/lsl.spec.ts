@@ -136,6 +136,10 @@ describe.skipIf(skip)('LSL against liblsl 1.16.2', () => {
       "contains(source_id,'pq')": ['PeerQuery'],
       "name='PeerQuery' and nominal_srate>0": [],
     });
+    expect(r.continuous.listed).toEqual(['PeerQuery']);
+    // Forgotten once unheard for 5 s: between 4 s (last reply up to 1 s before the kill) and 7 s.
+    expect(r.continuous.forgottenAfterS).toBeGreaterThan(3.9);
+    expect(r.continuous.forgottenAfterS).toBeLessThan(7);
   }, 120_000);
 
   it('speaks 1.00 (portable archive) with liblsl configured for it, both ways, and when a 1.10 request is answered in 1.00', async () => {

@@ -19,8 +19,8 @@
  *       float32; channel 0 carries the sample index; one push_sample per sample period, timestamp
  *       = lsl_local_clock() at the push. Prints {"ready":uid} and {"done":n}.
  *   lsl-peer bench-inlet QUERY SECONDS
- *       Pulls chunks for SECONDS; latency of each sample = lsl_local_clock() when pulled − its
- *       timestamp − time correction. Prints {"received","lost","p50_ms","p99_ms","max_ms"}.
+ *       Pulls for SECONDS (one blocking pull_sample, then the rest without waiting); latency of
+ *       each sample = lsl_local_clock() once it is in our buffer − (its timestamp + time correction). Prints {"received","lost","p50_ms","p99_ms","max_ms"}.
  */
 #include <lsl_c.h>
 #include <math.h>
@@ -311,7 +311,12 @@ static int run_bench_inlet(int argc, char **argv) {
 	long expected = -1, lost = 0;
 	double end = lsl_local_clock() + seconds;
 	while (lsl_local_clock() < end) {
-		unsigned long got = lsl_pull_chunk_f(in, buf, ts, 1024 * nch, 1024, 0.5, &ec);
+		/* Block for one sample, then take what else is there without waiting (a timeout on
+		   pull_chunk would wait to fill the buffer and add latency). */
+		double t0 = lsl_pull_sample_f(in, buf, nch, 0.5, &ec);
+		if (t0 == 0.0) continue;
+		ts[0] = t0;
+		unsigned long got = nch + lsl_pull_chunk_f(in, buf + nch, ts + 1, 1023 * nch, 1023, 0.0, &ec);
 		double now = lsl_local_clock();
 		for (unsigned long k = 0; k < got / nch; k++) {
 			long idx = (long)buf[k * nch];

@@ -11,7 +11,7 @@ import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lslClock, lslConfig, multicastGroups } from '../config';
-import { resolve, resolveByPredicate, resolveStreams } from '../discovery';
+import { ContinuousResolver, resolveByPredicate, resolveStreams } from '../discovery';
 import { LslInlet, type InletEvent } from '../inlet';
 import { LslOutlet } from '../outlet';
 import { encodeSamples110, feedRequest110, TEST_PATTERN_TIMESTAMP, testPattern, type SampleChunk } from '../protocol';
@@ -282,8 +282,17 @@ const scenarios: Record<string, (args: string[]) => Promise<unknown>> = {
     const theirs = ["name='PeerQuery'", "type='Markers' and channel_count=2", "contains(source_id,'pq')", "name='PeerQuery' and nominal_srate>0"];
     const ours: Record<string, string[]> = {};
     for (const q of theirs) ours[q] = (await resolveByPredicate(q, { timeoutS: 1.5, minimum: 0, log })).map((s) => s.name);
-    p.child.kill();
-    return { liblsl, ours };
+    // A continuous resolver lists the stream while it answers and forgets it 5 s after it is gone.
+    const continuous = new ContinuousResolver("session_id='default' and name='PeerQuery'", 5, { log });
+    await continuous.start();
+    await sleep(1500);
+    const listed = continuous.results().map((s) => s.name);
+    p.child.kill('SIGKILL');
+    const killedAt = Date.now();
+    while (continuous.results().length && Date.now() - killedAt < 15_000) await sleep(100);
+    const forgottenAfterS = (Date.now() - killedAt) / 1000;
+    continuous.close();
+    return { liblsl, ours, continuous: { listed, forgottenAfterS } };
   },
 
   /** The 1.00 protocol both ways (liblsl forced to it by its config) and a 1.10 request answered in 1.00. */
