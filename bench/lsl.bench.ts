@@ -17,8 +17,8 @@ import { fileURLToPath } from 'node:url';
 import { lslClock } from '../cli/bridge/lsl/config';
 import { resolveByPredicate } from '../cli/bridge/lsl/discovery';
 import { LslInlet } from '../cli/bridge/lsl/inlet';
-import { ensureLiblsl, liblslUnavailable } from '../cli/bridge/lsl/testing/liblsl';
-import { jsonLines, netnsAvailable, runInNetns, tsCommand } from '../cli/bridge/lsl/testing/netns';
+import { ensureLiblsl, lslTestsUnavailable } from '../cli/bridge/lsl/testing/liblsl';
+import { jsonLines, runInNetns, tsCommand } from '../cli/bridge/lsl/testing/netns';
 import { Ring, RingWriter } from '../src/lib/streams/ring';
 
 const CHANNELS = 64;
@@ -79,8 +79,8 @@ async function ours(bin: string, env: NodeJS.ProcessEnv): Promise<Figures & { lo
       received += c.frames;
     },
     onEvent: (e) => {
-      if (e.type === 'time-correction') offsetS = e.correction.offsetS;
-      else if (e.type === 'disconnected' || e.type === 'gap') console.error(`bench: ${JSON.stringify(e)}`);
+      if (e.type === 'clock-offset-measured') offsetS = e.correction.offsetS;
+      else if (e.type === 'disconnected' || e.type === 'gap-detected') console.error(`bench: ${JSON.stringify(e)}`);
     },
   });
   loop.enable();
@@ -128,8 +128,7 @@ async function inside(): Promise<number> {
 }
 
 if (process.env.NEUROTAB_IN_NETNS) process.exit(await inside());
-const ns = netnsAvailable();
-const why = ns.ok ? liblslUnavailable() : ns.reason;
+const why = lslTestsUnavailable();
 if (why) {
   console.log(`bench/lsl.bench.ts: skipped: ${why}`);
   process.exit(0);

@@ -6,13 +6,9 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readXdfStreams } from '../../src/lib/formats/xdf';
-import { ensureLiblsl, liblslUnavailable, type Liblsl } from '../bridge/lsl/testing/liblsl';
-import { jsonLines, netnsAvailable, runInNetns, tsCommand, warnSkipped } from '../bridge/lsl/testing/netns';
+import { ensureLiblsl, runScenario, skipLslTests, type Liblsl } from '../bridge/lsl/testing/liblsl';
 
-const ns = netnsAvailable();
-const noLiblsl = liblslUnavailable();
-const skip = !ns.ok || noLiblsl !== null;
-if (skip) warnSkipped('the `neurotab lsl` tests (cli/commands/lsl.spec.ts)', ns.ok ? noLiblsl! : ns.reason);
+const skip = skipLslTests('the `neurotab lsl` tests (cli/commands/lsl.spec.ts)');
 const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const RAW = { synchronizeClocks: false, dejitterTimestamps: false } as const;
 
@@ -20,12 +16,7 @@ let lib: Liblsl;
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-async function scenario(name: string): Promise<any> {
-  const r = await runInNetns(tsCommand('cli/bridge/lsl/testing/scenarios.ts', [name]), { timeoutMs: 110_000, env: { ...lib.env, LSL_PEER: lib.peer, LSL_EXAMPLES: `${lib.dir}/bin` } });
-  const out = jsonLines(r.stdout).find((l) => 'result' in l);
-  if (r.code !== 0 || !out) throw new Error(`scenario ${name} failed (exit ${r.code}):\n${r.stderr.slice(-6000)}`);
-  return out.result;
-}
+const scenario = (name: string) => runScenario(lib, name);
 
 describe.skipIf(skip)('neurotab lsl', () => {
   beforeAll(() => {

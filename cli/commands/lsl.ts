@@ -110,7 +110,7 @@ async function record(argv: string[]): Promise<number> {
         log,
         onChunk: (c) => (id < 0 ? early.push(c) : writer.writeSamples(id, c.timestampsS, c.values)),
         onEvent: (e) => {
-          if (e.type === 'gap') log(`${info.name}: ${e.gapS.toFixed(3)} s without samples${e.missingSamples !== undefined ? ` (≈ ${e.missingSamples} lost)` : ''} while the outlet was away`);
+          if (e.type === 'gap-detected') log(`${info.name}: ${e.gapS.toFixed(3)} s without samples${e.missingSamples !== undefined ? ` (≈ ${e.missingSamples} lost)` : ''} while the outlet was away`);
           else if (e.type === 'disconnected') log(`${info.name}: ${e.reason}`);
           else if (e.type === 'lost' && e.reason !== 'closed') log(`${info.name}: stopped recording it: ${e.reason}`);
         },

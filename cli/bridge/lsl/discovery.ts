@@ -12,10 +12,10 @@
 // `minimumTimeS` passed, or the timeout; a continuous resolver waves every 1 s and forgets streams
 // not heard of for `forgetAfterS`.
 import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
-import { errorMessage } from '../../../src/lib/core/errors';
+import { errorMessage, InputError } from '../../../src/lib/core/errors';
 import { lslConfig, lslClock, multicastGroups, type LslConfig, type LslLog } from './config';
 import { ipv4InterfaceAddresses, throttledLog, udpInRange } from './net';
-import { propertyQuery } from './query';
+import { propertyQuery, quote } from './query';
 import { parseStreamInfo, type StreamInfo } from './stream-info';
 
 /** Largest datagram we read as a request or reply (a shortinfo is about 700 bytes). */
@@ -129,7 +129,7 @@ class Querier {
   constructor(
     private readonly cfg: LslConfig,
     private readonly query: string,
-    private readonly log: LslLog,
+    log: LslLog,
     private readonly onFound?: () => void,
   ) {
     this.warn = throttledLog(log);
@@ -243,6 +243,12 @@ export function resolveStreams(waitS = 1, options: Omit<ResolveOptions, 'query' 
 /** Streams of the session matching an XPath predicate (liblsl resolve_bypred; resolve_stream(prop, value) is `prop='value'`). */
 export function resolveByPredicate(predicate: string, options: Omit<ResolveOptions, 'query'> = {}): Promise<StreamInfo[]> {
   return resolve({ minimum: 1, timeoutS: Infinity, ...options, query: `${propertyQuery(lslConfig(options.config).sessionId)} and ${predicate}` });
+}
+
+/** Streams of the session whose `prop` (name, type, source_id, …) is `value` (liblsl resolve_stream(prop, value)). */
+export function resolveByProperty(prop: string, value: string, options: Omit<ResolveOptions, 'query'> = {}): Promise<StreamInfo[]> {
+  if (!/^[A-Za-z_][\w.\-]*(\/[A-Za-z_][\w.\-]*)*$/.test(prop)) throw new InputError(`"${prop}" is not a stream info field (e.g. name, type, source_id, desc/manufacturer)`);
+  return resolveByPredicate(`${prop}=${quote(value)}`, options);
 }
 
 /** A resolver that keeps asking (liblsl continuous_resolver); `results()` lists streams heard from within forgetAfterS. */

@@ -5,9 +5,9 @@
 // to it (the same uid, or the new one when the outlet was restarted), and reports the gap.
 // Node only (node:net). Never blocks: bytes are decoded as they arrive, in the socket's handler.
 //
-// Events, in order: connected → chunk* (onChunk) and time-correction* → disconnected →
-// recovered → gap (with the first chunk after it) → … ; or lost, when recovery is impossible
-// (no source id, as in liblsl) or the inlet is closed.
+// Events, in order: connected → chunks (onChunk) and clock-offset-measured → disconnected →
+// connected → recovered → gap-detected (with the first chunk after it) → … ; lost when recovery
+// is impossible (no source id, as in liblsl) or the inlet is closed.
 import { connect, type Socket } from 'node:net';
 import { errorMessage, InputError } from '../../../src/lib/core/errors';
 import { lslClock, lslConfig, type LslConfig, type LslLog } from './config';
@@ -21,11 +21,11 @@ export type { SampleChunk };
 
 export type InletEvent =
   | { type: 'connected'; info: StreamInfo; protocol: 100 | 110 }
-  | { type: 'time-correction'; correction: TimeCorrection }
+  | { type: 'clock-offset-measured'; correction: TimeCorrection }
   | { type: 'disconnected'; reason: string }
   | { type: 'recovered'; info: StreamInfo; sameOutlet: boolean }
   /** Samples missing between two connections: timestamps on the outlet's clock, seconds. */
-  | { type: 'gap'; lastTimestampS: number; nextTimestampS: number; gapS: number; missingSamples?: number }
+  | { type: 'gap-detected'; lastTimestampS: number; nextTimestampS: number; gapS: number; missingSamples?: number }
   | { type: 'lost'; reason: string };
 
 export interface InletOptions {
@@ -107,7 +107,7 @@ export class LslInlet {
     this.log = o.log ?? (() => {});
     this.clock = o.clock ?? lslClock;
     this.lastReceiveS = this.clock();
-    this.prober = new TimeProber({ address: current.v4address, port: current.v4servicePort }, this.cfg, this.clock, (c) => this.emit({ type: 'time-correction', correction: c }), this.log);
+    this.prober = new TimeProber({ address: current.v4address, port: current.v4servicePort }, this.cfg, this.clock, (c) => this.emit({ type: 'clock-offset-measured', correction: c }), this.log);
   }
 
   /** Fetches the stream's fullinfo, subscribes, and resolves once the feed's test patterns checked out. */
@@ -225,7 +225,7 @@ export class LslInlet {
       const next = chunk.timestampsS[0];
       const rate = this.current.nominalSrateHz;
       const gapS = next - this.lastTimestampS;
-      this.emit({ type: 'gap', lastTimestampS: this.lastTimestampS, nextTimestampS: next, gapS, ...(rate > 0 ? { missingSamples: Math.max(0, Math.round(gapS * rate) - 1) } : {}) });
+      this.emit({ type: 'gap-detected', lastTimestampS: this.lastTimestampS, nextTimestampS: next, gapS, ...(rate > 0 ? { missingSamples: Math.max(0, Math.round(gapS * rate) - 1) } : {}) });
     }
     this.lastTimestampS = chunk.timestampsS[chunk.frames - 1];
     try {

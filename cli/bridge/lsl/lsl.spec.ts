@@ -3,28 +3,16 @@
 // (testing/scenarios.ts) in a network namespace of its own so no packet leaves the machine.
 // liblsl is built once into node_modules/.cache/liblsl (about 2 minutes the first time).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureLiblsl, liblslUnavailable, type Liblsl } from './testing/liblsl';
-import { jsonLines, netnsAvailable, runInNetns, tsCommand, warnSkipped } from './testing/netns';
+import { ensureLiblsl, runScenario, skipLslTests, type Liblsl } from './testing/liblsl';
 import { peerSamples } from './testing/peer-values';
 import type { ChannelFormat } from './stream-info';
 
-const ns = netnsAvailable();
-const noLiblsl = liblslUnavailable();
-const skip = !ns.ok || noLiblsl !== null;
-if (skip) warnSkipped('the LSL interoperability tests (cli/bridge/lsl/lsl.spec.ts)', ns.ok ? noLiblsl! : ns.reason);
+const skip = skipLslTests('the LSL interoperability tests (cli/bridge/lsl/lsl.spec.ts)');
 
 const FORMATS: ChannelFormat[] = ['float32', 'double64', 'int8', 'int16', 'int32', 'int64', 'string'];
 let lib: Liblsl;
 
-async function scenario(name: string, timeoutMs = 110_000): Promise<any> {
-  const r = await runInNetns(tsCommand('cli/bridge/lsl/testing/scenarios.ts', [name]), {
-    timeoutMs,
-    env: { ...lib.env, LSL_PEER: lib.peer, LSL_EXAMPLES: `${lib.dir}/bin` },
-  });
-  const out = jsonLines(r.stdout).find((l) => 'result' in l);
-  if (r.code !== 0 || !out) throw new Error(`scenario ${name} failed (exit ${r.code}):\n${r.stderr.slice(-6000)}`);
-  return out.result;
-}
+const scenario = (name: string) => runScenario(lib, name);
 
 /** JSON carries int64 as strings: compare values in that form. */
 const wire = (values: unknown[]) => values.map((v) => (typeof v === 'bigint' ? String(v) : v));
@@ -155,11 +143,11 @@ describe.skipIf(skip)('LSL against liblsl 1.16.2', () => {
 
   it('recovers when the outlet is killed and restarted, and reports the gap; liblsl recovers from our outlet too', async () => {
     const r = await scenario('recovery');
-    const types = r.events.map((e: { type: string }) => e.type).filter((t: string) => t !== 'time-correction');
-    expect(types).toEqual(['connected', 'disconnected', 'connected', 'recovered', 'gap', 'lost']);
+    const types = r.events.map((e: { type: string }) => e.type).filter((t: string) => t !== 'clock-offset-measured');
+    expect(types).toEqual(['connected', 'disconnected', 'connected', 'recovered', 'gap-detected', 'lost']);
     expect(r.events.find((e: any) => e.type === 'recovered')).toMatchObject({ uid: r.secondUid, sameOutlet: false });
     expect(r.secondUid).not.toBe(r.firstUid);
-    const gap = r.events.find((e: any) => e.type === 'gap');
+    const gap = r.events.find((e: any) => e.type === 'gap-detected');
     expect(gap.gapS).toBeGreaterThan(1.4);
     expect(gap.gapS).toBeLessThan(15);
     expect(gap.missingSamples).toBe(Math.round(gap.gapS * 100) - 1);

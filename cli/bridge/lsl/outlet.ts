@@ -33,7 +33,7 @@ import {
   type SampleValues,
 } from './protocol';
 import { matches, parseQuery } from './query';
-import { CHANNEL_FORMAT_BYTES, descElement, infoElement, infoMessage, MAX_CHANNELS, type ChannelFormat, type LslChannel, type StreamInfo } from './stream-info';
+import { CHANNEL_FORMAT_BYTES, descElement, infoElement, infoMessage, MAX_CHANNELS, type ChannelFormat, type LslChannelSpec, type StreamInfo } from './stream-info';
 
 const HANDSHAKE_TIMEOUT_MS = 10_000;
 const MAX_CACHED_QUERIES = 100;
@@ -49,7 +49,7 @@ export interface OutletOptions {
   /** A stable id of the source (device serial, …); lets inlets recover when the outlet comes back. */
   sourceId?: string;
   /** Written as desc/channels/channel (label, unit, type). */
-  channels?: Partial<LslChannel>[];
+  channels?: LslChannelSpec[];
   /** Further children of <desc> (manufacturer, …). */
   desc?: XmlElement[];
   /** The most bytes one consumer may have queued before it is dropped (default 64 MiB). */

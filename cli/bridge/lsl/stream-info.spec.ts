@@ -60,7 +60,7 @@ describe('malformed stream infos are refused, naming the field', () => {
     ['<info><name>x</name>', 'XML does not parse (unclosed <name>)'.replace('<name>', '<info>')],
     ['<stream/>', 'root element is <stream>, expected <info>'],
     [field('name', ''), '<name> is empty'],
-    [field('channel_format', 'float16'), '<channel_format> is "float16", expected one of float32'],
+    [field('channel_format', 'float16'), '<channel_format> is "float16", expected one of int8, int16, int32, int64, float32, double64, string'],
     [field('channel_count', '-1'), '<channel_count> is "-1", expected an integer from 0 to 1000000'],
     [field('channel_count', '99999999999'), '<channel_count> is "99999999999", expected an integer from 0 to 1000000'],
     [field('nominal_srate', 'fast'), '<nominal_srate> is "fast", expected a number ≥ 0'],

@@ -3,23 +3,25 @@
 // else the outlet described). Pure; runs anywhere. Parsing never trusts the document: every field
 // is checked as liblsl's stream_info_impl::read_xml checks it, plus bounds on counts.
 import { InputError } from '../../../src/lib/core/errors';
+import { XDF_FORMAT_BYTES, type XdfChannel, type XdfChannelFormat } from '../../../src/lib/formats/xdf-writer';
 import { child, childText, parseXml, textElement, writeXml, type XmlElement } from '../../../src/lib/formats/xml-lite';
 
-export type ChannelFormat = 'float32' | 'double64' | 'string' | 'int32' | 'int16' | 'int8' | 'int64';
+export { descElement } from '../../../src/lib/formats/xdf-writer';
+
+/** LSL's channel formats are XDF's (LabRecorder writes them as they come). */
+export type ChannelFormat = XdfChannelFormat;
+/** A channel as read from a stream info (absent fields are ''). */
+export type LslChannel = Required<XdfChannel>;
+/** A channel to describe in an outlet's info: a label, optionally unit and type. */
+export type LslChannelSpec = XdfChannel;
 
 /** Bytes per value on the wire (liblsl channel_bytes; 0 for strings, whose values are varlen). */
-export const CHANNEL_FORMAT_BYTES: Record<ChannelFormat, number> = { float32: 4, double64: 8, string: 0, int32: 4, int16: 2, int8: 1, int64: 8 };
+export const CHANNEL_FORMAT_BYTES: Record<ChannelFormat, number> = XDF_FORMAT_BYTES;
 
 /** Most channels we accept in a stream info (a bound for documents from the network). */
 export const MAX_CHANNELS = 1_000_000;
 /** Largest stream info document we parse (fullinfo over TCP). */
 export const MAX_INFO_BYTES = 16 * 1024 * 1024;
-
-export interface LslChannel {
-  label: string;
-  unit: string;
-  type: string;
-}
 
 export interface StreamInfo {
   name: string;
@@ -150,24 +152,4 @@ export function parseStreamInfo(xml: string, where = 'stream info'): StreamInfo 
 export function streamChannels(info: StreamInfo): LslChannel[] {
   const list = child(info.desc, 'channels')?.children.filter((c) => c.tag === 'channel') ?? [];
   return list.map((c) => ({ label: childText(c, 'label'), unit: childText(c, 'unit'), type: childText(c, 'type') }));
-}
-
-/** A <desc> with desc/channels/channel (label, unit, type) and any further children. */
-export function descElement(channels: readonly Partial<LslChannel>[], extra: XmlElement[] = []): XmlElement {
-  const desc = emptyElement('desc');
-  if (channels.length) {
-    desc.children.push({
-      tag: 'channels',
-      attributes: {},
-      text: '',
-      children: channels.map((c) => ({
-        tag: 'channel',
-        attributes: {},
-        text: '',
-        children: (['label', 'unit', 'type'] as const).filter((k) => c[k] !== undefined).map((k) => textElement(k, c[k]!)),
-      })),
-    });
-  }
-  desc.children.push(...extra);
-  return desc;
 }

@@ -102,6 +102,26 @@ function putVarlen(v: DataView, pos: number, n: number): number {
   return pos + 9;
 }
 
+/** A <desc> holding desc/channels/channel (label, unit, type: LSL's convention) and any further children. */
+export function descElement(channels: readonly XdfChannel[], extra: XmlElement[] = []): XmlElement {
+  const desc: XmlElement = { tag: 'desc', attributes: {}, children: [], text: '' };
+  if (channels.length) {
+    desc.children.push({
+      tag: 'channels',
+      attributes: {},
+      text: '',
+      children: channels.map((c) => ({
+        tag: 'channel',
+        attributes: {},
+        text: '',
+        children: [textElement('label', c.label), ...(['unit', 'type'] as const).filter((k) => c[k] !== undefined).map((k) => textElement(k, c[k]!))],
+      })),
+    });
+  }
+  desc.children.push(...extra);
+  return desc;
+}
+
 /** The <info> element of a stream header built from a definition. */
 export function streamHeaderXml(def: XdfStreamDefinition): XmlElement {
   const fields: XmlElement[] = [
@@ -115,22 +135,7 @@ export function streamHeaderXml(def: XdfStreamDefinition): XmlElement {
   if (def.createdAtS !== undefined) fields.push(textElement('created_at', def.createdAtS));
   if (def.uid !== undefined) fields.push(textElement('uid', def.uid));
   if (def.hostname !== undefined) fields.push(textElement('hostname', def.hostname));
-  const desc: XmlElement = { tag: 'desc', attributes: {}, children: [], text: '' };
-  if (def.channels?.length) {
-    desc.children.push({
-      tag: 'channels',
-      attributes: {},
-      text: '',
-      children: def.channels.map((c) => ({
-        tag: 'channel',
-        attributes: {},
-        text: '',
-        children: [textElement('label', c.label), ...(c.unit !== undefined ? [textElement('unit', c.unit)] : []), ...(c.type !== undefined ? [textElement('type', c.type)] : [])],
-      })),
-    });
-  }
-  if (def.desc) desc.children.push(...def.desc);
-  fields.push(desc);
+  fields.push(descElement(def.channels ?? [], def.desc));
   return { tag: 'info', attributes: {}, children: fields, text: '' };
 }
 
@@ -271,7 +276,6 @@ export class XdfWriter {
   /** The stream's footer: LabRecorder's summary (plus `extra` children), or `footer` verbatim. */
   writeFooter(streamId: number, footer?: XmlElement | { extra: XmlElement[] }): void {
     const s = this.state(streamId);
-    if (s.footerWritten) throw new Error(`stream ${streamId} already has its footer`);
     let el: XmlElement;
     if (footer && 'tag' in footer) el = footer;
     else {
@@ -334,6 +338,6 @@ export class XdfWriter {
 }
 
 function saturate(v: number, lo: number, hi: number): number {
-  if (!(v === v)) return 0; // NaN
+  if (Number.isNaN(v)) return 0;
   return Math.min(hi, Math.max(lo, Math.trunc(v)));
 }

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasShared, sharedPath } from '../../../../tests/support/shared';
-import { repoRoot } from './netns';
+import { jsonLines, netnsAvailable, repoRoot, runInNetns, tsCommand, warnSkipped } from './netns';
 
 const cacheDir = join(repoRoot, 'node_modules/.cache');
 export const LIBLSL_DIR = join(cacheDir, 'liblsl');
@@ -79,4 +79,25 @@ export function ensureLiblsl(): Liblsl {
     peer,
     env: { LD_LIBRARY_PATH: join(LIBLSL_DIR, 'lib') },
   };
+}
+
+/** Why LSL tests cannot run here (no network namespaces, or no liblsl source), or null. */
+export function lslTestsUnavailable(): string | null {
+  const ns = netnsAvailable();
+  return ns.ok ? liblslUnavailable() : ns.reason;
+}
+
+/** For a spec: true (after a loud notice) when its LSL tests cannot run here. */
+export function skipLslTests(what: string): boolean {
+  const why = lslTestsUnavailable();
+  if (why) warnSkipped(what, why);
+  return why !== null;
+}
+
+/** Runs one of testing/scenarios.ts in a namespace of its own; resolves with its result, throws with its log. */
+export async function runScenario(lib: Liblsl, name: string, timeoutMs = 110_000): Promise<any> {
+  const r = await runInNetns(tsCommand('cli/bridge/lsl/testing/scenarios.ts', [name]), { timeoutMs, env: { ...lib.env, LSL_PEER: lib.peer, LSL_EXAMPLES: join(lib.dir, 'bin') } });
+  const out = jsonLines(r.stdout).find((l) => 'result' in l);
+  if (r.code !== 0 || !out) throw new Error(`scenario ${name} failed (exit ${r.code}):\n${r.stderr.slice(-6000)}`);
+  return out.result;
 }

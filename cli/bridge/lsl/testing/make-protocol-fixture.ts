@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { feedRequest100, feedRequest110 } from '../protocol';
 import { CHANNEL_FORMAT_BYTES, type ChannelFormat } from '../stream-info';
-import { ensureLiblsl } from './liblsl';
-import { netnsAvailable, repoRoot, runInNetns, tsCommand } from './netns';
+import { ensureLiblsl, lslTestsUnavailable } from './liblsl';
+import { repoRoot, runInNetns, tsCommand } from './netns';
 
 const FORMATS: ChannelFormat[] = ['float32', 'double64', 'int8', 'int16', 'int32', 'int64', 'string'];
 const OUT = join(repoRoot, 'cli/bridge/lsl/testing/fixtures/liblsl-feeds.json');
@@ -74,8 +74,8 @@ async function inside(): Promise<void> {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (process.env.NEUROTAB_IN_NETNS) await inside();
   else {
-    const ns = netnsAvailable();
-    if (!ns.ok) throw new Error(ns.reason);
+    const why = lslTestsUnavailable();
+    if (why) throw new Error(why);
     ensureLiblsl();
     const r = await runInNetns(tsCommand(fileURLToPath(import.meta.url)), { env: { NEUROTAB_IN_NETNS: '1' } });
     process.stdout.write(r.stdout);

@@ -11,7 +11,7 @@ import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lslClock, lslConfig, multicastGroups } from '../config';
-import { ContinuousResolver, resolveByPredicate, resolveStreams } from '../discovery';
+import { ContinuousResolver, resolveByPredicate, resolveByProperty, resolveStreams } from '../discovery';
 import { LslInlet, type InletEvent } from '../inlet';
 import { LslOutlet } from '../outlet';
 import { encodeSamples110, feedRequest110, TEST_PATTERN_TIMESTAMP, testPattern, type SampleChunk } from '../protocol';
@@ -226,7 +226,7 @@ const scenarios: Record<string, (args: string[]) => Promise<unknown>> = {
     clearInterval(pusher);
     g.inlet.close();
     await outlet.close();
-    return { shiftS, liblsl: p.lines.find((l) => 'offset' in l)?.offset, ours, ourEvents: g.events.filter((e) => e.type === 'time-correction').length };
+    return { shiftS, liblsl: p.lines.find((l) => 'offset' in l)?.offset, ours, ourEvents: g.events.filter((e) => e.type === 'clock-offset-measured').length };
   },
 
   /** Markers both ways with liblsl's own examples. */
@@ -335,7 +335,7 @@ const scenarios: Record<string, (args: string[]) => Promise<unknown>> = {
     const firstUid = (await p.waitFor((l) => 'ready' in l)).ready;
     const events: InletEvent[] = [];
     const chunks: SampleChunk[] = [];
-    const [info] = await resolveByPredicate("name='peer-rec'", { timeoutS: 10, log });
+    const [info] = await resolveByProperty('source_id', 'rec-src', { timeoutS: 10, log });
     const inlet = await LslInlet.open(info, { log, onChunk: (c) => chunks.push(c), onEvent: (e) => events.push(e) });
     await sleep(1000);
     const before = chunks.reduce((a, c) => a + c.frames, 0);
@@ -346,7 +346,7 @@ const scenarios: Record<string, (args: string[]) => Promise<unknown>> = {
     p = start();
     const secondUid = (await p.waitFor((l) => 'ready' in l)).ready;
     const t0 = Date.now();
-    while (!events.some((e) => e.type === 'gap') && Date.now() - t0 < 20_000) await sleep(100);
+    while (!events.some((e) => e.type === 'gap-detected') && Date.now() - t0 < 20_000) await sleep(100);
     await sleep(500);
     inlet.close();
     p.child.kill('SIGKILL');
@@ -375,7 +375,7 @@ const scenarios: Record<string, (args: string[]) => Promise<unknown>> = {
     return {
       firstUid,
       secondUid,
-      events: events.map((e) => (e.type === 'recovered' ? { type: e.type, uid: e.info.uid, sameOutlet: e.sameOutlet } : e.type === 'time-correction' ? { type: e.type } : e)),
+      events: events.map((e) => (e.type === 'recovered' ? { type: e.type, uid: e.info.uid, sameOutlet: e.sameOutlet } : e.type === 'clock-offset-measured' ? { type: e.type } : e)),
       framesBefore: before,
       valuesAfterRestart: after.slice(0, 20),
       expectedAfterRestart: peerSamples('int32', 2, 0, 10),
