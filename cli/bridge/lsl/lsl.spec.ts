@@ -29,9 +29,6 @@ describe.skipIf(skip)('LSL against liblsl 1.16.2', () => {
       expect(f.values, format).toEqual(wire(peerSamples(format, 3, 0, 40)));
       // Timestamps arrive as liblsl pushed them (explicit, the same doubles).
       expect(f.timestamps, format).toEqual(f.peerTimestamps);
-      // 50 Hz nominal: the outlet paced its pushes at 20 ms (mean spacing within 2 %).
-      const spanS = f.timestamps[39] - f.timestamps[0];
-      expect(Math.abs(spanS / 39 - 0.02)).toBeLessThan(0.0004);
       // Same machine, same clock: the estimated correction is below 1 ms, so corrected timestamps are within 1 ms of the push times.
       expect(Math.abs(f.correction.offsetS)).toBeLessThan(0.001);
       expect(f.correction.rttS).toBeLessThan(0.005);
