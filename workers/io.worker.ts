@@ -1,7 +1,8 @@
 // IO worker entry: runs device drivers and writes their frames into the raw ring: the synthetic
-// device, playback of a stored recording, and serial devices the worker can see (Web Serial), whose
+// devices (EEG; fNIRS with its task blocks, published as markers), playback of a stored recording, and serial devices the worker can see (Web Serial), whose
 // regular-rate side streams go to rings of their own. Thin: wiring only.
 import { SyntheticDriver } from '../src/lib/devices/drivers/synthetic/driver';
+import { SyntheticFnirsDriver } from '../src/lib/devices/drivers/synthetic-fnirs/driver';
 import { PlaybackDriver } from '../src/lib/devices/drivers/playback/driver';
 import { openDb } from '../src/lib/storage/db';
 import { readMarkers, readStream } from '../src/lib/storage/recordings';
@@ -17,7 +18,7 @@ import { gapMarker } from '../src/lib/devices/timing/counter-tracker';
 import type { DeviceId } from '../src/lib/devices/descriptor';
 
 const post = (e: IoEvent) => self.postMessage(e);
-let driver: SyntheticDriver | PlaybackDriver | null = null;
+let driver: SyntheticDriver | SyntheticFnirsDriver | PlaybackDriver | null = null;
 let sink: FrameWriter | null = null;
 /** Rings of a serial device's other streams (accelerometer…), by stream id. */
 let sides = new Map<string, { writer: FrameWriter; channels: number }>();
@@ -51,10 +52,19 @@ function closeSides(): void {
 self.onmessage = async (ev: MessageEvent<IoRequest>) => {
   const m = ev.data;
   try {
-    if (m.type === 'start-synthetic') {
+    if (m.type === 'start-synthetic' || m.type === 'start-synthetic-fnirs') {
       if (driver) throw new Error('a device is already streaming in this worker');
+      const d =
+        m.type === 'start-synthetic'
+          ? new SyntheticDriver({ ...m.settings })
+          : new SyntheticFnirsDriver({
+              ...m.settings,
+              onTaskBlock: (marker) => {
+                publishMarkers([marker], 'synthetic-fnirs');
+                post({ type: 'task-block', marker });
+              },
+            });
       sink = openSink(m.sink);
-      const d = new SyntheticDriver({ ...m.settings });
       driver = d;
       await d.open();
       await d.start(sink);
@@ -149,6 +159,10 @@ self.onmessage = async (ev: MessageEvent<IoRequest>) => {
       }, 1000);
     } else if (m.type === 'device-command') {
       await session?.driver.send(m.command);
+    } else if (m.type === 'fnirs-task-block') {
+      if (driver instanceof SyntheticFnirsDriver) driver.startTaskBlock(m.seconds);
+    } else if (m.type === 'fnirs-schedule') {
+      if (driver instanceof SyntheticFnirsDriver) driver.setSchedule(m.schedule);
     } else if (m.type === 'set-eyes-closed') {
       if (driver instanceof SyntheticDriver) driver.setEyesClosed(m.eyesClosed);
     } else if (m.type === 'stop') {

@@ -22,6 +22,17 @@ export interface SyntheticSettings {
   eyesClosed: boolean;
 }
 
+/** The synthetic fNIRS device (devices/drivers/synthetic-fnirs): 10 long/short pairs at 760/850 nm. */
+export interface SyntheticFnirsSettings {
+  /** 2 … 50 Hz. */
+  sampleRateHz: number;
+  seed: number;
+  /** HbO change of a sustained task block on long channels, µM. */
+  responseUm: number;
+  /** Motion artefacts per minute (0: none). */
+  motionPerMinute: number;
+}
+
 // ── io worker ──
 export interface PlaybackSettings {
   recordingId: string;
@@ -35,6 +46,10 @@ export type IoRequest =
   | { type: 'start-synthetic'; settings: SyntheticSettings; sink: RingSink }
   | { type: 'start-playback'; settings: PlaybackSettings; sink: RingSink }
   | { type: 'set-eyes-closed'; eyesClosed: boolean }
+  | { type: 'start-synthetic-fnirs'; settings: SyntheticFnirsSettings; sink: RingSink }
+  /** Synthetic fNIRS: a task block from the next frame on, or a repeating rest/task schedule (null: none). */
+  | { type: 'fnirs-task-block'; seconds: number }
+  | { type: 'fnirs-schedule'; schedule: { taskSeconds: number; restSeconds: number } | null }
   /**
    * A real serial device read in this worker: the page granted the port (requestPort); the worker
    * finds it with getPorts(). `sides`: rings for the device's other streams (by stream id).
@@ -72,6 +87,8 @@ export type IoEvent =
   | { type: 'started'; descriptor: StreamDescriptor }
   | { type: 'stats'; framesWritten: number; progress?: number }
   | { type: 'finished' }
+  /** Synthetic fNIRS: a task block started (its marker, also published on the marker bus). */
+  | { type: 'task-block'; marker: MarkerEvent }
   | { type: 'stopped' }
   | { type: 'device-status'; status: IoDeviceStatus }
   | { type: 'device-stats'; stats: IoDeviceStats }

@@ -7,8 +7,9 @@ import type { MarkerEvent, StreamDescriptor } from '../core/stream';
 import { openDb } from '../storage/db';
 import { createRecording } from '../storage/recordings';
 import { publishMarkers } from '../core/markers';
+import { syntheticFnirsChannels } from '../devices/drivers/synthetic-fnirs/generator';
 import type {
-  EngineEvent, EngineRequest, FilterSettings, IoDeviceStats, IoDeviceStatus, IoEvent, IoRequest, PlaybackSettings, RecorderEvent, RecorderRequest, RingSink, RingSource, SyntheticSettings,
+  EngineEvent, EngineRequest, FilterSettings, IoDeviceStats, IoDeviceStatus, IoEvent, IoRequest, PlaybackSettings, RecorderEvent, RecorderRequest, RingSink, RingSource, SyntheticFnirsSettings, SyntheticSettings,
 } from '../../../workers/protocol';
 import { openSink, type FrameWriter } from '../../../workers/ring-endpoints';
 
@@ -17,6 +18,8 @@ export interface AcquisitionEvents {
   onStreamStopped?(): void;
   onDeviceStats?(s: { framesWritten: number; progress?: number }): void;
   onPlaybackFinished?(): void;
+  /** The synthetic fNIRS device started a task block (its marker is on the bus already). */
+  onTaskBlock?(marker: MarkerEvent): void;
   onEngineStats?(s: { framesProcessed: number; droppedFrames: number; resets: number }): void;
   onRecordingProgress?(p: { recordingId: string; frames: number; bytes: number; droppedFrames: number; markers: number }): void;
   onRecordingStopped?(s: { recordingId: string; reason: string; message?: string }): void;
@@ -89,6 +92,21 @@ export class Acquisition {
     return this.startDevice(settings.channels, settings.sampleRateHz, filter, (sink) => ({ type: 'start-synthetic', settings, sink }), 'synthetic');
   }
 
+  /** Starts the synthetic fNIRS device (its stream carries its probe). */
+  startSyntheticFnirs(settings: SyntheticFnirsSettings, filter: FilterSettings): Promise<StreamDescriptor> {
+    return this.startDevice(syntheticFnirsChannels().length, settings.sampleRateHz, filter, (sink) => ({ type: 'start-synthetic-fnirs', settings, sink }), 'synthetic-fnirs');
+  }
+
+  /** Synthetic fNIRS: a task block of `seconds` now (refused while one runs or a schedule is set). */
+  startTaskBlock(seconds: number): void {
+    this.io?.postMessage({ type: 'fnirs-task-block', seconds } satisfies IoRequest);
+  }
+
+  /** Synthetic fNIRS: repeat rest then task (null: stop after the running block). */
+  setTaskSchedule(schedule: { taskSeconds: number; restSeconds: number } | null): void {
+    this.io?.postMessage({ type: 'fnirs-schedule', schedule } satisfies IoRequest);
+  }
+
   /** Replays one stream of a stored recording as a device (markers included). */
   startPlayback(settings: PlaybackSettings, stream: StreamDescriptor, filter: FilterSettings): Promise<StreamDescriptor> {
     return this.startDevice(stream.channels.length, stream.sampleRateHz, filter, (sink) => ({ type: 'start-playback', settings, sink }), `playback:${settings.recordingId}`);
@@ -142,7 +160,7 @@ export class Acquisition {
     this.io?.postMessage({ type: 'device-command', command } satisfies IoRequest);
   }
 
-  /** What is streaming: "synthetic" or "playback:<recording id>". */
+  /** What is streaming: "synthetic", "synthetic-fnirs" or "playback:<recording id>". */
   source: string | null = null;
 
   private async startDevice(channels: number, sampleRateHz: number, filter: FilterSettings, request: (sink: RingSink) => IoRequest, source: string): Promise<StreamDescriptor> {
@@ -161,6 +179,7 @@ export class Acquisition {
           this.events.onError?.(`Device: ${m.message}`);
         } else if (m.type === 'stats') this.events.onDeviceStats?.(m);
         else if (m.type === 'finished') this.events.onPlaybackFinished?.();
+        else if (m.type === 'task-block') this.events.onTaskBlock?.(m.marker);
         else if (m.type === 'stopped') this.events.onStreamStopped?.();
       };
       this.io!.onerror = (e) => reject(new Error(`the device worker failed to start: ${e.message}`));

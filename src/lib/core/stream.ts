@@ -29,6 +29,8 @@ export interface StreamDescriptor {
   /** Nominal sample rate in Hz; 0 for irregular streams (markers). */
   sampleRateHz: number;
   channels: ChannelInfo[];
+  /** fNIRS only: the probe geometry of a live device (kept with its recordings, written to SNIRF). */
+  probe?: NirsProbe;
 }
 
 /** A block of consecutive frames of one stream. */

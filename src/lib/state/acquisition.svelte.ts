@@ -2,19 +2,23 @@
 // wraps clients/acquisition.ts, whose workers outlive page navigation (module-level singleton).
 import { Acquisition } from '../clients/acquisition';
 import type { StreamDescriptor } from '../core/stream';
-import type { FilterSettings, SyntheticSettings } from '../../../workers/protocol';
+import type { FilterSettings, SyntheticFnirsSettings, SyntheticSettings } from '../../../workers/protocol';
 import { openDb, type RecordingRow } from '../storage/db';
 import { listRecordings } from '../storage/recordings';
 import { app } from './app.svelte';
 import { nowMs } from '../core/clock';
 
 class AcquisitionState {
-  /** Which device feeds the live view: the synthetic EEG, or a stored recording replayed. */
-  deviceKind = $state<'synthetic' | 'playback'>('synthetic');
+  /** Which device feeds the live view: the synthetic EEG or fNIRS head, or a stored recording replayed. */
+  deviceKind = $state<'synthetic' | 'synthetic-fnirs' | 'playback'>('synthetic');
   playback = $state<{ recordingId: string; speed: number; loop: boolean }>({ recordingId: '', speed: 1, loop: false });
   playable = $state<RecordingRow[]>([]);
   playbackProgress = $state(0);
   settings = $state<SyntheticSettings>({ channels: 16, sampleRateHz: 250, lineFrequencyHz: 50, seed: 1, eyesClosed: false });
+  fnirsSettings = $state<SyntheticFnirsSettings>({ sampleRateHz: 10, seed: 1, responseUm: 0.5, motionPerMinute: 0.5 });
+  /** Synthetic fNIRS: the running task block (shared clock, ms) and the rest/task schedule. */
+  taskBlock = $state<{ startMs: number; endMs: number } | null>(null);
+  taskSchedule = $state<{ taskSeconds: number; restSeconds: number } | null>(null);
   filter = $state<FilterSettings>({ bandHz: [1, 40], notchHz: 50 });
   view = $state<{ filtered: boolean; windowSeconds: number; scaleUv: number }>({ filtered: true, windowSeconds: 10, scaleUv: 50 });
   descriptor = $state<StreamDescriptor | null>(null);
@@ -30,6 +34,10 @@ class AcquisitionState {
       if (s.progress !== undefined) this.playbackProgress = s.progress;
     },
     onPlaybackFinished: () => app.notify('info', 'Playback reached the end of the recording.'),
+    onTaskBlock: (m) => {
+      this.taskBlock = { startMs: m.timestampMs, endMs: m.timestampMs + (m.durationMs ?? 0) };
+      this.lastMarker = m.value;
+    },
     onRecordingProgress: (p) => {
       if (this.recording && p.recordingId === this.recording.id) this.recording = { ...this.recording, ...p };
     },
@@ -77,6 +85,9 @@ class AcquisitionState {
         const stream = (streams.find((s) => s.descriptor.kind === 'eeg' || s.descriptor.kind === 'fnirs') ?? streams[0]).descriptor;
         this.playbackProgress = 0;
         this.descriptor = await this.acq.startPlayback({ ...$state.snapshot(this.playback), streamId: stream.id }, stream, $state.snapshot(this.filter));
+      } else if (this.deviceKind === 'synthetic-fnirs') {
+        // Raw intensities are not band-passed here (the EEG filter chain does not apply).
+        this.descriptor = await this.acq.startSyntheticFnirs($state.snapshot(this.fnirsSettings), { bandHz: null, notchHz: null });
       } else this.descriptor = await this.acq.startSynthetic($state.snapshot(this.settings), $state.snapshot(this.filter));
       app.publishStreams('live', this.acq.sharedStreams());
     } catch (e) {
@@ -92,6 +103,19 @@ class AcquisitionState {
     app.publishStreams('live', []);
     this.descriptor = null;
     this.engine = { framesProcessed: 0, droppedFrames: 0, resets: 0 };
+    this.taskBlock = null;
+    this.taskSchedule = null;
+  }
+
+  /** Synthetic fNIRS: a task block of `seconds` from now (its marker is recorded with the stream). */
+  startTaskBlock(seconds: number): void {
+    this.acq.startTaskBlock(seconds);
+  }
+
+  /** Synthetic fNIRS: repeat rest then task, or stop repeating (null; a running block finishes). */
+  setTaskSchedule(schedule: { taskSeconds: number; restSeconds: number } | null): void {
+    this.taskSchedule = schedule;
+    this.acq.setTaskSchedule(schedule);
   }
 
   setEyesClosed(v: boolean): void {

@@ -28,6 +28,8 @@ function defaultName(ms: number): string {
 
 export async function createRecording(db: NeurotabDb, r: NewRecording): Promise<RecordingRow> {
   const now = Date.now();
+  // A live fNIRS device's probe travels in its stream descriptor; the recording keeps it (SNIRF export).
+  const probe = r.streams.find((d) => d.probe)?.probe;
   const row: RecordingRow = {
     id: uuidv7(now),
     name: r.name?.trim() || defaultName(now),
@@ -46,6 +48,7 @@ export async function createRecording(db: NeurotabDb, r: NewRecording): Promise<
     session: r.session,
     task: r.task,
     notes: r.notes,
+    ...(probe ? { probe } : {}),
   };
   await guard(() => db.recordings.add(row));
   return row;

@@ -56,7 +56,10 @@ export function syntheticFnirsChannels(wavelengthsNm: readonly [number, number] 
 /** The stream the generator produces for these settings. */
 export function syntheticFnirsStreamDescriptor(settings: SyntheticFnirsSettings = {}): StreamDescriptor {
   validateSyntheticFnirsSettings(settings);
-  return { id: SYNTHETIC_FNIRS_STREAM_ID, name: 'Synthetic fNIRS', kind: 'fnirs', sampleRateHz: settings.sampleRateHz ?? 10, channels: syntheticFnirsChannels(settings.wavelengthsNm) };
+  return {
+    id: SYNTHETIC_FNIRS_STREAM_ID, name: 'Synthetic fNIRS', kind: 'fnirs', sampleRateHz: settings.sampleRateHz ?? 10,
+    channels: syntheticFnirsChannels(settings.wavelengthsNm), probe: syntheticFnirsProbe(settings.wavelengthsNm),
+  };
 }
 
 /** Throws InputError unless the settings are within the generator's range. */

@@ -1,6 +1,7 @@
-// The synthetic fNIRS device's signal model: a pure, seeded generator of raw two-wavelength
-// intensities with its probe and stream descriptor (see generator.ts). Runs anywhere; re-exports only.
-// The timer-paced driver and the device-registry entry come with the Live page integration.
+// The synthetic fNIRS device: a pure, seeded generator of raw two-wavelength intensities with its
+// probe and stream descriptor (generator.ts), and its timer-paced driver with task blocks and
+// schedules (driver.ts). Runs anywhere; re-exports only.
+export { FNIRS_TASK_MARKER, SyntheticFnirsDriver, type SyntheticFnirsDriverOptions, type TaskSchedule } from './driver';
 export {
   SYNTHETIC_FNIRS_MAX_RATE_HZ,
   SYNTHETIC_FNIRS_MIN_RATE_HZ,
