@@ -5,7 +5,7 @@
 // import it, never the reverse). Pure TypeScript, any thread (page, workers, Node); no I/O.
 //
 // Layout: CHANNEL-MAJOR [channel, sample] (x[c·ns + n]) Float32Array / Float64Array in, Float64Array
-// out, float64 arithmetic; RunningShortChannelRegression takes FRAME-MAJOR chunks (the engine's).
+// out, float64 arithmetic; RunningShortChannelRegression and LiveFnirs take FRAME-MAJOR chunks (the engine's).
 // Units: intensity as recorded, optical density dimensionless, haemoglobin in M (mol/L, as MNE).
 
 export { channelMidpoints, nirsPairs, parseNirsChannel, sourceDetectorDistances, type NirsChannel, type NirsKind, type NirsPair, type ParsedNirsChannel } from './channels';
@@ -59,3 +59,4 @@ export {
   type ShortChannelResult,
 } from './short-channels';
 export { bandpass, movingAverageDetrend, type BandpassOptions } from './filters';
+export { LiveFnirs, type LiveChannelQuality, type LiveFnirsOptions, type LiveFnirsQuality } from './live';

@@ -87,6 +87,11 @@ const RESPIRATION_UM = 0.3;
 const MAYER_UM = 0.5;
 const VLF_UM = 0.4;
 const HBR_SYSTEMIC = -0.35;
+/**
+ * The cardiac pulse is a blood-volume pulse: HbR rises with HbO (arterial blood, mostly oxygenated),
+ * so both wavelengths see it in phase and a well-coupled channel scores a high SCI, as on a real head.
+ */
+const HBR_CARDIAC = 0.3;
 /** Long channels see this share of the scalp's systemic signal (plus the brain). */
 const LONG_SYSTEMIC_GAIN = 0.7;
 /** Share of each source region's systemic signal that is its own (the rest is common to the head). */
@@ -243,7 +248,8 @@ export class SyntheticFnirsGenerator {
       const cardiac = Math.sin(this.cardiacPhase) + 0.4 * Math.sin(2 * this.cardiacPhase + 0.6);
       const resp = Math.sin(twoPi * 0.3 * t);
       const mayerEnv = 0.7 + 0.3 * Math.sin(twoPi * 0.007 * t);
-      const common = CARDIAC_UM * cardiac + RESPIRATION_UM * resp + MAYER_UM * mayerEnv * Math.sin(twoPi * 0.1 * t) + VLF_UM * this.vlfAt(SOURCES_M.length, t);
+      const commonCardiac = CARDIAC_UM * cardiac;
+      const common = RESPIRATION_UM * resp + MAYER_UM * mayerEnv * Math.sin(twoPi * 0.1 * t) + VLF_UM * this.vlfAt(SOURCES_M.length, t);
       const resp01 = this.response(n);
       // Motion: a fast dip of light on one source's channels, recovering over ~1–3 s, sometimes leaving a shift.
       if (n >= this.nextMotionAt && this.motionUntil < n) {
@@ -265,11 +271,13 @@ export class SyntheticFnirsGenerator {
       const base = f * C;
       for (let c = 0; c < C; c++) {
         const src = this.pairSource[c];
-        const local = CARDIAC_UM * 0.5 * Math.sin(this.cardiacPhase + this.localPhase[src]) + VLF_UM * this.vlfAt(src, t);
-        const systemicUm = (1 - LOCAL_SHARE) * common + LOCAL_SHARE * local;
-        const gain = this.isLong[c] ? LONG_SYSTEMIC_GAIN : 1;
-        let hbo = gain * systemicUm * 1e-6;
-        let hbr = HBR_SYSTEMIC * hbo;
+        const localCardiac = CARDIAC_UM * 0.5 * Math.sin(this.cardiacPhase + this.localPhase[src]);
+        const local = VLF_UM * this.vlfAt(src, t);
+        const gain = (this.isLong[c] ? LONG_SYSTEMIC_GAIN : 1) * 1e-6;
+        const systemicM = gain * ((1 - LOCAL_SHARE) * common + LOCAL_SHARE * local);
+        const cardiacM = gain * ((1 - LOCAL_SHARE) * commonCardiac + LOCAL_SHARE * localCardiac);
+        let hbo = systemicM + cardiacM;
+        let hbr = HBR_SYSTEMIC * systemicM + HBR_CARDIAC * cardiacM;
         if (this.isLong[c]) {
           hbo += this.responseM * resp01;
           hbr += HBR_RESPONSE * this.responseM * resp01;
