@@ -3,8 +3,9 @@
 // filtered ring); a user pipeline may run beside it on the same frames, with markers from the
 // marker bus, output rings for its stream-output nodes and reports (inspect values, metrics, logs)
 // to the page a few times a second; a trained model deployed from the Training page runs in a slot
-// of its own (ml.model-predict, its saved run read from IndexedDB by id). Wiring plus the loop; the
-// hot path is Execution.step().
+// of its own (ml.model-predict, its saved run read from IndexedDB by id). An fNIRS stream's live
+// view is HbO/HbR (fnirs-view.ts) instead of the filter chain. Wiring plus the loop; the hot path is
+// Execution.step().
 import { Execution, builtinRegistry, PipelineError, type PipelineDocumentInput, type FrameReader, type Packet } from '../src/lib/engine/index';
 import { errorMessage } from '../src/lib/core/errors';
 import type { StreamDescriptor } from '../src/lib/core/stream';
@@ -17,6 +18,7 @@ import { openDb } from '../src/lib/storage/db';
 import { modelPicks, summariseModel, type DeepWindowPredictor, type DeployableModel } from '../src/lib/engine/nodes/model';
 import type { DeepModel } from '../src/lib/ml/tf/train';
 import { loadDeepPredictor } from './deep-predictor';
+import { FnirsView } from './fnirs-view';
 
 const post = (e: EngineEvent, transfer: Transferable[] = []) => self.postMessage(e, { transfer });
 
@@ -108,6 +110,8 @@ class Graph {
 let running = false;
 let descriptor: StreamDescriptor | null = null;
 let live: Graph | null = null;
+/** The live view of an fNIRS stream (instead of `live`). */
+let fnirs: FnirsView | null = null;
 let liveSink: FrameWriter | null = null;
 let isolated = false;
 let liveResets = 0;
@@ -131,6 +135,16 @@ let user: UserRun | null = null;
 
 function setFilter(f: FilterSettings): void {
   if (!descriptor || !liveSink) return;
+  if (descriptor.kind === 'fnirs' && !fnirs) {
+    // Band-pass and notch are EEG settings; an fNIRS stream shows haemoglobin (or ΔOD) instead.
+    try {
+      fnirs = new FnirsView(descriptor, liveSink, post, MAX_FRAMES);
+      return;
+    } catch (e) {
+      post({ type: 'error', message: `${errorMessage(e)}; showing the raw signal` });
+    }
+  }
+  if (fnirs) return;
   const g = new Graph(descriptor);
   g.load(liveChainDocument(f, descriptor.sampleRateHz));
   g.ex.bind('out', liveSink);
@@ -183,6 +197,7 @@ async function loop(reader: RingReader): Promise<void> {
       const r = reader.read(MAX_FRAMES, inS, inT);
       if (r.frames === 0) break;
       live?.feed(inS, inT, r.frames);
+      fnirs?.feed(inS, inT, r.frames);
       if (user) {
         user.graph.feed(inS, inT, r.frames);
         user.framesIn += r.frames;
@@ -197,10 +212,12 @@ async function loop(reader: RingReader): Promise<void> {
     if (now - lastStats > 500) {
       lastStats = now;
       countResets();
+      fnirs?.tick(now);
       post({ type: 'stats', framesProcessed: processed, droppedFrames: reader.droppedFrames, resets: liveResets });
     }
   }
   liveSink?.close();
+  fnirs = null;
   stopUser();
   stopDeployment();
   post({ type: 'stopped' });

@@ -81,8 +81,10 @@ self.onmessage = async (ev: MessageEvent<IoRequest>) => {
       if (driver) throw new Error('a device is already streaming in this worker');
       const db = openDb();
       const rec = await db.recordings.get(m.settings.recordingId);
-      const stream = rec?.streams.find((s) => s.descriptor.id === m.settings.streamId)?.descriptor;
-      if (!rec || !stream) throw new Error('that recording is no longer in the library');
+      const stored = rec?.streams.find((s) => s.descriptor.id === m.settings.streamId)?.descriptor;
+      if (!rec || !stored) throw new Error('that recording is no longer in the library');
+      // An imported SNIRF file keeps its probe on the recording; the live fNIRS view needs it.
+      const stream = stored.kind === 'fnirs' && rec.probe && !stored.probe ? { ...stored, probe: rec.probe } : stored;
       const data = await readStream(db, rec.id, stream.id);
       const markers = await readMarkers(db, rec.id);
       sink = openSink(m.sink);

@@ -3,6 +3,7 @@
 // MessagePorts carrying transferable batches (streams/ring.ts fallback). Types only.
 import type { MarkerEvent, StreamDescriptor } from '../src/lib/core/stream';
 import type { ExecutionState, LogRecord, NodeMetrics, PipelineIssue } from '../src/lib/engine/index';
+import type { LiveFnirsQuality } from '../src/lib/fnirs/live';
 
 /** Where a worker reads frames from. */
 export type RingSource =
@@ -123,6 +124,10 @@ export type EngineEvent =
   | { type: 'stats'; framesProcessed: number; droppedFrames: number; resets: number }
   | { type: 'stopped' }
   | { type: 'error'; message: string }
+  /** An fNIRS stream: what the filtered ring carries instead (HbO/HbR µM or ΔOD) and why. */
+  | { type: 'fnirs-view'; descriptor: StreamDescriptor; mode: 'haemoglobin' | 'optical-density'; note: string }
+  /** Once a second for an fNIRS stream: channel quality over the last window. */
+  | { type: 'fnirs-quality'; quality: LiveFnirsQuality }
   | { type: 'pipeline-started'; runId: number }
   /** A stream-output node's ring (sent again with a new ring when its layout changes). */
   | { type: 'pipeline-output'; runId: number; nodeId: string; descriptor: StreamDescriptor; source: RingSource }

@@ -8,6 +8,7 @@ import { openDb } from '../storage/db';
 import { createRecording } from '../storage/recordings';
 import { publishMarkers } from '../core/markers';
 import { syntheticFnirsChannels } from '../devices/drivers/synthetic-fnirs/generator';
+import type { LiveFnirsQuality } from '../fnirs/live';
 import type {
   EngineEvent, EngineRequest, FilterSettings, IoDeviceStats, IoDeviceStatus, IoEvent, IoRequest, PlaybackSettings, RecorderEvent, RecorderRequest, RingSink, RingSource, SyntheticFnirsSettings, SyntheticSettings,
 } from '../../../workers/protocol';
@@ -21,6 +22,9 @@ export interface AcquisitionEvents {
   /** The synthetic fNIRS device started a task block (its marker is on the bus already). */
   onTaskBlock?(marker: MarkerEvent): void;
   onEngineStats?(s: { framesProcessed: number; droppedFrames: number; resets: number }): void;
+  /** An fNIRS stream: what the filtered view shows (engine/fnirs-view), then its quality once a second. */
+  onFnirsView?(v: Extract<EngineEvent, { type: 'fnirs-view' }>): void;
+  onFnirsQuality?(q: LiveFnirsQuality): void;
   onRecordingProgress?(p: { recordingId: string; frames: number; bytes: number; droppedFrames: number; markers: number }): void;
   onRecordingStopped?(s: { recordingId: string; reason: string; message?: string }): void;
   onError?(message: string): void;
@@ -211,6 +215,8 @@ export class Acquisition {
     this.engine.onmessage = (ev: MessageEvent<EngineEvent>) => {
       const m = ev.data;
       if (m.type === 'stats') this.events.onEngineStats?.(m);
+      else if (m.type === 'fnirs-view') this.events.onFnirsView?.(m);
+      else if (m.type === 'fnirs-quality') this.events.onFnirsQuality?.(m.quality);
       else if (m.type === 'error') this.events.onError?.(`Engine: ${m.message}`);
       for (const l of this.engineListeners) l(m);
     };

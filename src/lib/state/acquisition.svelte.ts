@@ -2,7 +2,8 @@
 // wraps clients/acquisition.ts, whose workers outlive page navigation (module-level singleton).
 import { Acquisition } from '../clients/acquisition';
 import type { StreamDescriptor } from '../core/stream';
-import type { FilterSettings, SyntheticFnirsSettings, SyntheticSettings } from '../../../workers/protocol';
+import type { EngineEvent, FilterSettings, SyntheticFnirsSettings, SyntheticSettings } from '../../../workers/protocol';
+import type { LiveFnirsQuality } from '../fnirs/live';
 import { openDb, type RecordingRow } from '../storage/db';
 import { listRecordings } from '../storage/recordings';
 import { app } from './app.svelte';
@@ -19,6 +20,9 @@ class AcquisitionState {
   /** Synthetic fNIRS: the running task block (shared clock, ms) and the rest/task schedule. */
   taskBlock = $state<{ startMs: number; endMs: number } | null>(null);
   taskSchedule = $state<{ taskSeconds: number; restSeconds: number } | null>(null);
+  /** An fNIRS stream: what its filtered view shows (HbO/HbR or ΔOD) and its channel quality. */
+  fnirsView = $state.raw<Extract<EngineEvent, { type: 'fnirs-view' }> | null>(null);
+  fnirsQuality = $state.raw<LiveFnirsQuality | null>(null);
   filter = $state<FilterSettings>({ bandHz: [1, 40], notchHz: 50 });
   view = $state<{ filtered: boolean; windowSeconds: number; scaleUv: number }>({ filtered: true, windowSeconds: 10, scaleUv: 50 });
   descriptor = $state<StreamDescriptor | null>(null);
@@ -30,6 +34,8 @@ class AcquisitionState {
   recordingName = $state('');
   private acq = new Acquisition({
     onEngineStats: (s) => (this.engine = s),
+    onFnirsView: (v) => (this.fnirsView = v),
+    onFnirsQuality: (q) => (this.fnirsQuality = q),
     onDeviceStats: (s) => {
       if (s.progress !== undefined) this.playbackProgress = s.progress;
     },
@@ -105,6 +111,8 @@ class AcquisitionState {
     this.engine = { framesProcessed: 0, droppedFrames: 0, resets: 0 };
     this.taskBlock = null;
     this.taskSchedule = null;
+    this.fnirsView = null;
+    this.fnirsQuality = null;
   }
 
   /** Synthetic fNIRS: a task block of `seconds` from now (its marker is recorded with the stream). */

@@ -11,6 +11,8 @@ import { channelQuality, CYTON_LEADOFF_HZ, eegFullScaleUv, leadOffImpedanceOhms,
 import type { SessionStatus } from '../devices/session';
 import { TransportError, type TransportErrorCode } from '../devices/transports/types';
 import { app } from './app.svelte';
+import type { EngineEvent } from '../../../workers/protocol';
+import type { LiveFnirsQuality } from '../fnirs/live';
 
 export interface ConnectError {
   code: TransportErrorCode | 'other';
@@ -42,6 +44,9 @@ class DevicesState {
   status = $state<SessionStatus>({ state: 'idle' });
   error = $state<ConnectError | null>(null);
   descriptor = $state<StreamDescriptor | null>(null);
+  /** An fNIRS device (HEGduino, Blueberry): what its filtered view shows and its channel quality. */
+  fnirsView = $state.raw<Extract<EngineEvent, { type: 'fnirs-view' }> | null>(null);
+  fnirsQuality = $state.raw<LiveFnirsQuality | null>(null);
   deviceLabel = $state('');
   stats = $state<DeviceLiveStats | null>(null);
   /** Frames per second of the primary stream over the last stats interval. */
@@ -60,6 +65,8 @@ class DevicesState {
   private lastCount = 0;
   private lastTickMs = 0;
   readonly acq = new Acquisition({
+    onFnirsView: (v) => (this.fnirsView = v),
+    onFnirsQuality: (q) => (this.fnirsQuality = q),
     onRecordingProgress: (p) => {
       if (this.recording && p.recordingId === this.recording.id) this.recording = { id: p.recordingId, frames: p.frames, markers: p.markers };
     },
@@ -224,6 +231,8 @@ class DevicesState {
     this.impedanceOn = false;
     this.leadOffOhms = null;
     this.descriptor = null;
+    this.fnirsView = null;
+    this.fnirsQuality = null;
     this.status = { state: 'idle' };
     this.quality = [];
     this.achievedRateHz = 0;

@@ -1,0 +1,56 @@
+// Live fNIRS in Chromium: the synthetic fNIRS device on the Live page shows HbO/HbR (the engine
+// worker's fNIRS view) with a quality badge per channel after the first 10 s, its task button puts a
+// "task" marker with its duration into the running recording, and the recording keeps the probe.
+import { describe, expect, it } from 'vitest';
+import { openApp, screenshot, useApp } from './harness';
+
+const fx = useApp();
+
+describe('live fNIRS', () => {
+  it('synthetic fNIRS: HbO/HbR live with quality badges, a task block recorded as a marker, the probe kept', async () => {
+    const app = await openApp(fx.context, fx.server.url);
+    await app.click('[data-testid="device-synthetic-fnirs"]');
+    await app.click('text=Motion artefacts'); // off: every channel of the simulated head is well coupled
+    await app.click('[data-testid="start-stream"]');
+    await app.waitForSelector('[data-testid="stop-stream"]');
+    await app.waitForFunction(() => document.querySelector('[data-testid="fnirs-mode"]')?.textContent?.includes('HbO'));
+    await app.fill('[data-testid="recording-name"]', 'fNIRS task');
+    await app.click('[data-testid="start-recording"]');
+    await app.waitForSelector('[data-testid="stop-recording"]');
+    await app.click('[data-testid="fnirs-task-block"]');
+    await app.waitForFunction(() => document.querySelector('[data-testid="fnirs-task-block"]')?.textContent?.includes('Task running'));
+    // Quality needs a full 10 s window.
+    await app.waitForSelector('[data-testid="fnirs-badge"]', { timeout: 20_000 });
+    const badges = await app.$$eval('[data-testid="fnirs-badge"]', (els) => els.map((e) => ({ text: e.textContent ?? '', ok: e.getAttribute('data-ok') })));
+    expect(badges).toHaveLength(20);
+    expect(badges.every((b) => b.ok === 'true')).toBe(true);
+    expect(badges[0].text).toMatch(/S1_D1 760\s*SCI 0\.\d\d CV \d+\.\d %/);
+    expect(await app.textContent('.stream-info')).toContain('HbO/HbR');
+    await screenshot(app, 'fnirs-live');
+
+    await app.click('[data-testid="stop-recording"]');
+    await app.waitForSelector('[data-testid="start-recording"]');
+    const stored = await app.evaluate(async () => {
+      const open = indexedDB.open('neurotab');
+      const db: IDBDatabase = await new Promise((ok, fail) => {
+        open.onsuccess = () => ok(open.result);
+        open.onerror = () => fail(open.error);
+      });
+      const all = <T,>(store: string): Promise<T[]> =>
+        new Promise((ok, fail) => {
+          const r = db.transaction(store).objectStore(store).getAll();
+          r.onsuccess = () => ok(r.result as T[]);
+          r.onerror = () => fail(r.error);
+        });
+      const rec = (await all<{ id: string; name: string; probe?: { wavelengthsNm: number[]; detectorPositionsM: number[][] } }>('recordings')).find((r) => r.name === 'fNIRS task');
+      const markers = (await all<{ recordingId: string; value: string; durationMs?: number }>('markers')).filter((m) => m.recordingId === rec?.id);
+      db.close();
+      return { probe: rec?.probe, markers: markers.map((m) => ({ value: m.value, durationMs: m.durationMs })) };
+    });
+    expect(stored.probe?.wavelengthsNm).toEqual([760, 850]);
+    expect(stored.probe?.detectorPositionsM).toHaveLength(7);
+    expect(stored.markers).toEqual([{ value: 'task', durationMs: 20_000 }]);
+    await app.click('[data-testid="stop-stream"]');
+    await app.close();
+  });
+});
