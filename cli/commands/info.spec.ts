@@ -1,5 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { sharedPath, needsShared } from '../../tests/support/shared';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sharedBytes, sharedPath, needsShared } from '../../tests/support/shared';
+import { readSnirf, writeSnirf } from '../../src/lib/formats/snirf';
 import { run } from './info';
 
 function capture() {
@@ -34,6 +38,42 @@ describe('neurotab info', () => {
     expect(j.streams[0].channels[0]).toMatchObject({ label: 'S1_D1 690', wavelengthNm: 690 });
     expect(j.markerCount).toBe(4);
     expect(j.probe.wavelengthsNm).toEqual([690, 830]);
+  });
+
+  it('prints fNIRS channel quality: SCI, PSP, CV and which channels would be pruned and why', needsShared, async () => {
+    const { out } = capture();
+    expect(await run([sharedPath('data/snirf/neuro_run01.snirf')])).toBe(0);
+    const text = out.join('\n');
+    expect(text).toContain('fNIRS quality (nirs): SCI ≥ 0.5, PSP (median of 10 s windows) ≥ 0.1, CV ≤ 50 %; 4 of 18 channels would be pruned');
+    // MNE's SCI for S1_D1 is 0.383 and for S2_D3 0.363 (fnirs.json): both wavelengths of both pairs go.
+    expect(text).toMatch(/S1_D1 690 +0\.383 +0\.\d{3} +\d+\.\d\d {3}pruned: SCI 0\.383 < 0\.5/);
+    expect(text).toMatch(/S2_D3 830 +0\.363 .*pruned: SCI 0\.363 < 0\.5/);
+    expect(text).toMatch(/S3_D5 690 +0\.849 +0\.\d{3} +\d+\.\d\d$/m);
+    const { out: json } = capture();
+    await run([sharedPath('data/snirf/neuro_run01.snirf'), '--json']);
+    const j = JSON.parse(json.join('\n'));
+    expect(j.fnirsQuality.nirs.dropped.map((d: { label: string }) => d.label)).toEqual(['S1_D1 690', 'S2_D3 690', 'S1_D1 830', 'S2_D3 830']);
+  });
+
+  it('names a channel with intensities ≤ 0 and a file without a probe, and prints no NaN', needsShared, async () => {
+    const rec = await readSnirf(sharedBytes('data/snirf/Simple_Probe.snirf'), 'Simple_Probe.snirf');
+    const s = rec.streams.find((x) => x.descriptor.kind === 'fnirs')!;
+    const C = s.descriptor.channels.length;
+    for (let t = 100; t < 105; t++) s.samples[t * C + 2] = 0; // S1_D3 690
+    delete rec.probe;
+    const dir = mkdtempSync(join(tmpdir(), 'info-'));
+    try {
+      const file = join(dir, 'bad.snirf');
+      writeFileSync(file, await writeSnirf(rec, 'bad.snirf'));
+      const { out } = capture();
+      expect(await run([file])).toBe(0);
+      const text = out.join('\n');
+      expect(text).toMatch(/S1_D3 690 +0\.000 .*pruned: .*5 samples ≤ 0/);
+      expect(text).toContain('no source–detector distances (positions missing or all at 0), so haemoglobin (Beer–Lambert) cannot be computed');
+      expect(text).not.toMatch(/NaN/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reads an EEGLAB set whose samples are in the .fdt beside it', async () => {

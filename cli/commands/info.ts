@@ -1,15 +1,18 @@
 // `neurotab info <file> [--json]`: a header summary of a recording file (format, start, duration,
-// streams with rates and frame counts, channels with units, markers). Node only; reads the file
-// with the same readers the app uses (src/lib/formats). Prints; never writes.
+// streams with rates and frame counts, channels with units, markers) and, for fNIRS intensities,
+// channel quality (SCI, PSP, CV, which channels would be pruned and why; fnirs/report.ts). Node only;
+// reads the file with the same readers the app uses (src/lib/formats). Prints; never writes.
 import { readFile, stat } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { InputError, errorMessage } from '../../src/lib/core/errors';
 import { readMarkersCsv } from '../../src/lib/formats/csv';
 import { readRecording, type RecordingData } from '../../src/lib/formats/index';
-import { durationSeconds } from '../../src/lib/formats/recording';
+import { channelData, durationSeconds, type RecordingStream } from '../../src/lib/formats/recording';
+import { channelQualityReport, type ChannelQualityReport } from '../../src/lib/fnirs/report';
+import { sourceDetectorDistances } from '../../src/lib/fnirs/channels';
 
-export const summary = 'summarise a recording file (EDF/BDF/XDF/SNIRF/EEGLAB/CSV): streams, channels, rates, duration, markers [--json]';
+export const summary = 'summarise a recording file (EDF/BDF/XDF/SNIRF/EEGLAB/CSV): streams, channels, rates, duration, markers, fNIRS channel quality [--json]';
 
 const USAGE = 'usage: npm run neurotab -- info <file> [--json] [--board cyton|ganglion|synthetic|cyton-daisy]';
 
@@ -37,6 +40,46 @@ export async function loadRecordingFile(path: string, board?: string): Promise<R
   return rec;
 }
 
+/** Channel quality of every fNIRS stream with raw intensities (stream id → report). */
+export function fnirsQuality(rec: RecordingData): Map<string, ChannelQualityReport> {
+  const out = new Map<string, ChannelQualityReport>();
+  for (const s of rec.streams) {
+    if (s.descriptor.kind !== 'fnirs' || !s.descriptor.channels.some((c) => c.type === 'NIRS_CW_AMPLITUDE')) continue;
+    out.set(s.descriptor.id, channelQualityReport(channelMajor(s), s.descriptor.channels, s.timestampsMs.length, s.descriptor.sampleRateHz));
+  }
+  return out;
+}
+
+/** Whether the probe places every fNIRS channel's source away from its detector. */
+function hasDistances(rec: RecordingData): boolean {
+  const p = rec.probe;
+  const nirs = rec.streams.filter((s) => s.descriptor.kind === 'fnirs').flatMap((s) => s.descriptor.channels.filter((c) => c.sourceIndex && c.detectorIndex));
+  if (!p || nirs.length === 0) return false;
+  try {
+    return sourceDetectorDistances(nirs, p.sourcePositionsM, p.detectorPositionsM).every((d) => d > 0);
+  } catch {
+    return false;
+  }
+}
+
+function channelMajor(s: RecordingStream): Float64Array {
+  const n = s.timestampsMs.length;
+  const x = new Float64Array(s.descriptor.channels.length * n);
+  s.descriptor.channels.forEach((_, c) => x.set(channelData(s, c), c * n));
+  return x;
+}
+
+function qualityLines(id: string, q: ChannelQualityReport): string[] {
+  const t = q.thresholds;
+  const limits = [t.sciMin !== undefined && `SCI ≥ ${t.sciMin}`, t.pspMin !== undefined && `PSP (median of 10 s windows) ≥ ${t.pspMin}`, t.cvMaxPercent !== undefined && `CV ≤ ${t.cvMaxPercent} %`].filter(Boolean).join(', ');
+  const lines = [`fNIRS quality (${id}): ${limits}; ${q.dropped.length} of ${q.rows.length} channels would be pruned`];
+  const num = (v: number | null, d: number) => (v === null ? '—' : Number.isFinite(v) ? v.toFixed(d) : String(v)).padStart(7);
+  lines.push(`  ${'channel'.padEnd(14)}${'SCI'.padStart(7)}${'PSP'.padStart(7)}${'CV %'.padStart(7)}`);
+  for (const r of q.rows) lines.push(`  ${r.label.padEnd(14)}${num(r.sci, 3)}${num(r.pspMedian, 3)}${num(r.cvPercent, 2)}${r.reasons.length ? `   pruned: ${r.reasons.join('; ')}` : ''}`);
+  for (const n of q.notes) lines.push(`  note: ${n}`);
+  return lines;
+}
+
 export function summarise(rec: RecordingData, fileName: string, fileBytes?: number): string {
   const lines: string[] = [];
   lines.push(`file:      ${fileName}${fileBytes !== undefined ? ` (${fileBytes.toLocaleString('en-US')} bytes)` : ''}`);
@@ -60,6 +103,9 @@ export function summarise(rec: RecordingData, fileName: string, fileBytes?: numb
   for (const [v, c] of top) lines.push(`  ${JSON.stringify(v.length > 60 ? v.slice(0, 57) + '...' : v)} × ${c}`);
   if (counts.size > top.length) lines.push(`  … ${counts.size - top.length} more values`);
   if (rec.probe) lines.push(`probe:     ${rec.probe.sourcePositionsM.length} sources, ${rec.probe.detectorPositionsM.length} detectors, wavelengths ${rec.probe.wavelengthsNm.join('/')} nm, ${rec.probe.positions3d ? '3D' : '2D'} positions`);
+  const quality = fnirsQuality(rec);
+  if (quality.size && !hasDistances(rec)) lines.push('probe:     no source–detector distances (positions missing or all at 0), so haemoglobin (Beer–Lambert) cannot be computed from this file');
+  for (const [id, q] of quality) lines.push(...qualityLines(id, q));
   return lines.join('\n');
 }
 
@@ -72,6 +118,7 @@ function jsonSummary(rec: RecordingData, fileName: string): unknown {
     markerCount: rec.markers.length,
     markerValues: Object.fromEntries(rec.markers.reduce((m, e) => m.set(e.value, (m.get(e.value) ?? 0) + 1), new Map<string, number>())),
     probe: rec.probe ?? null,
+    fnirsQuality: Object.fromEntries(fnirsQuality(rec)),
   };
 }
 
