@@ -1,11 +1,13 @@
-// Library worker entry: imports recording files into IndexedDB and exports stored recordings to
-// files, off the main thread so large files never freeze the page. Thin: wiring plus messages.
+// Library worker entry: imports recording files into IndexedDB, exports stored recordings to files
+// and computes an fNIRS recording's figures, off the main thread so large files never freeze the
+// page. Thin: wiring plus messages.
 import { readRecording, writeRecordingFiles } from '../src/lib/formats/index';
 import { openDb } from '../src/lib/storage/db';
 import { importRecording, loadRecordingData, storedBytes } from '../src/lib/storage/library';
 import { errorMessage } from '../src/lib/core/errors';
 import { IMPORT_LOCK } from '../src/lib/core/locks';
 import type { LibraryEvent, LibraryRequest } from './protocol';
+import { fnirsFigures } from '../src/lib/fnirs/figures';
 
 const post = (e: LibraryEvent, transfer: Transferable[] = []) => self.postMessage(e, { transfer });
 
@@ -37,6 +39,8 @@ async function handle(m: LibraryRequest): Promise<void> {
     const data = await loadRecordingData(openDb(), m.recordingId);
     const files = await writeRecordingFiles(data, m.fileName);
     post({ type: 'exported', jobId: m.jobId, files }, files.map((f) => f.bytes.buffer as ArrayBuffer));
+  } else if (m.type === 'fnirs-figures') {
+    post({ type: 'fnirs-figures', jobId: m.jobId, figures: fnirsFigures(await loadRecordingData(openDb(), m.recordingId)) });
   }
 }
 

@@ -4,6 +4,7 @@
 import type { MarkerEvent, StreamDescriptor } from '../src/lib/core/stream';
 import type { ExecutionState, LogRecord, NodeMetrics, PipelineIssue } from '../src/lib/engine/index';
 import type { LiveFnirsQuality } from '../src/lib/fnirs/live';
+import type { FnirsFigures } from '../src/lib/fnirs/figures';
 
 /** Where a worker reads frames from. */
 export type RingSource =
@@ -178,9 +179,12 @@ export type RecorderEvent =
 export type ExportFormat = 'edf' | 'bdf' | 'csv' | 'snirf' | 'zip';
 export type LibraryRequest =
   | { type: 'import'; jobId: number; file: File; /** Other files of the dataset (an EEGLAB set's .fdt). */ companions?: File[] }
-  | { type: 'export'; jobId: number; recordingId: string; format: ExportFormat; fileName: string };
+  | { type: 'export'; jobId: number; recordingId: string; format: ExportFormat; fileName: string }
+  /** The fNIRS figures and tables of a stored recording (fnirs/figures.ts). */
+  | { type: 'fnirs-figures'; jobId: number; recordingId: string };
 export type LibraryEvent =
   | { type: 'progress'; jobId: number; phase: 'reading' | 'parsing' | 'writing'; fraction: number }
   | { type: 'imported'; jobId: number; recordingId: string; name: string; notes?: string }
   | { type: 'exported'; jobId: number; files: Array<{ fileName: string; bytes: Uint8Array }> }
+  | { type: 'fnirs-figures'; jobId: number; figures: FnirsFigures }
   | { type: 'failed'; jobId: number; message: string };

@@ -1,6 +1,8 @@
-// Page-side owner of the library worker: import files, export recordings as downloads.
+// Page-side owner of the library worker: import files, export recordings as downloads, an fNIRS
+// recording's figures (computed in the worker; saved as SVG, PNG or TSV here).
 // Main thread only; no Svelte.
 import type { ExportFormat, LibraryEvent, LibraryRequest } from '../../../workers/protocol';
+import type { FnirsFigures } from '../fnirs/figures';
 
 export interface ImportJob {
   fileName: string;
@@ -74,6 +76,43 @@ export function exportRecording(recordingId: string, name: string, format: Expor
       } else if (e.type === 'failed') fail(new Error(e.message));
     },
   );
+}
+
+/** An fNIRS recording's quality, block-average and GLM figures and tables, computed in the library worker. */
+export function fnirsRecordingFigures(recordingId: string): Promise<FnirsFigures> {
+  return run<FnirsFigures>(
+    (jobId) => ({ type: 'fnirs-figures', jobId, recordingId }),
+    (e, done, fail) => {
+      if (e.type === 'fnirs-figures') done(e.figures);
+      else if (e.type === 'failed') fail(new Error(e.message));
+    },
+  );
+}
+
+/** Saves text (an SVG or TSV) as a download. */
+export function downloadText(fileName: string, text: string): void {
+  download(fileName, new TextEncoder().encode(text));
+}
+
+/** Rasterises an SVG document (its own width × height, at `scale`) and downloads it as PNG. */
+export async function downloadSvgAsPng(fileName: string, svg: string, scale = 2): Promise<void> {
+  const url = URL.createObjectURL(new Blob([svg], { type: 'image/svg+xml' }));
+  try {
+    const img = new Image();
+    img.src = url;
+    await img.decode();
+    const canvas = document.createElement('canvas');
+    canvas.width = img.naturalWidth * scale;
+    canvas.height = img.naturalHeight * scale;
+    const ctx = canvas.getContext('2d');
+    if (!ctx) throw new Error('no 2D canvas to draw the PNG');
+    ctx.drawImage(img, 0, 0, canvas.width, canvas.height);
+    const blob = await new Promise<Blob | null>((ok) => canvas.toBlob(ok, 'image/png'));
+    if (!blob) throw new Error('the browser could not encode the PNG');
+    download(fileName, new Uint8Array(await blob.arrayBuffer()));
+  } finally {
+    URL.revokeObjectURL(url);
+  }
 }
 
 function download(fileName: string, bytes: Uint8Array): void {
