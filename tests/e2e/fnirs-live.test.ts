@@ -1,8 +1,10 @@
 // Live fNIRS in Chromium: the synthetic fNIRS device on the Live page shows HbO/HbR (the engine
 // worker's fNIRS view) with a quality badge per channel after the first 10 s, its task button puts a
-// "task" marker with its duration into the running recording, and the recording keeps the probe.
+// "task" marker with its duration into the running recording, and the recording keeps the probe; a
+// SNIRF file replayed from the library shows its haemoglobin too (its probe travels with the stream).
 import { describe, expect, it } from 'vitest';
 import { openApp, screenshot, useApp } from './harness';
+import { needsShared, sharedPath } from '../support/shared';
 
 const fx = useApp();
 
@@ -52,5 +54,25 @@ describe('live fNIRS', () => {
     expect(stored.markers).toEqual([{ value: 'task', durationMs: 20_000 }]);
     await app.click('[data-testid="stop-stream"]');
     await app.close();
+  });
+
+  it('a SNIRF recording replayed from the library: HbO/HbR from its probe, a badge with SCI and CV for each of its 18 channels', needsShared, async () => {
+    const page = await openApp(fx.context, fx.server.url, '/recordings');
+    await page.setInputFiles('[data-testid="import-input"]', sharedPath('data/snirf/neuro_run01.snirf'));
+    await page.locator('[data-testid="recording-row"][data-status="complete"]', { hasText: 'neuro_run01.snirf' }).waitFor({ timeout: 30_000 });
+    await page.click('a[href="/"]');
+    await page.click('[data-testid="device-playback"]');
+    await page.locator('[data-testid="playback-recording"] option', { hasText: 'neuro_run01.snirf' }).first().waitFor({ state: 'attached' });
+    await page.selectOption('[data-testid="playback-recording"]', { label: 'neuro_run01.snirf' });
+    await page.click('[data-testid="start-stream"]');
+    await page.waitForSelector('[data-testid="stop-stream"]');
+    await page.waitForFunction(() => document.querySelector('[data-testid="fnirs-mode"]')?.textContent?.includes('HbO'));
+    await page.waitForSelector('[data-testid="fnirs-badge"]', { timeout: 20_000 });
+    const badges = await page.$$eval('[data-testid="fnirs-badge"]', (els) => els.map((e) => ({ text: e.textContent ?? '', ok: e.getAttribute('data-ok') })));
+    expect(badges).toHaveLength(18);
+    expect(badges.every((b) => /SCI [\d.-]+ CV [\d.]+ %/.test(b.text))).toBe(true);
+    await screenshot(page, 'fnirs-playback');
+    await page.click('[data-testid="stop-stream"]');
+    await page.close();
   });
 });
