@@ -3,7 +3,7 @@
 // "task" marker with its duration into the running recording, and the recording keeps the probe; a
 // SNIRF file replayed from the library shows its haemoglobin too (its probe travels with the stream).
 import { describe, expect, it } from 'vitest';
-import { openApp, screenshot, useApp } from './harness';
+import { openApp, readStores, screenshot, useApp } from './harness';
 import { needsShared, sharedPath } from '../support/shared';
 
 const fx = useApp();
@@ -32,23 +32,12 @@ describe('live fNIRS', () => {
 
     await app.click('[data-testid="stop-recording"]');
     await app.waitForSelector('[data-testid="start-recording"]');
-    const stored = await app.evaluate(async () => {
-      const open = indexedDB.open('neurotab');
-      const db: IDBDatabase = await new Promise((ok, fail) => {
-        open.onsuccess = () => ok(open.result);
-        open.onerror = () => fail(open.error);
-      });
-      const all = <T,>(store: string): Promise<T[]> =>
-        new Promise((ok, fail) => {
-          const r = db.transaction(store).objectStore(store).getAll();
-          r.onsuccess = () => ok(r.result as T[]);
-          r.onerror = () => fail(r.error);
-        });
-      const rec = (await all<{ id: string; name: string; probe?: { wavelengthsNm: number[]; detectorPositionsM: number[][] } }>('recordings')).find((r) => r.name === 'fNIRS task');
-      const markers = (await all<{ recordingId: string; value: string; durationMs?: number }>('markers')).filter((m) => m.recordingId === rec?.id);
-      db.close();
-      return { probe: rec?.probe, markers: markers.map((m) => ({ value: m.value, durationMs: m.durationMs })) };
-    });
+    const db = await readStores(app, ['recordings', 'markers']);
+    const rec = (db.recordings as { id: string; name: string; probe?: { wavelengthsNm: number[]; detectorPositionsM: number[][] } }[]).find((r) => r.name === 'fNIRS task');
+    const stored = {
+      probe: rec?.probe,
+      markers: (db.markers as { recordingId: string; value: string; durationMs?: number }[]).filter((m) => m.recordingId === rec?.id).map((m) => ({ value: m.value, durationMs: m.durationMs })),
+    };
     expect(stored.probe?.wavelengthsNm).toEqual([760, 850]);
     expect(stored.probe?.detectorPositionsM).toHaveLength(7);
     expect(stored.markers).toEqual([{ value: 'task', durationMs: 20_000 }]);

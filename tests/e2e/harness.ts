@@ -78,3 +78,24 @@ export function useApp(opts: { isolationHeaders?: boolean } = {}): AppFixture {
   });
   return f;
 }
+
+/** Every row of the app's IndexedDB stores `stores` (by store name), read in the page. */
+export function readStores(page: Page, stores: string[]): Promise<Record<string, unknown[]>> {
+  return page.evaluate(async (names) => {
+    const open = indexedDB.open('neurotab');
+    const db: IDBDatabase = await new Promise((ok, fail) => {
+      open.onsuccess = () => ok(open.result);
+      open.onerror = () => fail(open.error);
+    });
+    const out: Record<string, unknown[]> = {};
+    for (const store of names) {
+      out[store] = await new Promise<unknown[]>((ok, fail) => {
+        const r = db.transaction(store).objectStore(store).getAll();
+        r.onsuccess = () => ok(r.result);
+        r.onerror = () => fail(r.error);
+      });
+    }
+    db.close();
+    return out;
+  }, stores);
+}
