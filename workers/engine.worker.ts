@@ -463,6 +463,8 @@ self.onmessage = (ev: MessageEvent<EngineRequest>) => {
       post({ type: 'started' });
     } else if (m.type === 'set-filter') {
       setFilter(m.filter);
+    } else if (m.type === 'set-fnirs') {
+      fnirs?.setShortChannelRegression(m.shortChannelRegression);
     } else if (m.type === 'stop') {
       running = false;
     } else if (m.type === 'run-pipeline') {

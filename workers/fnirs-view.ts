@@ -1,7 +1,7 @@
 // The engine worker's live view of an fNIRS stream: instead of the EEG filter chain, raw intensities
 // go through the library's live chain (fnirs/live.ts: HbO/HbR in µM, or ΔOD where the stream has no
-// distances) into the "filtered" ring, and channel quality (windowed SCI, CV, pruning reasons) is
-// posted to the page once a second. Worker-side wiring only; `feed` is the hot path (no allocation).
+// distances; optionally through the running short-channel regression) into the "filtered" ring, and
+// channel quality (windowed SCI, CV, pruning reasons) is posted to the page once a second. Worker-side wiring only; `feed` is the hot path (no allocation).
 import { errorMessage } from '../src/lib/core/errors';
 import type { StreamDescriptor } from '../src/lib/core/stream';
 import { LiveFnirs } from '../src/lib/fnirs/live';
@@ -25,7 +25,18 @@ export class FnirsView {
   ) {
     this.live = new LiveFnirs(descriptor);
     this.out = new Float32Array(maxFrames * descriptor.channels.length);
-    post({ type: 'fnirs-view', descriptor: this.live.output, mode: this.live.mode, note: this.live.note });
+    this.announce();
+  }
+
+  private announce(): void {
+    const l = this.live;
+    this.post({ type: 'fnirs-view', descriptor: l.output, mode: l.mode, note: l.note, shortChannels: l.hasShortChannels, shortChannelRegression: l.shortChannelRegression });
+  }
+
+  /** The running short-channel regression on or off (its estimate starts afresh); says so to the page. */
+  setShortChannelRegression(on: boolean): void {
+    this.live.setShortChannelRegression(on);
+    this.announce();
   }
 
   /** HOT PATH: one chunk of raw frames → the view's frames in the sink. */

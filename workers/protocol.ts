@@ -106,6 +106,8 @@ export interface FilterSettings {
 export type EngineRequest =
   | { type: 'start'; descriptor: StreamDescriptor; source: RingSource; sink: RingSink; filter: FilterSettings }
   | { type: 'set-filter'; filter: FilterSettings }
+  /** An fNIRS stream: the running short-channel regression on or off (where the probe has short channels). */
+  | { type: 'set-fnirs'; shortChannelRegression: boolean }
   | { type: 'stop' }
   // A user pipeline on the live stream, beside the filter chain (one at a time; a new run replaces it).
   | { type: 'run-pipeline'; runId: number; doc: unknown }
@@ -126,7 +128,7 @@ export type EngineEvent =
   | { type: 'stopped' }
   | { type: 'error'; message: string }
   /** An fNIRS stream: what the filtered ring carries instead (HbO/HbR µM or ΔOD) and why. */
-  | { type: 'fnirs-view'; descriptor: StreamDescriptor; mode: 'haemoglobin' | 'optical-density'; note: string }
+  | { type: 'fnirs-view'; descriptor: StreamDescriptor; mode: 'haemoglobin' | 'optical-density'; note: string; shortChannels: boolean; shortChannelRegression: boolean }
   /** Once a second for an fNIRS stream: channel quality over the last window. */
   | { type: 'fnirs-quality'; quality: LiveFnirsQuality }
   | { type: 'pipeline-started'; runId: number }

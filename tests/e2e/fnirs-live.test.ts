@@ -28,6 +28,9 @@ describe('live fNIRS', () => {
     expect(badges.every((b) => b.ok === 'true')).toBe(true);
     expect(badges[0].text).toMatch(/S1_D1 760\s*SCI 0\.\d\d CV \d+\.\d %/);
     expect(await app.textContent('.stream-info')).toContain('HbO/HbR');
+    // The probe has short channels: the running short-channel regression can be switched on (the engine confirms).
+    await app.click('[data-testid="fnirs-ssr"]');
+    await app.waitForSelector('[data-testid="fnirs-ssr"][data-on="true"]');
     await screenshot(app, 'fnirs-live');
 
     await app.click('[data-testid="stop-recording"]');

@@ -321,6 +321,11 @@ export class Acquisition {
     return true;
   }
 
+  /** An fNIRS stream's live view: the running short-channel regression on or off. */
+  setFnirsShortChannelRegression(on: boolean): void {
+    this.sendToEngine({ type: 'set-fnirs', shortChannelRegression: on });
+  }
+
   setEyesClosed(eyesClosed: boolean): void {
     this.io?.postMessage({ type: 'set-eyes-closed', eyesClosed } satisfies IoRequest);
   }

@@ -11,6 +11,8 @@ import { generateFnirs } from '../devices/drivers/synthetic-fnirs/testing';
 import { readSnirf } from '../formats/snirf';
 import { LiveFnirs } from './live';
 import { opticalDensity } from './beer-lambert';
+import { channelMidpoints, sourceDetectorDistances } from './channels';
+import { RunningShortChannelRegression } from './short-channels';
 
 /** Channel-major copy of frame-major float32 frames. */
 function channelMajor(frames: Float32Array, C: number, T: number): Float64Array {
@@ -136,5 +138,40 @@ describe('LiveFnirs', () => {
     const q = live.quality()!;
     expect(q.channels.map((c) => c.label)).toEqual(['red', 'ir']);
     expect(q.channels.every((c) => c.sci === null && c.cvPercent > 0 && c.cvPercent < 1)).toBe(true);
+  });
+
+  it('short-channel regression: the running estimate (τ 60 s) over the Hb positions, and it removes most of the scalp signal', () => {
+    const { g: g2, T: T2, frames: f2 } = generateFnirs({ sampleRateHz: 10, seed: 6, motionPerMinute: 0 }, 300);
+    const plain = new LiveFnirs(g2.stream);
+    expect(plain.hasShortChannels).toBe(true);
+    expect(plain.shortChannelRegression).toBe(false);
+    const hb = new Float32Array(T2 * C);
+    plain.process(f2, T2, hb);
+    const live = new LiveFnirs(g2.stream, { shortChannelRegression: true });
+    const out = new Float32Array(T2 * C);
+    live.process(f2, T2, out);
+    // The library's running regression on the Hb channels (all 20 positions are Hb here).
+    const probe = g2.probe;
+    const ssr = new RunningShortChannelRegression(live.output.channels, sourceDetectorDistances(g2.channels, probe.sourcePositionsM, probe.detectorPositionsM), {
+      sampleRateHz: 10, midpointsM: channelMidpoints(g2.channels, probe.sourcePositionsM, probe.detectorPositionsM), timeConstantSeconds: 60,
+    });
+    const want = new Float64Array(T2 * C);
+    ssr.process(hb, T2, want);
+    expect(out).toEqual(Float32Array.from(want));
+    // Without a task, what is left on a long HbO channel after the first minute is far smaller.
+    const variance = (x: Float32Array, c: number) => {
+      const v = Array.from({ length: T2 - 600 }, (_, t) => x[(t + 600) * C + c]);
+      const m = v.reduce((a, b) => a + b, 0) / v.length;
+      return v.reduce((a, b) => a + (b - m) ** 2, 0) / v.length;
+    };
+    for (const c of [0, 2, 4, 6, 8, 10]) expect(variance(out, c), live.output.channels[c].label).toBeLessThan(0.5 * variance(hb, c));
+    // Off again: the next frame is the plain chain's.
+    live.setShortChannelRegression(false);
+    const off = new Float32Array(C);
+    const reference = new Float32Array(C);
+    live.process(f2.subarray(0, C), 1, off);
+    plain.process(f2.subarray(0, C), 1, reference);
+    expect(off).toEqual(reference);
+    expect(new LiveFnirs({ ...g2.stream, probe: { ...probe, detectorPositionsM: probe.detectorPositionsM.map(([x], j) => [x, j > 2 ? 0.03 : 0, 0]) } }).hasShortChannels).toBe(false);
   });
 });

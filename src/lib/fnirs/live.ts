@@ -3,13 +3,16 @@
 // map) frame by frame, and, on demand, channel quality over the last window (SCI and CV from the
 // library on that window, pruned with its reasons). Streams without source–detector distances get
 // ΔOD instead of haemoglobin, labelled as such; channels that are not fNIRS (a device's own ratio)
-// pass through, labelled "(device)". Output has as many channels as input, at the same positions.
+// pass through, labelled "(device)". Where the probe has short channels, haemoglobin can go on through
+// the running short-channel regression (setShortChannelRegression). Output has as many channels as
+// input, at the same positions.
 // Pure TypeScript, any thread (the engine worker runs it). FRAME-MAJOR float32 chunks (the engine's
 // layout); `process` is a HOT PATH (no allocation) and chunk-invariant; `quality` allocates.
 import { InputError } from '../core/errors';
 import type { ChannelInfo, StreamDescriptor } from '../core/stream';
 import { beerLambert, opticalDensity, type PathlengthFactor } from './beer-lambert';
-import { nirsPairs, parseNirsChannel, sourceDetectorDistances } from './channels';
+import { channelMidpoints, nirsPairs, parseNirsChannel, sourceDetectorDistances } from './channels';
+import { RunningShortChannelRegression } from './short-channels';
 import { coefficientOfVariation, intensityChecks, pruneChannels, scalpCouplingIndex, type PruneThresholds } from './quality';
 
 export interface LiveFnirsOptions {
@@ -21,6 +24,10 @@ export interface LiveFnirsOptions {
   ppf?: PathlengthFactor;
   /** Quality thresholds; default SCI ≥ 0.5 (MNE's tutorial) and CV ≤ 7.5 %. */
   thresholds?: PruneThresholds;
+  /** Start with the running short-channel regression on (where the probe has short channels); default false. */
+  shortChannelRegression?: boolean;
+  /** Its memory, s (RunningShortChannelRegression's τ); default 60. */
+  shortChannelTimeConstantSeconds?: number;
 }
 
 export interface LiveChannelQuality {
@@ -77,6 +84,11 @@ export class LiveFnirs {
   private historyPos = 0;
   private historyFill = 0;
   private readonly thresholds: PruneThresholds;
+  /** Running short-channel regression over the fNIRS channels' Hb (null: the probe has no short and long channels). */
+  private readonly ssr: RunningShortChannelRegression | null = null;
+  private ssrOn = false;
+  private ssrIn = new Float64Array(0);
+  private ssrOut = new Float64Array(0);
 
   constructor(stream: StreamDescriptor, opts: LiveFnirsOptions = {}) {
     const where = 'live fNIRS';
@@ -138,6 +150,17 @@ export class LiveFnirs {
         }
       });
     }
+    if (this.mode === 'haemoglobin' && !this.outKind.includes(3)) {
+      // Hb channels at the intensity channels' positions; a pair's distance is its channels'.
+      const hbChannels = this.nirs.map((i) => ({ label: labels[i] }));
+      const probe = stream.probe!;
+      const distances = sourceDetectorDistances(this.nirsChannels, probe.sourcePositionsM, probe.detectorPositionsM);
+      const midpointsM = channelMidpoints(this.nirsChannels, probe.sourcePositionsM, probe.detectorPositionsM);
+      if (distances.some((d) => d < 0.015) && distances.some((d) => d > 0.015)) {
+        this.ssr = new RunningShortChannelRegression(hbChannels, distances, { sampleRateHz: this.fs, midpointsM, timeConstantSeconds: opts.shortChannelTimeConstantSeconds ?? 60 });
+        this.ssrOn = opts.shortChannelRegression ?? false;
+      }
+    }
     this.rowStart = new Int32Array(C + 1);
     for (let c = 0; c < C; c++) this.rowStart[c + 1] = this.rowStart[c] + rows[c].length;
     this.colIndex = Int32Array.from(rows.flat());
@@ -171,6 +194,22 @@ export class LiveFnirs {
     } catch (e) {
       return `${(e as Error).message}; showing ΔOD`;
     }
+  }
+
+  /** Whether the probe has short and long channels (the short-channel regression is available). */
+  get hasShortChannels(): boolean {
+    return this.ssr !== null;
+  }
+
+  get shortChannelRegression(): boolean {
+    return this.ssrOn;
+  }
+
+  /** Turns the running short-channel regression on or off (its estimate starts afresh). No-op without short channels. */
+  setShortChannelRegression(on: boolean): void {
+    if (!this.ssr) return;
+    this.ssr.reset();
+    this.ssrOn = on;
   }
 
   /** Frames processed so far. */
@@ -222,6 +261,21 @@ export class LiveFnirs {
       if (this.historyFill < W) this.historyFill++;
       this.framesSeen++;
     }
+    if (this.ssrOn) this.regressShortChannels(out, frames);
+  }
+
+  /** The running short-channel regression over the fNIRS positions of `out` (scratch grows only for a larger chunk). */
+  private regressShortChannels(out: Float32Array, frames: number): void {
+    const C = this.C;
+    const nirs = this.nirs;
+    const S = nirs.length;
+    if (this.ssrIn.length < frames * S) {
+      this.ssrIn = new Float64Array(frames * S);
+      this.ssrOut = new Float64Array(frames * S);
+    }
+    for (let f = 0; f < frames; f++) for (let k = 0; k < S; k++) this.ssrIn[f * S + k] = out[f * C + nirs[k]];
+    this.ssr!.process(this.ssrIn, frames, this.ssrOut);
+    for (let f = 0; f < frames; f++) for (let k = 0; k < S; k++) out[f * C + nirs[k]] = this.ssrOut[f * S + k];
   }
 
   /**
