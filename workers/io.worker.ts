@@ -1,6 +1,7 @@
 // IO worker entry: runs device drivers and writes their frames into the raw ring: the synthetic
-// devices (EEG; fNIRS with its task blocks, published as markers), playback of a stored recording, and serial devices the worker can see (Web Serial), whose
-// regular-rate side streams go to rings of their own. Thin: wiring only.
+// devices (EEG; fNIRS with its task blocks, published as markers), playback of a stored recording,
+// and serial devices the worker can see (Web Serial), whose regular-rate side streams go to rings of
+// their own. Thin: wiring only.
 import { SyntheticDriver } from '../src/lib/devices/drivers/synthetic/driver';
 import { SyntheticFnirsDriver } from '../src/lib/devices/drivers/synthetic-fnirs/driver';
 import { PlaybackDriver } from '../src/lib/devices/drivers/playback/driver';

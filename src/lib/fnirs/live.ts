@@ -37,7 +37,7 @@ export interface LiveChannelQuality {
   /** Coefficient of variation of the raw intensity over the window, %. */
   cvPercent: number;
   ok: boolean;
-  /** Why not ok (pruneChannels' reasons: "SCI 0.31 < 0.5", "CV 9.2 > 7.5", "3 samples ≤ 0"). */
+  /** Why not ok (pruneChannels' reasons: "SCI 0.31 < 0.5", "CV % 9.2 > 7.5", "3 samples ≤ 0"). */
   reasons: string[];
 }
 
