@@ -1,8 +1,17 @@
 // The recordings library's fNIRS analysis and figures on the shared SNIRF files: quality on the probe
 // (the pairs MNE's SCI puts below 0.5 drawn red), block averages per condition (HbO/HbR paths with SEM
 // bands; the grand average is the event mean of the library's epochs), GLM t on the probe, TSV tables
-// with BIDS / MNE-NIRS columns; hostile labels are escaped; a file without a probe says what is missing.
+// with BIDS / MNE-NIRS columns; hostile labels are escaped; a file without a probe says what is missing;
+// a synthetic fNIRS session recorded through the library shows its task response in the GLM.
+import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
+import type { MarkerEvent } from '../core/stream';
+import { SyntheticFnirsDriver, SyntheticFnirsGenerator } from '../devices/drivers/synthetic-fnirs/index';
+import { NeurotabDb } from '../storage/db';
+import { loadRecordingData } from '../storage/library';
+import { Recorder } from '../storage/recorder';
+import { createRecording } from '../storage/recordings';
+import { Ring, RingReader, RingWriter } from '../streams/ring';
 import { needsShared, referenceJson, sharedBytes } from '../../../tests/support/shared';
 import { readSnirf } from '../formats/snirf';
 import { blockAverageFigure, blockAverageTsv, channelsTsv, glmFigure, glmTsv, grandAverages, qualityFigure } from './figures';
@@ -68,5 +77,42 @@ describe('fNIRS recording analysis and figures', needsShared, () => {
     const noMarkers = analyseFnirs({ ...data, markers: [] });
     expect(noMarkers.notes.join()).toMatch(/no markers inside the recording/);
     expect(qualityFigure(noMarkers)).toContain('<svg');
+  });
+});
+
+describe('a synthetic fNIRS session through the library', () => {
+  it('recorded with a rest/task schedule, its GLM finds the task on the long channels and not on the short ones', async () => {
+    const db = new NeurotabDb(`fnirs-session-${Math.random()}`);
+    try {
+      let now = 1_700_000_000_000;
+      const markers: MarkerEvent[] = [];
+      const d = new SyntheticFnirsDriver({ sampleRateHz: 10, seed: 2, motionPerMinute: 0, clock: () => now, timer: false, onTaskBlock: (m) => markers.push(m) });
+      const ring = Ring.create({ channels: 20, capacityFrames: 4096 });
+      const rec = await createRecording(db, { streams: [d.stream], source: 'synthetic-fnirs' });
+      const recorder = new Recorder(db, rec.id, [{ descriptor: d.stream, source: new RingReader(ring) }]);
+      await d.open();
+      await d.start(new RingWriter(ring));
+      d.setSchedule({ taskSeconds: 20, restSeconds: 20 });
+      for (let s = 0; s < 6 * 60; s++) {
+        now += 1000;
+        d.pump();
+        recorder.addMarkers(markers.splice(0));
+        if (s % 30 === 0) await recorder.flush();
+      }
+      await recorder.stop();
+      const a = analyseFnirs(await loadRecordingData(db, rec.id));
+      expect(a.notes).toEqual([]);
+      expect(a.blocks?.counts).toEqual([9]);
+      const t = a.glm[0].contrast.t;
+      const isLong = new SyntheticFnirsGenerator().isLong;
+      a.hbLabels.forEach((label, c) => {
+        // Long: the simulated response (HbO up, HbR down) far above chance; short: no response (|t| < 5,
+        // as in glm-recovery.spec.ts: their slow systemic oscillations may overlap the task a little).
+        if (isLong[c]) expect(label.endsWith('hbo') ? t[c] : -t[c], label).toBeGreaterThan(10);
+        else expect(Math.abs(t[c]), label).toBeLessThan(5);
+      });
+    } finally {
+      await db.delete();
+    }
   });
 });
