@@ -138,6 +138,7 @@ describe('LiveFnirs', () => {
     const q = live.quality()!;
     expect(q.channels.map((c) => c.label)).toEqual(['red', 'ir']);
     expect(q.channels.every((c) => c.sci === null && c.cvPercent > 0 && c.cvPercent < 1)).toBe(true);
+    expect(q).toMatchObject({ windowSeconds: null, windowSamples: 100 });
   });
 
   it('short-channel regression: the running estimate (τ 60 s) over the Hb positions, and it removes most of the scalp signal', () => {

@@ -42,8 +42,11 @@ export interface LiveChannelQuality {
 }
 
 export interface LiveFnirsQuality {
-  /** Seconds of signal the window covers. */
-  windowSeconds: number;
+  /** Seconds of signal the window covers; null for an irregular stream (no rate: see windowSamples). */
+  windowSeconds: number | null;
+  windowSamples: number;
+  /** What a channel is judged against (SCI where it can be computed). */
+  thresholds: PruneThresholds;
   /** One per fNIRS input channel, in stream order. */
   channels: LiveChannelQuality[];
 }
@@ -306,7 +309,9 @@ export class LiveFnirs {
     const pruned = pruneChannels(this.nirsChannels, { ...(sci ? { sci } : {}), cvPercent: cv, intensity: checks }, sci ? this.thresholds : { ...this.thresholds, sciMin: undefined });
     const reasons = new Map(pruned.dropped.map((d) => [d.channel, d.reasons]));
     return {
-      windowSeconds: this.fs > 0 ? W / this.fs : W,
+      windowSeconds: this.fs > 0 ? W / this.fs : null,
+      windowSamples: W,
+      thresholds: sci ? this.thresholds : { ...this.thresholds, sciMin: undefined },
       channels: this.nirsChannels.map((ch, k) => ({ label: ch.label, sci: sci ? sci[k] : null, cvPercent: cv[k], ok: !reasons.has(k), reasons: reasons.get(k) ?? [] })),
     };
   }
