@@ -2,7 +2,7 @@
 // (24 long + 8 short pairs × 760/850 nm) at 50 Hz through the live chain the engine worker runs
 // (fnirs/live.ts: OD → Beer–Lambert per frame, and once a second SCI + CV over the last 10 s), in
 // chunks of 1, 5 and 25 frames (20, 100, 500 ms). Prints p50 / p99 / max per chunk (a chunk that
-// crosses a second boundary includes the quality pass, as in the worker) and the quality pass alone;
+// crosses a second boundary includes the quality pass, as in the worker), OD → Hb alone, and the quality pass alone;
 // beside it, in the same run, NumPy/SciPy + MNE's FIR doing the same per-chunk work
 // (bench/fnirs_live_peer.py, Debian's /usr/bin/python3, one BLAS thread). Asserts nothing about speed.
 import { spawnSync } from 'node:child_process';
@@ -55,17 +55,19 @@ function percentile(xs: number[], p: number): number {
 }
 
 console.log(`fnirs-live.bench: Node ${process.version}; ${C} channels × ${FS} Hz × ${SECONDS} s; ${availableParallelism()} cores, load average ${loadavg()[0].toFixed(1)} (a shared machine: figures are noisy)`);
-const node: Record<string, { p50: number; p99: number; max: number }> = {};
+const node: Record<string, { p50: number; p99: number; max: number; p99Process: number }> = {};
 let qualityUs: number[] = [];
 for (const chunk of [1, 5, 25]) {
   const live = new LiveFnirs(stream);
   const out = new Float32Array(chunk * C);
   const us: number[] = [];
+  const processUs: number[] = [];
   const q: number[] = [];
   let nextQualityFrame = FS;
   for (let t = 0; t + chunk <= T; t += chunk) {
     const t0 = performance.now();
     live.process(frames.subarray(t * C, (t + chunk) * C), chunk, out);
+    processUs.push((performance.now() - t0) * 1000);
     if (t + chunk >= nextQualityFrame) {
       const q0 = performance.now();
       live.quality();
@@ -76,7 +78,7 @@ for (const chunk of [1, 5, 25]) {
   }
   // The first 10 s have no quality yet; skip the warm-up (JIT) second.
   const steady = us.slice(Math.ceil((10 * FS) / chunk));
-  node[chunk] = { p50: percentile(steady, 50), p99: percentile(steady, 99), max: Math.max(...steady) };
+  node[chunk] = { p50: percentile(steady, 50), p99: percentile(steady, 99), max: Math.max(...steady), p99Process: percentile(processUs.slice(Math.ceil((10 * FS) / chunk)), 99) };
   qualityUs = q.slice(10);
 }
 
@@ -99,7 +101,7 @@ for (const chunk of [1, 5, 25]) {
   const n = node[chunk];
   const p = peer?.chunks[String(chunk)];
   console.log(
-    `  chunk ${String(chunk).padStart(2)} frames (${(chunk * 1000) / FS} ms): Node p50 ${f(n.p50)} p99 ${f(n.p99)} max ${f(n.max)}` +
+    `  chunk ${String(chunk).padStart(2)} frames (${(chunk * 1000) / FS} ms): Node p50 ${f(n.p50)} p99 ${f(n.p99)} max ${f(n.max)} (OD → Hb alone p99 ${f(n.p99Process)})` +
       (p ? `   NumPy/SciPy p50 ${f(p.p50)} p99 ${f(p.p99)} max ${f(p.max)}` : ''),
   );
 }
