@@ -1,24 +1,12 @@
 // Compiler: pipeline document + registry → execution plan (nodes in topological order, resolved
-// parameters, which output feeds which input, data kinds checked along every edge).
+// parameters, which output feeds which input, static shapes checked along every edge: graph.ts).
 // Pure; runs in the engine worker, the CLI and the API. Collects every problem before throwing.
 import { errorMessage } from '../core/errors';
 import { PipelineError, type PipelineDocument, type PipelineIssue } from './document';
+import { propagateShapes, topologicalOrder, type ShapeNode } from './graph';
 import { findParam, resolveParams } from './params';
-import type { NodeRegistry } from './registry';
-import type { DataKind, NodeClass, NodeInstance } from './types';
-
-/** Kinds each output of `cls` carries, given what reaches its inputs (`sameAs` passes an input's kinds on; nothing known: the input port's kinds). */
-export function outputKinds(cls: NodeClass, arriving: Record<string, DataKind[]>): Record<string, DataKind[]> {
-  const kinds: Record<string, DataKind[]> = {};
-  for (const o of cls.outputs) {
-    if (typeof o.kind === 'string') kinds[o.name] = [o.kind];
-    else {
-      const from = o.kind.sameAs;
-      kinds[o.name] = arriving[from]?.length ? arriving[from] : (cls.inputs.find((p) => p.name === from)?.kinds ?? []);
-    }
-  }
-  return kinds;
-}
+import { UNKNOWN_SHAPE, type PacketShape } from './shapes';
+import type { NodeClass, NodeClassLookup, NodeInstance } from './types';
 
 export interface InputLink {
   port: string;
@@ -42,8 +30,10 @@ export interface PlanNode {
   inputs: InputLink[];
   /** Wires from `value` outputs into this node's parameters (NeuroPype parameter ports). */
   paramInputs: ParamLink[];
-  /** Kinds each output port can carry, as resolved from what feeds the node. */
-  outputKinds: Record<string, DataKind[]>;
+  /** Static shape of each output port (graph.ts). */
+  outputShapes: Record<string, PacketShape>;
+  /** Input ports whose shape was unknown at load: the runtime checks their first packet (and any change of layout). */
+  deferredPorts: string[];
   instance: NodeInstance;
   /** Position in `ExecutionPlan.order`. */
   index: number;
@@ -61,7 +51,7 @@ export interface CompileOptions {
   instantiate(node: { id: string; cls: NodeClass; params: Record<string, unknown> }): NodeInstance;
 }
 
-export function compilePipeline(doc: PipelineDocument, registry: NodeRegistry, opts: CompileOptions): ExecutionPlan {
+export function compilePipeline(doc: PipelineDocument, registry: NodeClassLookup, opts: CompileOptions): ExecutionPlan {
   const issues: PipelineIssue[] = [];
   const classes = new Map<string, { cls: NodeClass; params: Record<string, unknown> | null; index: number }>();
 
@@ -88,7 +78,6 @@ export function compilePipeline(doc: PipelineDocument, registry: NodeRegistry, o
   // Edges: endpoints exist, ports exist, one wire per input.
   const inputsOf = new Map<string, InputLink[]>();
   const paramInputsOf = new Map<string, ParamLink[]>();
-  const succ = new Map<string, Set<string>>();
   const wired = new Map<string, number>();
   doc.edges.forEach((e, i) => {
     const path = `edges[${i}]`;
@@ -115,10 +104,19 @@ export function compilePipeline(doc: PipelineDocument, registry: NodeRegistry, o
       issues.push({ path, nodeId: e.target, message: `${label}: input "${e.targetPort}" already has a connection (edges[${prior}]); an input accepts one wire` });
       return;
     }
+    const srcOut = src.cls.outputs.find((p) => p.name === e.sourcePort)!;
     if (dst.cls.inputs.some((p) => p.name === e.targetPort)) {
+      if (srcOut.value) {
+        issues.push({ path, nodeId: e.target, message: `${label}: ${src.cls.type}.${e.sourcePort} is a value, not data; wire it into a parameter of ${dst.cls.type}` });
+        return;
+      }
       wired.set(key, i);
       (inputsOf.get(e.target) ?? inputsOf.set(e.target, []).get(e.target)!).push({ port: e.targetPort, sourceId: e.source, sourcePort: e.sourcePort, sourceIndex: -1 });
     } else if (findParam(dst.cls, e.targetPort)) {
+      if (!srcOut.value) {
+        issues.push({ path: 'edges', nodeId: e.target, message: `parameter "${e.targetPort}" of ${dst.cls.type} can only be wired from a value output (e.g. ParameterPort.value), not ${e.source}.${e.sourcePort} (data)` });
+        return;
+      }
       wired.set(key, i);
       const name = findParam(dst.cls, e.targetPort)!.name;
       (paramInputsOf.get(e.target) ?? paramInputsOf.set(e.target, []).get(e.target)!).push({ param: name, sourceId: e.source, sourcePort: e.sourcePort });
@@ -127,54 +125,18 @@ export function compilePipeline(doc: PipelineDocument, registry: NodeRegistry, o
       issues.push({ path: `${path}.targetPort`, nodeId: e.target, message: `${label}: ${dst.cls.type} has no input or parameter "${e.targetPort}" (has: ${ins})` });
       return;
     }
-    (succ.get(e.source) ?? succ.set(e.source, new Set()).get(e.source)!).add(e.target);
   });
 
-  // Topological order (Kahn), stable in document order; leftovers are on a cycle.
-  const indeg = new Map<string, number>();
-  for (const id of classes.keys()) indeg.set(id, 0);
-  for (const targets of succ.values()) for (const t of targets) indeg.set(t, (indeg.get(t) ?? 0) + 1);
-  const ready = [...classes.keys()].filter((id) => indeg.get(id) === 0);
-  const orderIds: string[] = [];
-  while (ready.length) {
-    const id = ready.shift()!;
-    orderIds.push(id);
-    for (const t of succ.get(id) ?? []) {
-      const d = indeg.get(t)! - 1;
-      indeg.set(t, d);
-      if (d === 0) ready.push(t);
-    }
-  }
-  if (orderIds.length < classes.size) {
-    const onCycle = [...classes.keys()].filter((id) => !orderIds.includes(id));
-    issues.push({ path: 'edges', message: `the graph has a cycle through nodes ${onCycle.map((s) => `"${s}"`).join(', ')}; pipelines must be acyclic` });
-  }
-
-  // Data kinds along every edge, in topological order.
-  const outKinds = new Map<string, Record<string, DataKind[]>>();
-  for (const id of orderIds) {
-    const { cls } = classes.get(id)!;
-    const arriving: Record<string, DataKind[]> = {};
-    for (const link of inputsOf.get(id) ?? []) {
-      const port = cls.inputs.find((p) => p.name === link.port)!;
-      const from = outKinds.get(link.sourceId)?.[link.sourcePort] ?? [];
-      const ok = from.filter((k) => port.kinds.includes(k));
-      if (from.length && !ok.length) {
-        issues.push({
-          path: 'edges',
-          nodeId: id,
-          message: `input "${link.port}" of ${cls.type} accepts ${port.kinds.join('/')}, but ${link.sourceId}.${link.sourcePort} carries ${from.join('/')}`,
-        });
-      }
-      arriving[link.port] = ok.length ? ok : port.kinds;
-    }
-    for (const link of paramInputsOf.get(id) ?? []) {
-      const from = outKinds.get(link.sourceId)?.[link.sourcePort] ?? [];
-      if (from.length && !from.includes('value'))
-        issues.push({ path: 'edges', nodeId: id, message: `parameter "${link.param}" of ${cls.type} can only be wired from a value output (e.g. ParameterPort.value), not ${from.join('/')}` });
-    }
-    outKinds.set(id, outputKinds(cls, arriving));
-  }
+  // Topological order, then static shapes along every data edge.
+  const { order: orderIds, cyclic } = topologicalOrder([...classes.keys()], doc.edges);
+  if (cyclic.length) issues.push({ path: 'edges', message: `the graph has a cycle through nodes ${cyclic.map((s) => `"${s}"`).join(', ')}; pipelines must be acyclic` });
+  const shapeNodes: ShapeNode[] = orderIds.map((id) => {
+    const { cls, params } = classes.get(id)!;
+    return { id, cls, params: params ?? resolveParams(cls, {}, '') };
+  });
+  const dataEdges = doc.edges.filter((e) => inputsOf.get(e.target)?.some((l) => l.port === e.targetPort && l.sourceId === e.source && l.sourcePort === e.sourcePort));
+  const shapes = propagateShapes(shapeNodes, dataEdges);
+  for (const i of shapes.issues) issues.push({ path: 'edges', nodeId: i.nodeId, message: i.message });
 
   if (issues.length) throw new PipelineError(issues);
 
@@ -195,7 +157,10 @@ export function compilePipeline(doc: PipelineDocument, registry: NodeRegistry, o
       params: params!,
       inputs: inputsOf.get(id) ?? [],
       paramInputs: paramInputsOf.get(id) ?? [],
-      outputKinds: outKinds.get(id)!,
+      outputShapes: shapes.outputs.get(id) ?? {},
+      deferredPorts: Object.entries(shapes.arriving.get(id) ?? {})
+        .filter(([, sh]) => sh === UNKNOWN_SHAPE)
+        .map(([port]) => port),
       instance,
       index: order.length,
     };

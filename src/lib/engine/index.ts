@@ -7,7 +7,7 @@
 //   ex.load(doc);                       // PipelineError (issues: [{path, nodeId, message}]) → nothing changes
 //   ex.bind('in', { descriptor, reader });        // io.stream-input ← RingReader (+ its StreamDescriptor)
 //   ex.bind('out', ringWriter);                   // io.stream-output → RingWriter (anything with push())
-//   ex.bind('rec', recordingData);                // io.recording-input ← formats' RecordingData
+//   ex.bind('rec', recordingData);                // io.recording-input / io.import-file ← formats' RecordingData
 //   ex.pushMarkers('mk', [{ timestampMs, value }]); // io.marker-input
 //   ex.play(); await ex.runOnline(abortSignal);   // online: processes as soon as data arrives
 //   ex.runOffline({ onProgress });                // offline: whole recordings, then flush; two-pass calibration
@@ -24,8 +24,11 @@
 // on data shaped like what they receive: any problem → PipelineError/InputError, nothing changes.
 // load() drops bindings: bind the new graph's source/sink nodes after each load.
 //
-// Packet contract (types.ts): frame-major float32 samples; a packet's arrays are valid only during
-// the step that delivers it (nodes reuse buffers); nodes never mutate inputs; taps must copy.
+// Data model (docs/packets.md): packets of named chunks, each an n-dimensional block with typed axes
+// (axes.ts, block.ts, packet.ts); ports accept chunks by their axes and flags, output ports declare
+// static shapes, and the compiler checks every edge at load (shapes.ts, graph.ts). Packet contract
+// (packet.ts): a packet is valid only during the step that delivers it (sources and nodes reuse
+// buffers); nodes never mutate inputs; taps must copy (copyPacket).
 //
 // NeuroPype vocabulary: every NodeClass may carry `neuropype: {class, module, package}` and extra
 // `neuropypeAliases` (registry.find accepts the class name, e.g. "IIRFilter", "ImportEDF"); parameter
@@ -51,7 +54,8 @@ export {
   type PipelineNode,
 } from './document';
 export { checkParam, findParam, neuropypePortType, neuropypeValueDomain, neuropypeValueType, resolveParams } from './params';
-export { NodeRegistry, PACKAGES, arrivingKinds, classInfo, registryResolver, type NodeClassInfo, type PackageInfo } from './registry';
+export { NodeRegistry, PACKAGES, classInfo, registryResolver, type NodeClassInfo, type PackageInfo } from './registry';
+export { acceptsOf, arrivingKinds, arrivingShapes, propagateShapes, refusal, topologicalOrder, type ShapeIssue, type ShapeNode, type ShapeReport } from './graph';
 export { compilePipeline, type ExecutionPlan, type PlanNode } from './compiler';
 export {
   DEFAULT_EXECUTION_INFO,
@@ -66,6 +70,10 @@ export {
   type NodeMetrics,
   type PacketTap,
 } from './runtime';
-export { concatPackets, framesFromChannelMajor, packetItems, sliceFrames, toChannelMajor, transposeInto } from './packets';
+export * from './axes';
+export * from './block';
+export * from './packet';
+export * from './shapes';
+export { ChunkModels, labelledCount, labelsOf } from './calibration';
 export { BUILTIN_NODE_CLASSES, builtinRegistry, createBuiltinRegistry } from './nodes/index';
-export { MarkerQueue, type InspectSnapshot } from './nodes/io';
+export { MarkerQueue, outputChunk, type InspectSnapshot } from './nodes/io';

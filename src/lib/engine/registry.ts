@@ -4,8 +4,8 @@
 import { InputError } from '../core/errors';
 import { findParam, neuropypePortType, neuropypeValueDomain, neuropypeValueType } from './params';
 import type { PypResolver } from '../formats/pyp';
-import { outputKinds } from './compiler';
-import type { PipelineDocument } from './document';
+import { acceptsOf } from './graph';
+import { describeQueries } from './shapes';
 import type { DataKind, NodeClass } from './types';
 
 export interface PackageInfo {
@@ -40,8 +40,10 @@ export interface NodeClassInfo {
   neuropype: NodeClass['neuropype'] | null;
   /** Further NeuroPype class names this class answers to. */
   neuropypeAliases: string[];
-  inputs: { name: string; title: string; kinds: DataKind[]; optional: boolean; doc: string }[];
-  outputs: { name: string; title: string; kind: DataKind | string; doc: string }[];
+  /** `accepts`: the chunks the port works on, in words (with the default parameters); `hint`: what to change when data does not fit. */
+  inputs: { name: string; title: string; accepts: string; hint: string | null; optional: boolean; doc: string }[];
+  /** `value`: a plain value for parameters (ParameterPort), not packets. */
+  outputs: { name: string; title: string; value: boolean; doc: string }[];
   params: {
     name: string;
     title: string;
@@ -100,6 +102,10 @@ export class NodeRegistry {
   }
 }
 
+function defaults(cls: NodeClass): Record<string, unknown> {
+  return Object.fromEntries(cls.params.map((p) => [p.name, p.default]));
+}
+
 export function classInfo(cls: NodeClass): NodeClassInfo {
   return {
     type: cls.type,
@@ -111,13 +117,15 @@ export function classInfo(cls: NodeClass): NodeClassInfo {
     source: cls.source ?? false,
     neuropype: cls.neuropype ?? null,
     neuropypeAliases: (cls.neuropypeAliases ?? []).filter((a) => !a.includes('.')),
-    inputs: cls.inputs.map((p, i) => ({ name: p.name, title: p.title, kinds: p.kinds, optional: p.optional ?? i > 0, doc: p.doc })),
-    outputs: cls.outputs.map((p) => ({
+    inputs: cls.inputs.map((p, i) => ({
       name: p.name,
       title: p.title,
-      kind: typeof p.kind === 'string' ? p.kind : `same as ${p.kind.sameAs}`,
+      accepts: describeQueries(acceptsOf(p, defaults(cls))),
+      hint: p.hint ?? null,
+      optional: p.optional ?? i > 0,
       doc: p.doc,
     })),
+    outputs: cls.outputs.map((p) => ({ name: p.name, title: p.title, value: p.value ?? false, doc: p.doc })),
     params: cls.params.map((p) => ({
       name: p.name,
       title: p.title,
@@ -156,35 +164,4 @@ export function registryResolver(registry: NodeRegistry): PypResolver {
     },
     parameters: (type) => (registry.find(type)?.params ?? []).map((p) => ({ name: p.name, portType: neuropypePortType(p), default: p.default })),
   };
-}
-
-/**
- * The kinds that can reach each node's input ports, propagated along the edges of a document from
- * the classes' output kinds (`sameAs` passes through what arrives). Tolerant: unknown classes and
- * cycles give no entry. For editors (which parameters apply); the compiler checks kinds itself.
- */
-export function arrivingKinds(doc: PipelineDocument, registry: NodeRegistry): Map<string, Record<string, DataKind[]>> {
-  const out = new Map<string, Record<string, DataKind[]>>();
-  const outKinds = new Map<string, Record<string, DataKind[]>>();
-  const pending = new Set(doc.nodes.map((n) => n.id));
-  for (let progress = true; progress && pending.size; ) {
-    progress = false;
-    for (const n of doc.nodes) {
-      if (!pending.has(n.id)) continue;
-      const incoming = doc.edges.filter((e) => e.target === n.id);
-      if (incoming.some((e) => pending.has(e.source))) continue;
-      pending.delete(n.id);
-      progress = true;
-      const cls = registry.find(n.type);
-      if (!cls) continue;
-      const arriving: Record<string, DataKind[]> = {};
-      for (const port of cls.inputs) {
-        const from = incoming.filter((e) => e.targetPort === port.name).flatMap((e) => outKinds.get(e.source)?.[e.sourcePort] ?? []);
-        arriving[port.name] = from.length ? port.kinds.filter((k) => from.includes(k)) : [];
-      }
-      out.set(n.id, arriving);
-      outKinds.set(n.id, outputKinds(cls, arriving));
-    }
-  }
-  return out;
 }

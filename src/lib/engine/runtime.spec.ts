@@ -2,10 +2,17 @@ import { describe, expect, it, vi } from 'vitest';
 import { referenceArray, referenceError, referenceJson, needsShared } from '../../../tests/support/shared';
 import { PipelineError, type PipelineDocumentInput } from './document';
 import { builtinRegistry } from './nodes/index';
-import { framesFromChannelMajor, toChannelMajor, concatPackets } from './packets';
+import { featureAxis } from './axes';
+import { makeBlock, sameStream } from './block';
+import { ChunkModels, labelsOf } from './calibration';
+import { InputError } from '../core/errors';
+import { BUILTIN_NODE_CLASSES } from './nodes/index';
+import { itemsAndFeatures } from './nodes/ml';
+import { NodeRegistry } from './registry';
+import { concatPackets, copyPacket, mapChunks, type Packet } from './packet';
 import { Execution } from './runtime';
-import { makeStream } from './testing';
-import type { FramesPacket, Packet, RecordingSource } from './types';
+import { axisOf, framesView, makeStream, signalFromChannelMajor, toChannelMajor } from './testing';
+import type { NodeClass, RecordingSource } from './types';
 
 const reg = builtinRegistry();
 
@@ -26,16 +33,18 @@ function loadError(d: unknown): PipelineError {
 
 /** A recording-like source from channel-major data. */
 function recording(stream: ReturnType<typeof makeStream>, data: ArrayLike<number>, frames: number, markers: RecordingSource['markers'] = []): RecordingSource {
-  const p = framesFromChannelMajor(stream, data, frames);
-  return { streams: [{ descriptor: stream, samples: p.samples, timestampsMs: p.timestampsMs }], markers };
+  const p = signalFromChannelMajor(stream, data, frames);
+  return { streams: [{ descriptor: stream, samples: p.block.data as Float32Array, timestampsMs: axisOf(p, 'time').timesMs }], markers };
 }
 
 /** Collects (copies of) everything a node emits on a port. */
 function collect(ex: Execution, nodeId: string, port = 'data'): () => Packet | undefined {
   let acc: Packet | undefined;
   ex.tap(nodeId, port, (p) => {
-    const c = p.kind === 'signal' || p.kind === 'features' ? { ...p, samples: p.samples.slice(), timestampsMs: p.timestampsMs.slice() } : structuredClone(p);
-    acc = acc ? concatPackets(acc, c) : c;
+    const c = copyPacket(p);
+    // a new layout (channels changed by a live edit) starts the collection afresh
+    const same = acc && [...c].every(([name, x]) => !acc!.get(name) || sameStream(acc!.get(name)!.block, x.block));
+    acc = acc && same ? concatPackets(acc, c) : c;
   });
   return () => acc;
 }
@@ -91,7 +100,10 @@ describe('pipeline documents', () => {
       ],
       [{ source: 'm', sourcePort: 'markers', target: 'f' }],
     );
-    expect(loadError(kinds).message).toContain('accepts signal, but m.markers carries markers');
+    const refused = loadError(kinds);
+    expect(refused.issues[0]).toMatchObject({ nodeId: 'f', path: 'edges' });
+    expect(refused.message).toContain('input "data" of IIRFilter (filter.iir) needs a data chunk (not markers) with a time axis');
+    expect(refused.message).toContain('but m.markers carries markers: instance (markers); filters run along a time axis');
     const cyc = doc(
       [
         { id: 'a', type: 'filter.iir' },
@@ -119,7 +131,7 @@ describe('offline runs against SciPy (filtering.json)', needsShared, () => {
   const stream = makeStream(C, 250);
   const caseOf = (id: string) => (ref.cases as any[]).find((c) => c.id === id) ?? (ref.streaming as any[]).find((c) => c.id === id);
 
-  function runChain(chunkFrames: number | number[], nodes: PipelineDocumentInput['nodes']): FramesPacket {
+  function runChain(chunkFrames: number | number[], nodes: PipelineDocumentInput['nodes']): ReturnType<typeof framesView> {
     const ex = new Execution(reg);
     const ids = nodes.map((n) => n.id);
     const edges = [{ source: 'rec', target: ids[0] }, ...ids.slice(1).map((id, i) => ({ source: ids[i], target: id }))];
@@ -130,15 +142,16 @@ describe('offline runs against SciPy (filtering.json)', needsShared, () => {
       let pos = 0;
       let i = 0;
       ex.load(doc([{ id: 'in', type: 'io.stream-input' }, ...nodes], [{ source: 'in', target: ids[0] }, ...edges.slice(1)]));
-      const all = framesFromChannelMajor(stream, x, N);
+      const all = signalFromChannelMajor(stream, x, N);
+      const allTimes = axisOf(all, 'time').timesMs;
       ex.bind('in', {
         descriptor: stream,
         reader: {
           read(_max: number, s: Float32Array, t: Float64Array) {
             if (i >= chunkFrames.length) return { frames: 0, dropped: 0 };
             const n = chunkFrames[i++];
-            s.set(all.samples.subarray(pos * C, (pos + n) * C));
-            t.set(all.timestampsMs.subarray(pos, pos + n));
+            s.set(all.block.data.subarray(pos * C, (pos + n) * C));
+            t.set(allTimes.subarray(pos, pos + n));
             pos += n;
             return { frames: n, dropped: 0 };
           },
@@ -147,13 +160,13 @@ describe('offline runs against SciPy (filtering.json)', needsShared, () => {
       const got = collect(ex, ids.at(-1)!);
       ex.play();
       for (let k = 0; k < chunkFrames.length; k++) ex.step();
-      return got() as FramesPacket;
+      return framesView(got());
     }
     ex.bind('rec', rec);
     const got = collect(ex, ids.at(-1)!);
     ex.runOffline();
     expect(ex.state().status).toBe('succeeded');
-    return got() as FramesPacket;
+    return framesView(got());
   }
 
   const chainA: PipelineDocumentInput['nodes'] = [
@@ -209,7 +222,7 @@ describe('zero-phase offline (MNE check vector, eeg_csp_lda.json)', needsShared,
     ex.bind('rec', recording(stream, raw, raw.length));
     const got = collect(ex, 'bp');
     ex.runOffline();
-    const y = got() as FramesPacket;
+    const y = framesView(got());
     expect(y.frames).toBe(raw.length);
     expect(referenceError(y.samples, expected, 'nmax')).toBeLessThan(cc.tol.filtered.f32);
   });
@@ -293,7 +306,7 @@ describe('runtime behaviour', () => {
     expect(ex.getParam('pick', 'selection')).toEqual(['Fz', 'Cz', 'Pz']);
     ex.setParam('pick', 'selection', ['Oz', 'Cz']);
     while (!ex.sourcesDone()) ex.step();
-    expect((out() as FramesPacket).stream.channels.map((c) => c.label)).toEqual(['Oz', 'Cz']);
+    expect(framesView(out()).labels).toEqual(['Oz', 'Cz']);
     expect(ex.errors()).toEqual([]);
   });
 
@@ -340,7 +353,7 @@ describe('runtime behaviour', () => {
     ex.bind('rec', recording(stream, d, N));
     const got = collect(ex, 'bp');
     ex.runOffline();
-    const y = got() as FramesPacket;
+    const y = framesView(got());
     for (let n = 400; n < N; n++) expect(Number.isFinite(y.samples[n * 4 + 1])).toBe(true);
     expect(ex.logs().some((l) => l.level === 30 && l.message.includes('non-finite'))).toBe(true);
   });
@@ -406,7 +419,7 @@ describe('calibration (collect labelled data from markers, fit, predict)', () =>
     ex.bind('rec', recording(stream, data, N, markers));
     const got = collect(ex, 'clf');
     ex.runOffline();
-    const p = got() as FramesPacket;
+    const p = framesView(got());
     expect(p.frames).toBe(trials);
     let correct = 0;
     for (let k = 0; k < p.frames; k++) if (p.samples[k * 3 + 2] === p.targets![k]) correct++;
@@ -425,13 +438,144 @@ describe('calibration (collect labelled data from markers, fit, predict)', () =>
     expect(ex.state()).toMatchObject({ status: 'calibrating', calibrating: true });
     while (!ex.sourcesDone()) ex.step();
     expect(ex.state().status).toBe('running');
-    expect((got() as FramesPacket).frames).toBe(trials - 10 + 1);
+    expect(framesView(got()).frames).toBe(trials - 10 + 1);
 
     const one = new Execution(reg);
     one.load(pipeline());
     one.bind('rec', recording(stream, data, N, markers.filter((m) => m.value === 'left')));
     one.runOffline();
     expect(one.errors()[0].message).toContain('at least 2 classes');
+  });
+
+  // A learner written the NeuroPype way on calibration.ts (what the LogisticRegression/LDA nodes will
+  // look like): trains on non-streaming chunks that carry labels, one model per chunk name, predicts
+  // on every chunk (the training chunk included), outputs nothing untrained.
+  const nearestMean: NodeClass = {
+    type: 'test.nearest-mean',
+    package: 'ml',
+    title: 'Nearest class mean (NeuroPype-style calibration)',
+    version: '1.0.0',
+    doc: 'Test learner: trains on non-streaming labelled instances, predicts the nearest class mean.',
+    trainable: true,
+    inputs: [{ name: 'data', title: 'Data', doc: 'Instances.', accepts: [{ onlySignals: true, withAxes: ['instance'] }] }],
+    outputs: [{ name: 'data', title: 'Data', doc: 'Predicted class per instance.' }],
+    params: [
+      { name: 'initialize_once', title: 'Initialize once', type: 'bool', default: true, doc: 'Train once.' },
+      { name: 'dont_reset_model', title: "Don't reset model", type: 'bool', default: false, doc: 'Keep the model when upstream changes.' },
+    ],
+    create(params, ctx) {
+      const models = new ChunkModels<{ classes: number[]; means: number[][] }>({ initializeOnce: params.initialize_once as boolean });
+      return {
+        trainable: {
+          keepOnUpstreamChange: params.dont_reset_model as boolean,
+          get fitted() {
+            return models.fitted;
+          },
+          collected: 0,
+          fit() {
+            throw new InputError('trains on non-streaming calibration data only', ctx.nodeId);
+          },
+          exportModel: () => models.exportModels(),
+          importModel: (m) => models.importModels(m as never),
+          clear: () => models.clear(),
+        },
+        process(inputs) {
+          const out = mapChunks(inputs.data, { withAxes: ['instance'] }, (c, name) => {
+            const { rows, width, data: x } = itemsAndFeatures(c);
+            if (models.wantsTraining(name, c)) {
+              const y = labelsOf(c, ctx.nodeId);
+              const classes = [...new Set(Array.from(y).filter((v) => !Number.isNaN(v)))].sort();
+              const means = classes.map((k) => {
+                const m = new Array(width).fill(0);
+                let n = 0;
+                for (let i = 0; i < rows; i++) if (y[i] === k) for (let j = 0, n1 = ++n; j < width; j++) m[j] += (x[i * width + j] - m[j]) / n1;
+                return m;
+              });
+              models.set(name, { classes, means });
+            }
+            const m = models.get(name);
+            if (!m) return undefined; // untrained: nothing
+            const pred = Float32Array.from({ length: rows }, (_, i) => {
+              const d = m.means.map((mu) => mu.reduce((s, v, j) => s + (x[i * width + j] - v) ** 2, 0));
+              return m.classes[d.indexOf(Math.min(...d))];
+            });
+            const inst = c.block.axes.find((a) => a.type === 'instance')!;
+            return { block: makeBlock(pred, [inst, featureAxis(['class'])]), props: c.props };
+          });
+          return out ? { data: out } : undefined;
+        },
+        reset() {},
+      };
+    },
+  };
+  const withLearner = new NodeRegistry();
+  for (const c of [...BUILTIN_NODE_CLASSES, nearestMean]) withLearner.register(c);
+  const calibPipeline = (extra: Record<string, unknown> = {}, streamData = false) =>
+    doc(
+      [
+        { id: 'xdf', type: 'ImportXDF' },
+        ...(streamData ? [{ id: 'sd', type: 'StreamData' }] : []),
+        { id: 'targets', type: 'AssignTargets', params: { mapping: { left: 0, right: 1 } } },
+        { id: 'epochs', type: 'Segmentation', params: { time_bounds: [0, 0.99] } },
+        { id: 'var', type: 'Variance', params: { axis: 'time' } },
+        { id: 'log', type: 'Logarithm' },
+        { id: 'clf', type: 'test.nearest-mean', params: extra },
+      ],
+      [
+        { source: 'xdf', target: streamData ? 'sd' : 'targets' },
+        ...(streamData ? [{ source: 'sd', target: 'targets' }] : []),
+        { source: 'targets', target: 'epochs' },
+        { source: 'epochs', target: 'var' },
+        { source: 'var', target: 'log' },
+        { source: 'log', target: 'clf' },
+      ],
+    );
+
+  it('NeuroPype calibration: an imported recording (non-streaming, labelled) trains the learner, which then predicts it; the same data flagged streaming does not train', () => {
+    const ex = new Execution(withLearner);
+    ex.load(calibPipeline());
+    ex.bind('xdf', recording(stream, data, N, markers));
+    const got = collect(ex, 'clf');
+    ex.play();
+    expect(ex.state().status).toBe('calibrating');
+    ex.runOffline({ calibration: 'online' });
+    expect(ex.errors()).toEqual([]);
+    const p = framesView(got());
+    expect(p.frames).toBe(trials);
+    let correct = 0;
+    for (let k = 0; k < trials; k++) if (p.samples[k] === p.targets![k]) correct++;
+    expect(correct).toBeGreaterThanOrEqual(trials - 2);
+    expect(Object.keys(ex.exportModels().clf as object)).toEqual(['eeg']); // one model per chunk name
+
+    const live = new Execution(withLearner);
+    live.load(calibPipeline({}, true));
+    live.bind('xdf', recording(stream, data, N, markers));
+    const none = collect(live, 'clf');
+    live.runOffline({ calibration: 'online' });
+    expect(none()).toBeUndefined();
+    expect(live.state().calibrating).toBe(false); // finished, but never fitted:
+    expect(live.exportModels()).toEqual({});
+  });
+
+  it('a change upstream resets the model (NeuroPype), unless dont_reset_model; ml.class-mean keeps its own', () => {
+    for (const keep of [false, true]) {
+      const ex = new Execution(withLearner);
+      ex.load(calibPipeline({ dont_reset_model: keep }));
+      ex.bind('xdf', recording(stream, data, N, markers));
+      ex.runOffline({ calibration: 'online' });
+      expect(ex.nodeClass('clf').type).toBe('test.nearest-mean');
+      expect(Object.keys(ex.exportModels())).toEqual(['clf']);
+      ex.setParam('var', 'degrees_of_freedom', 1);
+      expect(Object.keys(ex.exportModels())).toEqual(keep ? ['clf'] : []);
+      if (!keep) expect(ex.logs().some((l) => l.nodeId === 'clf' && /graph upstream changed: model and calibration data reset/.test(l.message))).toBe(true);
+      // a change elsewhere (downstream or beside) keeps it
+    }
+    const cm = new Execution(reg);
+    cm.load(pipeline());
+    cm.bind('rec', recording(stream, data, N, markers));
+    cm.runOffline();
+    cm.setParam('var', 'degrees_of_freedom', 1);
+    expect(Object.keys(cm.exportModels())).toEqual(['clf']);
   });
 });
 
@@ -479,7 +623,7 @@ describe('online mode', () => {
     for (let i = 0; i < 500 && (ex.metrics().find((m) => m.nodeId === 'hp')?.itemsIn ?? 0) < 100; i++) await new Promise((r) => setTimeout(r, 10));
     ac.abort();
     await loop;
-    expect((hpOut() as FramesPacket).frames).toBe(100);
+    expect(framesView(hpOut()).frames).toBe(100);
     expect(ex.peek('probe')).toMatchObject({ kind: 'epochs', items: 1, latest: { frames: 10, marker: 'go' } });
     expect(ex.metrics().find((m) => m.nodeId === 'abs')!.itemsIn).toBeGreaterThan(0);
     // the filter kept its state across the edit: identical to an uninterrupted run
@@ -490,7 +634,7 @@ describe('online mode', () => {
     ref.bind('rec', recording(stream, cm, 100));
     const refOut = collect(ref, 'hp');
     ref.runOffline();
-    expect(Array.from((hpOut() as FramesPacket).samples)).toEqual(Array.from((refOut() as FramesPacket).samples));
+    expect(Array.from(framesView(hpOut()).samples)).toEqual(Array.from(framesView(refOut()).samples));
   });
 
   it('keepalive: stops with a warning when not pinged for 5 s', () => {
@@ -514,7 +658,7 @@ describe('online loop on a shared ring (blocking wait)', () => {
   it('processes every pushed frame, in order, same as a local ring with the asynchronous wait; stops on abort', async () => {
     const { Ring, RingReader, RingWriter } = await import('../streams/ring');
     const stream = makeStream(['C3', 'C4'], 100);
-    const run = async (shared: boolean): Promise<FramesPacket> => {
+    const run = async (shared: boolean): Promise<ReturnType<typeof framesView>> => {
       const ring = Ring.create({ channels: 2, capacityFrames: 1024, shared });
       const writer = new RingWriter(ring);
       const ex = new Execution(reg, { info: { tickRateHz: 50 } });
@@ -535,10 +679,10 @@ describe('online loop on a shared ring (blocking wait)', () => {
         writer.push(chunk, ts, 7);
         await new Promise((r) => setTimeout(r, 2));
       }
-      for (let i = 0; i < 500 && ((out() as FramesPacket | undefined)?.frames ?? 0) < 84; i++) await new Promise((r) => setTimeout(r, 5));
+      for (let i = 0; i < 500 && (out() ? framesView(out()).frames : 0) < 84; i++) await new Promise((r) => setTimeout(r, 5));
       ac.abort();
       await loop;
-      return out() as FramesPacket;
+      return framesView(out());
     };
     const blocking = await run(true);
     const asynchronous = await run(false);

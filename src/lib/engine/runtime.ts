@@ -12,20 +12,14 @@ import {
   type PipelineNode,
 } from './document';
 import type { MarkerEvent } from '../core/stream';
+import { axisLength, timeAxis } from './axes';
+import { sameStream } from './block';
+import { refusalOfPacket } from './graph';
 import { MarkerQueue } from './nodes/io';
-import { concatPackets, packetItems } from './packets';
+import { concatPackets, packetItems, type Chunk, type Packet } from './packet';
 import { findParam, resolveParams } from './params';
 import type { NodeRegistry } from './registry';
-import {
-  LogLevel,
-  type DataKind,
-  type InputMeta,
-  type NodeClass,
-  type NodeContext,
-  type NodeInstance,
-  type Packet,
-  type PortValues,
-} from './types';
+import { LogLevel, type ChunkLayout, type InputMeta, type NodeClass, type NodeContext, type NodeInstance, type PortValues } from './types';
 
 export type ErrorMode = 'ignore' | 'stop' | 'debug';
 export type ExecutionStatus = 'pending' | 'calibrating' | 'running' | 'paused' | 'stopped' | 'succeeded' | 'failed';
@@ -78,7 +72,7 @@ export interface NodeMetrics {
   type: string;
   /** process() calls that received input (or pulls that produced output for sources). */
   calls: number;
-  /** Items received: frames, marker events, epochs or spectra. */
+  /** Items received: elements along the instance (else time) axis of each chunk: frames, marker events, epochs. */
   itemsIn: number;
   itemsOut: number;
   errors: number;
@@ -194,6 +188,7 @@ export class Execution {
     const next = this.compile(doc, plan);
     this.dryRun(next, plan);
     this.plan = next;
+    this.resetModelsDownstreamOfChanges(next, plan);
     for (const id of [...this.metricsById.keys()]) if (!next.byId.has(id)) this.metricsById.delete(id);
   }
 
@@ -696,6 +691,32 @@ export class Execution {
   }
 
   /**
+   * NeuroPype: a trainable node's model is reset when the graph upstream of it changes, unless it
+   * keeps it (`dont_reset_model`, TrainableState.keepOnUpstreamChange).
+   */
+  private resetModelsDownstreamOfChanges(next: ExecutionPlan, previous: ExecutionPlan): void {
+    const changed = this.changedOrDownstream(next, previous);
+    for (const n of next.order) {
+      const t = n.instance.trainable;
+      if (!t || t.keepOnUpstreamChange || previous.byId.get(n.id)?.instance !== n.instance) continue;
+      if (n.inputs.some((l) => changed.has(l.sourceId)) && (t.fitted || t.collected)) {
+        t.clear();
+        this.log(LogLevel.INFO, 'the graph upstream changed: model and calibration data reset (set dont_reset_model to keep them)', n.id);
+      }
+    }
+  }
+
+  /** Ids of nodes that are new or rebuilt in `next`, and of every node downstream of one. */
+  private changedOrDownstream(next: ExecutionPlan, previous: ExecutionPlan): Set<string> {
+    const reach = new Set<string>();
+    for (const n of next.order) {
+      const old = previous.byId.get(n.id);
+      if (!old || old.instance !== n.instance || n.inputs.some((l) => reach.has(l.sourceId)) || !sameLinks(old, n)) reach.add(n.id);
+    }
+    return reach;
+  }
+
+  /**
    * Before a live edit takes effect: runs throwaway copies of every changed node and everything
    * downstream of it on one frame shaped like the data each node last received, so an edit that
    * would break a downstream node (a channel it needs removed, a corner above a new Nyquist) is
@@ -704,11 +725,7 @@ export class Execution {
    */
   private dryRun(next: ExecutionPlan, previous: ExecutionPlan): void {
     if (!this.inputMeta.size) return;
-    const reach = new Set<string>();
-    for (const n of next.order) {
-      const old = previous.byId.get(n.id);
-      if (!old || old.instance !== n.instance || n.inputs.some((l) => reach.has(l.sourceId))) reach.add(n.id);
-    }
+    const reach = this.changedOrDownstream(next, previous);
     const outs = new Map<string, PortValues>();
     const quiet: NodeContext = { nodeId: '', log: () => {}, offline: this.isOffline };
     const issues: { path: string; nodeId: string; message: string }[] = [];
@@ -746,6 +763,7 @@ export class Execution {
       get offline() {
         return self.isOffline;
       },
+      isWired: (port) => self.plan?.byId.get(nodeId)?.inputs.some((l) => l.port === port) ?? true,
     };
   }
 
@@ -796,19 +814,31 @@ export class Execution {
     return any ? (result as PortValues) : undefined;
   }
 
-  /** Counts items and remembers the kind/stream each input port last carried (for live-edit checks). HOT PATH. */
+  /**
+   * Counts items and remembers the chunk layouts each input port last carried (for live-edit
+   * checks); a port whose shape was unknown at load is checked against what it accepts whenever
+   * the layout changes (first packet included). HOT PATH: no allocation while layouts stay the same.
+   */
   private noteInputs(n: PlanNode, inputs: PortValues, m: NodeMetrics): void {
     let meta = this.inputMeta.get(n.id);
     if (!meta) this.inputMeta.set(n.id, (meta = {}));
     const links = n.inputs;
     for (let i = 0; i < links.length; i++) {
-      const port = links[i].port;
-      const p = inputs[port];
+      const link = links[i];
+      const p = inputs[link.port];
       if (!p) continue;
       m.itemsIn += packetItems(p);
-      const prev = meta[port];
-      const stream = p.kind === 'markers' || p.kind === 'value' ? undefined : p.stream;
-      if (!prev || prev.stream !== stream || prev.kind !== p.kind) meta[port] = { kind: p.kind as DataKind, stream };
+      const prev = meta[link.port];
+      if (prev && sameLayouts(prev, p)) continue;
+      meta[link.port] = layoutsOf(p);
+      if (n.deferredPorts.length && n.deferredPorts.includes(link.port)) {
+        const port = n.cls.inputs.find((x) => x.name === link.port)!;
+        const why = refusalOfPacket(n.cls, port, n.params, p, `${link.sourceId}.${link.sourcePort}`);
+        if (why) {
+          meta[link.port] = undefined;
+          throw new InputError(why);
+        }
+      }
     }
   }
 
@@ -871,15 +901,22 @@ export class Execution {
   }
 }
 
-/** Copies each ParameterPort's value into the parameters it is wired to (NeuroPype §7.9). */
+/** Copies the value of each value output (ParameterPort, NodeClass.values) into the parameters wired to it (NeuroPype §7.9). */
 function applyParameterPorts(doc: PipelineDocument, registry: NodeRegistry): PipelineDocument {
-  const ports = new Map(doc.nodes.filter((n) => registry.find(n.type)?.type === 'workflow.parameter-port').map((n) => [n.id, n]));
-  if (!ports.size) return doc;
+  const values = new Map<string, Record<string, unknown>>();
+  for (const n of doc.nodes) {
+    const cls = registry.find(n.type);
+    if (!cls?.values) continue;
+    try {
+      values.set(n.id, cls.values(resolveParams(cls, n.params, '')));
+    } catch {
+      // the compiler reports the parameters
+    }
+  }
+  if (!values.size) return doc;
   const out = structuredClone(doc);
   for (const e of doc.edges) {
-    const port = ports.get(e.source);
-    if (!port || e.sourcePort !== 'value') continue;
-    const value = port.params.value ?? port.params.default;
+    const value = values.get(e.source)?.[e.sourcePort];
     if (value === undefined || value === null) continue;
     const target = out.nodes.find((n) => n.id === e.target);
     if (target) target.params[e.targetPort] = value;
@@ -887,11 +924,38 @@ function applyParameterPorts(doc: PipelineDocument, registry: NodeRegistry): Pip
   return out;
 }
 
-/** One zero frame shaped like what a port last received (signal/features only). */
-function syntheticPacket(meta: InputMeta[string]): Packet | undefined {
-  if (!meta?.stream || (meta.kind !== 'signal' && meta.kind !== 'features')) return undefined;
-  const ch = meta.stream.channels.length;
-  return { kind: meta.kind, stream: meta.stream, samples: new Float32Array(ch), timestampsMs: new Float64Array(1), frames: 1 };
+/** The layout of each chunk of a packet (allocates; only when a port's layout changes). */
+function layoutsOf(p: Packet): ChunkLayout[] {
+  return [...p].map(([name, c]) => ({ name, axes: c.block.axes, props: c.props }));
+}
+
+/** Same chunk names, each continuing its stream (`sameStream`: an identity check when the axes are the same objects). HOT PATH. */
+function sameLayouts(prev: readonly ChunkLayout[], p: Packet): boolean {
+  if (prev.length !== p.size) return false;
+  let i = 0;
+  for (const [name, c] of p) {
+    const l = prev[i++];
+    if (l.name !== name || !sameStream(l, c.block)) return false;
+  }
+  return true;
+}
+
+/** One zero frame shaped like each continuous chunk a port last received (time without instances); other chunks are left out. */
+function syntheticPacket(layouts: readonly ChunkLayout[] | undefined): Packet | undefined {
+  if (!layouts) return undefined;
+  const out = new Map<string, Chunk>();
+  for (const l of layouts) {
+    const t = l.axes.findIndex((a) => a.type === 'time');
+    if (t < 0 || l.axes.some((a) => a.type === 'instance')) continue;
+    const axes = l.axes.map((a, i) => (i === t && a.type === 'time' ? timeAxis(new Float64Array(1), a.nominalRateHz) : a));
+    const shape = axes.map((a, i) => (i === t ? 1 : axisLength(a)));
+    out.set(l.name, { block: { data: new Float32Array(shape.reduce((x, y) => x * y, 1)), shape, axes }, props: l.props });
+  }
+  return out.size ? out : undefined;
+}
+
+function sameLinks(a: PlanNode, b: PlanNode): boolean {
+  return a.inputs.length === b.inputs.length && a.inputs.every((l, i) => l.port === b.inputs[i].port && l.sourceId === b.inputs[i].sourceId && l.sourcePort === b.inputs[i].sourcePort);
 }
 
 function progressOf(sources: PlanNode[]): number {

@@ -1,84 +1,13 @@
-// Engine types: the packets that travel along edges, port and parameter specs, and the node-class
-// contract. Pure types plus tiny helpers; runs anywhere (engine worker, page, Node CLI).
+// Engine types: port and parameter specs and the node-class contract. The data model itself
+// (packets of named chunks of axis-typed blocks) is in axes.ts, block.ts and packet.ts; static
+// shapes in shapes.ts. Pure types plus tiny helpers; runs anywhere (engine worker, page, Node CLI).
 // Must not import anything above core/ or dsp/.
 import type { MarkerEvent, StreamDescriptor } from '../core/stream';
+import type { Axis } from './axes';
+import type { ChunkProps, ChunkQuery, Packet } from './packet';
+import type { DataKind, ShapeFn } from './shapes';
 
-/**
- * What a port carries.
- * - `signal`: continuous frames of a regularly sampled stream (EEG, fNIRS …).
- * - `features`: frames of feature vectors (band powers, variances, class scores); same layout as
- *   a signal but the rate may be irregular (one frame per window / epoch) and frames can carry targets.
- * - `markers`: timestamped string events, optionally with a class target.
- * - `spectrum`: one spectrum per channel per item (Welch PSD, FFT magnitude, spectrogram columns).
- * - `epochs`: fixed-length segments of a signal (around markers or sliding windows).
- * - `value`: a plain JSON value (ParameterPort output, wired into another node's parameter).
- */
-export type DataKind = 'signal' | 'features' | 'markers' | 'spectrum' | 'epochs' | 'value';
-export const DATA_KINDS: readonly DataKind[] = ['signal', 'features', 'markers', 'spectrum', 'epochs', 'value'];
-
-/** Signal or feature frames. Samples are FRAME-MAJOR float32: `samples[frame * channelCount + channel]`. */
-export interface FramesPacket {
-  kind: 'signal' | 'features';
-  stream: StreamDescriptor;
-  samples: Float32Array;
-  timestampsMs: Float64Array;
-  frames: number;
-  /** Optional class target per frame (NaN = unlabelled). Used by calibration. */
-  targets?: Float64Array;
-}
-
-export interface TargetedMarker extends MarkerEvent {
-  /** Class target assigned by markers.assign-targets (AssignTargets); undefined = none. */
-  target?: number;
-}
-
-export interface MarkersPacket {
-  kind: 'markers';
-  events: TargetedMarker[];
-}
-
-export interface SpectrumItem {
-  /** Time the spectrum refers to (end of its window, or the marker of its epoch), ms. */
-  timestampMs: number;
-  /** CHANNEL-MAJOR: `values[channel * bins + bin]` (float64). */
-  values: Float64Array;
-  target?: number;
-  marker?: string;
-}
-
-export interface SpectrumPacket {
-  kind: 'spectrum';
-  stream: StreamDescriptor;
-  freqsHz: Float64Array;
-  /** 'density' = unit²/Hz, 'spectrum' = unit² (power), 'magnitude' = |X| (no normalisation). */
-  scaling: 'density' | 'spectrum' | 'magnitude';
-  items: SpectrumItem[];
-}
-
-export interface Epoch {
-  /** Time of the event the epoch is locked to (marker time, or window end for sliding windows), ms. */
-  timestampMs: number;
-  /** Timestamp of the first sample, ms. */
-  startMs: number;
-  /** FRAME-MAJOR float32 `[frame * channelCount + channel]`. */
-  samples: Float32Array;
-  frames: number;
-  marker?: string;
-  target?: number;
-}
-
-export interface EpochsPacket {
-  kind: 'epochs';
-  stream: StreamDescriptor;
-  items: Epoch[];
-}
-
-export interface ValuePacket {
-  kind: 'value';
-  value: unknown;
-}
-
-export type Packet = FramesPacket | MarkersPacket | SpectrumPacket | EpochsPacket | ValuePacket;
+export type { DataKind };
 
 // ---------------------------------------------------------------------------------------------
 // Metadata: ports and parameters
@@ -87,8 +16,16 @@ export interface InputPortSpec {
   /** Engine port name (NeuroPype's Python name): "data", "markers", "calib_data" … */
   name: string;
   title: string;
-  kinds: DataKind[];
   doc: string;
+  /**
+   * The chunks this port works on (NeuroPype's chunk criteria): a chunk matching any of the
+   * queries; an empty list accepts any chunk. A packet holding no such chunk is refused at load
+   * (or, when its shape is known only once bound, on its first packet) with the reason. Other
+   * chunks of an accepted packet pass through unless the node says otherwise.
+   */
+  accepts: readonly ChunkQuery[] | ((params: Readonly<Record<string, unknown>>) => readonly ChunkQuery[]);
+  /** What to change when the data does not fit, shown with the refusal. */
+  hint?: string;
   /** A node may run without this input connected. Default true for all but the first input. */
   optional?: boolean;
 }
@@ -96,9 +33,11 @@ export interface InputPortSpec {
 export interface OutputPortSpec {
   name: string;
   title: string;
-  /** Fixed kind, or `{ sameAs: "data" }`: the kind arriving on that input. */
-  kind: DataKind | { sameAs: string };
   doc: string;
+  /** A plain value (ParameterPort), wired into another node's parameter instead of carrying packets. */
+  value?: boolean;
+  /** What leaves this port, from what reaches the node at load (shapes.ts). Absent: unknown until data flows. */
+  shape?: ShapeFn;
 }
 
 export type ParamType = 'bool' | 'int' | 'float' | 'string' | 'enum' | 'list' | 'dict' | 'any';
@@ -124,7 +63,7 @@ export interface ParamSpec {
   aliases?: string[];
   /** false: cannot be changed while running (the node would need a new stream). Default true. */
   live?: boolean;
-  /** Used only when the node's `data` input carries one of these kinds (editors hide it otherwise). */
+  /** Used only when the node's `data` input carries one of these kinds (shapes.ts `kindOf`; editors hide it otherwise). */
   inputKinds?: DataKind[];
 }
 
@@ -145,10 +84,19 @@ export interface NodeContext {
   log(level: number, message: string): void;
   /** True while the execution runs over a recording (offline); zero-phase options need it. */
   readonly offline: boolean;
+  /** Whether an input port is wired in the current graph (absent: assume it is). */
+  isWired?(port: string): boolean;
 }
 
-/** Metadata of the inputs that reached a node (used to re-check a parameter change). */
-export type InputMeta = Record<string, { kind: DataKind; stream?: StreamDescriptor } | undefined>;
+/** The layout of one chunk that reached a port: what a node needs to re-check its parameters against it. */
+export interface ChunkLayout {
+  name: string;
+  axes: readonly Axis[];
+  props: ChunkProps;
+}
+
+/** The layouts of what last reached each input port (used to re-check a parameter change). */
+export type InputMeta = Record<string, readonly ChunkLayout[] | undefined>;
 
 export type PortValues = Record<string, Packet | undefined>;
 
@@ -189,10 +137,16 @@ export interface FrameReader {
   waitForDataSync?(timeoutMs: number): string;
 }
 
-/** What a stream-input node is bound to: a ring reader plus the descriptor of the stream in it. */
+/** Marker events a source drains each step (io.ts MarkerQueue or any look-alike). */
+export interface MarkerSource {
+  drain(): MarkerEvent[];
+}
+
+/** What a stream-input node is bound to: a ring reader plus the descriptor of the stream in it (and, for LSLInput's `marker_query`, a marker source). */
 export interface StreamInputBinding {
   descriptor: StreamDescriptor;
   reader: FrameReader;
+  markers?: MarkerSource;
 }
 
 /** What a stream-output node writes to: the ring writer's interface (RingWriter) or any look-alike. */
@@ -207,17 +161,25 @@ export interface RecordingSource {
   markers: MarkerEvent[];
 }
 
-/** Calibration contract (NeuroPype model): collect labelled data, fit, then predict. */
+/**
+ * Calibration contract (NeuroPype's model, docs/packets.md "Calibration"): a trainable node trains
+ * on the non-streaming chunks that carry labels (calibration.ts `ChunkModels`), and/or collects
+ * labelled items and fits when the host says so (`Execution.fit`, the first pass of an offline run);
+ * it predicts on every chunk once it has a model and outputs nothing before.
+ */
 export interface TrainableState {
   readonly fitted: boolean;
-  /** Labelled items collected so far. */
+  /** Labelled items collected so far (for `fit`). */
   readonly collected: number;
+  /** Fits on what was collected (throws InputError saying what is missing). */
   fit(): void;
   /** Serialisable model (JSON), so a trained pipeline can be saved and reloaded. */
   exportModel(): unknown;
   importModel(model: unknown): void;
   /** Drop collected data and the model. */
   clear(): void;
+  /** NeuroPype `dont_reset_model`: true keeps the model when a node upstream changes (default: the runtime clears it). */
+  readonly keepOnUpstreamChange?: boolean;
 }
 
 /** A node class: metadata plus a factory. Registered once in the registry. */
@@ -243,8 +205,14 @@ export interface NodeClass {
   lenientParams?: boolean;
   /** Build an instance; throws InputError when the parameters do not make sense together. */
   create(params: Record<string, unknown>, ctx: NodeContext): NodeInstance;
+  /**
+   * Value outputs (`OutputPortSpec.value`): the value each carries, from the parameters. The
+   * compiler copies it into the parameters wired to it (ParameterPort, ConstantString …).
+   */
+  values?(params: Readonly<Record<string, unknown>>): Record<string, unknown>;
 }
 
-export function isFrames(p: Packet | undefined): p is FramesPacket {
-  return p !== undefined && (p.kind === 'signal' || p.kind === 'features');
+/** Finds node classes by type id or NeuroPype name (NodeRegistry, or anything that looks it up). */
+export interface NodeClassLookup {
+  find(name: string): NodeClass | undefined;
 }
