@@ -2,38 +2,50 @@
 // is already done elsewhere in Neurotab (replay pacing, timestamp dejittering at acquisition) or that
 // are display panels (plots, console). They pass data through or keep the latest values for the UI.
 // Engine worker / Node. They accept and ignore unknown (GUI) parameters.
-import type { NodeClass, Packet } from '../types';
+import { describeAxes, itemAxisIndex } from '../block';
+import { framesOf, mapChunks, markersOf, withProps } from '../packet';
+import { kindOfChunk, mapShapes, sameAs, withShapeFlags } from '../shapes';
+import type { NodeClass } from '../types';
 import { inspect } from './io';
 import { input, np, output, p } from './common';
-
-const ANY = ['signal', 'features', 'markers', 'spectrum', 'epochs'] as const;
 
 function passThrough(type: string, alias: ReturnType<typeof np>, title: string, doc: string, params: NodeClass['params'] = []): NodeClass {
   return {
     type,
     package: 'compat',
     title,
-    version: '1.0.0',
+    version: '1.1.0',
     neuropype: alias,
     lenientParams: true,
     doc,
-    inputs: [input('data', [...ANY], 'Anything.')],
-    outputs: [output('data', { sameAs: 'data' }, 'The input, unchanged.')],
+    inputs: [input('data', [], 'Anything.')],
+    outputs: [output('data', sameAs('data'), 'The input, unchanged.')],
     params,
     create: () => ({ process: (inputs) => (inputs.data ? { data: inputs.data } : undefined), reset() {} }),
   };
 }
 
-export const streamData = passThrough(
-  'compat.stream-data',
-  np('StreamData', 'formatting'),
-  'Stream data (replay)',
-  `NeuroPype's StreamData turns a whole imported recording into chunks. Neurotab's recording input
-already emits chunks (offline as fast as possible), so this node passes data through unchanged.
+export const streamData: NodeClass = {
+  ...passThrough(
+    'compat.stream-data',
+    np('StreamData', 'formatting'),
+    'Stream data (replay)',
+    `NeuroPype's StreamData replays a whole imported recording as a live stream. Here the packet goes on
+in one piece, its chunks flagged streaming (so trainable nodes treat it as live data, not as
+calibration data); to replay a recording chunk by chunk, use io.recording-input.
 
 - **in/out \`data\`** (any). Parameters (looping, speedup, timing …) are accepted and ignored.`,
-  [p.bool('looping', true, 'Accepted for NeuroPype compatibility (ignored).'), p.float('speedup', 1, 'Accepted for NeuroPype compatibility (ignored).')],
-);
+    [p.bool('looping', true, 'Accepted for NeuroPype compatibility (ignored).'), p.float('speedup', 1, 'Accepted for NeuroPype compatibility (ignored).')],
+  ),
+  outputs: [output('data', mapShapes('data', [], (s) => withShapeFlags(s, { is_streaming: true })), 'The input, flagged streaming.')],
+  create: () => ({
+    process(inputs) {
+      const r = mapChunks(inputs.data, () => true, (c) => (c.props.is_streaming ? c : { block: c.block, props: withProps(c.props, { is_streaming: true }) }));
+      return r ? { data: r } : undefined;
+    },
+    reset() {},
+  }),
+};
 
 export const dejitter = passThrough(
   'compat.dejitter-timestamps',
@@ -46,7 +58,7 @@ so this node passes data through unchanged.
   [p.float('forget_halftime', 90, 'Accepted for NeuroPype compatibility (ignored).', { unit: 's' })],
 );
 
-function panel(type: string, alias: ReturnType<typeof np>, title: string, kinds: readonly Packet['kind'][]): NodeClass {
+function panel(type: string, alias: ReturnType<typeof np>, title: string): NodeClass {
   return {
     ...inspect,
     type,
@@ -57,28 +69,32 @@ function panel(type: string, alias: ReturnType<typeof np>, title: string, kinds:
     doc: `Display panel of NeuroPype (${alias.class}). In Neurotab it keeps the latest values like io.inspect
 (\`Execution.peek\`), which the app shows in a panel. GUI parameters are accepted and ignored.
 
-- **in \`data\`** (${kinds.join(' | ')}). **history** (int): snapshots kept.`,
-    inputs: [input('data', [...kinds], 'Data to display.')],
-    params: [p.int('history', 1, 'Snapshots kept (most recent last).', { domain: [1, 1000] }), p.string('title', '', 'Panel title.')],
+- **in \`data\`** (any packet). **history** (int): snapshots kept. **stream_name**: the chunk shown.`,
+    inputs: [input('data', [], 'Data to display.')],
+    params: [
+      p.int('history', 1, 'Snapshots kept (most recent last).', { domain: [1, 1000] }),
+      p.string('title', '', 'Panel title.'),
+      p.string('stream_name', null, 'Chunk to show (name prefix); null = the first data chunk.'),
+    ],
   };
 }
 
-export const timeSeriesPlot = panel('compat.time-series-plot', np('TimeSeriesPlot', 'visualization'), 'Time series plot', ['signal', 'features', 'markers']);
-export const spectrumPlot = panel('compat.spectrum-plot', np('SpectrumPlot', 'visualization'), 'Spectrum plot', ['spectrum', 'features']);
-export const barPlot = panel('compat.bar-plot', np('BarPlot', 'visualization'), 'Bar plot', ['features', 'signal']);
+export const timeSeriesPlot = panel('compat.time-series-plot', np('TimeSeriesPlot', 'visualization'), 'Time series plot');
+export const spectrumPlot = panel('compat.spectrum-plot', np('SpectrumPlot', 'visualization'), 'Spectrum plot');
+export const barPlot = panel('compat.bar-plot', np('BarPlot', 'visualization'), 'Bar plot');
 
 export const printToConsole: NodeClass = {
   type: 'compat.print',
   package: 'compat',
   title: 'Print to log',
-  version: '1.0.0',
+  version: '1.1.0',
   neuropype: np('PrintToConsole', 'diagnostics'),
   lenientParams: true,
-  doc: `Writes a one-line summary of every packet to the execution log (INFO): kind, item count, channels,
-and the last values (first 8).
+  doc: `Writes a one-line summary of every chunk of every packet to the execution log (INFO): name,
+kind, axes, items × values per item, and the last values (first 8) or the markers.
 
 - **in \`data\`** (any).`,
-  inputs: [input('data', [...ANY, 'value'], 'Anything.')],
+  inputs: [input('data', [], 'Anything.')],
   outputs: [],
   params: [p.bool('print_data', false, 'Include the last values.')],
   create(params, ctx) {
@@ -86,15 +102,20 @@ and the last values (first 8).
       process(inputs) {
         const d = inputs.data;
         if (!d) return;
-        let line: string = d.kind;
-        if (d.kind === 'signal' || d.kind === 'features') {
-          const ch = d.stream.channels.length;
-          line += ` ${d.frames} frames × ${ch} ch`;
-          if (params.print_data) line += ` last [${Array.from(d.samples.subarray((d.frames - 1) * ch, (d.frames - 1) * ch + Math.min(ch, 8)), (v) => v.toPrecision(4)).join(', ')}]`;
-        } else if (d.kind === 'markers') line += ` ${d.events.map((e) => e.value).join(', ')}`;
-        else if (d.kind === 'epochs' || d.kind === 'spectrum') line += ` ${d.items.length} items × ${d.stream.channels.length} ch`;
-        else if (d.kind === 'value') line += ` ${JSON.stringify(d.value)}`;
-        ctx.log(20, line);
+        for (const [name, c] of d) {
+          const kind = kindOfChunk(name, c);
+          let line = `${name}: ${kind} ${describeAxes(c.block.axes)}`;
+          if (c.props.has_markers) line += `; ${markersOf(c).map((e) => e.value).join(', ')}`;
+          else if (itemAxisIndex(c.block) >= 0) {
+            const f = framesOf(c);
+            line += `; ${f.frames} frames × ${f.width} ch`;
+            if (params.print_data && f.frames) {
+              const last = (f.frames - 1) * f.width;
+              line += ` last [${Array.from(f.samples.subarray(last, last + Math.min(f.width, 8)), (v) => v.toPrecision(4)).join(', ')}]`;
+            }
+          }
+          ctx.log(20, line);
+        }
       },
       reset() {},
     };

@@ -1,106 +1,74 @@
 // Filter node classes: IIR (Butterworth / Chebyshev I / Bessel), notch with harmonics, FIR (window
 // design, linear phase), moving average, DC blocking, detrend, polyphase resampling, decimation.
-// Numeric kernels come from dsp/ (never re-implemented here). Engine worker / Node.
-// HOT PATH: process() of the streaming filters reuses its output buffer (packet contract, common.ts).
+// They filter along the time axis of every data chunk (continuous: state carried across chunks per
+// chunk name; segmented: each instance from a fresh state, as NeuroPype). Numeric kernels come from
+// dsp/ (never re-implemented here). Engine worker / Node.
+// HOT PATH: a continuous time × space chunk goes through the kernel into a reused buffer (common.ts AlongTime).
 import { InputError } from '../../core/errors';
-import type { StreamDescriptor } from '../../core/stream';
 import { bessel, besselord, buttord, butter, cheb1ord, cheby1, concatSos, firwin, iirnotchSos, type BandType, type Sos, type WindowName } from '../../dsp/filter-design';
 import { LFilter, SosFilter, sosfiltfilt } from '../../dsp/iir';
 import { decimate as dspDecimate, StreamingDecimator, StreamingResampler } from '../../dsp/resample';
-import { toChannelMajor } from '../packets';
-import type { EpochsPacket, FramesPacket, InputMeta, NodeClass, NodeContext, NodeInstance } from '../types';
-import { input, metaStream, np, output, p, rateOf, samplesOf, Scratch32, SIGNAL_IN, SIGNAL_OUT, withSamples } from './common';
+import { timeAxis, type TimeAxis } from '../axes';
+import { applyAlong, axisIndex, concatAlong, moveAxis, type Block } from '../block';
+import { mapChunks, StreamStates, withBlock, type Chunk } from '../packet';
+import { sameAs } from '../shapes';
+import type { InputMeta, NodeClass, NodeContext, NodeInstance } from '../types';
+import { alloc, AlongTime, CONTINUOUS, Held, input, laneLabel, lanesAlongTime, metaChunks, np, output, p, rateOf, SEGMENTED, TIME_SERIES, wholeAlongTime } from './common';
+
+/** The data input of a filter: anything with a time axis (continuous or segmented); other chunks pass. */
+const FILTER_IN = input('data', [TIME_SERIES], 'Time series: continuous, or segmented (each instance filtered on its own).', {
+  hint: 'filters run along a time axis: feed a signal or segments, not a spectrum, features or markers',
+});
+const FILTER_OUT = output('data', sameAs('data'), 'Filtered chunks, same axes; other chunks pass through.');
 
 /**
- * Streaming SOS stage shared by the IIR-type nodes: designs for the arriving stream's rate,
- * carries state across chunks, redesigns when the stream changes, resets a channel whose state
- * went non-finite (NaN/Inf input, logged), and offers zero-phase filtering of a whole recording
- * offline (held back until flush).
+ * Streaming SOS filtering shared by the IIR-type nodes: designed for each stream's rate, state
+ * carried across chunks, redesigned when the stream changes, a lane whose state went non-finite
+ * (NaN/Inf input) reset and logged. Zero-phase (`zeroPhase`): a non-streaming chunk is filtered
+ * forward-backward at once (SciPy sosfiltfilt); streaming chunks of an offline run are held and
+ * filtered at the end of the input.
  */
-export class SosStage {
-  private filter: SosFilter | undefined;
-  private stream: StreamDescriptor | undefined;
-  private readonly out = new Scratch32();
-  private held: FramesPacket[] = [];
-  private warned = 0;
-
-  constructor(
-    private readonly design: (sampleRateHz: number) => Sos,
-    private readonly ctx: NodeContext,
-    private readonly opts: { zeroPhaseOffline?: boolean; initialState?: 'zero' | 'step'; padlen?: number | null } = {},
-  ) {}
-
-  check(stream: StreamDescriptor): void {
-    this.design(rateOf(stream, this.ctx.nodeId));
-  }
-
-  process(d: FramesPacket): FramesPacket | undefined {
-    if (this.opts.zeroPhaseOffline && this.ctx.offline) {
-      this.held.push(copyFrames(d));
-      return undefined;
-    }
-    if (!this.filter || this.stream !== d.stream) this.prepare(d.stream);
-    const x = samplesOf(d);
-    const y = this.filter!.process(x, this.out.view(x.length));
-    return withSamples(d, y);
-  }
-
-  /** Offline zero-phase: filters everything held with sosfiltfilt (SciPy defaults) and emits it. */
-  flush(): FramesPacket | undefined {
-    if (!this.held.length) return undefined;
-    const all = joinFrames(this.held);
-    this.held = [];
-    const ch = all.stream.channels.length;
-    const sos = this.design(rateOf(all.stream, this.ctx.nodeId));
-    const cm = toChannelMajor(all.samples, all.frames, ch);
-    const y = sosfiltfilt(sos, cm, ch, all.frames, this.opts.padlen == null ? {} : { padlen: this.opts.padlen }) as Float64Array;
-    const out = new Float32Array(all.frames * ch);
-    for (let c = 0; c < ch; c++) for (let n = 0; n < all.frames; n++) out[n * ch + c] = y[c * all.frames + n];
-    return withSamples(all, out);
-  }
-
-  reset(): void {
-    this.filter?.reset();
-    this.held = [];
-  }
-
-  private prepare(stream: StreamDescriptor): void {
-    const changed = this.stream !== undefined;
-    const sos = this.design(rateOf(stream, this.ctx.nodeId));
-    this.filter = new SosFilter(sos, stream.channels.length, {
-      initialState: this.opts.initialState ?? 'zero',
-      onNonFinite: (c) => {
-        if (this.warned++ < 20) this.ctx.log(30, `non-finite input on channel ${stream.channels[c]?.label ?? c}: filter state reset`);
+function sosNode(design: (sampleRateHz: number) => Sos, ctx: NodeContext, opts: { zeroPhase?: boolean; initialState?: 'zero' | 'step'; padlen?: number | null } = {}): NodeInstance {
+  let warned = 0;
+  const along = new AlongTime((lanes, fs, c, _name, changed) => {
+    const f = new SosFilter(design(fs), lanes, {
+      initialState: opts.initialState ?? 'zero',
+      onNonFinite: (lane) => {
+        if (warned++ < 20) ctx.log(30, `non-finite input on ${laneLabel(c.block, lane)}: filter state reset`);
       },
     });
-    if (changed) this.ctx.log(20, `stream changed (${stream.channels.length} ch at ${stream.sampleRateHz} Hz): filter redesigned`);
-    this.stream = stream;
-  }
-}
-
-export function copyFrames(d: FramesPacket): FramesPacket {
-  return {
-    kind: d.kind,
-    stream: d.stream,
-    samples: samplesOf(d).slice(),
-    timestampsMs: d.timestampsMs.slice(0, d.frames),
-    frames: d.frames,
-    targets: d.targets?.slice(0, d.frames),
+    if (changed) ctx.log(20, `stream changed (${lanes} lanes at ${fs} Hz): filter redesigned`);
+    return f;
+  }, ctx.nodeId);
+  const held = new Held();
+  const zeroPhase = (c: Chunk): Chunk => {
+    const sos = design(rateOf(c, ctx.nodeId));
+    return wholeAlongTime(c, (cm, lanes, n) => sosfiltfilt(sos, cm, lanes, n, opts.padlen == null ? {} : { padlen: opts.padlen }) as Float64Array);
   };
-}
-
-export function joinFrames(list: FramesPacket[]): FramesPacket {
-  const ch = list[0].stream.channels.length;
-  const frames = list.reduce((n, d) => n + d.frames, 0);
-  const samples = new Float32Array(frames * ch);
-  const ts = new Float64Array(frames);
-  let o = 0;
-  for (const d of list) {
-    samples.set(samplesOf(d), o * ch);
-    ts.set(d.timestampsMs.subarray(0, d.frames), o);
-    o += d.frames;
-  }
-  return { kind: list[0].kind, stream: list.at(-1)!.stream, samples, timestampsMs: ts, frames };
+  return {
+    process(inputs) {
+      const out = mapChunks(inputs.data, [TIME_SERIES], (c, name) => {
+        if (opts.zeroPhase && !c.props.is_streaming) return zeroPhase(c);
+        if (opts.zeroPhase && ctx.offline) {
+          held.hold(name, c);
+          return undefined;
+        }
+        return along.apply(c, name);
+      });
+      return out ? { data: out } : undefined;
+    },
+    flush() {
+      if (!held.size) return;
+      return { data: new Map(held.take().map(([name, c]) => [name, zeroPhase(c)])) };
+    },
+    check(meta: InputMeta) {
+      for (const { chunk } of metaChunks(meta, TIME_SERIES)) design(rateOf(chunk, ctx.nodeId));
+    },
+    reset() {
+      along.reset();
+      held.clear();
+    },
+  };
 }
 
 const MODES = ['bandpass', 'highpass', 'lowpass', 'bandstop'] as const;
@@ -134,7 +102,8 @@ export const iirFilter: NodeClass = {
   doc: `Causal IIR filter (second-order sections, state carried across chunks, so the output does not
 depend on chunking). Designs equal SciPy's \`butter\` / \`cheby1\` / \`bessel(norm='phase')\`.
 
-- **in/out \`data\`** (signal).
+- **in/out \`data\`**: chunks with a time axis, continuous (state carried across chunks) or
+  segmented (each instance filtered from a fresh state, as NeuroPype filters segments).
 - **frequencies** (list, Hz): one corner (low/high-pass), two corners (band-pass/stop), or NeuroPype's
   transition edges (2 for low/high-pass, 4 for band-pass/stop) whose middles become the corners.
 - **mode**: bandpass | highpass | lowpass | bandstop. **design**: butter | cheby1 | bessel.
@@ -147,12 +116,13 @@ depend on chunking). Designs equal SciPy's \`butter\` / \`cheby1\` / \`bessel(no
   band-stop [pass, stop, stop, pass]. null with plain corners (nothing to derive from): order 4.
 - **pass_loss** (dB, default 3 as NeuroPype): maximum pass-band loss when deriving the order, and the
   Chebyshev I ripple. **stop_atten** (dB): minimum stop-band attenuation when deriving the order.
-- **offline_filtfilt** (bool): offline only, zero-phase forward-backward filtering of the whole
-  recording (SciPy \`sosfiltfilt\`, odd padding), emitted at the end of the input.
+- **offline_filtfilt** (bool): zero-phase forward-backward filtering (SciPy \`sosfiltfilt\`, odd
+  padding) of whole data: a non-streaming chunk (an imported recording, calibration data) at once;
+  the streaming chunks of an offline run held and emitted at the end of the input. Online: causal.
 - **initial_state**: zero (SciPy default) | step (start in the steady state of the first sample, no DC ringing).
 - NaN/Inf input: the affected channel's state is reset at the end of the chunk and a WARNING is logged.`,
-  inputs: [SIGNAL_IN],
-  outputs: [SIGNAL_OUT],
+  inputs: [FILTER_IN],
+  outputs: [FILTER_OUT],
   params: [
     p.list('frequencies', [0.5, 1, 40, 45], 'Corner frequencies or transition edges.', { unit: 'Hz', items: 'number', lengths: [1, 2, 4], domain: [0, Infinity] }),
     p.enum('mode', 'bandpass', MODES, 'Pass-band shape.'),
@@ -194,7 +164,7 @@ depend on chunking). Designs equal SciPy's \`butter\` / \`cheby1\` / \`bessel(no
       return butter(order, wn, mode, fs);
     };
     return sosNode(design, ctx, {
-      zeroPhaseOffline: params.offline_filtfilt as boolean,
+      zeroPhase: params.offline_filtfilt as boolean,
       initialState: params.initial_state as 'zero' | 'step',
       padlen: params.filtfilt_padlen as number | null,
     });
@@ -243,27 +213,6 @@ export function deriveOrder(
   return { order: est.order, naturalHz: est.naturalHz };
 }
 
-function sosNode(design: (fs: number) => Sos, ctx: NodeContext, opts: ConstructorParameters<typeof SosStage>[2]): NodeInstance {
-  const stage = new SosStage(design, ctx, opts);
-  return {
-    process(inputs) {
-      const d = inputs.data as FramesPacket | undefined;
-      if (!d) return;
-      const out = stage.process(d);
-      return out ? { data: out } : undefined;
-    },
-    flush() {
-      const out = stage.flush();
-      return out ? { data: out } : undefined;
-    },
-    check(meta: InputMeta) {
-      const s = metaStream(meta);
-      if (s) stage.check(s);
-    },
-    reset: () => stage.reset(),
-  };
-}
-
 // ------------------------------------------------------------------------------- notch
 
 export const notchFilter: NodeClass = {
@@ -274,12 +223,12 @@ export const notchFilter: NodeClass = {
   doc: `Removes mains interference: a second-order IIR notch (SciPy \`iirnotch\`) at the line frequency
 and, optionally, its harmonics below Nyquist, cascaded. Causal with carried state.
 
-- **in/out \`data\`** (signal).
+- **in/out \`data\`**: chunks with a time axis (as filter.iir).
 - **frequency** (Hz): line frequency, 50 or 60. **quality** (Q = f / −3 dB width). **harmonics** (int):
   how many multiples to remove in total (1 = only the fundamental); harmonics at or above Nyquist are skipped.
-- **offline_filtfilt** (bool): zero-phase offline, as in filter.iir.`,
-  inputs: [SIGNAL_IN],
-  outputs: [SIGNAL_OUT],
+- **offline_filtfilt** (bool): zero-phase on whole data, as in filter.iir.`,
+  inputs: [FILTER_IN],
+  outputs: [FILTER_OUT],
   params: [
     p.float('frequency', 50, 'Line frequency.', { unit: 'Hz', domain: [0.001, 100000] }),
     p.float('quality', 30, 'Quality factor (centre frequency / bandwidth).', { domain: [0.1, 1000] }),
@@ -296,7 +245,7 @@ and, optionally, its harmonics below Nyquist, cascaded. Causal with carried stat
       if (!parts.length) throw new InputError(`notch at ${f0} Hz is at or above Nyquist (${fs / 2} Hz)`, ctx.nodeId);
       return concatSos(...parts);
     };
-    return sosNode(design, ctx, { zeroPhaseOffline: params.offline_filtfilt as boolean });
+    return sosNode(design, ctx, { zeroPhase: params.offline_filtfilt as boolean });
   },
 };
 
@@ -311,9 +260,9 @@ export const dcBlock: NodeClass = {
 (y[n] = x[n] − x[n−1] + a·y[n−1], a = exp(−2π·cutoff/fs)), starting in the steady state of the first
 sample so there is no initial step. For a per-window linear or constant detrend use filter.detrend.
 
-- **in/out \`data\`** (signal). **cutoff** (Hz): −3 dB corner of the high-pass.`,
-  inputs: [SIGNAL_IN],
-  outputs: [SIGNAL_OUT],
+- **in/out \`data\`**: chunks with a time axis (as filter.iir). **cutoff** (Hz): −3 dB corner of the high-pass.`,
+  inputs: [FILTER_IN],
+  outputs: [FILTER_OUT],
   params: [p.float('cutoff', 0.1, 'High-pass corner.', { unit: 'Hz', domain: [1e-6, 100000] })],
   create(params, ctx) {
     const fc = params.cutoff as number;
@@ -339,12 +288,12 @@ export const firFilter: NodeClass = {
   doc: `Linear-phase FIR filter designed with the window method (SciPy \`firwin\`) and applied causally
 with carried state (SciPy \`lfilter\` with zi): output is delayed by order/2 samples.
 
-- **in/out \`data\`** (signal).
+- **in/out \`data\`**: chunks with a time axis (as filter.iir).
 - **frequencies** (list, Hz), **mode**: as filter.iir (transition edges' middles become the cutoffs).
 - **order** (int, taps − 1; null = about 3.3 / (narrowest transition / fs), Hamming rule, at least 32).
 - **window**: hamming | hann | blackman | boxcar | bartlett.`,
-  inputs: [SIGNAL_IN],
-  outputs: [SIGNAL_OUT],
+  inputs: [FILTER_IN],
+  outputs: [FILTER_OUT],
   params: [
     p.list('frequencies', [0.5, 1, 40, 45], 'Cutoff frequencies or transition edges.', { unit: 'Hz', items: 'number', lengths: [1, 2, 4], domain: [0, Infinity] }),
     p.enum('mode', 'bandpass', MODES, 'Pass-band shape.'),
@@ -376,33 +325,26 @@ with carried state (SciPy \`lfilter\` with zi): output is delayed by order/2 sam
 };
 
 function lfilterNode(design: (fs: number) => { b: ArrayLike<number>; a: ArrayLike<number> }, ctx: NodeContext): NodeInstance {
-  let filter: LFilter | undefined;
-  let stream: StreamDescriptor | undefined;
   let warned = 0;
-  const out = new Scratch32();
+  const along = new AlongTime((lanes, fs) => {
+    const { b, a } = design(fs);
+    return new LFilter(b, a, lanes);
+  }, ctx.nodeId);
   return {
     process(inputs) {
-      const d = inputs.data as FramesPacket | undefined;
-      if (!d) return;
-      if (!filter || stream !== d.stream) {
-        const { b, a } = design(rateOf(d.stream, ctx.nodeId));
-        filter = new LFilter(b, a, d.stream.channels.length);
-        stream = d.stream;
-      }
-      const x = samplesOf(d);
-      const y = filter.process(x, out.view(x.length));
-      // LFilter resets a channel whose state went non-finite at the end of the chunk; say so.
-      const ch = d.stream.channels.length;
-      for (let c = 0, o = (d.frames - 1) * ch; c < ch; c++) {
-        if (!Number.isFinite(y[o + c]) && warned++ < 20) ctx.log(30, `non-finite input on channel ${d.stream.channels[c].label}: filter state reset`);
-      }
-      return { data: withSamples(d, y) };
+      const out = mapChunks(inputs.data, [TIME_SERIES], (c, name) => {
+        const before = along.prepare(c, name).nonFiniteResets;
+        const y = along.apply(c, name);
+        // LFilter resets a lane whose state went non-finite at the end of the chunk; say so.
+        if (along.prepare(c, name).nonFiniteResets > before && warned++ < 20) ctx.log(30, `non-finite input on ${c.props.source.name}: filter state reset`);
+        return y;
+      });
+      return out ? { data: out } : undefined;
     },
     check(meta) {
-      const s = metaStream(meta);
-      if (s) design(rateOf(s, ctx.nodeId));
+      for (const { chunk } of metaChunks(meta, TIME_SERIES)) design(rateOf(chunk, ctx.nodeId));
     },
-    reset: () => filter?.reset(),
+    reset: () => along.reset(),
   };
 }
 
@@ -417,9 +359,9 @@ export const movingAverage: NodeClass = {
   doc: `Causal boxcar average over the last N samples of each channel (an FIR with N equal taps 1/N,
 state carried across chunks).
 
-- **in/out \`data\`** (signal). **window_length** (s, or samples when **unit** = samples).`,
-  inputs: [SIGNAL_IN],
-  outputs: [SIGNAL_OUT],
+- **in/out \`data\`**: chunks with a time axis (as filter.iir). **window_length** (s, or samples when **unit** = samples).`,
+  inputs: [FILTER_IN],
+  outputs: [FILTER_OUT],
   params: [
     p.float('window_length', 0.1, 'Averaging window.', { unit: 's or samples', domain: [0, Infinity] }),
     p.enum('unit', 'seconds', ['seconds', 'samples'], 'Unit of window_length.'),
@@ -435,53 +377,53 @@ state carried across chunks).
   },
 };
 
-// ------------------------------------------------------------------------------- detrend (epochs)
+// ------------------------------------------------------------------------------- detrend (segments)
 
 export const detrend: NodeClass = {
   type: 'filter.detrend',
   package: 'filters',
   title: 'Detrend',
-  version: '1.0.0',
-  doc: `Removes the mean ('constant') or the least-squares line ('linear') from each channel of each
-epoch or window, as SciPy \`signal.detrend\`.
+  version: '1.1.0',
+  doc: `Removes the mean ('constant') or the least-squares line ('linear') along time from each lane
+(channel …) of each epoch or window, as SciPy \`signal.detrend\`.
 
-- **in/out \`data\`** (epochs). **type**: constant | linear.`,
-  inputs: [input('data', ['epochs'], 'Epochs or sliding windows.')],
-  outputs: [output('data', 'epochs', 'Detrended epochs.')],
+- **in/out \`data\`**: segmented data (instance × time …). **type**: constant | linear.`,
+  inputs: [input('data', [SEGMENTED], 'Epochs or sliding windows.', { hint: 'segment the signal first (Segmentation or Sliding window)' })],
+  outputs: [output('data', sameAs('data'), 'Detrended segments.')],
   params: [p.enum('type', 'linear', ['constant', 'linear'], 'What to remove.')],
   create(params) {
     const linear = params.type === 'linear';
+    const kernel = (x: Float64Array, y: Float64Array): void => {
+      const n = x.length;
+      const tm = (n - 1) / 2;
+      let mean = 0;
+      for (let i = 0; i < n; i++) mean += x[i];
+      mean /= n;
+      let slope = 0;
+      if (linear) {
+        let stt = 0;
+        let sxy = 0;
+        for (let i = 0; i < n; i++) {
+          stt += (i - tm) ** 2;
+          sxy += (i - tm) * (x[i] - mean);
+        }
+        if (stt > 0) slope = sxy / stt;
+      }
+      for (let i = 0; i < n; i++) y[i] = x[i] - mean - slope * (i - tm);
+    };
     return {
       process(inputs) {
-        const d = inputs.data as EpochsPacket | undefined;
-        if (!d) return;
-        const ch = d.stream.channels.length;
-        const items = d.items.map((e) => {
-          const out = new Float32Array(e.frames * ch);
-          const n = e.frames;
-          const tm = (n - 1) / 2;
-          let stt = 0;
-          for (let i = 0; i < n; i++) stt += (i - tm) ** 2;
-          for (let c = 0; c < ch; c++) {
-            let mean = 0;
-            for (let i = 0; i < n; i++) mean += e.samples[i * ch + c];
-            mean /= n;
-            let slope = 0;
-            if (linear && stt > 0) {
-              let sxy = 0;
-              for (let i = 0; i < n; i++) sxy += (i - tm) * (e.samples[i * ch + c] - mean);
-              slope = sxy / stt;
-            }
-            for (let i = 0; i < n; i++) out[i * ch + c] = e.samples[i * ch + c] - mean - slope * (i - tm);
-          }
-          return { ...e, samples: out };
-        });
-        return { data: { kind: 'epochs', stream: d.stream, items } };
+        const out = mapChunks(inputs.data, [SEGMENTED], (c) => withBlock(c, applyAlongTime(c.block, kernel)));
+        return out ? { data: out } : undefined;
       },
       reset() {},
     };
   },
 };
+
+function applyAlongTime(b: Block, kernel: (x: Float64Array, y: Float64Array) => void): Block {
+  return applyAlong(b, axisIndex(b, 'time'), kernel);
+}
 
 // ------------------------------------------------------------------------------- resampling
 
@@ -508,122 +450,180 @@ export function resampleRatio(sourceHz: number, targetHz: number, who: string): 
   return best;
 }
 
+/** A chunk's time axis first (view when it is already), for the frame-major streaming kernels. */
+function timeFirst(b: Block): Block {
+  const t = axisIndex(b, 'time');
+  return t === 0 ? b : moveAxis(b, t, 0);
+}
+
+/** A continuous chunk from frame-major float64 output frames (n × lanes) with a new time axis, in the input's layout and float type. */
+function framesBack(c: Chunk, like: Block, y: Float64Array, time: TimeAxis): Chunk {
+  const t = axisIndex(c.block, 'time');
+  const data = alloc(c.block.data, y.length);
+  data.set(y);
+  const axes = like.axes.slice();
+  axes[0] = time;
+  const shape = like.shape.slice();
+  shape[0] = time.timesMs.length;
+  const b: Block = { data, shape, axes };
+  return withBlock(c, t === 0 ? b : moveAxis(b, 0, t));
+}
+
 export const resample: NodeClass = {
   type: 'filter.resample',
   package: 'filters',
   title: 'Resample (polyphase)',
-  version: '1.0.0',
+  version: '1.1.0',
   neuropype: np('Resample', 'signal_processing'),
   doc: `Changes the sample rate by a rational factor up/down with SciPy \`resample_poly\`'s anti-alias FIR
 (Kaiser β = 5, 20·max(up, down)+1 taps), streaming with the filter delay compensated, so output
-frame j is the sample at time t0 + j / rate. At the end of an offline run the tail is completed
-with zero padding exactly as \`resample_poly\` does.
+frame j is the sample at time t0 + j / rate. At the end of an offline run (and for a whole,
+non-streaming chunk) the tail is completed with zero padding exactly as \`resample_poly\` does.
 
-- **in/out \`data\`** (signal; output at **rate**). **rate** (Hz).`,
-  inputs: [SIGNAL_IN],
-  outputs: [output('data', 'signal', 'Resampled signal.')],
+- **in/out \`data\`**: continuous chunks (time, no instances), output at **rate** (Hz).`,
+  inputs: [input('data', [CONTINUOUS], 'Continuous signal.', { hint: 'resample the continuous signal before segmenting it' })],
+  outputs: [output('data', sameAs('data'), 'Resampled signal.')],
   params: [p.float('rate', 128, 'Target sample rate.', { unit: 'Hz', domain: [1e-3, 1e6] })],
   create(params, ctx) {
     const target = params.rate as number;
-    let st: { rs: StreamingResampler; stream: StreamDescriptor; out: StreamDescriptor; t0: number; emitted: number; frames: number } | undefined;
-    const emit = (y: Float64Array, ch: number): FramesPacket | undefined => {
-      const n = y.length / ch;
-      if (!n || !st) return undefined;
+    interface State {
+      rs: StreamingResampler;
+      t0: number;
+      emitted: number;
+      frames: number;
+      lanes: number;
+      like: Block;
+      chunk: Chunk;
+    }
+    const make = (c: Chunk): State => {
+      const [up, down] = resampleRatio(rateOf(c, ctx.nodeId), target, ctx.nodeId);
+      const lanes = lanesAlongTime(c.block);
+      return { rs: new StreamingResampler(lanes, up, down), t0: 0, emitted: 0, frames: 0, lanes, like: timeFirst(c.block), chunk: c };
+    };
+    const states = new StreamStates<State>((c) => make(c));
+    const emit = (st: State, y: Float64Array): Chunk | undefined => {
+      const n = y.length / st.lanes;
+      if (!n) return undefined;
       const ts = new Float64Array(n);
       for (let i = 0; i < n; i++) ts[i] = st.t0 + ((st.emitted + i) * 1000) / target;
       st.emitted += n;
-      return { kind: 'signal', stream: st.out, samples: Float32Array.from(y), timestampsMs: ts, frames: n };
+      return framesBack(st.chunk, st.like, y, timeAxis(ts, target));
+    };
+    const tail = (st: State): Chunk | undefined => {
+      const total = Math.ceil((st.frames * st.rs.up) / st.rs.down);
+      const missing = total - st.emitted;
+      if (missing <= 0) return undefined;
+      const padFrames = Math.ceil(((missing + st.rs.delayOutputSamples + 2) * st.rs.down) / st.rs.up) + 1;
+      const y = st.rs.process(new Float64Array(padFrames * st.lanes));
+      return emit(st, y.subarray(0, Math.min(missing, y.length / st.lanes) * st.lanes));
+    };
+    const step = (st: State, c: Chunk): Chunk | undefined => {
+      const b = timeFirst(c.block);
+      if (st.frames === 0) st.t0 = (b.axes[0] as TimeAxis).timesMs[0];
+      st.frames += b.shape[0];
+      st.chunk = c;
+      return emit(st, st.rs.process(b.data));
     };
     return {
       process(inputs) {
-        const d = inputs.data as FramesPacket | undefined;
-        if (!d) return;
-        if (!st || st.stream !== d.stream) {
-          const [up, down] = resampleRatio(rateOf(d.stream, ctx.nodeId), target, ctx.nodeId);
-          st = { rs: new StreamingResampler(d.stream.channels.length, up, down), stream: d.stream, out: { ...d.stream, sampleRateHz: target }, t0: d.timestampsMs[0], emitted: 0, frames: 0 };
-        }
-        st.frames += d.frames;
-        const out = emit(st.rs.process(samplesOf(d)), d.stream.channels.length);
+        const out = mapChunks(inputs.data, [CONTINUOUS], (c, name) => {
+          if (!c.props.is_streaming) {
+            // a whole recording: resample_poly at once, tail included, without touching the stream state
+            const st = make(c);
+            const head = step(st, c);
+            const end = tail(st);
+            return head && end ? { block: concatAlongTime([head.block, end.block]), props: c.props } : (head ?? end);
+          }
+          return step(states.get(name, c), c);
+        });
         return out ? { data: out } : undefined;
       },
       flush() {
-        if (!st || !ctx.offline) return;
-        const ch = st.stream.channels.length;
-        const total = Math.ceil((st.frames * st.rs.up) / st.rs.down);
-        const missing = total - st.emitted;
-        if (missing <= 0) return;
-        const padFrames = Math.ceil(((missing + st.rs.delayOutputSamples + 2) * st.rs.down) / st.rs.up) + 1;
-        const y = st.rs.process(new Float64Array(padFrames * ch));
-        const out = emit(y.subarray(0, Math.min(missing, y.length / ch) * ch), ch);
-        return out ? { data: out } : undefined;
+        if (!ctx.offline) return;
+        const out = new Map<string, Chunk>();
+        for (const [name, st] of states.entries()) {
+          const c = tail(st);
+          if (c) out.set(name, c);
+        }
+        return out.size ? { data: out } : undefined;
       },
       check(meta) {
-        const s = metaStream(meta);
-        if (s) resampleRatio(rateOf(s, ctx.nodeId), target, ctx.nodeId);
+        for (const { chunk } of metaChunks(meta, CONTINUOUS)) resampleRatio(rateOf(chunk, ctx.nodeId), target, ctx.nodeId);
       },
       reset() {
-        st = undefined;
+        states.clear();
       },
     };
   },
 };
 
+function concatAlongTime(list: Block[]): Block {
+  return concatAlong(list, axisIndex(list[0], 'time'));
+}
+
 export const decimateNode: NodeClass = {
   type: 'filter.decimate',
   package: 'filters',
   title: 'Decimate',
-  version: '1.0.0',
+  version: '1.1.0',
   neuropype: np('Decimate', 'signal_processing'),
   doc: `Keeps every q-th sample after an anti-alias Chebyshev I low-pass (SciPy \`decimate\`:
 cheby1(8, 0.05 dB, 0.8·fs/2q)), counted from the first sample ever received (chunk-invariant).
-Causal online; with **zero_phase** an offline run filters forward-backward over the whole recording
-as \`scipy.signal.decimate(zero_phase=True)\`.
+Causal on streaming chunks; with **zero_phase**, forward-backward over whole data as
+\`scipy.signal.decimate(zero_phase=True)\`: a non-streaming chunk at once, the streaming chunks of
+an offline run at the end of the input.
 
-- **in/out \`data\`** (signal; output at fs/q). **factor** (q). **zero_phase** (bool, offline only).`,
-  inputs: [SIGNAL_IN],
-  outputs: [output('data', 'signal', 'Decimated signal.')],
-  params: [p.int('factor', 2, 'Decimation factor q.', { domain: [1, 1000] }), p.bool('zero_phase', false, 'Forward-backward anti-alias filter (offline).')],
+- **in/out \`data\`**: continuous chunks (time, no instances), output at fs/q. **factor** (q). **zero_phase** (bool).`,
+  inputs: [input('data', [CONTINUOUS], 'Continuous signal.', { hint: 'decimate the continuous signal before segmenting it' })],
+  outputs: [output('data', sameAs('data'), 'Decimated signal.')],
+  params: [p.int('factor', 2, 'Decimation factor q.', { domain: [1, 1000] }), p.bool('zero_phase', false, 'Forward-backward anti-alias filter (whole data).')],
   create(params, ctx) {
     const q = params.factor as number;
-    let st: { dec: StreamingDecimator; stream: StreamDescriptor; out: StreamDescriptor; phase: number } | undefined;
-    let held: FramesPacket[] = [];
-    const outStream = (s: StreamDescriptor) => ({ ...s, sampleRateHz: rateOf(s, ctx.nodeId) / q });
+    interface State {
+      dec: StreamingDecimator;
+      phase: number;
+      rate: number;
+    }
+    const states = new StreamStates<State>((c) => ({ dec: new StreamingDecimator(lanesAlongTime(c.block), q), phase: 0, rate: rateOf(c, ctx.nodeId) / q }));
+    const held = new Held();
+    const zeroPhase = (c: Chunk): Chunk => {
+      const rate = rateOf(c, ctx.nodeId) / q;
+      return wholeAlongTime(
+        c,
+        (cm, lanes, n) => dspDecimate(cm, lanes, n, q, { zeroPhase: true }),
+        (t) => timeAxis(Float64Array.from({ length: Math.ceil(t.timesMs.length / q) }, (_, k) => t.timesMs[k * q]), rate),
+      );
+    };
     return {
       process(inputs) {
-        const d = inputs.data as FramesPacket | undefined;
-        if (!d) return;
-        if (params.zero_phase && ctx.offline) {
-          held.push(copyFrames(d));
-          return;
-        }
-        if (!st || st.stream !== d.stream) st = { dec: new StreamingDecimator(d.stream.channels.length, q), stream: d.stream, out: outStream(d.stream), phase: 0 };
-        const first = (q - st.phase) % q;
-        const y = st.dec.process(samplesOf(d));
-        st.phase = (st.phase + d.frames) % q;
-        const n = y.length / d.stream.channels.length;
-        if (!n) return;
-        const ts = new Float64Array(n);
-        for (let k = 0; k < n; k++) ts[k] = d.timestampsMs[first + k * q];
-        return { data: { kind: 'signal', stream: st.out, samples: Float32Array.from(y), timestampsMs: ts, frames: n } };
+        const out = mapChunks(inputs.data, [CONTINUOUS], (c, name) => {
+          if (params.zero_phase && !c.props.is_streaming) return zeroPhase(c);
+          if (params.zero_phase && ctx.offline) {
+            held.hold(name, c);
+            return undefined;
+          }
+          const st = states.get(name, c);
+          const b = timeFirst(c.block);
+          const frames = b.shape[0];
+          const first = (q - st.phase) % q;
+          const y = st.dec.process(b.data);
+          st.phase = (st.phase + frames) % q;
+          const n = y.length / lanesAlongTime(b);
+          if (!n) return undefined;
+          const times = (b.axes[0] as TimeAxis).timesMs;
+          const ts = new Float64Array(n);
+          for (let k = 0; k < n; k++) ts[k] = times[first + k * q];
+          return framesBack(c, b, y, timeAxis(ts, st.rate));
+        });
+        return out ? { data: out } : undefined;
       },
       flush() {
-        if (!held.length) return;
-        const all = joinFrames(held);
-        held = [];
-        const ch = all.stream.channels.length;
-        const y = dspDecimate(toChannelMajor(all.samples, all.frames, ch), ch, all.frames, q, { zeroPhase: true });
-        const n = y.length / ch;
-        const out = new Float32Array(n * ch);
-        const ts = new Float64Array(n);
-        for (let k = 0; k < n; k++) {
-          ts[k] = all.timestampsMs[k * q];
-          for (let c = 0; c < ch; c++) out[k * ch + c] = y[c * n + k];
-        }
-        return { data: { kind: 'signal', stream: outStream(all.stream), samples: out, timestampsMs: ts, frames: n } };
+        if (!held.size) return;
+        return { data: new Map(held.take().map(([name, c]) => [name, zeroPhase(c)])) };
       },
       reset() {
-        st = undefined;
-        held = [];
+        states.clear();
+        held.clear();
       },
     };
   },

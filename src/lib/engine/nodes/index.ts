@@ -10,7 +10,7 @@ import { classMean } from './ml';
 import { modelPredict } from './model';
 import { bandPowerNode, fftMagnitude, multitaperSpectrum, spectrogram, welchSpectrum } from './spectral';
 import { baselineRemoval, segmentation, slidingWindow } from './time';
-import { inspect, markerInput, recordingInput, streamInput, streamOutput } from './io';
+import { importFile, inspect, markerInput, recordingInput, streamInput, streamOutput } from './io';
 import { parameterPort } from './workflow';
 import { webSocketSink } from './sinks';
 import { barPlot, dejitter, printToConsole, spectrumPlot, streamData, timeSeriesPlot } from './compat';
@@ -19,6 +19,7 @@ export const BUILTIN_NODE_CLASSES: NodeClass[] = [
   streamInput,
   streamOutput,
   recordingInput,
+  importFile,
   markerInput,
   inspect,
   webSocketSink,

@@ -1,45 +1,35 @@
-// Element-wise and statistics node classes: log, abs, scale, clip, threshold (any numeric kind),
-// variance and mean per epoch (→ features), running / whole-recording z-score. Engine worker / Node.
-// HOT PATH: element-wise nodes on signal/features reuse one output buffer.
+// Element-wise and statistics node classes: log, abs, scale, clip, threshold (any data chunk),
+// variance and mean along a named axis (NeuroPype's reductions: the axis becomes a one-element axis,
+// a one-element feature axis, or disappears), running / whole-recording z-score. Engine worker / Node.
+// HOT PATH: element-wise nodes reuse one output buffer per chunk name.
 import { InputError } from '../../core/errors';
-import type { StreamDescriptor } from '../../core/stream';
 import { zscore } from '../../dsp/stats';
-import { toChannelMajor } from '../packets';
-import type { EpochsPacket, FramesPacket, NodeClass, NodeInstance, Packet, SpectrumPacket } from '../types';
-import { input, np, output, p, rateOf, samplesOf, Scratch32, withSamples } from './common';
-import { copyFrames, joinFrames } from './filters';
+import type { AxisType } from '../axes';
+import { axisIndex, reduceAlong, type ReduceMode } from '../block';
+import { mapChunks, StreamStates, withBlock, withData, type Chunk, type ChunkQuery } from '../packet';
+import { AXIS_PARAM_DOMAIN, mapShapes, markSingleton, removeAxis, replaceAxis, sameAs, type ChunkShape } from '../shapes';
+import type { NodeClass, NodeInstance } from '../types';
+import { CONTINUOUS, DATA, Held, input, lanesAlongTime, metaChunks, np, output, p, rateOf, Scratches, wholeAlongTime } from './common';
 
-const NUMERIC = ['signal', 'features', 'epochs', 'spectrum'] as const;
-
-/** Applies fn to every value of a numeric packet (new arrays except the reused frames buffer). */
+/** Applies fn to every value of every data chunk (markers pass); one reused output buffer per chunk name. */
 function elementwise(fn: (v: number) => number): NodeInstance {
-  const scratch = new Scratch32();
+  const out = new Scratches();
   return {
     process(inputs) {
-      const d = inputs.data as Packet | undefined;
-      if (!d) return;
-      switch (d.kind) {
-        case 'signal':
-        case 'features': {
-          const x = samplesOf(d);
-          const y = scratch.view(x.length);
-          for (let i = 0; i < x.length; i++) y[i] = fn(x[i]);
-          return { data: withSamples(d, y) };
-        }
-        case 'epochs':
-          return { data: { ...d, items: d.items.map((e) => ({ ...e, samples: e.samples.map(fn) })) } };
-        case 'spectrum':
-          return { data: { ...d, items: d.items.map((it) => ({ ...it, values: it.values.map(fn) })) } };
-        default:
-          return;
-      }
+      const r = mapChunks(inputs.data, [DATA], (c, name) => {
+        const x = c.block.data;
+        const y = out.get(name).like(x, x.length);
+        for (let i = 0; i < x.length; i++) y[i] = fn(x[i]);
+        return withData(c, y);
+      });
+      return r ? { data: r } : undefined;
     },
     reset() {},
   };
 }
 
-const numericIn = input('data', [...NUMERIC], 'Numeric data (signal, features, epochs or spectrum).');
-const sameOut = output('data', { sameAs: 'data' }, 'Same kind and layout, values transformed.');
+const numericIn = input('data', [DATA], 'Data (any axes).', { hint: 'markers carry no values to transform' });
+const sameOut = output('data', sameAs('data'), 'Same axes, values transformed; markers pass through.');
 
 export const logNode: NodeClass = {
   type: 'math.log',
@@ -49,7 +39,7 @@ export const logNode: NodeClass = {
   neuropype: np('Logarithm', 'elementwise_math'),
   doc: `Element-wise logarithm (natural unless **base** is set). Values ≤ 0 give −Infinity / NaN as in NumPy.
 
-- **in/out \`data\`** (signal | features | epochs | spectrum). **base** (null = e).`,
+- **in/out \`data\`**: any data chunk. **base** (null = e).`,
   inputs: [numericIn],
   outputs: [sameOut],
   params: [p.float('base', null, 'Logarithm base (null = natural).', { domain: [0, Infinity] })],
@@ -67,7 +57,7 @@ export const absNode: NodeClass = {
   version: '1.0.0',
   doc: `Element-wise |x|.
 
-- **in/out \`data\`** (signal | features | epochs | spectrum).`,
+- **in/out \`data\`**: any data chunk.`,
   inputs: [numericIn],
   outputs: [sameOut],
   params: [],
@@ -81,7 +71,7 @@ export const scaleNode: NodeClass = {
   version: '1.0.0',
   doc: `y = factor · x + offset (e.g. V → µV with factor 1e6).
 
-- **in/out \`data\`** (signal | features | epochs | spectrum). **factor** (dimensionless), **offset** (output unit).`,
+- **in/out \`data\`**: any data chunk. **factor** (dimensionless), **offset** (output unit).`,
   inputs: [numericIn],
   outputs: [sameOut],
   params: [p.float('factor', 1, 'Multiplier.'), p.float('offset', 0, 'Added after scaling.')],
@@ -99,7 +89,7 @@ export const clipNode: NodeClass = {
   version: '1.0.0',
   doc: `Limits values to [min, max] (numpy.clip). NaN stays NaN.
 
-- **in/out \`data\`** (signal | features | epochs | spectrum). **min**, **max** (data unit; null = no limit).`,
+- **in/out \`data\`**: any data chunk. **min**, **max** (data unit; null = no limit).`,
   inputs: [numericIn],
   outputs: [sameOut],
   params: [p.float('min', null, 'Lower limit (null = none).'), p.float('max', null, 'Upper limit (null = none).')],
@@ -118,7 +108,7 @@ export const thresholdNode: NodeClass = {
   version: '1.0.0',
   doc: `1 where x > threshold (or ≥ when **inclusive**), else 0 — e.g. a neurofeedback trigger on a band power.
 
-- **in/out \`data\`** (signal | features | epochs | spectrum). **threshold** (data unit).`,
+- **in/out \`data\`**: any data chunk. **threshold** (data unit).`,
   inputs: [numericIn],
   outputs: [sameOut],
   params: [p.float('threshold', 0, 'Threshold.'), p.bool('inclusive', false, 'Use ≥ instead of >.')],
@@ -128,69 +118,83 @@ export const thresholdNode: NodeClass = {
   },
 };
 
-// ------------------------------------------------------------------------------- per-epoch statistics
+// ------------------------------------------------------------------------------- reductions
 
-function featuresStream(src: StreamDescriptor, suffix: string): StreamDescriptor {
-  return { ...src, id: `${src.id}.${suffix}`, kind: 'features', sampleRateHz: 0, channels: src.channels.map((c) => ({ ...c, type: 'FEATURE' })) };
+const reduceAccepts = (params: Readonly<Record<string, unknown>>): ChunkQuery[] => [{ onlySignals: true, withAxes: [params.axis as AxisType] }];
+
+function reduceMode(params: Readonly<Record<string, unknown>>): ReduceMode {
+  return params.force_feature_axis ? 'feature' : params.keep_axis === false ? 'drop' : 'singleton';
 }
 
-/** One feature frame per epoch (or spectrum item): stat over time (or frequency) per channel. */
-function reduceNode(suffix: string, stat: (get: (i: number) => number, n: number) => number): NodeInstance {
-  let cached: { src: StreamDescriptor; out: StreamDescriptor } | undefined;
-  const streamFor = (s: StreamDescriptor) => (cached?.src === s ? cached.out : (cached = { src: s, out: featuresStream(s, suffix) }).out);
+/** Static shape of a reduction along params.axis. */
+function reducedShape(s: ChunkShape, params: Readonly<Record<string, unknown>>): ChunkShape {
+  const axis = params.axis as AxisType;
+  const mode = reduceMode(params);
+  if (mode === 'drop') return removeAxis(s, axis);
+  if (mode === 'feature') return markSingleton(replaceAxis(s, axis, 'feature'), 'feature');
+  return markSingleton(s, axis);
+}
+
+/** NeuroPype's reduction nodes: `stat` over every lane along the axis named by `axis` (occurrence `axis_occurrence`). */
+function reduction(label: string, stat: (lane: Float64Array) => number, params: Readonly<Record<string, unknown>>, who: string): NodeInstance {
+  const axis = params.axis as AxisType;
+  const occurrence = params.axis_occurrence as number;
+  const mode = reduceMode(params);
   return {
     process(inputs) {
-      const d = inputs.data as EpochsPacket | SpectrumPacket | undefined;
-      if (!d?.items.length) return;
-      const ch = d.stream.channels.length;
-      const frames = d.items.length;
-      const samples = new Float32Array(frames * ch);
-      const ts = new Float64Array(frames);
-      const targets = new Float64Array(frames);
-      if (d.kind === 'epochs') {
-        d.items.forEach((e, k) => {
-          for (let c = 0; c < ch; c++) samples[k * ch + c] = stat((i) => e.samples[i * ch + c], e.frames);
-          ts[k] = e.timestampMs;
-          targets[k] = e.target ?? NaN;
-        });
-      } else {
-        const bins = d.freqsHz.length;
-        d.items.forEach((it, k) => {
-          for (let c = 0; c < ch; c++) samples[k * ch + c] = stat((i) => it.values[c * bins + i], bins);
-          ts[k] = it.timestampMs;
-          targets[k] = it.target ?? NaN;
-        });
-      }
-      return { data: { kind: 'features', stream: streamFor(d.stream), samples, timestampsMs: ts, frames, targets } };
+      const r = mapChunks(inputs.data, reduceAccepts(params), (c) => {
+        const d = axisIndex(c.block, axis, occurrence);
+        if (d < 0) throw new InputError(`has no ${axis} axis occurrence ${occurrence}`, who);
+        return withBlock(c, reduceAlong(c.block, d, stat, mode, label));
+      });
+      return r ? { data: r } : undefined;
     },
     reset() {},
   };
 }
 
+const REDUCTION_PARAMS = (defaultAxis: AxisType) => [
+  p.enum('axis', defaultAxis, AXIS_PARAM_DOMAIN, 'Axis reduced.'),
+  p.int('axis_occurrence', 0, 'Which axis of that type (0 first, 1 second, −1 last).', { domain: [-8, 8] }),
+  p.bool('force_feature_axis', false, 'Make the reduced axis a one-element feature axis (instead of a one-element axis of its type).'),
+  p.bool('keep_axis', true, 'false: drop the reduced axis instead of keeping it with one element.'),
+];
+
+const reductionIn = input('data', reduceAccepts, 'Data with the reduced axis.', { hint: 'set "axis" to an axis the data has (e.g. time for segments, frequency for spectra)' });
+const reductionOut = (doc: string) => output('data', mapShapes('data', reduceAccepts, reducedShape), doc);
+
 export const varianceNode: NodeClass = {
   type: 'math.variance',
   package: 'math',
   title: 'Variance',
-  version: '1.0.0',
+  version: '1.1.0',
   neuropype: np('Variance', 'statistics'),
-  doc: `Variance over time of each channel of each epoch (numpy.var with ddof), e.g. for log-variance
-motor-imagery features. Computed in float64.
+  doc: `Variance along an axis of every data chunk (numpy.var with ddof), computed in float64 — e.g.
+along time of each channel of each segment, for log-variance motor-imagery features.
 
-- **in \`data\`** (epochs | spectrum: over frequency); **out \`data\`** (features): one frame per epoch,
-  carrying its timestamp and class target. **degrees_of_freedom** (ddof: 0 population, 1 sample).`,
-  inputs: [input('data', ['epochs', 'spectrum'], 'Epochs (or spectra).')],
-  outputs: [output('data', 'features', 'One variance per channel per epoch (unit²).')],
-  params: [p.int('degrees_of_freedom', 0, 'ddof.', { domain: [0, 1000] }), p.enum('axis', 'time', ['time', 'frequency'], 'Axis reduced (time for epochs, frequency for spectra).')],
-  create(params) {
+- **in \`data\`**: chunks with the **axis** (time, frequency, instance …). **out \`data\`**: the same
+  axes with **axis** reduced to one element (NeuroPype's default), or to a one-element feature axis
+  "variance" (**force_feature_axis**), or dropped (**keep_axis** false). Instances keep their fields.
+- **degrees_of_freedom** (ddof: 0 population, 1 sample).`,
+  inputs: [reductionIn],
+  outputs: [reductionOut('One variance per lane (unit²).')],
+  params: [p.int('degrees_of_freedom', 0, 'ddof.', { domain: [0, 1000] }), ...REDUCTION_PARAMS('time')],
+  create(params, ctx) {
     const ddof = params.degrees_of_freedom as number;
-    return reduceNode('variance', (get, n) => {
-      let m = 0;
-      for (let i = 0; i < n; i++) m += get(i);
-      m /= n;
-      let s = 0;
-      for (let i = 0; i < n; i++) s += (get(i) - m) ** 2;
-      return s / (n - ddof);
-    });
+    return reduction(
+      'variance',
+      (x) => {
+        const n = x.length;
+        let m = 0;
+        for (let i = 0; i < n; i++) m += x[i];
+        m /= n;
+        let s = 0;
+        for (let i = 0; i < n; i++) s += (x[i] - m) ** 2;
+        return s / (n - ddof);
+      },
+      params,
+      ctx.nodeId,
+    );
   },
 };
 
@@ -198,20 +202,26 @@ export const meanNode: NodeClass = {
   type: 'math.mean',
   package: 'math',
   title: 'Mean',
-  version: '1.0.0',
+  version: '1.1.0',
   neuropype: np('Mean', 'statistics'),
-  doc: `Mean over time of each channel of each epoch (or over frequency of each spectrum).
+  doc: `Mean along an axis of every data chunk; NeuroPype's default axis is instance (an average over
+trials: Segmentation → FIR → Mean gives the event-related potential).
 
-- **in \`data\`** (epochs | spectrum); **out \`data\`** (features), one frame per epoch.`,
-  inputs: [input('data', ['epochs', 'spectrum'], 'Epochs (or spectra).')],
-  outputs: [output('data', 'features', 'Mean per channel per epoch.')],
-  params: [p.enum('axis', 'time', ['time', 'frequency'], 'Axis reduced.')],
-  create: () =>
-    reduceNode('mean', (get, n) => {
-      let m = 0;
-      for (let i = 0; i < n; i++) m += get(i);
-      return m / n;
-    }),
+- **in/out \`data\`**: as math.variance (the reduced axis keeps one element, becomes a feature, or goes).`,
+  inputs: [reductionIn],
+  outputs: [reductionOut('Mean per lane.')],
+  params: REDUCTION_PARAMS('instance'),
+  create: (params, ctx) =>
+    reduction(
+      'mean',
+      (x) => {
+        let m = 0;
+        for (let i = 0; i < x.length; i++) m += x[i];
+        return m / x.length;
+      },
+      params,
+      ctx.nodeId,
+    ),
 };
 
 // ------------------------------------------------------------------------------- z-score
@@ -220,84 +230,86 @@ export const zscoreNode: NodeClass = {
   type: 'math.zscore',
   package: 'math',
   title: 'Z-score',
-  version: '1.0.0',
-  doc: `Standardises each channel.
+  version: '1.1.0',
+  doc: `Standardises each lane (channel …) of a continuous chunk along time.
 
 - **mode** running: exponentially weighted mean and variance with half-life **halflife** (s), updated
   sample by sample (state carried across chunks; starts at 0 for the first sample).
-- **mode** recording: offline only, (x − mean) / std over the whole recording (\`scipy.stats.zscore\`,
-  ddof 0), emitted at the end of the input.
-- **in/out \`data\`** (signal | features).`,
-  inputs: [input('data', ['signal', 'features'], 'Signal or feature frames.')],
-  outputs: [output('data', { sameAs: 'data' }, 'Standardised values (dimensionless).')],
+- **mode** recording: (x − mean) / std over the whole recording (\`scipy.stats.zscore\`, ddof 0): a
+  non-streaming chunk at once; the streaming chunks of an offline run at the end of the input.
+- **in/out \`data\`**: continuous chunks (time, no instances).`,
+  inputs: [input('data', [CONTINUOUS], 'Continuous signal or feature frames.', { hint: 'z-scores run along a continuous time axis' })],
+  outputs: [output('data', sameAs('data'), 'Standardised values (dimensionless).')],
   params: [p.enum('mode', 'running', ['running', 'recording'], 'Running or whole-recording statistics.'), p.float('halflife', 10, 'Half-life of the running estimate.', { unit: 's', domain: [1e-6, 1e6] })],
   create(params, ctx) {
-    const scratch = new Scratch32();
-    let mean = new Float64Array(0);
-    let vari = new Float64Array(0);
-    let started = false;
-    let held: FramesPacket[] = [];
-    let stream: StreamDescriptor | undefined;
+    const out = new Scratches();
+    const held = new Held();
+    interface State {
+      mean: Float64Array;
+      vari: Float64Array;
+      started: boolean;
+    }
+    const states = new StreamStates<State>((c, _name, prev) => {
+      const lanes = lanesAlongTime(c.block);
+      // a new layout of the same width keeps its running statistics
+      if (prev && prev.mean.length === lanes) return prev;
+      return { mean: new Float64Array(lanes), vari: new Float64Array(lanes), started: false };
+    });
+    const whole = (c: Chunk): Chunk => wholeAlongTime(c, (cm, lanes, n) => zscore(cm, lanes, n) as Float64Array);
     return {
       process(inputs) {
-        const d = inputs.data as FramesPacket | undefined;
-        if (!d) return;
-        if (params.mode === 'recording') {
-          if (!ctx.offline) throw new InputError('mode "recording" needs an offline run; use mode "running" online', ctx.nodeId);
-          held.push(copyFrames(d));
-          return;
-        }
-        const ch = d.stream.channels.length;
-        if (stream !== d.stream) {
-          if (!stream || stream.channels.length !== ch) {
-            mean = new Float64Array(ch);
-            vari = new Float64Array(ch);
-            started = false;
+        const r = mapChunks(inputs.data, [CONTINUOUS], (c, name) => {
+          if (params.mode === 'recording') {
+            if (!c.props.is_streaming) return whole(c);
+            if (!ctx.offline) throw new InputError('mode "recording" needs whole data (an offline run or an imported recording); use mode "running" online', ctx.nodeId);
+            held.hold(name, c);
+            return undefined;
           }
-          stream = d.stream;
-        }
-        const rate = d.stream.sampleRateHz > 0 ? d.stream.sampleRateHz : 1;
-        const a = 1 - Math.pow(2, -1 / ((params.halflife as number) * rate));
-        const x = samplesOf(d);
-        const y = scratch.view(x.length);
-        for (let n = 0; n < d.frames; n++) {
-          for (let c = 0; c < ch; c++) {
-            const v = x[n * ch + c];
-            if (!started) {
-              mean[c] = v;
-              vari[c] = 0;
+          const t = axisIndex(c.block, 'time');
+          if (t !== 0) throw new InputError('running z-score expects time as the first axis', ctx.nodeId);
+          const st = states.get(name, c);
+          const ch = st.mean.length;
+          const tAxis = c.block.axes[0];
+          const rate = tAxis.type === 'time' && tAxis.nominalRateHz > 0 ? tAxis.nominalRateHz : 1;
+          const a = 1 - Math.pow(2, -1 / ((params.halflife as number) * rate));
+          const x = c.block.data;
+          const y = out.get(name).like(x, x.length);
+          const { mean, vari } = st;
+          const frames = c.block.shape[0];
+          for (let n = 0; n < frames; n++) {
+            for (let k = 0; k < ch; k++) {
+              const v = x[n * ch + k];
+              if (!st.started) {
+                mean[k] = v;
+                vari[k] = 0;
+              }
+              if (!Number.isFinite(v)) {
+                y[n * ch + k] = NaN;
+                continue;
+              }
+              const dlt = v - mean[k];
+              mean[k] += a * dlt;
+              vari[k] = (1 - a) * (vari[k] + a * dlt * dlt);
+              const sd = Math.sqrt(vari[k]);
+              y[n * ch + k] = sd > 0 ? (v - mean[k]) / sd : 0;
             }
-            if (!Number.isFinite(v)) {
-              y[n * ch + c] = NaN;
-              continue;
-            }
-            const dlt = v - mean[c];
-            mean[c] += a * dlt;
-            vari[c] = (1 - a) * (vari[c] + a * dlt * dlt);
-            const sd = Math.sqrt(vari[c]);
-            y[n * ch + c] = sd > 0 ? (v - mean[c]) / sd : 0;
+            st.started = true;
           }
-          started = true;
-        }
-        return { data: withSamples(d, y) };
+          return withData(c, y);
+        });
+        return r ? { data: r } : undefined;
       },
       flush() {
-        if (!held.length) return;
-        const all = joinFrames(held);
-        held = [];
-        const ch = all.stream.channels.length;
-        const z = zscore(toChannelMajor(all.samples, all.frames, ch), ch, all.frames);
-        const out = new Float32Array(all.frames * ch);
-        for (let c = 0; c < ch; c++) for (let n = 0; n < all.frames; n++) out[n * ch + c] = z[c * all.frames + n];
-        return { data: withSamples(all, out) };
+        if (!held.size) return;
+        return { data: new Map(held.take().map(([name, c]) => [name, whole(c)])) };
       },
       check(meta) {
-        const s = meta.data?.stream;
-        if (s && params.mode === 'running' && meta.data?.kind === 'signal') rateOf(s, ctx.nodeId);
+        if (params.mode !== 'running') return;
+        for (const { chunk } of metaChunks(meta, { ...CONTINUOUS, withAxes: ['space'] })) rateOf(chunk, ctx.nodeId);
       },
       reset() {
-        started = false;
-        held = [];
+        for (const [, st] of states.entries()) st.started = false;
+        held.clear();
       },
     };
   },

@@ -1,10 +1,37 @@
 // The engine's own trainable node: a per-class-mean (nearest class mean) classifier. It proves the
 // calibration mechanism (collect labelled features → fit → predict); the ML library adds real
-// decoders on the same TrainableState contract. Engine worker / Node.
+// decoders on the same TrainableState contract (and NeuroPype's learners on calibration.ts).
+// Engine worker / Node.
 import { InputError } from '../../core/errors';
-import type { ChannelInfo, StreamDescriptor } from '../../core/stream';
-import type { FramesPacket, MarkersPacket, NodeClass, NodeInstance, TrainableState } from '../types';
-import { input, output, p, samplesOf } from './common';
+import { featureAxis, TARGET, type Axis, type FeatureAxis } from '../axes';
+import { flattenFeatures, itemAxisIndex, moveAxis } from '../block';
+import { chunkProps, mapChunks, type Chunk, type ChunkQuery } from '../packet';
+import { chunkShape, mapShapes, type ChunkShape } from '../shapes';
+import type { NodeClass, NodeInstance, PortValues, TrainableState } from '../types';
+import { input, MARKERS, markerValuesFor, output, p } from './common';
+
+/** What a learner takes: data chunks with instances (segments, epochs' features) or a time axis (feature frames). */
+export const ITEMS: readonly ChunkQuery[] = [
+  { onlySignals: true, withAxes: ['instance'] },
+  { onlySignals: true, withAxes: ['time'] },
+];
+
+/** A learner's output shape: item axis × feature (NeuroPype's instance × feature). */
+export function learnerShape(s: ChunkShape): ChunkShape {
+  const item = s.axes.includes('instance') ? 'instance' : 'time';
+  return chunkShape(s.name, [item, 'feature'], { ...s.flags, is_signal: true });
+}
+
+/** A learner's view of a chunk: items (instance, else time) × features, item axis first (allocates only when it is not first). */
+export function itemsAndFeatures(c: Chunk): { rows: number; width: number; data: Chunk['block']['data']; items: Axis; targets: Float64Array | undefined } {
+  const b = c.block;
+  const d = itemAxisIndex(b);
+  const flat = flattenFeatures(d > 0 ? moveAxis(b, d, 0) : b);
+  const items = flat.axes[0];
+  const rows = flat.shape[0];
+  const t = items.type === 'instance' ? items.fields[TARGET] : undefined;
+  return { rows, width: rows ? flat.data.length / rows : 0, data: flat.data, items, targets: t instanceof Float64Array ? t : undefined };
+}
 
 interface ClassMeanModel {
   classes: number[];
@@ -22,18 +49,21 @@ export const classMean: NodeClass = {
   version: '1.0.0',
   trainable: true,
   doc: `Nearest-class-mean classifier with a diagonal pooled variance (Gaussian naive Bayes with shared
-variances and equal priors). Calibration follows NeuroPype: while not fitted it **collects** the
-feature frames that carry a class target (from markers.assign-targets → segmentation → variance…),
+variances and equal priors). Calibration: while not fitted it **collects** the items that carry a
+class target (instances with a TargetValue, from markers.assign-targets → segmentation → variance…),
 then it **fits** — when a marker equal to \`fit_marker\` arrives, when every class has
 \`min_trials\` examples (if set), when the host calls \`Execution.fit()\`, or after the first pass
-of an offline run — and from then on **predicts**. The model is JSON (\`Execution.exportModels\`).
+of an offline run — and from then on **predicts**. The model is JSON (\`Execution.exportModels\`)
+and is kept when the graph upstream changes.
 
-- **in \`data\`** (features with targets); **in \`markers\`** (markers, optional): fit trigger.
-- **out \`data\`** (features): per input frame, the posterior probability of each class
-  (channels "p(<target>)") plus "predicted" (the most likely target); input targets are kept.
+- **in \`data\`**: chunks with instances (or a time axis of feature frames); every axis but the
+  item axis is flattened into the features. **in \`markers\`** (optional): fit trigger (else the
+  marker chunks riding with the data).
+- **out \`data\`**: per item, the posterior probability of each class (features "p(<target>)")
+  plus "predicted" (the most likely target); the item axis is kept (instances keep their fields).
 - **fit_marker** (string), **min_trials** (int per class; null = never automatically).`,
-  inputs: [input('data', ['features'], 'Labelled features (calibration) / features to classify.'), input('markers', ['markers'], 'Fit trigger markers.', true)],
-  outputs: [output('data', 'features', 'Class probabilities and predicted target.')],
+  inputs: [input('data', ITEMS, 'Labelled features (calibration) / features to classify.', { hint: 'a classifier needs instances (segments) or feature frames' }), input('markers', [MARKERS], 'Fit trigger markers.', { optional: true })],
+  outputs: [output('data', mapShapes('data', ITEMS, learnerShape), 'Class probabilities and predicted target.')],
   params: [
     p.string('fit_marker', 'calib-end', 'Marker value that ends calibration and fits.'),
     p.int('min_trials', null, 'Fit automatically once each of ≥ 2 classes has this many examples.', { domain: [1, 1e6] }),
@@ -44,9 +74,11 @@ of an offline run — and from then on **predicts**. The model is JSON (\`Execut
     let xs: Float64Array[] = [];
     let ys: number[] = [];
     let model: ClassMeanModel | undefined;
-    let outStream: { src: StreamDescriptor; out: StreamDescriptor } | undefined;
+    /** Output feature axis and props per chunk name, for the model they were made for. */
+    const outputs = new Map<string, { model: ClassMeanModel; sourceId: string; feature: FeatureAxis; props: Chunk['props'] }>();
 
     const state: TrainableState = {
+      keepOnUpstreamChange: true,
       get fitted() {
         return model !== undefined;
       },
@@ -89,19 +121,56 @@ of an offline run — and from then on **predicts**. The model is JSON (\`Execut
       },
     };
 
+    const predict = (m: ClassMeanModel, c: Chunk, name: string): Chunk => {
+      const { rows, width: f, data: x, items } = itemsAndFeatures(c);
+      if (f !== m.features) throw new InputError(`model was fitted on ${m.features} features, got ${f}`, ctx.nodeId);
+      let o = outputs.get(name);
+      if (!o || o.model !== m || o.sourceId !== c.props.source.id) {
+        const feature = featureAxis([...m.classes.map((k) => `p(${k})`), 'predicted'], [...m.classes.map(() => 'probability'), 'class']);
+        const src = c.props.source;
+        o = { model: m, sourceId: src.id, feature, props: chunkProps({ ...src, id: `${src.id}.prediction`, kind: 'predictions' }, { is_signal: true, is_streaming: c.props.is_streaming }) };
+        outputs.set(name, o);
+      }
+      const K = m.classes.length;
+      const w = K + 1;
+      const out = new Float32Array(rows * w);
+      const ll = new Float64Array(K);
+      for (let n = 0; n < rows; n++) {
+        let best = -Infinity;
+        for (let k = 0; k < K; k++) {
+          let s = 0;
+          for (let j = 0; j < f; j++) s -= (x[n * f + j] - m.means[k][j]) ** 2 / (2 * m.variance[j]);
+          ll[k] = s;
+          if (s > best) best = s;
+        }
+        let z = 0;
+        let arg = 0;
+        for (let k = 0; k < K; k++) {
+          ll[k] = Math.exp(ll[k] - best);
+          z += ll[k];
+          if (ll[k] === 1) arg = k;
+        }
+        for (let k = 0; k < K; k++) out[n * w + k] = ll[k] / z;
+        out[n * w + K] = m.classes[arg];
+      }
+      const axes: Axis[] = [items, o.feature];
+      return { block: { data: out, shape: [rows, w], axes }, props: o.props };
+    };
     const node: NodeInstance = {
       trainable: state,
-      process(inputs) {
-        const mk = inputs.markers as MarkersPacket | undefined;
-        const d = inputs.data as FramesPacket | undefined;
+      process(inputs: PortValues) {
+        const d = inputs.data;
         if (!model && d) {
-          const f = d.stream.channels.length;
-          const x = samplesOf(d);
-          for (let n = 0; n < d.frames; n++) {
-            const t = d.targets?.[n];
-            if (t === undefined || Number.isNaN(t)) continue;
-            xs.push(Float64Array.from(x.subarray(n * f, n * f + f)));
-            ys.push(t);
+          for (const [, c] of d) {
+            if (c.props.has_markers) continue;
+            const { rows, width: f, data: x, targets } = itemsAndFeatures(c);
+            if (!targets) continue;
+            for (let n = 0; n < rows; n++) {
+              const t = targets[n];
+              if (Number.isNaN(t)) continue;
+              xs.push(Float64Array.from(x.subarray(n * f, n * f + f)));
+              ys.push(t);
+            }
           }
           if (minTrials !== null) {
             const counts = new Map<number, number>();
@@ -112,45 +181,17 @@ of an offline run — and from then on **predicts**. The model is JSON (\`Execut
             }
           }
         }
-        if (!model && mk?.events.some((e) => e.value === fitMarker)) {
+        if (!model && markerValuesFor(ctx, inputs).includes(fitMarker)) {
           state.fit();
           ctx.log(20, `fitted at marker "${fitMarker}"`);
         }
         if (!model || !d) return;
         const m = model;
-        const f = d.stream.channels.length;
-        if (f !== m.features) throw new InputError(`model was fitted on ${m.features} features, got ${f}`, ctx.nodeId);
-        if (!outStream || outStream.src !== d.stream) {
-          const channels: ChannelInfo[] = [...m.classes.map((c) => ({ label: `p(${c})`, unit: 'probability', type: 'PREDICTION' })), { label: 'predicted', unit: 'class', type: 'PREDICTION' }];
-          outStream = { src: d.stream, out: { ...d.stream, id: `${d.stream.id}.prediction`, kind: 'predictions', channels } };
-        }
-        const K = m.classes.length;
-        const w = K + 1;
-        const out = new Float32Array(d.frames * w);
-        const x = samplesOf(d);
-        const ll = new Float64Array(K);
-        for (let n = 0; n < d.frames; n++) {
-          let best = -Infinity;
-          for (let k = 0; k < K; k++) {
-            let s = 0;
-            for (let j = 0; j < f; j++) s -= (x[n * f + j] - m.means[k][j]) ** 2 / (2 * m.variance[j]);
-            ll[k] = s;
-            if (s > best) best = s;
-          }
-          let z = 0;
-          let arg = 0;
-          for (let k = 0; k < K; k++) {
-            ll[k] = Math.exp(ll[k] - best);
-            z += ll[k];
-            if (ll[k] === 1) arg = k;
-          }
-          for (let k = 0; k < K; k++) out[n * w + k] = ll[k] / z;
-          out[n * w + K] = m.classes[arg];
-        }
-        return { data: { kind: 'features', stream: outStream.out, samples: out, timestampsMs: d.timestampsMs.slice(0, d.frames), frames: d.frames, targets: d.targets?.slice(0, d.frames) } };
+        const r = mapChunks(d, ITEMS, (c, name) => predict(m, c, name));
+        return r ? { data: r } : undefined;
       },
       reset() {
-        outStream = undefined;
+        outputs.clear();
       },
     };
     return node;

@@ -14,8 +14,9 @@ import { readEdf } from '../../formats/edf';
 import { parseExperimentConfig, predictModel, trainModel, type ExperimentConfig, type TrainedModel } from '../../ml/experiment';
 import { epochsFromRecording, epochsFromRecordings, mneBandPass, type RecordingLike } from '../../ml/prepare';
 import { Execution } from '../runtime';
-import { feedChunks, instantiate, randomChunks } from '../testing';
-import type { FramesPacket } from '../types';
+import { feedChunks, framesView, instantiate, packet, randomChunks } from '../testing';
+import { sliceAlong } from '../block';
+import { copyPacket, signalChunk, type Chunk } from '../packet';
 import { builtinRegistry } from './index';
 import { modelPredict, summariseModel, type ModelPredictPeek } from './model';
 
@@ -41,9 +42,9 @@ function eyesRecording(seed: number, seconds: number, segmentS: number, channels
   return { streams: [{ descriptor, samples, timestampsMs }], markers, closedAt: (f) => Math.floor(f / seg) % 2 === 0 };
 }
 
-function packetOf(rec: RecordingLike): FramesPacket {
+function signalOf(rec: RecordingLike): Chunk {
   const s = rec.streams[0];
-  return { kind: 'signal', stream: s.descriptor, samples: Float32Array.from(s.samples), timestampsMs: s.timestampsMs, frames: s.timestampsMs.length };
+  return signalChunk(s.descriptor, Float32Array.from(s.samples), s.timestampsMs);
 }
 
 /**
@@ -82,12 +83,12 @@ function batchPredictions(model: TrainedModel, rec: RecordingLike, hop: number) 
 function checkAgainstBatch(model: TrainedModel, rec: RecordingLike, rateHz: number, seed: number) {
   const hop = Math.round(model.sampleRateHz / rateHz);
   const ref = batchPredictions(model, rec, hop);
-  const signal = packetOf(rec);
-  const { outputs, logs } = feedChunks(modelPredict, { model, rate: rateHz }, signal, randomChunks(signal.frames, seed, 300));
+  const signal = signalOf(rec);
+  const { outputs, logs } = feedChunks(modelPredict, { model, rate: rateHz }, signal, randomChunks(signal.block.shape[0], seed, 300));
   expect(logs.filter((l) => l.level >= 40)).toEqual([]);
-  const out = outputs.data as FramesPacket;
+  const out = framesView(outputs.data);
   const K = model.classNames.length;
-  expect(out.stream.channels.map((c) => c.label)).toEqual([...model.classNames.map((c) => `p(${c})`), 'predicted']);
+  expect(out.labels).toEqual([...model.classNames.map((c) => `p(${c})`), 'predicted']);
   expect(out.frames).toBe(ref.ends.length);
   expect(Array.from(out.timestampsMs)).toEqual(ref.timestampsMs);
   let maxErr = 0;
@@ -111,13 +112,13 @@ describe('ml.model-predict on the synthetic eyes open/closed switch', () => {
     const { out } = checkAgainstBatch(model, test, 4, 7);
     // and a second chunking at another rate gives the same answers as its own batch
     checkAgainstBatch(model, test, 10, 8);
-    expect(out.stream.kind).toBe('predictions');
+    expect(out.source.kind).toBe('predictions');
   });
 
   it('follows the eyes: windows well inside a segment are classified right', () => {
-    const signal = packetOf(test);
-    const { outputs, node } = feedChunks(modelPredict, { model, rate: 4 }, signal, randomChunks(signal.frames, 3, 500));
-    const out = outputs.data as FramesPacket;
+    const signal = signalOf(test);
+    const { outputs, node } = feedChunks(modelPredict, { model, rate: 4 }, signal, randomChunks(signal.block.shape[0], 3, 500));
+    const out = framesView(outputs.data);
     const K = 2;
     const closedIndex = model.classNames.indexOf('closed');
     const fs = 250;
@@ -144,15 +145,15 @@ describe('ml.model-predict on the synthetic eyes open/closed switch', () => {
 
   it('refuses a stream at another rate or without the model’s channels, naming the difference', () => {
     const at500 = eyesRecording(3, 4, 2, 8, 500);
-    expect(() => feedChunks(modelPredict, { model }, packetOf(at500), [500])).toThrow(/runs at 500 Hz; the model was trained at 250 Hz/);
+    expect(() => feedChunks(modelPredict, { model }, signalOf(at500), [500])).toThrow(/runs at 500 Hz; the model was trained at 250 Hz/);
     const four = eyesRecording(3, 4, 2, 4, 250);
-    expect(() => feedChunks(modelPredict, { model }, packetOf(four), [500])).toThrow(/lacks channel\(s\) "P7", "P8", "O1", "O2"/);
+    expect(() => feedChunks(modelPredict, { model }, signalOf(four), [500])).toThrow(/lacks channel\(s\) "P7", "P8", "O1", "O2"/);
     const { node } = instantiate(modelPredict, {});
-    expect(() => node.process({ data: packetOf(four) })).toThrow(/no model: set model_id/);
+    expect(() => node.process({ data: packet(signalOf(four)) })).toThrow(/no model: set model_id/);
     // model_id the host never bound: no output, the error in peek and the log (once).
     const { node: unresolved, logs } = instantiate(modelPredict, { model_id: 'run-x' });
-    expect(unresolved.process({ data: packetOf(four) })).toBeUndefined();
-    unresolved.process({ data: packetOf(four) });
+    expect(unresolved.process({ data: packet(signalOf(four)) })).toBeUndefined();
+    unresolved.process({ data: packet(signalOf(four)) });
     expect((unresolved.peek!() as ModelPredictPeek).error).toMatch(/model "run-x" was not loaded/);
     expect(logs.filter((l) => /model "run-x" was not loaded/.test(l.message))).toHaveLength(1);
     expect(() => summariseModel({ kind: 'neurotab.tf-model', version: 1, classNames: ['a', 'b'] })).toThrow(/needs its run config/);
@@ -209,16 +210,16 @@ describe('ml.model-predict with a TensorFlow.js network (bound by the host)', ()
     const loaded = await tft.loadDeepModel(deep);
     try {
       const test = eyesRecording(5, 6, 3);
-      const signal = packetOf(test);
+      const signal = signalOf(test);
       const { node } = instantiate(modelPredict, { model: saved, rate: 2 });
-      expect(() => node.process({ data: signal })).toThrow(/eegnet network is not loaded/);
+      expect(() => node.process({ data: packet(signal) })).toThrow(/eegnet network is not loaded/);
       const fresh = instantiate(modelPredict, { model: saved, rate: 2 }).node;
       fresh.bind!({ kind: 'deep-window-predictor', predict: (w: Float64Array, C: number) => tft.predictDeepWindow(loaded, w, C) });
-      const outs: FramesPacket[] = [];
+      const outs: ReturnType<typeof framesView>[] = [];
       let pos = 0;
-      for (const n of randomChunks(signal.frames, 5, 400)) {
-        const r = fresh.process({ data: { ...signal, samples: signal.samples.subarray(pos * 8, (pos + n) * 8), timestampsMs: signal.timestampsMs.subarray(pos, pos + n), frames: n } });
-        if (r?.data) outs.push(structuredClone(r.data as FramesPacket));
+      for (const n of randomChunks(signal.block.shape[0], 5, 400)) {
+        const r = fresh.process({ data: packet({ block: sliceAlong(signal.block, 0, pos, pos + n), props: signal.props }) });
+        if (r?.data) outs.push(framesView(copyPacket(r.data)));
         pos += n;
       }
       // The reference: picks in the model's order (O2, O1, P7, P8), causal band-pass, windows, batch prediction.
@@ -286,10 +287,10 @@ function parityAndHeldOut(cfgDoc: Record<string, unknown>, train: { recording: R
   const zero = trainModel(zeroCfg, epochsFromRecordings(train, zeroCfg).epochs);
 
   // 1. Parity: node output at each window end = predictModel on the training path's causal epochs there.
-  const signal = packetOf(test);
-  const { outputs, logs } = feedChunks(modelPredict, { model: causal, rate: rateHz }, signal, randomChunks(signal.frames, 5, 400));
+  const signal = signalOf(test);
+  const { outputs, logs } = feedChunks(modelPredict, { model: causal, rate: rateHz }, signal, randomChunks(signal.block.shape[0], 5, 400));
   expect(logs.filter((l) => l.level >= 40)).toEqual([]);
-  const out = outputs.data as FramesPacket;
+  const out = framesView(outputs.data);
   const s = test.streams[0];
   const fs = s.descriptor.sampleRateHz;
   const last = Math.round(causalCfg.window[1] * fs);

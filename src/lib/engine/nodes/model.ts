@@ -5,13 +5,20 @@
 // so this file never imports TensorFlow.js. HOT PATH: `process` (ring copy per frame, one
 // prediction per hop, which allocates a window copy and the model's small intermediates).
 import { InputError } from '../../core/errors';
-import type { ChannelInfo, StreamDescriptor } from '../../core/stream';
+import type { StreamDescriptor } from '../../core/stream';
 import { SosFilter } from '../../dsp/iir';
 import { predictWindow, type TrainedModel } from '../../ml/experiment';
 import { mneBandPass } from '../../ml/prepare';
 import type { DeepModel } from '../../ml/tf/train';
-import type { FramesPacket, NodeClass, NodeInstance } from '../types';
-import { input, normLabel, output, p, samplesOf } from './common';
+import { featureAxis, timeAxis, type FeatureAxis } from '../axes';
+import { axisIndex, sameStream, type HasAxes } from '../block';
+import { chunkProps, descriptorOf, findFirstChunk, type Chunk, type ChunkQuery } from '../packet';
+import { chunkShape, mapShapes } from '../shapes';
+import type { NodeClass, NodeInstance } from '../types';
+import { input, metaChunks, normLabel, output, p } from './common';
+
+/** What the node reads: a continuous signal with channels. */
+const RAW: ChunkQuery = { onlySignals: true, withAxes: ['time', 'space'], withoutAxes: ['instance'] };
 
 /**
  * What the `model` parameter holds: a classic model (it carries its experiment config), or a saved
@@ -249,18 +256,19 @@ first sample; a model trained with the experiment option \`filter: "causal"\` sa
 filter, one trained zero-phase saw a differently phased signal and \`peek\` says so) — keeps a sliding window of the model's length ending at the newest sample, and every
 \`1 / rate\` seconds of stream time predicts it with the experiment's own predict code.
 
-- **in \`data\`** (signal): the raw device stream (not the live view's filtered one).
-- **out \`data\`** (features, kind "predictions"): one frame per prediction, stamped with the window's
-  last sample: "p(<class>)" per class (LDA posteriors / network softmax; for CCA the correlations
-  normalised to sum 1) and "predicted" (the class index, order of the model's classes).
+- **in \`data\`**: the raw device stream (continuous time × space; not the live view's filtered one);
+  the first such chunk of each packet is used.
+- **out \`data\`**: time × feature (source kind "predictions"): one row per prediction, stamped with
+  the window's last sample: "p(<class>)" per class (LDA posteriors / network softmax; for CCA the
+  correlations normalised to sum 1) and "predicted" (the class index, order of the model's classes).
 - **model_id** (string): id of a saved training run (IndexedDB \`models\` table); the host resolves it
   into \`model\` before the pipeline loads. **model** (dict): the saved run or classic model JSON itself.
 - **rate** (Hz): predictions per second of stream time (windows overlap when rate × window > 1).
 
 A stream whose rate differs from the model's, or that lacks one of the model's channels, is refused
 with an error naming the difference. Prediction time per window is reported by \`peek\`.`,
-  inputs: [input('data', ['signal'], 'Raw signal chunks from the device.')],
-  outputs: [output('data', 'features', 'Class probabilities and the predicted class, one frame per prediction.')],
+  inputs: [input('data', [RAW], 'Raw signal chunks from the device.', { hint: 'feed the continuous device stream (time × space), not segments or spectra' })],
+  outputs: [output('data', mapShapes('data', [RAW], (s) => chunkShape(s.name, ['time', 'feature'], { is_signal: true, is_streaming: s.flags.is_streaming })), 'Class probabilities and the predicted class, one row per prediction.')],
   params: [
     p.string('model_id', null, 'Saved training run id (resolved by the host into "model").', { live: false }),
     p.dict('model', null, 'The trained model (saved run {model, config} or classic model JSON).', { live: false }),
@@ -277,8 +285,8 @@ with an error naming the difference. Prediction time per window is reported by \
     let predictor: DeepWindowPredictor | undefined;
 
     // Per stream: picks, filter, ring.
-    let src: StreamDescriptor | undefined;
-    let outStream: StreamDescriptor | undefined;
+    let src: HasAxes | undefined;
+    let out: { feature: FeatureAxis; props: Chunk['props']; rateHz: number } | undefined;
     let picks: number[] = [];
     let filter: SosFilter | undefined;
     let hop = 1;
@@ -308,7 +316,8 @@ with an error naming the difference. Prediction time per window is reported by \
     };
 
     /** Checks the stream against the model and sets up picks, filter and ring. */
-    const setup = (stream: StreamDescriptor, m: ModelSummary) => {
+    const setup = (c: Chunk, m: ModelSummary) => {
+      const stream = descriptorOf(c);
       try {
         picks = modelPicks(stream, m);
       } catch (e) {
@@ -320,9 +329,9 @@ with an error naming the difference. Prediction time per window is reported by \
       ringPos = 0;
       seen = 0;
       hop = Math.max(1, Math.round(m.sampleRateHz / rateHz));
-      const channels: ChannelInfo[] = [...m.classNames.map((c) => ({ label: `p(${c})`, unit: 'probability', type: 'PREDICTION' })), { label: 'predicted', unit: 'class', type: 'PREDICTION' }];
-      outStream = { id: `${stream.id}.prediction`, name: `${stream.name} predictions`, kind: 'predictions', sampleRateHz: m.sampleRateHz / hop, channels };
-      src = stream;
+      const feature = featureAxis([...m.classNames.map((k) => `p(${k})`), 'predicted'], [...m.classNames.map(() => 'probability'), 'class']);
+      out = { feature, props: chunkProps({ id: `${stream.id}.prediction`, name: `${stream.name} predictions`, kind: 'predictions' }, { is_signal: true, is_streaming: c.props.is_streaming }), rateHz: m.sampleRateHz / hop };
+      src = { axes: c.block.axes };
       peekState.error = null;
     };
 
@@ -348,8 +357,10 @@ with an error naming the difference. Prediction time per window is reported by \
 
     const node: NodeInstance = {
       process(inputs) {
-        const d = inputs.data as FramesPacket | undefined;
-        if (!d || d.frames === 0) return;
+        const found = findFirstChunk(inputs.data, RAW);
+        if (!found || found[1].block.data.length === 0) return;
+        const [name, c] = found;
+        if (axisIndex(c.block, 'time') !== 0) throw new InputError('expects time × space (time first), as the device stream arrives', `node "${ctx.nodeId}"`);
         if (!summary && pending) return;
         if (!summary && loadError) return fail(loadError);
         if (!summary && modelId) {
@@ -362,21 +373,23 @@ with an error naming the difference. Prediction time per window is reported by \
           return;
         }
         if (!summary) return fail('no model: set model_id to a saved training run, or model to the model JSON');
-        if (d.stream !== src) setup(d.stream, summary);
+        if (!src || !sameStream(src, c.block)) setup(c, summary);
         const m = summary;
         const C = picks.length;
-        const all = d.stream.channels.length;
-        const x = samplesOf(d);
-        if (pickBuf.length < d.frames * C) pickBuf = new Float64Array(Math.max(d.frames * C, pickBuf.length * 2));
-        const buf = pickBuf.subarray(0, d.frames * C);
-        for (let n = 0; n < d.frames; n++) for (let c = 0; c < C; c++) buf[n * C + c] = x[n * all + picks[c]];
+        const frames = c.block.shape[0];
+        const all = c.block.shape[1];
+        const x = c.block.data;
+        const ts = (c.block.axes[0] as { timesMs: Float64Array }).timesMs;
+        if (pickBuf.length < frames * C) pickBuf = new Float64Array(Math.max(frames * C, pickBuf.length * 2));
+        const buf = pickBuf.subarray(0, frames * C);
+        for (let n = 0; n < frames; n++) for (let k = 0; k < C; k++) buf[n * C + k] = x[n * all + picks[k]];
         filter!.process(buf, buf);
         const T = m.sampleCount;
         const K = m.classNames.length;
-        let out: Float32Array | undefined;
-        let ts: Float64Array | undefined;
+        let rows: Float32Array | undefined;
+        let stamps: Float64Array | undefined;
         let emitted = 0;
-        for (let n = 0; n < d.frames; n++) {
+        for (let n = 0; n < frames; n++) {
           for (let c = 0, o = ringPos * C, i = n * C; c < C; c++) ring[o + c] = buf[i + c];
           ringPos = ringPos + 1 === T ? 0 : ringPos + 1;
           seen++;
@@ -386,24 +399,25 @@ with an error naming the difference. Prediction time per window is reported by \
           peekState.lastPredictMs = performance.now() - t0;
           // The first few predictions include the JIT's compilation of the predict path: not counted.
           if (peekState.predictions >= WARMUP_PREDICTIONS) latencies[latencyCount++ % latencies.length] = peekState.lastPredictMs;
-          if (!out) {
-            const most = Math.floor((d.frames - 1 - n) / hop) + 1;
-            out = new Float32Array(most * (K + 1));
-            ts = new Float64Array(most);
+          if (!rows) {
+            const most = Math.floor((frames - 1 - n) / hop) + 1;
+            rows = new Float32Array(most * (K + 1));
+            stamps = new Float64Array(most);
           }
-          for (let k = 0; k < K; k++) out[emitted * (K + 1) + k] = r.probabilities[k];
-          out[emitted * (K + 1) + K] = r.classIndex;
-          ts![emitted] = d.timestampsMs[n];
+          for (let k = 0; k < K; k++) rows[emitted * (K + 1) + k] = r.probabilities[k];
+          rows[emitted * (K + 1) + K] = r.classIndex;
+          stamps![emitted] = ts[n];
           emitted++;
-          const snap: PredictionSnapshot = { timestampMs: d.timestampsMs[n], classIndex: r.classIndex, className: m.classNames[r.classIndex], probabilities: r.probabilities };
+          const snap: PredictionSnapshot = { timestampMs: ts[n], classIndex: r.classIndex, className: m.classNames[r.classIndex], probabilities: r.probabilities };
           peekState.latest = snap;
           peekState.history.push(snap);
           if (peekState.history.length > HISTORY) peekState.history.shift();
           peekState.predictions++;
         }
         peekState.warmupFrames = Math.max(0, T - seen);
-        if (!emitted) return;
-        return { data: { kind: 'features', stream: outStream!, samples: out!.subarray(0, emitted * (K + 1)), timestampsMs: ts!.subarray(0, emitted), frames: emitted } };
+        if (!emitted || !out) return;
+        const axes = [timeAxis(stamps!.subarray(0, emitted), out.rateHz), out.feature];
+        return { data: new Map([[name, { block: { data: rows!.subarray(0, emitted * (K + 1)), shape: [emitted, K + 1], axes }, props: out.props }]]) };
       },
       reset() {
         src = undefined;
@@ -414,8 +428,7 @@ with an error naming the difference. Prediction time per window is reported by \
         peekState.warmupFrames = summary?.sampleCount ?? 0;
       },
       check(meta) {
-        const s = meta.data?.stream;
-        if (s && summary && s !== src) setup(s, summary);
+        for (const { chunk } of metaChunks(meta, RAW)) if (summary && (!src || !sameStream(src, chunk.block))) setup(chunk, summary);
       },
       bind(binding) {
         const mb = binding as ModelBinding | undefined;

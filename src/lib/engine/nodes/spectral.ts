@@ -1,46 +1,133 @@
 // Spectral node classes: Welch PSD, multitaper PSD, band power (named bands, relative), FFT magnitude, spectrogram.
 // Kernels (FFT, Welch, periodogram, integration) come from dsp/. Engine worker / Node.
-// Spectra are float64, CHANNEL-MAJOR per item ([channel, bin]), as SciPy returns them.
+// A spectral transform turns the time axis into a frequency axis placed last: segments
+// (instance × time × space) give instance × space × frequency; a whole continuous chunk gives
+// time (one element: its last sample's time) × space × frequency. Spectra are float64, as SciPy
+// returns them; the chunk's `meta.scaling` says density | spectrum | magnitude.
 import { InputError } from '../../core/errors';
-import type { ChannelInfo, StreamDescriptor } from '../../core/stream';
+import type { ChannelInfo } from '../../core/stream';
+import { transposeInto } from '../../dsp/layout';
 import type { WindowName } from '../../dsp/filter-design';
 import { rfftMagnitude } from '../../dsp/fft';
 import { multitaperPsd } from '../../dsp/multitaper';
 import { SlidingSpectrum, type SlidingWindowName } from '../../dsp/sliding-spectrum';
 import { bandPower, periodogram, relativeBandPower, welch, type Band, type Spectrum, type WelchOptions } from '../../dsp/spectral';
-import { toChannelMajor, transposeInto } from '../packets';
-import { LogLevel, type EpochsPacket, type FramesPacket, type NodeClass, type PortValues, type SpectrumItem, type SpectrumPacket } from '../types';
-import { input, np, output, p, rateOf } from './common';
-import { copyFrames, joinFrames } from './filters';
+import { axisLabels, axisLength, featureAxis, frequencyAxis, instanceAxis, timeAxis, type Axis, type FeatureAxis, type FrequencyAxis, type TimeAxis } from '../axes';
+import { axisIndex, itemAxisIndex, transposeBlock, viewAs, type Block } from '../block';
+import { chunkProps, mapChunks, StreamStates, withProps, type Chunk } from '../packet';
+import { insertAxis, mapShapes, markSingleton, removeAxis, chunkShape, type ChunkShape } from '../shapes';
+import { LogLevel, type NodeClass, type NodeInstance } from '../types';
+import { CONTINUOUS, Held, input, lanesAlongTime, metaChunks, np, output, p, rateOf, Scratches, SEGMENTED, TIME_SERIES } from './common';
 import { framesOf, WindowCutter } from './time';
 
 const WINDOWS = ['hann', 'hamming', 'blackman', 'boxcar', 'bartlett'] as const;
 const SLIDING_WINDOWS = ['hann', 'hamming', 'boxcar'] as const;
 
-function epochChannelMajor(e: { samples: Float32Array; frames: number }, ch: number): Float64Array;
-function epochChannelMajor(e: { samples: Float32Array; frames: number }, ch: number, scratch: { buf: Float32Array }): Float32Array;
-function epochChannelMajor(e: { samples: Float32Array; frames: number }, ch: number, scratch?: { buf: Float32Array }): Float64Array | Float32Array {
-  if (!scratch) return toChannelMajor(e.samples, e.frames, ch);
-  // float32 channel-major copy (the samples are float32 already; welch computes in float64)
-  const n = e.frames * ch;
-  if (scratch.buf.length < n) scratch.buf = new Float32Array(n);
-  return transposeInto(e.samples, e.frames, ch, scratch.buf.subarray(0, n));
+// ------------------------------------------------------------------------------- spectrum layouts
+
+/** Static shape of a spectral transform: time → frequency (last); without instances a one-element time axis stays in front. */
+export function spectrumShape(s: ChunkShape): ChunkShape {
+  const rest = removeAxis(s, 'time');
+  const withFreq: ChunkShape = { ...rest, axes: [...rest.axes, 'frequency'] };
+  return s.axes.includes('instance') ? withFreq : markSingleton(insertAxis(withFreq, 'time', 0), 'time');
+}
+
+/** A segmented block as instance × time × rest (view when it is already), and its lanes. */
+function bySegments(b: Block): { lay: Block; n: number; frames: number; lanes: number; rest: Axis[] } {
+  const inst = axisIndex(b, 'instance');
+  const t = axisIndex(b, 'time');
+  const others = b.axes.map((_, i) => i).filter((i) => i !== inst && i !== t);
+  const lay = transposeBlock(b, [inst, t, ...others]);
+  return { lay, n: lay.shape[0], frames: lay.shape[1], lanes: lanesAlongTime(b), rest: lay.axes.slice(2) };
+}
+
+/** A continuous block as time × rest (view when it is already). */
+function byTime(b: Block): { lay: Block; frames: number; lanes: number; rest: Axis[]; lastMs: number; rate: number } {
+  const t = axisIndex(b, 'time');
+  const others = b.axes.map((_, i) => i).filter((i) => i !== t);
+  const lay = transposeBlock(b, [t, ...others]);
+  const time = lay.axes[0] as TimeAxis;
+  return { lay, frames: lay.shape[0], lanes: lanesAlongTime(b), rest: lay.axes.slice(1), lastMs: time.timesMs[time.timesMs.length - 1], rate: time.nominalRateHz };
+}
+
+function block(data: Float64Array, axes: Axis[]): Block {
+  return { data, shape: axes.map(axisLength), axes };
+}
+
+/** Frequency axes cached by their values (identical objects keep `sameStream` cheap downstream). */
+class FrequencyAxes {
+  private last: FrequencyAxis | undefined;
+  of(freqs: Float64Array): FrequencyAxis {
+    const l = this.last;
+    if (l && l.frequenciesHz.length === freqs.length && l.frequenciesHz.every((f, i) => f === freqs[i])) return l;
+    return (this.last = frequencyAxis(Float64Array.from(freqs)));
+  }
 }
 
 /**
- * Offline end of input for the spectral estimators (Welch, multitaper): one spectrum of the whole
- * signal they held, stamped with its last frame's time.
+ * The skeleton of the spectral nodes: per segment one spectrum of all lanes (`estimate` gets the
+ * segment frame-major, time × lanes, and returns lanes × bins); a whole continuous chunk (not
+ * streaming) at once; streaming continuous chunks of an offline run held until the end of the
+ * input. Online, continuous chunks give nothing (cut windows first, or use running band power).
  */
-function wholeSignalSpectrum(
-  held: FramesPacket[],
-  nodeId: string,
-  scaling: SpectrumPacket['scaling'],
-  estimate: (all: FramesPacket, channels: number, fs: number) => { psd: Float64Array; freqsHz: Float64Array },
-): { data: SpectrumPacket } {
-  const all = joinFrames(held);
-  const r = estimate(all, all.stream.channels.length, rateOf(all.stream, nodeId));
-  return { data: { kind: 'spectrum', stream: all.stream, freqsHz: r.freqsHz, scaling, items: [{ timestampMs: all.timestampsMs[all.frames - 1], values: r.psd }] } };
+function spectralNode(
+  scaling: string,
+  estimate: (frameMajor: BlockData64, lanes: number, frames: number, fs: number, out: Float64Array | undefined) => { psd: Float64Array; freqsHz: Float64Array },
+  ctx: { nodeId: string; offline: boolean },
+  /** Bins of a segment's spectrum, when known before estimating it (lets every PSD go straight into the reused output). */
+  binsOf?: (frames: number) => number,
+): NodeInstance {
+  const held = new Held();
+  const freqs = new FrequencyAxes();
+  const out = new Scratches();
+  const segments = (c: Chunk, name: string): Chunk | undefined => {
+    const fs = rateOf(c, ctx.nodeId);
+    const { lay, n, frames, lanes, rest } = bySegments(c.block);
+    if (!n) return undefined;
+    const slab = frames * lanes;
+    const known = binsOf?.(frames);
+    const first = estimate(lay.data.subarray(0, slab), lanes, frames, fs, known ? out.get(name).f64(n * lanes * known).subarray(0, lanes * known) : undefined);
+    const bins = first.freqsHz.length;
+    const data = out.get(name).f64(n * lanes * bins);
+    if (first.psd !== data.subarray(0, lanes * bins)) data.set(first.psd);
+    for (let k = 1; k < n; k++) {
+      const r = estimate(lay.data.subarray(k * slab, (k + 1) * slab), lanes, frames, fs, data.subarray(k * lanes * bins, (k + 1) * lanes * bins));
+      if (r.psd !== data.subarray(k * lanes * bins, (k + 1) * lanes * bins)) data.set(r.psd, k * lanes * bins);
+    }
+    return { block: block(data, [lay.axes[0], ...rest, freqs.of(first.freqsHz)]), props: withProps(c.props, {}, { scaling }) };
+  };
+  const whole = (c: Chunk): Chunk => {
+    const fs = rateOf(c, ctx.nodeId);
+    const { lay, frames, lanes, rest, lastMs, rate } = byTime(c.block);
+    const r = estimate(lay.data, lanes, frames, fs, undefined);
+    return { block: block(r.psd, [timeAxis(Float64Array.of(lastMs), rate), ...rest, freqs.of(r.freqsHz)]), props: withProps(c.props, {}, { scaling }) };
+  };
+  return {
+    process(inputs) {
+      const r = mapChunks(inputs.data, [TIME_SERIES], (c, name) => {
+        if (axisIndex(c.block, 'instance') >= 0) return segments(c, name);
+        if (!c.props.is_streaming) return whole(c);
+        if (ctx.offline) held.hold(name, c);
+        return undefined;
+      });
+      return r ? { data: r } : undefined;
+    },
+    flush() {
+      if (!held.size) return;
+      return { data: new Map(held.take().map(([name, c]) => [name, whole(c)])) };
+    },
+    reset() {
+      held.clear();
+    },
+  };
 }
+
+type BlockData64 = Block['data'];
+
+const spectralIn = input('data', [TIME_SERIES], 'Segments (one spectrum each), or a whole continuous chunk.', {
+  hint: 'a spectrum needs a time axis: feed segments (Sliding window, Segmentation) or a whole recording',
+});
+const spectralOut = (doc: string) => output('data', mapShapes('data', [TIME_SERIES], spectrumShape), doc);
 
 // ------------------------------------------------------------------------------- Welch
 
@@ -48,20 +135,22 @@ export const welchSpectrum: NodeClass = {
   type: 'spectral.welch',
   package: 'spectral',
   title: 'Welch PSD',
-  version: '1.0.0',
+  version: '1.1.0',
   neuropype: np('WelchSpectrum', 'spectral'),
   doc: `Power spectral density by Welch's method, as \`scipy.signal.welch\` (periodic window, per-segment
-detrend, one-sided, bins 1…N/2−1 doubled).
+detrend, one-sided, bins 1…N/2−1 doubled), along the time axis.
 
-- **in \`data\`** (epochs: one spectrum per epoch or window | signal: offline only, one spectrum of
-  the whole recording at the end). **out \`data\`** (spectrum).
+- **in \`data\`**: segments (instance × time × space: one spectrum per epoch or window), or a whole
+  continuous chunk (an imported recording; the streaming chunks of an offline run are joined and
+  done at the end of the input). **out \`data\`**: instance × space × frequency, or time (one
+  element) × space × frequency; \`meta.scaling\`.
 - **segment_samples** (samples, nperseg; clamped to the epoch length), **overlap_samples** (samples;
   null = half), **nfft** (null = segment length), **window**, **detrend** (constant | linear | none),
 - **scaling**: density (unit²/Hz) | spectrum (unit²). **average**: mean | median.
 - For band power at every chunk, wire the signal into Band power itself (running band power): the
   same numbers as Sliding window → Welch (one segment) → Band power, several times cheaper.`,
-  inputs: [input('data', ['epochs', 'signal'], 'Epochs/windows, or a whole signal offline.')],
-  outputs: [output('data', 'spectrum', 'PSD per channel.')],
+  inputs: [spectralIn],
+  outputs: [spectralOut('PSD per lane.')],
   params: [
     p.int('segment_samples', 256, 'Segment length (nperseg).', { unit: 'samples', domain: [2, 1 << 20] }),
     p.int('overlap_samples', null, 'Overlap between segments (null = half a segment).', { unit: 'samples', domain: [0, 1 << 20] }),
@@ -79,71 +168,39 @@ detrend, one-sided, bins 1…N/2−1 doubled).
       detrend: params.detrend === 'none' ? false : (params.detrend as 'constant' | 'linear'),
       scaling: params.scaling as 'density' | 'spectrum',
       average: params.average as 'mean' | 'median',
+      frameMajor: true,
     };
-    // one options object per epoch length (re-validated only when the length changes)
+    // one options object per segment length (re-validated only when the length changes)
     let optsFor = -1;
     let opts: WelchOptions = base;
+    const freqScratch = { f: new Float64Array(0) };
     const optionsOf = (ns: number): WelchOptions => {
       if (ns === optsFor) return opts;
       const nperseg = Math.min(params.segment_samples as number, ns);
       if (nov !== null && nov >= nperseg) throw new InputError(`overlap_samples ${nov} must be smaller than the segment (${nperseg})`, ctx.nodeId);
-      opts = { ...base, nperseg, noverlap: nov ?? undefined, out: {}, frameMajor: true };
+      opts = { ...base, nperseg, noverlap: nov ?? undefined };
       optsFor = ns;
       return opts;
     };
-    let held: FramesPacket[] = [];
-    // Online reuse (packet contract: valid during the step only): one PSD buffer per item slot,
-    // one frequency grid, the items array and the packet.
-    const psdPool: Float64Array[] = [];
-    let freqs: Float64Array = new Float64Array(0);
-    const items: SpectrumItem[] = [];
-    const packet: SpectrumPacket = { kind: 'spectrum', stream: undefined as unknown as StreamDescriptor, freqsHz: freqs, scaling: params.scaling as 'density', items };
-    const result = { data: packet as SpectrumPacket | undefined };
-    return {
-      process(inputs) {
-        const d = inputs.data;
-        if (!d) return;
-        if (d.kind === 'signal') {
-          if (ctx.offline) held.push(copyFrames(d));
-          return;
-        }
-        const e = d as EpochsPacket;
-        const n = e.items.length;
-        if (!n) return;
-        const ch = e.stream.channels.length;
-        const fs = rateOf(e.stream, ctx.nodeId);
-        items.length = n;
-        for (let k = 0; k < n; k++) {
-          const it = e.items[k];
-          const o = optionsOf(it.frames);
-          const out = o.out!;
-          out.psd = psdPool[k];
-          out.freqsHz = freqs; // same grid for every item of a packet; a different length allocates (and is rejected below)
-          const sp = welch(it.samples, ch, it.frames, fs, o); // frame-major, transposed inside
-          psdPool[k] = sp.psd;
-          if (k === 0) freqs = sp.freqsHz;
-          else if (sp.freqsHz.length !== freqs.length) throw new InputError('epochs of different lengths give different frequency grids; make epochs equal', ctx.nodeId);
-          const item = items[k] ?? (items[k] = { timestampMs: 0, values: sp.psd });
-          item.timestampMs = it.timestampMs;
-          item.values = sp.psd;
-          item.target = it.target;
-          item.marker = it.marker;
-        }
-        packet.stream = e.stream;
-        packet.freqsHz = freqs;
-        result.data = packet;
-        return result;
-      },
-      flush() {
-        if (!held.length) return;
-        const whole = held;
-        held = [];
-        return wholeSignalSpectrum(whole, ctx.nodeId, params.scaling as 'density', (all, ch, fs) => welch(all.samples, ch, all.frames, fs, { ...optionsOf(all.frames), out: undefined }));
-      },
-      reset() {
-        held = [];
-      },
+    const binsOf = (frames: number) => {
+      const o = optionsOf(frames);
+      return ((o.nfft ?? o.nperseg!) >> 1) + 1;
     };
+    const reuse: { psd?: Float64Array; freqsHz?: Float64Array } = {};
+    return spectralNode(
+      params.scaling as string,
+      (x, lanes, frames, fs, out) => {
+        const o = optionsOf(frames);
+        const bins = binsOf(frames);
+        if (freqScratch.f.length !== bins) freqScratch.f = new Float64Array(bins);
+        reuse.psd = out;
+        reuse.freqsHz = freqScratch.f;
+        o.out = reuse;
+        return welch(x, lanes, frames, fs, o);
+      },
+      ctx,
+      binsOf,
+    );
   },
 };
 
@@ -153,14 +210,14 @@ export const multitaperSpectrum: NodeClass = {
   type: 'spectral.multitaper',
   package: 'spectral',
   title: 'Multitaper PSD',
-  version: '1.0.0',
+  version: '1.1.0',
   neuropype: np('MultitaperSpectrum', 'spectral'),
   doc: `Power spectral density by the multitaper method: DPSS (Slepian) tapers as
 \`scipy.signal.windows.dpss\`, combined as \`mne.time_frequency.psd_array_multitaper\` does (mean removed,
 one-sided, √eigenvalue weights or Thomson's adaptive weights, low-bias taper selection).
 
-- **in \`data\`** (epochs: one spectrum per epoch or window | signal: offline only, one spectrum of the
-  whole recording at the end). **out \`data\`** (spectrum, per channel).
+- **in/out \`data\`**: as spectral.welch (segments → instance × space × frequency; a whole continuous
+  chunk → time (one element) × space × frequency).
 - **half_bandwidth** (NW, standardised half bandwidth = half the smoothing bandwidth in Hz × epoch
   seconds; NeuroPype's parameter; default 2.5). **bandwidth** (Hz, MNE's full bandwidth; overrides
   half_bandwidth when set). **num_tapers** (null = ⌊2·NW⌋ as MNE, before low-bias selection).
@@ -169,8 +226,8 @@ one-sided, √eigenvalue weights or Thomson's adaptive weights, low-bias taper s
 - **normalization**: full (default: unit²/Hz, comparable to Welch's density) | length (MNE's default:
   the density times the sampling rate). **nfft** (null = epoch length; larger zero-pads).
 - **onesided** (only true), **average_over_time_window** (accepted; each epoch gives one spectrum).`,
-  inputs: [input('data', ['epochs', 'signal'], 'Epochs/windows, or a whole signal offline.')],
-  outputs: [output('data', 'spectrum', 'PSD per channel.')],
+  inputs: [spectralIn],
+  outputs: [spectralOut('PSD per lane.')],
   params: [
     p.float('half_bandwidth', 2.5, 'Standardised half bandwidth NW (time-half-bandwidth product).', { domain: [0.5, 1e6] }),
     p.float('bandwidth', null, 'Full smoothing bandwidth in Hz (MNE); overrides half_bandwidth.', { unit: 'Hz', domain: [0, 1e6] }),
@@ -195,51 +252,24 @@ one-sided, √eigenvalue weights or Thomson's adaptive weights, low-bias taper s
       nfft: params.nfft as number | null,
     };
     let warned = false;
-    const spectrumOf = (x: Float64Array | Float32Array, ch: number, frames: number, fs: number): { psd: Float64Array; freqsHz: Float64Array } => {
-      const nw = opts.halfNbw ?? (bandwidth! * frames) / (2 * fs);
-      if (!(nw < frames / 2)) throw new InputError(`half bandwidth NW ${nw} must be below half the epoch length (${frames} samples)`, ctx.nodeId);
-      if (opts.taperCount !== null && opts.taperCount > frames) throw new InputError(`num_tapers ${opts.taperCount} exceeds the epoch length (${frames} samples)`, ctx.nodeId);
-      const r = multitaperPsd(x, ch, frames, fs, opts);
-      if ((r.unconverged > 0 || (opts.adaptive && !r.adaptive)) && !warned) {
-        warned = true;
-        ctx.log(30, r.unconverged > 0 ? 'adaptive multitaper weights did not converge on some channels' : `adaptive weighting needs ≥ 3 tapers (have ${r.taperCount}); fixed weights used`);
-      }
-      return { psd: r.psd, freqsHz: r.freqsHz };
-    };
-    let held: FramesPacket[] = [];
-    const scratch = { buf: new Float32Array(0) };
-    return {
-      process(inputs) {
-        const d = inputs.data;
-        if (!d) return;
-        if (d.kind === 'signal') {
-          if (ctx.offline) held.push(copyFrames(d));
-          return;
+    let cm = new Float32Array(0);
+    return spectralNode(
+      'density',
+      (x, lanes, frames, fs) => {
+        const nw = opts.halfNbw ?? (bandwidth! * frames) / (2 * fs);
+        if (!(nw < frames / 2)) throw new InputError(`half bandwidth NW ${nw} must be below half the epoch length (${frames} samples)`, ctx.nodeId);
+        if (opts.taperCount !== null && opts.taperCount > frames) throw new InputError(`num_tapers ${opts.taperCount} exceeds the epoch length (${frames} samples)`, ctx.nodeId);
+        // channel-major copy (the kernel reads [lane, sample])
+        if (cm.length < x.length) cm = new Float32Array(x.length);
+        const r = multitaperPsd(x instanceof Float32Array ? transposeInto(x, frames, lanes, cm.subarray(0, x.length)) : transposeInto(x, frames, lanes, new Float64Array(x.length)), lanes, frames, fs, opts);
+        if ((r.unconverged > 0 || (opts.adaptive && !r.adaptive)) && !warned) {
+          warned = true;
+          ctx.log(30, r.unconverged > 0 ? 'adaptive multitaper weights did not converge on some channels' : `adaptive weighting needs ≥ 3 tapers (have ${r.taperCount}); fixed weights used`);
         }
-        const e = d as EpochsPacket;
-        if (!e.items.length) return;
-        const fs = rateOf(e.stream, ctx.nodeId);
-        const ch = e.stream.channels.length;
-        let freqs: Float64Array | undefined;
-        const items: SpectrumItem[] = [];
-        for (const it of e.items) {
-          const r = spectrumOf(epochChannelMajor(it, ch, scratch), ch, it.frames, fs);
-          if (freqs && r.freqsHz.length !== freqs.length) throw new InputError('epochs of different lengths give different frequency grids; make epochs equal', ctx.nodeId);
-          freqs = r.freqsHz;
-          items.push({ timestampMs: it.timestampMs, values: r.psd, target: it.target, marker: it.marker });
-        }
-        return { data: { kind: 'spectrum', stream: e.stream, freqsHz: freqs!, scaling: 'density', items } };
+        return { psd: r.psd, freqsHz: r.freqsHz };
       },
-      flush() {
-        if (!held.length) return;
-        const whole = held;
-        held = [];
-        return wholeSignalSpectrum(whole, ctx.nodeId, 'density', (all, ch, fs) => spectrumOf(toChannelMajor(all.samples, all.frames, ch), ch, all.frames, fs));
-      },
-      reset() {
-        held = [];
-      },
-    };
+      ctx,
+    );
   },
 };
 
@@ -247,30 +277,40 @@ one-sided, √eigenvalue weights or Thomson's adaptive weights, low-bias taper s
 
 export const DEFAULT_BANDS: Record<string, [number, number]> = { delta: [0.5, 4], theta: [4, 8], alpha: [8, 13], beta: [13, 30], gamma: [30, 45] };
 
+const SPECTRA = { onlySignals: true, withAxes: ['frequency'] } as const;
+
+/** Static shape of band power: [item axis ×] feature (spectra), or time × feature (a continuous signal). */
+function bandPowerShape(s: ChunkShape): ChunkShape {
+  if (!s.axes.includes('frequency')) return chunkShape(s.name, ['time', 'feature'], s.flags);
+  const item = s.axes.includes('instance') ? 'instance' : s.axes.includes('time') ? 'time' : null;
+  return chunkShape(s.name, item ? [item, 'feature'] : ['feature'], s.flags, item === 'time' && s.singletons.includes('time') ? ['time'] : []);
+}
+
 export const bandPowerNode: NodeClass = {
   type: 'spectral.band-power',
   package: 'spectral',
   title: 'Band power',
-  version: '1.1.0',
+  version: '1.2.0',
   doc: `Integrates a PSD over named bands (bins with low ≤ f ≤ high; trapezoid as \`scipy.integrate.trapezoid\`,
 or Simpson with SciPy 1.10's even='avg'), optionally relative to the power over \`total\`.
 
-- **in \`data\`** (spectrum, density scaling | signal: running band power, see below); **out \`data\`**
-  (features): one frame per spectrum or window, channels "<label>:<band>" (channel-major: all bands
-  of the first channel first), unit = input unit² (or ratio when relative).
+- **in \`data\`**: spectra (a frequency axis; density scaling) | a continuous signal (running band power,
+  see below). **out \`data\`**: [instance or time ×] feature, one row per spectrum or window; features
+  "<label>:<band>" (channel-major: all bands of the first channel first), unit = input unit² (or
+  ratio when relative).
 - **bands** (dict name → [low, high], Hz). **relative** (bool). **total** [low, high] (Hz). **rule**.
 - With a **signal** in: a window of **window_length** ends every **step** (s, or samples when **unit** =
   samples; placed from the first sample as Sliding window places them, stamped with the window's last
-  sample and its target), and each window's PSD is \`scipy.signal.welch\` with one segment spanning it
-  (**window**: hann | hamming | boxcar, periodic; **detrend**: constant | none; density). The same
-  numbers as Sliding window → Welch PSD (segment ≥ window) → Band power, but without copying windows:
-  when the bands cover few bins and windows are frequent, only those bins are updated at each sample
-  (sliding DFT) instead of an FFT of every window — the cheap way to follow band power at every
-  chunk; otherwise an FFT per window (the cheaper of the two is picked). A non-finite sample makes its
-  channel NaN while it is in the window. A live parameter change starts the windows afresh (the next
-  output comes one window later).`,
-  inputs: [input('data', ['spectrum', 'signal'], 'PSD, or a continuous signal (running band power).')],
-  outputs: [output('data', 'features', 'Band powers per channel and band.')],
+  sample: an irregular time axis), and each window's PSD is \`scipy.signal.welch\` with one segment
+  spanning it (**window**: hann | hamming | boxcar, periodic; **detrend**: constant | none; density).
+  The same numbers as Sliding window → Welch PSD (segment ≥ window) → Band power, but without copying
+  windows: when the bands cover few bins and windows are frequent, only those bins are updated at
+  each sample (sliding DFT) instead of an FFT of every window — the cheap way to follow band power at
+  every chunk; otherwise an FFT per window (the cheaper of the two is picked). A non-finite sample
+  makes its channel NaN while it is in the window. A live parameter change starts the windows afresh
+  (the next output comes one window later).`,
+  inputs: [input('data', [SPECTRA, CONTINUOUS], 'PSD, or a continuous signal (running band power).', { hint: 'band power needs a spectrum (frequency axis) or a continuous signal' })],
+  outputs: [output('data', mapShapes('data', [SPECTRA, CONTINUOUS], bandPowerShape), 'Band powers per lane and band.')],
   params: [
     p.dict('bands', DEFAULT_BANDS, 'Bands by name, [low, high] in Hz.', { unit: 'Hz' }),
     p.bool('relative', false, 'Divide by the power over total.'),
@@ -296,122 +336,123 @@ or Simpson with SciPy 1.10's even='avg'), optionally relative to the power over 
     const rule = params.rule as 'trapezoid' | 'simpson';
     const relative = params.relative as boolean;
     const unit = params.unit as string;
-    let cached: { src: StreamDescriptor; out: StreamDescriptor } | undefined;
-    // reused from step to step (packet contract): output arrays grow, views are exact-length
-    let samplesBuf = new Float32Array(0);
-    let tsBuf = new Float64Array(0);
-    let targetsBuf = new Float64Array(0);
-    let bpBuf = new Float64Array(0);
+    /** The feature axis "<label>:<band>" for rows labelled `rows`, and the output props, cached per layout. */
+    const outputs = new StreamStates<{ feature: FeatureAxis; props: Chunk['props'] }>((c) => {
+      const labels = rowLabels(c.block);
+      const units = rowUnits(c.block);
+      const fnames: string[] = [];
+      const funits: string[] = [];
+      labels.forEach((l, i) => {
+        for (const b of names) {
+          fnames.push(`${l}:${b}`);
+          funits.push(relative ? 'ratio' : `${units[i]}^2`);
+        }
+      });
+      const src = c.props.source;
+      return { feature: featureAxis(fnames, funits), props: chunkProps({ ...src, id: `${src.id}.bandpower`, kind: 'features' }, { is_signal: true, is_streaming: c.props.is_streaming }) };
+    });
+    const out = new Scratches();
     let totScratch = new Float64Array(0);
+    let bpBuf = new Float64Array(0);
     const spec: Spectrum = { freqsHz: new Float64Array(0), psd: new Float64Array(0), channelCount: 0, binCount: 0 };
-    const ensure = (ch: number, frames: number): void => {
-      const width = ch * names.length;
-      if (samplesBuf.length < frames * width) samplesBuf = new Float32Array(frames * width);
-      if (tsBuf.length < frames) {
-        tsBuf = new Float64Array(frames);
-        targetsBuf = new Float64Array(frames);
-      }
+    /** Integrates `spec` (rows × bins) into `y` at row k of width rows·bands. */
+    const integrate = (y: Block['data'], k: number): void => {
+      const width = spec.channelCount * names.length;
       if (bpBuf.length !== width) bpBuf = new Float64Array(width);
-      if (totScratch.length !== ch) totScratch = new Float64Array(ch);
-    };
-    /** Integrates `spec` into output row k. */
-    const integrate = (k: number, timestampMs: number, target: number): void => {
-      const width = bpBuf.length;
+      if (totScratch.length !== spec.channelCount) totScratch = new Float64Array(spec.channelCount);
       const bp = relative ? relativeBandPower(spec, bands, total, rule, bpBuf, totScratch) : bandPower(spec, bands, rule, bpBuf);
-      for (let i = 0; i < width; i++) samplesBuf[k * width + i] = bp[i];
-      tsBuf[k] = timestampMs;
-      targetsBuf[k] = target;
+      for (let i = 0; i < width; i++) y[k * width + i] = bp[i];
     };
-    const packetOf = (frames: number): PortValues => {
-      const width = bpBuf.length;
-      const samples = samplesBuf.length === frames * width ? samplesBuf : samplesBuf.subarray(0, frames * width);
-      const ts = tsBuf.length === frames ? tsBuf : tsBuf.subarray(0, frames);
-      const targets = targetsBuf.length === frames ? targetsBuf : targetsBuf.subarray(0, frames);
-      return { data: { kind: 'features', stream: cached!.out, samples, timestampsMs: ts, frames, targets } };
-    };
-    const outputFor = (src: StreamDescriptor): void => {
-      if (cached?.src === src) return;
-      const channels: ChannelInfo[] = [];
-      for (const c of src.channels) for (const b of names) channels.push({ label: `${c.label}:${b}`, unit: relative ? 'ratio' : `${c.unit}^2`, type: 'FEATURE' });
-      cached = { src, out: { ...src, id: `${src.id}.bandpower`, kind: 'features', sampleRateHz: 0, channels } };
+
+    // spectra in: one output row per element of the item axis
+    const ofSpectra = (c: Chunk, name: string): Chunk => {
+      const b = c.block;
+      const item = itemAxisIndex(b);
+      const lay = viewAs(b, item >= 0 ? [b.axes[item].type, '...', 'frequency'] : ['...', 'frequency'], ctx.nodeId);
+      const freqs = lay.axes.at(-1) as FrequencyAxis;
+      const bins = freqs.frequenciesHz.length;
+      const items = item >= 0 ? lay.shape[0] : 1;
+      const rows = bins && items ? lay.data.length / bins / items : 0;
+      const o = outputs.get(name, c);
+      const y = out.get(name).f32(items * rows * names.length);
+      spec.freqsHz = freqs.frequenciesHz;
+      spec.channelCount = rows;
+      spec.binCount = bins;
+      for (let k = 0; k < items; k++) {
+        spec.psd = lay.data.subarray(k * rows * bins, (k + 1) * rows * bins) as Float64Array;
+        integrate(y, k);
+      }
+      const axes = item >= 0 ? [lay.axes[0], o.feature] : [o.feature];
+      return { block: { data: y, shape: axes.map(axisLength), axes }, props: o.props };
     };
 
     // Signal in: one SlidingSpectrum per stream, over the bins from the lowest band edge to the highest.
-    let sliding: { src: StreamDescriptor; spectrum: SlidingSpectrum } | undefined;
-    let chunk: FramesPacket | undefined;
-    let windows = 0;
-    let loggedBad = -Infinity;
-    let badLogs = 0;
-    const onWindow = (f: number): void => integrate(windows++, chunk!.timestampsMs[f], chunk!.targets?.[f] ?? NaN);
-    const slidingFor = (src: StreamDescriptor): NonNullable<typeof sliding> => {
-      if (sliding?.src === src) return sliding;
-      // a new descriptor object for the same layout (a node upstream rebuilt it) keeps the history
-      if (sliding && sliding.src.channels.length === src.channels.length && sliding.src.sampleRateHz === src.sampleRateHz) return Object.assign(sliding, { src });
-      const fs = rateOf(src, ctx.nodeId);
+    const sliding = new StreamStates<SlidingSpectrum>((c) => {
+      const fs = rateOf(c, ctx.nodeId);
       const windowFrames = framesOf(params.window_length as number, unit, fs, ctx.nodeId, 'window_length');
       const stepFrames = framesOf(params.step as number, unit, fs, ctx.nodeId, 'step');
       if (windowFrames < 2) throw new InputError(`window_length of ${params.window_length} ${unit} is ${windowFrames} sample at ${fs} Hz; a spectrum needs at least 2`, ctx.nodeId);
       const edges = relative ? [...bands, total] : bands;
-      const spectrum = new SlidingSpectrum({
-        channels: src.channels.length,
+      return new SlidingSpectrum({
+        channels: lanesAlongTime(c.block),
         sampleRateHz: fs,
         windowFrames,
         stepFrames,
         window: params.window as SlidingWindowName,
         detrend: params.detrend === 'none' ? false : 'constant',
-        loHz: Math.min(...edges.map((b) => b[0])),
-        hiHz: Math.max(...edges.map((b) => b[1])),
+        loHz: Math.min(...edges.map((x) => x[0])),
+        hiHz: Math.max(...edges.map((x) => x[1])),
       });
-      return (sliding = { src, spectrum });
+    });
+    let loggedBad = -Infinity;
+    let badLogs = 0;
+    let y: Block['data'] = new Float32Array(0);
+    let ends = new Float64Array(0);
+    let times: Float64Array = new Float64Array(0);
+    let windows = 0;
+    const onWindow = (f: number): void => {
+      ends[windows] = times[f];
+      integrate(y, windows++);
+    };
+    const ofSignal = (c: Chunk, name: string): Chunk | undefined => {
+      const b = c.block;
+      if (axisIndex(b, 'time') !== 0) throw new InputError('running band power expects time as the first axis (a continuous signal)', ctx.nodeId);
+      const s = sliding.get(name, c);
+      const o = outputs.get(name, c);
+      const frames = b.shape[0];
+      const lanes = lanesAlongTime(b);
+      const most = Math.ceil(frames / s.stepFrames) + 1;
+      y = out.get(name).f32(most * lanes * names.length);
+      if (ends.length < most) ends = new Float64Array(most);
+      times = (b.axes[0] as TimeAxis).timesMs;
+      spec.freqsHz = s.freqsHz;
+      spec.psd = s.psd;
+      spec.channelCount = lanes;
+      spec.binCount = s.binCount;
+      windows = 0;
+      const bad = s.nonFiniteSamples;
+      s.push(b.data, frames, onWindow);
+      if (s.nonFiniteSamples > bad && s.nonFiniteSamples - loggedBad >= 1000 * 2 ** Math.min(10, badLogs)) {
+        // the first occurrence, then ever more rarely (a dead electrode would flood the log)
+        ctx.log(LogLevel.WARNING, `${s.nonFiniteSamples} non-finite samples (NaN/Inf) so far; their channels read NaN until they leave the window`);
+        loggedBad = s.nonFiniteSamples;
+        badLogs++;
+      }
+      if (!windows) return undefined;
+      const axes = [timeAxis(ends.slice(0, windows), 0), o.feature];
+      return { block: { data: y.subarray(0, windows * lanes * names.length), shape: [windows, o.feature.names.length], axes }, props: o.props };
     };
 
     return {
       process(inputs) {
-        const d = inputs.data;
-        if (!d) return;
-        if (d.kind === 'signal') {
-          const s = slidingFor(d.stream);
-          outputFor(d.stream);
-          const ch = d.stream.channels.length;
-          ensure(ch, Math.ceil(d.frames / s.spectrum.stepFrames) + 1);
-          spec.freqsHz = s.spectrum.freqsHz;
-          spec.psd = s.spectrum.psd;
-          spec.channelCount = ch;
-          spec.binCount = s.spectrum.binCount;
-          chunk = d;
-          windows = 0;
-          const bad = s.spectrum.nonFiniteSamples;
-          s.spectrum.push(d.samples, d.frames, onWindow);
-          chunk = undefined;
-          if (s.spectrum.nonFiniteSamples > bad && s.spectrum.nonFiniteSamples - loggedBad >= 1000 * 2 ** Math.min(10, badLogs)) {
-            // the first occurrence, then ever more rarely (a dead electrode would flood the log)
-            ctx.log(LogLevel.WARNING, `${s.spectrum.nonFiniteSamples} non-finite samples (NaN/Inf) so far; their channels read NaN until they leave the window`);
-            loggedBad = s.spectrum.nonFiniteSamples;
-            badLogs++;
-          }
-          return windows ? packetOf(windows) : undefined;
-        }
-        if (d.kind !== 'spectrum') return;
-        outputFor(d.stream);
-        const ch = d.stream.channels.length;
-        const frames = d.items.length;
-        ensure(ch, frames);
-        spec.freqsHz = d.freqsHz;
-        spec.channelCount = ch;
-        spec.binCount = d.freqsHz.length;
-        for (let k = 0; k < frames; k++) {
-          const it = d.items[k];
-          spec.psd = it.values;
-          integrate(k, it.timestampMs, it.target ?? NaN);
-        }
-        return packetOf(frames);
+        const r = mapChunks(inputs.data, [SPECTRA, CONTINUOUS], (c, name) => (axisIndex(c.block, 'frequency') >= 0 ? ofSpectra(c, name) : ofSignal(c, name)));
+        return r ? { data: r } : undefined;
       },
       check(meta) {
-        const m = meta.data;
-        if (m?.kind === 'signal' && m.stream) slidingFor(m.stream);
+        for (const { name, chunk } of metaChunks(meta, CONTINUOUS)) if (axisIndex(chunk.block, 'frequency') < 0) sliding.get(name, chunk);
       },
       reset() {
-        sliding = undefined;
+        sliding.clear();
         loggedBad = -Infinity;
         badLogs = 0;
       },
@@ -419,34 +460,63 @@ or Simpson with SciPy 1.10's even='avg'), optionally relative to the power over 
   },
 };
 
+/** Labels of the rows a spectrum or signal chunk is integrated over: its non-item, non-frequency, non-time axes flattened. */
+function rowAxes(b: Block): Axis[] {
+  return b.axes.filter((a) => a.type !== 'frequency' && a.type !== 'instance' && a.type !== 'time');
+}
+
+function rowLabels(b: Block): string[] {
+  return flatLabels(rowAxes(b), axisLabels);
+}
+
+function rowUnits(b: Block): string[] {
+  const axes = rowAxes(b);
+  if (axes.length === 1 && axes[0].type === 'space') return axes[0].channels.map((c: ChannelInfo) => c.unit);
+  return flatLabels(axes, (a) => new Array<string>(axisLength(a)).fill(''));
+}
+
+function flatLabels(axes: Axis[], labels: (a: Axis) => string[]): string[] {
+  let out = [''];
+  for (const a of axes) {
+    const l = labels(a);
+    out = out.flatMap((p) => l.map((x) => (p ? `${p}:${x}` : x)));
+  }
+  return out;
+}
+
 // ------------------------------------------------------------------------------- FFT magnitude
 
 export const fftMagnitude: NodeClass = {
   type: 'spectral.fft',
   package: 'spectral',
   title: 'FFT magnitude',
-  version: '1.0.0',
-  doc: `|rFFT| of each channel of each epoch (no window, no detrend, no normalisation: \`numpy.abs(scipy.fft.rfft(x))\`).
+  version: '1.1.0',
+  doc: `|rFFT| along time of each lane of each segment (no window, no detrend, no normalisation:
+\`numpy.abs(scipy.fft.rfft(x))\`).
 
-- **in \`data\`** (epochs); **out \`data\`** (spectrum, scaling "magnitude"), bins k·fs/N.`,
-  inputs: [input('data', ['epochs'], 'Epochs or windows.')],
-  outputs: [output('data', 'spectrum', 'Magnitude spectra.')],
+- **in \`data\`**: segments; **out \`data\`**: instance × space × frequency (meta.scaling "magnitude"), bins k·fs/N.`,
+  inputs: [input('data', [SEGMENTED], 'Epochs or windows.', { hint: 'segment the signal first (Sliding window, Segmentation)' })],
+  outputs: [output('data', mapShapes('data', [SEGMENTED], spectrumShape), 'Magnitude spectra.')],
   params: [],
   create(_params, ctx) {
+    const freqs = new FrequencyAxes();
     return {
       process(inputs) {
-        const d = inputs.data as EpochsPacket | undefined;
-        if (!d?.items.length) return;
-        const fs = rateOf(d.stream, ctx.nodeId);
-        const ch = d.stream.channels.length;
-        const n = d.items[0].frames;
-        const bins = Math.floor(n / 2) + 1;
-        const freqs = Float64Array.from({ length: bins }, (_, k) => (k * fs) / n);
-        const items = d.items.map((e) => {
-          if (e.frames !== n) throw new InputError('epochs of different lengths in one packet', ctx.nodeId);
-          return { timestampMs: e.timestampMs, target: e.target, marker: e.marker, values: rfftMagnitude(epochChannelMajor(e, ch), ch, n) };
+        const r = mapChunks(inputs.data, [SEGMENTED], (c) => {
+          const fs = rateOf(c, ctx.nodeId);
+          const { lay, n, frames, lanes, rest } = bySegments(c.block);
+          if (!n) return undefined;
+          const bins = Math.floor(frames / 2) + 1;
+          const data = new Float64Array(n * lanes * bins);
+          const cm = new Float64Array(frames * lanes);
+          for (let k = 0; k < n; k++) {
+            transposeInto(lay.data.subarray(k * frames * lanes, (k + 1) * frames * lanes), frames, lanes, cm);
+            data.set(rfftMagnitude(cm, lanes, frames), k * lanes * bins);
+          }
+          const f = freqs.of(Float64Array.from({ length: bins }, (_, k) => (k * fs) / frames));
+          return { block: block(data, [lay.axes[0], ...rest, f]), props: withProps(c.props, {}, { scaling: 'magnitude' }) };
         });
-        return { data: { kind: 'spectrum', stream: d.stream, freqsHz: freqs, scaling: 'magnitude', items } };
+        return r ? { data: r } : undefined;
       },
       reset() {},
     };
@@ -459,15 +529,16 @@ export const spectrogram: NodeClass = {
   type: 'spectral.spectrogram',
   package: 'spectral',
   title: 'Spectrogram',
-  version: '1.0.0',
+  version: '1.1.0',
   doc: `Short-time spectra of a continuous signal: every \`step\` seconds, the periodogram (SciPy
 \`periodogram\`: window, constant detrend, one-sided) of the last \`window_length\` seconds. Windows
 are placed by sample count, so chunking does not change the output.
 
-- **in \`data\`** (signal); **out \`data\`** (spectrum): one item per window, timestamped at its last sample.
+- **in \`data\`**: continuous chunks; **out \`data\`**: instance × space × frequency, one instance per
+  window, stamped with its last sample's time.
 - **window_length**, **step** (s). **window**. **scaling**: density | spectrum.`,
-  inputs: [input('data', ['signal'], 'Continuous signal.')],
-  outputs: [output('data', 'spectrum', 'One spectrum per window.')],
+  inputs: [input('data', [CONTINUOUS], 'Continuous signal.', { hint: 'a spectrogram is cut from a continuous signal' })],
+  outputs: [output('data', mapShapes('data', [CONTINUOUS], (s) => spectrumShape(insertAxis(s, 'instance', 0))), 'One spectrum per window.')],
   params: [
     p.float('window_length', 1, 'Window length.', { unit: 's', domain: [0, 3600] }),
     p.float('step', 0.25, 'Hop between windows.', { unit: 's', domain: [0, 3600] }),
@@ -481,29 +552,38 @@ are placed by sample count, so chunking does not change the output.
       return n;
     };
     const step = (fs: number) => Math.max(1, Math.round((params.step as number) * fs));
-    const cut = new WindowCutter(len, step, ctx.nodeId);
+    const cutters = new StreamStates(() => new WindowCutter(len, step, ctx.nodeId));
+    const bufs = new Scratches();
+    const freqs = new FrequencyAxes();
     return {
       process(inputs) {
-        const d = inputs.data as FramesPacket | undefined;
-        if (!d) return;
-        const w = cut.windows(d);
-        if (!w.items.length) return;
-        const fs = d.stream.sampleRateHz;
-        const ch = d.stream.channels.length;
-        let freqs: Float64Array = new Float64Array(0);
-        const items = w.items.map((e) => {
-          const s = periodogram(epochChannelMajor(e, ch), ch, e.frames, fs, { window: params.window as WindowName, scaling: params.scaling as 'density' });
-          freqs = s.freqsHz;
-          return { timestampMs: e.timestampMs, values: s.psd };
+        const r = mapChunks(inputs.data, [CONTINUOUS], (c, name) => {
+          const w = cutters.get(name, c).windows(c, bufs, name);
+          const n = w.endsMs.length;
+          if (!n) return undefined;
+          const fs = rateOf(c, ctx.nodeId);
+          const W = w.time.timesMs.length;
+          const lanes = W && n ? w.data.length / n / W : 0;
+          const cm = new Float64Array(W * lanes);
+          let data = new Float64Array(0);
+          let f: Float64Array = new Float64Array(0);
+          for (let k = 0; k < n; k++) {
+            transposeInto(w.data.subarray(k * W * lanes, (k + 1) * W * lanes), W, lanes, cm);
+            const sp = periodogram(cm, lanes, W, fs, { window: params.window as WindowName, scaling: params.scaling as 'density' });
+            if (k === 0) {
+              f = sp.freqsHz;
+              data = new Float64Array(n * lanes * f.length);
+            }
+            data.set(sp.psd, k * lanes * f.length);
+          }
+          return { block: block(data, [instanceAxis(Float64Array.from(w.endsMs), {}, 'windows'), ...w.rest, freqs.of(f)]), props: withProps(c.props, {}, { scaling: params.scaling }) };
         });
-        return { data: { kind: 'spectrum', stream: d.stream, freqsHz: freqs, scaling: params.scaling as 'density', items } };
+        return r ? { data: r } : undefined;
       },
       check(meta) {
-        const s = meta.data?.stream;
-        if (s) len(rateOf(s, ctx.nodeId));
+        for (const { chunk } of metaChunks(meta, CONTINUOUS)) len(rateOf(chunk, ctx.nodeId));
       },
-      reset: () => cut.reset(),
+      reset: () => cutters.clear(),
     };
   },
 };
-

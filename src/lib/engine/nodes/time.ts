@@ -1,17 +1,22 @@
 // Time-domain node classes: sliding windows, segmentation around markers (epochs with pre/post
 // times and baseline), baseline removal. Engine worker / Node. Windows and epochs are located by
-// global sample index, so chunk boundaries never change which samples an epoch holds.
+// global sample index, so chunk boundaries never change which samples an epoch holds. Both emit
+// segmented chunks: instance × time × (the signal's other axes), the time axis relative to each
+// instance's time (ms), the instance axis carrying the marker fields (Marker, TargetValue …).
 import { InputError } from '../../core/errors';
-import type { StreamDescriptor } from '../../core/stream';
-import type { Epoch, EpochsPacket, FramesPacket, MarkersPacket, NodeClass, NodeContext, TargetedMarker } from '../types';
-import { input, np, output, p, rateOf, samplesOf } from './common';
+import { axisLength, instanceAxis, MARKER, timeAxis, type Axis, type InstanceAxis, type InstanceField, type TimeAxis } from '../axes';
+import { axisIndex, describeAxes, moveAxis, type Block, type BlockData } from '../block';
+import { chunkMatches, mapChunks, StreamStates, withBlock, type Chunk } from '../packet';
+import { insertAxis, mapShapes, type ChunkShape } from '../shapes';
+import type { NodeClass, NodeContext, PortValues } from '../types';
+import { alloc, CONTINUOUS, input, lanesAlongTime, markerChunksFor, MARKERS, metaChunks, np, output, p, rateOf, Scratches, SEGMENTED } from './common';
 
 /**
  * The most recent frames of one stream with their global indices (frame-major ring).
  * Allocation only when the capacity must grow; `copy` writes frame-major into a caller array.
  */
 export class FrameHistory {
-  private samples: Float32Array;
+  private samples: BlockData;
   private ts: Float64Array;
   private cap: number;
   /** Global index of the next frame to arrive (= frames seen so far). */
@@ -19,9 +24,10 @@ export class FrameHistory {
   constructor(
     readonly channels: number,
     capacityFrames: number,
+    readonly float64 = false,
   ) {
     this.cap = Math.max(1, capacityFrames);
-    this.samples = new Float32Array(this.cap * channels);
+    this.samples = float64 ? new Float64Array(this.cap * channels) : new Float32Array(this.cap * channels);
     this.ts = new Float64Array(this.cap);
   }
   get capacity(): number {
@@ -31,7 +37,7 @@ export class FrameHistory {
   get start(): number {
     return Math.max(0, this.end - this.cap);
   }
-  push(x: Float32Array, t: Float64Array, frames: number): void {
+  push(x: BlockData, t: Float64Array, frames: number): void {
     const ch = this.channels;
     // keep only what fits, then copy in at most two contiguous runs (ring wrap)
     const skip = Math.max(0, frames - this.cap);
@@ -61,7 +67,7 @@ export class FrameHistory {
     if (lo > this.start && Math.abs(this.timeAt(lo - 1) - tMs) <= Math.abs(this.timeAt(lo) - tMs)) lo--;
     return lo;
   }
-  copy(globalStart: number, frames: number, out: Float32Array): void {
+  copy(globalStart: number, frames: number, out: BlockData): void {
     const ch = this.channels;
     let n = 0;
     while (n < frames) {
@@ -77,7 +83,7 @@ export class FrameHistory {
 }
 
 /** Subtracts, per channel, the mean over frames [a, b) of a frame-major epoch, in place. */
-export function subtractBaseline(x: Float32Array, frames: number, ch: number, a: number, b: number): void {
+export function subtractBaseline(x: BlockData, frames: number, ch: number, a: number, b: number): void {
   const lo = Math.max(0, a);
   const hi = Math.min(frames, b);
   if (hi <= lo) return;
@@ -89,49 +95,74 @@ export function subtractBaseline(x: Float32Array, frames: number, ch: number, a:
   }
 }
 
+// ------------------------------------------------------------------------------- segmented layouts
+
+/** A continuous chunk's block with time first (view when it is already). */
+function timeFirst(b: Block): Block {
+  const t = axisIndex(b, 'time');
+  return t === 0 ? b : moveAxis(b, t, 0);
+}
+
+/** Relative sample times of a segment: (first + k) / fs for k < frames, in ms. */
+export function relativeTimes(first: number, frames: number, fs: number): Float64Array {
+  return Float64Array.from({ length: frames }, (_, k) => ((first + k) * 1000) / fs);
+}
+
+/** Shape of segmented output: an instance axis in front of what arrives. */
+const segmentedShape = (s: ChunkShape): ChunkShape => insertAxis(s, 'instance', 0);
+
+/** The segmented block: instance × time × the continuous block's other axes (in their order). */
+function segmentedBlock(data: BlockData, instances: InstanceAxis, time: TimeAxis, rest: readonly Axis[]): Block {
+  const axes: Axis[] = [instances, time, ...rest];
+  return { data, shape: axes.map(axisLength), axes };
+}
+
 // ------------------------------------------------------------------------------- sliding window
 
 /** Cuts windows of W frames every S frames (by global index) out of a stream. */
 export class WindowCutter {
   private hist: FrameHistory | undefined;
-  private stream: StreamDescriptor | undefined;
   private nextEnd = 0;
-  /** Window buffers reused from step to step (packet contract: valid during the step only). */
-  private pool: Float32Array[] = [];
+  private rel: TimeAxis | undefined;
   constructor(
     private readonly lengthOf: (fs: number) => number,
     private readonly stepOf: (fs: number) => number,
     private readonly who: string,
   ) {}
-  windows(d: FramesPacket): { stream: StreamDescriptor; items: Epoch[] } {
-    const fs = rateOf(d.stream, this.who);
+  /**
+   * The windows that end in this chunk: `data` frame-major (window × W × lanes) in `out` (reused,
+   * valid during the step), `endsMs` their last samples' times, `time` the window's relative time axis.
+   */
+  windows(c: Chunk, out: Scratches, name: string): { data: BlockData; endsMs: Float64Array; time: TimeAxis; rest: Axis[] } {
+    const fs = rateOf(c, this.who);
     const W = this.lengthOf(fs);
     const S = this.stepOf(fs);
-    const ch = d.stream.channels.length;
-    if (!this.hist || this.stream !== d.stream) {
-      this.hist = new FrameHistory(ch, W);
-      this.stream = d.stream;
+    const b = timeFirst(c.block);
+    const lanes = lanesAlongTime(b);
+    if (!this.hist || this.hist.channels !== lanes) {
+      this.hist = new FrameHistory(lanes, W, b.data instanceof Float64Array);
       this.nextEnd = W;
     }
-    const items: Epoch[] = [];
-    const x = samplesOf(d);
-    let pos = 0;
+    if (this.rel?.timesMs.length !== W || this.rel.nominalRateHz !== fs) this.rel = timeAxis(relativeTimes(1 - W, W, fs), fs);
+    const frames = b.shape[0];
+    const times = (b.axes[0] as TimeAxis).timesMs;
+    const most = Math.max(0, Math.floor((this.hist.end + frames - this.nextEnd) / S) + 1);
+    const buf = out.get(name).like(b.data, most * W * lanes);
+    const ends = new Float64Array(most);
     let used = 0;
-    while (pos < d.frames) {
+    let pos = 0;
+    while (pos < frames) {
       // push up to the next window end, cut, repeat (history holds exactly W frames)
-      const want = Math.min(d.frames - pos, Math.max(1, this.nextEnd - this.hist.end));
-      this.hist.push(x.subarray(pos * ch, (pos + want) * ch), d.timestampsMs.subarray(pos, pos + want), want);
+      const want = Math.min(frames - pos, Math.max(1, this.nextEnd - this.hist.end));
+      this.hist.push(b.data.subarray(pos * lanes, (pos + want) * lanes), times.subarray(pos, pos + want), want);
       pos += want;
       if (this.hist.end === this.nextEnd) {
-        let s = this.pool[used];
-        if (!s || s.length !== W * ch) s = this.pool[used] = new Float32Array(W * ch);
-        used++;
-        this.hist.copy(this.nextEnd - W, W, s);
-        items.push({ timestampMs: this.hist.timeAt(this.nextEnd - 1), startMs: this.hist.timeAt(this.nextEnd - W), samples: s, frames: W });
+        this.hist.copy(this.nextEnd - W, W, buf.subarray(used * W * lanes, (used + 1) * W * lanes));
+        ends[used++] = this.hist.timeAt(this.nextEnd - 1);
         this.nextEnd += S;
       }
     }
-    return { stream: d.stream, items };
+    return { data: buf.subarray(0, used * W * lanes), endsMs: ends.subarray(0, used), time: this.rel, rest: b.axes.slice(1) };
   }
   reset(): void {
     this.hist = undefined;
@@ -149,15 +180,17 @@ export const slidingWindow: NodeClass = {
   type: 'time.sliding-window',
   package: 'time',
   title: 'Sliding window',
-  version: '1.0.0',
+  version: '1.1.0',
   neuropype: np('MovingWindow', 'signal_processing'),
   doc: `Cuts a continuous signal into overlapping windows: one window of \`window_length\` every \`step\`,
 placed by sample count from the first sample, so any chunking gives the same windows.
 
-- **in \`data\`** (signal); **out \`data\`** (epochs): each window's timestamp is its last sample's.
+- **in \`data\`**: continuous chunks; **out \`data\`**: the windows ending in each chunk,
+  instance × time × (the signal's other axes): one instance per window, stamped with its last
+  sample's time; the time axis relative to it (the last sample at 0 ms).
 - **window_length**, **step** (s, or samples when **unit** = samples).`,
-  inputs: [input('data', ['signal'], 'Continuous signal.')],
-  outputs: [output('data', 'epochs', 'Windows.')],
+  inputs: [input('data', [CONTINUOUS], 'Continuous signal.', { hint: 'windows are cut from a continuous signal (time, no instances)' })],
+  outputs: [output('data', mapShapes('data', [CONTINUOUS], segmentedShape), 'Windows.')],
   params: [
     p.float('window_length', 1, 'Window length.', { unit: 's or samples', domain: [0, Infinity] }),
     p.float('step', 0.1, 'Hop between window ends.', { unit: 's or samples', domain: [0, Infinity] }),
@@ -165,54 +198,110 @@ placed by sample count from the first sample, so any chunking gives the same win
   ],
   create(params, ctx) {
     const unit = params.unit as string;
-    const cut = new WindowCutter(
-      (fs) => framesOf(params.window_length as number, unit, fs, ctx.nodeId, 'window_length'),
-      (fs) => framesOf(params.step as number, unit, fs, ctx.nodeId, 'step'),
-      ctx.nodeId,
+    const cutters = new StreamStates(
+      () =>
+        new WindowCutter(
+          (fs) => framesOf(params.window_length as number, unit, fs, ctx.nodeId, 'window_length'),
+          (fs) => framesOf(params.step as number, unit, fs, ctx.nodeId, 'step'),
+          ctx.nodeId,
+        ),
     );
+    const out = new Scratches();
     return {
       process(inputs) {
-        const d = inputs.data as FramesPacket | undefined;
-        if (!d) return;
-        const w = cut.windows(d);
-        return w.items.length ? { data: { kind: 'epochs', stream: w.stream, items: w.items } } : undefined;
+        const r = mapChunks(inputs.data, [CONTINUOUS], (c, name) => {
+          const w = cutters.get(name, c).windows(c, out, name);
+          if (!w.endsMs.length) return undefined;
+          return withBlock(c, segmentedBlock(w.data, instanceAxis(w.endsMs, {}, 'windows'), w.time, w.rest));
+        });
+        return r ? { data: r } : undefined;
       },
       check(meta) {
-        const s = meta.data?.stream;
-        if (s) framesOf(params.window_length as number, unit, rateOf(s, ctx.nodeId), ctx.nodeId, 'window_length');
+        for (const { chunk } of metaChunks(meta, CONTINUOUS)) framesOf(params.window_length as number, unit, rateOf(chunk, ctx.nodeId), ctx.nodeId, 'window_length');
       },
-      reset: () => cut.reset(),
+      reset: () => cutters.clear(),
     };
   },
 };
 
 // ------------------------------------------------------------------------------- segmentation
 
+/** A marker waiting for its epoch: time, value and every field of its instance. */
+interface PendingMarker {
+  timeMs: number;
+  value: string;
+  fields: Record<string, string | number>;
+}
+
+/** The markers of a marker chunk, with all their instance fields. */
+function pendingOf(c: Chunk): PendingMarker[] {
+  const a = c.block.axes.find((x): x is InstanceAxis => x.type === 'instance');
+  if (!a) return [];
+  const names = Object.keys(a.fields);
+  return Array.from(a.timesMs, (timeMs, i) => {
+    const fields: Record<string, string | number> = {};
+    for (const k of names) fields[k] = a.fields[k][i];
+    const m = a.fields[MARKER];
+    return { timeMs, value: Array.isArray(m) ? (m[i] ?? '') : '', fields };
+  });
+}
+
+/** The instance axis of a set of epochs: their marker times and every marker field. */
+function epochInstances(list: readonly PendingMarker[], instanceType: string): InstanceAxis {
+  const names = [...new Set(list.flatMap((m) => Object.keys(m.fields)))];
+  const fields: Record<string, InstanceField> = {};
+  for (const k of names) {
+    const numeric = list.every((m) => m.fields[k] === undefined || typeof m.fields[k] === 'number');
+    fields[k] = numeric ? Float64Array.from(list, (m) => (m.fields[k] as number | undefined) ?? NaN) : list.map((m) => String(m.fields[k] ?? ''));
+  }
+  if (!fields[MARKER]) fields[MARKER] = list.map((m) => m.value);
+  return instanceAxis(Float64Array.from(list, (m) => m.timeMs), fields, instanceType);
+}
+
 export const segmentation: NodeClass = {
   type: 'time.segmentation',
   package: 'time',
   title: 'Segmentation (epochs around markers)',
-  version: '1.0.0',
+  version: '1.1.0',
   neuropype: np('Segmentation', 'formatting'),
   doc: `Cuts an epoch around each selected marker: samples from the marker's sample + round(tmin·fs)
 to + round(tmax·fs), both included (MNE's convention; the marker's sample is the one nearest its
 time). An epoch is emitted as soon as the signal reaches its end; markers older than the history
-(\`max_wait\`) are dropped with a WARNING. Epochs carry the marker value and its class target.
+(\`max_wait\`) are dropped with a WARNING.
 
-- **in \`data\`** (signal), **in \`markers\`** (markers); **out \`data\`** (epochs).
+- **in \`data\`**: continuous signal chunks and, NeuroPype's way, the markers as marker chunks of
+  the same packet (LSLInput, ImportXDF); **in \`markers\`** (optional): markers on a port of their
+  own — when wired, markers come from it and marker chunks in \`data\` are ignored.
+- **out \`data\`**: per signal chunk, instance × time × (its other axes): one instance per epoch,
+  stamped with its marker's time and carrying the marker's fields (Marker, TargetValue …); the time
+  axis relative to the marker (tmin … tmax). The marker chunk is dropped unless **keep_marker_chunk**.
 - **time_bounds** [tmin, tmax] (s, relative to the marker). **select_markers** (list; null = all).
 - **baseline** [a, b] (s, relative to the marker; null = none): per-channel mean over it is subtracted.
 - **max_wait** (s): how far back markers may arrive late / how long history is kept beyond the epoch.
 - **online_epoching**: marker-locked, or sliding (online only: on every chunk, the latest window of
   tmax − tmin seconds, as NeuroPype does to classify continuously after calibration).`,
-  inputs: [input('data', ['signal'], 'Continuous signal.'), input('markers', ['markers'], 'Events to lock epochs to.', true)],
-  outputs: [output('data', 'epochs', 'Epochs.')],
+  inputs: [
+    input('data', [CONTINUOUS], 'Continuous signal (and its markers).', { hint: 'segment a continuous signal (time, no instances); markers ride along or come on the markers port' }),
+    input('markers', [MARKERS], 'Events to lock epochs to.', { optional: true, hint: 'wire a marker stream (markers chunk) here' }),
+  ],
+  outputs: [
+    output(
+      'data',
+      (ins, params) => {
+        const shaped = mapShapes('data', [CONTINUOUS], segmentedShape)(ins, params);
+        if (shaped === 'unknown' || params.keep_marker_chunk) return shaped;
+        return shaped.filter((s) => !s.flags.has_markers);
+      },
+      'Epochs.',
+    ),
+  ],
   params: [
     p.list('time_bounds', [-0.2, 0.8], 'Epoch start and end relative to the marker.', { unit: 's', items: 'number', lengths: [2] }),
     p.list('select_markers', null, 'Marker values that open an epoch (null = all).', { items: 'string' }),
     p.list('baseline', null, 'Baseline interval relative to the marker (null = none).', { unit: 's', items: 'number', lengths: [2] }),
     p.float('max_wait', 30, 'History kept for late markers.', { unit: 's', domain: [0, 3600] }),
     p.enum('online_epoching', 'marker-locked', ['marker-locked', 'sliding'], 'Online: epochs around markers, or (sliding) the latest window on every chunk. Offline runs are always marker-locked.'),
+    p.bool('keep_marker_chunk', false, 'Pass the marker chunk on beside the epochs.'),
     p.float('max_gap_length', 0.2, 'Accepted for NeuroPype compatibility.', { unit: 's' }),
   ],
   create(params, ctx) {
@@ -221,14 +310,31 @@ time). An epoch is emitted as soon as the signal reaches its end; markers older 
     const select = params.select_markers as string[] | null;
     const baseline = params.baseline as number[] | null;
     if (baseline && !(baseline[1] > baseline[0])) throw new InputError(`baseline [${baseline.join(', ')}] must have a < b`, ctx.nodeId);
-    return new Segmenter(ctx, tmin, tmax, select, baseline, params.max_wait as number, params.online_epoching === 'sliding');
+    return new Segmenter(ctx, tmin, tmax, select, baseline, params.max_wait as number, params.online_epoching === 'sliding', params.keep_marker_chunk as boolean);
   },
 };
 
+/** Per signal chunk: its history, the markers still waiting for their epochs, what its epochs look like. */
+interface SegmenterState {
+  hist: FrameHistory;
+  rate: number;
+  rest: Axis[];
+  props: Chunk['props'];
+  pending: PendingMarker[];
+}
+
+/** Epochs cut in one go: frame-major epoch × frames × lanes, their markers, the first sample's offset from the marker's. */
+interface Cut {
+  data: BlockData;
+  list: PendingMarker[];
+  frames: number;
+  first: number;
+}
+
 class Segmenter {
-  private hist: FrameHistory | undefined;
-  private stream: StreamDescriptor | undefined;
-  private pending: TargetedMarker[] = [];
+  private readonly states: StreamStates<SegmenterState>;
+  /** Markers that arrived before any signal chunk; handed to each chunk's first state. */
+  private early: PendingMarker[] = [];
   private dropped = 0;
   constructor(
     private readonly ctx: NodeContext,
@@ -237,103 +343,151 @@ class Segmenter {
     private readonly select: string[] | null,
     private readonly baseline: number[] | null,
     private readonly maxWaitS: number,
-    private readonly sliding = false,
-  ) {}
+    private readonly sliding: boolean,
+    private readonly keepMarkers: boolean,
+  ) {
+    this.states = new StreamStates((c) => {
+      const fs = rateOf(c, ctx.nodeId);
+      const b = timeFirst(c.block);
+      const span = Math.ceil((this.tmax - Math.min(0, this.tmin) + this.maxWaitS) * fs) + 2;
+      return { hist: new FrameHistory(lanesAlongTime(b), span, b.data instanceof Float64Array), rate: fs, rest: b.axes.slice(1), props: c.props, pending: [...this.early] };
+    });
+  }
 
-  process(inputs: Record<string, unknown>): { data: EpochsPacket } | undefined {
-    const m = inputs.markers as MarkersPacket | undefined;
-    if (m) for (const e of m.events) if (!this.select || this.select.includes(e.value)) this.pending.push(e);
-    const d = inputs.data as FramesPacket | undefined;
-    if (d) {
-      const fs = rateOf(d.stream, this.ctx.nodeId);
-      if (!this.hist || this.stream !== d.stream) {
-        const span = Math.ceil((this.tmax - Math.min(0, this.tmin) + this.maxWaitS) * fs) + 2;
-        this.hist = new FrameHistory(d.stream.channels.length, span);
-        this.stream = d.stream;
-      }
-      if (this.sliding && !this.ctx.offline) {
-        this.hist.push(samplesOf(d), d.timestampsMs, d.frames);
-        return this.latest();
-      }
-      // Push big chunks (a whole zero-phase-filtered recording arrives at once) in pieces of at most
-      // half the history, cutting epochs after each, so no marker's data is pushed out unseen.
-      const x = samplesOf(d);
-      const ch = d.stream.channels.length;
-      const piece = Math.max(1, this.hist.capacity >> 1);
-      let out: EpochsPacket | undefined;
-      for (let pos = 0; pos < d.frames; pos += piece) {
-        const end = Math.min(d.frames, pos + piece);
-        this.hist.push(x.subarray(pos * ch, end * ch), d.timestampsMs.subarray(pos, end), end - pos);
-        const r = this.emit();
-        if (r) out = out ? { ...out, items: [...out.items, ...r.data.items] } : r.data;
-      }
-      return out ? { data: out } : undefined;
+  process(inputs: PortValues): PortValues | undefined {
+    const arrived: PendingMarker[] = [];
+    for (const m of markerChunksFor(this.ctx, inputs)) for (const e of pendingOf(m)) if (!this.select || this.select.includes(e.value)) arrived.push(e);
+    const known = this.states.entries();
+    if (arrived.length) {
+      if (known.length) for (const [, st] of known) st.pending.push(...arrived);
+      else this.early.push(...arrived);
     }
-    return this.emit();
+    const out = new Map<string, Chunk>();
+    for (const [name, c] of inputs.data ?? []) {
+      if (c.props.has_markers) {
+        if (this.keepMarkers) out.set(name, c);
+      } else if (chunkMatches(name, c, CONTINUOUS)) {
+        const r = this.segment(name, c);
+        if (r) out.set(name, r);
+      } else out.set(name, c);
+    }
+    if (!known.length && this.states.entries().length) this.early = [];
+    if (!this.sliding || this.ctx.offline) {
+      // streams without data this step: epochs whose data is already in their history
+      for (const [name, st] of known) {
+        if (out.has(name) || inputs.data?.has(name)) continue;
+        const r = this.emit(st);
+        if (r) out.set(name, this.chunkOf(r, st));
+      }
+    }
+    return out.size ? { data: out } : undefined;
+  }
+
+  private chunkOf(e: Cut, st: SegmenterState): Chunk {
+    const time = timeAxis(relativeTimes(e.first, e.frames, st.rate), st.rate);
+    return { block: segmentedBlock(e.data, epochInstances(e.list, 'segments'), time, st.rest), props: st.props };
+  }
+
+  private segment(name: string, c: Chunk): Chunk | undefined {
+    const st = this.states.get(name, c);
+    st.props = c.props;
+    const b = timeFirst(c.block);
+    const frames = b.shape[0];
+    const times = (b.axes[0] as TimeAxis).timesMs;
+    const lanes = st.hist.channels;
+    if (this.sliding && !this.ctx.offline) {
+      st.hist.push(b.data, times, frames);
+      const r = this.latest(st);
+      return r ? this.chunkOf(r, st) : undefined;
+    }
+    // Push big chunks (a whole recording arrives at once) in pieces of at most half the history,
+    // cutting epochs after each, so no marker's data is pushed out unseen.
+    const piece = Math.max(1, st.hist.capacity >> 1);
+    const cuts: Cut[] = [];
+    for (let pos = 0; pos < frames; pos += piece) {
+      const end = Math.min(frames, pos + piece);
+      st.hist.push(b.data.subarray(pos * lanes, end * lanes), times.subarray(pos, end), end - pos);
+      const r = this.emit(st);
+      if (r) cuts.push(r);
+    }
+    if (!cuts.length) return undefined;
+    if (cuts.length === 1) return this.chunkOf(cuts[0], st);
+    const data = alloc(b.data, cuts.reduce((n, x) => n + x.data.length, 0));
+    let o = 0;
+    for (const x of cuts) {
+      data.set(x.data, o);
+      o += x.data.length;
+    }
+    return this.chunkOf({ ...cuts[0], data, list: cuts.flatMap((x) => x.list) }, st);
   }
 
   /** NeuroPype's online 'sliding' epoching: the most recent (tmax − tmin) window, once per chunk. */
-  private latest(): { data: EpochsPacket } | undefined {
-    const h = this.hist!;
-    const s = this.stream!;
-    const fs = s.sampleRateHz;
-    const frames = Math.round(this.tmax * fs) - Math.round(this.tmin * fs) + 1;
+  private latest(st: SegmenterState): Cut | undefined {
+    const h = st.hist;
+    const fs = st.rate;
+    const a = Math.round(this.tmin * fs);
+    const frames = Math.round(this.tmax * fs) - a + 1;
+    st.pending = []; // sliding windows do not wait for markers
     if (h.end - h.start < frames) return undefined;
-    const ch = s.channels.length;
+    const ch = h.channels;
     const first = h.end - frames;
-    const x = new Float32Array(frames * ch);
+    const x = h.float64 ? new Float64Array(frames * ch) : new Float32Array(frames * ch);
     h.copy(first, frames, x);
     // the window is treated as an epoch whose marker sits at −tmin from its start
     const eventMs = h.timeAt(first) - this.tmin * 1000;
     if (this.baseline) subtractBaseline(x, frames, ch, Math.round((this.baseline[0] - this.tmin) * fs), Math.round((this.baseline[1] - this.tmin) * fs) + 1);
-    return { data: { kind: 'epochs', stream: s, items: [{ timestampMs: eventMs, startMs: h.timeAt(first), samples: x, frames }] } };
+    return { data: x, list: [{ timeMs: eventMs, value: '', fields: {} }], frames, first: a };
   }
 
-  private emit(): { data: EpochsPacket } | undefined {
-    const h = this.hist;
-    const s = this.stream;
-    if (!h || !s || !this.pending.length || h.end === 0) return undefined;
-    const fs = s.sampleRateHz;
+  /** Every pending marker whose epoch lies in the history. */
+  private emit(st: SegmenterState): Cut | undefined {
+    const h = st.hist;
+    if (!st.pending.length || h.end === 0) return undefined;
+    const fs = st.rate;
     const a = Math.round(this.tmin * fs);
     const b = Math.round(this.tmax * fs);
-    const ch = s.channels.length;
-    const items: Epoch[] = [];
-    const keep: TargetedMarker[] = [];
+    const ch = h.channels;
+    const frames = b - a + 1;
+    const done: PendingMarker[] = [];
+    const starts: number[] = [];
+    const keep: PendingMarker[] = [];
     const lastT = h.timeAt(h.end - 1);
-    for (const e of this.pending) {
+    for (const e of st.pending) {
       // The marker's sample must be known: wait until data passes its time.
-      if (e.timestampMs > lastT + 500 / fs) {
+      if (e.timeMs > lastT + 500 / fs) {
         keep.push(e);
         continue;
       }
-      if (e.timestampMs < h.timeAt(h.start) - 500 / fs) {
-        if (this.dropped++ < 20) this.ctx.log(30, `marker "${e.value}" at ${e.timestampMs.toFixed(1)} ms is older than the kept history; dropped`);
+      if (e.timeMs < h.timeAt(h.start) - 500 / fs) {
+        if (this.dropped++ < 20) this.ctx.log(30, `marker "${e.value}" at ${e.timeMs.toFixed(1)} ms is older than the kept history; dropped`);
         continue;
       }
-      const ev = h.nearest(e.timestampMs);
-      const first = ev + a;
-      const last = ev + b;
-      if (first < h.start) {
-        if (this.dropped++ < 20) this.ctx.log(30, `marker "${e.value}" at ${e.timestampMs.toFixed(1)} ms: its epoch starts before the kept history; dropped`);
+      const ev = h.nearest(e.timeMs);
+      if (ev + a < h.start) {
+        if (this.dropped++ < 20) this.ctx.log(30, `marker "${e.value}" at ${e.timeMs.toFixed(1)} ms: its epoch starts before the kept history; dropped`);
         continue;
       }
-      if (last >= h.end) {
+      if (ev + b >= h.end) {
         keep.push(e);
         continue;
       }
-      const frames = last - first + 1;
-      const x = new Float32Array(frames * ch);
-      h.copy(first, frames, x);
-      if (this.baseline) subtractBaseline(x, frames, ch, Math.round(this.baseline[0] * fs) - a, Math.round(this.baseline[1] * fs) - a + 1);
-      items.push({ timestampMs: e.timestampMs, startMs: h.timeAt(first), samples: x, frames, marker: e.value, target: e.target });
+      done.push(e);
+      starts.push(ev + a);
     }
-    this.pending = keep;
-    return items.length ? { data: { kind: 'epochs', stream: s, items } } : undefined;
+    st.pending = keep;
+    if (!done.length) return undefined;
+    const x = h.float64 ? new Float64Array(done.length * frames * ch) : new Float32Array(done.length * frames * ch);
+    for (let i = 0; i < done.length; i++) {
+      const slab = x.subarray(i * frames * ch, (i + 1) * frames * ch);
+      h.copy(starts[i], frames, slab);
+      if (this.baseline) subtractBaseline(slab, frames, ch, Math.round(this.baseline[0] * fs) - a, Math.round(this.baseline[1] * fs) - a + 1);
+    }
+    return { data: x, list: done, frames, first: a };
   }
 
   reset(): void {
-    this.hist = undefined;
-    this.pending = [];
+    this.states.clear();
+    this.early = [];
   }
 }
 
@@ -343,34 +497,41 @@ export const baselineRemoval: NodeClass = {
   type: 'time.baseline',
   package: 'time',
   title: 'Baseline removal',
-  version: '1.0.0',
-  doc: `Subtracts from each channel of each epoch its mean over a baseline interval given relative to
-the epoch's event time (MNE \`Epochs(baseline=(a, b))\`).
+  version: '1.1.0',
+  doc: `Subtracts from each lane (channel …) of each segment its mean over a baseline interval given
+relative to the segment's time (MNE \`Epochs(baseline=(a, b))\`); the segment's time axis is
+relative to its marker, so the interval is read from it.
 
-- **in/out \`data\`** (epochs). **baseline** [a, b] (s; null = whole epoch).`,
-  inputs: [input('data', ['epochs'], 'Epochs.')],
-  outputs: [output('data', 'epochs', 'Baseline-corrected epochs.')],
+- **in/out \`data\`**: segmented data. **baseline** [a, b] (s; null = whole segment).`,
+  inputs: [input('data', [SEGMENTED], 'Epochs.', { hint: 'segment the signal first (Segmentation)' })],
+  outputs: [output('data', mapShapes('data', [SEGMENTED], (s) => s), 'Baseline-corrected epochs.')],
   params: [p.list('baseline', [-0.2, 0], 'Interval relative to the event.', { unit: 's', items: 'number', lengths: [2], nullable: true })],
   create(params, ctx) {
     const bl = params.baseline as number[] | null;
     return {
       process(inputs) {
-        const d = inputs.data as EpochsPacket | undefined;
-        if (!d) return;
-        const fs = rateOf(d.stream, ctx.nodeId);
-        const ch = d.stream.channels.length;
-        const items = d.items.map((e) => {
-          const x = e.samples.slice();
-          if (!bl) subtractBaseline(x, e.frames, ch, 0, e.frames);
-          else {
-            const ev = Math.round(((e.timestampMs - e.startMs) * fs) / 1000);
-            subtractBaseline(x, e.frames, ch, ev + Math.round(bl[0] * fs), ev + Math.round(bl[1] * fs) + 1);
+        const out = mapChunks(inputs.data, [SEGMENTED], (c) => {
+          const fs = rateOf(c, ctx.nodeId);
+          const inst = axisIndex(c.block, 'instance');
+          const t = axisIndex(c.block, 'time');
+          if (inst !== 0 || t !== 1) throw new InputError(`expects instance × time × … (as Segmentation emits), got ${describeAxes(c.block.axes)}`, ctx.nodeId);
+          const frames = c.block.shape[1];
+          const ch = lanesAlongTime(c.block);
+          const rel = (c.block.axes[1] as TimeAxis).timesMs;
+          // the event's sample: the one at relative time 0
+          const ev = Math.round((-rel[0] * fs) / 1000);
+          const x = c.block.data.slice();
+          for (let i = 0; i < c.block.shape[0]; i++) {
+            const slab = x.subarray(i * frames * ch, (i + 1) * frames * ch);
+            if (!bl) subtractBaseline(slab, frames, ch, 0, frames);
+            else subtractBaseline(slab, frames, ch, ev + Math.round(bl[0] * fs), ev + Math.round(bl[1] * fs) + 1);
           }
-          return { ...e, samples: x };
+          return withBlock(c, { ...c.block, data: x });
         });
-        return { data: { kind: 'epochs', stream: d.stream, items } };
+        return out ? { data: out } : undefined;
       },
       reset() {},
     };
   },
 };
+

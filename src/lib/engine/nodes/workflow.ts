@@ -2,7 +2,7 @@
 // change while running and that is wired into another node's parameter. Engine worker / Node.
 import { InputError } from '../../core/errors';
 import type { NodeClass } from '../types';
-import { np, output, p } from './common';
+import { np, p, valueOutput } from './common';
 
 const VALUE_TYPES = ['any', 'string', 'float', 'int', 'bool', 'list', 'dict'] as const;
 
@@ -21,7 +21,7 @@ parameter's checks and the data it is receiving; otherwise the change is rejecte
 - **internal_name** (alias **portname**): the public name. **value** (alias **default**): current value.
 - **value_type**: any | string | float | int | bool | list | dict (checked on every change).`,
   inputs: [],
-  outputs: [output('value', 'value', 'The current value, applied to the wired parameter.')],
+  outputs: [valueOutput('value', 'The current value, applied to the wired parameter.')],
   params: [
     p.string('internal_name', 'param', 'Public name used by configure.', { aliases: ['portname'] }),
     p.any('value', null, 'Current value (null = leave the target parameter at its own value).', { aliases: ['default'] }),
@@ -29,6 +29,7 @@ parameter's checks and the data it is receiving; otherwise the change is rejecte
     p.string('desc', '', 'Description shown to users.'),
     p.string('verbose_name', '', 'Display name.'),
   ],
+  values: (params) => ({ value: params.value }),
   create(params, ctx) {
     const v = params.value;
     const t = params.value_type as (typeof VALUE_TYPES)[number];
