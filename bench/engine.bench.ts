@@ -17,7 +17,7 @@ import { spawnSync } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { Ring, RingReader, RingWriter } from '../src/lib/streams/ring';
-import { builtinRegistry, Execution, type FrameReader } from '../src/lib/engine/index';
+import { builtinRegistry, Execution, packetItems, type FrameReader } from '../src/lib/engine/index';
 import { makeStream } from '../src/lib/engine/testing';
 import { collectLatencies, formatLatency, latencyFigures, latencySetup, onlineGraph, outputChannels, produce, runEngine, type EngineReport, type Graph, type LatencyFigures, type Setup } from './latency/roles';
 
@@ -116,7 +116,7 @@ function offline(hours: number): { seconds: number; cpuSeconds: number; frames: 
   });
   ex.bind('in', { descriptor: makeStream(channels, fs), reader });
   let out = 0;
-  ex.tap('car', 'data', (p) => void (out += p.kind === 'signal' ? p.frames : 0));
+  ex.tap('car', 'data', (p) => void (out += packetItems(p)));
   ex.play();
   const t0 = nowMs();
   const c0 = cpuS();

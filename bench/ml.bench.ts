@@ -104,7 +104,8 @@ console.log(`10-fold ShuffleSplit CV (CSP+LDA refit per fold): ${stats(time(() =
 // new frames (1/4 s), which are picked, band-passed causally and pushed into the window ring, and
 // one window is predicted by the experiment's predictWindow. Target p99 < 10 ms per window.
 {
-  const { instantiate } = await import('../src/lib/engine/testing');
+  const { instantiate, packet } = await import('../src/lib/engine/testing');
+  const { packetItems, signalChunk } = await import('../src/lib/engine/packet');
   const { modelPredict } = await import('../src/lib/engine/nodes/model');
   const { trainModel } = await import('../src/lib/ml/experiment');
   const { epochsFromRecording } = await import('../src/lib/ml/prepare');
@@ -139,7 +140,7 @@ console.log(`10-fold ShuffleSplit CV (CSP+LDA refit per fold): ${stats(time(() =
     const N = s.timestampsMs.length;
     const fs = s.descriptor.sampleRateHz;
     const hop = Math.round(fs / 4);
-    const chunk = (from: number, frames: number) => ({ kind: 'signal' as const, stream: s.descriptor, samples: s.samples.subarray(from * C, (from + frames) * C), timestampsMs: s.timestampsMs.subarray(from, from + frames), frames });
+    const chunk = (from: number, frames: number) => packet(signalChunk(s.descriptor, s.samples.subarray(from * C, (from + frames) * C), s.timestampsMs.subarray(from, from + frames)));
     node.process({ data: chunk(0, model.sampleCount) });
     let pos = model.sampleCount;
     const times: number[] = [];
@@ -153,7 +154,7 @@ console.log(`10-fold ShuffleSplit CV (CSP+LDA refit per fold): ${stats(time(() =
       const out = node.process({ data: chunk(pos, hop) });
       const dt = performance.now() - t0;
       pos += hop;
-      if (!out || (out.data as { frames: number }).frames !== 1) throw new Error('expected one prediction per hop');
+      if (!out?.data || packetItems(out.data) !== 1) throw new Error('expected one prediction per hop');
       if (i >= 50) times.push(dt);
     }
     times.sort((a, b) => a - b);

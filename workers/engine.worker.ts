@@ -6,7 +6,7 @@
 // of its own (ml.model-predict, its saved run read from IndexedDB by id). An fNIRS stream's live
 // view is HbO/HbR (fnirs-view.ts) instead of the filter chain. Wiring plus the loop; the hot path is
 // Execution.step().
-import { Execution, builtinRegistry, PipelineError, type PipelineDocumentInput, type FrameReader, type Packet } from '../src/lib/engine/index';
+import { Execution, builtinRegistry, descriptorOf, framesOf, MarkerQueue, outputChunk, PipelineError, type PipelineDocumentInput, type FrameReader, type Packet } from '../src/lib/engine/index';
 import { errorMessage } from '../src/lib/core/errors';
 import type { StreamDescriptor } from '../src/lib/core/stream';
 import { Ring, RingWriter, TransferRingWriter, type RingReader, type WaitResult } from '../src/lib/streams/ring';
@@ -86,15 +86,21 @@ class ChunkReader implements FrameReader {
 class Graph {
   readonly ex = new Execution(builtinRegistry(), { info: { logLevel: 20, errorMode: 'ignore', tickRateHz: 25 } });
   readonly reader: ChunkReader;
+  /** Markers for stream inputs with a marker_query (NeuroPype's LSLInput: markers ride with the data). */
+  readonly streamMarkers = new MarkerQueue();
+  /** Whether a stream input takes markers (the host then feeds streamMarkers from the bus). */
+  wantsStreamMarkers = false;
   constructor(readonly descriptor: StreamDescriptor) {
     this.reader = new ChunkReader(descriptor.channels.length);
   }
-  /** Loads `doc`, binds every stream input to the live frames; returns the ids of the node types asked for. */
+  /** Loads `doc`, binds every stream input to the live frames (and markers, when it asks for them). */
   load(doc: unknown): void {
     this.ex.load(doc);
     for (const n of this.ex.nodes()) {
-      const type = this.ex.nodeClass(n.id).type;
-      if (type === 'io.stream-input') this.ex.bind(n.id, { descriptor: this.descriptor, reader: this.reader });
+      if (this.ex.nodeClass(n.id).type !== 'io.stream-input') continue;
+      const markers = this.ex.getParam(n.id, 'marker_query') ? this.streamMarkers : undefined;
+      if (markers) this.wantsStreamMarkers = true;
+      this.ex.bind(n.id, { descriptor: this.descriptor, reader: this.reader, markers });
     }
   }
   idsOf(type: string): string[] {
@@ -225,14 +231,16 @@ async function loop(reader: RingReader): Promise<void> {
 
 // ------------------------------------------------------------------------------- user pipelines
 
-/** A ring for a stream-output node, created when the first packet shows its layout. */
+/** A ring for a stream-output node, created when the first packet shows its layout (the chunk it writes: frames of `width` values). */
 function openOutput(run: UserRun, nodeId: string, packet: Packet): void {
-  if (packet.kind !== 'signal' && packet.kind !== 'features') return;
-  const channels = packet.stream.channels.length;
+  const chunk = outputChunk(packet);
+  if (!chunk) return;
+  const { width: channels } = framesOf(chunk);
   const have = run.outputs.get(nodeId);
   if (have && have.channels === channels) return;
   have?.writer.close?.();
-  const rate = packet.stream.sampleRateHz > 0 ? packet.stream.sampleRateHz : 50;
+  const descriptor = descriptorOf(chunk);
+  const rate = descriptor.sampleRateHz > 0 ? descriptor.sampleRateHz : 50;
   const capacityFrames = Math.max(1024, Math.ceil(rate * OUTPUT_RING_SECONDS));
   let source: RingSource;
   let writer: OutputWriter;
@@ -249,7 +257,7 @@ function openOutput(run: UserRun, nodeId: string, packet: Packet): void {
   }
   run.outputs.set(nodeId, { writer, channels });
   run.graph.ex.bind(nodeId, writer);
-  post({ type: 'pipeline-output', runId: run.runId, nodeId, descriptor: structuredClone(packet.stream), source }, transfer);
+  post({ type: 'pipeline-output', runId: run.runId, nodeId, descriptor, source }, transfer);
 }
 
 function report(run: UserRun): void {
@@ -279,10 +287,11 @@ function runPipeline(runId: number, doc: unknown): void {
     framesIn: 0,
     logFrom: 0,
     outputs: new Map(),
-    unsubscribeMarkers: markerInputs.length
+    unsubscribeMarkers: markerInputs.length || graph.wantsStreamMarkers
       ? subscribeMarkers(
           (events) => {
             for (const id of markerInputs) graph.ex.pushMarkers(id, events);
+            if (graph.wantsStreamMarkers) graph.streamMarkers.push(events);
           },
           (why) => graph.ex.log(30, `marker bus: ${why}; ignored`),
         )

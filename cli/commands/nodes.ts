@@ -1,13 +1,13 @@
 // `neurotab nodes [--json] [<type>]`: lists every node class of the engine with its metadata
-// (ports with data kinds, parameters with type, default, unit, domain), from the node registry.
+// (ports with the chunks they accept, parameters with type, default, unit, domain), from the node registry.
 import { builtinRegistry, classInfo, type NodeClassInfo } from '../../src/lib/engine/index';
 
 export const summary = 'list the pipeline node classes [--json] [<type or NeuroPype class>]';
 
 function describe(i: NodeClassInfo): string {
   const lines = [`${i.type}  —  ${i.title}${i.neuropype ? `  (NeuroPype ${i.neuropype.class})` : ''}`, `  package: ${i.package}${i.trainable ? ', trainable' : ''}`];
-  for (const p of i.inputs) lines.push(`  in  ${p.name} (${p.kinds.join(' | ')})${p.optional ? ' optional' : ''}: ${p.doc}`);
-  for (const p of i.outputs) lines.push(`  out ${p.name} (${p.kind}): ${p.doc}`);
+  for (const p of i.inputs) lines.push(`  in  ${p.name}${p.optional ? ' (optional)' : ''}: ${p.doc} Accepts ${p.accepts}.`);
+  for (const p of i.outputs) lines.push(`  out ${p.name}${p.value ? ' (value)' : ''}: ${p.doc}`);
   for (const p of i.params) {
     const dom = p.domain ? ` domain ${JSON.stringify(p.domain)}` : '';
     lines.push(`  param ${p.name}: ${p.type}${p.unit ? ` [${p.unit}]` : ''} = ${JSON.stringify(p.default)}${dom} — ${p.doc}`);

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { sharedBytes, sharedPath, needsShared } from '../../tests/support/shared';
 import { modelPredict } from '../../src/lib/engine/nodes/model';
-import { feedChunks, instantiate } from '../../src/lib/engine/testing';
-import type { FramesPacket } from '../../src/lib/engine/index';
+import { feedChunks, framesView, instantiate, packet } from '../../src/lib/engine/testing';
+import { signalChunk } from '../../src/lib/engine/index';
 import { readEdf } from '../../src/lib/formats/edf';
 import { parseExperimentConfig } from '../../src/lib/ml/experiment';
 import { epochsFromRecordings } from '../../src/lib/ml/prepare';
@@ -70,8 +70,8 @@ describe('neurotab run with ml.model-predict', () => {
     const got = JSON.parse(readFileSync(out, 'utf8')).outputs.out as { channels: string[]; frames: number; data: number[][] };
     const model = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
     const s = readEdf(sharedBytes('data/edf/S001R04.edf'), 'S001R04.edf').streams[0];
-    const packet: FramesPacket = { kind: 'signal', stream: s.descriptor, samples: Float32Array.from(s.samples), timestampsMs: s.timestampsMs, frames: s.timestampsMs.length };
-    const ref = feedChunks(modelPredict, { model, rate: 2 }, packet, [packet.frames]).outputs.data as FramesPacket;
+    const signal = signalChunk(s.descriptor, Float32Array.from(s.samples), s.timestampsMs);
+    const ref = framesView(feedChunks(modelPredict, { model, rate: 2 }, signal, [signal.block.shape[0]]).outputs.data);
     expect(got.channels).toEqual(['p(left)', 'p(right)', 'predicted']);
     expect(got.frames).toBe(ref.frames);
     expect(got.data.flat()).toEqual(Array.from(ref.samples));
@@ -96,10 +96,10 @@ describe('neurotab run with ml.model-predict', () => {
     const loaded = await tft.loadDeepModel(deep);
     try {
       const s = readEdf(sharedBytes('data/edf/S001R04.edf'), 'S001R04.edf').streams[0];
-      const packet: FramesPacket = { kind: 'signal', stream: s.descriptor, samples: Float32Array.from(s.samples), timestampsMs: s.timestampsMs, frames: s.timestampsMs.length };
+      const signal = signalChunk(s.descriptor, Float32Array.from(s.samples), s.timestampsMs);
       const { node } = instantiate(modelPredict, { model: { model: deep, config }, rate: 2 });
       node.bind!({ kind: 'deep-window-predictor', predict: (w: Float64Array, C: number) => tft.predictDeepWindow(loaded, w, C) });
-      const ref = node.process({ data: packet })!.data as FramesPacket;
+      const ref = framesView(node.process({ data: packet(signal) })!.data);
       expect(got.frames).toBe(ref.frames);
       expect(got.frames).toBeGreaterThan(200);
       got.data.forEach((row, i) => {

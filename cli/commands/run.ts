@@ -11,28 +11,42 @@ import { pypToPipeline, readPipelineText } from '../../src/lib/formats/pyp';
 import { registryResolver } from '../../src/lib/engine/index';
 import { summariseModel, type DeepWindowPredictor } from '../../src/lib/engine/nodes/model';
 import {
+  axisIndex,
   builtinRegistry,
   concatPackets,
+  copyPacket,
+  descriptorOf,
   Execution,
+  findAxis,
+  formatIssue,
+  framesOf,
+  kindOfChunk,
+  markersOf,
+  outputChunk,
   parsePipelineDocument,
   PipelineError,
-  formatIssue,
-  type FramesPacket,
+  TARGET,
+  describeAxes,
+  type Chunk,
   type Packet,
   type PipelineDocument,
 } from '../../src/lib/engine/index';
+
+/** Node types --in files are bound to: our chunked replay and NeuroPype's whole-recording importers. */
+const RECORDING_NODES = new Set(['io.recording-input', 'io.import-file']);
 
 export const summary = 'run a pipeline offline over recordings: run <pipeline.json|.pyp> --in <file> [--in …] --out <file.csv|file.json>';
 
 const USAGE = `usage: npm run neurotab -- run <pipeline.json|pipeline.pyp> --in <recording> [--in <recording> …] --out <result.csv|result.json> [--chunk FRAMES] [--quiet]
 
-  Each --in is bound to an io.recording-input node: by its "filename" parameter (basename match), else in order.
+  Each --in is bound to a recording node (io.recording-input, or io.import-file = ImportXDF/ImportEDF/ImportFile):
+  by its "filename" parameter (basename match), else in order.
   ml.model-predict: give "model_file": "<exported model .json>" (relative to the pipeline file; a classic
   model from \`neurotab evaluate --save-model\`, or a saved run {model, config} exported from the app or
   /exphub) or the model inline under "model". "model_id" names a run saved in a browser and cannot be read here.
   Output: what reaches sink nodes (io.stream-output, io.inspect, plots), else the outputs of the last nodes.
   CSV (signal or feature output only): header "timestamp_ms,<channel labels…>", one row per frame.
-  JSON: every captured output (frames with data, spectra, markers, epochs' shapes).`;
+  JSON: every captured output, per chunk (frames with data, spectra, markers, epochs' shapes, axes).`;
 
 export interface RunArgs {
   pipeline: string;
@@ -130,67 +144,82 @@ export function captureTargets(doc: PipelineDocument, ex: Execution): { nodeId: 
   for (const n of doc.nodes) {
     const cls = ex.nodeClass(n.id);
     for (const o of cls.outputs) {
-      if (o.kind === 'value') continue;
+      if (o.value) continue;
       if (!doc.edges.some((e) => e.source === n.id && e.sourcePort === o.name)) out.push({ nodeId: n.id, port: o.name, label: cls.outputs.length > 1 ? `${n.id}.${o.name}` : n.id });
     }
   }
   return out.filter((t) => !ex.nodeClass(t.nodeId).source);
 }
 
-function copy(p: Packet): Packet {
-  if (p.kind === 'signal' || p.kind === 'features')
-    return { ...p, samples: p.samples.slice(0, p.frames * p.stream.channels.length), timestampsMs: p.timestampsMs.slice(0, p.frames), targets: p.targets?.slice(0, p.frames) };
-  return structuredClone(p);
+/** JSON view of a captured output: its chunk, or with several chunks {kind: "packet", chunks: {name: …}}. */
+export function packetJson(p: Packet): unknown {
+  if (p.size === 1) {
+    const [name, c] = [...p][0];
+    return chunkJson(name, c);
+  }
+  return { kind: 'packet', chunks: Object.fromEntries([...p].map(([name, c]) => [name, chunkJson(name, c)])) };
 }
 
-/** JSON view of a captured output. */
-export function packetJson(p: Packet): unknown {
-  switch (p.kind) {
-    case 'signal':
-    case 'features': {
-      const ch = p.stream.channels.length;
-      const rows: number[][] = [];
-      for (let n = 0; n < p.frames; n++) rows.push(Array.from(p.samples.subarray(n * ch, n * ch + ch)));
-      return {
-        kind: p.kind,
-        channels: p.stream.channels.map((c) => c.label),
-        units: p.stream.channels.map((c) => c.unit),
-        sampleRateHz: p.stream.sampleRateHz,
-        frames: p.frames,
-        timestampsMs: Array.from(p.timestampsMs),
-        data: rows,
-        ...(p.targets ? { targets: Array.from(p.targets, (t) => (Number.isNaN(t) ? null : t)) } : {}),
-      };
-    }
-    case 'spectrum': {
-      const bins = p.freqsHz.length;
-      return {
-        kind: 'spectrum',
-        scaling: p.scaling,
-        channels: p.stream.channels.map((c) => c.label),
-        freqsHz: Array.from(p.freqsHz),
-        items: p.items.map((it) => ({
-          timestampMs: it.timestampMs,
-          marker: it.marker ?? null,
-          target: it.target ?? null,
-          values: p.stream.channels.map((_, c) => Array.from(it.values.subarray(c * bins, c * bins + bins))),
-        })),
-      };
-    }
-    case 'epochs':
-      return {
-        kind: 'epochs',
-        channels: p.stream.channels.map((c) => c.label),
-        sampleRateHz: p.stream.sampleRateHz,
-        count: p.items.length,
-        shape: p.items.length ? [p.items.length, p.stream.channels.length, p.items[0].frames] : [0, p.stream.channels.length, 0],
-        items: p.items.map((e) => ({ timestampMs: e.timestampMs, marker: e.marker ?? null, target: e.target ?? null, frames: e.frames })),
-      };
-    case 'markers':
-      return { kind: 'markers', events: p.events };
-    case 'value':
-      return { kind: 'value', value: p.value };
+/** JSON view of one chunk, by its kind (shapes.ts kindOf). */
+export function chunkJson(name: string, c: Chunk): unknown {
+  const kind = kindOfChunk(name, c);
+  const b = c.block;
+  const head = { kind, chunk: name, axes: describeAxes(b.axes) };
+  if (kind === 'markers') return { ...head, events: markersOf(c) };
+  const inst = findAxis(b, 'instance');
+  const marker = inst?.fields.Marker;
+  const target = inst?.fields[TARGET];
+  const itemInfo = (i: number) => ({
+    marker: Array.isArray(marker) ? (marker[i] ?? null) : null,
+    target: target instanceof Float64Array && !Number.isNaN(target[i]) ? target[i] : null,
+  });
+  if (kind === 'spectrum') {
+    const freqs = findAxis(b, 'frequency')!.frequenciesHz;
+    const bins = freqs.length;
+    const d = inst ? axisIndex(b, 'instance') : axisIndex(b, 'time');
+    const items = d >= 0 ? b.shape[d] : 1;
+    const rows = bins && items ? b.data.length / bins / items : 0;
+    const times = d >= 0 ? (b.axes[d] as { timesMs: Float64Array }).timesMs : Float64Array.of(NaN);
+    const space = findAxis(b, 'space');
+    return {
+      ...head,
+      scaling: c.props.meta.scaling ?? null,
+      channels: space && space.channels.length === rows ? space.channels.map((x) => x.label) : Array.from({ length: rows }, (_, i) => String(i)),
+      freqsHz: Array.from(freqs),
+      items: Array.from({ length: items }, (_, k) => ({
+        timestampMs: times[k],
+        ...itemInfo(k),
+        values: Array.from({ length: rows }, (_, r) => Array.from(b.data.subarray((k * rows + r) * bins, (k * rows + r + 1) * bins))),
+      })),
+    };
   }
+  if (kind === 'epochs') {
+    const space = findAxis(b, 'space');
+    const frames = b.shape[axisIndex(b, 'time')];
+    const n = inst ? inst.timesMs.length : 0;
+    return {
+      ...head,
+      channels: space ? space.channels.map((x) => x.label) : [],
+      sampleRateHz: findAxis(b, 'time')!.nominalRateHz,
+      count: n,
+      shape: [n, space?.channels.length ?? 0, frames],
+      items: Array.from({ length: n }, (_, i) => ({ timestampMs: inst!.timesMs[i], ...itemInfo(i), frames })),
+    };
+  }
+  const d = descriptorOf(c);
+  const f = framesOf(c);
+  const rows: number[][] = [];
+  for (let n = 0; n < f.frames; n++) rows.push(Array.from(f.samples.subarray(n * f.width, n * f.width + f.width)));
+  return {
+    ...head,
+    channels: d.channels.map((x) => x.label),
+    units: d.channels.map((x) => x.unit),
+    sampleRateHz: d.sampleRateHz,
+    frames: f.frames,
+    timestampsMs: Array.from(f.timestampsMs),
+    data: rows,
+    ...(target instanceof Float64Array ? { targets: Array.from(target, (t) => (Number.isNaN(t) ? null : t)) } : {}),
+  };
 }
 
 function csvEscape(s: string): string {
@@ -264,10 +293,10 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
 
-  // Bind recordings to recording-input nodes: by filename parameter, then in order.
-  const recNodes = doc.nodes.filter((n) => ex.nodeClass(n.id).type === 'io.recording-input');
+  // Bind recordings to recording nodes: by filename parameter, then in order.
+  const recNodes = doc.nodes.filter((n) => RECORDING_NODES.has(ex.nodeClass(n.id).type));
   if (recNodes.length === 0) {
-    console.error('neurotab run: the pipeline has no io.recording-input (ImportFile) node to read --in files into');
+    console.error('neurotab run: the pipeline has no recording node (io.recording-input, or ImportXDF/ImportEDF/ImportFile) to read --in files into');
     return 2;
   }
   if (args.inputs.length !== recNodes.length) {
@@ -326,20 +355,22 @@ export async function run(argv: string[]): Promise<number> {
     fd = openSync(args.out, 'w');
     let header = false;
     ex.tap(targets[0].nodeId, targets[0].port, (p) => {
-      if (p.kind !== 'signal' && p.kind !== 'features') {
-        csvError = `output ${targets[0].label} carries ${p.kind}, which CSV cannot hold; write .json instead`;
+      const c = outputChunk(p);
+      if (!c) return;
+      const kind = kindOfChunk('', c);
+      if (kind !== 'signal' && kind !== 'features') {
+        csvError = `output ${targets[0].label} carries ${kind} (${describeAxes(c.block.axes)}), which CSV cannot hold; write .json instead`;
         return;
       }
-      const f = p as FramesPacket;
-      const ch = f.stream.channels.length;
+      const f = framesOf(c);
       if (!header) {
-        writeSync(fd!, `timestamp_ms,${f.stream.channels.map((c) => csvEscape(c.label)).join(',')}\n`);
+        writeSync(fd!, `timestamp_ms,${descriptorOf(c).channels.map((x) => csvEscape(x.label)).join(',')}\n`);
         header = true;
       }
       const lines: string[] = [];
       for (let n = 0; n < f.frames; n++) {
         let line = f.timestampsMs[n].toFixed(3);
-        for (let c = 0; c < ch; c++) line += ',' + num(f.samples[n * ch + c]);
+        for (let k = 0; k < f.width; k++) line += ',' + num(f.samples[n * f.width + k]);
         lines.push(line);
       }
       writeSync(fd!, lines.join('\n') + '\n');
@@ -349,7 +380,7 @@ export async function run(argv: string[]): Promise<number> {
     for (const t of targets) {
       ex.tap(t.nodeId, t.port, (p) => {
         const prev = captured.get(t.label);
-        captured.set(t.label, prev ? concatPackets(prev, copy(p)) : copy(p));
+        captured.set(t.label, prev ? concatPackets(prev, copyPacket(p)) : copyPacket(p));
       });
     }
   }
@@ -382,7 +413,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (!args.quiet) {
     const secs = (performance.now() - t0) / 1000;
-    const framesIn = ex.metrics().filter((m) => ex.nodeClass(m.nodeId).type === 'io.recording-input').reduce((a, m) => a + m.itemsOut, 0);
+    const framesIn = ex.metrics().filter((m) => RECORDING_NODES.has(ex.nodeClass(m.nodeId).type)).reduce((a, m) => a + m.itemsOut, 0);
     console.error(`neurotab run: ${framesIn} frames and markers read → ${args.out}${csv ? ` (${csvRows} rows)` : ''} in ${secs.toFixed(2)} s`);
   }
   return 0;

@@ -918,7 +918,7 @@ function portsOf(cls: NodeClass, values: Record<string, unknown> | undefined): N
     outputs.delete(i.name);
   }
   for (const o of outputs.values()) {
-    const isValue = o.kind === 'value';
+    const isValue = o.value === true;
     out.push({
       id: o.name,
       verbose_name: o.title,

@@ -8,8 +8,8 @@ import type { MarkerEvent, StreamDescriptor } from '../core/stream';
 import { syntheticStreamDescriptor } from '../devices/drivers/synthetic/driver';
 import { SyntheticGenerator } from '../devices/drivers/synthetic/generator';
 import { modelBinding, modelPredict } from '../engine/nodes/model';
-import { feedChunks } from '../engine/testing';
-import type { FramesPacket, StreamInputBinding } from '../engine/index';
+import { feedChunks, framesView } from '../engine/testing';
+import { signalChunk, type StreamInputBinding } from '../engine/index';
 import { parseExperimentConfig, trainModel } from '../ml/experiment';
 import { epochsFromRecording, type RecordingLike } from '../ml/prepare';
 import { createApi } from './index';
@@ -108,8 +108,8 @@ describe('ml.model-predict with model_id through the NeuroPype API', () => {
     expect((await call(app, 'POST', `/np/executions/${id}/actions/play`)).status).toBe(200);
     // Reference: the same node, model inline, over the whole recording.
     const s = test.streams[0];
-    const packet: FramesPacket = { kind: 'signal', stream: s.descriptor, samples: Float32Array.from(s.samples), timestampsMs: s.timestampsMs, frames: s.timestampsMs.length };
-    const ref = feedChunks(modelPredict, { model, rate: 4 }, packet, [packet.frames]).outputs.data as FramesPacket;
+    const signal = signalChunk(s.descriptor, Float32Array.from(s.samples), s.timestampsMs);
+    const ref = framesView(feedChunks(modelPredict, { model, rate: 4 }, signal, [signal.block.shape[0]]).outputs.data);
     expect(ref.frames).toBeGreaterThan(80);
     // Everything the stream delivered after the run was read is predicted, as with the model inline.
     await vi.waitFor(() => expect(sink.frames).toBe(ref.frames), { timeout: 10_000, interval: 20 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { adaptForLive, examplePipelines, importPipelineText, libraryPath, pypResolver, registry } from './pipelines';
 import { arrivingKinds, Execution, parsePipelineDocument, PipelineError, type FrameReader } from '../engine/index';
-import { makeStream } from '../engine/testing';
+import { framesView, makeStream } from '../engine/testing';
 import { validatePipeline } from '../engine/share';
 import { pipelineToPyp, writePyp } from '../formats/pyp';
 
@@ -39,7 +39,8 @@ describe('pipelines client', () => {
     ex.bind('in', { descriptor: makeStream(2, fs), reader });
     const rows: number[][] = [];
     ex.tap('bands', 'data', (p) => {
-      if (p.kind === 'features') for (let k = 0; k < p.frames; k++) rows.push(Array.from(p.samples.subarray(k * 4, k * 4 + 4)));
+      const f = framesView(p);
+      for (let k = 0; k < f.frames; k++) rows.push(Array.from(f.samples.subarray(k * 4, k * 4 + 4)));
     });
     ex.play();
     while (pos < frames / 2) ex.step();

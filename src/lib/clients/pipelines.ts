@@ -169,18 +169,21 @@ export function importPipelineText(text: string, fileName: string): ImportResult
 }
 
 /**
- * Makes an offline pipeline runnable on the live stream: recording inputs become stream inputs (and
- * their markers come from a marker input fed by the marker bus). Returns the notes to show.
+ * Makes an offline pipeline runnable on the live stream: recording inputs become stream inputs.
+ * A chunked replay's markers (its `markers` port) come from a marker input fed by the marker bus; a
+ * NeuroPype importer's markers rode in its data packet, so its stream input takes the bus's markers
+ * along (LSLInput's marker_query). Returns the notes to show.
  */
 export function adaptForLive(doc: PipelineDocument): { doc: PipelineDocument; notes: string[] } {
   const out = structuredClone(doc);
   const notes: string[] = [];
   for (const n of doc.nodes) {
-    if (registry.find(n.type)?.type !== 'io.recording-input') continue;
+    const type = registry.find(n.type)?.type;
+    if (type !== 'io.recording-input' && type !== 'io.import-file') continue;
     const node = out.nodes.find((x) => x.id === n.id)!;
     node.type = 'io.stream-input';
-    node.params = {};
-    notes.push(`"${n.id}" reads a recording; on the live stream it reads the device instead`);
+    node.params = type === 'io.import-file' ? { marker_query: 'markers' } : {};
+    notes.push(`"${n.id}" reads a recording; on the live stream it reads the device instead${type === 'io.import-file' ? ', with the markers of the marker bus' : ''}`);
     const markerEdges = out.edges.filter((e) => e.source === n.id && e.sourcePort === 'markers');
     if (markerEdges.length) {
       let mid = `${n.id}_markers`;
