@@ -3,7 +3,9 @@
 // packet into a plain chunk and gives it to the publisher the host bound (which fans it out to
 // BroadcastChannel, SSE, the page's socket shim and the bridge); it never waits for a client.
 import { InputError } from '../../core/errors';
-import type { NodeClass, Packet } from '../types';
+import { descriptorOf, framesOf, markersOf, type Chunk } from '../packet';
+import { kindOfChunk } from '../shapes';
+import type { NodeClass } from '../types';
 import { input, p } from './common';
 
 /**
@@ -26,26 +28,22 @@ export interface SinkPublisher {
 }
 
 /**
- * The one place that reads a packet's shape. The packet model is being reworked (NeuroPype's
- * chunks and axes): keep this adapter tiny, and change only it when packets change.
- * Allocates (plain arrays for JSON); not for the acquisition loop.
+ * The one place that reads a chunk's layout: signal and feature chunks (rows along their time or
+ * instance axis, every other axis flattened into the row) and marker chunks; epochs and spectra are
+ * not published. Allocates (plain arrays for JSON); not for the acquisition loop.
  */
-export function sinkChunkOf(packet: Packet): SinkChunk | undefined {
-  if (packet.kind === 'signal' || packet.kind === 'features') {
-    const ch = packet.stream.channels.length;
-    const data: number[][] = [];
-    const timestamps: number[] = [];
-    for (let f = 0; f < packet.frames; f++) {
-      data.push(Array.from(packet.samples.subarray(f * ch, f * ch + ch)));
-      timestamps.push(packet.timestampsMs[f]);
-    }
-    return { t: timestamps[timestamps.length - 1] ?? 0, sampleRate: packet.stream.sampleRateHz, channels: packet.stream.channels.map((c) => c.label), timestamps, data };
-  }
-  if (packet.kind === 'markers') {
-    const markers = packet.events.map((e) => ({ t: e.timestampMs, value: e.value }));
+export function sinkChunkOf(name: string, c: Chunk): SinkChunk | undefined {
+  const kind = kindOfChunk(name, c);
+  if (kind === 'markers') {
+    const markers = markersOf(c).map((e) => ({ t: e.timestampMs, value: e.value }));
     return { t: markers[markers.length - 1]?.t ?? 0, sampleRate: 0, channels: [], timestamps: markers.map((m) => m.t), markers };
   }
-  return undefined;
+  if (kind !== 'signal' && kind !== 'features') return undefined;
+  const { samples, timestampsMs, frames, width } = framesOf(c);
+  const data: number[][] = [];
+  for (let f = 0; f < frames; f++) data.push(Array.from(samples.subarray(f * width, f * width + width)));
+  const stream = descriptorOf(c);
+  return { t: timestampsMs[frames - 1] ?? 0, sampleRate: stream.sampleRateHz, channels: stream.channels.map((ch) => ch.label), timestamps: Array.from(timestampsMs.subarray(0, frames)), data };
 }
 
 export const webSocketSink: NodeClass = {
@@ -61,9 +59,9 @@ export const webSocketSink: NodeClass = {
 (markers: \`markers: [{t, value}]\` instead of \`data\`). A client that stops reading is dropped; the
 engine never waits for one.
 
-- **in \`data\`** (signal | features | markers).
+- **in \`data\`** (signal, feature and marker chunks; one message per chunk).
 - **port** (int): the sink's port number (1–65535), as on the headset.`,
-  inputs: [input('data', ['signal', 'features', 'markers'], 'Chunks to publish.')],
+  inputs: [input('data', [], 'Chunks to publish.')],
   outputs: [],
   params: [p.int('port', 8088, 'Sink port (Instinct config.port).', { domain: [1, 65535] })],
   create(_params, ctx) {
@@ -74,10 +72,11 @@ engine never waits for one.
         publisher = b as SinkPublisher;
       },
       process(inputs) {
-        const d = inputs.data;
-        if (!d || !publisher) return;
-        const chunk = sinkChunkOf(d);
-        if (chunk) publisher.publish(chunk);
+        if (!inputs.data || !publisher) return;
+        for (const [name, c] of inputs.data) {
+          const chunk = sinkChunkOf(name, c);
+          if (chunk) publisher.publish(chunk);
+        }
       },
       reset() {},
     };
