@@ -1,0 +1,28 @@
+// Test support (Node only) for the Kernel jobs: the SciPy/MNE peer outputs of make-kernel-peers.py, a
+// pipeline context that records progress, and a dataset read from shared/data. Never used by app code.
+import { readFileSync } from 'node:fs';
+import { sharedBytes } from '../support/shared';
+import { readRecording } from '../../src/lib/formats/index';
+import type { DatasetInput } from '../../src/lib/kernel/model';
+import type { PipelineContext } from '../../src/lib/kernel/pipeline';
+
+/** tests/kernel/peers.json. */
+export const kernelPeers: any = JSON.parse(readFileSync(new URL('./peers.json', import.meta.url), 'utf8'));
+
+export function testContext(params: Record<string, unknown> = {}): PipelineContext & { steps: [number, string][] } {
+  const steps: [number, string][] = [];
+  return { jobId: '0187f1d4-e5f6-7071-8293-a4b5c6d7e8f9', params, progress: (f, m) => void steps.push([f, m]), ensureSpace: async () => {}, nowMs: Date.UTC(2026, 0, 1), steps };
+}
+
+/** A file of shared/data (path relative to it) as a dataset, keeping the original bytes. */
+export async function sharedDataset(rel: string): Promise<DatasetInput> {
+  const bytes = sharedBytes(`data/${rel}`);
+  const name = rel.split('/').pop()!;
+  return {
+    dataset: { id: '0187f1c2-a9b4-7c3e-8d2f-5a6b7c8d9e0f', studyId: 's', participantId: 'p', name, createdAtMs: 0, kinds: [], byteSize: bytes.byteLength },
+    recording: await readRecording(bytes, name),
+    file: { name, bytes },
+  };
+}
+
+export const utf8Text = (b: Uint8Array) => new TextDecoder().decode(b);
