@@ -41,21 +41,25 @@ import { buildOpenApi } from './openapi';
 import { createNativeApp, type FamilyMount } from './native';
 import { createNeuroPypeApp, neuropypeEnvelope, NP_VERSION } from './neuropype';
 import { createExperimentHubApp, type ExperimentBackend } from './exphub';
+import { createKernelApp } from './kernel';
+import type { KernelBackend } from '../kernel/service';
 
 export * from './backend';
 export { ApiError, normalizePath, ulid, requestId } from './http';
 export { createNeuroPypeApp, neuropypeEnvelope, NP_VERSION, NP_MAX_BODY_BYTES } from './neuropype';
 export { createNativeApp, nativeEnvelope, checkStorePath, type FamilyMount } from './native';
 export { buildOpenApi, openApiPath, type OpenApiFamily } from './openapi';
+export { createKernelApp, kernelEnvelope, kernelStatus, aggregateStatus, KERNEL_MAX_BATCH } from './kernel';
 export { createExperimentHubApp, hubBackend, ExpHubFailure, exphubEnvelope, EXPHUB_MAX_PUBLISH_BYTES, type ExperimentBackend, type ExperimentStatus } from './exphub';
 
 /** Default mounts (API.md §2). */
-export const MOUNTS = { neuropype: '/np', native: '/bci/v1', exphub: '/exphub' } as const;
+export const MOUNTS = { neuropype: '/np', native: '/bci/v1', exphub: '/exphub', kernel: '/kernel' } as const;
 
 /** Families this build serves, as reported by GET /bci/v1/compat. */
 export const FAMILIES: FamilyMount[] = [
   { family: 'neuropype', mount: MOUNTS.neuropype, emulates: 'NeuroPype API 2024.1.0' },
   { family: 'experimenthub', mount: MOUNTS.exphub, emulates: 'ExperimentHub API' },
+  { family: 'kernel', mount: MOUNTS.kernel, emulates: 'Kernel API (2025-04)' },
 ];
 
 export interface ApiOptions {
@@ -63,6 +67,8 @@ export interface ApiOptions {
   neuropypeAtRoot?: boolean;
   /** The ExperimentHub family's backend (exphub.ts); without one, /exphub answers 503 "Engine unavailable". */
   experiments?: ExperimentBackend;
+  /** The Kernel family's backend (kernel/service.ts); without one, /kernel answers 503. */
+  kernel?: KernelBackend;
 }
 
 /** True when a same-origin path belongs to the API (the service worker answers it). */
@@ -75,11 +81,13 @@ export function createApi(backend: Backend, opts: ApiOptions = {}): Hono {
   const app = new Hono({ getPath: normalizedGetPath });
   app.use('*', commonHeaders);
   let doc: unknown;
-  const native = createNativeApp(backend, () => FAMILIES, MOUNTS.native, () => (doc ??= openApiDocument(native, np)));
+  const native = createNativeApp(backend, () => FAMILIES, MOUNTS.native, () => (doc ??= openApiDocument(native, np, kernel)));
   const np = createNeuroPypeApp(backend, MOUNTS.neuropype);
   app.route('/', native);
   app.route('/', np);
   app.route('/', createExperimentHubApp(opts.experiments ?? null, MOUNTS.exphub));
+  const kernel = createKernelApp(opts.kernel ?? null, MOUNTS.kernel);
+  app.route('/', kernel);
   if (opts.neuropypeAtRoot) app.route('/', createNeuroPypeApp(backend, ''));
   app.notFound((c) => notFound(c.req.path));
   app.onError((err, c) => errorResponse(c, neuropypeEnvelope, err));
@@ -98,12 +106,15 @@ const ERROR_SCHEMA = {
   required: ['error'],
 };
 
+const KERNEL_ERROR_SCHEMA = { type: 'object', properties: { detail: { type: 'string' } }, required: ['detail'] };
+
 /** The OpenAPI document of every mounted family (GET /bci/v1/openapi.json). */
-function openApiDocument(native: Hono, np: Hono): unknown {
+function openApiDocument(native: Hono, np: Hono, kernel: Hono): unknown {
   return buildOpenApi(
     [
       { family: 'neuropype', title: 'NeuroPype-compatible API (2024.1.0)', mount: MOUNTS.neuropype, routes: familyRoutesOf.get(np)!, errorSchema: ERROR_SCHEMA },
       { family: 'native', title: 'Neurotab native API', mount: MOUNTS.native, routes: familyRoutesOf.get(native)!, errorSchema: ERROR_SCHEMA },
+      { family: 'kernel', title: 'Kernel-compatible API (2025-04)', mount: MOUNTS.kernel, routes: familyRoutesOf.get(kernel)!, errorSchema: KERNEL_ERROR_SCHEMA },
     ],
     NP_VERSION.replace(/^.*\+browser\./, ''),
   );

@@ -126,7 +126,7 @@ export async function analysisNirsGlm(input: DatasetInput, ctx: PipelineContext)
     title: `t for ${k.name} (${chrom === 'hbo' ? 'HbO' : 'HbR'})`,
     sources: probe.sourcePositionsM,
     detectors: probe.detectorPositionsM,
-    channels: hb.channels.flatMap((ch, c) => (pairs[c].chromophore === chrom ? [{ source: ch.sourceIndex, detector: ch.detectorIndex, value: k.result.t[c], label: pairs[c].pair }] : [])),
+    channels: hb.channels.flatMap((ch, c) => (pairs[c].chromophore === chrom ? [{ source: ch.sourceIndex ?? 0, detector: ch.detectorIndex ?? 0, value: k.result.t[c], label: pairs[c].pair }] : [])),
     valueLabel: 't',
     diverging: true,
   });
