@@ -21,9 +21,15 @@ export class MemoryStudyStore implements StudyStore {
     this.library.set(id, { ...info, load });
   }
 
-  /** Adds a study as it is (read-only studies of a folder keep their ids). */
+  /** Adds a study, participant or dataset as it is (a folder's read-only study keeps name-based ids). */
   putStudy(s: StudyInfo): void {
     this.studies.set(s.id, s);
+  }
+  putParticipant(p: ParticipantInfo): void {
+    this.participants.set(p.id, p);
+  }
+  putDataset(d: DatasetInfo): void {
+    this.datasets.set(d.id, d);
   }
 
   async listStudies() {
