@@ -3,11 +3,12 @@
 // driven by the Kernel seed's own Python `requests` examples (tests/kernel/seed_client.py, Debian's
 // python3-requests): list datasets, run, poll until SUCCEEDED, download every signed URL.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bidsFolder } from '../../tests/kernel/support';
 import { hasShared, sharedPath } from '../../tests/support/shared';
 import { newApiKey } from '../../src/lib/kernel/signing';
 import { run, startKernelServer, type KernelServer } from './kernel';
@@ -15,17 +16,6 @@ import { run, startKernelServer, type KernelServer } from './kernel';
 const exec = promisify(execFile);
 const PYTHON = '/usr/bin/python3';
 const hasRequests = existsSync(PYTHON);
-
-/** A BIDS-style folder of links to shared/data files. */
-export function bidsFolder(files: [string, string][]): string {
-  const root = mkdtempSync(join(tmpdir(), 'ntk-bids-'));
-  writeFileSync(join(root, 'dataset_description.json'), JSON.stringify({ Name: 'Kernel test study', BIDSVersion: '1.9.0' }));
-  for (const [rel, shared] of files) {
-    mkdirSync(join(root, rel, '..'), { recursive: true });
-    symlinkSync(sharedPath('data', shared), join(root, rel));
-  }
-  return root;
-}
 
 describe.skipIf(!hasShared)('neurotab kernel run', () => {
   const out = mkdtempSync(join(tmpdir(), 'ntk-run-'));

@@ -185,7 +185,9 @@ async function workerCommand(argv: string[]): Promise<number> {
   if (!redis || !data || o.positional.length) throw new InputError(`kernel worker needs --redis <url> and --data <folder|BIDS>\n${USAGE}`);
   const { startKernelWorker } = await import('../kernel/bullmq');
   const { store } = await folderStudy(data);
-  const w = await startKernelWorker({ redis, studies: store, outputs: new DirOutputStore(resolve(o.values.get('outputs') ?? 'kernel-outputs')), concurrency: intOption(o, 'concurrency', 1, 1, 64) });
+  // NEUROTAB_KERNEL_LOCK_MS shortens the stalled-job lock (tests that kill a worker).
+  const lockMs = Number(process.env.NEUROTAB_KERNEL_LOCK_MS) || undefined;
+  const w = await startKernelWorker({ redis, studies: store, outputs: new DirOutputStore(resolve(o.values.get('outputs') ?? 'kernel-outputs')), concurrency: intOption(o, 'concurrency', 1, 1, 64), lockMs });
   console.log(`Kernel worker on ${redis} (concurrency ${w.concurrency})`);
   await new Promise<void>((r) => {
     const stop = () => void w.close().then(r);

@@ -23,6 +23,8 @@ const jobKey = (id: string) => `ntk:job:${id}`;
 const batchKey = (id: string) => `ntk:batch:${id}`;
 const latestKey = (datasetId: string, template: string) => `ntk:latest:${datasetId}:${template}`;
 const studyJobsKey = (studyId: string) => `ntk:study-jobs:${studyId}`;
+/** How many times a worker ran the job to SUCCEEDED. */
+export const completionsKey = (id: string) => `ntk:completions:${id}`;
 
 function connection(url: string, o: RedisOptions = {}): Redis {
   const u = new URL(url);
@@ -50,7 +52,9 @@ export class RedisJobQueue implements JobQueue {
     // Fail fast while Redis is away (→ 503) instead of queueing commands in memory.
     this.redis = connection(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
     this.redis.on('error', () => undefined);
-    this.queue = new Queue(QUEUE_NAME, { connection: connection(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }) });
+    const queueConnection = connection(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    queueConnection.on('error', () => undefined);
+    this.queue = new Queue(QUEUE_NAME, { connection: queueConnection });
     this.queue.on('error', () => undefined);
   }
 
@@ -135,7 +139,9 @@ export async function startKernelWorker(o: { redis: string; studies: Pick<StudyS
       if (!raw) throw new Error(`no record for job ${job.data.jobId}`);
       const rec = JSON.parse(raw) as JobRecord;
       if (rec.status === 'succeeded' || rec.status === 'failed') return rec.status;
-      await update(rec.id, { status: 'running', startedAtMs: Date.now(), attempts: job.attemptsMade + 1, ...(job.attemptsMade ? { reason: `re-run (attempt ${job.attemptsMade + 1})` } : {}) });
+      // attemptsStarted counts a start after a stall too (attemptsMade counts failures only).
+      const attempt = Math.max(job.attemptsStarted, job.attemptsMade + 1);
+      await update(rec.id, { status: 'running', startedAtMs: Date.now(), attempts: attempt, ...(attempt > 1 ? { reason: `re-run (attempt ${attempt})` } : {}) });
       let last = 0;
       const r = await runJob(rec, { studies: o.studies, outputs: o.outputs }, (fraction, message) => {
         const now = Date.now();
@@ -143,6 +149,8 @@ export async function startKernelWorker(o: { redis: string; studies: Pick<StudyS
         last = now;
         void update(rec.id, { progress: { fraction, message } }).catch(() => undefined);
       });
+      // Counted before the final write: a job run to completion twice would show 2 (the tests check 1).
+      if (r.status === 'succeeded') await redis.incr(completionsKey(rec.id));
       if (r.status === 'succeeded') await update(rec.id, { status: 'succeeded', outputs: r.outputs, stoppedAtMs: Date.now(), progress: { fraction: 1, message: 'done' } });
       else await update(rec.id, { status: 'failed', reason: r.reason, stoppedAtMs: Date.now() });
       return r.status;

@@ -1,7 +1,9 @@
 // Test support (Node only) for the Kernel jobs: the SciPy/MNE peer outputs of make-kernel-peers.py, a
 // pipeline context that records progress, and a dataset read from shared/data. Never used by app code.
-import { readFileSync } from 'node:fs';
-import { sharedBytes } from '../support/shared';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sharedBytes, sharedPath } from '../support/shared';
 import { readRecording } from '../../src/lib/formats/index';
 import type { DatasetInput } from '../../src/lib/kernel/model';
 import type { PipelineContext } from '../../src/lib/kernel/pipeline';
@@ -26,3 +28,24 @@ export async function sharedDataset(rel: string): Promise<DatasetInput> {
 }
 
 export const utf8Text = (b: Uint8Array) => new TextDecoder().decode(b);
+
+/** A BIDS-style folder (temp dir) of links to shared/data files: [path in the folder, path under shared/data]. */
+export function bidsFolder(files: [string, string][]): string {
+  const root = mkdtempSync(join(tmpdir(), 'ntk-bids-'));
+  writeFileSync(join(root, 'dataset_description.json'), JSON.stringify({ Name: 'Kernel test study', BIDSVersion: '1.9.0' }));
+  for (const [rel, shared] of files) {
+    mkdirSync(join(root, rel, '..'), { recursive: true });
+    symlinkSync(sharedPath('data', shared), join(root, rel));
+  }
+  return root;
+}
+
+/** Polls an async condition until it holds (every `intervalMs`), or throws after `timeoutMs` naming `what`. */
+export async function eventually(cond: () => Promise<boolean>, o: { timeoutMs: number; intervalMs?: number; what: string }): Promise<void> {
+  const t0 = Date.now();
+  for (;;) {
+    if (await cond().catch(() => false)) return;
+    if (Date.now() - t0 > o.timeoutMs) throw new Error(`timed out waiting for ${o.what}`);
+    await new Promise((r) => setTimeout(r, o.intervalMs ?? 100));
+  }
+}
