@@ -12,6 +12,7 @@ import { channelsLight, renderReport, type Cell, type Report, type Section } fro
 import { asFailure, conditionEvents, eventsFrom, params, PipelineFailure, type PipelineContext, type PipelineOutput } from '../pipeline';
 import type { DatasetInput } from '../model';
 import { cwHaemoglobin, hbLabel, hbOptions, type HbResult } from './hb';
+import { nirsRecording } from './td';
 
 const hex = (input: DatasetInput) => input.dataset.id.replace(/-/g, '');
 
@@ -45,12 +46,12 @@ function taskEvents(rec: RecordingData, hb: HbResult, p: Record<string, unknown>
 
 export async function snirfHbMoments(input: DatasetInput, ctx: PipelineContext): Promise<PipelineOutput[]> {
   ctx.progress(0.1, 'optical density, Beer–Lambert, TDDR, spline, detrend, short-channel regression');
-  const hb = cwHaemoglobin(input.recording, hbOptions(ctx.params), 'snirf_hb_moments');
+  const { recording: rec } = await nirsRecording(input);
+  const hb = cwHaemoglobin(rec, hbOptions(ctx.params), 'snirf_hb_moments');
   const C = hb.channels.length;
   const n = hb.sampleCount;
   const samples = new Float32Array(n * C);
   for (let c = 0; c < C; c++) for (let t = 0; t < n; t++) samples[t * C + c] = hb.data[c * n + t];
-  const rec = input.recording;
   const src = hb.source.stream;
   const bytes = C * n * 8;
   await ctx.ensureSpace(bytes, 'the Hb-moments SNIRF file');
@@ -105,8 +106,9 @@ export async function analysisNirsGlm(input: DatasetInput, ctx: PipelineContext)
   const noiseModel = params.str<NoiseModel>(p, 'noise_model', 'ar1', ['ar1', 'ols']);
   const highPassHz = params.num(p, 'high_pass_hz', 0.01, [0, 10]);
   ctx.progress(0.1, 'Hb-moments preprocessing');
-  const hb = cwHaemoglobin(input.recording, hbOptions(p), 'analysis_nirs_glm');
-  const events = taskEvents(input.recording, hb, p, 'analysis_nirs_glm');
+  const { recording } = await nirsRecording(input);
+  const hb = cwHaemoglobin(recording, hbOptions(p), 'analysis_nirs_glm');
+  const events = taskEvents(recording, hb, p, 'analysis_nirs_glm');
   const C = hb.channels.length;
   const n = hb.sampleCount;
   ctx.progress(0.4, 'design matrix');
@@ -198,8 +200,9 @@ export async function analysisNirsEpoched(input: DatasetInput, ctx: PipelineCont
   const tmin = params.num(p, 'tmin_s', -5, [-120, 0]);
   const tmax = params.num(p, 'tmax_s', 25, [0, 600]);
   ctx.progress(0.1, 'Hb-moments preprocessing');
-  const hb = cwHaemoglobin(input.recording, hbOptions(p), 'analysis_nirs_epoched');
-  const events = taskEvents(input.recording, hb, p, 'analysis_nirs_epoched');
+  const { recording } = await nirsRecording(input);
+  const hb = cwHaemoglobin(recording, hbOptions(p), 'analysis_nirs_epoched');
+  const events = taskEvents(recording, hb, p, 'analysis_nirs_epoched');
   const C = hb.channels.length;
   ctx.progress(0.6, 'epochs');
   const avg = asFailure('block average', () => blockAverage(hb.data, C, hb.sampleCount, hb.sampleRateHz, events, { tminSeconds: tmin, tmaxSeconds: tmax, baseline: [null, 0] }));

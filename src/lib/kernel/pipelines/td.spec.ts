@@ -10,7 +10,8 @@ import { readRecording } from '../../formats/index';
 import type { DatasetInput } from '../model';
 import { PipelineFailure } from '../pipeline';
 import { readTdSnirf, snirfDataTypes } from '../snirf-td';
-import { nirsRecording, reconstruction, snirfGated, snirfMoments } from './td';
+import { nirsRecording, reconstruction, snirfGated, snirfMoments, totalCounts } from './td';
+import { snirfHbMoments } from './nirs';
 
 const expected = JSON.parse(readFileSync(new URL('../../../../tests/kernel/td-expected.json', import.meta.url), 'utf8'));
 
@@ -67,11 +68,15 @@ describe('time-domain pipelines', () => {
     expect(err.message).toMatch(/^reconstruction needs a sensitivity matrix/);
   });
 
-  it('the CW pipelines read moment 0 of time-domain data as intensity', async () => {
+  it('the CW pipelines read moment 0 of time-domain data as intensity (snirf_hb_moments runs on the gated fixture)', async () => {
     const { recording, timeDomain } = await nirsRecording(await tdDataset());
     expect(timeDomain).toBe('gated');
     expect(recording.streams[0].descriptor.channels.length).toBe(6);
     expect(recording.streams[0].descriptor.sampleRateHz).toBeCloseTo(2, 12);
+    const m0 = totalCounts(await readTdSnirf((await tdDataset()).file!.bytes), 0)!;
+    expect(Array.from(recording.streams[0].samples.filter((_, i) => i % 6 === 0))).toEqual(Array.from(Float32Array.from(m0)));
+    const out = await snirfHbMoments(await tdDataset(), testContext({ spline: false }));
+    expect(out[0].filename).toMatch(/_HB_MOMENTS\.snirf$/);
   });
 
   it.skipIf(!hasShared)('ends FAILED on continuous-wave data, saying what it needs and what the dataset has', async () => {
