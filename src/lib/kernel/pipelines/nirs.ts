@@ -135,7 +135,10 @@ export async function analysisNirsGlm(input: DatasetInput, ctx: PipelineContext)
   const frames = Math.min(n, 400);
   const step = n / frames;
   const designPreview = new Float64Array(frames * design.columns.length);
-  for (let r = 0; r < frames; r++) for (let j = 0; j < design.columns.length; j++) designPreview[r * design.columns.length + j] = design.data[j * n + Math.floor(r * step)];
+  // Each column scaled to its largest magnitude (the drifts are ~0.02, the constant 1).
+  const P = design.columns.length;
+  const colMax = design.columns.map((_, j) => Math.max(1e-300, ...Array.from({ length: frames }, (_, r) => Math.abs(design.data[j * n + Math.floor(r * step)]))));
+  for (let r = 0; r < frames; r++) for (let j = 0; j < P; j++) designPreview[r * P + j] = design.data[j * n + Math.floor(r * step)] / colMax[j];
   const sections: Section[] = [
     preprocessingSection(hb),
     {
@@ -145,7 +148,7 @@ export async function analysisNirsGlm(input: DatasetInput, ctx: PipelineContext)
       summary: `${design.conditions.length} condition regressor(s) (SPM HRF, 50× oversampling), ${design.columns.filter((c) => c.startsWith('drift_')).length} cosine drift regressors (cut-off ${highPassHz} Hz) and a constant; ${events.length} events.`,
       metrics: design.conditions.map((c) => ({ label: `events of ${c}`, value: events.filter((e) => e.condition === c).length })),
       figures: [
-        { kind: 'heatmap', id: 'design', title: 'Design matrix (frames down, regressors across)', rowLabel: 'time (s)', rows: Array.from({ length: frames }, (_, r) => (Math.floor(r * step) / hb.sampleRateHz).toFixed(0)), columns: design.columns, values: designPreview, diverging: true },
+        { kind: 'heatmap', id: 'design', title: 'Design matrix (frames down, regressors across; each column scaled to its largest value)', rowLabel: 'time (s)', rows: Array.from({ length: frames }, (_, r) => (Math.floor(r * step) / hb.sampleRateHz).toFixed(0)), columns: design.columns, values: designPreview, diverging: true },
         { kind: 'line', id: 'regressors', title: 'Condition regressors', xLabel: 'time (s)', yLabel: 'a.u.', series: design.conditions.map((c, j) => ({ name: c, x: frameTimes(n, hb.sampleRateHz), y: design.data.subarray(j * n, (j + 1) * n) })) },
       ],
     },

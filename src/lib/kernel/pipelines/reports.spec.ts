@@ -29,6 +29,13 @@ describe.skipIf(!hasShared)('report pipelines', () => {
     expect(j.channels.map((c: any) => c.label)).toEqual(ref.ch_names);
     const sci = ref.scalp_coupling_index;
     expect(referenceError(j.channels.map((c: any) => c.sci), sci.values, sci.tol.metric)).toBeLessThan(sci.tol.f32);
+    // CV in percent: 100 · sd(ddof 1) / mean of the raw intensity, recomputed here for one channel.
+    const s0 = input.recording.streams[0];
+    const C = s0.descriptor.channels.length;
+    const x = Array.from(s0.samples.filter((_, i) => i % C === 0));
+    const m = x.reduce((a, b) => a + b, 0) / x.length;
+    const cv = (100 * Math.sqrt(x.reduce((a, b) => a + (b - m) ** 2, 0) / (x.length - 1))) / m;
+    expect(j.channels[0].cv_percent).toBeCloseTo(cv, 9);
     // SCI 0.38 and 0.36 channels are red; the report's light follows the worst share.
     expect(j.channels[0].status).toBe('red');
     expect(section(j, 'sci').status).toBe('orange');

@@ -46,7 +46,7 @@ function nirsQuality(input: { recording: DatasetInput['recording'] }, pipeline: 
   const checks = intensityChecks(block.data, C, n);
   const usable = checks.every((c) => c.nonPositive === 0 && c.nonFinite === 0 && !c.flat);
   const channels = block.channels as NirsChannel[];
-  const cvPercent = Float64Array.from(coefficientOfVariation(block.data, C, n), (v) => v * 100);
+  const cvPercent = coefficientOfVariation(block.data, C, n);
   let sci = new Float64Array(C).fill(NaN);
   let pspGoodFraction = new Float64Array(C).fill(NaN);
   let motionPerMinute = new Float64Array(C).fill(NaN);
