@@ -52,7 +52,7 @@ if (!quick) {
   for (let t = 0; t < n; t++) for (let c = 0; c < C; c++) samples[t * C + c] = 20 * Math.sin((2 * Math.PI * 10 * t) / fs + c) + 5 * Math.sin((2 * Math.PI * 50 * t) / fs) + 15 * (rng.uniform() - 0.5);
   const hour: DatasetInput = {
     dataset: { ...eeg.dataset, name: 'synthetic one hour' },
-    recording: { meta: { sourceFormat: 'synthetic' }, markers: [], streams: [{ descriptor: { id: 'eeg', name: 'eeg', kind: 'eeg', sampleRateHz: fs, channels: Array.from({ length: C }, (_, c) => ({ label: `E${c + 1}`, unit: 'uV', type: 'EEG' })) }, samples, timestampsMs: Float64Array.from({ length: n }, (_, t) => (t * 1000) / fs) }] },
+    recording: { meta: { sourceFormat: 'neurotab' }, markers: [], streams: [{ descriptor: { id: 'eeg', name: 'eeg', kind: 'eeg', sampleRateHz: fs, channels: Array.from({ length: C }, (_, c) => ({ label: `E${c + 1}`, unit: 'uV', type: 'EEG' })) }, samples, timestampsMs: Float64Array.from({ length: n }, (_, t) => (t * 1000) / fs) }] },
   };
   console.log(`qc_eeg, synthetic one hour (64 ch × 160 Hz × 3600 s): ${((await time(() => qcEeg(hour, ctx), 1)) / 1000).toFixed(2)} s per job (one run)`);
 }

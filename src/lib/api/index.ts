@@ -42,6 +42,7 @@ import { createNativeApp, type FamilyMount } from './native';
 import { createNeuroPypeApp, neuropypeEnvelope, NP_VERSION } from './neuropype';
 import { createExperimentHubApp, type ExperimentBackend } from './exphub';
 import { createKernelApp } from './kernel';
+import { createStudiesApp, type StudiesBackend } from './studies';
 import type { KernelBackend } from '../kernel/service';
 
 export * from './backend';
@@ -49,6 +50,7 @@ export { ApiError, normalizePath, ulid, requestId } from './http';
 export { createNeuroPypeApp, neuropypeEnvelope, NP_VERSION, NP_MAX_BODY_BYTES } from './neuropype';
 export { createNativeApp, nativeEnvelope, checkStorePath, type FamilyMount } from './native';
 export { buildOpenApi, openApiPath, type OpenApiFamily } from './openapi';
+export { createStudiesApp, type StudiesBackend } from './studies';
 export { createKernelApp, kernelEnvelope, kernelStatus, aggregateStatus, KERNEL_MAX_BATCH } from './kernel';
 export { createExperimentHubApp, hubBackend, ExpHubFailure, exphubEnvelope, EXPHUB_MAX_PUBLISH_BYTES, type ExperimentBackend, type ExperimentStatus } from './exphub';
 
@@ -69,6 +71,8 @@ export interface ApiOptions {
   experiments?: ExperimentBackend;
   /** The Kernel family's backend (kernel/service.ts); without one, /kernel answers 503. */
   kernel?: KernelBackend;
+  /** The native studies routes' backend (/bci/v1/studies); without one they answer 503. */
+  studies?: StudiesBackend;
 }
 
 /** True when a same-origin path belongs to the API (the service worker answers it). */
@@ -81,8 +85,11 @@ export function createApi(backend: Backend, opts: ApiOptions = {}): Hono {
   const app = new Hono({ getPath: normalizedGetPath });
   app.use('*', commonHeaders);
   let doc: unknown;
-  const native = createNativeApp(backend, () => FAMILIES, MOUNTS.native, () => (doc ??= openApiDocument(native, np, kernel)));
+  const native = createNativeApp(backend, () => FAMILIES, MOUNTS.native, () => (doc ??= openApiDocument(native, np, kernel, studies)));
   const np = createNeuroPypeApp(backend, MOUNTS.neuropype);
+  // Before the native app: its catch-all would answer /bci/v1/studies… otherwise.
+  const studies = createStudiesApp(opts.studies ?? null, `${MOUNTS.native}/studies`);
+  app.route('/', studies);
   app.route('/', native);
   app.route('/', np);
   app.route('/', createExperimentHubApp(opts.experiments ?? null, MOUNTS.exphub));
@@ -109,11 +116,12 @@ const ERROR_SCHEMA = {
 const KERNEL_ERROR_SCHEMA = { type: 'object', properties: { detail: { type: 'string' } }, required: ['detail'] };
 
 /** The OpenAPI document of every mounted family (GET /bci/v1/openapi.json). */
-function openApiDocument(native: Hono, np: Hono, kernel: Hono): unknown {
+function openApiDocument(native: Hono, np: Hono, kernel: Hono, studies: Hono): unknown {
   return buildOpenApi(
     [
       { family: 'neuropype', title: 'NeuroPype-compatible API (2024.1.0)', mount: MOUNTS.neuropype, routes: familyRoutesOf.get(np)!, errorSchema: ERROR_SCHEMA },
       { family: 'native', title: 'Neurotab native API', mount: MOUNTS.native, routes: familyRoutesOf.get(native)!, errorSchema: ERROR_SCHEMA },
+      { family: 'studies', title: 'Neurotab native API: studies, participants, datasets', mount: `${MOUNTS.native}/studies`, routes: familyRoutesOf.get(studies)!, errorSchema: ERROR_SCHEMA },
       { family: 'kernel', title: 'Kernel-compatible API (2025-04)', mount: MOUNTS.kernel, routes: familyRoutesOf.get(kernel)!, errorSchema: KERNEL_ERROR_SCHEMA },
     ],
     NP_VERSION.replace(/^.*\+browser\./, ''),

@@ -185,7 +185,7 @@ describe.skipIf(!hasShared)('Kernel API keys, storage and availability', () => {
   it('with auth on: 401 without or with a wrong key; the raw key and Bearer both work; signed assets need no key', async () => {
     const key = newApiKey();
     const s = await setup({ settings: { authEnabled: true, keyHashes: [await apiKeyHash(key)] } });
-    for (const h of [{}, { Authorization: 'ntk_wrong' }, { Authorization: `Bearer ${key}x` }]) {
+    for (const h of [{}, { Authorization: 'ntk_wrong' }, { Authorization: `Bearer ${key}x` }] as Record<string, string>[]) {
       const r = await get(s, `${s.base}/datasets`, { headers: h });
       expect(r.status).toBe(401);
       expect(await r.json()).toEqual({ detail: 'Missing or invalid API key' });

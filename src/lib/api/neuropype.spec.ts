@@ -772,7 +772,7 @@ describe('OpenAPI document (GET /bci/v1/openapi.json)', () => {
     expect(doc.openapi).toBe('3.1.0');
     const ops: [string, string][] = [];
     for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, unknown>>)) for (const m of Object.keys(item)) ops.push([m.toUpperCase(), path]);
-    expect(ops.length).toBe(40 + 7 + 8); // 40 NeuroPype operations (§7.1) + compat, openapi.json, markers, pipelines list, get, put, delete + Kernel's 8 (§8.2 and the study alias)
+    expect(ops.length).toBe(40 + 7 + 13 + 8); // 40 NeuroPype operations (§7.1) + compat, openapi.json, markers, pipelines list, get, put, delete + 13 studies routes + Kernel's 8 (§8.2 and the study alias)
     // Every documented operation exists: OPTIONS on a concrete path lists its method.
     for (const [method, path] of ops) {
       const concrete = path.replace(/\{[^}]+\}/g, (m) => (m === '{path}' ? 'a.pyp' : m === '{param}' ? 'order' : m === '{class_name}' ? 'IIRFilter' : '1000'));

@@ -40,6 +40,7 @@ export class MemoryStudyStore implements StudyStore {
     return [...this.studies.values()].find((s) => s.alias === key.alias) ?? null;
   }
   async createStudy(s: Omit<StudyInfo, 'id' | 'createdAtMs'>) {
+    if (s.alias && [...this.studies.values()].some((x) => x.alias === s.alias)) throw new Error(`another study already has the alias "${s.alias}"`);
     const study: StudyInfo = { ...s, id: uuidv7(), createdAtMs: Date.now() };
     this.studies.set(study.id, study);
     return study;
@@ -47,6 +48,7 @@ export class MemoryStudyStore implements StudyStore {
   async updateStudy(id: string, patch: Partial<Pick<StudyInfo, 'name' | 'description' | 'organization' | 'alias'>>) {
     const s = this.studies.get(id);
     if (!s) throw new Error(`no study ${id}`);
+    if (patch.alias && patch.alias !== s.alias && [...this.studies.values()].some((x) => x.alias === patch.alias)) throw new Error(`another study already has the alias "${patch.alias}"`);
     const next = { ...s, ...patch };
     this.studies.set(id, next);
     return next;

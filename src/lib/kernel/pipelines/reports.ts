@@ -47,9 +47,9 @@ function nirsQuality(input: { recording: DatasetInput['recording'] }, pipeline: 
   const usable = checks.every((c) => c.nonPositive === 0 && c.nonFinite === 0 && !c.flat);
   const channels = block.channels as NirsChannel[];
   const cvPercent = coefficientOfVariation(block.data, C, n);
-  let sci = new Float64Array(C).fill(NaN);
-  let pspGoodFraction = new Float64Array(C).fill(NaN);
-  let motionPerMinute = new Float64Array(C).fill(NaN);
+  let sci: Float64Array = new Float64Array(C).fill(NaN);
+  let pspGoodFraction: Float64Array = new Float64Array(C).fill(NaN);
+  let motionPerMinute: Float64Array = new Float64Array(C).fill(NaN);
   if (usable && fs >= 3.2) {
     const od = asFailure('optical density', () => opticalDensity(block.data, C, n));
     sci = asFailure('scalp coupling index', () => scalpCouplingIndex(od, channels, n, fs));
