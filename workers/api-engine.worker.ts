@@ -16,6 +16,9 @@ import { reviveApiError } from '../src/lib/api/message';
 import { serveBridgeInWorker } from '../src/lib/clients/bridge';
 import { modelBinding } from '../src/lib/engine/nodes/model';
 import { loadDeepPredictor } from './deep-predictor';
+import { browserKernel } from '../src/lib/kernel/browser';
+import type { KernelBackend } from '../src/lib/kernel/service';
+import type { StudiesBackend } from '../src/lib/api/studies';
 
 type ApiEngineMessage =
   | { type: 'serve' }
@@ -59,10 +62,28 @@ let backend: LocalBackend | null = null;
 /** The /exphub family's calls go on to the training worker (TensorFlow.js must not stall executions). */
 let exphub: RpcClient | null = null;
 
-/** What the service worker calls: the NeuroPype backend, plus the exphub* methods relayed. */
+let kernel: ReturnType<typeof browserKernel> | null = null;
+/** The Kernel service and its job queue, started with the first call (jobs run in this worker). */
+function kernelSide(): ReturnType<typeof browserKernel> {
+  kernel ??= browserKernel(openDb());
+  return kernel;
+}
+/** The native studies routes' calls (StudiesBackend), answered by the study store and the queue. */
+const STUDY_METHODS = new Set(['listStudies', 'findStudy', 'createStudy', 'updateStudy', 'deleteStudy', 'listParticipants', 'createParticipant', 'updateParticipant', 'listDatasets', 'getDataset', 'assignDatasets', 'unassignDataset', 'listUnassigned', 'loadDataset', 'listJobs']);
+
+/** What the service worker calls: the NeuroPype backend, plus the exphub* methods relayed, and the kernel* and study methods. */
 function served(b: LocalBackend): object {
   return new Proxy(b, {
     get(target, prop, receiver) {
+      if (typeof prop === 'string' && prop.startsWith('kernel')) {
+        const k = kernelSide().service;
+        return (...args: unknown[]) => (k as unknown as Record<string, (...a: unknown[]) => unknown>)[prop](...args);
+      }
+      if (typeof prop === 'string' && STUDY_METHODS.has(prop)) {
+        const { studies, queue } = kernelSide();
+        const target2 = (prop === 'listJobs' ? queue : studies) as unknown as Record<string, (...a: unknown[]) => unknown>;
+        return (...args: unknown[]) => target2[prop](...args);
+      }
       if (typeof prop === 'string' && prop.startsWith('exphub')) {
         return (...args: unknown[]) => {
           if (!exphub) throw new ExpHubFailure(503, 'Engine unavailable');
@@ -84,7 +105,7 @@ let httpApi: ReturnType<typeof createApi> | null = null;
 function api(): ReturnType<typeof createApi> {
   if (!httpApi) {
     const b = served(localBackend());
-    httpApi = createApi(b as Backend, { experiments: b as ExperimentBackend });
+    httpApi = createApi(b as Backend, { experiments: b as ExperimentBackend, kernel: b as KernelBackend, studies: b as StudiesBackend });
   }
   return httpApi;
 }
@@ -93,7 +114,11 @@ self.onmessage = (ev: MessageEvent<ApiEngineMessage>) => {
   const m = ev.data;
   if (m?.type === 'streams') streams = m.streams;
   else if (m?.type === 'exphub-port' && ev.ports[0]) exphub = connectPort(ev.ports[0], { timeoutMs: 60_000, reviveError: reviveApiError });
-  else if (m?.type === 'serve' && ev.ports[0]) servePort(ev.ports[0], served(localBackend()));
+  else if (m?.type === 'serve' && ev.ports[0]) {
+    servePort(ev.ports[0], served(localBackend()));
+    // Jobs left running by a tab that closed are re-run now, not at the first Kernel call.
+    kernelSide();
+  }
   // The engine host's end of the local bridge: the socket lives here, so relayed calls never cross threads.
   else if (m?.type === 'bridge' && ev.ports[0]) serveBridgeInWorker(ev.ports[0], m.port, m.token, async (url, init) => api().fetch(new Request(url, init)), self.location.origin);
 };

@@ -6,7 +6,8 @@
 // the open tabs again (the lock holder answers).
 /// <reference lib="webworker" />
 import { self } from '$app/service-worker';
-import { BackendError, createApi, isApiPath as isApiRoute, type Backend, type ExperimentBackend } from '../lib/api/index';
+import { BackendError, createApi, isApiPath as isApiRoute, type Backend, type ExperimentBackend, type StudiesBackend } from '../lib/api/index';
+import type { KernelBackend } from '../lib/kernel/service';
 import { connectPort, RpcClosedError, RpcTimeoutError, type RpcClient } from '../lib/core/rpc';
 import { PipelineFiles } from '../lib/api/pipeline-files';
 import { answerOnPort, reviveApiError, serveApiPort } from '../lib/api/message';
@@ -133,7 +134,7 @@ const forwarding = new Proxy({} as Backend, {
 });
 
 // The forwarding proxy relays any method, so it serves the ExperimentHub family's calls as well.
-const app = createApi(forwarding, { experiments: forwarding as unknown as ExperimentBackend });
+const app = createApi(forwarding, { experiments: forwarding as unknown as ExperimentBackend, kernel: forwarding as unknown as KernelBackend, studies: forwarding as unknown as StudiesBackend });
 
 export function isApiPath(pathname: string): boolean {
   return isApiRoute(pathname);

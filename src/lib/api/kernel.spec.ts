@@ -11,6 +11,7 @@ import { MemoryOutputStore } from '../kernel/outputs';
 import { KernelService, type KernelSettings } from '../kernel/service';
 import { apiKeyHash, newApiKey, newSecret } from '../kernel/signing';
 import { aggregateStatus, createKernelApp } from './kernel';
+import { RUNNERS } from '../kernel/runners';
 
 const FILES = ['edf/S001R04.edf', 'edf/S001R08.edf', 'snirf/neuro_run01.snirf'];
 
@@ -177,6 +178,7 @@ describe.skipIf(!hasShared)('Kernel family', () => {
   it('lists the twelve pipelines', async () => {
     const list = await (await get(s, 'http://localhost/kernel/api/v1/pipelines')).json();
     expect(list.map((p: any) => p.name).sort()).toEqual(['analysis_eeg', 'analysis_nirs_epoched', 'analysis_nirs_glm', 'analysis_task', 'pipeline_snirf_gated', 'qc_eeg', 'qc_nirs', 'qc_nirs_basic', 'qc_syncbox', 'reconstruction', 'snirf_hb_moments', 'snirf_moments']);
+    expect(Object.keys(RUNNERS).sort()).toEqual(list.map((p: any) => p.name).sort());
     expect(list.find((p: any) => p.name === 'snirf_hb_moments')).toMatchObject({ label: 'SNIRF: Hb Moments', modality: 'nirs', outputs: ['<dataset_id>_HB_MOMENTS.snirf'] });
   });
 });

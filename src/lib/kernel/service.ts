@@ -6,6 +6,7 @@
 // in the settings it was given (the routes ask the backend to sign and verify).
 import { uuidv7 } from '../core/ids';
 import { pipelineNamed } from './catalog';
+import { RUNNERS } from './runners';
 import type { BatchRecord, DatasetInfo, JobQueue, JobRecord, OutputInfo, ParticipantInfo, StudyInfo, StudyStore } from './model';
 import { mediaTypeOf, isOutputName, type OutputStore } from './outputs';
 import { PipelineFailure, type PipelineContext } from './pipeline';
@@ -65,8 +66,8 @@ export type JobResult = { status: 'succeeded'; outputs: OutputInfo[] } | { statu
  * error is thrown (a runner may retry it).
  */
 export async function runJob(job: Pick<JobRecord, 'id' | 'template' | 'datasetId' | 'params'>, deps: JobDeps, progress: (fraction: number, message: string) => void = () => {}): Promise<JobResult> {
-  const spec = pipelineNamed(job.template);
-  if (!spec) return { status: 'failed', reason: `Unknown pipeline: ${job.template}` };
+  const run = RUNNERS[job.template];
+  if (!run) return { status: 'failed', reason: `Unknown pipeline: ${job.template}` };
   const now = deps.nowMs ?? Date.now;
   try {
     progress(0.02, 'loading the dataset');
@@ -81,7 +82,7 @@ export async function runJob(job: Pick<JobRecord, 'id' | 'template' | 'datasetId
         if (free !== null && free < bytes) throw new PipelineFailure(`Insufficient storage: ${what} needs ${(bytes / 1e6).toFixed(1)} MB and ${(Math.max(0, free) / 1e6).toFixed(1)} MB are free; free space (delete old job outputs or recordings) and run it again`);
       },
     };
-    const files = await spec.run(input, ctx);
+    const files = await run(input, ctx);
     await deps.outputs.clear(job.id);
     const outputs: OutputInfo[] = [];
     for (const f of files) {
