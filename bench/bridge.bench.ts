@@ -1,5 +1,6 @@
 // Round trip of a small API call in real Chromium: page → service worker → engine host (the API
-// engine worker of the host tab) → page, sequential (p50/p99, calls/s) and with 8 in flight; then
+// engine worker of the host tab) → page, sequential (p50/p99, calls/s) and with 8 in flight — a
+// NeuroPype execution's state, and beside it a running Instinct stream's status; then
 // the same call from Python through the bridge to the engine-host tab, whose API worker holds the
 // WebSocket and answers from its own API (requests.Session keep-alive, and requests.get with a new
 // connection per call as exec.py does). Node; needs build/ (npx vite build), Chromium, and
@@ -124,10 +125,10 @@ async function main(): Promise<void> {
 
     // Each transport: sequential calls (p50/p99, calls/s), then IN_FLIGHT at a time (calls/s).
     // Strings, not functions: tsx's helpers (__name) and import() rewriting do not exist in the page.
-    const measure = (send: string) =>
+    const measure = (send: string, callPath = path) =>
       page.evaluate(`(async () => {
         const send = ${send};
-        const path = ${JSON.stringify(path)};
+        const path = ${JSON.stringify(callPath)};
         for (let i = 0; i < 100; i++) await (await send(path)).json(); // warm-up
         const times = [];
         const t0 = performance.now();
@@ -163,6 +164,22 @@ async function main(): Promise<void> {
     const fileT = await sequential(page, '/favicon.svg', BASELINE_CALLS);
     const versionT = await sequential(page, '/np/version', BASELINE_CALLS);
     console.log(`  fetch() breakdown (p50): cached file via SW ${fmt(pct(fileT, 50))}; /np/version (SW + router, no engine) ${fmt(pct(versionT, 50))}; + engine host hop ${fmt(pct(s, 50) - pct(versionT, 50))}`);
+
+    // The same round trip for an Instinct stream's status while the stream runs (generator → filter).
+    const sid = '7348dd95-7835-4a8a-9ec5-2e4cee1e72e2';
+    await page.evaluate(`(async () => {
+      const S = '/instinct/stream/streams';
+      const n = ['5c3a1d8b-c2f6-4c8a-bcf3-1af7e51b1e06', '9fb2e8d4-57a0-4e5c-a5b1-84b8f43c3292'];
+      await fetch(S, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ id: '${sid}',
+        nodes: [{ id: n[0], executable: '/usr/share/instinct/signal-generator', config: { sampleRate: 250, channels: 4 } }, { id: n[1], executable: '/usr/share/instinct/signal-filter', config: { highpass: 1, lowpass: 35 } }],
+        pipes: [{ id: 'e93b59c0-4dbf-48c5-9db8-19a312fd4aed', source: n[0], destination: n[1] }] }) });
+      await fetch(S + '/${sid}/signal', { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'signal=start' });
+    })()`);
+    const statusPath = `/instinct/stream/streams/${sid}/status`;
+    console.log(`Beside it, GET /instinct/stream/streams/{id}/status of a running stream (same page, same run), ${SEQUENTIAL_CALLS} calls:`);
+    report('apiFetch', await measure(`(await import('/neurotab-api.js')).apiFetch`, statusPath));
+    report('fetch()', await measure('fetch', statusPath));
+    await page.evaluate(`fetch('/instinct/stream/streams/${sid}', { method: 'DELETE' })`);
 
     // Through the bridge from Python.
     if (spawnSync('python3', ['-c', 'import requests'], { stdio: 'ignore' }).status !== 0) {

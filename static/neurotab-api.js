@@ -21,6 +21,17 @@
 // ({type: 'API_PORT_CHECK', portId} → {alive}). A worker that was stopped and started again holds
 // none: the port is dropped, its idempotent calls (GET, HEAD, PUT, DELETE, OPTIONS) are sent again
 // as events, and the others fail as a network error would.
+//
+// Live endpoints (NeuraScale's /neurascale/ws, Instinct's sinks /instinct/_sinks/{port}): a service
+// worker cannot intercept WebSockets, so `NeurotabWebSocket` is a drop-in WebSocket that reaches them
+// over a MessagePort the service worker hands to the engine-host tab ({type: 'LIVE_CONNECT', url,
+// headers} + port; the port protocol is src/lib/api/live-host.ts: host → page {t:'open'|'refused'|
+// 'msg'|'close'}, page → host {t:'msg'|'ack'|'close'}; the page acknowledges what it has dispatched,
+// so a page that stops handling messages is dropped by the endpoint rather than slowing it).
+//
+//   import { NeurotabWebSocket, installWebSocketShim } from '/neurotab-api.js';
+//   const ws = new NeurotabWebSocket(`ws://${location.host}/instinct/_sinks/8088`);
+//   installWebSocketShim();   // or: new WebSocket(…) routes live API URLs here, all others stay native
 
 const TIMEOUT_MS = 60_000;
 /** A port older than this is replaced on the next call. */
@@ -137,6 +148,8 @@ export async function apiFetch(input, init) {
   if (!sw) return fetch(input, init);
   // The Request constructor resolves the URL and encodes any body (FormData boundary included).
   const req = new Request(input, init);
+  // An event stream never ends: it needs fetch()'s streaming body, not one message with the whole body.
+  if ((req.headers.get('accept') ?? '').includes('text/event-stream') || /\/events$/.test(new URL(req.url).pathname)) return fetch(req);
   const body = req.method === 'GET' || req.method === 'HEAD' ? null : await req.arrayBuffer();
   req.signal.throwIfAborted();
   const id = nextId++;
@@ -203,4 +216,153 @@ export async function apiFetch(input, init) {
     l.port.postMessage(msg, body && !again ? [body] : []);
     watch = setInterval(() => check(l), CHECK_MS);
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// WebSocket shim for the live endpoints
+
+/** Paths of live endpoints (any host): NeuraScale's socket and Instinct's sinks. */
+const LIVE_PATHS = [/^\/neurascale\/ws(\/|$)/, /^\/instinct\/_sinks\/\d+$/];
+
+/** @param {string | URL} url */
+export function isLiveUrl(url) {
+  try {
+    const u = new URL(String(url), location.href);
+    return /^(ws|wss|http|https):$/.test(u.protocol) && LIVE_PATHS.some((re) => re.test(u.pathname.replace(/\/{2,}/g, '/')));
+  } catch {
+    return false;
+  }
+}
+
+/** @param {string | ArrayBuffer} data */
+const liveSize = (data) => (typeof data === 'string' ? data.length : data.byteLength);
+
+/**
+ * A WebSocket (same events, readyState, send, close, binaryType, bufferedAmount) whose other end is
+ * a live endpoint of the engine-host tab instead of a server.
+ */
+export class NeurotabWebSocket extends EventTarget {
+  static CONNECTING = 0;
+  static OPEN = 1;
+  static CLOSING = 2;
+  static CLOSED = 3;
+  CONNECTING = 0;
+  OPEN = 1;
+  CLOSING = 2;
+  CLOSED = 3;
+
+  /** @param {string | URL} url @param {string | string[]} [protocols] */
+  constructor(url, protocols) {
+    super();
+    const u = new URL(String(url), location.href);
+    if (u.protocol === 'http:') u.protocol = 'ws:';
+    if (u.protocol === 'https:') u.protocol = 'wss:';
+    /** @type {string} */
+    this.url = u.href;
+    this.protocol = Array.isArray(protocols) ? (protocols[0] ?? '') : (protocols ?? '');
+    this.extensions = '';
+    /** @type {BinaryType} */
+    this.binaryType = 'blob';
+    /** @type {number} */
+    this.readyState = 0;
+    /** Bytes given to send() and not yet handed to the port (Blobs being read). */
+    this.bufferedAmount = 0;
+    /** @type {((ev: Event) => void) | null} */ this.onopen = null;
+    /** @type {((ev: MessageEvent) => void) | null} */ this.onmessage = null;
+    /** @type {((ev: CloseEvent) => void) | null} */ this.onclose = null;
+    /** @type {((ev: Event) => void) | null} */ this.onerror = null;
+    for (const type of ['open', 'message', 'close', 'error']) this.addEventListener(type, (ev) => /** @type {any} */ (this)['on' + type]?.call(this, ev));
+    /** @type {Promise<void>} sends stay in order while Blobs are read */
+    this._sending = Promise.resolve();
+    const { port1, port2 } = new MessageChannel();
+    this._port = port1;
+    port1.onmessage = (ev) => this._hostMessage(ev.data);
+    port1.addEventListener('close', () => this._ended(1006, 'the engine host went away', false));
+    const sw = worker();
+    if (!sw) {
+      queueMicrotask(() => this._ended(1006, 'No Neurotab service worker controls this page: open it from the Neurotab site (reload once after the first visit)', false));
+      return;
+    }
+    sw.postMessage({ type: 'LIVE_CONNECT', url: u.pathname + u.search, headers: { origin: location.origin } }, [port2]);
+  }
+
+  /** @param {any} m */
+  _hostMessage(m) {
+    if (!m || typeof m !== 'object') return;
+    if (m.t === 'open' && this.readyState === 0) {
+      this.readyState = 1;
+      this.dispatchEvent(new Event('open'));
+    } else if (m.t === 'refused') this._ended(1006, `${m.status}: ${m.message}`, false);
+    else if (m.t === 'msg' && this.readyState === 1) {
+      const data = typeof m.data === 'string' || this.binaryType === 'arraybuffer' ? m.data : new Blob([m.data]);
+      this.dispatchEvent(new MessageEvent('message', { data, origin: new URL(this.url).origin }));
+      // Dispatched: the endpoint's backlog for this page shrinks.
+      this._port.postMessage({ t: 'ack', size: liveSize(m.data) });
+    } else if (m.t === 'close') this._ended(m.code, m.reason, true);
+  }
+
+  /** @param {number} code @param {string} reason @param {boolean} wasClean */
+  _ended(code, reason, wasClean) {
+    if (this.readyState === 3) return;
+    this.readyState = 3;
+    this._port.close();
+    if (!wasClean) this.dispatchEvent(new Event('error'));
+    this.dispatchEvent(new CloseEvent('close', { code, reason, wasClean }));
+  }
+
+  /** @param {string | ArrayBuffer | ArrayBufferView | Blob} data */
+  send(data) {
+    if (this.readyState === 0) throw new DOMException('send() before the connection is open', 'InvalidStateError');
+    if (this.readyState !== 1) return;
+    if (typeof data === 'string') {
+      this._sending = this._sending.then(() => this._post(data));
+      return;
+    }
+    const size = data instanceof Blob ? data.size : data.byteLength;
+    this.bufferedAmount += size;
+    const bytes =
+      data instanceof Blob
+        ? data.arrayBuffer()
+        : Promise.resolve(data instanceof ArrayBuffer ? data.slice(0) : data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+    this._sending = this._sending.then(async () => {
+      const buf = await bytes;
+      this.bufferedAmount -= size;
+      this._post(buf);
+    });
+  }
+
+  /** @param {string | ArrayBuffer} data */
+  _post(data) {
+    if (this.readyState !== 1) return;
+    this._port.postMessage({ t: 'msg', data }, typeof data === 'string' ? [] : [data]);
+  }
+
+  /** @param {number} [code] @param {string} [reason] */
+  close(code = 1000, reason = '') {
+    if (code !== 1000 && !(code >= 3000 && code <= 4999)) throw new DOMException(`close code must be 1000 or 3000–4999, not ${code}`, 'InvalidAccessError');
+    if (this.readyState >= 2) return;
+    const was = this.readyState;
+    this.readyState = 2;
+    if (was === 1) this._sending.then(() => this._port.postMessage({ t: 'close', code, reason }));
+    queueMicrotask(() => this._ended(code, reason, was === 1));
+  }
+}
+
+/** @type {typeof WebSocket | null} */
+let nativeWebSocket = null;
+
+/**
+ * Patches window.WebSocket so that `new WebSocket(url)` for a live API URL (isLiveUrl) gives a
+ * NeurotabWebSocket, and every other URL the browser's own WebSocket. Idempotent.
+ */
+export function installWebSocketShim() {
+  if (nativeWebSocket) return;
+  const Native = (nativeWebSocket = globalThis.WebSocket);
+  /** @param {string | URL} url @param {string | string[]} [protocols] */
+  function WebSocketShim(url, protocols) {
+    return isLiveUrl(url) ? new NeurotabWebSocket(url, protocols) : new Native(url, protocols);
+  }
+  Object.assign(WebSocketShim, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+  WebSocketShim.prototype = Native.prototype;
+  globalThis.WebSocket = /** @type {any} */ (WebSocketShim);
 }

@@ -3,6 +3,8 @@
 // service-worker instance, and tells it which live device streams exist (shared rings) so stream
 // input nodes (NeuroPype LSLInput) read them; marker input nodes get the marker bus; ml.model-predict
 // nodes get the saved run their `model_id` names, read from IndexedDB (networks loaded with TF.js).
+// It also hosts the live endpoints (Instinct sinks; families add theirs to `liveRoutes`) for the page
+// shim and the service worker's SSE (LIVE_OPEN on the same ports) and for the bridge's WebSocket relay.
 import { LocalBackend, type BindRequest } from '../src/lib/api/local-backend';
 import { builtinRegistry, MarkerQueue } from '../src/lib/engine/index';
 import { connectPort, servePort, type RpcClient } from '../src/lib/core/rpc';
@@ -11,7 +13,10 @@ import { Ring, RingReader } from '../src/lib/streams/ring';
 import { openDb } from '../src/lib/storage/db';
 import { IndexedDbPipelineStore } from '../src/lib/storage/pipeline-store';
 import { matchStreamQuery, type StreamDescriptor } from '../src/lib/core/stream';
-import { createApi, ExpHubFailure, type Backend, type ExperimentBackend } from '../src/lib/api/index';
+import { createApi, ExpHubFailure, type Backend, type ExperimentBackend, type InstinctStream } from '../src/lib/api/index';
+import { IndexedDbInstinctStreamStore } from '../src/lib/storage/instinct-store';
+import { LiveHost, LiveRoutes, serveLiveControl } from '../src/lib/api/live-host';
+import { localConnector } from '../src/lib/api/live-client';
 import { reviveApiError } from '../src/lib/api/message';
 import { serveBridgeInWorker } from '../src/lib/clients/bridge';
 import { modelBinding } from '../src/lib/engine/nodes/model';
@@ -96,29 +101,41 @@ function served(b: LocalBackend): object {
 }
 
 function localBackend(): LocalBackend {
-  backend ??= new LocalBackend({ registry: builtinRegistry(), store: new IndexedDbPipelineStore(openDb()), bind });
+  backend ??= new LocalBackend({ registry: builtinRegistry(), store: new IndexedDbPipelineStore(openDb()), instinctStore: new IndexedDbInstinctStreamStore<InstinctStream>(openDb()), bind });
   return backend;
 }
+
+/** Live endpoints of this host, by path (each family registers its own). */
+const liveRoutes = new LiveRoutes().add('/instinct/_sinks/:port', (p) => localBackend().sinks.handler(Number(p.port)));
+const live = new LiveHost(liveRoutes.router);
 
 let httpApi: ReturnType<typeof createApi> | null = null;
 /** The whole REST API answered in this worker: same Hono app, backend and pipeline store as the service worker's. */
 function api(): ReturnType<typeof createApi> {
   if (!httpApi) {
     const b = served(localBackend());
-    httpApi = createApi(b as Backend, { experiments: b as ExperimentBackend, kernel: b as KernelBackend, studies: b as StudiesBackend });
+    httpApi = createApi(b as Backend, { experiments: b as ExperimentBackend, live: localConnector(live), kernel: b as KernelBackend, studies: b as StudiesBackend });
   }
   return httpApi;
 }
 
 self.onmessage = (ev: MessageEvent<ApiEngineMessage>) => {
   const m = ev.data;
-  if (m?.type === 'streams') streams = m.streams;
+  if (m?.type === 'streams') {
+    streams = m.streams;
+    backend?.sourcesChanged(streams.map((s) => s.descriptor.id));
+  }
   else if (m?.type === 'exphub-port' && ev.ports[0]) exphub = connectPort(ev.ports[0], { timeoutMs: 60_000, reviveError: reviveApiError });
   else if (m?.type === 'serve' && ev.ports[0]) {
     servePort(ev.ports[0], served(localBackend()));
+    serveLiveControl(live, ev.ports[0]);
     // Jobs left running by a tab that closed are re-run now, not at the first Kernel call.
     kernelSide();
   }
   // The engine host's end of the local bridge: the socket lives here, so relayed calls never cross threads.
-  else if (m?.type === 'bridge' && ev.ports[0]) serveBridgeInWorker(ev.ports[0], m.port, m.token, async (url, init) => api().fetch(new Request(url, init)), self.location.origin);
+  else if (m?.type === 'bridge' && ev.ports[0])
+    serveBridgeInWorker(ev.ports[0], m.port, m.token, async (url, init) => api().fetch(new Request(url, init)), self.location.origin, {
+      live: localConnector(live),
+      sinks: { ports: () => localBackend().sinks.activePorts(), onChange: (fn) => localBackend().sinks.onPortsChanged(fn) },
+    });
 };

@@ -9,7 +9,11 @@ import { WebSocket } from 'ws';
 import { createApi } from '../../src/lib/api/index';
 import { LocalBackend } from '../../src/lib/api/local-backend';
 import { bridgeThroughWorker, serveBridgeInWorker, type BridgeConnectionState, type BridgeRequest, type BridgeResponse } from '../../src/lib/clients/bridge';
-import { isLoopbackHost, mapBridgePath, startBridge, type Bridge } from './relay';
+import { BRIDGE_DEFAULT_PORTS, isLoopbackHost, mapBridgePath, startBridge, type Bridge } from './relay';
+import { createServer as createNetServer } from 'node:net';
+import { LiveHost, LiveRoutes } from '../../src/lib/api/live-host';
+import { localConnector } from '../../src/lib/api/live-client';
+import { SinkHub } from '../../src/lib/api/instinct-sinks';
 import { parseBridgeArgs } from '../commands/bridge';
 
 const APP_ORIGIN = 'http://127.0.0.1:4173';
@@ -125,8 +129,26 @@ describe('pure helpers', () => {
     expect(mapBridgePath('/bci/v2')).toBe('/np/bci/v2');
   });
 
+  it('maps each port\'s root to its family; every mount answers on every port', () => {
+    expect(mapBridgePath('/my_experiment/train', 'exphub')).toBe('/exphub/my_experiment/train');
+    expect(mapBridgePath('/', 'exphub')).toBe('/exphub');
+    expect(mapBridgePath('/stream/streams?x=1', 'instinct')).toBe('/instinct/stream/streams?x=1');
+    expect(mapBridgePath('/streams/stream/start', 'instinct')).toBe('/instinct/streams/stream/start');
+    expect(mapBridgePath('/v2/devices', 'neurascale')).toBe('/neurascale/v2/devices');
+    expect(mapBridgePath('/api/v1/devices/', 'neurascale')).toBe('/neurascale/api/v1/devices/');
+    expect(mapBridgePath('/ws?token=t', 'neurascale')).toBe('/neurascale/ws?token=t');
+    expect(mapBridgePath('/api/v1/study/1/datasets', 'kernel')).toBe('/kernel/api/v1/study/1/datasets');
+    for (const root of ['neuropype', 'exphub', 'instinct', 'neurascale', 'kernel'] as const)
+      for (const m of ['/np/executions', '/bci/v1/compat', '/exphub/health', '/instinct/stream/streams', '/neurascale/v2/devices', '/kernel/api/v1/study/1']) expect(mapBridgePath(m, root)).toBe(m);
+  });
+
   it('parses the command line and rejects bad values', () => {
-    expect(parseBridgeArgs([])).toMatchObject({ port: 6937, timeoutMs: 30_000 });
+    expect(parseBridgeArgs([])).toMatchObject({ port: 6937, timeoutMs: 30_000, sinkPorts: true, ports: BRIDGE_DEFAULT_PORTS });
+    expect(parseBridgeArgs(['--port-instinct', 'off', '--port-kernel', '9797', '--no-sink-ports'])).toMatchObject({ ports: { instinct: null, kernel: 9797, exphub: 8010 }, sinkPorts: false });
+    expect(parseBridgeArgs(['--port-neuropype', 'off']).port).toBeNull();
+    expect(() => parseBridgeArgs(['--port-exphub', '6937'])).toThrow(/two families/);
+    expect(() => parseBridgeArgs(['--port-bogus', '1'])).toThrow(/unknown family/);
+    expect(() => parseBridgeArgs(['--port-neuropype', 'off', '--port-exphub', 'off', '--port-instinct', 'off', '--port-neurascale', 'off', '--port-kernel', 'off'])).toThrow(/every port is off/);
     expect(parseBridgeArgs(['--port', '7000', '--token', 'abcdefgh'])).toMatchObject({ port: 7000, token: 'abcdefgh' });
     expect(() => parseBridgeArgs(['--port', 'x'])).toThrow(/--port/);
     expect(() => parseBridgeArgs(['--token', 'short'])).toThrow(/--token/);
@@ -407,4 +429,152 @@ describe("the app's own tab code (clients/bridge.ts), socket in a worker as the 
     await expect.poll(() => states.at(-1)).toBe('closed');
     await expect.poll(() => bridge.tabConnected).toBe(false);
   });
+});
+
+/** A port nothing listens on now. */
+function freePort(): Promise<number> {
+  return new Promise((ok) => {
+    const srv = createNetServer().listen(0, '127.0.0.1', () => {
+      const p = (srv.address() as { port: number }).port;
+      srv.close(() => ok(p));
+    });
+  });
+}
+
+/** Collects a WebSocket's text messages; resolves `opened` or rejects with the refusal's status. */
+function wsClient(url: string, headers: Record<string, string> = {}) {
+  const ws = new WebSocket(url, { headers });
+  const messages: string[] = [];
+  let closed: { code: number; reason: string } | null = null;
+  ws.on('message', (d) => messages.push(d.toString()));
+  ws.on('close', (code, reason) => (closed = { code, reason: reason.toString() }));
+  const opened = new Promise<void>((ok, fail) => {
+    ws.once('open', () => ok());
+    ws.once('unexpected-response', (_q, res) => fail(new Error(`refused ${res.statusCode}`)));
+    ws.once('error', fail);
+  });
+  return { ws, messages, opened, get closed() { return closed; } };
+}
+
+describe('every vendor port, live WebSockets and streamed SSE, through the app\'s own tab code', () => {
+  let bridge: Bridge;
+  let backend: LocalBackend;
+  let host: LiveHost;
+  let sinkPort: number;
+  const SID = '7348dd95-7835-4a8a-9ec5-2e4cee1e72e2';
+  const nodes = (port: number) => [
+    { id: '5c3a1d8b-c2f6-4c8a-bcf3-1af7e51b1e06', executable: '/usr/share/instinct/signal-generator', config: { sampleRate: 2000, channels: 64 } },
+    { id: '9fb2e8d4-57a0-4e5c-a5b1-84b8f43c3292', executable: 'node /usr/share/engines/worker-scripts/WebSocket.js', config: { port } },
+  ];
+
+  beforeAll(async () => {
+    sinkPort = await freePort();
+    bridge = await startBridge({ port: 0, ports: { exphub: 0, instinct: 0, neurascale: 0, kernel: 0 }, token: TOKEN, timeoutMs: 5000 });
+    // A small backlog bound, so a client that stops reading is dropped within a second or two.
+    backend = new LocalBackend({ sinks: new SinkHub({ maxBacklog: 256 * 1024 }) });
+    host = new LiveHost(new LiveRoutes().add('/instinct/_sinks/:port', (p) => backend.sinks.handler(Number(p.port))).router);
+    const api = createApi(backend, { live: localConnector(host) });
+    vi.stubGlobal('WebSocket', class extends WebSocket {
+      constructor(url: string) {
+        super(url, { headers: { Origin: APP_ORIGIN } });
+      }
+    });
+    const worker = {
+      postMessage(m: { port: number; token: string }, transfer: MessagePort[]) {
+        serveBridgeInWorker(transfer[0], m.port, m.token, async (url, init) => api.fetch(new Request(url, init)), APP_ORIGIN, {
+          live: localConnector(host),
+          sinks: { ports: () => backend.sinks.activePorts(), onChange: (fn) => backend.sinks.onPortsChanged(fn) },
+        });
+      },
+    } as unknown as Worker;
+    bridgeThroughWorker(worker)(bridge.port, TOKEN, { onState: () => {} });
+    await bridge.waitForTab();
+    vi.unstubAllGlobals();
+  });
+  afterAll(async () => {
+    await bridge.close();
+    await backend.dispose();
+  });
+
+  it('each family answers at the root of its port, in its own envelope, and every mount on every port', async () => {
+    const p = bridge.ports;
+    expect(Object.keys(p).sort()).toEqual(['exphub', 'instinct', 'kernel', 'neurascale', 'neuropype']);
+    expect(new Set(Object.values(p)).size).toBe(5);
+    expect((await call(p.instinct!, 'GET', '/stream/streams')).json).toEqual({ success: true, streams: [] });
+    // No experiments backend in this tab: ExperimentHub's own 503, relayed, at its root.
+    expect((await call(p.exphub!, 'GET', '/health')).json).toEqual({ detail: 'Engine unavailable' });
+    // No Kernel backend in this tab either: Kernel's own 503, relayed, at its root.
+    expect((await call(p.kernel!, 'GET', '/api/v1/study/1/datasets')).json).toMatchObject({ detail: expect.stringMatching(/^Kernel jobs unavailable/) });
+    for (const port of Object.values(p)) {
+      expect((await call(port!, 'GET', '/np/executions')).json).toEqual([]);
+      expect((await call(port!, 'GET', '/instinct/stream/streams')).status).toBe(200);
+      expect((await call(port!, 'GET', '/bci/v1/compat')).status).toBe(200);
+    }
+    expect((await call(p.neuropype!, 'GET', '/executions')).status).toBe(200);
+    // The bridge's own refusals use the family of the path.
+    const evil = { headers: { Host: 'evil.example' } };
+    expect((await call(p.instinct!, 'GET', '/stream/streams', evil)).json).toEqual({ success: false, error: { code: 'forbidden_host', message: expect.any(String), details: {} } });
+    expect((await call(p.exphub!, 'GET', '/health', evil)).json).toEqual({ detail: expect.stringMatching(/loopback/) });
+    expect((await call(p.neurascale!, 'GET', '/v2/devices', evil)).json.error).toMatchObject({ code: 'FORBIDDEN_HOST', details: {}, request_id: null });
+  });
+
+  it('a running sink streams to WebSocket clients on the relayed path and on its own port, and to SSE; a client that stops reading is dropped with a reason, the others and the engine go on', async () => {
+    const ip = bridge.ports.instinct!;
+    expect((await call(ip, 'POST', '/stream/streams', { body: { id: SID, nodes: nodes(sinkPort), pipes: [{ id: 'e93b59c0-4dbf-48c5-9db8-19a312fd4aed', source: nodes(0)[0].id, destination: nodes(0)[1].id }] } })).status).toBe(200);
+    // No sink runs yet: the upgrade is refused before the handshake.
+    await expect(wsClient(`ws://127.0.0.1:${ip}/_sinks/${sinkPort}`).opened).rejects.toThrow(/404/);
+    expect((await call(ip, 'POST', `/stream/streams/${SID}/signal`, { body: 'signal=start', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } })).status).toBe(200);
+    await expect.poll(() => bridge.sinkPorts).toEqual([sinkPort]);
+
+    const relayed = wsClient(`ws://127.0.0.1:${ip}/_sinks/${sinkPort}`);
+    const own = wsClient(`ws://localhost:${sinkPort}/`);
+    const slow = wsClient(`ws://127.0.0.1:${bridge.ports.neuropype}/instinct/_sinks/${sinkPort}`);
+    await Promise.all([relayed.opened, own.opened, slow.opened]);
+    // Refused like requests: a foreign Origin, a foreign Host.
+    await expect(wsClient(`ws://127.0.0.1:${ip}/_sinks/${sinkPort}`, { Origin: 'https://evil.example' }).opened).rejects.toThrow(/403/);
+    await expect(wsClient(`ws://127.0.0.1:${ip}/_sinks/${sinkPort}`, { Host: 'evil.example' }).opened).rejects.toThrow(/403/);
+    (slow.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+    await expect.poll(() => own.messages.length, { timeout: 5000 }).toBeGreaterThan(3);
+    const chunk = JSON.parse(own.messages[0]);
+    expect(chunk).toMatchObject({ streamId: SID, port: sinkPort, sampleRate: 2000 });
+    expect(chunk.channels.length).toBe(64);
+    expect(chunk.data.length).toBe(chunk.timestamps.length);
+
+    // SSE of the same sink, streamed through the bridge.
+    const sse = await new Promise<string>((ok, fail) => {
+      const req = httpRequest({ host: '127.0.0.1', port: ip, path: `/_sinks/${sinkPort}/events` }, (res) => {
+        expect(res.statusCode).toBe(200);
+        expect(res.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+        let text = '';
+        res.on('data', (c: Buffer) => {
+          text += c.toString();
+          if ((text.match(/\ndata: \{"nodeId"/g) ?? []).length >= 2) {
+            req.destroy();
+            ok(text);
+          }
+        });
+      });
+      req.on('error', (e) => (e.message.includes('socket hang up') ? undefined : fail(e)));
+      req.end();
+    });
+    expect(sse).toMatch(/^: connected\n\nevent: connection\ndata: \{"connection_id":"live_[0-9a-f]{32}"\}/);
+
+    // The paused client is dropped by the host once its backlog passes the bound; the others go on.
+    await expect.poll(() => host.size, { timeout: 15_000 }).toBeLessThanOrEqual(2);
+    (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+    await expect.poll(() => slow.closed, { timeout: 10_000 }).not.toBeNull();
+    expect(slow.closed!.code).toBe(4008);
+    expect(slow.closed!.reason).toMatch(/stopped reading/);
+    const before = relayed.messages.length;
+    await expect.poll(() => relayed.messages.length, { timeout: 5000 }).toBeGreaterThan(before + 3);
+    const st = await call(ip, 'GET', `/stream/streams/${SID}/status`);
+    expect(st.json.status.state).toBe('running');
+    expect(st.json.status.nodes[1].metrics.errorCount).toBe(0);
+
+    // Stopping the stream closes its clients and the sink's own server.
+    await call(ip, 'POST', `/stream/streams/${SID}/signal`, { body: { signal: 'stop' } });
+    await expect.poll(() => relayed.closed).toEqual({ code: 1001, reason: `the sink on port ${sinkPort} stopped` });
+    await expect.poll(() => own.closed?.code).toBe(1001);
+    await expect.poll(() => bridge.sinkPorts).toEqual([]);
+  }, 60_000);
 });

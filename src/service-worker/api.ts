@@ -1,7 +1,9 @@
 // The REST API inside the service worker: the Hono app of src/lib/api over a Backend that answers
 // pipeline-store calls itself (IndexedDB) and forwards the rest to the engine-host tab through a
 // MessagePort (core/rpc.ts). With no host tab the API answers 503 ENGINE_UNAVAILABLE in the
-// family's envelope after a short wait — never a hang.
+// family's envelope after a short wait — never a hang. Live connections (the page's socket shim,
+// SSE responses) go to the host over the same port (LIVE_OPEN, live-host.ts): the page's shim talks
+// to the host directly on the port it handed over; SSE is fed from a port this worker holds.
 // Service-worker thread only. Holds the host port in memory; after the worker is restarted it asks
 // the open tabs again (the lock holder answers).
 /// <reference lib="webworker" />
@@ -11,6 +13,8 @@ import type { KernelBackend } from '../lib/kernel/service';
 import { connectPort, RpcClosedError, RpcTimeoutError, type RpcClient } from '../lib/core/rpc';
 import { PipelineFiles } from '../lib/api/pipeline-files';
 import { answerOnPort, reviveApiError, serveApiPort } from '../lib/api/message';
+import { portConnector } from '../lib/api/live-client';
+import type { LiveHostMessage } from '../lib/api/live-host';
 import { nowMs } from '../lib/core/clock';
 import { openDb } from '../lib/storage/db';
 import { IndexedDbPipelineStore } from '../lib/storage/pipeline-store';
@@ -24,6 +28,8 @@ const FRESH_MS = 1000;
 let lastAnsweredMs = -Infinity;
 
 let host: RpcClient | null = null;
+/** The port under `host`: live connections are opened on it (LIVE_OPEN). */
+let hostPort: MessagePort | null = null;
 /** The window client that owns `host`; a host whose page navigated away or closed is dead. */
 let hostClientId: string | null = null;
 const waiters: Array<() => void> = [];
@@ -32,6 +38,7 @@ const waiters: Array<() => void> = [];
 export function acceptEngineHost(port: MessagePort, clientId: string | null): void {
   // The previous port is not closed: calls in flight on it still complete; new calls use this one.
   host = connectPort(port, { timeoutMs: CALL_TIMEOUT_MS, reviveError: reviveApiError });
+  hostPort = port;
   hostClientId = clientId;
   lastAnsweredMs = nowMs(); // it just spoke
   for (const w of waiters.splice(0)) w();
@@ -133,8 +140,35 @@ const forwarding = new Proxy({} as Backend, {
   },
 });
 
+/** The host's port for a live connection, checked like a call's host (null: no tab hosts the engine). */
+async function liveHostPort(): Promise<MessagePort | null> {
+  let h = await engineHost();
+  if (h && !(await hostPageAlive(hostClientId))) {
+    if (host === h) host = null;
+    h = await engineHost();
+  }
+  return h && host === h ? hostPort : null;
+}
+
+const live = portConnector(liveHostPort, UNAVAILABLE);
+
 // The forwarding proxy relays any method, so it serves the ExperimentHub family's calls as well.
-const app = createApi(forwarding, { experiments: forwarding as unknown as ExperimentBackend, kernel: forwarding as unknown as KernelBackend, studies: forwarding as unknown as StudiesBackend });
+const app = createApi(forwarding, { experiments: forwarding as unknown as ExperimentBackend, live, kernel: forwarding as unknown as KernelBackend, studies: forwarding as unknown as StudiesBackend });
+
+/**
+ * A page's socket shim opens a live connection (static/neurotab-api.js, LIVE_CONNECT): its port goes
+ * on to the engine host, which serves it directly; without a host the port is refused at once.
+ */
+export async function connectLive(msg: { url?: unknown; headers?: unknown }, port: MessagePort): Promise<void> {
+  const hp = await liveHostPort();
+  if (!hp) {
+    port.postMessage({ t: 'refused', status: 503, message: UNAVAILABLE } satisfies LiveHostMessage);
+    port.close();
+    return;
+  }
+  const headers = msg.headers && typeof msg.headers === 'object' ? msg.headers : {};
+  hp.postMessage({ type: 'LIVE_OPEN', url: String(msg.url ?? ''), headers, transport: 'websocket' }, [port]);
+}
 
 export function isApiPath(pathname: string): boolean {
   return isApiRoute(pathname);

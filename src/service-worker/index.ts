@@ -7,7 +7,7 @@ import { self } from '$app/service-worker';
 import { immutable, assets } from '$app/manifest';
 import { version } from '$app/env';
 import { withIsolationHeaders } from './isolation';
-import { handleApi, isApiPath, acceptEngineHost, answerApiRequest, acceptApiPort } from './api';
+import { handleApi, isApiPath, acceptEngineHost, answerApiRequest, acceptApiPort, connectLive } from './api';
 import { servesApiPort } from '../lib/api/message';
 
 const CACHE = `neurotab-${version}`;
@@ -46,6 +46,8 @@ self.addEventListener('message', (event) => {
   else if (data?.type === 'VERSION') event.ports[0]?.postMessage({ version });
   else if (data?.type === 'API_REQUEST' && event.ports[0]) event.waitUntil(answerApiRequest(data, event.ports[0]));
   else if (data?.type === 'API_PORT' && event.ports[0]) acceptApiPort(event.ports[0], (data as { portId?: unknown }).portId);
+  // The page's WebSocket shim (static/neurotab-api.js): its connection port goes on to the engine host.
+  else if (data?.type === 'LIVE_CONNECT' && event.ports[0]) event.waitUntil(connectLive(data as { url?: unknown; headers?: unknown }, event.ports[0]));
   // A page's call on its port is slow: does this worker (maybe restarted since) still serve the port? The event also keeps it running.
   else if (data?.type === 'API_PORT_CHECK' && event.ports[0]) event.ports[0].postMessage({ alive: servesApiPort((data as { portId?: unknown }).portId) });
 });

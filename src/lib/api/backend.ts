@@ -4,6 +4,8 @@
 // functions), so the service worker can forward it over a MessageChannel unchanged. Failures are
 // BackendError (code + message + details), which survive the trip as plain objects (see toWire).
 
+import type { InstinctBackend } from './instinct-backend';
+
 /** Python logging levels used by NeuroPype: 10 DEBUG, 20 INFO, 30 WARNING, 40 ERROR, 50 CRITICAL. */
 export type LogLevel = number;
 export type ErrorMode = 'ignore' | 'debug' | 'stop';
@@ -258,7 +260,7 @@ export interface WireError {
  * What the API routers need. Ids are the NeuroPype integers (execution 1000–9999, node and edge
  * ids per execution). All methods reject with BackendError for expected failures.
  */
-export interface Backend {
+export interface Backend extends InstinctBackend {
   status(): Promise<BackendStatus>;
 
   // Executions

@@ -19,7 +19,8 @@
 //   `bind(req)` to attach device rings/recordings to LSLInput/ImportFile nodes after each load,
 //   `executionLimit`), and later the SW forwarder.
 //
-// Families and mounts (MOUNTS): NeuroPype at /np (§7, every endpoint of §7.1), native at /bci/v1
+// Families and mounts (MOUNTS): NeuroPype at /np (§7, every endpoint of §7.1), Instinct at /instinct
+// (§9 streams, sinks' SSE and the SDK route set; instinct.ts), native at /bci/v1
 // (§2 GET /compat; GET /openapi.json: OpenAPI 3.1 of every family, generated from the route tables and
 // their zod schemas; §12 GET /pipelines, GET|PUT|DELETE /pipelines/{path}: the virtual file store that
 // NeuroPype `file` names resolve against, exact key first, then by basename).
@@ -36,11 +37,13 @@
 
 import { Hono } from 'hono';
 import type { Backend } from './backend';
-import { commonHeaders, errorResponse, familyRoutesOf, normalizedGetPath } from './http';
+import { commonHeaders, errorResponse, familyRoutesOf, json, normalizedGetPath } from './http';
 import { buildOpenApi } from './openapi';
 import { createNativeApp, type FamilyMount } from './native';
 import { createNeuroPypeApp, neuropypeEnvelope, NP_VERSION } from './neuropype';
 import { createExperimentHubApp, type ExperimentBackend } from './exphub';
+import { createInstinctApp, type InstinctAppOptions } from './instinct';
+import type { LiveConnector } from './live-client';
 import { createKernelApp } from './kernel';
 import { createStudiesApp, type StudiesBackend } from './studies';
 import type { KernelBackend } from '../kernel/service';
@@ -50,16 +53,19 @@ export { ApiError, normalizePath, ulid, requestId } from './http';
 export { createNeuroPypeApp, neuropypeEnvelope, NP_VERSION, NP_MAX_BODY_BYTES } from './neuropype';
 export { createNativeApp, nativeEnvelope, checkStorePath, type FamilyMount } from './native';
 export { buildOpenApi, openApiPath, type OpenApiFamily } from './openapi';
+export { createInstinctApp, instinctEnvelope, INSTINCT_MAX_BODY_BYTES, type InstinctAppOptions } from './instinct';
+export * from './instinct-backend';
 export { createStudiesApp, type StudiesBackend } from './studies';
 export { createKernelApp, kernelEnvelope, kernelStatus, aggregateStatus, KERNEL_MAX_BATCH } from './kernel';
 export { createExperimentHubApp, hubBackend, ExpHubFailure, exphubEnvelope, EXPHUB_MAX_PUBLISH_BYTES, type ExperimentBackend, type ExperimentStatus } from './exphub';
 
 /** Default mounts (API.md §2). */
-export const MOUNTS = { neuropype: '/np', native: '/bci/v1', exphub: '/exphub', kernel: '/kernel' } as const;
+export const MOUNTS = { neuropype: '/np', native: '/bci/v1', exphub: '/exphub', instinct: '/instinct', kernel: '/kernel' } as const;
 
 /** Families this build serves, as reported by GET /bci/v1/compat. */
 export const FAMILIES: FamilyMount[] = [
   { family: 'neuropype', mount: MOUNTS.neuropype, emulates: 'NeuroPype API 2024.1.0' },
+  { family: 'instinct', mount: MOUNTS.instinct, emulates: 'Instinct API' },
   { family: 'experimenthub', mount: MOUNTS.exphub, emulates: 'ExperimentHub API' },
   { family: 'kernel', mount: MOUNTS.kernel, emulates: 'Kernel API (2025-04)' },
 ];
@@ -69,6 +75,10 @@ export interface ApiOptions {
   neuropypeAtRoot?: boolean;
   /** The ExperimentHub family's backend (exphub.ts); without one, /exphub answers 503 "Engine unavailable". */
   experiments?: ExperimentBackend;
+  /** Live connections to the engine host (SSE feeds, the SSE POST fallback); without it they answer 503. */
+  live?: LiveConnector;
+  /** The Instinct Systems Engine routes (#15–#23), added to the Instinct app (instinct.ts). */
+  instinctSystem?: InstinctAppOptions['system'];
   /** The Kernel family's backend (kernel/service.ts); without one, /kernel answers 503. */
   kernel?: KernelBackend;
   /** The native studies routes' backend (/bci/v1/studies); without one they answer 503. */
@@ -85,13 +95,15 @@ export function createApi(backend: Backend, opts: ApiOptions = {}): Hono {
   const app = new Hono({ getPath: normalizedGetPath });
   app.use('*', commonHeaders);
   let doc: unknown;
-  const native = createNativeApp(backend, () => FAMILIES, MOUNTS.native, () => (doc ??= openApiDocument(native, np, kernel, studies)));
+  const native = createNativeApp(backend, () => FAMILIES, MOUNTS.native, () => (doc ??= openApiDocument(native, np, instinct, kernel, studies)), opts.live);
   const np = createNeuroPypeApp(backend, MOUNTS.neuropype);
+  const instinct = createInstinctApp(backend, MOUNTS.instinct, { live: opts.live, system: opts.instinctSystem });
   // Before the native app: its catch-all would answer /bci/v1/studies… otherwise.
   const studies = createStudiesApp(opts.studies ?? null, `${MOUNTS.native}/studies`);
   app.route('/', studies);
   app.route('/', native);
   app.route('/', np);
+  app.route('/', instinct);
   app.route('/', createExperimentHubApp(opts.experiments ?? null, MOUNTS.exphub));
   const kernel = createKernelApp(opts.kernel ?? null, MOUNTS.kernel);
   app.route('/', kernel);
@@ -115,11 +127,21 @@ const ERROR_SCHEMA = {
 
 const KERNEL_ERROR_SCHEMA = { type: 'object', properties: { detail: { type: 'string' } }, required: ['detail'] };
 
+const INSTINCT_ERROR_SCHEMA = {
+  type: 'object',
+  properties: {
+    success: { const: false },
+    error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'object' } }, required: ['code', 'message', 'details'] },
+  },
+  required: ['success', 'error'],
+};
+
 /** The OpenAPI document of every mounted family (GET /bci/v1/openapi.json). */
-function openApiDocument(native: Hono, np: Hono, kernel: Hono, studies: Hono): unknown {
+function openApiDocument(native: Hono, np: Hono, instinct: Hono, kernel: Hono, studies: Hono): unknown {
   return buildOpenApi(
     [
       { family: 'neuropype', title: 'NeuroPype-compatible API (2024.1.0)', mount: MOUNTS.neuropype, routes: familyRoutesOf.get(np)!, errorSchema: ERROR_SCHEMA },
+      { family: 'instinct', title: 'Instinct-compatible API (Streams Engine)', mount: MOUNTS.instinct, routes: familyRoutesOf.get(instinct)!, errorSchema: INSTINCT_ERROR_SCHEMA },
       { family: 'native', title: 'Neurotab native API', mount: MOUNTS.native, routes: familyRoutesOf.get(native)!, errorSchema: ERROR_SCHEMA },
       { family: 'studies', title: 'Neurotab native API: studies, participants, datasets', mount: `${MOUNTS.native}/studies`, routes: familyRoutesOf.get(studies)!, errorSchema: ERROR_SCHEMA },
       { family: 'kernel', title: 'Kernel-compatible API (2025-04)', mount: MOUNTS.kernel, routes: familyRoutesOf.get(kernel)!, errorSchema: KERNEL_ERROR_SCHEMA },

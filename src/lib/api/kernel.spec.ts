@@ -98,6 +98,14 @@ describe.skipIf(!hasShared)('Kernel family', () => {
     }
   });
 
+  it('signs links for the loopback address a bridge forwards, never for another host', async () => {
+    await get(s, `${s.base}/dataset/${s.ids[0]}/pipeline/qc_eeg`, { method: 'POST' });
+    await s.queue.idle();
+    const via = async (host: string) => Object.values<string>((await (await get(s, `${s.base}/dataset/${s.ids[0]}/pipeline/qc_eeg/status`, { headers: { 'X-Forwarded-Host': host } })).json()).signed_urls.urls)[0];
+    expect(await via('127.0.0.1:8050')).toMatch(/^http:\/\/127\.0\.0\.1:8050\/kernel\/assets\//);
+    expect(await via('evil.example')).toMatch(/^http:\/\/localhost\/kernel\/assets\//);
+  });
+
   it('refuses forged and expired links with 403 and says which', async () => {
     await get(s, `${s.base}/dataset/${s.ids[0]}/pipeline/qc_eeg`, { method: 'POST' });
     await s.queue.idle();

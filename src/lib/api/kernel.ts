@@ -73,7 +73,11 @@ export function createKernelApp(backend: KernelBackend | null, mount = '/kernel'
     if (!found) throw fail(404, 'Dataset not found');
     return found.dataset;
   };
-  const origin = (c: Context) => new URL(c.req.url).origin;
+  // Behind the bridge the tab sees its own origin; the bridge names the loopback address the client used.
+  const origin = (c: Context) => {
+    const fwd = c.req.header('X-Forwarded-Host');
+    return fwd && /^(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/.test(fwd) ? `http://${fwd}` : new URL(c.req.url).origin;
+  };
   const signedUrls = async (c: Context, j: JobRecord) => {
     if (j.status !== 'succeeded' || !j.outputs.length) return null;
     const jobHex = hex32(j.id);

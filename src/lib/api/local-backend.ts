@@ -62,6 +62,10 @@ import {
   type ValueType,
 } from './backend';
 import { MemoryPipelineStore, normalizeKey, PipelineFiles, type PipelineStore } from './pipeline-files';
+import { RunLoops } from './run-loops';
+import { InstinctStreams, type InstinctStreamStore } from './instinct-streams';
+import { SinkHub } from './instinct-sinks';
+import type { InstinctNode, InstinctPipe, InstinctSignal, InstinctStreamPatch, InstinctStream } from './instinct-backend';
 
 /** Keepalive period (API.md §7.5). */
 export const KEEPALIVE_MS = 5000;
@@ -115,7 +119,8 @@ export const HOST_BOUND_TYPES: ReadonlySet<string> = new Set(['ml.model-predict'
 
 /** What a binder is told about a source/sink node of a freshly loaded graph. */
 export interface BindRequest {
-  executionId: number;
+  /** NeuroPype execution id, or the Instinct stream id. */
+  executionId: number | string;
   /** Document node id ("node3"). */
   nodeId: string;
   /** Our node type ("io.stream-input"). */
@@ -136,6 +141,10 @@ export interface LocalBackendOptions {
   executionLimit?: number;
   /** Random source for execution ids (tests make it deterministic). */
   random?: () => number;
+  /** Where Instinct stream definitions persist (default: memory). */
+  instinctStore?: InstinctStreamStore;
+  /** Publishers of Instinct WebSocket sinks (the host's live endpoints); default: a hub of its own. */
+  sinks?: SinkHub;
 }
 
 /** Backend running executions in this thread with the real engine. Call dispose() when done. */
@@ -144,11 +153,15 @@ export class LocalBackend implements Backend {
   readonly store: PipelineStore;
   private readonly files: PipelineFiles;
   private readonly slots = new Map<number, Slot>();
-  private readonly loops = new Set<Promise<void>>();
+  /** Online loops of every execution run here (NeuroPype executions and Instinct streams). */
+  readonly runs = new RunLoops();
   private readonly limit: number;
   private readonly random: () => number;
   private readonly resolver: PypResolver;
   private readonly binder?: (req: BindRequest) => unknown;
+  /** Instinct streams: same registry, binder and run loops as the executions. */
+  readonly instinct: InstinctStreams;
+  readonly sinks: SinkHub;
 
   constructor(opts: LocalBackendOptions = {}) {
     this.registry = opts.registry ?? createBuiltinRegistry();
@@ -158,6 +171,8 @@ export class LocalBackend implements Backend {
     this.limit = opts.executionLimit ?? EXECUTION_LIMIT;
     this.random = opts.random ?? Math.random;
     this.resolver = registryResolver(this.registry);
+    this.sinks = opts.sinks ?? new SinkHub();
+    this.instinct = new InstinctStreams({ registry: this.registry, runs: this.runs, bind: this.binder, sinks: this.sinks, store: opts.instinctStore });
   }
 
   async status(): Promise<BackendStatus> {
@@ -168,12 +183,13 @@ export class LocalBackend implements Backend {
   async dispose(): Promise<void> {
     const ids = [...this.slots.keys()];
     for (const id of ids) await this.deleteExecution(id);
+    await this.instinct.dispose();
     await this.settle();
   }
 
   /** Online loops currently alive, including those still winding down after a delete (for leak checks). */
   activeLoops(): number {
-    return this.loops.size;
+    return this.runs.active;
   }
 
   // ------------------------------------------------------------------------------- executions
@@ -218,8 +234,8 @@ export class LocalBackend implements Backend {
   }
 
   /** Resolves when every engine loop (also of deleted executions) has ended. */
-  async settle(): Promise<void> {
-    while (this.loops.size) await Promise.all([...this.loops]);
+  settle(): Promise<void> {
+    return this.runs.settle();
   }
 
   async getInfo(id: number): Promise<ExecutionInfo> {
@@ -819,23 +835,30 @@ export class LocalBackend implements Backend {
     (s.keepaliveTimer as { unref?: () => void }).unref?.();
   }
 
-  /** One online loop per running execution; restarts itself if play() raced with its exit. */
+  // ------------------------------------------------------------------------------- Instinct (instinct-streams.ts)
+
+  instinctList = () => this.instinct.instinctList();
+  instinctGet = (id: string) => this.instinct.instinctGet(id);
+  instinctCreate = (stream: InstinctStream) => this.instinct.instinctCreate(stream);
+  instinctReplace = (id: string, patch: InstinctStreamPatch) => this.instinct.instinctReplace(id, patch);
+  instinctDelete = (id: string) => this.instinct.instinctDelete(id);
+  instinctSignal = (id: string, signal: InstinctSignal) => this.instinct.instinctSignal(id, signal);
+  instinctReconcile = (id: string) => this.instinct.instinctReconcile(id);
+  instinctStatus = (id: string) => this.instinct.instinctStatus(id);
+  instinctAddNodes = (id: string, nodes: InstinctNode[]) => this.instinct.instinctAddNodes(id, nodes);
+  instinctRemoveNodes = (id: string, ids: string[]) => this.instinct.instinctRemoveNodes(id, ids);
+  instinctNodeSignal = (id: string, nodeId: string, signal: InstinctSignal) => this.instinct.instinctNodeSignal(id, nodeId, signal);
+  instinctAddPipes = (id: string, pipes: InstinctPipe[]) => this.instinct.instinctAddPipes(id, pipes);
+  instinctRemovePipes = (id: string, ids: string[]) => this.instinct.instinctRemovePipes(id, ids);
+
+  /** The live device streams changed (the host published a new list): Instinct streams reading one that went away end in `error`. */
+  sourcesChanged(liveStreamIds: readonly string[]): void {
+    this.instinct.sourcesChanged(liveStreamIds);
+  }
+
+  /** One online loop per running execution (run-loops.ts). */
   private ensureLoop(s: Slot): void {
-    if (s.loop) return;
-    const abort = new AbortController();
-    const done = s.ex
-      .runOnline(abort.signal)
-      .catch((e) => {
-        s.ex.log(40, `engine loop failed: ${errorMessage(e)}`);
-        if (['running', 'calibrating', 'paused'].includes(s.ex.currentStatus)) s.ex.stop();
-      })
-      .finally(() => {
-        this.loops.delete(done);
-        if (s.loop?.done === done) s.loop = undefined;
-        if (!abort.signal.aborted && this.slots.get(s.id) === s && ['running', 'calibrating', 'paused'].includes(s.ex.currentStatus)) this.ensureLoop(s);
-      });
-    this.loops.add(done);
-    s.loop = { abort, done };
+    this.runs.ensure(s, s.ex, () => this.slots.get(s.id) === s);
   }
 }
 

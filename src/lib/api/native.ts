@@ -9,6 +9,7 @@ import { checkMarker, MARKER_MAX_BATCH, publishMarkers } from '../core/markers';
 import { nowMs } from '../core/clock';
 import type { MarkerEvent } from '../core/stream';
 import type { Backend, BackendErrorCode } from './backend';
+import type { LiveConnector } from './live-client';
 import {
   ApiError,
   FamilyRoutes,
@@ -63,7 +64,7 @@ export function checkStorePath(raw: string): string {
 
 const fileInfo = z.object({ path: z.string(), bytes: z.number().int(), modifiedMs: z.number() });
 
-export function createNativeApp(backend: Backend, families: () => FamilyMount[], mount = '/bci/v1', openapi?: () => unknown): Hono {
+export function createNativeApp(backend: Backend, families: () => FamilyMount[], mount = '/bci/v1', openapi?: () => unknown, live?: LiveConnector): Hono {
   const app = new Hono({ getPath: normalizedGetPath });
   const r = new FamilyRoutes(app, nativeEnvelope);
 
@@ -143,6 +144,20 @@ export function createNativeApp(backend: Backend, families: () => FamilyMount[],
     body: z.union([markerSchema, z.object({ markers: z.array(markerSchema) })]),
     ok: { status: 202, description: 'Markers published', schema: z.object({ accepted: z.number(), markers: z.array(markerSchema) }) },
     errors: ['BAD_REQUEST', 'PAYLOAD_TOO_LARGE'],
+  });
+
+  // The client → server half of a live SSE connection (live-client.ts): the body is one message for
+  // the connection whose id the stream's `connection` event gave (families name their own paths too).
+  r.on('POST', `${mount}/live/:id`, async (c) => {
+    if (!live) throw new ApiError(503, 'ENGINE_UNAVAILABLE', 'Live connections are not served here; open Neurotab in a tab to host the engine, then retry');
+    const text = await readBodyText(c, nativeEnvelope, 1024 * 1024);
+    if (!(await live.deliver(c.req.param('id') ?? '', text))) throw new ApiError(404, 'NOT_FOUND', `No open live connection ${c.req.param('id')}; open the SSE stream first and use the connection_id of its connection event`);
+    return json({ delivered: true }, 202);
+  }, {
+    summary: 'Send one client message on an open live SSE connection (the id comes from the stream\'s connection event or its X-Live-Connection-Id header)',
+    rawBody: { mediaType: 'application/json', description: 'The message, as the WebSocket form of the endpoint would carry it' },
+    ok: { status: 202, description: 'Delivered to the endpoint', schema: z.object({ delivered: z.literal(true) }) },
+    errors: ['NOT_FOUND', 'ENGINE_UNAVAILABLE'],
   });
 
   r.on('DELETE', `${mount}/pipelines/:path{.+}`, async (c) => {

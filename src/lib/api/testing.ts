@@ -30,6 +30,21 @@ export async function call(app: Hono, method: string, path: string, body?: unkno
   return { status: res.status, headers: res.headers, text, json };
 }
 
+/** Reads a text/event-stream response until `stop` holds for what arrived (or it ends), then cancels it (`keepOpen`: leaves it for more reads). */
+export async function readSse(res: Response, stop: (text: string) => boolean, opts: { keepOpen?: boolean } = {}): Promise<string> {
+  const reader = res.body!.getReader();
+  const dec = new TextDecoder();
+  let text = '';
+  while (!stop(text)) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    text += dec.decode(value, { stream: true });
+  }
+  if (opts.keepOpen) reader.releaseLock();
+  else await reader.cancel();
+  return text;
+}
+
 /**
  * A reader that produces a sine per channel at `sampleRateHz`, delivering exactly the frames
  * whose time has come (performance.now()), so the online loop sleeps between chunks.

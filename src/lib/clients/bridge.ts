@@ -5,7 +5,14 @@
 // opens it on the main thread and goes through the service worker with static/neurotab-api.js
 // (answers exactly as fetch() from any same-origin page). No Svelte.
 // Must not relay anything but API paths (isApiPath), and must not send the token anywhere else.
+//
+// Streamed responses (SSE) and live WebSocket connections travel over the same socket: an
+// event-stream response is sent as `response` {streaming: true} then `response-chunk`s and
+// `response-end`, with at most RELAY_STREAM_WINDOW bytes unacknowledged (`response-ack`); a
+// client's WebSocket is `live-open` … `live-message` / `live-ack` / `live-close`, multiplexed by
+// connection id and served by the engine host's live endpoints (live-client.ts LiveConnector).
 import { isApiPath } from '../api/index';
+import { portClient, type LiveClient, type LiveConnector } from '../api/live-client';
 
 /** Bridge → tab. `body` is UTF-8 text, `bodyBase64` binary (never both). */
 export interface BridgeRequest {
@@ -19,7 +26,7 @@ export interface BridgeRequest {
   bodyBase64?: string;
 }
 
-/** Tab → bridge. */
+/** Tab → bridge. `streaming`: the body follows in `response-chunk`s until `response-end`. */
 export interface BridgeResponse {
   type: 'response';
   id: number;
@@ -27,6 +34,31 @@ export interface BridgeResponse {
   headers: Record<string, string>;
   body?: string;
   bodyBase64?: string;
+  streaming?: true;
+}
+
+/** Bridge → tab: the client of a streamed response went away (`request-abort`), or took `bytes` of it (`response-ack`). */
+export type BridgeStreamControl = { type: 'request-abort'; id: number } | { type: 'response-ack'; id: number; bytes: number };
+
+/** Tab → bridge: a piece of a streamed body (bytes counted as sent), and its end. */
+export type BridgeStreamPart = { type: 'response-chunk'; id: number; body?: string; bodyBase64?: string } | { type: 'response-end'; id: number };
+
+/**
+ * Live connections, either way. `live-open` (bridge → tab) names the mapped path; the tab answers
+ * `live-opened` or `live-refused`; `live-ack` (bridge → tab) reports what the client has taken.
+ */
+export type BridgeLive =
+  | { type: 'live-open'; conn: number; path: string; headers: Record<string, string> }
+  | { type: 'live-opened'; conn: number }
+  | { type: 'live-refused'; conn: number; status: number; message: string }
+  | { type: 'live-message'; conn: number; data?: string; dataBase64?: string }
+  | { type: 'live-ack'; conn: number; size: number }
+  | { type: 'live-close'; conn: number; code: number; reason: string };
+
+/** Tab → bridge: the ports of the Instinct WebSocket sinks running now (the bridge serves ws://127.0.0.1:<port>/ for each). */
+export interface BridgeSinks {
+  type: 'sinks';
+  ports: number[];
 }
 
 /** Tab → bridge, first message after the socket opens. */
@@ -44,8 +76,11 @@ export interface BridgeWelcome {
   port: number;
 }
 
-export type BridgeToTab = BridgeRequest | BridgeWelcome;
-export type TabToBridge = BridgeResponse | BridgeHello;
+export type BridgeToTab = BridgeRequest | BridgeWelcome | BridgeStreamControl | BridgeLive;
+export type TabToBridge = BridgeResponse | BridgeHello | BridgeStreamPart | BridgeLive | BridgeSinks;
+
+/** Most bytes of a streamed response sent to the bridge and not yet written to its client. */
+export const RELAY_STREAM_WINDOW = 256 * 1024;
 
 /** Path of the WebSocket endpoint on the bridge. */
 export const BRIDGE_WS_PATH = '/_bridge';
@@ -80,13 +115,13 @@ export type BridgeOpener = (port: number, token: string, events: BridgeEvents) =
 
 const TEXTUAL = /^(application\/(json|problem\+json|x-www-form-urlencoded|xml|yaml|x-yaml)|text\/)/i;
 
-function toBase64(bytes: Uint8Array): string {
+export function toBase64(bytes: Uint8Array): string {
   let s = '';
   for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(s);
 }
 
-function fromBase64(b64: string): Uint8Array {
+export function fromBase64(b64: string): Uint8Array {
   const s = atob(b64);
   const out = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
@@ -113,7 +148,7 @@ function loadApiFetch(origin: string): Promise<ApiFetch> {
  * Performs one relayed request on this origin (through `send`, fetch-compatible). Never throws:
  * failures become 502/400 responses.
  */
-export async function performRelayed(req: BridgeRequest, origin: string, send: ApiFetch = fetch): Promise<BridgeResponse> {
+export async function performRelayed(req: BridgeRequest, origin: string, send: ApiFetch = fetch): Promise<BridgeResponse & { stream?: ReadableStream<Uint8Array> }> {
   const fail = (status: number, code: string, message: string): BridgeResponse => ({
     type: 'response',
     id: req.id,
@@ -142,6 +177,8 @@ export async function performRelayed(req: BridgeRequest, origin: string, send: A
     const out: BridgeResponse = { type: 'response', id: req.id, status: res.status, headers };
     if (req.method === 'HEAD') return out;
     const ct = res.headers.get('content-type') ?? '';
+    // An event stream never ends by itself: it goes on in chunks (openBridgeSocket pumps `stream`).
+    if (/^text\/event-stream/i.test(ct) && res.body) return { ...out, streaming: true, stream: res.body };
     if (ct === '' || TEXTUAL.test(ct)) {
       const text = await res.text();
       if (text !== '') out.body = text;
@@ -178,7 +215,14 @@ const RELAY_REPORT_MS = 250;
 export function openBridgeSocket(
   port: number,
   token: string,
-  opts: BridgeEvents & { engineHost: boolean; answer(req: BridgeRequest): Promise<BridgeResponse> },
+  opts: BridgeEvents & {
+    engineHost: boolean;
+    answer(req: BridgeRequest): Promise<BridgeResponse & { stream?: ReadableStream<Uint8Array> }>;
+    /** Live endpoints for the bridge's WebSocket clients (none: their upgrades are refused with 503). */
+    live?: LiveConnector;
+    /** The running Instinct sink ports and their changes, for the bridge's per-port WebSocket servers. */
+    sinks?: { ports(): number[]; onChange(fn: (ports: number[]) => void): () => void };
+  },
 ): BridgeConnection {
   let closedByUs = false;
   let paired = false;
@@ -191,6 +235,57 @@ export function openBridgeSocket(
     relays = 0;
   };
   const ws = new WebSocket(bridgeUrl(port, token));
+  const out = (m: TabToBridge) => {
+    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(m));
+  };
+  const streams = new Map<number, { reader: ReadableStreamDefaultReader<Uint8Array>; acked: number; sent: number; wake?: () => void }>();
+  const lives = new Map<number, LiveClient | null>();
+  let unsubscribeSinks: (() => void) | undefined;
+
+  /** Sends a streamed body in chunks, never more than RELAY_STREAM_WINDOW ahead of what the bridge has written. */
+  const pump = async (id: number, stream: ReadableStream<Uint8Array>, text: boolean) => {
+    const reader = stream.getReader();
+    const st: { reader: ReadableStreamDefaultReader<Uint8Array>; acked: number; sent: number; wake?: () => void } = { reader, acked: 0, sent: 0 };
+    streams.set(id, st);
+    const dec = new TextDecoder();
+    try {
+      for (;;) {
+        while (st.sent - st.acked > RELAY_STREAM_WINDOW && streams.has(id)) await new Promise<void>((r) => (st.wake = r));
+        if (!streams.has(id)) break;
+        const { done, value } = await reader.read();
+        if (done || !streams.has(id)) break;
+        st.sent += value.byteLength;
+        out(text ? { type: 'response-chunk', id, body: dec.decode(value, { stream: true }) } : { type: 'response-chunk', id, bodyBase64: toBase64(value) });
+      }
+    } catch {
+      /* the stream failed or was cancelled: end it below */
+    } finally {
+      streams.delete(id);
+      reader.cancel().catch(() => undefined);
+      out({ type: 'response-end', id });
+    }
+  };
+
+  /** A client's WebSocket on the bridge, served by a live endpoint of this origin. */
+  const openLive = async (m: Extract<BridgeLive, { type: 'live-open' }>) => {
+    if (!opts.live) return out({ type: 'live-refused', conn: m.conn, status: 503, message: 'This tab serves no live endpoints; pair the tab that hosts the engine' });
+    lives.set(m.conn, null);
+    const r = await opts.live.open(m.path, m.headers ?? {}, 'websocket', {
+      message: (data) => out(typeof data === 'string' ? { type: 'live-message', conn: m.conn, data } : { type: 'live-message', conn: m.conn, dataBase64: toBase64(data) }),
+      close: (code, reason) => {
+        lives.delete(m.conn);
+        out({ type: 'live-close', conn: m.conn, code, reason });
+      },
+    });
+    if (!r.ok) {
+      lives.delete(m.conn);
+      return out({ type: 'live-refused', conn: m.conn, status: r.status, message: r.message });
+    }
+    if (!lives.has(m.conn)) return r.client.close(1001, 'the bridge client went away'); // closed while opening
+    lives.set(m.conn, r.client);
+    out({ type: 'live-opened', conn: m.conn });
+  };
+
   ws.onopen = () => {
     const hello: BridgeHello = { type: 'hello', app: 'neurotab', engineHost: opts.engineHost, userAgent: navigator.userAgent };
     ws.send(JSON.stringify(hello));
@@ -205,16 +300,46 @@ export function openBridgeSocket(
     if (msg.type === 'welcome') {
       paired = true;
       opts.onState('paired');
+      if (opts.sinks && !unsubscribeSinks) {
+        out({ type: 'sinks', ports: opts.sinks.ports() });
+        unsubscribeSinks = opts.sinks.onChange((ports) => out({ type: 'sinks', ports }));
+      }
     } else if (msg.type === 'request' && typeof msg.id === 'number' && typeof msg.path === 'string') {
-      void opts.answer(msg).then((res) => {
-        if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(res));
+      void opts.answer(msg).then(({ stream, ...res }) => {
+        out(res);
+        if (stream) void pump(msg.id, stream, TEXTUAL.test(res.headers['content-type'] ?? ''));
         relays++;
         last = { method: msg.method, path: msg.path, status: res.status };
         reportTimer ??= setTimeout(report, RELAY_REPORT_MS);
       });
+    } else if (msg.type === 'response-ack') {
+      const st = streams.get(msg.id);
+      if (st) {
+        st.acked += msg.bytes;
+        st.wake?.();
+      }
+    } else if (msg.type === 'request-abort') {
+      const st = streams.get(msg.id);
+      streams.delete(msg.id);
+      st?.wake?.();
+      st?.reader.cancel().catch(() => undefined);
+    } else if (msg.type === 'live-open' && typeof msg.conn === 'number') void openLive(msg);
+    else if (msg.type === 'live-message') {
+      const data = msg.dataBase64 !== undefined ? fromBase64(msg.dataBase64) : msg.data;
+      if (data !== undefined) lives.get(msg.conn)?.send(data);
+    } else if (msg.type === 'live-ack') lives.get(msg.conn)?.ack(msg.size);
+    else if (msg.type === 'live-close') {
+      const c = lives.get(msg.conn);
+      lives.delete(msg.conn);
+      c?.close(msg.code, msg.reason);
     }
   };
   ws.onclose = (ev) => {
+    unsubscribeSinks?.();
+    for (const st of streams.values()) st.reader.cancel().catch(() => undefined);
+    streams.clear();
+    for (const c of lives.values()) c?.close(1001, 'the bridge went away');
+    lives.clear();
     if (reportTimer !== null) clearTimeout(reportTimer);
     report();
     if (closedByUs) opts.onState('closed');
@@ -243,10 +368,12 @@ export function connectBridge(port: number, token: string, cb: BridgeCallbacks):
   return openBridgeSocket(port, token, {
     ...events,
     engineHost: cb.engineHost?.() ?? false,
+    live: serviceWorkerLive(),
     // Without a controlling service worker, fetch() would reach the static server, not the API.
+    // Event streams go by fetch() (the message client answers whole bodies only).
     answer: (msg) =>
       navigator.serviceWorker?.controller
-        ? loadApiFetch(origin).then((send) => performRelayed(msg, origin, send))
+        ? (/text\/event-stream/.test(msg.headers.accept ?? '') || /\/events$/.test(msg.path.split('?')[0]) ? Promise.resolve(fetch) : loadApiFetch(origin)).then((send) => performRelayed(msg, origin, send))
         : Promise.resolve({
             type: 'response',
             id: msg.id,
@@ -255,6 +382,25 @@ export function connectBridge(port: number, token: string, cb: BridgeCallbacks):
             body: JSON.stringify({ error: { code: 'ENGINE_UNAVAILABLE', message: 'The paired Neurotab tab is not yet served by its service worker; wait until it shows "Offline-ready" (or reload it), then retry' } }),
           }),
   });
+}
+
+/**
+ * Live endpoints reached through this page's service worker (a tab that does not host the engine):
+ * the service worker hands the connection's port to the engine host (LIVE_CONNECT).
+ */
+function serviceWorkerLive(): LiveConnector {
+  return {
+    async open(url, headers, _transport, events) {
+      const sw = navigator.serviceWorker?.controller;
+      if (!sw) return { ok: false, status: 503, message: 'This tab is not served by its service worker yet; reload it' };
+      const ch = new MessageChannel();
+      sw.postMessage({ type: 'LIVE_CONNECT', url, headers }, [ch.port2]);
+      return portClient(ch.port1, events);
+    },
+    async deliver() {
+      return false;
+    },
+  };
 }
 
 /** Page ↔ worker messages of a bridge connection opened in a worker. */
@@ -286,10 +432,18 @@ export function bridgeThroughWorker(worker: Worker): BridgeOpener {
  * with `send` (the worker's own API on `origin`), reporting state and relay counts to the page over
  * `events`.
  */
-export function serveBridgeInWorker(events: MessagePort, port: number, token: string, send: ApiFetch, origin: string): void {
+export function serveBridgeInWorker(
+  events: MessagePort,
+  port: number,
+  token: string,
+  send: ApiFetch,
+  origin: string,
+  extra: { live?: LiveConnector; sinks?: { ports(): number[]; onChange(fn: (ports: number[]) => void): () => void } } = {},
+): void {
   const post = (m: BridgeWorkerEvent) => events.postMessage(m);
   const conn = openBridgeSocket(port, token, {
     engineHost: true,
+    ...extra,
     answer: (msg) => performRelayed(msg, origin, send),
     onState: (state, detail) => {
       post(detail === undefined ? { type: 'state', state } : { type: 'state', state, detail });

@@ -80,6 +80,8 @@ export interface AssetRow { id: string; name: string; contentType: string; size:
 export interface ModelRow { id: string; name: string; kind: string; createdAtMs: number; state: unknown }
 export interface SettingRow { key: string; value: unknown }
 export interface LogRow { id?: number; timestampMs: number; level: number; source: string; message: string }
+/** An Instinct stream definition (api/instinct-backend.ts InstinctStream), by its client-chosen UUID. Schema v3. */
+export interface InstinctStreamRow<T = unknown> { id: string; stream: T; updatedAtMs: number }
 
 /** Version 1 of the schema, frozen: migrations (and their tests) start from it. */
 export const SCHEMA_V1: Readonly<Record<string, string>> = {
@@ -108,6 +110,7 @@ export class NeurotabDb extends Dexie {
   models!: EntityTable<ModelRow, 'id'>;
   settings!: EntityTable<SettingRow, 'key'>;
   logs!: EntityTable<LogRow, 'id'>;
+  instinctStreams!: EntityTable<InstinctStreamRow, 'id'>;
   participants!: EntityTable<ParticipantRow, 'id'>;
   datasets!: EntityTable<DatasetRow, 'id'>;
   kernelJobs!: EntityTable<KernelJobRow, 'id'>;
@@ -129,6 +132,8 @@ export class NeurotabDb extends Dexie {
             r.kinds = recordingKinds(r);
           }),
       );
+    // v3: Instinct stream definitions (they come back, stopped, after a reload).
+    this.version(3).stores({ instinctStreams: 'id, updatedAtMs' });
     // v5 (Kernel studies, kernel/): participants, datasets (recordings assigned to studies), job
     // queue, batches and outputs; studies gain an alias index. Recordings already tagged with a
     // study become its datasets, with a participant per distinct `participant` label. Self-contained

@@ -2,6 +2,7 @@ import 'fake-indexeddb/auto';
 import Dexie from 'dexie';
 import { describe, expect, it } from 'vitest';
 import { NeurotabDb, SCHEMA_V1 } from './db';
+import { IndexedDbInstinctStreamStore } from './instinct-store';
 
 describe('schema migrations', () => {
   it('v1 → v2 fills recordings.kinds and indexes it, keeping every row and chunk', async () => {
@@ -53,5 +54,37 @@ describe('schema migrations', () => {
     expect(await db.recordings.count()).toBe(5);
     expect(await db.studies.where('alias').equals('x').count()).toBe(0);
     await db.delete();
+  });
+});
+
+describe('schema v3: Instinct stream definitions', () => {
+  it('v2 → v3 adds the instinctStreams table, keeping every recording', async () => {
+    const name = `mig3-${Math.random()}`;
+    const v2 = new Dexie(name);
+    v2.version(1).stores(SCHEMA_V1);
+    v2.version(2).stores({ recordings: 'id, createdAtMs, status, studyId, *kinds' });
+    await v2.table('recordings').add({ id: 'a', name: 'kept', createdAtMs: 1, status: 'complete', streams: [], markerCount: 0, byteSize: 0, kinds: [] });
+    v2.close();
+
+    const db = new NeurotabDb(name);
+    await db.open();
+    expect(db.verno).toBeGreaterThanOrEqual(3);
+    expect(await db.instinctStreams.count()).toBe(0);
+    expect((await db.recordings.get('a'))?.name).toBe('kept');
+    await db.delete();
+  });
+
+  it('the stream store puts, lists and deletes definitions, and they survive a new connection', async () => {
+    const name = `inst-${Math.random()}`;
+    const stream = { id: '7348dd95-7835-4a8a-9ec5-2e4cee1e72e2', meta: { name: 'Basic' }, nodes: [], pipes: [] };
+    const a = new NeurotabDb(name);
+    await new IndexedDbInstinctStreamStore(a).put({ id: stream.id, stream, updatedAtMs: 5 });
+    a.close();
+    const b = new NeurotabDb(name);
+    const store = new IndexedDbInstinctStreamStore<typeof stream>(b);
+    expect(await store.list()).toEqual([{ id: stream.id, stream, updatedAtMs: 5 }]);
+    await store.delete(stream.id);
+    expect(await store.list()).toEqual([]);
+    await b.delete();
   });
 });

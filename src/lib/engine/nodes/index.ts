@@ -12,6 +12,7 @@ import { bandPowerNode, fftMagnitude, multitaperSpectrum, spectrogram, welchSpec
 import { baselineRemoval, segmentation, slidingWindow } from './time';
 import { inspect, markerInput, recordingInput, streamInput, streamOutput } from './io';
 import { parameterPort } from './workflow';
+import { webSocketSink } from './sinks';
 import { barPlot, dejitter, printToConsole, spectrumPlot, streamData, timeSeriesPlot } from './compat';
 
 export const BUILTIN_NODE_CLASSES: NodeClass[] = [
@@ -20,6 +21,7 @@ export const BUILTIN_NODE_CLASSES: NodeClass[] = [
   recordingInput,
   markerInput,
   inspect,
+  webSocketSink,
   iirFilter,
   notchFilter,
   firFilter,
