@@ -16,6 +16,13 @@ export function testContext(params: Record<string, unknown> = {}): PipelineConte
   return { jobId: '0187f1d4-e5f6-7071-8293-a4b5c6d7e8f9', params, progress: (f, m) => void steps.push([f, m]), ensureSpace: async () => {}, nowMs: Date.UTC(2026, 0, 1), steps };
 }
 
+/** The time-domain fixture (gated histograms, SNIRF dataType 201; make-td-fixture.py) as a dataset. */
+export async function tdFixtureDataset(): Promise<DatasetInput> {
+  const bytes = new Uint8Array(readFileSync(new URL('./td-gated.snirf', import.meta.url)));
+  const name = 'td-gated.snirf';
+  return { dataset: { id: '0187f1c2-a9b4-7c3e-8d2f-5a6b7c8d9e0f', studyId: 's', participantId: 'p', name, createdAtMs: 0, kinds: ['fnirs'], byteSize: bytes.byteLength }, recording: await readRecording(bytes, name), file: { name, bytes } };
+}
+
 /** A file of shared/data (path relative to it) as a dataset, keeping the original bytes. */
 export async function sharedDataset(rel: string): Promise<DatasetInput> {
   const bytes = sharedBytes(`data/${rel}`);

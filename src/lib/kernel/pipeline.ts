@@ -113,8 +113,6 @@ export function channelBlock(stream: RecordingStream, indices: number[]): Channe
   return { stream, indices, channels: indices.map((c) => stream.descriptor.channels[c]), sampleRateHz: stream.descriptor.sampleRateHz, sampleCount: n, t0Ms: stream.timestampsMs[0] ?? 0, data };
 }
 
-const EEG_TYPES = new Set(['EEG', 'EOG', 'EMG', 'ECG']);
-
 /** The EEG channels of the recording (first stream with EEG-type channels), or PipelineFailure saying what the dataset has. */
 export function eegBlock(rec: RecordingData, pipeline: string): ChannelBlock {
   for (const s of rec.streams) {

@@ -2,22 +2,15 @@
 // (shared/reference/fnirs.json, through our SNIRF reader: f32 tolerance), qc_nirs_basic's seven
 // sections on CW and time-domain data, qc_syncbox on a BioSemi Status channel, analysis_task and
 // analysis_eeg on EEGMMIDB's T0/T1/T2 annotations, and the FAILED reasons.
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { sharedDataset, testContext, utf8Text } from '../../../../tests/kernel/support';
+import { sharedDataset, tdFixtureDataset, testContext, utf8Text } from '../../../../tests/kernel/support';
 import { hasShared, referenceError, referenceJson } from '../../../../tests/support/shared';
-import { readRecording } from '../../formats/index';
-import type { DatasetInput } from '../model';
 import { PipelineFailure, type PipelineOutput } from '../pipeline';
 import { analysisEeg, analysisTask, qcNirs, qcNirsBasic, qcSyncbox } from './reports';
 
 const json = (out: PipelineOutput[]) => JSON.parse(utf8Text(out.find((o) => o.filename.endsWith('.json'))!.bytes));
 const section = (j: any, id: string) => j.sections.find((s: any) => s.id === id);
 
-async function tdDataset(): Promise<DatasetInput> {
-  const bytes = new Uint8Array(readFileSync(new URL('../../../../tests/kernel/td-gated.snirf', import.meta.url)));
-  return { dataset: { id: '0187f1c2-a9b4-7c3e-8d2f-5a6b7c8d9e0f', studyId: 's', participantId: 'p', name: 'td', createdAtMs: 0, kinds: [], byteSize: bytes.byteLength }, recording: await readRecording(bytes, 'td.snirf'), file: { name: 'td.snirf', bytes } };
-}
 
 describe.skipIf(!hasShared)('report pipelines', () => {
   it('qc_nirs: the scalp coupling index per channel equals MNE\'s on neuro_run01', async () => {
@@ -47,7 +40,7 @@ describe.skipIf(!hasShared)('report pipelines', () => {
     expect(section(j, 'events')).toMatchObject({ status: 'orange', metrics: { 'total events': 6, 'task events': 6 } });
     expect(section(j, 'dropped').status).toBe('green');
     expect(section(j, 'histogram-baseline').status).toBe('grey');
-    const td = json(await qcNirsBasic(await tdDataset(), testContext()));
+    const td = json(await qcNirsBasic(await tdFixtureDataset(), testContext()));
     const h = section(td, 'histogram-baseline');
     expect(h.status).toBe('orange');
     expect(h.tables[0].rows.filter((r: any[]) => r[3] !== 'ok').map((r: any[]) => r[0])).toEqual(['S2_D3 905']);

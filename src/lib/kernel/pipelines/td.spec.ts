@@ -4,10 +4,8 @@
 // dataType 201), reconstruction (FAILED with what it needs), and FAILED reasons on CW data.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { sharedDataset, testContext } from '../../../../tests/kernel/support';
+import { sharedDataset, tdFixtureDataset, testContext } from '../../../../tests/kernel/support';
 import { hasShared, referenceError } from '../../../../tests/support/shared';
-import { readRecording } from '../../formats/index';
-import type { DatasetInput } from '../model';
 import { PipelineFailure } from '../pipeline';
 import { readTdSnirf, snirfDataTypes } from '../snirf-td';
 import { nirsRecording, reconstruction, snirfGated, snirfMoments, totalCounts } from './td';
@@ -15,12 +13,6 @@ import { snirfHbMoments } from './nirs';
 
 const expected = JSON.parse(readFileSync(new URL('../../../../tests/kernel/td-expected.json', import.meta.url), 'utf8'));
 
-async function tdDataset(): Promise<DatasetInput> {
-  const bytes = new Uint8Array(readFileSync(new URL('../../../../tests/kernel/td-gated.snirf', import.meta.url)));
-  const name = 'td-gated.snirf';
-  const recording = await readRecording(bytes, name).catch(() => ({ meta: { sourceFormat: 'snirf' }, streams: [], markers: [] }) as DatasetInput['recording']);
-  return { dataset: { id: '0187f1c2-a9b4-7c3e-8d2f-5a6b7c8d9e0f', studyId: 's', participantId: 'p', name, createdAtMs: 0, kinds: ['fnirs'], byteSize: bytes.byteLength }, recording, file: { name, bytes } };
-}
 
 const label = (c: { source: number; detector: number; wavelengthNm: number }) => `S${c.source}_D${c.detector} ${c.wavelengthNm}`;
 /** [time, channel] of the expected JSON against our [channel, order|gate, time]. */
@@ -32,7 +24,7 @@ function column(values: Float64Array, C: number, K: number, T: number, k: number
 
 describe('time-domain pipelines', () => {
   it('snirf_moments: drops the high-baseline channel, trims, and its moments equal NumPy\'s; SNIRF dataType 301', async () => {
-    const out = await snirfMoments(await tdDataset(), testContext());
+    const out = await snirfMoments(await tdFixtureDataset(), testContext());
     expect(out.map((o) => o.filename)).toEqual(['0187f1c2a9b47c3e8d2f5a6b7c8d9e0f_MOMENTS.snirf']);
     expect(new Set(await snirfDataTypes(out[0].bytes))).toEqual(new Set([301]));
     const m = await readTdSnirf(out[0].bytes);
@@ -49,7 +41,7 @@ describe('time-domain pipelines', () => {
   });
 
   it('pipeline_snirf_gated: 30 gates re-binned into 15 equal NumPy\'s sums; SNIRF dataType 201 with the new delays', async () => {
-    const out = await snirfGated(await tdDataset(), testContext({ gates: 15 }));
+    const out = await snirfGated(await tdFixtureDataset(), testContext({ gates: 15 }));
     expect(new Set(await snirfDataTypes(out[0].bytes))).toEqual(new Set([201]));
     const g = await readTdSnirf(out[0].bytes);
     expect(Array.from(g.gateDelaysPs!, (d) => Math.round(d))).toEqual(Array.from({ length: 15 }, (_, i) => i * 200));
@@ -63,19 +55,19 @@ describe('time-domain pipelines', () => {
   });
 
   it('reconstruction ends FAILED naming the sensitivity matrix it needs', async () => {
-    const err = await reconstruction(await tdDataset()).catch((e) => e);
+    const err = await reconstruction(await tdFixtureDataset()).catch((e) => e);
     expect(err).toBeInstanceOf(PipelineFailure);
     expect(err.message).toMatch(/^reconstruction needs a sensitivity matrix/);
   });
 
   it('the CW pipelines read moment 0 of time-domain data as intensity (snirf_hb_moments runs on the gated fixture)', async () => {
-    const { recording, timeDomain } = await nirsRecording(await tdDataset());
+    const { recording, timeDomain } = await nirsRecording(await tdFixtureDataset());
     expect(timeDomain).toBe('gated');
     expect(recording.streams[0].descriptor.channels.length).toBe(6);
     expect(recording.streams[0].descriptor.sampleRateHz).toBeCloseTo(2, 12);
-    const m0 = totalCounts(await readTdSnirf((await tdDataset()).file!.bytes), 0)!;
+    const m0 = totalCounts(await readTdSnirf((await tdFixtureDataset()).file!.bytes), 0)!;
     expect(Array.from(recording.streams[0].samples.filter((_, i) => i % 6 === 0))).toEqual(Array.from(Float32Array.from(m0)));
-    const out = await snirfHbMoments(await tdDataset(), testContext({ spline: false }));
+    const out = await snirfHbMoments(await tdFixtureDataset(), testContext({ spline: false }));
     expect(out[0].filename).toMatch(/_HB_MOMENTS\.snirf$/);
   });
 
