@@ -36,6 +36,17 @@ describe.skipIf(!hasShared)('qc_eeg', () => {
     expect(html).not.toMatch(/<script/i);
   });
 
+  it('runs on BDF (BioSemi, 256 Hz: 50 and 60 Hz in range) and XDF (100 Hz: no line-noise check, said so)', async () => {
+    const bdf = JSON.parse(text((await qcEeg(await sharedDataset('bdf/Newtest17-256.bdf'), testContext()))[1].bytes));
+    expect(bdf.channels).toHaveLength(16);
+    expect(Object.keys(bdf.channels[0].line_power_uv2)).toEqual(['50', '60']);
+    expect(bdf.psd.freqs_hz.at(-1)).toBe(128);
+    const xdf = JSON.parse(text((await qcEeg(await sharedDataset('xdf/xdfmodules_clock_resets.xdf'), testContext()))[1].bytes));
+    expect(xdf.line_frequency_hz).toBeNull();
+    const line = xdf.sections.find((x: { id: string }) => x.id === 'line-noise');
+    expect(line).toMatchObject({ status: 'grey', summary: 'The sampling rate (100 Hz) is too low to see 50 or 60 Hz.' });
+  });
+
   it('fails with a reason that names what the dataset has when there is no EEG (a SNIRF file)', async () => {
     const err = await qcEeg(await sharedDataset('snirf/Simple_Probe.snirf'), testContext()).catch((e) => e);
     expect(err).toBeInstanceOf(PipelineFailure);
