@@ -1,10 +1,11 @@
 // Kernel jobs on BullMQ over a private redis-server (tests/kernel/redis.ts): `kernel serve --redis`
 // in this process, `kernel worker` as two child processes. A batch of 20 datasets with one worker
 // SIGKILLed mid-job ends with all 20 SUCCEEDED, each run to completion exactly once, nothing
-// half-written left, and the same outputs as a single-process run; Redis going away mid-batch makes
-// the server answer 503 and the jobs resume when it returns.
+// half-written left, and the same outputs as a single-process run; a job whose file is gone for a
+// moment is retried and succeeds; Redis going away mid-batch makes the server answer 503 and the jobs
+// resume when it returns.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -111,6 +112,28 @@ describe.skipIf(!hasShared || !hasRedis)('Kernel jobs on BullMQ / Redis', () => 
       client.disconnect();
     }
   }, 240_000);
+
+  it('an error that is not the dataset\'s fault (its file gone for a moment) is retried and the job SUCCEEDS on a later attempt', async () => {
+    const rel = 'sub-07/eeg/sub-07_task-motor_eeg.edf';
+    const id = (await (await api('/datasets')).json()).datasets.find((d: { meta: { name: string } }) => d.meta.name === rel).id;
+    const link = join(data, rel);
+    const target = readlinkSync(link);
+    unlinkSync(link);
+    const r = await (await api(`/dataset/${id}/pipeline/qc_eeg`, { method: 'POST', body: JSON.stringify({ params: { highpass_hz: 2 } }) })).json();
+    const client = new Redis(redis.url);
+    client.on('error', () => undefined);
+    const uid = `${r.job_id.slice(0, 8)}-${r.job_id.slice(8, 12)}-${r.job_id.slice(12, 16)}-${r.job_id.slice(16, 20)}-${r.job_id.slice(20)}`;
+    try {
+      // The first attempt fails (ENOENT) and waits for its back-off; the file comes back meanwhile.
+      await eventually(async () => /ENOENT/.test((await client.hget(`bull:neurotab-kernel:${uid}`, 'failedReason')) ?? ''), { timeoutMs: 30_000, what: 'the first attempt to fail' });
+      symlinkSync(target, link);
+      await eventually(async () => (await (await api(`/dataset/${id}/pipeline/qc_eeg/status`)).json()).status === 'SUCCEEDED', { timeoutMs: 60_000, intervalMs: 250, what: 'the retried job to succeed' });
+      expect(JSON.parse((await client.get(`ntk:job:${uid}`))!).attempts).toBeGreaterThanOrEqual(2);
+    } finally {
+      client.disconnect();
+      if (!existsSync(link)) symlinkSync(target, link);
+    }
+  }, 120_000);
 
   it('Redis going away mid-batch: 503 with Retry-After meanwhile, the jobs resume when it returns', async () => {
     const ids = (await (await api('/datasets')).json()).datasets.map((d: { id: string }) => d.id).slice(0, 6);
