@@ -18,7 +18,7 @@ import { matchStreamQuery, type StreamDescriptor } from '../src/lib/core/stream'
 import { createApi, ExpHubFailure, type Backend, type ExperimentBackend, type NeuraScaleBackend, type InstinctStream } from '../src/lib/api/index';
 import { IndexedDbInstinctStreamStore } from '../src/lib/storage/instinct-store';
 import { reviveApiError } from '../src/lib/api/message';
-import { serveBridgeInWorker } from '../src/lib/clients/bridge';
+import { serveBridgeInWorker } from '../src/lib/api/bridge';
 import { modelBinding } from '../src/lib/engine/nodes/model';
 import { loadDeepPredictor } from './deep-predictor';
 import type { DeviceBackend } from '../src/lib/api/device-backend';
@@ -29,6 +29,9 @@ import type { LiveSocketHandler } from '../src/lib/api/live';
 import { LiveHost, LiveRoutes, serveLiveControl } from '../src/lib/api/live-host';
 import { localConnector } from '../src/lib/api/live-client';
 import { rpcProxy } from '../src/lib/core/rpc';
+import { browserKernel } from '../src/lib/kernel/browser';
+import type { KernelBackend } from '../src/lib/kernel/service';
+import type { StudiesBackend } from '../src/lib/api/studies';
 
 type ApiEngineMessage =
   | { type: 'serve' }
@@ -102,10 +105,28 @@ function connectDevices(port: MessagePort): void {
 /** Instinct's system settings (the rest of the Instinct family, its streams, is LocalBackend's). */
 const INSTINCT_SYSTEM = new Set(['instinctSystemSettings', 'instinctSetSystemSettings']);
 
-/** What the service worker calls: the NeuroPype backend (with Instinct streams), plus the exphub* methods relayed, the NeuraScale (ns*, device*) and Instinct system settings ones. */
+let kernel: ReturnType<typeof browserKernel> | null = null;
+/** The Kernel service and its job queue, started with the first call (jobs run in this worker). */
+function kernelSide(): ReturnType<typeof browserKernel> {
+  kernel ??= browserKernel(openDb());
+  return kernel;
+}
+/** The native studies routes' calls (StudiesBackend), answered by the study store and the queue. */
+const STUDY_METHODS = new Set(['listStudies', 'findStudy', 'createStudy', 'updateStudy', 'deleteStudy', 'listParticipants', 'createParticipant', 'updateParticipant', 'listDatasets', 'getDataset', 'assignDatasets', 'unassignDataset', 'listUnassigned', 'loadDataset', 'listJobs']);
+
+/** What the service worker calls: the NeuroPype backend (with Instinct streams), plus the exphub* methods relayed, the NeuraScale (ns*, device*) and Instinct system settings ones, and the kernel* and study methods. */
 function served(b: LocalBackend): object {
   return new Proxy(b, {
     get(target, prop, receiver) {
+      if (typeof prop === 'string' && prop.startsWith('kernel')) {
+        const k = kernelSide().service;
+        return (...args: unknown[]) => (k as unknown as Record<string, (...a: unknown[]) => unknown>)[prop](...args);
+      }
+      if (typeof prop === 'string' && STUDY_METHODS.has(prop)) {
+        const { studies, queue } = kernelSide();
+        const target2 = (prop === 'listJobs' ? queue : studies) as unknown as Record<string, (...a: unknown[]) => unknown>;
+        return (...args: unknown[]) => target2[prop](...args);
+      }
       if (typeof prop === 'string' && (prop.startsWith('ns') || prop.startsWith('device') || INSTINCT_SYSTEM.has(prop))) {
         return (...args: unknown[]) => {
           const impl = (INSTINCT_SYSTEM.has(prop) ? instinctSystem : neurascale) as unknown as Record<string, (...a: unknown[]) => unknown> | null;
@@ -134,7 +155,7 @@ let httpApi: ReturnType<typeof createApi> | null = null;
 function api(): ReturnType<typeof createApi> {
   if (!httpApi) {
     const b = served(localBackend());
-    httpApi = createApi(b as Backend, { experiments: b as ExperimentBackend, neurascale: b as NeuraScaleBackend, live, instinctSystem: instinctSystemRoutes(b as InstinctSystemBackend) });
+    httpApi = createApi(b as Backend, { experiments: b as ExperimentBackend, neurascale: b as NeuraScaleBackend, live, instinctSystem: instinctSystemRoutes(b as InstinctSystemBackend), kernel: b as KernelBackend, studies: b as StudiesBackend });
   }
   return httpApi;
 }
@@ -150,9 +171,12 @@ self.onmessage = (ev: MessageEvent<ApiEngineMessage>) => {
   else if (m?.type === 'serve' && ev.ports[0]) {
     servePort(ev.ports[0], served(localBackend()));
     serveLiveControl(liveHost, ev.ports[0]);
+    // Jobs left running by a tab that closed are re-run now, not at the first Kernel call.
+    kernelSide();
   }
   // The engine host's end of the local bridge: the socket lives here, so relayed calls never cross threads.
-  else if (m?.type === 'bridge' && ev.ports[0]) serveBridgeInWorker(ev.ports[0], m.port, m.token, async (url, init) => api().fetch(new Request(url, init)), self.location.origin, {
+  else if (m?.type === 'bridge' && ev.ports[0])
+    serveBridgeInWorker(ev.ports[0], m.port, m.token, async (url, init) => api().fetch(new Request(url, init)), self.location.origin, {
       live,
       sinks: { ports: () => localBackend().sinks.activePorts(), onChange: (fn) => localBackend().sinks.onPortsChanged(fn) },
     });

@@ -278,6 +278,8 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
       const v = req.headers[h];
       if (typeof v === 'string') headers[h] = v;
     }
+    // The address the client used (a loopback name, checked above): links the tab builds (Kernel's signed URLs) point back here.
+    if (req.headers.host) headers['x-forwarded-host'] = req.headers.host;
     let text: string | undefined;
     let bodyBase64: string | undefined;
     if (body.length) {

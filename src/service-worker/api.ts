@@ -8,8 +8,9 @@
 // the open tabs again (the lock holder answers).
 /// <reference lib="webworker" />
 import { self } from '$app/service-worker';
-import { BackendError, createApi, instinctSystemRoutes, isApiPath as isApiRoute, type Backend, type ExperimentBackend, type InstinctSystemBackend, type NeuraScaleBackend } from '../lib/api/index';
+import { BackendError, createApi, instinctSystemRoutes, isApiPath as isApiRoute, type Backend, type ExperimentBackend, type InstinctSystemBackend, type NeuraScaleBackend, type StudiesBackend } from '../lib/api/index';
 import { portConnector } from '../lib/api/live-client';
+import type { KernelBackend } from '../lib/kernel/service';
 import { connectPort, RpcClosedError, RpcTimeoutError, type RpcClient } from '../lib/core/rpc';
 import { PipelineFiles } from '../lib/api/pipeline-files';
 import { answerOnPort, reviveApiError, serveApiPort } from '../lib/api/message';
@@ -157,6 +158,8 @@ const app = createApi(forwarding, {
   neurascale: forwarding as unknown as NeuraScaleBackend,
   instinctSystem: instinctSystemRoutes(forwarding as unknown as InstinctSystemBackend),
   live,
+  kernel: forwarding as unknown as KernelBackend,
+  studies: forwarding as unknown as StudiesBackend,
 });
 
 /**

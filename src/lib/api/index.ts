@@ -49,6 +49,9 @@ import { createInstinctApp, type InstinctAppOptions } from './instinct';
 import type { LiveConnector } from './live-client';
 import { createNeuraScaleApp } from './neurascale';
 import type { NeuraScaleBackend } from './neurascale-backend';
+import { createKernelApp } from './kernel';
+import { createStudiesApp, type StudiesBackend } from './studies';
+import type { KernelBackend } from '../kernel/service';
 
 export * from './backend';
 export { ApiError, normalizePath, ulid, requestId } from './http';
@@ -61,12 +64,11 @@ export { createNeuraScaleApp, neurascaleEnvelope, type NeuraScaleAppOptions } fr
 export type { NeuraScaleBackend } from './neurascale-backend';
 export { instinctSystemRoutes, type InstinctSystemBackend } from './instinct-system';
 export { createExperimentHubApp, hubBackend, ExpHubFailure, exphubEnvelope, EXPHUB_MAX_PUBLISH_BYTES, type ExperimentBackend, type ExperimentStatus } from './exphub';
+export { createStudiesApp, type StudiesBackend } from './studies';
+export { createKernelApp, kernelEnvelope, kernelStatus, aggregateStatus, KERNEL_MAX_BATCH } from './kernel';
 
 /** Default mounts (API.md §2). */
-export const MOUNTS = { neuropype: '/np', native: '/bci/v1', exphub: '/exphub', instinct: '/instinct', neurascale: '/neurascale' } as const;
-
-/** Mounts of families not built yet: answered (404 in the family's envelope) so clients and the bridge see that family, not another. */
-const PENDING_MOUNTS = { kernel: '/kernel' } as const;
+export const MOUNTS = { neuropype: '/np', native: '/bci/v1', exphub: '/exphub', instinct: '/instinct', neurascale: '/neurascale', kernel: '/kernel' } as const;
 
 /** Families this build serves, as reported by GET /bci/v1/compat. */
 export const FAMILIES: FamilyMount[] = [
@@ -74,6 +76,7 @@ export const FAMILIES: FamilyMount[] = [
   { family: 'instinct', mount: MOUNTS.instinct, emulates: 'Instinct API' },
   { family: 'experimenthub', mount: MOUNTS.exphub, emulates: 'ExperimentHub API' },
   { family: 'neurascale', mount: MOUNTS.neurascale, emulates: 'NeuraScale REST v2 + WS beta' },
+  { family: 'kernel', mount: MOUNTS.kernel, emulates: 'Kernel API (2025-04)' },
 ];
 
 export interface ApiOptions {
@@ -87,11 +90,15 @@ export interface ApiOptions {
   instinctSystem?: InstinctAppOptions['system'];
   /** The NeuraScale family's backend (neurascale-backend.ts); without one, /neurascale answers 503 ENGINE_UNAVAILABLE. */
   neurascale?: NeuraScaleBackend;
+  /** The Kernel family's backend (kernel/service.ts); without one, /kernel answers 503. */
+  kernel?: KernelBackend;
+  /** The native studies routes' backend (/bci/v1/studies); without one they answer 503. */
+  studies?: StudiesBackend;
 }
 
 /** True when a same-origin path belongs to the API (the service worker answers it). */
 export function isApiPath(pathname: string): boolean {
-  return [...Object.values(MOUNTS), ...Object.values(PENDING_MOUNTS)].some((m) => pathname === m || pathname.startsWith(m + '/') || pathname.startsWith(m + '//'));
+  return Object.values(MOUNTS).some((m) => pathname === m || pathname.startsWith(m + '/') || pathname.startsWith(m + '//'));
 }
 
 /** The root app: common headers, then one sub-app per family. */
@@ -99,16 +106,20 @@ export function createApi(backend: Backend, opts: ApiOptions = {}): Hono {
   const app = new Hono({ getPath: normalizedGetPath });
   app.use('*', commonHeaders);
   let doc: unknown;
-  const native = createNativeApp(backend, () => FAMILIES, MOUNTS.native, () => (doc ??= openApiDocument(native, np, instinct, ns)), opts.live);
+  const native = createNativeApp(backend, () => FAMILIES, MOUNTS.native, () => (doc ??= openApiDocument(native, np, instinct, ns, kernel, studies)), opts.live);
   const np = createNeuroPypeApp(backend, MOUNTS.neuropype);
   const instinct = createInstinctApp(backend, MOUNTS.instinct, { live: opts.live, system: opts.instinctSystem });
   const ns = createNeuraScaleApp(opts.neurascale ?? null, MOUNTS.neurascale, { live: opts.live });
+  // Before the native app: its catch-all would answer /bci/v1/studies… otherwise.
+  const studies = createStudiesApp(opts.studies ?? null, `${MOUNTS.native}/studies`);
+  app.route('/', studies);
   app.route('/', native);
   app.route('/', np);
   app.route('/', instinct);
   app.route('/', createExperimentHubApp(opts.experiments ?? null, MOUNTS.exphub));
   app.route('/', ns);
-  for (const m of Object.values(PENDING_MOUNTS)) app.all(`${m}/*`, () => json({ detail: 'Not Found' }, 404)).all(m, () => json({ detail: 'Not Found' }, 404));
+  const kernel = createKernelApp(opts.kernel ?? null, MOUNTS.kernel);
+  app.route('/', kernel);
   if (opts.neuropypeAtRoot) app.route('/', createNeuroPypeApp(backend, ''));
   app.notFound((c) => notFound(c.req.path));
   app.onError((err, c) => errorResponse(c, neuropypeEnvelope, err));
@@ -132,6 +143,7 @@ const NS_ERROR_SCHEMA = {
   properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'object' }, request_id: { type: 'string' }, timestamp: { type: 'string' } }, required: ['code', 'message'] } },
   required: ['error'],
 };
+const KERNEL_ERROR_SCHEMA = { type: 'object', properties: { detail: { type: 'string' } }, required: ['detail'] };
 
 const INSTINCT_ERROR_SCHEMA = {
   type: 'object',
@@ -143,13 +155,15 @@ const INSTINCT_ERROR_SCHEMA = {
 };
 
 /** The OpenAPI document of every mounted family (GET /bci/v1/openapi.json). */
-function openApiDocument(native: Hono, np: Hono, instinct: Hono, ns: Hono): unknown {
+function openApiDocument(native: Hono, np: Hono, instinct: Hono, ns: Hono, kernel: Hono, studies: Hono): unknown {
   return buildOpenApi(
     [
       { family: 'neuropype', title: 'NeuroPype-compatible API (2024.1.0)', mount: MOUNTS.neuropype, routes: familyRoutesOf.get(np)!, errorSchema: ERROR_SCHEMA },
       { family: 'instinct', title: 'Instinct-compatible API (Streams Engine)', mount: MOUNTS.instinct, routes: familyRoutesOf.get(instinct)!, errorSchema: INSTINCT_ERROR_SCHEMA },
       { family: 'native', title: 'Neurotab native API', mount: MOUNTS.native, routes: familyRoutesOf.get(native)!, errorSchema: ERROR_SCHEMA },
       { family: 'neurascale', title: 'NeuraScale-compatible API (REST v2, /api/v1/devices alias)', mount: MOUNTS.neurascale, routes: familyRoutesOf.get(ns)!, errorSchema: NS_ERROR_SCHEMA },
+      { family: 'studies', title: 'Neurotab native API: studies, participants, datasets', mount: `${MOUNTS.native}/studies`, routes: familyRoutesOf.get(studies)!, errorSchema: ERROR_SCHEMA },
+      { family: 'kernel', title: 'Kernel-compatible API (2025-04)', mount: MOUNTS.kernel, routes: familyRoutesOf.get(kernel)!, errorSchema: KERNEL_ERROR_SCHEMA },
     ],
     NP_VERSION.replace(/^.*\+browser\./, ''),
   );

@@ -3,6 +3,7 @@
 // Must not import anything from the UI, workers or engine; only core types.
 import Dexie, { type EntityTable } from 'dexie';
 import type { NirsProbe, StreamDescriptor } from '../core/stream';
+import { uuidv7 } from '../core/ids';
 
 /** 'importing': being written from a file; left behind only by a crash, and then deleted at start-up. */
 export type RecordingStatus = 'recording' | 'importing' | 'complete' | 'recovered';
@@ -68,7 +69,16 @@ export interface MarkerRow {
   durationMs?: number;
 }
 
-export interface StudyRow { id: string; name: string; createdAtMs: number; description?: string }
+export interface StudyRow { id: string; name: string; createdAtMs: number; description?: string; organization?: string; alias?: string }
+/** Schema v5 (Kernel studies): a study's participant; `externalId` is the study's own label ("sub-001"). */
+export interface ParticipantRow { id: string; studyId: string; externalId: string; createdAtMs: number; status: 'active' | 'pending' | 'inactive' }
+/** Schema v5: a recording assigned to a study (Kernel's dataset); `id` is the recording's. */
+export interface DatasetRow { id: string; studyId: string; participantId: string; name: string; description?: string; experiment?: string; createdAtMs: number }
+/** Schema v5: Kernel jobs and batches (kernel/model.ts JobRecord / BatchRecord, plus the runner's lease). */
+export interface KernelJobRow { id: string; template: string; studyId: string; datasetId: string; batchId: string; status: string; createdAtMs: number; leaseUntilMs?: number; runnerId?: string; [k: string]: unknown }
+export interface KernelBatchRow { id: string; studyId: string; template: string; jobs: [string, string][]; createdAtMs: number }
+/** Schema v5: a job's output file (the IndexedDB OutputStore). */
+export interface KernelOutputRow { jobId: string; filename: string; data: Blob; bytes: number }
 export interface PipelineRow { path: string; content: string; updatedAtMs: number; contentType: string }
 export interface ExecutionRow { id: string; family: string; alias?: string; createdAtMs: number; state: unknown }
 export interface JobRow { id: string; kind: string; status: string; createdAtMs: number; updatedAtMs: number; progress?: number; result?: unknown; error?: string }
@@ -107,6 +117,11 @@ export class NeurotabDb extends Dexie {
   settings!: EntityTable<SettingRow, 'key'>;
   logs!: EntityTable<LogRow, 'id'>;
   instinctStreams!: EntityTable<InstinctStreamRow, 'id'>;
+  participants!: EntityTable<ParticipantRow, 'id'>;
+  datasets!: EntityTable<DatasetRow, 'id'>;
+  kernelJobs!: EntityTable<KernelJobRow, 'id'>;
+  kernelBatches!: EntityTable<KernelBatchRow, 'id'>;
+  kernelOutputs!: Dexie.Table<KernelOutputRow, [string, string]>;
 
   constructor(name = 'neurotab') {
     super(name);
@@ -137,6 +152,35 @@ export class NeurotabDb extends Dexie {
     );
     // v4: Instinct stream definitions (they come back, stopped, after a reload).
     this.version(4).stores({ instinctStreams: 'id, updatedAtMs' });
+    // v5 (Kernel studies, kernel/): participants, datasets (recordings assigned to studies), job
+    // queue, batches and outputs; studies gain an alias index. Recordings already tagged with a
+    // study become its datasets, with a participant per distinct `participant` label.
+    this.version(5)
+      .stores({
+        studies: 'id, name, createdAtMs, alias',
+        participants: 'id, studyId, [studyId+externalId]',
+        datasets: 'id, studyId, participantId',
+        kernelJobs: 'id, status, createdAtMs, studyId, batchId, [datasetId+template+createdAtMs]',
+        kernelBatches: 'id, studyId',
+        kernelOutputs: '[jobId+filename], jobId',
+      })
+      .upgrade(async (tx) => {
+        const studyIds = new Set((await tx.table<StudyRow, string>('studies').toArray()).map((s) => s.id));
+        const participants = new Map<string, string>();
+        const recordings = await tx.table<RecordingRow, string>('recordings').toArray();
+        for (const r of recordings) {
+          if (!r.studyId || !studyIds.has(r.studyId)) continue;
+          const label = r.participant?.trim() || 'unknown';
+          const key = `${r.studyId}\u0000${label}`;
+          let pid = participants.get(key);
+          if (!pid) {
+            pid = uuidv7(r.createdAtMs);
+            participants.set(key, pid);
+            await tx.table<ParticipantRow, string>('participants').add({ id: pid, studyId: r.studyId, externalId: label, createdAtMs: r.createdAtMs, status: 'active' });
+          }
+          await tx.table<DatasetRow, string>('datasets').add({ id: r.id, studyId: r.studyId, participantId: pid, name: r.name, experiment: r.task, createdAtMs: r.createdAtMs });
+        }
+      });
   }
 }
 

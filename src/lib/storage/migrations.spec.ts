@@ -52,6 +52,35 @@ describe('schema migrations', () => {
     expect((await db.recordings.get('edf'))?.createdAtMs).toBe(importedAtMs);
     await db.delete();
   });
+
+  it('→ v5 (Kernel studies): recordings tagged with a study become its datasets, one participant per label; untagged ones stay unassigned', async () => {
+    const name = `mig5-${Math.random()}`;
+    const old = new Dexie(name);
+    old.version(1).stores(SCHEMA_V1);
+    old.version(2).stores({ recordings: 'id, createdAtMs, status, studyId, *kinds' });
+    await old.table('studies').add({ id: 's1', name: 'Tapping', createdAtMs: 1 });
+    const rec = (id: string, extra: Record<string, unknown>) => ({ id, name: `rec ${id}`, createdAtMs: 10, status: 'complete', streams: [], markerCount: 0, byteSize: 0, kinds: [], ...extra });
+    await old.table('recordings').bulkAdd([
+      rec('a', { studyId: 's1', participant: 'sub-01', task: 'tapping' }),
+      rec('b', { studyId: 's1', participant: 'sub-01' }),
+      rec('c', { studyId: 's1' }),
+      rec('d', {}),
+      rec('e', { studyId: 'gone' }),
+    ]);
+    old.close();
+
+    const db = new NeurotabDb(name);
+    await db.open();
+    expect(db.verno).toBeGreaterThanOrEqual(5);
+    const ds = await db.datasets.orderBy('id').toArray();
+    expect(ds.map((d) => [d.id, d.studyId, d.experiment])).toEqual([['a', 's1', 'tapping'], ['b', 's1', undefined], ['c', 's1', undefined]]);
+    const parts = await db.participants.where('studyId').equals('s1').toArray();
+    expect(parts.map((p) => p.externalId).sort()).toEqual(['sub-01', 'unknown']);
+    expect(ds[0].participantId).toBe(ds[1].participantId);
+    expect(await db.recordings.count()).toBe(5);
+    expect(await db.studies.where('alias').equals('x').count()).toBe(0);
+    await db.delete();
+  });
 });
 
 describe('schema v4: Instinct stream definitions', () => {
