@@ -14,6 +14,7 @@ import { importFile, inspect, markerInput, recordingInput, streamInput, streamOu
 import { parameterPort } from './workflow';
 import { webSocketSink } from './sinks';
 import { barPlot, dejitter, printToConsole, spectrumPlot, streamData, timeSeriesPlot } from './compat';
+import { NP_MACHINE_LEARNING } from './np-machine-learning';
 
 export const BUILTIN_NODE_CLASSES: NodeClass[] = [
   streamInput,
@@ -61,6 +62,7 @@ export const BUILTIN_NODE_CLASSES: NodeClass[] = [
   spectrumPlot,
   barPlot,
   printToConsole,
+  ...NP_MACHINE_LEARNING,
 ];
 
 /** A fresh registry with every built-in node class. */
