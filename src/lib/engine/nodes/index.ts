@@ -15,6 +15,7 @@ import { parameterPort } from './workflow';
 import { webSocketSink } from './sinks';
 import { barPlot, dejitter, printToConsole, spectrumPlot, streamData, timeSeriesPlot } from './compat';
 import { NP_MACHINE_LEARNING } from './np-machine-learning';
+import { NP_NEURAL } from './np-neural';
 
 export const BUILTIN_NODE_CLASSES: NodeClass[] = [
   streamInput,
@@ -63,6 +64,7 @@ export const BUILTIN_NODE_CLASSES: NodeClass[] = [
   barPlot,
   printToConsole,
   ...NP_MACHINE_LEARNING,
+  ...NP_NEURAL,
 ];
 
 /** A fresh registry with every built-in node class. */

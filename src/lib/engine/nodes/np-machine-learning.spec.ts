@@ -9,7 +9,7 @@ import { featureAxis, instanceAxis, MARKER, TARGET } from '../axes';
 import { makeBlock } from '../block';
 import { chunkProps, concatPackets, markerChunk, markersOf, packetOf, type Chunk, type Packet } from '../packet';
 import { Execution, PipelineError } from '../index';
-import { axisOf, copyPacket, feedChunks, instantiate, makeStream, packetSummary, randomChunks, signalFromChannelMajor } from '../testing';
+import { axisOf, copyPacket, instantiate, makeStream, packetSummary, randomChunks, signalFromChannelMajor } from '../testing';
 import { builtinRegistry } from './index';
 import { accumulateCalibrationData, injectCalibrationData, linearDiscriminantAnalysis, logisticRegression, measureLoss } from './np-machine-learning';
 
