@@ -16,6 +16,7 @@ import { webSocketSink } from './sinks';
 import { barPlot, dejitter, printToConsole, spectrumPlot, streamData, timeSeriesPlot } from './compat';
 import { NP_MACHINE_LEARNING } from './np-machine-learning';
 import { NP_NEURAL } from './np-neural';
+import { NP_SOURCE_LOCALIZATION } from './np-source-localization';
 
 export const BUILTIN_NODE_CLASSES: NodeClass[] = [
   streamInput,
@@ -65,6 +66,7 @@ export const BUILTIN_NODE_CLASSES: NodeClass[] = [
   printToConsole,
   ...NP_MACHINE_LEARNING,
   ...NP_NEURAL,
+  ...NP_SOURCE_LOCALIZATION,
 ];
 
 /** A fresh registry with every built-in node class. */
