@@ -14,7 +14,7 @@ import {
 import type { MarkerEvent } from '../core/stream';
 import { axisLength, timeAxis } from './axes';
 import { sameStream } from './block';
-import { refusalOfPacket } from './graph';
+import { refusalOfPacket, topologicalOrder } from './graph';
 import { MarkerQueue } from './nodes/io';
 import { concatPackets, packetItems, type Chunk, type Packet } from './packet';
 import { findParam, resolveParams } from './params';
@@ -901,25 +901,29 @@ export class Execution {
   }
 }
 
-/** Copies the value of each value output (ParameterPort, NodeClass.values) into the parameters wired to it (NeuroPype §7.9). */
+/**
+ * Copies the value of each value output (ParameterPort, NodeClass.values) into the parameters wired
+ * to it (NeuroPype §7.9), in topological order, so a value node fed by another (ConstantString →
+ * StringConcat → RecordToXDF) computes its value from what it was given.
+ */
 function applyParameterPorts(doc: PipelineDocument, registry: NodeRegistry): PipelineDocument {
+  if (!doc.nodes.some((n) => registry.find(n.type)?.values)) return doc;
+  const out = structuredClone(doc);
+  const byId = new Map(out.nodes.map((n) => [n.id, n]));
   const values = new Map<string, Record<string, unknown>>();
-  for (const n of doc.nodes) {
+  for (const id of topologicalOrder([...byId.keys()], out.edges).order) {
+    const n = byId.get(id)!;
+    for (const e of out.edges) {
+      const value = e.target === id ? values.get(e.source)?.[e.sourcePort] : undefined;
+      if (value !== undefined && value !== null) n.params[e.targetPort] = value;
+    }
     const cls = registry.find(n.type);
     if (!cls?.values) continue;
     try {
-      values.set(n.id, cls.values(resolveParams(cls, n.params, '')));
+      values.set(id, cls.values(resolveParams(cls, n.params, '')));
     } catch {
       // the compiler reports the parameters
     }
-  }
-  if (!values.size) return doc;
-  const out = structuredClone(doc);
-  for (const e of doc.edges) {
-    const value = values.get(e.source)?.[e.sourcePort];
-    if (value === undefined || value === null) continue;
-    const target = out.nodes.find((n) => n.id === e.target);
-    if (target) target.params[e.targetPort] = value;
   }
   return out;
 }
