@@ -18,6 +18,7 @@ import { NP_MACHINE_LEARNING } from './np-machine-learning';
 import { NP_NEURAL } from './np-neural';
 import { NP_SOURCE_LOCALIZATION } from './np-source-localization';
 import { NP_PROGRAMMING } from './np-programming';
+import { NP_UTILITIES } from './np-utilities';
 
 export const BUILTIN_NODE_CLASSES: NodeClass[] = [
   streamInput,
@@ -69,6 +70,7 @@ export const BUILTIN_NODE_CLASSES: NodeClass[] = [
   ...NP_NEURAL,
   ...NP_SOURCE_LOCALIZATION,
   ...NP_PROGRAMMING,
+  ...NP_UTILITIES,
 ];
 
 /** A fresh registry with every built-in node class. */
