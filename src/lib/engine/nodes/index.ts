@@ -17,6 +17,7 @@ import { barPlot, dejitter, printToConsole, spectrumPlot, streamData, timeSeries
 import { NP_MACHINE_LEARNING } from './np-machine-learning';
 import { NP_NEURAL } from './np-neural';
 import { NP_SOURCE_LOCALIZATION } from './np-source-localization';
+import { NP_FORMATTING } from './np-formatting';
 import { NP_PROGRAMMING } from './np-programming';
 import { NP_UTILITIES } from './np-utilities';
 
@@ -69,6 +70,7 @@ export const BUILTIN_NODE_CLASSES: NodeClass[] = [
   ...NP_MACHINE_LEARNING,
   ...NP_NEURAL,
   ...NP_SOURCE_LOCALIZATION,
+  ...NP_FORMATTING,
   ...NP_PROGRAMMING,
   ...NP_UTILITIES,
 ];
