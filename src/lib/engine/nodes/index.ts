@@ -18,6 +18,7 @@ import { NP_MACHINE_LEARNING } from './np-machine-learning';
 import { NP_NEURAL } from './np-neural';
 import { NP_SOURCE_LOCALIZATION } from './np-source-localization';
 import { NP_FORMATTING } from './np-formatting';
+import { NP_MARKERS } from './np-markers';
 import { NP_PROGRAMMING } from './np-programming';
 import { NP_UTILITIES } from './np-utilities';
 
@@ -71,6 +72,7 @@ export const BUILTIN_NODE_CLASSES: NodeClass[] = [
   ...NP_NEURAL,
   ...NP_SOURCE_LOCALIZATION,
   ...NP_FORMATTING,
+  ...NP_MARKERS,
   ...NP_PROGRAMMING,
   ...NP_UTILITIES,
 ];
