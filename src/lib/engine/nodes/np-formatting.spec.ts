@@ -11,7 +11,7 @@ import { builtinRegistry } from './index';
 import { extractStreams, mergeStreams, renameStreams, selectInstances } from './np-formatting';
 
 const eeg = () => signalFromChannelMajor(makeStream(['C3', 'C4'], 250), Float64Array.from({ length: 20 }, (_, i) => i), 10);
-const eye = () => signalFromChannelMajor(makeStream(['x', 'y'], 60, { kind: 'gaze' }), new Float64Array(8), 4);
+const eye = () => signalFromChannelMajor(makeStream(['x', 'y'], 60, { kind: 'aux' }), new Float64Array(8), 4);
 const marks = (...values: string[]) => markerChunk(values.map((value, i) => ({ timestampMs: 100 * (i + 1), value })));
 const pk = (...entries: [string, Chunk][]): Packet => new Map(entries);
 
