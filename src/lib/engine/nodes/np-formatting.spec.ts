@@ -4,11 +4,12 @@
 import { describe, expect, it } from 'vitest';
 import { MARKER, TARGET } from '../axes';
 import { PipelineError, type PipelineDocumentInput } from '../document';
-import { markerChunk, markersOf, type Chunk, type Packet } from '../packet';
+import { concatPackets, copyPacket, markerChunk, markersOf, signalChunk, type Chunk, type Packet } from '../packet';
 import { Execution } from '../runtime';
-import { axisOf, epochsChunk, instantiate, makeStream, signalFromChannelMajor, slab } from '../testing';
+import { referenceError } from '../../../../tests/support/shared';
+import { axisOf, epochsChunk, instantiate, makeStream, packetSummary, rng, signalFromChannelMajor, slab, toChannelMajor } from '../testing';
 import { builtinRegistry } from './index';
-import { extractStreams, mergeStreams, renameStreams, selectInstances } from './np-formatting';
+import { extractStreams, fuseStreams, mergeStreams, renameStreams, selectInstances } from './np-formatting';
 
 const eeg = () => signalFromChannelMajor(makeStream(['C3', 'C4'], 250), Float64Array.from({ length: 20 }, (_, i) => i), 10);
 const eye = () => signalFromChannelMajor(makeStream(['x', 'y'], 60, { kind: 'aux' }), new Float64Array(8), 4);
@@ -136,5 +137,67 @@ describe('SelectInstances', () => {
     expect(loadError([{ id: 'lsl', type: 'LSLInput' }, { id: 's', type: 'SelectInstances' }], [{ source: 'lsl', target: 's' }])).toMatch(/^s: .*SelectInstances.*needs a chunk with an instance axis/m);
     expect(loadError([{ id: 's', type: 'SelectInstances', params: { condition: 'TargetValue > 1' } }])).toMatch(/^s: .*parameter "condition"/m);
     expect(loadError([{ id: 's', type: 'SelectInstances', params: { drop_immediately: false } }])).toMatch(/^s: .*parameter "drop_immediately"/m);
+  });
+});
+
+describe('FuseStreams', async () => {
+  const ref = (await import('./fixtures/fuse-reference.json')).default;
+  const kinds = ['eeg', 'aux'] as const;
+  const streams = ref.streams.map((s, i) => {
+    const t = Float64Array.from({ length: s.n }, (_, k) => s.t0 + k * s.step_ms + s.jitter * Math.sin(k));
+    const C = s.freqs.length;
+    const x = new Float32Array(s.n * C);
+    for (let k = 0; k < s.n; k++) for (let c = 0; c < C; c++) x[k * C + c] = Math.sin(2 * Math.PI * s.freqs[c] * (t[k] / 1000)) * (c + 1);
+    return { name: kinds[i], desc: makeStream(s.freqs.map((_, c) => `${kinds[i]}${c + 1}`), s.rate, { kind: kinds[i] }), t, x, C };
+  });
+  /** The streams cut at `bounds` (ms): one packet per step with each stream's samples in [prev, bound). */
+  function packets(bounds: number[], streaming: boolean): Packet[] {
+    let lo = -Infinity;
+    return [...bounds, Infinity].map((hi) => {
+      const p = new Map<string, Chunk>();
+      for (const s of streams) {
+        const idx = Array.from(s.t.keys()).filter((k) => s.t[k] >= lo && s.t[k] < hi);
+        if (!idx.length) continue;
+        p.set(s.name, signalChunk(s.desc, s.x.slice(idx[0] * s.C, (idx.at(-1)! + 1) * s.C), s.t.slice(idx[0], idx.at(-1)! + 1), { streaming }));
+      }
+      if (hi === Infinity) p.set('markers', marks('end'));
+      lo = hi;
+      return p;
+    });
+  }
+  function fuse(ps: Packet[]) {
+    const { node } = instantiate(fuseStreams, { srate: ref.srate, stream_name: 'fused' });
+    let out: Packet | undefined;
+    for (const p of ps) {
+      const r = node.process({ data: p })?.data;
+      if (r) out = out ? concatPackets(out, copyPacket(r)) : copyPacket(r);
+    }
+    return out!;
+  }
+  it('equals numpy.interp of each stream on the common 100 Hz grid (EEG 250 Hz jittered + aux 60 Hz), channels concatenated', () => {
+    const out = fuse(packets([], false));
+    expect([...out.keys()]).toEqual(['fused', 'markers']);
+    const f = out.get('fused')!;
+    expect(f.block.axes.map((a) => a.type)).toEqual(['time', 'space']);
+    expect(axisOf(f, 'space').channels.map((c) => c.label)).toEqual(['eeg1', 'eeg2', 'eeg3', 'aux1', 'aux2']);
+    expect(axisOf(f, 'time').nominalRateHz).toBe(100);
+    const T = ref.grid_ms.length;
+    expect(f.block.shape).toEqual([T, 5]);
+    expect(referenceError(axisOf(f, 'time').timesMs, Float64Array.from(ref.grid_ms), 'nmax')).toBeLessThan(1e-12);
+    expect(referenceError(toChannelMajor(f.block.data, T, 5), Float64Array.from(ref.fused_channel_major), 'nmax')).toBeLessThan(1e-9);
+  });
+  it('gives the same samples whatever the chunking, live (streaming pieces) or whole', () => {
+    const whole = fuse(packets([], false));
+    for (const seed of [4, 5]) {
+      const r = rng(seed);
+      const bounds = Array.from({ length: 40 }, () => 1000 + r() * 3000).sort((a, b) => a - b);
+      expect(packetSummary(new Map([['fused', fuse(packets(bounds, true)).get('fused')!]]))).toEqual(packetSummary(new Map([['fused', whole.get('fused')!]])));
+    }
+  });
+  it('segments are refused at load (fusing needs continuous signals)', () => {
+    expect(loadError([{ id: 'x', type: 'ImportXDF' }, { id: 'seg', type: 'Segmentation', params: { time_bounds: [0, 1] } }, { id: 'f', type: 'FuseStreams' }], [
+      { source: 'x', target: 'seg' },
+      { source: 'seg', target: 'f' },
+    ])).toMatch(/^f: .*FuseStreams.*without an instance axis/m);
   });
 });

@@ -1,12 +1,13 @@
 // NeuroPype's formatting node classes on the packet model: they change which chunks a packet holds
-// and under what names, not the values — MergeStreams (several packets into one), RenameStreams,
-// ExtractStreams (keep named chunks), SelectInstances (keep instances by their record fields).
-// Engine worker / Node. Stateless.
+// and under what names — MergeStreams (several packets into one), RenameStreams, ExtractStreams
+// (keep named chunks), SelectInstances (keep instances by their record fields) — and FuseStreams
+// (several signals resampled onto one clock, the only one here that computes values).
+// Engine worker / Node. FuseStreams keeps per-stream sample buffers; the others are stateless.
 import { InputError } from '../../core/errors';
-import { TARGET, type InstanceAxis, type InstanceField } from '../axes';
-import { axisIndex, selectAlong } from '../block';
-import { mapChunks, type Chunk, type Packet } from '../packet';
-import { sameAs, UNKNOWN_SHAPE, type ChunkShape } from '../shapes';
+import { axisConcat, TARGET, timeAxis, type InstanceAxis, type InstanceField, type SpaceAxis } from '../axes';
+import { axisIndex, makeBlock, moveAxis, selectAlong } from '../block';
+import { chunkMatches, chunkProps, mapChunks, type Chunk, type ChunkQuery, type Packet } from '../packet';
+import { sameAs, shapeMatches, signalShape, UNKNOWN_SHAPE, type ChunkShape } from '../shapes';
 import type { InputPortSpec, NodeClass } from '../types';
 import { input, np, output, p } from './common';
 import { wildcard } from './markers';
@@ -279,4 +280,153 @@ as numbers. A field no instance has is an error naming the fields there are.
 };
 
 
-export const NP_FORMATTING: NodeClass[] = [mergeStreams, renameStreams, extractStreams, selectInstances];
+// ------------------------------------------------------------------------------- FuseStreams
+
+/** The signals FuseStreams fuses: continuous data with channels. */
+const FUSABLE: ChunkQuery = { onlySignals: true, withAxes: ['time', 'space'], withoutAxes: ['instance'] };
+
+/** One input stream's samples not yet past the output grid: times (ms) and frame-major float64 values. */
+interface FuseBuffer {
+  space: SpaceAxis;
+  times: number[];
+  values: number[];
+  streaming: boolean;
+}
+
+export const fuseStreams: NodeClass = {
+  type: 'np.fuse-streams',
+  package: 'compat',
+  title: 'Fuse streams',
+  version: '0.9.6',
+  neuropype: np('FuseStreams', 'formatting'),
+  doc: `Fuses the continuous signals of a packet (devices at different rates, e.g. EEG and an eye
+tracker merged by MergeStreams) into one chunk \`stream_name\` on a common clock at \`srate\` (NeuroPype
+FuseStreams). Each stream is interpolated linearly by its time stamps (\`numpy.interp\`; NeuroPype's
+method is undocumented) at the grid times first + k / srate, from the first time every stream has
+data; the channels are concatenated in chunk order (labels and positions kept). A grid point is
+emitted once every stream has a sample at or after it, so the output does not depend on how the
+input is chunked.
+Marker and other chunks pass through.
+
+- **in/out \`data\`**: signal chunks (time × space) → one time × space chunk.
+- **srate** (Hz). **stream_name** (output chunk name). **buffer_delay**, **min_headroom**,
+  **desired_headroom** (s) and **verbosity** are accepted and unused: the output runs as close behind
+  the slowest stream as interpolation allows.`,
+  inputs: [input('data', [FUSABLE], 'Signals to fuse.', { hint: 'feed continuous signals (time × space), e.g. MergeStreams of two devices' })],
+  outputs: [
+    output(
+      'data',
+      (ins, params) => {
+        const s = ins.data;
+        if (!s || s === UNKNOWN_SHAPE) return UNKNOWN_SHAPE;
+        const rest = s.filter((c) => !shapeMatches(c, FUSABLE));
+        return rest.length === s.length ? s : [signalShape(params.stream_name as string), ...rest];
+      },
+      'The fused signal and the other chunks.',
+    ),
+  ],
+  params: [
+    p.float('srate', 250, 'Rate of the fused stream.', { unit: 'Hz', domain: [1e-3, 1e6] }),
+    p.string('stream_name', 'eeg', 'Name of the fused chunk.'),
+    p.float('buffer_delay', 2, 'Accepted and unused.', { unit: 's' }),
+    p.float('min_headroom', 2, 'Accepted and unused.', { unit: 's' }),
+    p.float('desired_headroom', 5, 'Accepted and unused.', { unit: 's' }),
+    p.int('verbosity', 1, 'Accepted and unused.'),
+  ],
+  create(params, ctx) {
+    const stepMs = 1000 / (params.srate as number);
+    const name = params.stream_name as string;
+    const buffers = new Map<string, FuseBuffer>();
+    let startMs = NaN;
+    let k = 0;
+    let kind: Chunk['props']['source']['kind'] = 'eeg';
+
+    const add = (cname: string, c: Chunk) => {
+      const b = moveAxis(c.block, axisIndex(c.block, 'time'), 0);
+      const t = (b.axes[0] as { timesMs: Float64Array }).timesMs;
+      const space = b.axes[1] as SpaceAxis;
+      if (b.axes.length !== 2 || space.type !== 'space') throw new InputError(`chunk "${cname}" must be time × space to be fused, but has ${b.axes.map((a) => a.type).join(' × ')}`, ctx.nodeId);
+      let buf = buffers.get(cname);
+      if (buf && buf.space.channels.length !== space.channels.length) throw new InputError(`chunk "${cname}" changed from ${buf.space.channels.length} to ${space.channels.length} channels; reset the pipeline`, ctx.nodeId);
+      if (!buf) {
+        buffers.set(cname, (buf = { space, times: [], values: [], streaming: c.props.is_streaming }));
+        if (buffers.size === 1) kind = c.props.source.kind;
+      }
+      buf.streaming = c.props.is_streaming;
+      for (let n = 0; n < t.length; n++) {
+        if (buf.times.length && t[n] <= buf.times[buf.times.length - 1]) continue; // not after the last: dropped
+        buf.times.push(t[n]);
+        for (let ch = 0; ch < space.channels.length; ch++) buf.values.push(b.data[n * space.channels.length + ch]);
+      }
+    };
+
+    /** Grid points up to `untilMs`, interpolated from every buffer; trims what no later point needs. */
+    const emit = (untilMs: number): Chunk | undefined => {
+      const list = [...buffers.values()];
+      if (!list.length || list.some((b) => !b.times.length)) return undefined;
+      if (Number.isNaN(startMs)) startMs = Math.max(...list.map((b) => b.times[0]));
+      const width = list.reduce((n, b) => n + b.space.channels.length, 0);
+      const grid: number[] = [];
+      for (let g = startMs + k * stepMs; g <= untilMs + 1e-9; g = startMs + ++k * stepMs) grid.push(g);
+      if (!grid.length) return undefined;
+      const out = new Float64Array(grid.length * width);
+      let off = 0;
+      for (const b of list) {
+        const C = b.space.channels.length;
+        let i = 0;
+        grid.forEach((g, r) => {
+          while (i + 1 < b.times.length && b.times[i + 1] <= g) i++;
+          const t0 = b.times[i];
+          const j = Math.min(i + 1, b.times.length - 1);
+          const w = j === i || g <= t0 ? 0 : (g - t0) / (b.times[j] - t0);
+          for (let ch = 0; ch < C; ch++) out[r * width + off + ch] = b.values[i * C + ch] + w * (b.values[j * C + ch] - b.values[i * C + ch]);
+        });
+        // keep the last sample at or before the next grid point, and everything after it
+        const next = startMs + k * stepMs;
+        let keep = 0;
+        while (keep + 1 < b.times.length && b.times[keep + 1] <= next) keep++;
+        b.times.splice(0, keep);
+        b.values.splice(0, keep * C);
+        off += C;
+      }
+      const space = list.length === 1 ? list[0].space : (axisConcat(list.map((b) => b.space)) as SpaceAxis);
+      const streaming = list.some((b) => b.streaming);
+      return { block: makeBlock(out, [timeAxis(Float64Array.from(grid), params.srate as number), space]), props: chunkProps({ id: name, name, kind }, { is_signal: true, is_streaming: streaming }) };
+    };
+
+    /** The last time every stream has reached: grid points up to it can be interpolated. */
+    const commonEnd = () => Math.min(...[...buffers.values()].map((b) => (b.times.length ? b.times[b.times.length - 1] : -Infinity)));
+
+    /** The output packet: the fused chunk where the first fused stream was, the other chunks as they came. */
+    const assemble = (p: Packet | undefined, fused: Chunk | undefined): Packet | undefined => {
+      const out = new Map<string, Chunk>();
+      let placed = false;
+      for (const [n, c] of p ?? []) {
+        if (!chunkMatches(n, c, FUSABLE)) out.set(n, c);
+        else if (!placed && fused) {
+          out.set(name, fused);
+          placed = true;
+        }
+      }
+      if (fused && !placed) out.set(name, fused);
+      return out.size ? out : undefined;
+    };
+
+    return {
+      process(inputs) {
+        const d = inputs.data;
+        if (!d) return;
+        for (const [n, c] of d) if (chunkMatches(n, c, FUSABLE)) add(n, c);
+        const out = assemble(d, emit(commonEnd()));
+        return out ? { data: out } : undefined;
+      },
+      reset() {
+        buffers.clear();
+        startMs = NaN;
+        k = 0;
+      },
+    };
+  },
+};
+
+export const NP_FORMATTING: NodeClass[] = [mergeStreams, fuseStreams, renameStreams, extractStreams, selectInstances];
