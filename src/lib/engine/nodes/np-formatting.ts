@@ -5,8 +5,8 @@
 // Engine worker / Node. FuseStreams keeps per-stream sample buffers; the others are stateless.
 import { InputError } from '../../core/errors';
 import { axisConcat, TARGET, timeAxis, type InstanceAxis, type InstanceField, type SpaceAxis } from '../axes';
-import { axisIndex, makeBlock, moveAxis, selectAlong } from '../block';
-import { chunkMatches, chunkProps, mapChunks, type Chunk, type ChunkQuery, type Packet } from '../packet';
+import { axisIndex, describeAxes, findAxis, makeBlock, moveAxis, selectAlong } from '../block';
+import { chunkMatches, chunkProps, mapChunks, StreamStates, type Chunk, type ChunkQuery, type Packet } from '../packet';
 import { sameAs, shapeMatches, signalShape, UNKNOWN_SHAPE, type ChunkShape } from '../shapes';
 import type { InputPortSpec, NodeClass } from '../types';
 import { input, np, output, p } from './common';
@@ -288,6 +288,7 @@ const FUSABLE: ChunkQuery = { onlySignals: true, withAxes: ['time', 'space'], wi
 /** One input stream's samples not yet past the output grid: times (ms) and frame-major float64 values. */
 interface FuseBuffer {
   space: SpaceAxis;
+  kind: Chunk['props']['source']['kind'];
   times: number[];
   values: number[];
   streaming: boolean;
@@ -303,7 +304,8 @@ export const fuseStreams: NodeClass = {
 tracker merged by MergeStreams) into one chunk \`stream_name\` on a common clock at \`srate\` (NeuroPype
 FuseStreams). Each stream is interpolated linearly by its time stamps (\`numpy.interp\`; NeuroPype's
 method is undocumented) at the grid times first + k / srate, from the first time every stream has
-data; the channels are concatenated in chunk order (labels and positions kept). A grid point is
+data; the channels are concatenated in chunk order (labels and positions kept). A stream whose
+layout changes (rate, channels) starts a fresh buffer. A grid point is
 emitted once every stream has a sample at or after it, so the output does not depend on how the
 input is chunked.
 Marker and other chunks pass through.
@@ -336,33 +338,28 @@ Marker and other chunks pass through.
   create(params, ctx) {
     const stepMs = 1000 / (params.srate as number);
     const name = params.stream_name as string;
-    const buffers = new Map<string, FuseBuffer>();
+    // one buffer per stream, started afresh when a stream's layout changes (sameStream)
+    const buffers = new StreamStates<FuseBuffer>((c) => ({ space: findAxis(c.block, 'space')!, times: [], values: [], kind: c.props.source.kind, streaming: c.props.is_streaming }));
     let startMs = NaN;
     let k = 0;
-    let kind: Chunk['props']['source']['kind'] = 'eeg';
 
     const add = (cname: string, c: Chunk) => {
       const b = moveAxis(c.block, axisIndex(c.block, 'time'), 0);
+      if (b.axes.length !== 2) throw new InputError(`chunk "${cname}" must be time × space to be fused, but has ${describeAxes(b.axes)}`, ctx.nodeId);
       const t = (b.axes[0] as { timesMs: Float64Array }).timesMs;
-      const space = b.axes[1] as SpaceAxis;
-      if (b.axes.length !== 2 || space.type !== 'space') throw new InputError(`chunk "${cname}" must be time × space to be fused, but has ${b.axes.map((a) => a.type).join(' × ')}`, ctx.nodeId);
-      let buf = buffers.get(cname);
-      if (buf && buf.space.channels.length !== space.channels.length) throw new InputError(`chunk "${cname}" changed from ${buf.space.channels.length} to ${space.channels.length} channels; reset the pipeline`, ctx.nodeId);
-      if (!buf) {
-        buffers.set(cname, (buf = { space, times: [], values: [], streaming: c.props.is_streaming }));
-        if (buffers.size === 1) kind = c.props.source.kind;
-      }
+      const buf = buffers.get(cname, c);
+      const C = buf.space.channels.length;
       buf.streaming = c.props.is_streaming;
       for (let n = 0; n < t.length; n++) {
         if (buf.times.length && t[n] <= buf.times[buf.times.length - 1]) continue; // not after the last: dropped
         buf.times.push(t[n]);
-        for (let ch = 0; ch < space.channels.length; ch++) buf.values.push(b.data[n * space.channels.length + ch]);
+        for (let ch = 0; ch < C; ch++) buf.values.push(b.data[n * C + ch]);
       }
     };
 
     /** Grid points up to `untilMs`, interpolated from every buffer; trims what no later point needs. */
     const emit = (untilMs: number): Chunk | undefined => {
-      const list = [...buffers.values()];
+      const list = buffers.entries().map(([, b]) => b);
       if (!list.length || list.some((b) => !b.times.length)) return undefined;
       if (Number.isNaN(startMs)) startMs = Math.max(...list.map((b) => b.times[0]));
       const width = list.reduce((n, b) => n + b.space.channels.length, 0);
@@ -391,11 +388,11 @@ Marker and other chunks pass through.
       }
       const space = list.length === 1 ? list[0].space : (axisConcat(list.map((b) => b.space)) as SpaceAxis);
       const streaming = list.some((b) => b.streaming);
-      return { block: makeBlock(out, [timeAxis(Float64Array.from(grid), params.srate as number), space]), props: chunkProps({ id: name, name, kind }, { is_signal: true, is_streaming: streaming }) };
+      return { block: makeBlock(out, [timeAxis(Float64Array.from(grid), params.srate as number), space]), props: chunkProps({ id: name, name, kind: list[0].kind }, { is_signal: true, is_streaming: streaming }) };
     };
 
     /** The last time every stream has reached: grid points up to it can be interpolated. */
-    const commonEnd = () => Math.min(...[...buffers.values()].map((b) => (b.times.length ? b.times[b.times.length - 1] : -Infinity)));
+    const commonEnd = () => Math.min(...buffers.entries().map(([, b]) => b).map((b) => (b.times.length ? b.times[b.times.length - 1] : -Infinity)));
 
     /** The output packet: the fused chunk where the first fused stream was, the other chunks as they came. */
     const assemble = (p: Packet | undefined, fused: Chunk | undefined): Packet | undefined => {

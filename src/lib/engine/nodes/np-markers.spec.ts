@@ -47,6 +47,12 @@ describe('InsertMarkers (marker-spanned)', () => {
     const total = inserted({ ...params, counting: 'total', count: 4 }, [N]).all.filter((e) => e.value === 'eyes-closed').map((e) => e.timestampMs);
     expect(total).toEqual([1000, 3250, 5500, 7750, 20000, 21125, 22250, 23375]);
   });
+  it('without both anchors nothing is inserted, and the log says so', () => {
+    const { node, logs } = instantiate(insertMarkers, { ...params, anchor_marker_B: '' });
+    expect(logs.map((l) => l.message)).toEqual(['anchor_marker and anchor_marker_B are not both set: no span opens, no marker is inserted']);
+    const mk = node.process({ data: new Map([['markers', markerChunk(design)]]) })!.data!;
+    expect(markersOf(mk.get('markers')!)).toEqual(design);
+  });
   it('a packet without markers passes unchanged', () => {
     const { node } = instantiate(insertMarkers, params);
     const p = new Map([['eeg', sig]]);
@@ -54,7 +60,7 @@ describe('InsertMarkers (marker-spanned)', () => {
     const mk = node.process({ data: new Map([['markers', markerChunk([{ timestampMs: 0, value: 'x' }])]]) })!.data!;
     expect(markersOf(mk.get('markers')!).map((e) => e.value)).toEqual(['x']);
   });
-  it('refuses at load: missing anchors, random placement, a fractional total, other undocumented options', () => {
+  it('refuses at load: random placement, a fractional total, other undocumented options', () => {
     const err = (p: Record<string, unknown>) => {
       try {
         new Execution(builtinRegistry()).load({ format: 'neurotab.pipeline', version: 1, nodes: [{ id: 'ins', type: 'InsertMarkers', params: p }], edges: [] });
@@ -64,7 +70,6 @@ describe('InsertMarkers (marker-spanned)', () => {
       }
       return '';
     };
-    expect(err({ ...params, anchor_marker_B: '' })).toMatch(/^ins: .*"anchor_marker" and "anchor_marker_B" must name/m);
     expect(err({ ...params, placement: 'random' })).toMatch(/^ins: .*parameter "placement" = "random" is not supported/m);
     expect(err({ ...params, counting: 'total', count: 2.5 })).toMatch(/"count" must be a whole number/);
     expect(err({ ...params, except_markers: ['blink'] })).toMatch(/"except_markers"/);

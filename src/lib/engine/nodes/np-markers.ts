@@ -85,7 +85,7 @@ spans). NeuroPype documents none of this: the reading follows how real files use
     for (const [name, def] of fixed) onlyDefault(params, name, def, 'undocumented in NeuroPype', ctx.nodeId);
     const open = params.anchor_marker as string;
     const close = params.anchor_marker_B as string;
-    if (!open || !close) throw new InputError('parameters "anchor_marker" and "anchor_marker_B" must name the markers opening and closing a span', ctx.nodeId);
+    if (!open || !close) ctx.log(30, 'anchor_marker and anchor_marker_B are not both set: no span opens, no marker is inserted');
     const [lo, hi] = (params.time_limits as number[]).map((s) => s * 1000);
     const count = params.count as number;
     const total = params.counting === 'total';

@@ -116,7 +116,7 @@ gives no value.
 - **in \`items\`** (value parameter, list). **out \`curitem\`** (value). **verbose** is ignored.`,
   inputs: [],
   outputs: [valueOutput('curitem', 'The current (only) item.')],
-  params: [p.list('items', [], 'Items to iterate over (at most one here).', { aliases: ['items_to_iterate_over'] }), p.bool('verbose', false, 'Ignored.')],
+  params: [p.list('items', [], 'Items to iterate over (at most one here).'), p.bool('verbose', false, 'Ignored.')],
   values: (params) => ({ curitem: (params.items as unknown[])[0] ?? null }),
   create(params, ctx) {
     const items = params.items as unknown[];
