@@ -168,10 +168,13 @@ describe('FuseStreams', async () => {
   function fuse(ps: Packet[]) {
     const { node } = instantiate(fuseStreams, { srate: ref.srate, stream_name: 'fused' });
     let out: Packet | undefined;
+    const spaces = new Set<unknown>();
     for (const p of ps) {
       const r = node.process({ data: p })?.data;
+      if (r?.get('fused')) spaces.add(r.get('fused')!.block.axes[1]);
       if (r) out = out ? concatPackets(out, copyPacket(r)) : copyPacket(r);
     }
+    expect(spaces.size, 'one space axis object for the whole stream').toBe(1);
     return out!;
   }
   it('equals numpy.interp of each stream on the common 100 Hz grid (EEG 250 Hz jittered + aux 60 Hz), channels concatenated', () => {

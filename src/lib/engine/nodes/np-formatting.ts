@@ -304,11 +304,10 @@ export const fuseStreams: NodeClass = {
 tracker merged by MergeStreams) into one chunk \`stream_name\` on a common clock at \`srate\` (NeuroPype
 FuseStreams). Each stream is interpolated linearly by its time stamps (\`numpy.interp\`; NeuroPype's
 method is undocumented) at the grid times first + k / srate, from the first time every stream has
-data; the channels are concatenated in chunk order (labels and positions kept). A stream whose
-layout changes (rate, channels) starts a fresh buffer. A grid point is
+data; the channels are concatenated in chunk order (labels and positions kept). A grid point is
 emitted once every stream has a sample at or after it, so the output does not depend on how the
-input is chunked.
-Marker and other chunks pass through.
+input is chunked. A stream whose layout changes (rate, channels) starts a fresh buffer. Marker and
+other chunks pass through.
 
 - **in/out \`data\`**: signal chunks (time × space) → one time × space chunk.
 - **srate** (Hz). **stream_name** (output chunk name). **buffer_delay**, **min_headroom**,
@@ -342,6 +341,7 @@ Marker and other chunks pass through.
     const buffers = new StreamStates<FuseBuffer>((c) => ({ space: findAxis(c.block, 'space')!, times: [], values: [], kind: c.props.source.kind, streaming: c.props.is_streaming }));
     let startMs = NaN;
     let k = 0;
+    let fusedSpace: { parts: SpaceAxis[]; axis: SpaceAxis } | undefined;
 
     const add = (cname: string, c: Chunk) => {
       const b = moveAxis(c.block, axisIndex(c.block, 'time'), 0);
@@ -386,7 +386,12 @@ Marker and other chunks pass through.
         b.values.splice(0, keep * C);
         off += C;
       }
-      const space = list.length === 1 ? list[0].space : (axisConcat(list.map((b) => b.space)) as SpaceAxis);
+      // the joined space axis is kept while the streams' axes are the same (the one sameStream identity check downstream)
+      if (!fusedSpace || fusedSpace.parts.length !== list.length || fusedSpace.parts.some((a, i) => a !== list[i].space)) {
+        const parts = list.map((b) => b.space);
+        fusedSpace = { parts, axis: parts.length === 1 ? parts[0] : (axisConcat(parts) as SpaceAxis) };
+      }
+      const space = fusedSpace.axis;
       const streaming = list.some((b) => b.streaming);
       return { block: makeBlock(out, [timeAxis(Float64Array.from(grid), params.srate as number), space]), props: chunkProps({ id: name, name, kind: list[0].kind }, { is_signal: true, is_streaming: streaming }) };
     };
