@@ -6,6 +6,7 @@ import { MARKER, TARGET } from '../axes';
 import { PipelineError, type PipelineDocumentInput } from '../document';
 import { concatPackets, copyPacket, markerChunk, markersOf, signalChunk, type Chunk, type Packet } from '../packet';
 import { Execution } from '../runtime';
+import { markerShape, signalShape } from '../shapes';
 import { referenceError } from '../../../../tests/support/shared';
 import { axisOf, epochsChunk, instantiate, makeStream, packetSummary, rng, signalFromChannelMajor, slab, toChannelMajor } from '../testing';
 import { builtinRegistry } from './index';
@@ -44,6 +45,11 @@ describe('MergeStreams', () => {
     const replaced = instantiate(mergeStreams, { replace_if_exists: true }).node.process({ data1: a, data2: b })!.outdata!;
     expect([...replaced.keys()]).toEqual(['eeg', 'markers', 'gaze']);
     expect(markersOf(replaced.get('markers')!).map((e) => e.value)).toEqual(['b']);
+    // the static shape names the chunks the same way
+    const shape = mergeStreams.outputs[0].shape!({ data1: [signalShape('eeg'), markerShape()], data2: [markerShape()] }, { replace_if_exists: false });
+    expect(shape !== 'unknown' && shape.map((c) => c.name)).toEqual(['eeg', 'markers', 'markers-2']);
+    const replacedShape = mergeStreams.outputs[0].shape!({ data1: [signalShape('eeg'), markerShape()], data2: [markerShape()] }, { replace_if_exists: true });
+    expect(replacedShape !== 'unknown' && replacedShape.map((c) => c.name)).toEqual(['eeg', 'markers']);
     // an input that delivers nothing this step is skipped
     expect([...instantiate(mergeStreams, {}).node.process({ data2: b })!.outdata!.keys()]).toEqual(['gaze', 'markers']);
   });

@@ -49,12 +49,16 @@ that deliver nothing in a step are skipped.
   outputs: [
     output(
       'outdata',
-      (ins) => {
+      (ins, params) => {
         const out: ChunkShape[] = [];
         for (const port of mergePorts) {
           const s = ins[port];
           if (s === UNKNOWN_SHAPE) return UNKNOWN_SHAPE;
-          if (s) out.push(...s);
+          for (const c of s ?? []) {
+            const clash = c.name === null ? -1 : out.findIndex((o) => o.name === c.name);
+            if (clash >= 0 && params.replace_if_exists) out[clash] = c;
+            else out.push(c.name === null ? c : { ...c, name: freeName(c.name, { has: (n) => out.some((o) => o.name === n) }) });
+          }
         }
         return out;
       },
