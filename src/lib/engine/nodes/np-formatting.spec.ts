@@ -136,8 +136,11 @@ describe('SelectInstances', () => {
     expect(Array.from(axisOf(relabelled, 'instance').fields[TARGET] as Float64Array)).toEqual([5]);
     expect(relabelled.props.has_targets).toBe(true);
   });
-  it('a field no instance has is an error naming the fields there are', () => {
+  it('a field no instance has is an error naming the fields there are, also for a live edit before it is applied (check)', () => {
     expect(() => instantiate(selectInstances, { selection: { Condition: 'x' } }).node.process({ data: pk(['eeg', epochs()]) })).toThrow(/instance field "Condition", but chunk "eeg" has Marker, TargetValue/);
+    const layouts = { data: [{ name: 'eeg', axes: epochs().block.axes, props: epochs().props }] };
+    expect(() => instantiate(selectInstances, { selection: { Condition: 'x' } }).node.check!(layouts)).toThrow(/instance field "Condition"/);
+    expect(() => instantiate(selectInstances, { selection: { Marker: 'x' } }).node.check!(layouts)).not.toThrow();
   });
   it('a continuous signal without instances is refused at load; undocumented options are refused', () => {
     expect(loadError([{ id: 'lsl', type: 'LSLInput' }, { id: 's', type: 'SelectInstances' }], [{ source: 'lsl', target: 's' }])).toMatch(/^s: .*SelectInstances.*needs a chunk with an instance axis/m);

@@ -9,7 +9,7 @@ import { axisIndex, describeAxes, findAxis, makeBlock, moveAxis, selectAlong } f
 import { chunkMatches, chunkProps, mapChunks, StreamStates, type Chunk, type ChunkQuery, type Packet } from '../packet';
 import { sameAs, shapeMatches, signalShape, UNKNOWN_SHAPE, type ChunkShape } from '../shapes';
 import type { InputPortSpec, NodeClass } from '../types';
-import { input, np, output, p } from './common';
+import { input, metaChunks, np, output, p } from './common';
 import { wildcard } from './markers';
 import { dictOf } from './np-programming';
 import { onlyDefault } from './np-utilities';
@@ -253,11 +253,15 @@ as numbers. A field no instance has is an error naming the fields there are.
     const any = params.combine_selections === 'or';
     const invert = params.invert_selection as boolean;
     const target = params.assign_target_value as number | null;
-    const select = (c: Chunk, name: string): Chunk => {
+    const instancesOf = (c: Chunk, name: string): { d: number; a: InstanceAxis } => {
       const d = axisIndex(c.block, 'instance');
       const a = c.block.axes[d] as InstanceAxis;
       for (const { field } of selection)
         if (!a.fields[field]) throw new InputError(`selection names the instance field "${field}", but chunk "${name}" has ${Object.keys(a.fields).join(', ') || 'no fields'}`, ctx.nodeId);
+      return { d, a };
+    };
+    const select = (c: Chunk, name: string): Chunk => {
+      const { d, a } = instancesOf(c, name);
       const keep: number[] = [];
       for (let i = 0; i < a.timesMs.length; i++) {
         const hits = selection.map(({ field, values }) => fieldMatches(a.fields[field], i, values));
@@ -277,6 +281,9 @@ as numbers. A field no instance has is an error naming the fields there are.
       process(inputs) {
         const out = mapChunks(inputs.data, INSTANCES, select);
         return out ? { data: out } : undefined;
+      },
+      check(meta) {
+        for (const { name, chunk } of metaChunks(meta, INSTANCES[0])) instancesOf(chunk, name);
       },
       reset() {},
     };
