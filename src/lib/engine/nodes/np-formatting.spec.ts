@@ -16,6 +16,7 @@ const eeg = () => signalFromChannelMajor(makeStream(['C3', 'C4'], 250), Float64A
 const eye = () => signalFromChannelMajor(makeStream(['x', 'y'], 60, { kind: 'aux' }), new Float64Array(8), 4);
 const marks = (...values: string[]) => markerChunk(values.map((value, i) => ({ timestampMs: 100 * (i + 1), value })));
 const pk = (...entries: [string, Chunk][]): Packet => new Map(entries);
+const range = (from: number, to: number, step: number) => Array.from({ length: Math.round((to - from) / step) + 1 }, (_, k) => from + k * step);
 
 type N = PipelineDocumentInput['nodes'][number];
 type E = NonNullable<PipelineDocumentInput['edges']>[number];
@@ -205,6 +206,18 @@ describe('FuseStreams', async () => {
       const bounds = Array.from({ length: 40 }, () => 1000 + r() * 3000).sort((a, b) => a - b);
       expect(packetSummary(new Map([['fused', fuse(packets(bounds, true)).get('fused')!]]))).toEqual(packetSummary(new Map([['fused', whole.get('fused')!]])));
     }
+  });
+  it('an equal but rebuilt descriptor continues the stream; another channel set starts that stream afresh (sameStream)', () => {
+    const { node } = instantiate(fuseStreams, { srate: 100, stream_name: 'fused' });
+    const piece = (labels: string[], t0: number) => signalFromChannelMajor(makeStream(labels, 100), new Float64Array(labels.length * 10).fill(labels.length), 10, t0);
+    const a = node.process({ data: pk(['eeg', piece(['C3', 'C4'], 0)]) })!.data!.get('fused')!;
+    const b = node.process({ data: pk(['eeg', piece(['C3', 'C4'], 100)]) })!.data!.get('fused')!;
+    expect(Array.from(axisOf(b, 'time').timesMs)).toEqual(range(100, 190, 10));
+    expect(axisOf(b, 'space')).toBe(axisOf(a, 'space'));
+    const c = node.process({ data: pk(['eeg', piece(['C3', 'C4', 'Cz'], 200)]) })!.data!.get('fused')!;
+    expect(axisOf(c, 'space').channels.map((x) => x.label)).toEqual(['C3', 'C4', 'Cz']);
+    expect(Array.from(axisOf(c, 'time').timesMs)).toEqual(range(200, 290, 10));
+    expect(Array.from(c.block.data.subarray(0, 3))).toEqual([3, 3, 3]);
   });
   it('segments are refused at load (fusing needs continuous signals)', () => {
     expect(loadError([{ id: 'x', type: 'ImportXDF' }, { id: 'seg', type: 'Segmentation', params: { time_bounds: [0, 1] } }, { id: 'f', type: 'FuseStreams' }], [
