@@ -21,6 +21,7 @@ import { NP_FORMATTING } from './np-formatting';
 import { NP_MARKERS } from './np-markers';
 import { NP_PROGRAMMING } from './np-programming';
 import { NP_UTILITIES } from './np-utilities';
+import { NP_TENSOR_MATH } from './np-tensor-math';
 
 export const BUILTIN_NODE_CLASSES: NodeClass[] = [
   streamInput,
@@ -75,6 +76,7 @@ export const BUILTIN_NODE_CLASSES: NodeClass[] = [
   ...NP_MARKERS,
   ...NP_PROGRAMMING,
   ...NP_UTILITIES,
+  ...NP_TENSOR_MATH,
 ];
 
 /** A fresh registry with every built-in node class. */
