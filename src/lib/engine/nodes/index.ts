@@ -22,6 +22,7 @@ import { NP_MARKERS } from './np-markers';
 import { NP_PROGRAMMING } from './np-programming';
 import { NP_UTILITIES } from './np-utilities';
 import { NP_TENSOR_MATH } from './np-tensor-math';
+import { NP_ELEMENTWISE_MATH } from './np-elementwise-math';
 
 export const BUILTIN_NODE_CLASSES: NodeClass[] = [
   streamInput,
@@ -77,6 +78,7 @@ export const BUILTIN_NODE_CLASSES: NodeClass[] = [
   ...NP_PROGRAMMING,
   ...NP_UTILITIES,
   ...NP_TENSOR_MATH,
+  ...NP_ELEMENTWISE_MATH,
 ];
 
 /** A fresh registry with every built-in node class. */
