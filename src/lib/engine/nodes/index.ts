@@ -23,6 +23,7 @@ import { NP_PROGRAMMING } from './np-programming';
 import { NP_UTILITIES } from './np-utilities';
 import { NP_TENSOR_MATH } from './np-tensor-math';
 import { NP_ELEMENTWISE_MATH } from './np-elementwise-math';
+import { NP_STATISTICS } from './np-statistics';
 
 export const BUILTIN_NODE_CLASSES: NodeClass[] = [
   streamInput,
@@ -79,6 +80,7 @@ export const BUILTIN_NODE_CLASSES: NodeClass[] = [
   ...NP_UTILITIES,
   ...NP_TENSOR_MATH,
   ...NP_ELEMENTWISE_MATH,
+  ...NP_STATISTICS,
 ];
 
 /** A fresh registry with every built-in node class. */
