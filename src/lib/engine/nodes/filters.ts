@@ -107,7 +107,7 @@ depend on chunking). Designs equal SciPy's \`butter\` / \`cheby1\` / \`bessel(no
 - **frequencies** (list, Hz): one corner (low/high-pass), two corners (band-pass/stop), or NeuroPype's
   transition edges (2 for low/high-pass, 4 for band-pass/stop) whose middles become the corners.
 - **mode**: bandpass | highpass | lowpass | bandstop. **design**: butter | cheby1 | bessel.
-- **order** (int; null = derive): prototype order (band filters have twice as many poles, as in SciPy).
+- **order** (int; null or 0 = derive, as NeuroPype): prototype order (band filters have twice as many poles, as in SciPy).
   null with transition edges (NeuroPype: "leave empty to derive from the transition band"): the
   lowest order that loses at most \`pass_loss\` dB at the pass edges and attenuates at least
   \`stop_atten\` dB at the stop edges, with SciPy's natural frequencies — butter: \`scipy.signal.buttord\`,
@@ -126,7 +126,7 @@ depend on chunking). Designs equal SciPy's \`butter\` / \`cheby1\` / \`bessel(no
   params: [
     p.list('frequencies', [0.5, 1, 40, 45], 'Corner frequencies or transition edges.', { unit: 'Hz', items: 'number', lengths: [1, 2, 4], domain: [0, Infinity] }),
     p.enum('mode', 'bandpass', MODES, 'Pass-band shape.'),
-    p.int('order', null, 'Filter order of the prototype (null = derive from the transition band; 4 when only corners are given).', { domain: [1, 25] }),
+    p.int('order', null, 'Filter order of the prototype (null or 0 = derive from the transition band; 4 when only corners are given).', { domain: [0, 25] }),
     p.enum('design', 'butter', ['butter', 'cheby1', 'bessel'], 'Filter family.'),
     p.float('pass_loss', 3, 'Maximum pass-band loss (order derivation) and Chebyshev I ripple.', { unit: 'dB', domain: [0.001, 20] }),
     p.float('stop_atten', 50, 'Minimum stop-band attenuation when the order is derived (not used when the order is given).', { unit: 'dB', domain: [0, 300] }),
@@ -144,7 +144,7 @@ depend on chunking). Designs equal SciPy's \`butter\` / \`cheby1\` / \`bessel(no
     const passLoss = params.pass_loss as number;
     const stopAtten = params.stop_atten as number;
     const transition = freqs.length === (mode === 'bandpass' || mode === 'bandstop' ? 4 : 2);
-    const given = params.order as number | null;
+    const given = (params.order as number | null) || null; // NeuroPype's 0 = derive
     let warned = false;
     const design = (fs: number): Sos => {
       let order = given ?? DEFAULT_IIR_ORDER;

@@ -24,6 +24,7 @@ import { NP_UTILITIES } from './np-utilities';
 import { NP_TENSOR_MATH } from './np-tensor-math';
 import { NP_ELEMENTWISE_MATH } from './np-elementwise-math';
 import { NP_STATISTICS } from './np-statistics';
+import { NP_SIGNAL_PROCESSING } from './np-signal-processing';
 
 export const BUILTIN_NODE_CLASSES: NodeClass[] = [
   streamInput,
@@ -81,6 +82,7 @@ export const BUILTIN_NODE_CLASSES: NodeClass[] = [
   ...NP_TENSOR_MATH,
   ...NP_ELEMENTWISE_MATH,
   ...NP_STATISTICS,
+  ...NP_SIGNAL_PROCESSING,
 ];
 
 /** A fresh registry with every built-in node class. */

@@ -77,7 +77,7 @@ describe('Discretize', () => {
     expect(Array.from(out.block.data)).toEqual(fx.discretize.y);
   });
   it('refuses missing or inconsistent levels at creation', () => {
-    expect(() => instantiate(discretizeNode, { threshold_cutoffs: [1] })).toThrow(/set threshold_cutoffs .* and newvals/);
+    expect(() => instantiate(discretizeNode, { threshold_cutoffs: [1] })).toThrow(/set both threshold_cutoffs .* and newvals/);
     expect(() => instantiate(discretizeNode, { threshold_cutoffs: [1, 2], newvals: [0, 1] })).toThrow(/2 new values for 2 cutoffs; give one more value than cutoffs/);
     expect(() => instantiate(discretizeNode, { threshold_cutoffs: [2, 1], newvals: [0, 1, 0] })).toThrow(/must be increasing/);
   });

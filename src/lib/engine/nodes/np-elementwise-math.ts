@@ -9,6 +9,7 @@ import { concatPackets, copyPacket, mapChunks, withBlock, withData, type Chunk, 
 import { sameAs } from '../shapes';
 import type { NodeClass, NodeInstance } from '../types';
 import { DATA, input, np, output, p, Scratches } from './common';
+import { rethrowAs } from './np-common';
 
 type Params = Readonly<Record<string, unknown>>;
 
@@ -214,7 +215,7 @@ export const discretizeNode: NodeClass = {
   doc: `Maps every value to a level (NeuroPype's Discretize): newvals[k], k = the number of
 **threshold_cutoffs** at or below the value (numpy.digitize, increasing cutoffs), so **newvals** has
 one entry more than the cutoffs. NaN stays NaN. E.g. cutoffs [8.9, 15.1], newvals [0, 1, 0]: an alpha
-peak frequency in [8.9, 15.1) Hz → 1, else 0.
+peak frequency in [8.9, 15.1) Hz → 1, else 0. Neither set: data passes unchanged (with a warning).
 
 - **in/out \`data\`**: data chunks; markers pass.`,
   inputs: [input('data', [DATA], 'Data (any axes).', { hint: 'markers carry no values to discretize' })],
@@ -226,11 +227,15 @@ peak frequency in [8.9, 15.1) Hz → 1, else 0.
   create(params, ctx) {
     const cutoffs = params.threshold_cutoffs as number[] | null;
     const levels = params.newvals as number[] | null;
-    if (!cutoffs || !levels) throw new InputError('set threshold_cutoffs (increasing) and newvals (one more entry than the cutoffs)', ctx.nodeId);
+    if (!cutoffs || !levels) {
+      if (cutoffs || levels) throw new InputError('set both threshold_cutoffs (increasing) and newvals (one more entry than the cutoffs)', ctx.nodeId);
+      ctx.log(30, 'no threshold_cutoffs / newvals set: data passes unchanged');
+      return { process: (inputs) => (inputs.data ? { data: inputs.data } : undefined), reset() {} };
+    }
     try {
       discretize([], cutoffs, levels);
     } catch (e) {
-      throw new InputError(e instanceof Error ? e.message : String(e), ctx.nodeId);
+      rethrowAs(e, ctx.nodeId);
     }
     const out = new Scratches();
     return {

@@ -10,12 +10,9 @@ import { mapChunks, withBlock, withData, type ChunkQuery } from '../packet';
 import { AXIS_PARAM_DOMAIN, sameAs } from '../shapes';
 import type { NodeClass } from '../types';
 import { alloc, input, np, output, p } from './common';
+import { rethrowAs } from './np-common';
 
 const WITH_INSTANCES: ChunkQuery = { onlySignals: true, withAxes: ['instance'] };
-
-function fail(e: unknown, who: string): never {
-  throw new InputError(e instanceof Error ? e.message : String(e), who);
-}
 
 /** The mean type the kernel computes from NeuroPype's mean_type, trim_proportion and winsorize. */
 function meanTypeOf(params: Readonly<Record<string, unknown>>): NonNullable<GroupedMeanOptions['meanType']> {
@@ -89,7 +86,7 @@ of its members; the other axes are kept.
           try {
             res = groupedMean(first.data, n, cols.map((f) => Array.from(inst.fields[f] as ArrayLike<string | number>)), { meanType, trim });
           } catch (e) {
-            fail(e, who);
+            rethrowAs(e, who);
           }
           const members = res.groupValues.map((vals) => {
             const m: number[] = [];
@@ -149,7 +146,7 @@ values become the next one up and the ⌊upper·n⌋ largest the next one down; 
           try {
             y.set(winsorize(c.block.data, c.block.shape, axisIndex(c.block, type), lower, upper));
           } catch (e) {
-            fail(e, ctx.nodeId);
+            rethrowAs(e, ctx.nodeId);
           }
           return withData(c, y);
         });

@@ -88,9 +88,12 @@ describe('SetAxisValues', () => {
     expect(axisOf(run(setAxisValues, { axis: 'instance', array_name: MARKER, values: ['l', 'r'] }, ep), 'instance').fields[MARKER]).toEqual(['l', 'r']);
   });
 
-  it('refuses a wrong length, a missing values list, an unknown array and undocumented options', () => {
+  it('refuses a wrong length, an unknown array and undocumented options; without values, passes data and warns', () => {
     expect(() => run(setAxisValues, { axis: 'space', values: ['C3'] }, sig())).toThrow(/values has 1 entries but the space axis has 3 elements/);
-    expect(() => instantiate(setAxisValues, { axis: 'space' })).toThrow(/set "values"/);
+    const unset = instantiate(setAxisValues, { axis: 'space' });
+    const same = sig();
+    expect(unset.node.process({ data: packet(same) })!.data!.get('eeg')).toBe(same);
+    expect(unset.logs[0].message).toMatch(/no "values" set: data passes unchanged/);
     expect(() => instantiate(setAxisValues, { axis: 'space', values: [], array_name: 'colors' })).toThrow(/array_name "colors" is not an array of a space axis \(arrays: names, units, types\)/);
     expect(() => instantiate(setAxisValues, { values: [], handle_existing: 'append' })).toThrow(/parameter "handle_existing": expects one of "replace-all", got "append"/);
     expect(() => instantiate(setAxisValues, { values: [], infer_dummy_values: true })).toThrow(/infer_dummy_values = true is not supported/);

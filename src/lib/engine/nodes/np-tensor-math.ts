@@ -25,17 +25,13 @@ import { mapChunks, withBlock, type Chunk, type ChunkQuery } from '../packet';
 import { AXIS_PARAM_DOMAIN, mapShapes, removeAxis, sameAs } from '../shapes';
 import type { NodeClass } from '../types';
 import { DATA, input, np, output, p } from './common';
+import { onlyDefault } from './np-common';
 
 type Params = Readonly<Record<string, unknown>>;
 
 /** The chunks a node with `only_signals` and an axis parameter works on. */
 function withAxisAccepts(axisParam: string) {
   return (params: Params): ChunkQuery[] => [{ ...(params.only_signals === false ? {} : { onlySignals: true }), withAxes: [params[axisParam] as AxisType] }];
-}
-
-/** Refuses a parameter NeuroPype has but we cannot honour, unless it is at its default. */
-export function onlyDefault(params: Params, name: string, def: unknown, why: string, who: string): void {
-  if (JSON.stringify(params[name] ?? null) !== JSON.stringify(def)) throw new InputError(`parameter ${name} = ${JSON.stringify(params[name])} is not supported (${why}); leave it at ${JSON.stringify(def)}`, who);
 }
 
 /** The axis a parameter names in a chunk, or an InputError naming what the chunk has. */
@@ -264,7 +260,7 @@ stream whose device sends none: LSLInput → SetAxisValues(space, ["Fp1", …]) 
 
 - **in/out \`data\`**: chunks with the **axis** (occurrence **axis_occurrence**), only the chunk named
   **stream** when set; markers pass unless **only_signals** is false.
-- **values** (list): one per element of the axis. **array_name** (null = the main array): space
+- **values** (list): one per element of the axis (null: data passes unchanged, with a warning). **array_name** (null = the main array): space
   names | units | types; feature names | units; time/instance times (s); frequency frequencies
   (Hz); lag lags; statistic param_types; on the instance axis any other name is an instance-data
   field (numbers stay numbers, e.g. TargetValue; else strings, e.g. Marker).
@@ -289,7 +285,10 @@ stream whose device sends none: LSLInput → SetAxisValues(space, ["Fp1", …]) 
     onlyDefault(params, 'infer_dummy_values', false, 'NeuroPype does not document it', who);
     const type = params.axis as AxisType;
     const values = params.values as unknown[] | null;
-    if (!values) throw new InputError('set "values": one entry per element of the axis (e.g. channel names)', who);
+    if (!values) {
+      ctx.log(30, 'no "values" set: data passes unchanged; give one entry per element of the axis (e.g. channel names)');
+      return { process: (inputs) => (inputs.data ? { data: inputs.data } : undefined), reset() {} };
+    }
     const arrays = AXIS_ARRAYS[type];
     const name = (params.array_name as string | null) ?? arrays[0];
     if (name === undefined) throw new InputError(`a plain axis has no arrays to set; choose another axis`, who);
