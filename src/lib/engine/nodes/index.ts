@@ -25,6 +25,7 @@ import { NP_TENSOR_MATH } from './np-tensor-math';
 import { NP_ELEMENTWISE_MATH } from './np-elementwise-math';
 import { NP_STATISTICS } from './np-statistics';
 import { NP_SIGNAL_PROCESSING } from './np-signal-processing';
+import { NP_SPECTRAL } from './np-spectral';
 
 export const BUILTIN_NODE_CLASSES: NodeClass[] = [
   streamInput,
@@ -83,6 +84,7 @@ export const BUILTIN_NODE_CLASSES: NodeClass[] = [
   ...NP_ELEMENTWISE_MATH,
   ...NP_STATISTICS,
   ...NP_SIGNAL_PROCESSING,
+  ...NP_SPECTRAL,
 ];
 
 /** A fresh registry with every built-in node class. */
