@@ -26,6 +26,7 @@ import { NP_ELEMENTWISE_MATH } from './np-elementwise-math';
 import { NP_STATISTICS } from './np-statistics';
 import { NP_SIGNAL_PROCESSING } from './np-signal-processing';
 import { NP_SPECTRAL } from './np-spectral';
+import { NP_CARDIAC } from './np-cardiac';
 
 export const BUILTIN_NODE_CLASSES: NodeClass[] = [
   streamInput,
@@ -85,6 +86,7 @@ export const BUILTIN_NODE_CLASSES: NodeClass[] = [
   ...NP_STATISTICS,
   ...NP_SIGNAL_PROCESSING,
   ...NP_SPECTRAL,
+  ...NP_CARDIAC,
 ];
 
 /** A fresh registry with every built-in node class. */
