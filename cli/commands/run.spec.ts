@@ -43,7 +43,7 @@ describe('neurotab run', () => {
 
   it('reports every problem of an invalid pipeline with exit code 2', async () => {
     const bad = join(dir, 'bad.json');
-    writeFileSync(bad, JSON.stringify({ format: 'neurotab.pipeline', version: 1, nodes: [{ id: 'r', type: 'io.recording-input' }, { id: 'f', type: 'filter.iir', params: { order: 0 } }], edges: [{ source: 'r', target: 'g' }] }));
+    writeFileSync(bad, JSON.stringify({ format: 'neurotab.pipeline', version: 1, nodes: [{ id: 'r', type: 'io.recording-input' }, { id: 'f', type: 'filter.iir', params: { order: -1 } }], edges: [{ source: 'r', target: 'g' }] }));
     const { result, stderr } = await quietly(() => run([bad, '--in', 'x.edf', '--out', join(dir, 'o.csv')]));
     expect(result).toBe(2);
     expect(stderr).toContain('node "f"');

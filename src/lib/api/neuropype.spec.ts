@@ -614,7 +614,7 @@ describe('graph (#18–#27)', () => {
       is_data_port: true,
       connected: true,
     });
-    expect(ports.find((p: { id: string }) => p.id === 'order')).toMatchObject({ port_type: 'IntPort', value_type: 'builtins.int', direction: 'IN', value_domain: [1, 25], editable: true, is_data_port: false, connected: false });
+    expect(ports.find((p: { id: string }) => p.id === 'order')).toMatchObject({ port_type: 'IntPort', value_type: 'builtins.int', direction: 'IN', value_domain: [0, 25], editable: true, is_data_port: false, connected: false });
     emptyOk(await call(app, 'DELETE', `${url}/edges/4`));
     const gone = await call(app, 'DELETE', `${url}/edges/4`);
     expectError(gone, 404, 'EDGE_NOT_FOUND');
