@@ -5,7 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { featureAxis, frequencyAxis, instanceAxis, MARKER, spaceAxis, type Axis } from '../axes';
 import { makeBlock } from '../block';
 import { chunkProps, markerChunk, type Chunk } from '../packet';
-import { instantiate, makeStream, packet } from '../testing';
+import { concatPackets, copyPacket, type Packet } from '../packet';
+import { sliceAlong } from '../block';
+import { instantiate, makeStream, packet, packetSummary, randomChunks, rng, signalFromChannelMajor } from '../testing';
 import fx from './fixtures/np-fixtures.json';
 import { addNode, discretizeNode, divideNode, operateConstant, shiftNode, subtractNode } from './np-elementwise-math';
 
@@ -44,6 +46,41 @@ describe('Add, Subtract, Divide: data1 ∘ data2 as NumPy broadcasts', () => {
     const out = node.process({ data2: packet(b2) })!.outdata!;
     close(out.get('eeg')!.block.data, fx.binary.divide, 1e-6);
     expect(out.get('markers')).toEqual(mk);
+  });
+
+  it('on streaming pieces: the same output in any chunking, also when one input arrives a step later', () => {
+    const N = 300;
+    const st = makeStream(3, 250);
+    const x1 = signalFromChannelMajor(st, Float64Array.from({ length: 3 * N }, (_, i) => Math.sin(i * 0.37)), N);
+    const x2 = signalFromChannelMajor(st, Float64Array.from({ length: 3 * N }, (_, i) => 2 + Math.cos(i * 0.11)), N);
+    const piece = (c: Chunk, a: number, b: number) => packet({ block: sliceAlong(c.block, 0, a, b), props: c.props });
+    const run = (sizes: number[], lag: boolean) => {
+      const { node } = instantiate(divideNode);
+      const r = rng(9);
+      let out: Packet | undefined;
+      let late: Packet | undefined;
+      const add = (p?: Packet) => void (p && (out = out ? concatPackets(out, copyPacket(p)) : copyPacket(p)));
+      for (let at = 0, k = 0; at < N; at += sizes[k++]) {
+        const [p1, p2] = [piece(x1, at, at + sizes[k]), piece(x2, at, at + sizes[k])];
+        if (lag && r() < 0.5) {
+          add(node.process({ data1: p1, ...(late ? { data2: late } : {}) })?.outdata);
+          late = copyPacket(p2);
+        } else {
+          add(node.process({ data1: p1, data2: late ?? p2 })?.outdata);
+          if (late) add(node.process({ data2: p2 })?.outdata);
+          late = undefined;
+        }
+      }
+      if (late) add(node.process({ data2: late })?.outdata);
+      return out;
+    };
+    const whole = run([N], false);
+    expect(packetSummary(run(randomChunks(N, 3, 40), true))).toEqual(packetSummary(whole));
+    expect(packetSummary(run(randomChunks(N, 5, 17), false))).toEqual(packetSummary(whole));
+    const y = whole!.get('eeg')!.block.data;
+    const a1 = x1.block.data;
+    const a2 = x2.block.data;
+    for (let i = 0; i < y.length; i += 37) expect(y[i]).toBe(Math.fround(a1[i] / a2[i]));
   });
 
   it('refuses operands that do not broadcast and a data2 without the chunk', () => {
