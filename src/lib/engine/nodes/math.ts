@@ -12,7 +12,7 @@ import type { NodeClass, NodeInstance } from '../types';
 import { CONTINUOUS, DATA, Held, input, lanesAlongTime, metaChunks, np, output, p, rateOf, Scratches, wholeAlongTime } from './common';
 
 /** Applies fn to every value of every data chunk (markers pass); one reused output buffer per chunk name. */
-function elementwise(fn: (v: number) => number): NodeInstance {
+export function elementwise(fn: (v: number) => number): NodeInstance {
   const out = new Scratches();
   return {
     process(inputs) {

@@ -1,37 +1,16 @@
 // NeuroPype's elementwise_math classes: Add, Subtract, Divide (two packets, chunk by chunk, NumPy
-// broadcasting), Shift and OperateConstant (a scalar), Discretize (thresholds → levels, the
-// dsp/axis-ops kernel). Engine worker / Node. Per-value nodes reuse one output buffer per chunk
-// name; the two-input nodes allocate their output (they are not on the acquisition path).
+// broadcasting), Shift and OperateConstant (a scalar, math.ts's elementwise), Discretize (thresholds
+// → levels, the dsp/axis-ops kernel). Engine worker / Node. Per-value nodes reuse one output buffer
+// per chunk name; the two-input nodes allocate their output (they are not on the acquisition path).
 import { InputError } from '../../core/errors';
 import { discretize } from '../../dsp/axis-ops';
 import { describeAxes, viewAs, type Block } from '../block';
-import { concatPackets, copyPacket, mapChunks, withBlock, withData, type Chunk, type ChunkQuery, type Packet } from '../packet';
+import { concatPackets, copyPacket, mapChunks, withBlock, withData, type Chunk, type Packet } from '../packet';
 import { sameAs } from '../shapes';
 import type { NodeClass, NodeInstance } from '../types';
 import { DATA, input, np, output, p, Scratches } from './common';
-import { rethrowAs } from './np-common';
-
-type Params = Readonly<Record<string, unknown>>;
-
-/** Data chunks, or every chunk with NeuroPype's `only_signals` false. */
-const signalsOr = (params: Params): ChunkQuery[] => (params.only_signals === false ? [{ nonempty: true }] : [DATA]);
-
-/** Applies fn to every value of the chunks `accepts` picks; one reused output buffer per chunk name. */
-function perValue(fn: (v: number) => number, accepts: ChunkQuery[]): NodeInstance {
-  const out = new Scratches();
-  return {
-    process(inputs) {
-      const r = mapChunks(inputs.data, accepts, (c, name) => {
-        const x = c.block.data;
-        const y = out.get(name).like(x, x.length);
-        for (let i = 0; i < x.length; i++) y[i] = fn(x[i]);
-        return withData(c, y);
-      });
-      return r ? { data: r } : undefined;
-    },
-    reset() {},
-  };
-}
+import { elementwise } from './math';
+import { onlyDefault, rethrowAs } from './np-common';
 
 // ------------------------------------------------------------------------------- two operands
 
@@ -163,13 +142,15 @@ export const shiftNode: NodeClass = {
   neuropype: np('Shift', 'elementwise_math'),
   doc: `Adds a constant **offset** (data unit) to every value (NeuroPype's Shift).
 
-- **in/out \`data\`**: data chunks (every chunk with **only_signals** false); markers pass.`,
-  inputs: [input('data', signalsOr, 'Data (any axes).', { hint: 'markers carry no values to shift' })],
+- **in/out \`data\`**: data chunks; markers pass. **only_signals** (from NeuroPype's older Shift):
+  accepted at true only.`,
+  inputs: [input('data', [DATA], 'Data (any axes).', { hint: 'markers carry no values to shift' })],
   outputs: [output('data', sameAs('data'), 'data + offset.')],
-  params: [p.float('offset', 0, 'Added to every value.'), p.bool('only_signals', true, 'Only data chunks (false: any chunk with values).')],
-  create(params) {
+  params: [p.float('offset', 0, 'Added to every value.'), p.bool('only_signals', true, 'Only data chunks (accepted at true only).')],
+  create(params, ctx) {
+    onlyDefault(params, 'only_signals', true, 'marker chunks carry no values to shift', ctx.nodeId);
     const o = params.offset as number;
-    return perValue((v) => v + o, signalsOr(params));
+    return elementwise((v) => v + o);
   },
 };
 
@@ -202,7 +183,7 @@ export const operateConstant: NodeClass = {
   create(params) {
     const f = OPERATORS[params.operator as string];
     const k = params.constant as number;
-    return perValue(params.constant_first ? (v) => f(k, v) : (v) => f(v, k), [DATA]);
+    return elementwise(params.constant_first ? (v) => f(k, v) : (v) => f(v, k));
   },
 };
 
