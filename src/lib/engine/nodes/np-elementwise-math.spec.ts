@@ -89,6 +89,10 @@ describe('Add, Subtract, Divide: data1 ∘ data2 as NumPy broadcasts', () => {
     expect(() => node.process({ data1: packet(a()), data2: packet(wrong) })).toThrow(/cannot combine instance \(3\) × frequency \(5\) × space \(2\) \(data1\) with instance \(3\) × feature \(2\) \(data2\)/);
     const two = new Map([['eeg', a()], ['eeg-2', a()]]);
     expect(() => instantiate(addNode).node.process({ data1: two, data2: packet(b(), 'other') })).toThrow(/data2 has no data chunk "eeg" to combine with \(data2 holds other\)/);
+    const lonely = instantiate(subtractNode).node;
+    expect(() => {
+      for (let i = 0; i < 300; i++) lonely.process({ data1: packet(a()) });
+    }).toThrow(/256 packets on data1 wait for a partner on data2, which delivers nothing/);
   });
 });
 

@@ -67,8 +67,11 @@ function dataChunks(p: Packet): [string, Chunk][] {
  * Add/Subtract/Divide: the data chunks of `data1` combined with the chunks of the same name in
  * `data2` (or, when each holds a single data chunk, with that one); axes, props and marker chunks
  * from `data1`. Packets are paired in arrival order: one waiting on one port is kept (copied) until
- * the other port delivers.
+ * the other port delivers (at most MAX_WAITING; more is an error, not a silent leak).
  */
+/** Packets one input of Add/Subtract/Divide may hold while the other delivers nothing. */
+const MAX_WAITING = 256;
+
 function binary(op: (x: number, y: number) => number, who: string): NodeInstance {
   const waiting: { data1: Packet[]; data2: Packet[] } = { data1: [], data2: [] };
   const pair = (p1: Packet, p2: Packet): Packet => {
@@ -92,6 +95,8 @@ function binary(op: (x: number, y: number) => number, who: string): NodeInstance
       if (data1 && data2 && !waiting.data1.length && !waiting.data2.length) return { outdata: pair(data1, data2) };
       if (data1) waiting.data1.push(copyPacket(data1));
       if (data2) waiting.data2.push(copyPacket(data2));
+      for (const port of ['data1', 'data2'] as const)
+        if (waiting[port].length > MAX_WAITING) throw new InputError(`${MAX_WAITING} packets on ${port} wait for a partner on ${port === 'data1' ? 'data2' : 'data1'}, which delivers nothing; feed both inputs from branches that emit together`, who);
       let out: Packet | undefined;
       while (waiting.data1.length && waiting.data2.length) {
         const r = pair(waiting.data1.shift()!, waiting.data2.shift()!);

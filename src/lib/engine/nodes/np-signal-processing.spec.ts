@@ -64,6 +64,14 @@ describe('IIRFilter order 0 (NeuroPype: derive the order from the transition ban
     expect(logs[0].message).toMatch(new RegExp(`^order ${r.order} derived from the transition bands \\(natural frequencies ${r.wn.map((f) => f.toFixed(3)).join(', ')} Hz at 250 Hz\\)`));
     expect(referenceError(toChannelMajor(only(outputs.data).block.data, x.length, 1), Float64Array.from(r.y), 'nmax')).toBeLessThan(1e-5);
   });
+  it('with design cheby1: SciPy sosfilt(cheby1(*cheb1ord(1, 0.5, 1, 40, fs=250))) (a high-pass, edges [stop, pass])', () => {
+    const r = fx.iirOrder0Cheby1;
+    const x = Float64Array.from(fx.iirOrder0.x);
+    const sig = signalFromChannelMajor(makeStream(1, 250), x, x.length);
+    const { outputs, logs } = feedChunks(iirFilter, { frequencies: [0.5, 1], mode: 'highpass', design: 'cheby1', order: 0, pass_loss: 1, stop_atten: 40 }, sig, randomChunks(x.length, 8, 90));
+    expect(logs[0].message).toMatch(new RegExp(`^order ${r.order} derived`));
+    expect(referenceError(toChannelMajor(only(outputs.data).block.data, x.length, 1), Float64Array.from(r.y), 'nmax')).toBeLessThan(1e-5);
+  });
 });
 
 describe('at load', () => {
