@@ -47,7 +47,8 @@ describe('OverrideAxis', () => {
   it('numeric init_data makes a frequency axis; a numeric axis without numbers and a wrong length are refused', () => {
     const out = run(overrideAxis, { old_axis: 'feature', new_axis: 'frequency', init_data: [8, 12] }, predictions());
     expect(axisOf(out, 'frequency')).toEqual(frequencyAxis(Float64Array.of(8, 12)));
-    const { node } = instantiate(overrideAxis, { old_axis: 'feature', new_axis: 'time', init_data: ['x', 'y'] });
+    expect(() => instantiate(overrideAxis, { old_axis: 'feature', new_axis: 'time', init_data: ['x', 'y'] })).toThrow(/a new time axis needs numbers, but init_data holds "x"/);
+    const { node } = instantiate(overrideAxis, { old_axis: 'feature', new_axis: 'time' });
     expect(() => node.process({ data: packet(predictions()) })).toThrow(/a new time axis needs numbers \(seconds\)/);
     const bad = instantiate(overrideAxis, { init_data: ['left', 'right', 'up'] }).node;
     expect(() => bad.process({ data: packet(predictions()) })).toThrow(/init_data has 3 entries but the feature axis has 2 elements/);

@@ -168,6 +168,8 @@ indices; a numeric new axis without numbers is refused.`,
     const init = params.init_data as unknown[] | null;
     const fmt = params.join_format as string;
     const decimals = params.decimals as number;
+    if (init && NUMERIC.includes(newType) && !init.every((v) => typeof v === 'number'))
+      throw new InputError(`a new ${newType} axis needs numbers, but init_data holds ${JSON.stringify(init.find((v) => typeof v !== 'number'))}; give numbers or choose a named axis (feature, space, statistic)`, who);
     const accepts = withAxisAccepts('old_axis')(params);
     const replace = (c: Chunk): Chunk => {
       const d = axisAt(c, oldType, occurrence, who);
