@@ -107,7 +107,7 @@ describe('Shift, OperateConstant', () => {
     close(run(operateConstant, { operator: 'subtract', constant: 3, constant_first: true }), fx.constant.subtractFirst);
   });
   it('refuses an operator outside the accepted list, and Shift on marker chunks', () => {
-    expect(() => instantiate(shiftNode, { only_signals: false })).toThrow(/only_signals = false is not supported \(marker chunks carry no values to shift\)/);
+    expect(() => instantiate(shiftNode, { only_signals: false })).toThrow(/only_signals" = false is not supported \(marker chunks carry no values to shift\)/);
     expect(() => instantiate(operateConstant, { operator: 'modulo' })).toThrow(/parameter "operator": expects one of "add", "subtract", "multiply", "divide", "power", got "modulo"/);
   });
 });

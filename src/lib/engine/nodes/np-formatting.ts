@@ -12,7 +12,7 @@ import type { InputPortSpec, NodeClass } from '../types';
 import { input, metaChunks, np, output, p } from './common';
 import { wildcard } from './markers';
 import { dictOf } from './np-programming';
-import { onlyDefault } from './np-utilities';
+import { onlyDefault } from './np-common';
 
 /** A name free in `taken`: the name itself, else name-2, name-3 … (our naming of a second stream of a kind). */
 function freeName(name: string, taken: { has(n: string): boolean }): string {

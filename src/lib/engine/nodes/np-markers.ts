@@ -8,7 +8,7 @@ import { mapChunks, markerChunk, type Chunk, type TargetedMarker } from '../pack
 import { sameAs } from '../shapes';
 import type { NodeClass } from '../types';
 import { input, MARKERS, np, output, p } from './common';
-import { onlyDefault } from './np-utilities';
+import { onlyDefault } from './np-common';
 
 /** Times (ms) of the markers for one span [startMs, endMs]: every `spacingMs` from the start, the end included. */
 export function spanTimes(startMs: number, endMs: number, spacingMs: number): number[] {

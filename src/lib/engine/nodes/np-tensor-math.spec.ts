@@ -52,7 +52,7 @@ describe('OverrideAxis', () => {
     expect(() => node.process({ data: packet(predictions()) })).toThrow(/a new time axis needs numbers \(seconds\)/);
     const bad = instantiate(overrideAxis, { init_data: ['left', 'right', 'up'] }).node;
     expect(() => bad.process({ data: packet(predictions()) })).toThrow(/init_data has 3 entries but the feature axis has 2 elements/);
-    expect(() => instantiate(overrideAxis, { custom_label: 'x' })).toThrow(/custom_label = "x" is not supported .* leave it at null/);
+    expect(() => instantiate(overrideAxis, { custom_label: 'x' })).toThrow(/custom_label" = "x" is not supported .* leave it at null/);
   });
 
   it('passes marker chunks unless only_signals is false', () => {
@@ -97,7 +97,7 @@ describe('SetAxisValues', () => {
     expect(unset.logs[0].message).toMatch(/no "values" set: data passes unchanged/);
     expect(() => instantiate(setAxisValues, { axis: 'space', values: [], array_name: 'colors' })).toThrow(/array_name "colors" is not an array of a space axis \(arrays: names, units, types\)/);
     expect(() => instantiate(setAxisValues, { values: [], handle_existing: 'append' })).toThrow(/parameter "handle_existing": expects one of "replace-all", got "append"/);
-    expect(() => instantiate(setAxisValues, { values: [], infer_dummy_values: true })).toThrow(/infer_dummy_values = true is not supported/);
+    expect(() => instantiate(setAxisValues, { values: [], infer_dummy_values: true })).toThrow(/infer_dummy_values" = true is not supported/);
     // only the chunk named by `stream`
     const p = instantiate(setAxisValues, { values: ['a', 'b', 'c'], stream: 'other' }).node.process({ data: packet(sig()) })!.data!;
     expect(axisOf(p.get('eeg')!, 'space').channels[0].label).toBe('1');

@@ -9,11 +9,7 @@ import { sameAs, UNKNOWN_SHAPE, type ChunkShape } from '../shapes';
 import type { NodeClass } from '../types';
 import { input, np, output, p, valueOutput, WITH_SPACE } from './common';
 import { dictOf } from './np-programming';
-
-/** Refuses a parameter set away from the only value this node can honour. */
-export function onlyDefault(params: Readonly<Record<string, unknown>>, name: string, def: unknown, why: string, who: string): void {
-  if (JSON.stringify(params[name]) !== JSON.stringify(def)) throw new InputError(`parameter "${name}" = ${JSON.stringify(params[name])} is not supported (${why}); leave it at ${JSON.stringify(def)}`, who);
-}
+import { onlyDefault } from './np-common';
 
 // ------------------------------------------------------------------------------- ShiftTimestamps
 
