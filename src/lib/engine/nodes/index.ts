@@ -27,6 +27,7 @@ import { NP_STATISTICS } from './np-statistics';
 import { NP_SIGNAL_PROCESSING } from './np-signal-processing';
 import { NP_SPECTRAL } from './np-spectral';
 import { NP_CARDIAC } from './np-cardiac';
+import { NP_FILE_SYSTEM_NODES } from './np-file-system';
 
 export const BUILTIN_NODE_CLASSES: NodeClass[] = [
   streamInput,
@@ -87,6 +88,7 @@ export const BUILTIN_NODE_CLASSES: NodeClass[] = [
   ...NP_SIGNAL_PROCESSING,
   ...NP_SPECTRAL,
   ...NP_CARDIAC,
+  ...NP_FILE_SYSTEM_NODES,
 ];
 
 /** A fresh registry with every built-in node class. */
