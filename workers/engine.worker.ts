@@ -19,6 +19,7 @@ import { modelPicks, summariseModel, type DeepWindowPredictor, type DeployableMo
 import type { DeepModel } from '../src/lib/ml/tf/train';
 import { loadDeepPredictor } from './deep-predictor';
 import { FnirsView } from './fnirs-view';
+import { DISPLAY_TYPES } from '../src/lib/engine/nodes/np-visualization';
 
 const post = (e: EngineEvent, transfer: Transferable[] = []) => self.postMessage(e, { transfer });
 
@@ -263,7 +264,7 @@ function openOutput(run: UserRun, nodeId: string, packet: Packet): void {
 function report(run: UserRun): void {
   const ex = run.graph.ex;
   const inspect: Record<string, unknown> = {};
-  for (const id of run.graph.idsOf('io.inspect')) inspect[id] = ex.peek(id);
+  for (const n of ex.nodes()) if (DISPLAY_TYPES.has(ex.nodeClass(n.id).type)) inspect[n.id] = ex.peek(n.id);
   const logs = ex.logs(run.logFrom, 200);
   if (logs.length) run.logFrom = logs[logs.length - 1].id + 1;
   post({ type: 'pipeline-report', runId: run.runId, report: { state: ex.state(), metrics: ex.metrics(), logs, inspect, framesIn: run.framesIn } });

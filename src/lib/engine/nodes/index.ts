@@ -28,6 +28,7 @@ import { NP_SIGNAL_PROCESSING } from './np-signal-processing';
 import { NP_SPECTRAL } from './np-spectral';
 import { NP_CARDIAC } from './np-cardiac';
 import { NP_FILE_SYSTEM_NODES } from './np-file-system';
+import { NP_VISUALIZATION_NODES } from './np-visualization';
 
 export const BUILTIN_NODE_CLASSES: NodeClass[] = [
   streamInput,
@@ -89,6 +90,7 @@ export const BUILTIN_NODE_CLASSES: NodeClass[] = [
   ...NP_SPECTRAL,
   ...NP_CARDIAC,
   ...NP_FILE_SYSTEM_NODES,
+  ...NP_VISUALIZATION_NODES,
 ];
 
 /** A fresh registry with every built-in node class. */

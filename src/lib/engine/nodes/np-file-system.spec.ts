@@ -6,7 +6,7 @@ import { readMat, type MatCell, type MatChar, type MatNumeric, type MatStruct } 
 import { readXdfStreams } from '../../formats/xdf';
 import { sliceAlong } from '../block';
 import { markerChunk, markersOf, type Chunk, type TargetedMarker } from '../packet';
-import { epochsChunk, instantiate, makeStream, randomChunks, rng, signalFromChannelMajor } from '../testing';
+import { axisOf, epochsChunk, instantiate, makeStream, randomChunks, rng, signalFromChannelMajor } from '../testing';
 import type { NodeClass, NodeInstance, PortValues } from '../types';
 import { PipelineError } from '../document';
 import { Execution } from '../runtime';
@@ -244,7 +244,7 @@ describe('ExportMAT (io.export-mat)', () => {
     expect(((space.elements[0].names as MatCell).cells as MatChar[]).map((c) => c.text)).toEqual(['C3', 'Cz', 'C4']);
     const mk = mat.variables.markers as MatStruct;
     const inst = ((mk.elements[0].axes as MatCell).cells[0] as MatStruct).elements[0];
-    expect(Array.from((inst.times as MatNumeric).real)).toEqual(markers.map((m) => m.timestampMs / 1000));
+    expect(Array.from((inst.times as MatNumeric).real as Float64Array)).toEqual(markers.map((m) => m.timestampMs / 1000));
   });
 });
 
@@ -272,7 +272,7 @@ describe('ImportSET (io.import-set)', () => {
     const same = (v: string) => (/^-?\d+(\.\d+)?$/.test(v) ? String(Number(v)) : v);
     expect(markersOf(out.get('markers')!).map((e) => [e.timestampMs, e.value])).toEqual(expected.annotations.map((a: { onset: number; description: string }) => [a.onset * 1000, same(a.description)]));
     // chanlocs positions on the space axis (MNE's montage positions; unlocalized channels NaN)
-    const space = eeg.block.axes[1] as { channels: { label: string }[]; positions: Float64Array | null };
+    const space = axisOf(eeg, 'space');
     space.channels.forEach((ch, i) => {
       const theirs = expected.positions[ch.label] as number[] | undefined;
       if (theirs) theirs.forEach((v, k) => expect(space.positions![3 * i + k]).toBeCloseTo(v, 12));
