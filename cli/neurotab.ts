@@ -6,7 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const COMMANDS = ['serve', 'run', 'nodes', 'info', 'convert', 'decode', 'evaluate', 'bridge', 'lsl', 'kernel'] as const;
+const COMMANDS = ['serve', 'run', 'check', 'nodes', 'info', 'convert', 'decode', 'evaluate', 'bridge', 'lsl', 'kernel'] as const;
 
 interface CommandModule {
   run(argv: string[]): Promise<number>;

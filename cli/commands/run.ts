@@ -1,15 +1,19 @@
-// `neurotab run <pipeline.json> --in <file> [--in <file>…] --out <file.csv|file.json>`: runs a
-// pipeline offline over recordings (EDF/EDF+/BDF, XDF, SNIRF, CSV via formats/) in Node, with a
-// progress bar on stderr. Writes signal/feature output as CSV (streamed) or any output as JSON.
+// `neurotab run <pipeline.json|.pyp> --in <file> [--in <file>…] [--out <file.csv|file.json>] [--out-dir DIR]`:
+// runs a pipeline over recordings (EDF/EDF+/BDF, XDF, SNIRF, CSV, EEGLAB .set via formats/) in Node,
+// with a progress bar on stderr. Importers take whole recordings; an online pipeline's LSLInput nodes
+// get a replay of a recording (as fast as the CPU allows, or --realtime); the files RecordTo*/Export*
+// nodes write land in --out-dir. Writes signal/feature output as CSV (streamed) or any output as JSON.
 // ml.model-predict nodes take their trained model from a file (`model_file`, a path relative to the
 // pipeline file) or inline (`model`); `model_id` (a saved run in a browser's IndexedDB) is refused.
 import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import { InputError, errorMessage } from '../../src/lib/core/errors';
-import { readRecording } from '../../src/lib/formats/index';
-import { pypToPipeline, readPipelineText } from '../../src/lib/formats/pyp';
-import { registryResolver } from '../../src/lib/engine/index';
+import { matchStreamQuery } from '../../src/lib/core/stream';
+import { readRecording, type RecordingData } from '../../src/lib/formats/index';
 import { summariseModel, type DeepWindowPredictor } from '../../src/lib/engine/nodes/model';
+import { FILE_OUTPUT_TYPES } from '../../src/lib/engine/nodes/np-file-system';
+import { readPipelineFile } from './check';
+import { DirectoryOutputs, firstStartMs, MarkerReplay, ReplayClock, siblingFiles, StreamReplay } from './run-io';
 import {
   axisIndex,
   builtinRegistry,
@@ -33,14 +37,22 @@ import {
 } from '../../src/lib/engine/index';
 
 /** Node types --in files are bound to: our chunked replay and NeuroPype's whole-recording importers. */
-const RECORDING_NODES = new Set(['io.recording-input', 'io.import-file']);
+const RECORDING_NODES = new Set(['io.recording-input', 'io.import-file', 'io.import-set']);
+/** LSLInput: fed a replay of an --in recording. */
+const LIVE_INPUT = 'io.stream-input';
 
-export const summary = 'run a pipeline offline over recordings: run <pipeline.json|.pyp> --in <file> [--in …] --out <file.csv|file.json>';
+export const summary = 'run a pipeline over recordings: run <pipeline.json|.pyp> --in <file> [--in …] [--out <file.csv|file.json>] [--out-dir DIR] [--realtime]';
 
-const USAGE = `usage: npm run neurotab -- run <pipeline.json|pipeline.pyp> --in <recording> [--in <recording> …] --out <result.csv|result.json> [--chunk FRAMES] [--quiet]
+const USAGE = `usage: npm run neurotab -- run <pipeline.json|pipeline.pyp> --in <recording> [--in <recording> …] [--out <result.csv|result.json>] [--out-dir DIR] [--realtime] [--chunk FRAMES] [--quiet]
 
-  Each --in is bound to a recording node (io.recording-input, or io.import-file = ImportXDF/ImportEDF/ImportFile):
-  by its "filename" parameter (basename match), else in order.
+  Each --in is bound to a recording node (io.recording-input, or io.import-file = ImportXDF/ImportEDF/ImportFile,
+  io.import-set = ImportSET; a .set reads the .fdt beside it): by its "filename" parameter (basename match),
+  else in order. The --in files left over feed the LSLInput nodes (online pipelines): each LSLInput gets the
+  first stream its query matches (type='EEG', name='…') replayed as fast as the CPU allows (--realtime: at
+  the recording's pace), and with marker_query the recording's markers; an LSLInput whose query names a
+  marker stream (type='Markers') gets the markers alone.
+  RecordToXDF/RecordToCSV/ExportCSV/ExportMarkers/ExportMAT write under --out-dir: output_root/filename
+  relative to it (an absolute output_root from another machine is replaced by it; ".." is refused).
   ml.model-predict: give "model_file": "<exported model .json>" (relative to the pipeline file; a classic
   model from \`neurotab evaluate --save-model\`, or a saved run {model, config} exported from the app or
   /exphub) or the model inline under "model". "model_id" names a run saved in a browser and cannot be read here.
@@ -51,7 +63,9 @@ const USAGE = `usage: npm run neurotab -- run <pipeline.json|pipeline.pyp> --in 
 export interface RunArgs {
   pipeline: string;
   inputs: string[];
-  out: string;
+  out?: string;
+  outDir?: string;
+  realtime: boolean;
   chunkFrames?: number;
   quiet: boolean;
 }
@@ -60,8 +74,10 @@ export function parseRunArgs(argv: string[]): RunArgs {
   const inputs: string[] = [];
   let pipeline: string | undefined;
   let out: string | undefined;
+  let outDir: string | undefined;
   let chunkFrames: number | undefined;
   let quiet = false;
+  let realtime = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -71,6 +87,8 @@ export function parseRunArgs(argv: string[]): RunArgs {
     };
     if (a === '--in') inputs.push(value());
     else if (a === '--out') out = value();
+    else if (a === '--out-dir') outDir = value();
+    else if (a === '--realtime') realtime = true;
     else if (a === '--chunk') {
       chunkFrames = Number(value());
       if (!Number.isInteger(chunkFrames) || chunkFrames < 1) throw new InputError(`--chunk must be a positive number of frames, got "${argv[i]}"`);
@@ -80,10 +98,10 @@ export function parseRunArgs(argv: string[]): RunArgs {
     else throw new InputError(`unexpected argument "${a}"\n${USAGE}`);
   }
   if (!pipeline) throw new InputError(`missing <pipeline.json>\n${USAGE}`);
-  if (!out) throw new InputError(`missing --out <file.csv|file.json>\n${USAGE}`);
-  const ext = extname(out).toLowerCase();
+  if (!out && !outDir) throw new InputError(`missing --out <file.csv|file.json> (and/or --out-dir DIR for the files the pipeline writes)\n${USAGE}`);
+  const ext = out ? extname(out).toLowerCase() : '.json';
   if (ext !== '.csv' && ext !== '.json') throw new InputError(`--out must end in .csv or .json, got "${out}"`);
-  return { pipeline, inputs, out, chunkFrames, quiet };
+  return { pipeline, inputs, out, outDir, realtime, chunkFrames, quiet };
 }
 
 /**
@@ -254,6 +272,46 @@ class ProgressBar {
   }
 }
 
+/** Reads one --in recording (a .set with the .fdt beside it). */
+async function readInput(file: string): Promise<RecordingData> {
+  let bytes: Uint8Array;
+  try {
+    const b = readFileSync(file);
+    bytes = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  } catch (e) {
+    throw new InputError(`cannot read (${errorMessage(e)})`, file);
+  }
+  return readRecording(bytes, basename(file), { companion: siblingFiles(file) });
+}
+
+/** What one LSLInput node is fed: a recorded stream (and the recording's markers with marker_query), or markers alone. */
+interface LiveFeed {
+  nodeId: string;
+  file: string;
+  stream?: RecordingData['streams'][number];
+  markers: boolean;
+}
+
+/** Pairs LSLInput nodes with the recordings left for them: the first stream the query matches, or the markers for a marker query. */
+function planLiveFeeds(doc: PipelineDocument, liveIds: string[], recs: { file: string; rec: RecordingData }[]): LiveFeed[] {
+  return liveIds.map((id) => {
+    const params = doc.nodes.find((n) => n.id === id)!.params;
+    const query = String(params.query ?? "type='EEG'");
+    for (const { file, rec } of recs) {
+      const stream = matchStreamQuery(rec.streams.filter((s) => s.descriptor.sampleRateHz > 0), query);
+      if (stream) return { nodeId: id, file, stream, markers: Boolean(params.marker_query) };
+    }
+    if (/markers?/i.test(query)) {
+      const withMarkers = recs.find((r) => r.rec.markers.length) ?? recs[0];
+      // a marker stream: the LSLInput carries the markers alone (its marker chunk), as NeuroPype's does
+      params.marker_query = query;
+      return { nodeId: id, file: withMarkers.file, markers: true };
+    }
+    const seen = recs.flatMap(({ file, rec }) => rec.streams.map((s) => `${basename(file)}: ${s.descriptor.name} (type ${s.descriptor.kind})`));
+    throw new InputError(`LSLInput query ${JSON.stringify(query)} matches no stream of the --in recordings left for live inputs (${seen.join('; ') || 'none'}); change the query or give a recording holding such a stream`, `node "${id}"`);
+  });
+}
+
 export async function run(argv: string[]): Promise<number> {
   let args: RunArgs;
   try {
@@ -263,86 +321,97 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const t0 = performance.now();
+  const note = (m: string) => {
+    if (!args.quiet) console.error(`neurotab run: ${m}`);
+  };
   let doc: PipelineDocument;
   const ex = new Execution(builtinRegistry(), { info: { errorMode: 'stop', logLevel: 30 } });
+  const typeOf = (n: { type: string }) => ex.registry.find(n.type)?.type;
   try {
-    let text: string;
-    try {
-      text = readFileSync(args.pipeline, 'utf8');
-    } catch (e) {
-      throw new InputError(`cannot read the pipeline (${errorMessage(e)})`, args.pipeline);
-    }
-    if (/\.pyp$/i.test(args.pipeline) || text.trimStart().startsWith('<')) {
-      // NeuroPype .pyp: converted with the API's resolver (class and parameter names from the registry)
-      const r = readPipelineText(text, args.pipeline);
-      if (r.kind !== 'pyp') throw new InputError('not a NeuroPype .pyp pipeline', args.pipeline);
-      const conv = pypToPipeline(r.graph, registryResolver(ex.registry), args.pipeline);
-      for (const w of conv.warnings) if (!args.quiet) console.error(`neurotab run: warning: ${w}`);
-      doc = parsePipelineDocument(conv.doc);
-    } else doc = parsePipelineDocument(text);
+    const loaded = readPipelineFile(args.pipeline, ex.registry);
+    for (const w of loaded.warnings) note(`warning: ${w}`);
+    doc = loaded.doc;
     resolveModelFiles(doc, ex, args.pipeline);
-    if (args.chunkFrames) for (const n of doc.nodes) if (ex.registry.find(n.type)?.type === 'io.recording-input') n.params.chunk_frames = args.chunkFrames;
-    ex.load(doc);
+    ex.load(doc); // every problem of the document before any file is read; loaded again once the inputs are planned
   } catch (e) {
-    if (e instanceof PipelineError) {
-      console.error(`neurotab run: ${args.pipeline}: the pipeline is not valid:`);
-      for (const i of e.issues) console.error(`  - ${formatIssue(i)}`);
-      return 2;
-    }
-    console.error(`neurotab run: ${errorMessage(e)}`);
-    return 1;
+    return reportLoadError(e, args);
   }
 
-  // Bind recordings to recording nodes: by filename parameter, then in order.
-  const recNodes = doc.nodes.filter((n) => RECORDING_NODES.has(ex.nodeClass(n.id).type));
-  if (recNodes.length === 0) {
-    console.error('neurotab run: the pipeline has no recording node (io.recording-input, or ImportXDF/ImportEDF/ImportFile) to read --in files into');
+  // --in files: importers by filename, then in order; the rest feed the LSLInput nodes
+  const recNodes = doc.nodes.filter((n) => RECORDING_NODES.has(typeOf(n) ?? ''));
+  const liveIds = doc.nodes.filter((n) => typeOf(n) === LIVE_INPUT).map((n) => n.id);
+  if (recNodes.length === 0 && liveIds.length === 0) {
+    console.error('neurotab run: the pipeline has no input to read --in files into (LSLInput, ImportXDF/ImportEDF/ImportSET/ImportFile or io.recording-input)');
     return 2;
   }
-  if (args.inputs.length !== recNodes.length) {
-    console.error(`neurotab run: the pipeline has ${recNodes.length} recording input(s) (${recNodes.map((n) => n.id).join(', ')}) but ${args.inputs.length} --in file(s) were given`);
+  const tooFew = args.inputs.length < recNodes.length + (liveIds.length ? 1 : 0);
+  if (tooFew || (!liveIds.length && args.inputs.length > recNodes.length)) {
+    const wants = [recNodes.length ? `${recNodes.length} importer(s) (${recNodes.map((n) => n.id).join(', ')})` : '', liveIds.length ? `LSLInput node(s) ${liveIds.join(', ')} (fed from the recordings left over)` : ''].filter(Boolean).join(' and ');
+    console.error(`neurotab run: the pipeline reads ${wants} but ${args.inputs.length} --in file(s) were given`);
     return 2;
   }
   const unbound = [...recNodes];
   const pairs: [string, string][] = [];
+  const left: string[] = [];
   for (const file of args.inputs) {
     const byName = unbound.findIndex((n) => {
-      const f = String(ex.getParam(n.id, 'filename') ?? '');
+      const f = String(n.params.filename ?? '');
       return f !== '' && basename(f.replace(/\\/g, '/')) === basename(file);
     });
-    pairs.push([unbound.splice(byName >= 0 ? byName : 0, 1)[0].id, file]);
+    if (byName >= 0) pairs.push([unbound.splice(byName, 1)[0].id, file]);
+    else left.push(file);
   }
+  while (unbound.length) pairs.push([unbound.shift()!.id, left.shift()!]);
+
+  let recordings: Map<string, RecordingData>;
+  let feeds: LiveFeed[] = [];
   try {
-    for (const [nodeId, file] of pairs) {
-      let bytes: Uint8Array;
-      try {
-        const b = readFileSync(file);
-        bytes = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-      } catch (e) {
-        throw new InputError(`cannot read (${errorMessage(e)})`, file);
-      }
-      const rec = await readRecording(bytes, basename(file));
-      ex.bind(nodeId, rec);
-    }
+    recordings = new Map(await Promise.all(args.inputs.map(async (f) => [f, await readInput(f)] as const)));
+    if (liveIds.length) feeds = planLiveFeeds(doc, liveIds, left.map((file) => ({ file, rec: recordings.get(file)! })));
   } catch (e) {
     console.error(`neurotab run: ${errorMessage(e)}`);
     return 1;
   }
-
+  for (const n of doc.nodes) {
+    if (!args.chunkFrames) break;
+    if (typeOf(n) === 'io.recording-input') n.params.chunk_frames = args.chunkFrames;
+    if (typeOf(n) === LIVE_INPUT) n.params.max_chunk_frames = args.chunkFrames;
+  }
+  const writers = doc.nodes.filter((n) => FILE_OUTPUT_TYPES.has(typeOf(n) ?? ''));
+  if (writers.length && !args.outDir) {
+    console.error(`neurotab run: the pipeline writes files (${writers.map((n) => `node "${n.id}" ${String(n.params.filename ?? '')}`).join(', ')}): give --out-dir DIR to say where`);
+    return 2;
+  }
   try {
+    ex.load(doc);
+  } catch (e) {
+    return reportLoadError(e, args);
+  }
+
+  const clock = new ReplayClock(args.realtime);
+  const outputs = args.outDir ? new DirectoryOutputs(args.outDir, note) : undefined;
+  try {
+    for (const [nodeId, file] of pairs) ex.bind(nodeId, recordings.get(file)!);
+    for (const f of feeds) {
+      const rec = recordings.get(f.file)!;
+      const descriptor = f.stream?.descriptor ?? { id: 'markers', name: 'markers', kind: 'markers' as const, sampleRateHz: 0, channels: [] };
+      const reader = f.stream ? new StreamReplay(f.stream, clock) : { read: () => ({ frames: 0, dropped: 0 }) };
+      ex.bind(f.nodeId, { descriptor, reader, ...(f.markers ? { markers: new MarkerReplay(rec.markers, clock, firstStartMs([rec])) } : {}) });
+    }
+    for (const n of writers) ex.bind(n.id, outputs!);
     await bindNetworks(doc, ex);
   } catch (e) {
     console.error(`neurotab run: ${errorMessage(e)}`);
     return 1;
   }
 
-  // Capture outputs.
-  const targets = captureTargets(doc, ex);
-  if (!targets.length) {
+  // Capture outputs (only with --out).
+  const targets = args.out ? captureTargets(doc, ex) : [];
+  if (args.out && !targets.length) {
     console.error('neurotab run: the pipeline produces no output to write (add an io.stream-output or leave a node output unconnected)');
     return 2;
   }
-  const csv = extname(args.out).toLowerCase() === '.csv';
+  const csv = args.out !== undefined && extname(args.out).toLowerCase() === '.csv';
   const captured = new Map<string, Packet>();
   let fd: number | undefined;
   let csvRows = 0;
@@ -352,7 +421,7 @@ export async function run(argv: string[]): Promise<number> {
       console.error(`neurotab run: CSV holds one output but the pipeline has ${targets.length} (${targets.map((t) => t.label).join(', ')}); write .json instead`);
       return 2;
     }
-    fd = openSync(args.out, 'w');
+    fd = openSync(args.out!, 'w');
     let header = false;
     ex.tap(targets[0].nodeId, targets[0].port, (p) => {
       const c = outputChunk(p);
@@ -387,7 +456,8 @@ export async function run(argv: string[]): Promise<number> {
 
   const bar = new ProgressBar(!args.quiet && Boolean(process.stderr.isTTY));
   try {
-    ex.runOffline({ onProgress: (f) => bar.update(f) });
+    if (feeds.length) await replayOnline(ex, clock, (f) => bar.update(f));
+    else ex.runOffline({ onProgress: (f) => bar.update(f) });
   } catch (e) {
     bar.done();
     console.error(`neurotab run: ${errorMessage(e)}`);
@@ -405,16 +475,55 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`neurotab run: ${csvError}`);
     return 2;
   }
-  if (!csv) {
-    const outputs: Record<string, unknown> = {};
-    for (const t of targets) outputs[t.label] = captured.has(t.label) ? packetJson(captured.get(t.label)!) : null;
+  if (args.out && !csv) {
+    const result: Record<string, unknown> = {};
+    for (const t of targets) result[t.label] = captured.has(t.label) ? packetJson(captured.get(t.label)!) : null;
     const models = ex.exportModels();
-    writeFileSync(args.out, JSON.stringify({ pipeline: doc.meta.name, inputs: args.inputs.map((f) => basename(f)), outputs, ...(Object.keys(models).length ? { models } : {}) }, null, 1));
+    writeFileSync(args.out, JSON.stringify({ pipeline: doc.meta.name, inputs: args.inputs.map((f) => basename(f)), outputs: result, ...(Object.keys(models).length ? { models } : {}) }, null, 1));
   }
   if (!args.quiet) {
     const secs = (performance.now() - t0) / 1000;
-    const framesIn = ex.metrics().filter((m) => RECORDING_NODES.has(ex.nodeClass(m.nodeId).type)).reduce((a, m) => a + m.itemsOut, 0);
-    console.error(`neurotab run: ${framesIn} frames and markers read → ${args.out}${csv ? ` (${csvRows} rows)` : ''} in ${secs.toFixed(2)} s`);
+    const framesIn = ex.metrics().filter((m) => RECORDING_NODES.has(ex.nodeClass(m.nodeId).type) || ex.nodeClass(m.nodeId).type === LIVE_INPUT).reduce((a, m) => a + m.itemsOut, 0);
+    const wrote = [...(args.out ? [`${args.out}${csv ? ` (${csvRows} rows)` : ''}`] : []), ...[...(outputs?.written ?? [])]];
+    console.error(`neurotab run: ${framesIn} frames and markers read → ${wrote.join(', ') || 'nothing written'} in ${secs.toFixed(2)} s`);
   }
   return 0;
+}
+
+function reportLoadError(e: unknown, args: RunArgs): number {
+  if (e instanceof PipelineError) {
+    console.error(`neurotab run: ${args.pipeline}: the pipeline is not valid:`);
+    for (const i of e.issues) console.error(`  - ${formatIssue(i)}`);
+    return 2;
+  }
+  console.error(`neurotab run: ${errorMessage(e)}`);
+  return 1;
+}
+
+/**
+ * Runs an online pipeline whose LSLInput nodes replay recordings: steps until every replay is
+ * exhausted and the importers are done, as fast as the CPU allows (or, with a paced clock, sleeping
+ * while nothing is due), then flushes — as the online loop does when its finite sources end.
+ */
+async function replayOnline(ex: Execution, clock: ReplayClock, onProgress: (fraction: number) => void): Promise<void> {
+  ex.play();
+  let steps = 0;
+  let idle = 0;
+  for (;;) {
+    const produced = ex.step();
+    if (ex.errors().length || !ex.state().running) break;
+    if (++steps % 16 === 0) onProgress(clock.streams.length ? clock.streams.reduce((a, s) => a + s.progress, 0) / clock.streams.length : 1);
+    if (produced > 0) {
+      idle = 0;
+      continue;
+    }
+    // nothing came: done once the replays are over (one more quiet step lets the last markers through)
+    if (clock.done && ++idle > 1) break;
+    if (clock.realtime) await new Promise((r) => setTimeout(r, 2));
+  }
+  if (!ex.errors().length) {
+    ex.flush();
+    ex.complete();
+  }
+  onProgress(1);
 }

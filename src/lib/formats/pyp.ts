@@ -742,7 +742,8 @@ export interface PypConversion {
  */
 const OWN_MODULE_PREFIX = 'neurotab.nodes.';
 const ownClassName = (type: string) => type.split(/[^A-Za-z0-9]+/).map((w) => (w ? w[0].toUpperCase() + w.slice(1) : '')).join('');
-const resolveType = (resolver: PypResolver, n: PypNode) =>
+/** Our type for a NeuroPype node (by class, module, or our own module name); undefined when we lack it. */
+export const resolveType = (resolver: PypResolver, n: PypNode) =>
   resolver.nodeType(n.class, n.module) ?? (n.module.startsWith(OWN_MODULE_PREFIX) ? resolver.nodeType(n.module.slice(OWN_MODULE_PREFIX.length), '') : undefined);
 
 /** Node id used in our document for NeuroPype node index k. */
