@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { builtinRegistry, registryResolver } from '../../src/lib/engine/index';
-import { pipelineToPyp, writePyp } from '../../src/lib/formats/pyp';
+import { pipelineToPyp, writePyp, type PipelineDocumentShape } from '../../src/lib/formats/pyp';
 import { checkPipelineFile, run } from './check';
 
 const fixtures = join(__dirname, '../../tests/fixtures/pipelines');
@@ -19,7 +19,7 @@ function stdout<T>(f: () => Promise<T>): Promise<{ result: T; out: string }> {
   }).then((result) => ({ result, out: lines.join('\n') }));
 }
 
-const doc = (nodes: unknown[], edges: unknown[]) => ({ format: 'neurotab.pipeline', version: 1, meta: { name: 't', description: '' }, nodes, edges });
+const doc = (nodes: PipelineDocumentShape['nodes'], edges: PipelineDocumentShape['edges']): PipelineDocumentShape => ({ format: 'neurotab.pipeline', version: 1, meta: { name: 't', description: '' }, nodes, edges });
 const edge = (source: string, target: string, sourcePort = 'data') => ({ source, sourcePort, target, targetPort: 'data' });
 
 describe('neurotab check', () => {

@@ -3,6 +3,7 @@
 // corrupt links refused with a message) and import validation.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { readFileSync } from 'node:fs';
 import { deflateSync } from 'fflate';
 import { launch, newContext, openApp, screenshot, serveApp, type AppServer } from './harness';
 import { examplePipelines, pypResolver } from '../../src/lib/clients/pipelines';
@@ -280,6 +281,20 @@ describe('import', () => {
     await expect.poll(() => page.textContent('[data-testid="pipeline-name"]')).toBe('Band power: alpha and beta');
     const graph = (await page.textContent('[data-testid="pipeline-graph"]')) ?? '';
     for (const cls of ['LSLInput', 'IIRFilter', 'MovingWindow', 'WelchSpectrum']) expect(graph).toContain(cls);
+    expect(await page.$('[data-testid="pipeline-problem"]')).toBeNull();
+    await page.close();
+  });
+
+  it('imports a NeuroPype recorder .pyp: each node shows its class, what its inputs accept and the axes arriving on each edge', async () => {
+    const page = await openApp(context, server.url, '/pipelines');
+    const pyp = readFileSync(new URL('../fixtures/pipelines/np-io-record-online.pyp', import.meta.url));
+    await page.setInputFiles('[data-testid="import-file"]', { name: 'record.pyp', mimeType: 'application/xml', buffer: pyp });
+    await expect.poll(() => page.textContent('[data-testid="pipeline-name"]')).toBe('Record the live EEG');
+    const graph = (await page.textContent('[data-testid="pipeline-graph"]')) ?? '';
+    for (const cls of ['LSLInput', 'RecordToXDF', 'RecordToCSV', 'TimeSeriesSweepPlot', 'MarkerStreamWindow', 'ScrollPlot']) expect(graph).toContain(cls);
+    // node4 = RecordToCSV, fed by the IIR filter (node2): a continuous signal, time × space
+    expect(await page.textContent('[data-testid="accepts-node4-data"]')).toMatch(/data accepts .*data chunk/);
+    expect(await page.textContent('[data-testid="axes-node4-data"]')).toMatch(/time.*space/);
     expect(await page.$('[data-testid="pipeline-problem"]')).toBeNull();
     await page.close();
   });
