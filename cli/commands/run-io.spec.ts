@@ -97,8 +97,8 @@ describe('neurotab run: online pipelines and files', needsShared, () => {
     const escape = join(dir, 'escape.json');
     writeFileSync(escape, pipeline([{ id: 'imp', type: 'ImportEDF', params: {} }, { id: 'rec', type: 'RecordToXDF', params: { filename: '../../x.xdf' } }], [['imp', 'rec']]));
     const a = await quietly(() => run([escape, '--in', sharedPath('data/edf/S001R04.edf'), '--out-dir', join(dir, 'out')]));
-    expect(a.result).toBe(1);
-    expect(a.stderr).toMatch(/"\.\.\/\.\.\/x\.xdf" would be written outside the output folder/);
+    expect(a.result).toBe(2);
+    expect(a.stderr).toMatch(/node "rec" \(RecordToXDF\): "\.\.\/\.\.\/x\.xdf" would be written outside the output folder/);
     const query = join(dir, 'query.json');
     writeFileSync(query, pipeline([{ id: 'lsl', type: 'LSLInput', params: { query: "type='NIRS'" } }, { id: 'rec', type: 'RecordToXDF', params: { filename: 'x.xdf' } }], [['lsl', 'rec']]));
     const b = await quietly(() => run([query, '--in', sharedPath('data/edf/S001R04.edf'), '--out-dir', join(dir, 'out')]));

@@ -13,7 +13,7 @@ import { readRecording, type RecordingData } from '../../src/lib/formats/index';
 import { summariseModel, type DeepWindowPredictor } from '../../src/lib/engine/nodes/model';
 import { FILE_OUTPUT_TYPES } from '../../src/lib/engine/nodes/np-file-system';
 import { readPipelineFile } from './check';
-import { DirectoryOutputs, firstStartMs, MarkerReplay, ReplayClock, siblingFiles, StreamReplay } from './run-io';
+import { DirectoryOutputs, firstStartMs, MarkerReplay, ReplayClock, resolveOutputPath, siblingFiles, StreamReplay } from './run-io';
 import {
   axisIndex,
   builtinRegistry,
@@ -388,6 +388,15 @@ export async function run(argv: string[]): Promise<number> {
     return reportLoadError(e, args);
   }
 
+  // where every file goes, before anything runs (output_root may come from a value node, so after load)
+  for (const n of writers) {
+    try {
+      resolveOutputPath(args.outDir!, String(ex.getParam(n.id, 'output_root') ?? ''), String(ex.getParam(n.id, 'filename') ?? ''));
+    } catch (e) {
+      console.error(`neurotab run: node "${n.id}" (${ex.nodeClass(n.id).neuropype?.class ?? n.type}): ${errorMessage(e)}`);
+      return 2;
+    }
+  }
   const clock = new ReplayClock(args.realtime);
   const outputs = args.outDir ? new DirectoryOutputs(args.outDir, note) : undefined;
   try {

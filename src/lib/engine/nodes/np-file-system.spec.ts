@@ -4,6 +4,7 @@ import { decodeUtf8 } from '../../formats/bytes';
 import { readRecording } from '../../formats/index';
 import { readMat, type MatCell, type MatChar, type MatNumeric, type MatStruct } from '../../formats/mat';
 import { readXdfStreams } from '../../formats/xdf';
+import { needsShared, sharedBytes } from '../../../../tests/support/shared';
 import { sliceAlong } from '../block';
 import { markerChunk, markersOf, type Chunk, type TargetedMarker } from '../packet';
 import { axisOf, epochsChunk, instantiate, makeStream, randomChunks, rng, signalFromChannelMajor } from '../testing';
@@ -289,5 +290,23 @@ describe('file outputs', () => {
       expect(FILE_OUTPUT_TYPES.has(cls.type)).toBe(true);
     }
     expect(reg.find('neuropype.nodes.markers.ExportMarkers')).toBe(exportMarkers);
+  });
+});
+
+describe('recorders in a calibrating offline run', () => {
+  it('the second pass of a two-pass calibration rewrites the file: the recording is in it once', needsShared, async () => {
+    const doc = JSON.parse(readFileSync(new URL('../../../../tests/fixtures/pipelines/motor-imagery-calibration.json', import.meta.url), 'utf8'));
+    doc.nodes.push({ id: 'xdf', type: 'RecordToXDF', params: { filename: 'band.xdf' } });
+    doc.edges.push({ source: 'band', target: 'xdf' });
+    const ex = new Execution(builtinRegistry());
+    ex.load(doc);
+    const rec = await readRecording(sharedBytes('data/edf/S001R04.edf'), 'S001R04.edf');
+    ex.bind('rec', rec);
+    const files = memoryFiles();
+    ex.bind('xdf', files);
+    ex.runOffline();
+    expect(ex.errors()).toEqual([]);
+    const s = readXdfStreams(files.bytes('band.xdf'), 'band.xdf', { dejitterTimestamps: false }).streams;
+    expect(s.map((x) => x.timeStampsS.length)).toEqual([rec.streams[0].timestampsMs.length]);
   });
 });

@@ -185,6 +185,8 @@ const seconds = (ms: number) => ms / 1000;
 
 // ------------------------------------------------------------------------------- RecordToXDF
 
+const BOUNDARY_EVERY_MS = 10_000;
+
 interface XdfStreamState {
   id: number;
   layout: { axes: readonly Axis[] };
@@ -205,7 +207,8 @@ time stamp, sample count) when the input ends or on the marker \`close_on_marker
 one sample per time point (segments: every instance's samples in turn, stamped instance time + offset);
 chunks with instances but no time axis one sample per instance; other axes flattened into channels
 ("C3:alpha"); marker chunks a string stream of the Marker field. Time stamps in seconds on the shared
-clock. A chunk whose layout changes starts a new XDF stream. A rerun (reset) rewrites the file.
+clock; a Boundary chunk every 10 s of data, as LabRecorder writes. A chunk whose layout changes starts a
+new XDF stream. A rerun (reset, e.g. the second pass of an offline calibration) rewrites the file.
 
 - **in \`data\`** (any packet).
 - **filename**, **output_root** (strings): where (the host resolves them; CLI: inside --out-dir).
@@ -233,6 +236,7 @@ clock. A chunk whose layout changes starts a new XDF stream. A rerun (reset) rew
     let writer: XdfWriter | undefined;
     let streams = new Map<string, XdfStreamState>();
     let closed = false;
+    let boundaryAtMs = -Infinity;
 
     const stream = (name: string, c: Chunk, rows: Rows | undefined): XdfStreamState => {
       const s = streams.get(name);
@@ -261,7 +265,14 @@ clock. A chunk whose layout changes starts a new XDF stream. A rerun (reset) rew
       writer?.close();
       writer = undefined;
       streams = new Map();
+      boundaryAtMs = -Infinity;
       file.close();
+    };
+    /** LabRecorder's Boundary chunk every 10 s of data, so a reader of a damaged file can resynchronise. */
+    const boundary = (lastMs: number) => {
+      if (!(lastMs >= boundaryAtMs + BOUNDARY_EVERY_MS)) return;
+      if (boundaryAtMs > -Infinity) writer!.writeBoundary();
+      boundaryAtMs = lastMs;
     };
 
     const node: NodeInstance = {
@@ -288,6 +299,7 @@ clock. A chunk whose layout changes starts a new XDF stream. A rerun (reset) rew
           if (!rows.rows || !rows.width) continue;
           const s = stream(name, c, rows);
           writer.writeSamples(s.id, Array.from(rows.timesMs, seconds), rows.data);
+          boundary(rows.timesMs[rows.rows - 1]);
         }
         if (closing) {
           ctx.log(20, `marker "${closeOn}" received: the recording is closed`);
