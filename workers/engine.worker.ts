@@ -20,6 +20,8 @@ import type { DeepModel } from '../src/lib/ml/tf/train';
 import { loadDeepPredictor } from './deep-predictor';
 import { FnirsView } from './fnirs-view';
 import { DISPLAY_TYPES } from '../src/lib/engine/nodes/np-visualization';
+import { FILE_OUTPUT_TYPES } from '../src/lib/engine/nodes/np-file-system';
+import { LibraryFileOutputs } from '../src/lib/storage/pipeline-files';
 
 const post = (e: EngineEvent, transfer: Transferable[] = []) => self.postMessage(e, { transfer });
 
@@ -305,6 +307,9 @@ function runPipeline(runId: number, doc: unknown): void {
     const e = edges.find((x) => x.target === outId);
     if (e) graph.ex.tap(e.source, e.sourcePort, (p) => openOutput(run, outId, p));
   }
+  // RecordToXDF & co.: an XDF file joins the recordings library when its node closes it
+  const files = new LibraryFileOutputs(openDb(), { note: (m) => graph.ex.log(30, m), saved: (row, name) => graph.ex.log(20, `"${name}" added to the recordings library as "${row.name}"`) });
+  for (const n of graph.ex.nodes()) if (FILE_OUTPUT_TYPES.has(graph.ex.nodeClass(n.id).type)) graph.ex.bind(n.id, files);
   graph.ex.play();
   user = run;
   post({ type: 'pipeline-started', runId });
@@ -317,6 +322,7 @@ function stopUser(): void {
   user = null;
   clearInterval(run.timer);
   run.unsubscribeMarkers();
+  run.graph.ex.flush(); // recorders close their files (NeuroPype closes them when the pipeline stops)
   run.graph.ex.stop();
   report(run);
   for (const o of run.outputs.values()) o.writer.close?.();

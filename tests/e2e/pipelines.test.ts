@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { readFileSync } from 'node:fs';
 import { deflateSync } from 'fflate';
-import { launch, newContext, openApp, screenshot, serveApp, type AppServer } from './harness';
+import { launch, newContext, openApp, readStores, screenshot, serveApp, type AppServer } from './harness';
 import { examplePipelines, pypResolver } from '../../src/lib/clients/pipelines';
 import { pipelineToPyp, writePyp } from '../../src/lib/formats/pyp';
 import { shareFragment } from '../../src/lib/engine/share';
@@ -161,6 +161,26 @@ describe('output rings', () => {
     expect(Math.abs(mean)).toBeLessThan(0.01);
     await screenshot(page, 'pipelines-clean-output');
     await page.click('[data-testid="stop-pipeline"]');
+    await page.close();
+  });
+});
+
+describe('recorders', () => {
+  it('a NeuroPype recorder .pyp on the live stream: its plots show as panels, and on stop RecordToXDF\'s file joins the recordings library', async () => {
+    const page = await openApp(context, server.url, '/pipelines');
+    await page.click('[data-testid="pl-start-stream"]');
+    await page.waitForSelector('[data-testid="pl-stream"]');
+    const pyp = readFileSync(new URL('../fixtures/pipelines/np-io-record-online.pyp', import.meta.url));
+    await page.setInputFiles('[data-testid="import-file"]', { name: 'record.pyp', mimeType: 'application/xml', buffer: pyp });
+    await expect.poll(() => page.textContent('[data-testid="pipeline-name"]')).toBe('Record the live EEG');
+    await page.click('[data-testid="run-pipeline"]');
+    // node5 = TimeSeriesSweepPlot on the filtered signal: an inspect panel with the 16 channels
+    await expect.poll(() => page.textContent('[data-testid="inspect-node5"]'), { timeout: 10_000 }).toContain('signal · 16 values');
+    await page.waitForTimeout(1500);
+    await page.click('[data-testid="stop-pipeline"]');
+    const recording = async () => ((await readStores(page, ['recordings'])).recordings as { name: string; status: string; streams: { frames: number }[] }[]).find((r) => r.name === 'raw-eeg.xdf');
+    await expect.poll(async () => (await recording())?.status, { timeout: 10_000 }).toBe('complete');
+    expect((await recording())!.streams[0].frames).toBeGreaterThan(250);
     await page.close();
   });
 });

@@ -179,11 +179,12 @@ export function adaptForLive(doc: PipelineDocument): { doc: PipelineDocument; no
   const notes: string[] = [];
   for (const n of doc.nodes) {
     const type = registry.find(n.type)?.type;
-    if (type !== 'io.recording-input' && type !== 'io.import-file') continue;
+    const importer = type === 'io.import-file' || type === 'io.import-set';
+    if (type !== 'io.recording-input' && !importer) continue;
     const node = out.nodes.find((x) => x.id === n.id)!;
     node.type = 'io.stream-input';
-    node.params = type === 'io.import-file' ? { marker_query: 'markers' } : {};
-    notes.push(`"${n.id}" reads a recording; on the live stream it reads the device instead${type === 'io.import-file' ? ', with the markers of the marker bus' : ''}`);
+    node.params = importer ? { marker_query: 'markers' } : {};
+    notes.push(`"${n.id}" reads a recording; on the live stream it reads the device instead${importer ? ', with the markers of the marker bus' : ''}`);
     const markerEdges = out.edges.filter((e) => e.source === n.id && e.sourcePort === 'markers');
     if (markerEdges.length) {
       let mid = `${n.id}_markers`;
