@@ -32,6 +32,8 @@ import { rpcProxy } from '../src/lib/core/rpc';
 import { browserKernel } from '../src/lib/kernel/browser';
 import type { KernelBackend } from '../src/lib/kernel/service';
 import type { StudiesBackend } from '../src/lib/api/studies';
+import { FILE_OUTPUT_TYPES } from '../src/lib/engine/nodes/np-file-system';
+import { LibraryFileOutputs } from '../src/lib/storage/pipeline-files';
 
 type ApiEngineMessage =
   | { type: 'serve' }
@@ -51,6 +53,9 @@ subscribeMarkers((events) => {
   }
 });
 
+/** Files of RecordToXDF & co. in /np executions: an XDF joins the recordings library when closed. */
+let libraryFiles: LibraryFileOutputs | undefined;
+
 function bind(req: BindRequest): unknown {
   if (req.type === 'io.stream-input') {
     const query = String(req.params.query ?? '');
@@ -64,6 +69,7 @@ function bind(req: BindRequest): unknown {
     if (typeof id !== 'string' || id === '' || req.params.model) return undefined;
     return modelBinding(id, async (runId) => (await openDb().models.get(runId))?.state, loadDeepPredictor);
   }
+  if (FILE_OUTPUT_TYPES.has(req.type)) return (libraryFiles ??= new LibraryFileOutputs(openDb(), { note: (m) => console.warn(`neurotab: ${m}`) }));
   if (req.type === 'io.marker-input') {
     const q = new MarkerQueue();
     markerQueues.add(new WeakRef(q));

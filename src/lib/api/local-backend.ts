@@ -813,6 +813,7 @@ export class LocalBackend implements Backend {
 
   /** Stop the run and its loop (graph kept). */
   private halt(s: Slot): void {
+    if (s.ex.state().running) s.ex.flush(); // recorders (RecordToXDF …) close their files, as NeuroPype's do at stop
     s.ex.stop();
   }
 

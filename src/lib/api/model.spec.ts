@@ -133,7 +133,7 @@ class Delete implements fc.AsyncCommand<Model, Real> {
 const LOADS = {
   alpha: { body: { file: 'C:/pipelines/alpha.pyp' }, status: 200, code: undefined },
   inline: { body: { content: alphaPyp() }, status: 200, code: undefined },
-  unsupported: { body: { content: alphaPyp({ extraClass: ['RecordToXDF'] }) }, status: 422, code: 'UNSUPPORTED_NODE_CLASS' },
+  unsupported: { body: { content: alphaPyp({ extraClass: ['NoSuchNodeClass'] }) }, status: 422, code: 'UNSUPPORTED_NODE_CLASS' },
   broken: { body: { content: '<scheme><patch>{"nodes": </patch></scheme>' }, status: 422, code: 'PIPELINE_PARSE_ERROR' },
   badValue: { body: { content: alphaPyp({ frequencies: [1, 2, 3] }) }, status: 422, code: 'PIPELINE_PARSE_ERROR' },
   encrypted: { body: { content: 'gAAAAAB' + 'q'.repeat(90) }, status: 422, code: 'ENCRYPTED_PIPELINE_UNSUPPORTED' },

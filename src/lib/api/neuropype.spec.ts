@@ -319,10 +319,10 @@ describe('load, reload, save (#8, #12, #13)', () => {
   it('422 UNSUPPORTED_NODE_CLASS lists the classes and loads nothing (the previous graph stays)', async () => {
     const id = await loaded();
     const before = (await call(app, 'GET', `/np/executions/${id}`)).json;
-    const r = await call(app, 'POST', `/np/executions/${id}/actions/load`, { content: alphaPyp({ extraClass: ['RecordToXDF', 'NoSuchClass', 'RecordToXDF'] }) });
+    const r = await call(app, 'POST', `/np/executions/${id}/actions/load`, { content: alphaPyp({ extraClass: ['NoSuchNodeClass', 'NoSuchOtherClass', 'NoSuchNodeClass'] }) });
     expectError(r, 422, 'UNSUPPORTED_NODE_CLASS');
-    expect(r.json.error.details).toEqual({ classes: ['NoSuchClass', 'RecordToXDF'] });
-    expect(r.json.error.message).toMatch(/NoSuchClass, RecordToXDF/);
+    expect(r.json.error.details).toEqual({ classes: ['NoSuchNodeClass', 'NoSuchOtherClass'] });
+    expect(r.json.error.message).toMatch(/NoSuchNodeClass, NoSuchOtherClass/);
     expect((await call(app, 'GET', `/np/executions/${id}`)).json).toEqual(before);
   });
   it('422 PIPELINE_PARSE_ERROR for broken files and invalid parameter values; 422 ENCRYPTED_PIPELINE_UNSUPPORTED', async () => {
@@ -664,9 +664,9 @@ describe('graph (#18–#27)', () => {
     const url = `/np/executions/${id}/graph/nodes`;
     expectError(await call(app, 'POST', url, { parameters: {} }), 400, 'BAD_REQUEST');
     expectError(await call(app, 'POST', url, { type: 'no.such-node' }), 404, 'NODE_CLASS_NOT_FOUND');
-    const un = await call(app, 'POST', url, { type: 'RecordToXDF' });
+    const un = await call(app, 'POST', url, { type: 'NoSuchNodeClass' });
     expectError(un, 422, 'UNSUPPORTED_NODE_CLASS');
-    expect(un.json.error.details).toEqual({ classes: ['RecordToXDF'] });
+    expect(un.json.error.details).toEqual({ classes: ['NoSuchNodeClass'] });
     expectError(await call(app, 'POST', url, { type: 'IIRFilter', parameters: { order: 99 } }), 422, 'INVALID_PARAMETER_VALUE');
     expectError(await call(app, 'POST', url, { type: 'IIRFilter', parameters: { nonsense: 1 } }), 422, 'INVALID_PARAMETER_VALUE');
     expect((await call(app, 'GET', '/np/executions')).json).toEqual([{ id }]); // still empty: nothing was created
