@@ -6,7 +6,7 @@ export const summary = 'list the pipeline node classes [--json] [<type or NeuroP
 
 function describe(i: NodeClassInfo): string {
   const lines = [`${i.type}  —  ${i.title}${i.neuropype ? `  (NeuroPype ${i.neuropype.class})` : ''}`, `  package: ${i.package}${i.trainable ? ', trainable' : ''}`];
-  for (const p of i.inputs) lines.push(`  in  ${p.name}${p.optional ? ' (optional)' : ''}: ${p.doc} Accepts ${p.accepts}.`);
+  for (const p of i.inputs) lines.push(`  in  ${p.name}${p.optional ? ' (optional)' : ''}: ${p.doc} Accepts ${p.accepts}${p.hint ? ` (${p.hint})` : ''}.`);
   for (const p of i.outputs) lines.push(`  out ${p.name}${p.value ? ' (value)' : ''}: ${p.doc}`);
   for (const p of i.params) {
     const dom = p.domain ? ` domain ${JSON.stringify(p.domain)}` : '';

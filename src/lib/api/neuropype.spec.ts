@@ -319,10 +319,10 @@ describe('load, reload, save (#8, #12, #13)', () => {
   it('422 UNSUPPORTED_NODE_CLASS lists the classes and loads nothing (the previous graph stays)', async () => {
     const id = await loaded();
     const before = (await call(app, 'GET', `/np/executions/${id}`)).json;
-    const r = await call(app, 'POST', `/np/executions/${id}/actions/load`, { content: alphaPyp({ extraClass: ['NoSuchNodeClass', 'NoSuchOtherClass', 'NoSuchNodeClass'] }) });
+    const r = await call(app, 'POST', `/np/executions/${id}/actions/load`, { content: alphaPyp({ extraClass: ['NoSuchClass', 'OtherMissingClass', 'NoSuchClass'] }) });
     expectError(r, 422, 'UNSUPPORTED_NODE_CLASS');
-    expect(r.json.error.details).toEqual({ classes: ['NoSuchNodeClass', 'NoSuchOtherClass'] });
-    expect(r.json.error.message).toMatch(/NoSuchNodeClass, NoSuchOtherClass/);
+    expect(r.json.error.details).toEqual({ classes: ['NoSuchClass', 'OtherMissingClass'] });
+    expect(r.json.error.message).toMatch(/NoSuchClass, OtherMissingClass/);
     expect((await call(app, 'GET', `/np/executions/${id}`)).json).toEqual(before);
   });
   it('422 PIPELINE_PARSE_ERROR for broken files and invalid parameter values; 422 ENCRYPTED_PIPELINE_UNSUPPORTED', async () => {
