@@ -138,6 +138,15 @@ describe('RecordToXDF (io.record-to-xdf)', () => {
     expect(Array.from(s.timeStampsS)).toEqual([0, 1, 2].map((k) => (5000 + times[k]) / 1000).concat([0, 1, 2].map((k) => (9000 + times[k]) / 1000)));
   });
 
+  it('starts a new XDF stream when a chunk\'s layout changes (another channel set)', () => {
+    const { node, files } = bound(recordToXdf, { filename: 'l.xdf' });
+    node.process({ data: new Map([['eeg', signal]]) });
+    node.process({ data: new Map([['eeg', signalFromChannelMajor(makeStream(['O1', 'O2'], 250), new Float64Array(20), 10, t0Ms + 4000)]]) });
+    node.flush!();
+    const s = readXdfStreams(files.bytes('l.xdf'), 'l.xdf', { dejitterTimestamps: false }).streams;
+    expect(s.map((x) => [x.channelCount, x.timeStampsS.length, x.footer !== undefined])).toEqual([[3, N, true], [2, 10, true]]);
+  });
+
   it('logs once and writes nothing without a file output; refuses cloud storage and an empty filename at creation', () => {
     const { node, logs } = instantiate(recordToXdf, { filename: 'a.xdf' });
     feed(node, signal, [300, 700]);

@@ -9,8 +9,8 @@ import { encodeUtf8 } from '../../formats/bytes';
 import { writeChunksMat, type MatExportAxis, type MatExportChunk } from '../../formats/mat-export';
 import { XdfWriter, type XdfChannel, type XdfChannelFormat } from '../../formats/xdf-writer';
 import { textElement } from '../../formats/xml-lite';
-import { MARKER, timeAxis, type Axis, type SpaceAxis } from '../axes';
-import { axisIndex, flattenFeatures, sameStream, transposeBlock, type Block, type BlockData } from '../block';
+import { MARKER, timeAxis, type Axis, type FeatureAxis, type SpaceAxis } from '../axes';
+import { axisIndex, flattenFeatures, itemAxisIndex, sameStream, transposeBlock, type Block, type BlockData } from '../block';
 import { concatPackets, copyPacket, markersOf, type Chunk, type Packet } from '../packet';
 import type { NodeClass, NodeContext, NodeInstance, ParamSpec } from '../types';
 import { importFile } from './io';
@@ -146,19 +146,17 @@ function rowsOf(c: Chunk, absoluteInstanceTimes = true): Rows {
     b = { data: moved.data, shape: [ni * nt, ...moved.shape.slice(2)], axes };
   }
   const flat = flattenFeatures(b);
-  const feature = flat.axes[flat.axes.length - 1] as { type: string; names?: readonly string[]; units?: readonly string[] };
-  const item = axisIndex(b, 'instance') >= 0 ? axisIndex(b, 'instance') : axisIndex(b, 'time');
+  // flattenFeatures always ends in one feature axis: the columns
+  const feature = flat.axes[flat.axes.length - 1] as FeatureAxis;
+  const item = itemAxisIndex(b);
   const rows = item >= 0 ? b.shape[item] : 1;
-  const width = rows ? flat.data.length / rows : 0;
-  const names = feature.type === 'feature' ? [...feature.names!] : Array.from({ length: width }, (_, k) => String(k));
-  const units = feature.type === 'feature' ? [...feature.units!] : names.map(() => '');
   const space = b.axes.length === 2 && item >= 0 ? b.axes[1 - item] : undefined;
   return {
     data: flat.data,
     rows,
-    width,
-    names,
-    units,
+    width: feature.names.length,
+    names: [...feature.names],
+    units: [...feature.units],
     timesMs: item >= 0 ? (b.axes[item] as { timesMs: Float64Array }).timesMs : Float64Array.of(NaN),
     types: space?.type === 'space' ? space.channels.map((ch) => ch.type) : undefined,
   };
@@ -187,11 +185,10 @@ const seconds = (ms: number) => ms / 1000;
 
 const BOUNDARY_EVERY_MS = 10_000;
 
+/** One XDF stream per chunk name, until the chunk's layout changes (sameStream). */
 interface XdfStreamState {
   id: number;
   layout: { axes: readonly Axis[] };
-  format: XdfChannelFormat;
-  markers: boolean;
 }
 
 export const recordToXdf: NodeClass = {
@@ -256,7 +253,7 @@ new XDF stream. A rerun (reset, e.g. the second pass of an offline calibration) 
         sourceId: src.id,
         channels,
       });
-      const next = { id, layout: { axes: c.block.axes }, format, markers };
+      const next = { id, layout: { axes: c.block.axes } };
       streams.set(name, next);
       return next;
     };
