@@ -13,6 +13,8 @@ import { connectPort, servePort, type RpcClient } from '../src/lib/core/rpc';
 import { subscribeMarkers } from '../src/lib/core/markers';
 import { Ring, RingReader } from '../src/lib/streams/ring';
 import { openDb } from '../src/lib/storage/db';
+import { LibraryFileOutputs } from '../src/lib/storage/pipeline-files';
+import { FILE_OUTPUT_TYPES } from '../src/lib/engine/nodes/np-file-system';
 import { IndexedDbPipelineStore } from '../src/lib/storage/pipeline-store';
 import { matchStreamQuery, type StreamDescriptor } from '../src/lib/core/stream';
 import { createApi, ExpHubFailure, type Backend, type ExperimentBackend, type NeuraScaleBackend, type InstinctStream } from '../src/lib/api/index';
@@ -32,8 +34,6 @@ import { rpcProxy } from '../src/lib/core/rpc';
 import { browserKernel } from '../src/lib/kernel/browser';
 import type { KernelBackend } from '../src/lib/kernel/service';
 import type { StudiesBackend } from '../src/lib/api/studies';
-import { FILE_OUTPUT_TYPES } from '../src/lib/engine/nodes/np-file-system';
-import { LibraryFileOutputs } from '../src/lib/storage/pipeline-files';
 
 type ApiEngineMessage =
   | { type: 'serve' }

@@ -11,6 +11,8 @@ import { modelPredict } from './model';
 import { bandPowerNode, fftMagnitude, multitaperSpectrum, spectrogram, welchSpectrum } from './spectral';
 import { baselineRemoval, segmentation, slidingWindow } from './time';
 import { importFile, inspect, markerInput, recordingInput, streamInput, streamOutput } from './io';
+import { NP_FILE_SYSTEM_NODES } from './np-file-system';
+import { NP_VISUALIZATION_NODES } from './np-visualization';
 import { parameterPort } from './workflow';
 import { webSocketSink } from './sinks';
 import { barPlot, dejitter, printToConsole, spectrumPlot, streamData, timeSeriesPlot } from './compat';
@@ -27,8 +29,6 @@ import { NP_STATISTICS } from './np-statistics';
 import { NP_SIGNAL_PROCESSING } from './np-signal-processing';
 import { NP_SPECTRAL } from './np-spectral';
 import { NP_CARDIAC } from './np-cardiac';
-import { NP_FILE_SYSTEM_NODES } from './np-file-system';
-import { NP_VISUALIZATION_NODES } from './np-visualization';
 
 export const BUILTIN_NODE_CLASSES: NodeClass[] = [
   streamInput,
@@ -38,6 +38,8 @@ export const BUILTIN_NODE_CLASSES: NodeClass[] = [
   markerInput,
   inspect,
   webSocketSink,
+  ...NP_FILE_SYSTEM_NODES,
+  ...NP_VISUALIZATION_NODES,
   iirFilter,
   notchFilter,
   firFilter,
@@ -89,8 +91,6 @@ export const BUILTIN_NODE_CLASSES: NodeClass[] = [
   ...NP_SIGNAL_PROCESSING,
   ...NP_SPECTRAL,
   ...NP_CARDIAC,
-  ...NP_FILE_SYSTEM_NODES,
-  ...NP_VISUALIZATION_NODES,
 ];
 
 /** A fresh registry with every built-in node class. */
