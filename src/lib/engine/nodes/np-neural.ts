@@ -12,6 +12,7 @@ import { mapShapes } from '../shapes';
 import type { NodeClass } from '../types';
 import { Csp, type CspState } from '../../ml/csp';
 import { input, np, output, p, SEGMENTED } from './common';
+import { NP_ARTIFACTS } from './np-artifacts';
 
 const SEGMENTS_WITH_SPACE = [{ ...SEGMENTED, withAxes: ['instance', 'space'] as const }];
 
@@ -122,4 +123,4 @@ then filters every chunk; outputs nothing before.
 };
 
 /** This module's classes, most used first (registered by nodes/index.ts). */
-export const NP_NEURAL: NodeClass[] = [commonSpatialPatterns];
+export const NP_NEURAL: NodeClass[] = [...NP_ARTIFACTS, commonSpatialPatterns];

@@ -1,0 +1,156 @@
+// ArtifactRemoval node: wired to ml/asr.ts as NeuroPype's parameters say (step_size in seconds,
+// max_dims 0 → 0.66, calib_seconds, init_on), checked against the NumPy re-statement of clean_rawdata
+// (tests/ml/make-asr-reference.py → tests/ml/asr-reference.*) on 24 channels of S001R04 with injected
+// bursts, in random chunkings; port typing and refused parameters.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { hasShared, needsShared, referenceError, sharedBytes } from '../../../../tests/support/shared';
+import { readEdf } from '../../formats/edf';
+import { signalChunk } from '../packet';
+import { Execution } from '../runtime';
+import { axisOf, feedChunks, instantiate, makeStream, only, packet, randomChunks, signalFromChannelMajor } from '../testing';
+import { builtinRegistry } from './index';
+import { artifactRemoval } from './np-artifacts';
+
+const ref = JSON.parse(readFileSync(new URL('../../../../tests/ml/asr-reference.json', import.meta.url), 'utf8'));
+const blob = (() => {
+  const b = readFileSync(new URL('../../../../tests/ml/asr-reference.f64', import.meta.url));
+  return new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+})();
+const C: number = ref.channels.length;
+const S: number = ref.samples;
+const fs: number = ref.sampleRateHz;
+const stream = makeStream(ref.channels as string[], fs);
+
+/** The generator's input: S001R04's 24 channels with the three injected bursts, channel-major. */
+function referenceInput(): Float64Array {
+  const rec = readEdf(sharedBytes(ref.recording), 'S001R04.edf').streams[0];
+  const nc = rec.descriptor.channels.length;
+  const idx = (ref.channels as string[]).map((l) => rec.descriptor.channels.findIndex((c) => c.label === l || c.label === l.replace(/\.+$/, '')));
+  const x = new Float64Array(C * S);
+  for (let t = 0; t < S; t++) for (let c = 0; c < C; c++) x[c * S + t] = rec.samples[t * nc + idx[c]];
+  for (const a of ref.artifacts) {
+    for (let t = 0; t < S; t++) {
+      const tt = t / fs - a.centreSeconds;
+      const env = a.amplitudeUv * Math.exp(-0.5 * (tt / a.sdSeconds) ** 2);
+      const wave = a.frequencyHz > 0 ? env * Math.cos(2 * Math.PI * a.frequencyHz * tt) : env;
+      for (const c of a.channels) x[c * S + t] += wave * (1 + 0.1 * c);
+    }
+  }
+  return x;
+}
+
+// the generator's options in NeuroPype's terms: 3200 samples = 20 s; 32 samples = 0.2 s at 160 Hz
+const PARAMS = { use_clean_window: false, calib_seconds: ref.calibrationSamples / fs, step_size: ref.options.stepSamples / fs, block_size: ref.options.blockSize, cutoff: ref.options.cutoff, window_length: ref.options.windowSeconds, max_dims: 0 };
+
+/** Output sampled as the reference stores it: [channel][every outputEvery-th sample]. */
+function subsampled(frames: ArrayLike<number>): Float64Array {
+  const every = ref.outputEvery;
+  const n = ref.output.shape[1];
+  const got = new Float64Array(C * n);
+  for (let c = 0; c < C; c++) for (let i = 0; i < n; i++) got[c * n + i] = frames[i * every * C + c];
+  return got;
+}
+const expected = blob.subarray(ref.output.offset, ref.output.offset + C * ref.output.shape[1]);
+
+describe('ArtifactRemoval node (ASR) vs the clean_rawdata re-statement', needsShared, () => {
+  const x = hasShared ? referenceInput() : new Float64Array(0);
+  // float64, frame-major (signalFromChannelMajor rounds to float32)
+  const frames = Float64Array.from({ length: S * C }, (_, i) => x[(i % C) * S + Math.floor(i / C)]);
+  const sig = () => signalChunk(stream, frames, Float64Array.from({ length: S }, (_, i) => 1000 + (i * 1000) / fs));
+
+  it('streaming: calibrates on the first calib_seconds, outputs the cleaned signal with its own time stamps, equal to clean_asr in any chunking', () => {
+    const one = only(feedChunks(artifactRemoval, PARAMS, sig(), [S], { offline: true }).outputs.data);
+    expect(one.block.shape).toEqual([S, C]);
+    expect(one.block.data).toBeInstanceOf(Float64Array);
+    expect(referenceError(subsampled(one.block.data), expected, 'nmax')).toBeLessThan(1e-11);
+    expect(Array.from(axisOf(one, 'time').timesMs)).toEqual(Array.from(axisOf(sig(), 'time').timesMs));
+    expect(axisOf(one, 'space').channels.map((c) => c.label)).toEqual(ref.channels);
+    for (const seed of [3, 8]) {
+      const many = only(feedChunks(artifactRemoval, PARAMS, sig(), randomChunks(S, seed, 300), { offline: true }).outputs.data);
+      expect(referenceError(many.block.data, one.block.data, 'abs')).toBe(0);
+      expect(Array.from(axisOf(many, 'time').timesMs)).toEqual(Array.from(axisOf(one, 'time').timesMs));
+    }
+  });
+
+  it('nothing leaves while calibrating; emit_calib_data false starts the output after the calibration span', () => {
+    const { node } = instantiate(artifactRemoval, PARAMS);
+    const s = sig();
+    const first = { block: { ...s.block, data: s.block.data.subarray(0, 3000 * C), shape: [3000, C] }, props: s.props };
+    first.block.axes = [{ ...axisOf(s, 'time'), timesMs: axisOf(s, 'time').timesMs.subarray(0, 3000) }, axisOf(s, 'space')];
+    expect(node.process({ data: packet(first) })).toBeUndefined();
+    const dropped = only(feedChunks(artifactRemoval, { ...PARAMS, emit_calib_data: false }, sig(), randomChunks(S, 5, 500), { offline: true }).outputs.data);
+    const all = only(feedChunks(artifactRemoval, PARAMS, sig(), [S], { offline: true }).outputs.data);
+    const span = ref.calibrationSamples;
+    expect(dropped.block.shape).toEqual([S - span, C]);
+    expect(axisOf(dropped, 'time').timesMs[0]).toBe(axisOf(sig(), 'time').timesMs[span]);
+    // the processor starts at the end of the calibration data: the filter state there is the one it carries on from
+    let worst = 0;
+    for (let i = 20 * fs * C; i < (S - span) * C; i++) worst = Math.max(worst, Math.abs(dropped.block.data[i] - all.block.data[span * C + i]));
+    expect(worst).toBeLessThan(1e-6 * 800);
+  });
+
+  it('a non-streaming recording is its own calibration data (init_on = the first 20 s): the same output at once', () => {
+    const s = sig();
+    const whole = { block: s.block, props: { ...s.props, is_streaming: false } };
+    const { node } = instantiate(artifactRemoval, { ...PARAMS, init_on: [0, ref.calibrationSamples / fs] });
+    const out = only(node.process({ data: packet(whole) })!.data);
+    expect(out.props.is_streaming).toBe(false);
+    expect(referenceError(subsampled(out.block.data), expected, 'nmax')).toBeLessThan(1e-11);
+    // streaming chunks afterwards are cleaned with that calibration, no buffering
+    const next = node.process({ data: packet(s) });
+    expect(only(next!.data).block.shape[0]).toBeGreaterThan(S - 200);
+  });
+
+  it('float32 in, float32 out; default use_clean_window runs clean_windows first', () => {
+    const s = signalFromChannelMajor(stream, Float32Array.from(x), S, 0);
+    const out = only(feedChunks(artifactRemoval, { calib_seconds: 45 }, s, randomChunks(S, 2, 400), { offline: true }).outputs.data);
+    expect(out.block.data).toBeInstanceOf(Float32Array);
+    expect(out.block.shape).toEqual([S, C]);
+    // the bursts shrink
+    const b = ref.artifacts[0];
+    const t0 = Math.round(b.centreSeconds * fs);
+    expect(Math.abs(out.block.data[t0 * C])).toBeLessThan(Math.abs(s.block.data[t0 * C]) / 4);
+  });
+});
+
+describe('ArtifactRemoval parameters and ports', () => {
+  it('refuses what it cannot honour, naming the parameter; accepts the saved defaults', () => {
+    expect(() => instantiate(artifactRemoval, { use_legacy: true })).toThrow(/"use_legacy".*not supported/);
+    expect(() => instantiate(artifactRemoval, { preserve_band: { low: 1 } })).toThrow(/"preserve_band"/);
+    expect(() => instantiate(artifactRemoval, { stddev_cutoff: 3 })).toThrow(/"stddev_cutoff".*20 or 15/);
+    expect(() => instantiate(artifactRemoval, { a: [1, 0.5] })).toThrow(/"a" and "b".*both or neither/);
+    expect(() => instantiate(artifactRemoval, { lookahead: 1 })).toThrow(/"lookahead".*window_length\/2/);
+    expect(() => instantiate(artifactRemoval, { step_size: 0 })).toThrow(/"step_size"/);
+    expect(() => instantiate(artifactRemoval, { stddev_cutoff: 15, max_mem: 512, riemannian: true, use_legacy: false })).not.toThrow();
+    const { node } = instantiate(artifactRemoval, { init_on: [0, 100] });
+    const s = signalFromChannelMajor(makeStream(4, 100), new Float64Array(4 * 1000), 1000, 0, false);
+    expect(() => node.process({ data: packet(s) })).toThrow(/"init_on" asks for 100 s of calibration data, but only 10.00 s/);
+  });
+
+  it('passes a stream with fewer than min_required_channels through untouched', () => {
+    const s = signalFromChannelMajor(makeStream(1, 100), new Float64Array(100), 100);
+    const { node } = instantiate(artifactRemoval);
+    expect(only(node.process({ data: packet(s) })!.data)).toBe(s);
+  });
+
+  it('refuses segments at load with the reason', () => {
+    const ex = new Execution(builtinRegistry());
+    expect(() =>
+      ex.load({
+        format: 'neurotab.pipeline',
+        version: 1,
+        meta: { name: 't', description: '' },
+        nodes: [
+          { id: 'in', type: 'ImportFile' },
+          { id: 'seg', type: 'Segmentation', params: { time_bounds: [0, 1] } },
+          { id: 'asr', type: 'ArtifactRemoval' },
+        ],
+        edges: [
+          { source: 'in', target: 'seg' },
+          { source: 'seg', target: 'asr' },
+        ],
+      }),
+    ).toThrow(/node "asr".*ArtifactRemoval.*instance × time × space.*put it before Segmentation/);
+  });
+});

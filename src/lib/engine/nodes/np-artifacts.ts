@@ -1,0 +1,301 @@
+// NeuroPype's artifact-handling neural nodes on the packet model: ArtifactRemoval (ASR over ml/asr.ts).
+// Engine worker / Node. Calibrates on a non-streaming chunk, or on the first `calib_seconds` of a
+// stream, then reconstructs per chunk; never mutates its input and copies what it buffers.
+import { InputError } from '../../core/errors';
+import { asrCalibrate, AsrProcessor, cleanWindows, type AsrState } from '../../ml/asr';
+import { timeAxis, type SpaceAxis, type TimeAxis } from '../axes';
+import { findAxis, makeBlock, viewAs } from '../block';
+import { mapChunks, StreamStates, type Chunk, type ChunkQuery } from '../packet';
+import { chunkShape, mapShapes } from '../shapes';
+import type { NodeClass } from '../types';
+import { input, np, output, p, rateOf } from './common';
+import { refuseUnlessDefault } from './np-machine-learning';
+
+/** A continuous multichannel signal, time × space and nothing else (what ASR reconstructs). */
+const SIGNAL_WITH_SPACE: ChunkQuery[] = [{ onlySignals: true, withLongAxes: ['time'], withAxes: ['space'], withoutAxes: ['instance', 'frequency', 'feature', 'lag', 'statistic'] }];
+
+/** Growable FIFO of per-sample values (time stamps of samples an ASR stream still holds). */
+class Fifo {
+  private buf = new Float64Array(1024);
+  private head = 0;
+  private tail = 0;
+  get length(): number {
+    return this.tail - this.head;
+  }
+  push(v: ArrayLike<number>): void {
+    if (this.tail + v.length > this.buf.length) {
+      const need = this.length + v.length;
+      const next = need > this.buf.length / 2 ? new Float64Array(2 * need) : this.buf;
+      next.set(this.buf.subarray(this.head, this.tail));
+      this.buf = next;
+      this.tail -= this.head;
+      this.head = 0;
+    }
+    this.buf.set(v, this.tail);
+    this.tail += v.length;
+  }
+  /** Removes and returns the first n values (a copy). */
+  shift(n: number): Float64Array {
+    const out = this.buf.slice(this.head, this.head + n);
+    this.head += n;
+    return out;
+  }
+}
+
+/** The samples of a time × space chunk, frame-major (a view when time comes first). */
+function framesOfSignal(c: Chunk, who: string): { x: Float32Array | Float64Array; time: TimeAxis; space: SpaceAxis } {
+  const b = viewAs(c.block, ['time', 'space'], who);
+  return { x: b.data, time: findAxis(b, 'time')!, space: findAxis(b, 'space')! };
+}
+
+/** `init_on` ([] = all; [a, b] seconds, or fractions of the data when both < 1) as a frame range. */
+function initRange(initOn: unknown, frames: number, fs: number, who: string): [number, number] {
+  if (!Array.isArray(initOn) || initOn.length === 0) return [0, frames];
+  const [a, b] = initOn as number[];
+  if (initOn.length !== 2 || !Number.isFinite(a) || !Number.isFinite(b) || !(b > a) || a < 0) throw new InputError(`parameter "init_on" must be [] or two increasing non-negative numbers (seconds, or fractions when both are below 1), got ${JSON.stringify(initOn)}`, who);
+  const [s, e] = b < 1 ? [Math.round(a * frames), Math.round(b * frames)] : [Math.round(a * fs), Math.round(b * fs)];
+  if (e > frames) throw new InputError(`parameter "init_on" asks for ${b} ${b < 1 ? 'of' : 's of'} calibration data, but only ${(frames / fs).toFixed(2)} s are there`, who);
+  return [s, e];
+}
+
+interface AsrStream {
+  fs: number;
+  channels: number;
+  /** Passed through untouched (fewer channels than min_required_channels). */
+  bypass: boolean;
+  state?: AsrState;
+  processor?: AsrProcessor;
+  /** Streaming samples held while calibrating (frame-major, float64) and their count. */
+  held: Float64Array[];
+  heldFrames: number;
+  times: Fifo;
+  space?: SpaceAxis;
+  props?: Chunk['props'];
+  float32: boolean;
+}
+
+export const artifactRemoval: NodeClass = {
+  type: 'neural.artifact-removal',
+  package: 'neural',
+  title: 'Artifact removal (ASR)',
+  version: '1.0.0',
+  neuropype: np('ArtifactRemoval', 'neural'),
+  doc: `Artifact Subspace Reconstruction (NeuroPype's ArtifactRemoval; clean_rawdata 2.11's
+asr_calibrate/asr_process in ml/asr.ts, docs/neural.md): high-variance bursts are reconstructed from
+the clean calibration statistics; channels and axes are unchanged.
+
+- **in/out \`data\`**: continuous signals, time × space (other chunks pass). The output lags the
+  input by \`lookahead\` plus up to one \`step_size\`; every sample keeps its own time stamp, and at
+  the end of an offline run the rest is flushed (reflected tail, as clean_asr).
+- **Calibration**: a non-streaming chunk (an imported recording, InjectCalibrationData) is itself the
+  calibration data and is cleaned at once; a stream is buffered for its first \`calib_seconds\`
+  (nothing is output meanwhile), then calibrated; with \`emit_calib_data\` that span is cleaned and
+  output too. \`init_on\` narrows the calibration data to [a, b] s (fractions when both < 1);
+  \`use_clean_window\` first keeps only clean windows (clean_windows with \`window_len_cleanwindow\`,
+  \`window_overlap_cleanwindow\`, \`zscore_thresholds\`, \`max_bad_channels\`).
+- **cutoff** (SD, 7.5), **block_size** (samples, null = clean_rawdata's from \`max_mem\`, at least 10),
+  **a**/**b** (shaping IIR for the statistics, null = clean_rawdata's Yule-Walker design),
+  **window_length** (s, 0.5), **window_overlap** (0.66), **lookahead** (s, null = window/2),
+  **max_dropout_fraction** (0.1), **min_clean_fraction** (0.25), **step_size** (seconds between
+  statistics updates, 0.2; read as seconds), **max_dims** (count ≥ 1 or fraction < 1; 0 = 0.66),
+  **min_required_channels** (2; fewer channels pass through untouched), **max_mem** (MB, 256).
+- Choices: \`riemannian\` is accepted but the Euclidean algorithm runs (the Riemannian variant is
+  not implemented); \`stddev_cutoff\` is accepted at the two saved defaults (20, 15) and has no
+  effect (NeuroPype does not document it); \`use_legacy\` true and \`preserve_band\` are refused.`,
+  inputs: [input('data', SIGNAL_WITH_SPACE, 'Continuous signal to clean.', { hint: 'ASR cleans a continuous signal with channels (time × space): put it before Segmentation and spectra' })],
+  outputs: [output('data', mapShapes('data', SIGNAL_WITH_SPACE, (s) => chunkShape(s.name, ['time', 'space'], s.flags)), 'Cleaned signal (time × space).')],
+  params: [
+    p.float('cutoff', 7.5, 'Threshold in standard deviations of the clean component RMS.', { domain: [0, 1e6] }),
+    p.int('block_size', null, 'Samples per block of the robust covariance (null = from max_mem, at least 10).'),
+    p.list('a', null, 'Denominator of the shaping IIR filter (null = built-in).', { items: 'number' }),
+    p.list('b', null, 'Numerator of the shaping IIR filter (null = built-in).', { items: 'number' }),
+    p.float('window_length', 0.5, 'Window for the thresholds and the running covariance.', { unit: 's' }),
+    p.float('window_overlap', 0.66, 'Overlap of the threshold windows (0 … <1).'),
+    p.float('lookahead', null, 'How far the statistics run ahead of the output (null = window_length/2).', { unit: 's' }),
+    p.float('max_dropout_fraction', 0.1, 'Most windows that may be artifacts below the clean range.'),
+    p.float('min_clean_fraction', 0.25, 'Least fraction of clean windows.'),
+    p.any('max_mem', 256, 'Memory budget in MB (sets the automatic block size).'),
+    p.float('step_size', 0.2, 'Interval between statistics updates.', { unit: 's' }),
+    p.float('max_dims', 0, 'Most dimensions removed at once: a count (≥ 1) or a fraction (< 1); 0 = 0.66.'),
+    p.float('calib_seconds', 45, 'Online: seconds of the stream buffered for calibration.', { unit: 's' }),
+    p.list('init_on', [], 'Calibration range [a, b] in s (fractions when both < 1); [] = all.', { items: 'number' }),
+    p.bool('use_clean_window', true, 'Calibrate on the clean windows only (clean_windows).'),
+    p.float('window_len_cleanwindow', 0.5, 'clean_windows window length.', { unit: 's' }),
+    p.float('window_overlap_cleanwindow', 0.66, 'clean_windows window overlap.'),
+    p.list('zscore_thresholds', [-5, 7], 'clean_windows robust z-score range of window RMS.', { items: 'number' }),
+    p.float('max_bad_channels', 0.2, 'clean_windows: most channels out of range in a kept window (count, or fraction < 1).'),
+    p.bool('riemannian', true, 'Accepted; the Euclidean algorithm runs either way.'),
+    p.bool('use_legacy', false, 'Not supported (refused unless false).'),
+    p.int('stddev_cutoff', 20, 'Undocumented by NeuroPype; accepted at its saved defaults (20, 15), no effect.'),
+    p.bool('emit_calib_data', true, 'Online: output the cleaned calibration span once calibrated.'),
+    p.int('min_required_channels', 2, 'Fewer channels than this pass through untouched.'),
+    p.dict('preserve_band', null, 'Not supported (refused unless null).'),
+    p.dict('metadata', {}, 'Accepted for NeuroPype compatibility (ignored).'),
+    p.bool('set_breakpoint', false, 'Accepted for NeuroPype compatibility (ignored).'),
+  ],
+  create(params, ctx) {
+    const who = ctx.nodeId;
+    refuseUnlessDefault(params, 'use_legacy', false, 'the legacy variant is not documented', who);
+    refuseUnlessDefault(params, 'preserve_band', null, 'band preservation is not documented by NeuroPype', who);
+    if (params.stddev_cutoff !== 20 && params.stddev_cutoff !== 15) throw new InputError(`parameter "stddev_cutoff" = ${JSON.stringify(params.stddev_cutoff)} is not supported (NeuroPype does not document what it does); leave it at 20 or 15, its saved defaults`, who);
+    const a = params.a as number[] | null;
+    const b = params.b as number[] | null;
+    if ((a === null) !== (b === null)) throw new InputError('parameters "a" and "b" (the shaping filter) go together: give both or neither', who);
+    if (a && (a.length === 0 || !(a[0] !== 0) || b!.length === 0)) throw new InputError('parameter "a" must be a non-empty list whose first coefficient is not 0, and "b" non-empty', who);
+    const filter = a && b ? { a: Float64Array.from(a), b: Float64Array.from(b) } : undefined;
+    const windowSeconds = params.window_length as number;
+    if (!(windowSeconds > 0)) throw new InputError(`parameter "window_length" must be a positive number of seconds, got ${windowSeconds}`, who);
+    const lookahead = params.lookahead as number | null;
+    if (lookahead !== null && !(lookahead >= 0 && lookahead <= windowSeconds / 2)) throw new InputError(`parameter "lookahead" must be null or between 0 and window_length/2 (${windowSeconds / 2} s), got ${lookahead}`, who);
+    const stepSeconds = params.step_size as number;
+    if (!(stepSeconds > 0)) throw new InputError(`parameter "step_size" must be a positive number of seconds, got ${stepSeconds}`, who);
+    const maxDims = params.max_dims as number;
+    if (!(maxDims >= 0)) throw new InputError(`parameter "max_dims" must be ≥ 0 (a count, or a fraction below 1), got ${maxDims}`, who);
+    const calibSeconds = params.calib_seconds as number;
+    if (!(calibSeconds > 0)) throw new InputError(`parameter "calib_seconds" must be a positive number of seconds, got ${calibSeconds}`, who);
+    const z = params.zscore_thresholds as number[];
+    if (!Array.isArray(z) || z.length !== 2 || !(z[0] < z[1])) throw new InputError(`parameter "zscore_thresholds" must be [low, high] with low < high, got ${JSON.stringify(z)}`, who);
+    const maxMemMb = Number(params.max_mem ?? 256);
+    if (!(maxMemMb > 0)) throw new InputError(`parameter "max_mem" must be a positive number of megabytes, got ${JSON.stringify(params.max_mem)}`, who);
+    const minChannels = params.min_required_channels as number;
+    const emitCalib = params.emit_calib_data as boolean;
+
+    const calibrate = (x: Float64Array, C: number, fs: number): AsrState => {
+      const S = x.length / C;
+      const [s, e] = initRange(params.init_on, S, fs, who);
+      let data = x.subarray(s * C, e * C);
+      if (params.use_clean_window) {
+        data = cleanWindows(data, C, {
+          sampleRateHz: fs,
+          maxBadChannels: params.max_bad_channels as number,
+          zThresholds: [z[0], z[1]],
+          windowSeconds: params.window_len_cleanwindow as number,
+          windowOverlap: params.window_overlap_cleanwindow as number,
+          maxDropoutFraction: params.max_dropout_fraction as number,
+          minCleanFraction: params.min_clean_fraction as number,
+        }).kept;
+      }
+      const frames = data.length / C;
+      // clean_rawdata: blocksize = max(blocksize, ceil(C·C·S·8·3·2 / (maxmem·2^21)))
+      const blockSize = (params.block_size as number | null) ?? Math.max(10, Math.ceil((C * C * frames * 48) / (maxMemMb * 2 ** 21)));
+      const state = asrCalibrate(data, C, {
+        sampleRateHz: fs,
+        cutoff: params.cutoff as number,
+        blockSize,
+        filter,
+        windowSeconds,
+        windowOverlap: params.window_overlap as number,
+        maxDropoutFraction: params.max_dropout_fraction as number,
+        minCleanFraction: params.min_clean_fraction as number,
+      });
+      ctx.log(20, `calibrated on ${(frames / fs).toFixed(1)} s of ${C} channels`);
+      return state;
+    };
+    const processor = (state: AsrState) =>
+      new AsrProcessor(state, { windowSeconds, lookaheadSeconds: lookahead ?? undefined, stepSamples: Math.max(1, Math.round(stepSeconds * state.sampleRateHz)), maxDims: maxDims === 0 ? 0.66 : maxDims });
+
+    const states = new StreamStates<AsrStream>((c, _name, previous) => {
+      const fs = rateOf(c, who);
+      const C = findAxis(c.block, 'space')!.channels.length;
+      // a rebuilt stream keeps a calibration made for the same channel count and rate
+      const state = previous?.state && previous.state.channelCount === C && previous.state.sampleRateHz === fs ? previous.state : undefined;
+      return { fs, channels: C, bypass: C < minChannels, state, held: [], heldFrames: 0, times: new Fifo(), float32: c.block.data instanceof Float32Array };
+    });
+
+    /** A time × space chunk of the samples `y` leaves (their stamps from the FIFO). */
+    const emit = (st: AsrStream, y: Float32Array | Float64Array): Chunk | undefined => {
+      const n = y.length / st.channels;
+      if (n === 0) return undefined;
+      const data = st.float32 && !(y instanceof Float32Array) ? Float32Array.from(y) : y;
+      return { block: makeBlock(data, [timeAxis(st.times.shift(n), st.fs), st.space!]), props: st.props! };
+    };
+
+    /** Calibrates a stream on the held samples once enough are there; returns what becomes final. */
+    const startFromHeld = (st: AsrStream, force: boolean): Float64Array | undefined => {
+      const need = Math.round(calibSeconds * st.fs);
+      if (st.heldFrames < need && !force) return undefined;
+      const C = st.channels;
+      const all = new Float64Array(st.heldFrames * C);
+      let o = 0;
+      for (const h of st.held) {
+        all.set(h, o);
+        o += h.length;
+      }
+      st.held = [];
+      const span = Math.min(need, st.heldFrames);
+      st.heldFrames = 0;
+      st.state = calibrate(all.subarray(0, span * C), C, st.fs);
+      st.processor = processor(st.state);
+      if (emitCalib) return st.processor.process(all);
+      st.times.shift(span);
+      return st.processor.process(all.subarray(span * C));
+    };
+
+    const step = (c: Chunk, name: string): Chunk | undefined => {
+      const st = states.get(name, c);
+      if (st.bypass) return c;
+      const { x, time, space } = framesOfSignal(c, who);
+      st.space = space;
+      st.props = c.props;
+      if (!c.props.is_streaming) {
+        // a whole recording: it is the calibration data, cleaned at once; the stream state starts afresh
+        const x64 = Float64Array.from(x);
+        st.state = calibrate(x64, st.channels, st.fs);
+        st.processor = undefined;
+        const proc = processor(st.state);
+        const head = proc.process(x64);
+        const tail = proc.flush(x64);
+        const y = new Float64Array(head.length + tail.length);
+        y.set(head);
+        y.set(tail, head.length);
+        return { block: makeBlock(x instanceof Float32Array ? Float32Array.from(y) : y, [time, space]), props: c.props };
+      }
+      st.times.push(time.timesMs);
+      if (st.processor) return emit(st, st.processor.process(x));
+      if (st.state) {
+        st.processor = processor(st.state);
+        return emit(st, st.processor.process(x));
+      }
+      st.held.push(Float64Array.from(x));
+      st.heldFrames += x.length / st.channels;
+      const y = startFromHeld(st, false);
+      return y ? emit(st, y) : undefined;
+    };
+
+    return {
+      process(inputs) {
+        const out = mapChunks(inputs.data, SIGNAL_WITH_SPACE, step);
+        return out?.size ? { data: out } : undefined;
+      },
+      flush() {
+        if (!ctx.offline) return;
+        const out = new Map<string, Chunk>();
+        for (const [name, st] of states.entries()) {
+          if (st.bypass) continue;
+          let y: Float64Array | Float32Array | undefined;
+          if (!st.processor && st.heldFrames > 0) {
+            ctx.log(30, `the recording ended after ${(st.heldFrames / st.fs).toFixed(1)} s, before calib_seconds (${calibSeconds} s): calibrating on what there is`);
+            y = startFromHeld(st, true);
+          }
+          if (!st.processor) continue;
+          const rest = st.processor.flush(new Float64Array(0));
+          const joined = y?.length ? new Float64Array(y.length + rest.length) : rest;
+          if (y?.length) {
+            joined.set(y);
+            joined.set(rest, y.length);
+          }
+          const c = emit(st, joined);
+          if (c) out.set(name, c);
+        }
+        return out.size ? { data: out } : undefined;
+      },
+      reset() {
+        // the calibration is kept (a fitted model); samples in flight are forgotten
+        for (const [, st] of states.entries()) Object.assign(st, { processor: undefined, held: [], heldFrames: 0, times: new Fifo() });
+      },
+    };
+  },
+};
+
+/** This file's classes (listed in np-neural.ts' NP_NEURAL). */
+export const NP_ARTIFACTS: NodeClass[] = [artifactRemoval];
