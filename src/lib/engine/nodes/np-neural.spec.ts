@@ -13,20 +13,21 @@ import { axisOf, copyPacket, instantiate } from '../testing';
 import type { FrameReader, MarkerSource } from '../types';
 import { readEdf } from '../../formats/edf';
 import { builtinRegistry } from './index';
-import { commonSpatialPatterns } from './np-neural';
+import { commonSpatialPatterns, sourcePowerComodulation } from './np-neural';
+import { readFileSync } from 'node:fs';
 
 const ref = hasShared ? referenceJson('eeg_csp_lda') : null;
 const E = 45;
 const P = 64;
 const T = 161;
 
-/** The reference epochs as an instance × time × space chunk, labelled, non-streaming. */
-function referenceSegments(): Chunk {
+/** The reference epochs as an instance × time × space chunk, labelled (or given targets), non-streaming. */
+function referenceSegments(targets?: readonly number[]): Chunk {
   const x = referenceArray(ref.epochs.X); // [epoch, channel, sample]
   const data = new Float64Array(E * T * P);
   for (let e = 0; e < E; e++) for (let c = 0; c < P; c++) for (let t = 0; t < T; t++) data[(e * T + t) * P + c] = x[(e * P + c) * T + t];
   const labels: number[] = ref.epochs.labels;
-  const inst = instanceAxis(Float64Array.from({ length: E }, (_, e) => e * 8000), { [MARKER]: labels.map((l) => (l ? 'T2' : 'T1')), [TARGET]: Float64Array.from(labels) }, 'segments');
+  const inst = instanceAxis(Float64Array.from({ length: E }, (_, e) => e * 8000), { [MARKER]: labels.map((l) => (l ? 'T2' : 'T1')), [TARGET]: Float64Array.from(targets ?? labels) }, 'segments');
   const time = timeAxis(Float64Array.from({ length: T }, (_, t) => 1000 + t * 6.25), 160);
   const space = spaceAxis((ref.ch_names as string[]).map((label) => ({ label, unit: 'V', type: 'EEG' })));
   return { block: makeBlock(data, [inst, time, space]), props: chunkProps({ id: 's001', name: 'S001', kind: 'eeg' }, { is_signal: true, is_streaming: false }) };
@@ -177,5 +178,40 @@ describe('motor imagery online: InjectCalibrationData trains CSP + LogisticRegre
     expect(axisOf(lastLoss, 'feature').names).toEqual(['MCR']);
     expect(lastLoss.block.data[0]).toBeCloseTo(mcr, 12);
     console.log(`S001R04 → S001R08: ${liveRows.length} live trials, accuracy ${(1 - mcr).toFixed(3)}`);
+  });
+});
+
+describe('SourcePowerComodulation node (MNE SPoC)', needsShared, () => {
+  const spoc = JSON.parse(readFileSync(new URL('../../../../tests/ml/learner-reference.json', import.meta.url), 'utf8')).spoc;
+  it.each([[0.001], [0]])('cov_lambda %s: each component\'s log mean power is MNE\'s SPoC feature (tests/ml/make-learner-reference.py)', (lambda) => {
+    const c = spoc.cases.find((k: { reg: number | null }) => k.reg === (lambda || null));
+    const { node } = instantiate(sourcePowerComodulation, { nof: c.n_components, cov_lambda: lambda });
+    const out = node.process({ data: new Map([['eeg', referenceSegments(spoc.target)]]) })!.data!.get('eeg')!;
+    const k = c.n_components;
+    expect(out.block.shape).toEqual([E, T, k]);
+    expect(axisOf(out, 'space').channels.map((ch) => ch.label)).toEqual(['SPoC1', 'SPoC2', 'SPoC3'].slice(0, k));
+    const ours = new Float64Array(E * k);
+    for (let e = 0; e < E; e++) for (let j = 0; j < k; j++) {
+      let s = 0;
+      for (let t = 0; t < T; t++) s += out.block.data[(e * T + t) * k + j] ** 2;
+      ours[e * k + j] = Math.log(s / T);
+    }
+    expect(referenceError(ours, (c.features as number[][]).flat(), 'nmax')).toBeLessThan(1e-9);
+    // the model round-trips; streaming segments are filtered, not trained on
+    const { node: again } = instantiate(sourcePowerComodulation, { nof: k, cov_lambda: lambda });
+    again.trainable!.importModel(JSON.parse(JSON.stringify(node.trainable!.exportModel())));
+    const seg = referenceSegments(spoc.target);
+    const live = again.process({ data: new Map([['eeg', { block: seg.block, props: { ...seg.props, is_streaming: true } }]]) })!.data!.get('eeg')!;
+    expect(Array.from(live.block.data)).toEqual(Array.from(out.block.data));
+  });
+
+  it('untrained it outputs nothing; a constant target and a missing target field are refused with what to do', () => {
+    const { node } = instantiate(sourcePowerComodulation);
+    const seg = referenceSegments(spoc.target);
+    expect(node.process({ data: new Map([['eeg', { block: seg.block, props: { ...seg.props, is_streaming: true } }]]) })).toBeUndefined();
+    expect(() => node.process({ data: new Map([['eeg', referenceSegments(new Array(E).fill(2))]]) })).toThrow(/at least two distinct values/);
+    const { node: other } = instantiate(sourcePowerComodulation, { target_field: 'Arousal' });
+    expect(() => other.process({ data: new Map([['eeg', referenceSegments(spoc.target)]]) })).toThrow(/"Arousal"/);
+    expect(() => instantiate(sourcePowerComodulation, { cov_lambda: 2 })).toThrow(/cov_lambda/);
   });
 });
