@@ -1,3 +1,6 @@
+// BadChannelRemoval node: the removed set equals the clean_channels re-statement
+// (tests/ml/make-bad-channels-reference.py → tests/ml/bad-channels-reference.json) on 60 s of S001R04
+// with two spoilt channels, whole or streamed; exact blocks after the decision.
 // ArtifactRemoval node: wired to ml/asr.ts as NeuroPype's parameters say (step_size in seconds,
 // max_dims 0 → 0.66, calib_seconds, init_on), checked against the NumPy re-statement of clean_rawdata
 // (tests/ml/make-asr-reference.py → tests/ml/asr-reference.*) on 24 channels of S001R04 with injected
@@ -10,7 +13,9 @@ import { signalChunk } from '../packet';
 import { Execution } from '../runtime';
 import { axisOf, feedChunks, instantiate, makeStream, only, packet, randomChunks, signalFromChannelMajor } from '../testing';
 import { builtinRegistry } from './index';
-import { artifactRemoval } from './np-artifacts';
+import { artifactRemoval, badChannelRemoval } from './np-artifacts';
+import { assignStandard1005 } from '../../dsp/montage-1005';
+import { spaceAxis } from '../axes';
 
 const ref = JSON.parse(readFileSync(new URL('../../../../tests/ml/asr-reference.json', import.meta.url), 'utf8'));
 const blob = (() => {
@@ -152,5 +157,59 @@ describe('ArtifactRemoval parameters and ports', () => {
         ],
       }),
     ).toThrow(/node "asr".*ArtifactRemoval.*instance × time × space.*put it before Segmentation/);
+  });
+});
+
+describe('BadChannelRemoval node vs the clean_channels re-statement', needsShared, () => {
+  const bc = JSON.parse(readFileSync(new URL('../../../../tests/ml/bad-channels-reference.json', import.meta.url), 'utf8'));
+  const rec = hasShared ? readEdf(sharedBytes(bc.recording), 'S001R04.edf').streams[0] : null;
+  const nc = rec?.descriptor.channels.length ?? 0;
+  const N = rec ? rec.samples.length / nc : 0;
+  const x = new Float64Array(N * nc);
+  if (rec) {
+    x.set(rec.samples);
+    for (let n = 0; n < N; n++) {
+      x[n * nc + bc.spoilt.uncorrelated.channel] = 40 * Math.sin(0.9 * n + 0.002 * n * n) + 30 * Math.cos(2.7 * n);
+      x[n * nc + bc.spoilt.noisy.channel] += 60 * Math.sin((2 * Math.PI * 65 * n) / bc.sampleRateHz) + 40 * Math.sin((2 * Math.PI * 72.5 * n) / bc.sampleRateHz + 1);
+    }
+  }
+  const labels = rec?.descriptor.channels.map((c) => c.label) ?? [];
+  const space = spaceAxis(rec?.descriptor.channels ?? [], { positions: assignStandard1005(labels).positions });
+  const st = makeStream(labels, bc.sampleRateHz);
+  const sig = (streaming: boolean) => signalChunk(st, x, Float64Array.from({ length: N }, (_, i) => (i * 1000) / bc.sampleRateHz), { streaming, space });
+  const params = { num_samples: bc.options.ransacSamples, subset_size: bc.options.subsetSize, calib_seconds: bc.seconds };
+  const keptLabels = labels.filter((_, i) => !bc.removed.includes(i));
+
+  it('a non-streaming recording: the removed channels are the re-statement\'s (init_on = its 60 s), the others copied exactly', () => {
+    const { node, logs } = instantiate(badChannelRemoval, { ...params, init_on: [0, bc.seconds] });
+    const out = only(node.process({ data: packet(sig(false)) })!.data);
+    expect(axisOf(out, 'space').channels.map((c) => c.label)).toEqual(keptLabels);
+    expect(out.block.shape).toEqual([N, keptLabels.length]);
+    const kept = labels.flatMap((_, i) => (bc.removed.includes(i) ? [] : [i]));
+    expect(Array.from(out.block.data.subarray(0, 2 * kept.length))).toEqual([0, 1].flatMap((n) => kept.map((c) => x[n * nc + c])));
+    expect(logs.some((l) => l.level === 30 && new RegExp(`removing ${bc.removed.length} of 64`).test(l.message))).toBe(true);
+  });
+
+  it('streamed in any chunking: held for calib_seconds, then the same channels dropped from every sample', () => {
+    const one = only(feedChunks(badChannelRemoval, params, sig(true), [N], { offline: true }).outputs.data);
+    expect(axisOf(one, 'space').channels.map((c) => c.label)).toEqual(keptLabels);
+    expect(one.block.shape).toEqual([N, keptLabels.length]);
+    const many = only(feedChunks(badChannelRemoval, params, sig(true), randomChunks(N, 4, 2000), { offline: true }).outputs.data);
+    expect(Array.from(many.block.data)).toEqual(Array.from(one.block.data));
+    expect(Array.from(axisOf(many, 'time').timesMs)).toEqual(Array.from(axisOf(sig(true), 'time').timesMs));
+    // nothing leaves before calib_seconds
+    const { node } = instantiate(badChannelRemoval, params);
+    const head = signalChunk(st, x.subarray(0, 100 * nc), Float64Array.from({ length: 100 }, (_, i) => i), { space });
+    expect(node.process({ data: packet(head) })).toBeUndefined();
+  });
+
+  it('protect_channels keeps a bad channel; undocumented options are refused', () => {
+    const prot = only(feedChunks(badChannelRemoval, { ...params, protect_channels: [labels[bc.spoilt.uncorrelated.channel]] }, sig(true), [N], { offline: true }).outputs.data);
+    expect(axisOf(prot, 'space').channels.map((c) => c.label)).toContain(labels[bc.spoilt.uncorrelated.channel]);
+    expect(axisOf(prot, 'space').channels).toHaveLength(keptLabels.length + 1);
+    expect(() => instantiate(badChannelRemoval, { ignore_chanlocs: true })).toThrow(/"ignore_chanlocs".*needs the positions/);
+    expect(() => instantiate(badChannelRemoval, { min_corr: 0.3 })).toThrow(/"min_corr".*not supported/);
+    expect(() => instantiate(badChannelRemoval, { coords_override: 1 })).toThrow(/"coords_override"/);
+    expect(() => instantiate(badChannelRemoval, { linenoise_aware: false, calib_seconds: 20, protect_channels: [3, 4, 18, 19] })).not.toThrow();
   });
 });

@@ -1,14 +1,16 @@
-// NeuroPype's artifact-handling neural nodes on the packet model: ArtifactRemoval (ASR over ml/asr.ts).
-// Engine worker / Node. Calibrates on a non-streaming chunk, or on the first `calib_seconds` of a
-// stream, then reconstructs per chunk; never mutates its input and copies what it buffers.
+// NeuroPype's artifact-handling neural nodes on the packet model: ArtifactRemoval (ASR over ml/asr.ts),
+// BadChannelRemoval (ml/bad-channels.ts). Engine worker / Node. Both calibrate on a non-streaming
+// chunk, or on the first `calib_seconds` of a stream, then work per chunk; they never mutate their
+// input and copy what they buffer.
 import { InputError } from '../../core/errors';
 import { asrCalibrate, AsrProcessor, cleanWindows, type AsrState } from '../../ml/asr';
-import { timeAxis, type SpaceAxis, type TimeAxis } from '../axes';
-import { findAxis, makeBlock, viewAs } from '../block';
-import { mapChunks, StreamStates, type Chunk, type ChunkQuery } from '../packet';
+import { detectBadChannels } from '../../ml/bad-channels';
+import { axisSubset, timeAxis, type SpaceAxis, type TimeAxis } from '../axes';
+import { concatAlong, findAxis, makeBlock, selectAlong, viewAs } from '../block';
+import { copyChunk, mapChunks, StreamStates, type Chunk, type ChunkQuery } from '../packet';
 import { chunkShape, mapShapes } from '../shapes';
 import type { NodeClass } from '../types';
-import { input, np, output, p, rateOf } from './common';
+import { input, np, output, p, rateOf, resolveChannels } from './common';
 import { refuseUnlessDefault } from './np-machine-learning';
 
 /** A continuous multichannel signal, time × space and nothing else (what ASR reconstructs). */
@@ -56,6 +58,36 @@ function initRange(initOn: unknown, frames: number, fs: number, who: string): [n
   const [s, e] = b < 1 ? [Math.round(a * frames), Math.round(b * frames)] : [Math.round(a * fs), Math.round(b * fs)];
   if (e > frames) throw new InputError(`parameter "init_on" asks for ${b} ${b < 1 ? 'of' : 's of'} calibration data, but only ${(frames / fs).toFixed(2)} s are there`, who);
   return [s, e];
+}
+
+/** The held frame-major pieces joined (allocates). */
+function joined(pieces: readonly Float64Array[]): Float64Array {
+  const all = new Float64Array(pieces.reduce((n, h) => n + h.length, 0));
+  let o = 0;
+  for (const h of pieces) {
+    all.set(h, o);
+    o += h.length;
+  }
+  return all;
+}
+
+/** clean_windows' options from a node's parameters (NeuroPype's names). */
+function cleanWindowOptions(params: Readonly<Record<string, unknown>>, fs: number, overlapParam: string) {
+  const z = params.zscore_thresholds as number[];
+  return {
+    sampleRateHz: fs,
+    maxBadChannels: params.max_bad_channels as number,
+    zThresholds: [z[0], z[1]] as const,
+    windowSeconds: params.window_len_cleanwindow as number,
+    windowOverlap: params[overlapParam] as number,
+    maxDropoutFraction: (params.max_dropout_fraction as number | undefined) ?? 0.1,
+    minCleanFraction: (params.min_clean_fraction as number | undefined) ?? 0.25,
+  };
+}
+
+function checkZscores(params: Readonly<Record<string, unknown>>, who: string): void {
+  const z = params.zscore_thresholds as number[];
+  if (!Array.isArray(z) || z.length !== 2 || !(z[0] < z[1])) throw new InputError(`parameter "zscore_thresholds" must be [low, high] with low < high, got ${JSON.stringify(z)}`, who);
 }
 
 interface AsrStream {
@@ -153,8 +185,7 @@ the clean calibration statistics; channels and axes are unchanged.
     if (!(maxDims >= 0)) throw new InputError(`parameter "max_dims" must be ≥ 0 (a count, or a fraction below 1), got ${maxDims}`, who);
     const calibSeconds = params.calib_seconds as number;
     if (!(calibSeconds > 0)) throw new InputError(`parameter "calib_seconds" must be a positive number of seconds, got ${calibSeconds}`, who);
-    const z = params.zscore_thresholds as number[];
-    if (!Array.isArray(z) || z.length !== 2 || !(z[0] < z[1])) throw new InputError(`parameter "zscore_thresholds" must be [low, high] with low < high, got ${JSON.stringify(z)}`, who);
+    checkZscores(params, who);
     const maxMemMb = Number(params.max_mem ?? 256);
     if (!(maxMemMb > 0)) throw new InputError(`parameter "max_mem" must be a positive number of megabytes, got ${JSON.stringify(params.max_mem)}`, who);
     const minChannels = params.min_required_channels as number;
@@ -164,17 +195,7 @@ the clean calibration statistics; channels and axes are unchanged.
       const S = x.length / C;
       const [s, e] = initRange(params.init_on, S, fs, who);
       let data = x.subarray(s * C, e * C);
-      if (params.use_clean_window) {
-        data = cleanWindows(data, C, {
-          sampleRateHz: fs,
-          maxBadChannels: params.max_bad_channels as number,
-          zThresholds: [z[0], z[1]],
-          windowSeconds: params.window_len_cleanwindow as number,
-          windowOverlap: params.window_overlap_cleanwindow as number,
-          maxDropoutFraction: params.max_dropout_fraction as number,
-          minCleanFraction: params.min_clean_fraction as number,
-        }).kept;
-      }
+      if (params.use_clean_window) data = cleanWindows(data, C, cleanWindowOptions(params, fs, 'window_overlap_cleanwindow')).kept;
       const frames = data.length / C;
       // clean_rawdata: blocksize = max(blocksize, ceil(C·C·S·8·3·2 / (maxmem·2^21)))
       const blockSize = (params.block_size as number | null) ?? Math.max(10, Math.ceil((C * C * frames * 48) / (maxMemMb * 2 ** 21)));
@@ -215,12 +236,7 @@ the clean calibration statistics; channels and axes are unchanged.
       const need = Math.round(calibSeconds * st.fs);
       if (st.heldFrames < need && !force) return undefined;
       const C = st.channels;
-      const all = new Float64Array(st.heldFrames * C);
-      let o = 0;
-      for (const h of st.held) {
-        all.set(h, o);
-        o += h.length;
-      }
+      const all = joined(st.held);
       st.held = [];
       const span = Math.min(need, st.heldFrames);
       st.heldFrames = 0;
@@ -297,5 +313,151 @@ the clean calibration statistics; channels and axes are unchanged.
   },
 };
 
+interface BadChannelStream {
+  fs: number;
+  /** Kept channel indices once decided, and the reduced space axis. */
+  kept?: number[];
+  space?: SpaceAxis;
+  held: Chunk[];
+  heldFrames: number;
+}
+
+export const badChannelRemoval: NodeClass = {
+  type: 'neural.bad-channel-removal',
+  package: 'neural',
+  title: 'Bad channel removal',
+  version: '1.0.0',
+  neuropype: np('BadChannelRemoval', 'neural'),
+  doc: `Finds channels that are broken, noisy or uncorrelated with their neighbours and drops them
+(NeuroPype's BadChannelRemoval; clean_rawdata 2.11's clean_channels in ml/bad-channels.ts,
+docs/neural.md). The bad set is fixed at calibration: on a non-streaming chunk (an imported
+recording) at once, or on the first \`calib_seconds\` of a stream (held back until then, then
+output without the bad channels); later chunks lose the same channels.
+
+- **in/out \`data\`**: continuous signals, time × space, positions on the space axis
+  (AssignChannelLocations; unlocalised channels are judged by noise only). Other chunks pass.
+- **corr_threshold** (0.8), **noise_threshold** (robust SD, 4), **window_len** (s, 5),
+  **max_broken_time** (s, or a fraction when < 1; 0.4), **num_samples** (RANSAC, 200),
+  **subset_size** (fraction of channels, 0.15), **calib_seconds** (s, 15 — NeuroPype's default is
+  not known; files set 15 or 20), **init_on** (as ArtifactRemoval), **protect_channels** (labels or
+  indices never removed), **use_clean_window** with
+  **window_len_cleanwindow**, **window_overlap**, **zscore_thresholds**, **max_bad_channels** (clean_windows first).
+- Not implemented, accepted at their defaults only: **min_corr**, **ignored_quantile**, **ignore_chanlocs**,
+  **keep_unlocalized_channels**, **rereferenced**, **coords_override**; **linenoise_aware** is
+  accepted but the noise measure is clean_rawdata's (above 50 Hz, line noise included).`,
+  inputs: [input('data', SIGNAL_WITH_SPACE, 'Continuous signal with channel positions.', { hint: 'bad channels are found on a continuous signal with channels (time × space)' })],
+  outputs: [output('data', mapShapes('data', SIGNAL_WITH_SPACE, (s) => chunkShape(s.name, ['time', 'space'], s.flags)), 'The signal without its bad channels (time × space).')],
+  params: [
+    p.float('corr_threshold', 0.8, 'Least correlation with the RANSAC reconstruction.'),
+    p.float('noise_threshold', 4, 'Most high-frequency noise, robust z-score across channels.'),
+    p.float('window_len', 5, 'Correlation window.', { unit: 's' }),
+    p.float('max_broken_time', 0.4, 'Longest a kept channel may be bad: seconds, or a fraction when < 1.'),
+    p.int('num_samples', 200, 'RANSAC reconstructions.', { domain: [1, 100000] }),
+    p.float('subset_size', 0.15, 'Fraction of the channels in each RANSAC subset.'),
+    p.float('calib_seconds', 15, 'Online: seconds gathered before the first output.', { unit: 's' }),
+    p.list('init_on', [], 'Calibration range [a, b] in s (fractions when both < 1); [] = all.', { items: 'number' }),
+    p.bool('use_clean_window', false, 'Judge on the clean windows only (clean_windows).'),
+    p.float('window_len_cleanwindow', 0.5, 'clean_windows window length.', { unit: 's' }),
+    p.float('window_overlap', 0.66, 'clean_windows window overlap.'),
+    p.list('zscore_thresholds', [-3.5, 5], 'clean_windows robust z-score range of window RMS.', { items: 'number' }),
+    p.float('max_bad_channels', 0.15, 'clean_windows: most channels out of range in a kept window (count, or fraction < 1).'),
+    p.list('protect_channels', [], 'Channels never removed (labels or indices).'),
+    p.float('min_corr', 0.5, 'Not implemented (accepted at 0.5).'),
+    p.float('ignored_quantile', 0.1, 'Not implemented (accepted at 0.1).'),
+    p.bool('linenoise_aware', true, 'Accepted; the noise measure includes the line-noise band (clean_rawdata).'),
+    p.bool('ignore_chanlocs', false, 'Not implemented (accepted at false).'),
+    p.bool('keep_unlocalized_channels', false, 'Not implemented (accepted at false).'),
+    p.bool('rereferenced', false, 'Not implemented (accepted at false).'),
+    p.float('coords_override', null, 'Not implemented (accepted at null).'),
+    p.dict('metadata', {}, 'Accepted for NeuroPype compatibility (ignored).'),
+    p.bool('set_breakpoint', false, 'Accepted for NeuroPype compatibility (ignored).'),
+  ],
+  create(params, ctx) {
+    const who = ctx.nodeId;
+    refuseUnlessDefault(params, 'min_corr', 0.5, 'NeuroPype does not document it', who);
+    refuseUnlessDefault(params, 'ignored_quantile', 0.1, 'NeuroPype does not document it', who);
+    refuseUnlessDefault(params, 'keep_unlocalized_channels', false, 'NeuroPype does not document it; RemoveUnlocalizedChannels drops them explicitly', who);
+    refuseUnlessDefault(params, 'rereferenced', false, 'NeuroPype does not document it', who);
+    refuseUnlessDefault(params, 'ignore_chanlocs', false, 'the correlation criterion needs the positions; without them use RemoveUnlocalizedChannels or drop the node', who);
+    refuseUnlessDefault(params, 'coords_override', null, 'NeuroPype does not document it; AssignChannelLocations sets positions', who);
+    checkZscores(params, who);
+    const calibSeconds = params.calib_seconds as number;
+    if (!(calibSeconds > 0)) throw new InputError(`parameter "calib_seconds" must be a positive number of seconds, got ${calibSeconds}`, who);
+    const protect = params.protect_channels as unknown[];
+    if (!Array.isArray(protect)) throw new InputError(`parameter "protect_channels" must be a list of channel labels or indices, got ${JSON.stringify(protect)}`, who);
+
+    /** Decides the kept channels on frame-major calibration data. */
+    const decide = (st: BadChannelStream, x: Float64Array, space: SpaceAxis) => {
+      const C = space.channels.length;
+      const [s, e] = initRange(params.init_on, x.length / C, st.fs, who);
+      let data = x.subarray(s * C, e * C);
+      if (params.use_clean_window) data = cleanWindows(data, C, cleanWindowOptions(params, st.fs, 'window_overlap')).kept;
+      const positions = space.positions ?? new Float64Array(3 * C).fill(NaN);
+      const protectIdx = protect.length ? resolveChannels(space.channels, protect, typeof protect[0] === 'number' ? 'indices' : 'names', who) : [];
+      const r = detectBadChannels(data, C, {
+        sampleRateHz: st.fs,
+        positions,
+        corrThreshold: params.corr_threshold as number,
+        noiseThreshold: params.noise_threshold as number,
+        windowSeconds: params.window_len as number,
+        maxBrokenTime: params.max_broken_time as number,
+        ransacSamples: params.num_samples as number,
+        subsetSize: params.subset_size as number,
+        protect: protectIdx,
+      });
+      st.kept = r.bad.flatMap((b, i) => (b ? [] : [i]));
+      st.space = axisSubset(space, st.kept) as SpaceAxis;
+      const bad = r.bad.flatMap((b, i) => (b ? [`${space.channels[i].label} (${r.reasons[i].join(', ')})`] : []));
+      ctx.log(bad.length ? 30 : 20, bad.length ? `removing ${bad.length} of ${C} channels: ${bad.join(', ')}` : `no bad channels among ${C}`);
+    };
+    /** A chunk without the bad channels (time × space). Allocates. */
+    const drop = (st: BadChannelStream, c: Chunk): Chunk => {
+      const b = viewAs(c.block, ['time', 'space'], who);
+      return { block: { ...selectAlong(b, 1, st.kept!), axes: [b.axes[0], st.space!] }, props: c.props };
+    };
+    const states = new StreamStates<BadChannelStream>((c) => ({ fs: rateOf(c, who), held: [], heldFrames: 0 }));
+    const release = (st: BadChannelStream): Chunk => {
+      const whole: Chunk = { block: concatAlong(st.held.map((h) => viewAs(h.block, ['time', 'space'], who)), 0), props: st.held.at(-1)!.props };
+      const span = Math.min(st.heldFrames, Math.round(calibSeconds * st.fs));
+      const sp = findAxis(whole.block, 'space')!;
+      st.held = [];
+      st.heldFrames = 0;
+      decide(st, Float64Array.from(whole.block.data.subarray(0, span * sp.channels.length)), sp);
+      return drop(st, whole);
+    };
+    return {
+      process(inputs) {
+        const out = mapChunks(inputs.data, SIGNAL_WITH_SPACE, (c, name) => {
+          const st = states.get(name, c);
+          if (!c.props.is_streaming) {
+            const b = viewAs(c.block, ['time', 'space'], who);
+            decide(st, Float64Array.from(b.data), findAxis(b, 'space')!);
+            return drop(st, c);
+          }
+          if (st.kept) return drop(st, c);
+          st.held.push(copyChunk(c));
+          st.heldFrames += findAxis(c.block, 'time')!.timesMs.length;
+          return st.heldFrames >= Math.round(calibSeconds * st.fs) ? release(st) : undefined;
+        });
+        return out?.size ? { data: out } : undefined;
+      },
+      flush() {
+        if (!ctx.offline) return;
+        const out = new Map<string, Chunk>();
+        for (const [name, st] of states.entries()) {
+          if (st.kept || !st.held.length) continue;
+          ctx.log(30, `the recording ended after ${(st.heldFrames / st.fs).toFixed(1)} s, before calib_seconds (${calibSeconds} s): judging the channels on what there is`);
+          out.set(name, release(st));
+        }
+        return out.size ? { data: out } : undefined;
+      },
+      reset() {
+        // the bad set is kept (a fitted model); held samples are forgotten
+        for (const [, st] of states.entries()) Object.assign(st, { held: [], heldFrames: 0 });
+      },
+    };
+  },
+};
+
 /** This file's classes (listed in np-neural.ts' NP_NEURAL). */
-export const NP_ARTIFACTS: NodeClass[] = [artifactRemoval];
+export const NP_ARTIFACTS: NodeClass[] = [artifactRemoval, badChannelRemoval];
