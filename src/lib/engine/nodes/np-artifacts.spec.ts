@@ -1,6 +1,9 @@
 // BadChannelRemoval node: the removed set equals the clean_channels re-statement
 // (tests/ml/make-bad-channels-reference.py → tests/ml/bad-channels-reference.json) on 60 s of S001R04
 // with two spoilt channels, whole or streamed; exact blocks after the decision.
+// InterpolateMissingChannels: the missing channels are MNE's _make_interpolation_matrix applied to
+// the present ones (tests/dsp/make-spline-reference.py → tests/dsp/spline-reference.json), the
+// present ones copied; continuous and segmented data.
 // ArtifactRemoval node: wired to ml/asr.ts as NeuroPype's parameters say (step_size in seconds,
 // max_dims 0 → 0.66, calib_seconds, init_on), checked against the NumPy re-statement of clean_rawdata
 // (tests/ml/make-asr-reference.py → tests/ml/asr-reference.*) on 24 channels of S001R04 with injected
@@ -11,9 +14,9 @@ import { hasShared, needsShared, referenceError, sharedBytes } from '../../../..
 import { readEdf } from '../../formats/edf';
 import { signalChunk } from '../packet';
 import { Execution } from '../runtime';
-import { axisOf, feedChunks, instantiate, makeStream, only, packet, randomChunks, signalFromChannelMajor } from '../testing';
+import { axisOf, epochsChunk, feedChunks, instantiate, makeStream, only, packet, randomChunks, signalFromChannelMajor } from '../testing';
 import { builtinRegistry } from './index';
-import { artifactRemoval, badChannelRemoval } from './np-artifacts';
+import { artifactRemoval, badChannelRemoval, interpolateMissingChannels } from './np-artifacts';
 import { assignStandard1005 } from '../../dsp/montage-1005';
 import { spaceAxis } from '../axes';
 
@@ -211,5 +214,54 @@ describe('BadChannelRemoval node vs the clean_channels re-statement', needsShare
     expect(() => instantiate(badChannelRemoval, { min_corr: 0.3 })).toThrow(/"min_corr".*not supported/);
     expect(() => instantiate(badChannelRemoval, { coords_override: 1 })).toThrow(/"coords_override"/);
     expect(() => instantiate(badChannelRemoval, { linenoise_aware: false, calib_seconds: 20, protect_channels: [3, 4, 18, 19] })).not.toThrow();
+  });
+});
+
+describe('InterpolateMissingChannels node vs MNE', () => {
+  const sp = JSON.parse(readFileSync(new URL('../../../../tests/dsp/spline-reference.json', import.meta.url), 'utf8'));
+  const names: string[] = sp.names;
+  const good = names.filter((n) => !sp.bads.includes(n));
+  const n = 200;
+  const sigOf = (i: number, t: number) => 1e-5 * Math.sin(2 * Math.PI * (3 + 0.5 * i) * (t / 100) + 0.3 * i) + 1e-6 * Math.cos(0.1 * i * t);
+  const present = good.map((g) => names.indexOf(g));
+  const x = Float64Array.from({ length: n * good.length }, (_, k) => sigOf(present[k % good.length], Math.floor(k / good.length)));
+  const space = spaceAxis(good.map((label) => ({ label, unit: 'V', type: 'EEG' })), { positions: assignStandard1005(good).positions });
+  const chunk = signalChunk(makeStream(good, 100), x, Float64Array.from({ length: n }, (_, i) => i * 10), { space });
+  const desired = [...names].reverse().map((l, k) => (k % 2 ? l.toUpperCase() : l));
+
+  it('missing channels = MNE\'s interpolation matrix (origin 0) times the present ones; present ones copied; labels in the desired order', () => {
+    const { node } = instantiate(interpolateMissingChannels, { desired_channels: desired });
+    const out = only(node.process({ data: packet(chunk) })!.data);
+    const labels = axisOf(out, 'space').channels.map((c) => c.label);
+    expect(labels.map((l) => l.toLowerCase())).toEqual(desired.map((l) => l.toLowerCase()));
+    expect(out.block.shape).toEqual([n, names.length]);
+    const D = names.length;
+    for (const [r, bad] of (sp.bads as string[]).entries()) {
+      const k = desired.findIndex((d) => d.toLowerCase() === bad.toLowerCase());
+      const expected = Float64Array.from({ length: n }, (_, t) => (sp.matrixNoOrigin[r] as number[]).reduce((a, wgt, j) => a + wgt * x[t * good.length + j], 0));
+      const got = Float64Array.from({ length: n }, (_, t) => out.block.data[t * D + k]);
+      expect(referenceError(got, expected, 'nmax')).toBeLessThan(1e-9);
+      expect(Array.from(axisOf(out, 'space').positions!.subarray(k * 3, k * 3 + 3))).toEqual(sp.positions[names.indexOf(bad)].map((v: number) => expect.closeTo(v, 12)));
+    }
+    const k = desired.findIndex((d) => d.toLowerCase() === 'fp1');
+    expect(Array.from({ length: n }, (_, t) => out.block.data[t * D + k])).toEqual(Array.from({ length: n }, (_, t) => x[t * good.length]));
+  });
+
+  it('segments: every instance the same way; null passes through; refusals name what to change', () => {
+    const { node } = instantiate(interpolateMissingChannels, { desired_channels: names });
+    const one = only(node.process({ data: packet(chunk) })!.data);
+    const seg = epochsChunk(makeStream(good, 100), [{ samples: Array.from(x.subarray(0, 100 * good.length)), timeMs: 0 }, { samples: Array.from(x.subarray(100 * good.length)), timeMs: 1000 }], 100);
+    const segSpace = { ...seg, block: { ...seg.block, axes: [seg.block.axes[0], seg.block.axes[1], space] } };
+    const out = only(node.process({ data: packet(segSpace) })!.data);
+    expect(out.block.axes.map((a) => a.type)).toEqual(['instance', 'time', 'space']);
+    expect(referenceError(out.block.data, one.block.data, 'nmax')).toBeLessThan(1e-6);
+    const { node: pass } = instantiate(interpolateMissingChannels);
+    expect(only(pass.process({ data: packet(chunk) })!.data)).toBe(chunk);
+    const { node: odd } = instantiate(interpolateMissingChannels, { desired_channels: ['Fp1', 'Foo'] });
+    expect(() => odd.process({ data: packet(chunk) })).toThrow(/"Foo" .*no standard 10-05 position.*remove them from desired_channels/);
+    const { node: blind } = instantiate(interpolateMissingChannels, { desired_channels: names });
+    expect(() => blind.process({ data: packet(signalChunk(makeStream(good, 100), x, axisOf(chunk, 'time').timesMs)) })).toThrow(/run AssignChannelLocations/);
+    expect(() => instantiate(interpolateMissingChannels, { montage: 'biosemi64' })).toThrow(/"montage"/);
+    expect(() => instantiate(interpolateMissingChannels, { min_ev: 0.1 })).toThrow(/"min_ev"/);
   });
 });

@@ -1,17 +1,21 @@
 // NeuroPype's artifact-handling neural nodes on the packet model: ArtifactRemoval (ASR over ml/asr.ts),
-// BadChannelRemoval (ml/bad-channels.ts). Engine worker / Node. Both calibrate on a non-streaming
-// chunk, or on the first `calib_seconds` of a stream, then work per chunk; they never mutate their
-// input and copy what they buffer.
+// BadChannelRemoval (ml/bad-channels.ts), InterpolateMissingChannels (dsp/spherical-spline.ts).
+// Engine worker / Node. The first two calibrate on a non-streaming chunk, or on the first
+// `calib_seconds` of a stream, then work per chunk; none mutates its input, buffers are copies.
 import { InputError } from '../../core/errors';
 import { asrCalibrate, AsrProcessor, cleanWindows, type AsrState } from '../../ml/asr';
 import { detectBadChannels } from '../../ml/bad-channels';
-import { axisSubset, timeAxis, type SpaceAxis, type TimeAxis } from '../axes';
-import { concatAlong, findAxis, makeBlock, selectAlong, viewAs } from '../block';
+import type { ChannelInfo } from '../../core/stream';
+import { sphericalSplineMatrix } from '../../dsp/spherical-spline';
+import { standard1005Position } from '../../dsp/montage-1005';
+import { axisSubset, spaceAxis, timeAxis, type SpaceAxis, type TimeAxis } from '../axes';
+import { applyAlong, axisIndex, concatAlong, findAxis, makeBlock, selectAlong, viewAs } from '../block';
 import { copyChunk, mapChunks, StreamStates, type Chunk, type ChunkQuery } from '../packet';
 import { chunkShape, mapShapes } from '../shapes';
 import type { NodeClass } from '../types';
-import { input, np, output, p, rateOf, resolveChannels } from './common';
+import { input, normLabel, np, output, p, rateOf, resolveChannels, WITH_SPACE } from './common';
 import { refuseUnlessDefault } from './np-machine-learning';
+import { refuseOtherMontages } from './np-source-localization';
 
 /** A continuous multichannel signal, time × space and nothing else (what ASR reconstructs). */
 const SIGNAL_WITH_SPACE: ChunkQuery[] = [{ onlySignals: true, withLongAxes: ['time'], withAxes: ['space'], withoutAxes: ['instance', 'frequency', 'feature', 'lag', 'statistic'] }];
@@ -459,5 +463,110 @@ output without the bad channels); later chunks lose the same channels.
   },
 };
 
+export const interpolateMissingChannels: NodeClass = {
+  type: 'neural.interpolate-missing-channels',
+  package: 'neural',
+  title: 'Interpolate missing channels',
+  version: '1.0.0',
+  neuropype: np('InterpolateMissingChannels', 'neural'),
+  doc: `Restores a desired channel set (NeuroPype's InterpolateMissingChannels): channels present are
+copied, missing ones are interpolated by spherical splines (dsp/spherical-spline.ts: MNE's
+_make_interpolation_matrix, m = 4, 50 Legendre terms, α = 1e-5, origin (0, 0, 0) of the head
+frame) from the present channels that have positions. The matrix is built once per incoming space
+axis; applying it is one product per sample. Works on any chunk with a space axis (continuous or
+segmented).
+
+- **in/out \`data\`**: chunks with a space axis and positions (AssignChannelLocations). Other chunks pass.
+- **desired_channels** (labels in output order; null = pass through; often wired from
+  ExtractChannels.channel_names): labels are matched case-insensitively; a missing channel's
+  position is its standard 10-05 one.
+- **montage** ("" or standard_1005; others refused), **montage_type** ("auto"), **mode**
+  ("spherical-spline" only). **min_ev** (null) and **additive_noise_scale** (0) are refused unless
+  at their defaults; **randseed**, **compute_backend**, **precision**, **verbose** do not change the numbers.`,
+  inputs: [input('data', [WITH_SPACE], 'Data with channels and their positions.', { hint: 'interpolation needs a space axis (channels)' })],
+  outputs: [output('data', mapShapes('data', [WITH_SPACE], (s) => s), 'The data on the desired channels.')],
+  params: [
+    p.list('desired_channels', null, 'Channel labels the output has, in order (null = pass through).', { items: 'string' }),
+    p.string('montage', '', 'Montage for missing positions ("" = standard 10-05).'),
+    p.enum('mode', 'spherical-spline', ['spherical-spline'], 'Interpolation method.'),
+    p.string('montage_type', 'auto', 'As AssignChannelLocations (only the standard 10-05 table ships).'),
+    p.float('min_ev', null, 'Not implemented (accepted at null).'),
+    p.float('additive_noise_scale', 0, 'Not implemented (accepted at 0).'),
+    p.int('randseed', 12345, 'No effect (nothing random here).'),
+    p.string('compute_backend', 'keep', 'No effect.'),
+    p.string('precision', 'keep', 'No effect (the input precision is kept).'),
+    p.bool('verbose', false, 'No effect.'),
+    p.dict('metadata', {}, 'Accepted for NeuroPype compatibility (ignored).'),
+    p.bool('set_breakpoint', false, 'Accepted for NeuroPype compatibility (ignored).'),
+  ],
+  create(params, ctx) {
+    const who = ctx.nodeId;
+    refuseOtherMontages(params, who);
+    refuseUnlessDefault(params, 'min_ev', null, 'NeuroPype does not document it', who);
+    refuseUnlessDefault(params, 'additive_noise_scale', 0, 'NeuroPype does not document it', who);
+    const desired = params.desired_channels as string[] | null;
+    if (desired !== null && (!Array.isArray(desired) || desired.some((d) => typeof d !== 'string' || !d))) throw new InputError(`parameter "desired_channels" must be null or a list of channel labels, got ${JSON.stringify(desired)}`, who);
+    const cache = new WeakMap<SpaceAxis, { space: SpaceAxis; w: Float64Array; from: number }>();
+    /** The desired space axis and the (desired × present) matrix for an incoming space axis. */
+    const plan = (s: SpaceAxis) => {
+      let got = cache.get(s);
+      if (got) return got;
+      const P = s.channels.length;
+      const norm = s.channels.map((c) => normLabel(c.label));
+      const at = desired!.map((d) => norm.indexOf(normLabel(d)));
+      const pos = s.positions;
+      const located = (i: number) => !!pos && [0, 1, 2].every((k) => Number.isFinite(pos[i * 3 + k]));
+      const sources = Array.from({ length: P }, (_, i) => i).filter(located);
+      const missing = desired!.flatMap((d, k) => (at[k] < 0 ? [k] : []));
+      const D = desired!.length;
+      const positions = new Float64Array(3 * D).fill(NaN);
+      const w = new Float64Array(D * P);
+      at.forEach((i, k) => {
+        if (i < 0) return;
+        w[k * P + i] = 1;
+        if (located(i)) positions.set(pos!.subarray(i * 3, i * 3 + 3), k * 3);
+      });
+      if (missing.length) {
+        const unknown = missing.filter((k) => !standard1005Position(desired![k]));
+        if (unknown.length) throw new InputError(`desired channel(s) ${unknown.map((k) => `"${desired![k]}"`).join(', ')} are not in the data and have no standard 10-05 position to interpolate at; remove them from desired_channels`, who);
+        if (sources.length < 3) throw new InputError(`only ${sources.length} of the ${P} channels have positions, too few to interpolate from; run AssignChannelLocations before this node`, who);
+        for (const k of missing) positions.set(standard1005Position(desired![k])!, k * 3);
+        const from = new Float64Array(sources.length * 3);
+        sources.forEach((i, j) => from.set(pos!.subarray(i * 3, i * 3 + 3), j * 3));
+        const to = new Float64Array(missing.length * 3);
+        missing.forEach((k, j) => to.set(positions.subarray(k * 3, k * 3 + 3), j * 3));
+        const m = sphericalSplineMatrix(from, to);
+        missing.forEach((k, r) => sources.forEach((i, j) => (w[k * P + i] = m.data[r * m.cols + j])));
+        ctx.log(20, `interpolating ${missing.map((k) => desired![k]).join(', ')} from ${sources.length} channels`);
+      }
+      const unit = s.channels[0]?.unit ?? '';
+      const channels: ChannelInfo[] = desired!.map((d, k) => (at[k] >= 0 ? s.channels[at[k]] : { label: d, unit, type: 'EEG' }));
+      got = { space: spaceAxis(channels, { positions, namingSystem: s.namingSystem, coordinateSystem: s.coordinateSystem, montage: s.montage ?? 'standard_1005' }), w, from: P };
+      cache.set(s, got);
+      return got;
+    };
+    return {
+      process(inputs) {
+        if (desired === null) return { data: inputs.data };
+        const out = mapChunks(inputs.data, [WITH_SPACE], (c) => {
+          const d = axisIndex(c.block, 'space');
+          const { space, w, from } = plan(c.block.axes[d] as SpaceAxis);
+          const D = space.channels.length;
+          const block = applyAlong(c.block, d, (x, y) => {
+            for (let k = 0; k < D; k++) {
+              let v = 0;
+              for (let i = 0; i < from; i++) v += w[k * from + i] * x[i];
+              y[k] = v;
+            }
+          }, space);
+          return { block, props: c.props };
+        });
+        return out ? { data: out } : undefined;
+      },
+      reset() {},
+    };
+  },
+};
+
 /** This file's classes (listed in np-neural.ts' NP_NEURAL). */
-export const NP_ARTIFACTS: NodeClass[] = [artifactRemoval, badChannelRemoval];
+export const NP_ARTIFACTS: NodeClass[] = [artifactRemoval, badChannelRemoval, interpolateMissingChannels];

@@ -18,6 +18,13 @@ function spaceIndex(c: Chunk): number {
   return axisIndex(c.block, 'space');
 }
 
+/** Refuses a `montage`/`montage_type` other than the standard 10-05 one (the only table shipped). */
+export function refuseOtherMontages(params: Readonly<Record<string, unknown>>, who: string): void {
+  const m = String(params.montage ?? '');
+  if (m !== '' && !/^standard[_-]?1005$/i.test(m.replace(/\.\w+$/, '').split(/[\\/]/).pop()!)) throw new InputError(`parameter "montage" = ${JSON.stringify(m)}: only the standard 10-05 montage ships; set montage "" (or "standard_1005")`, who);
+  if (!['auto', '10-05', '10-20', '10-10', 'standard_1005', ''].includes(String(params.montage_type ?? 'auto'))) throw new InputError(`parameter "montage_type" = ${JSON.stringify(params.montage_type)}: only the standard 10-05 montage ships; leave it at "auto"`, who);
+}
+
 export const assignChannelLocations: NodeClass = {
   type: 'channels.assign-locations',
   package: 'channels',
@@ -44,9 +51,7 @@ records the montage used.
     p.bool('set_breakpoint', false, 'Accepted for NeuroPype compatibility (ignored).'),
   ],
   create(params, ctx) {
-    const m = String(params.montage ?? '');
-    if (m !== '' && !/^standard[_-]?1005$/i.test(m.replace(/\.\w+$/, '').split(/[\\/]/).pop()!)) throw new InputError(`parameter "montage" = ${JSON.stringify(m)}: only the standard 10-05 montage ships; set montage "" (or "standard_1005")`, ctx.nodeId);
-    if (!['auto', '10-05', '10-20', '10-10', 'standard_1005', ''].includes(String(params.montage_type))) throw new InputError(`parameter "montage_type" = ${JSON.stringify(params.montage_type)}: only the standard 10-05 montage ships; leave it at "auto"`, ctx.nodeId);
+    refuseOtherMontages(params, ctx.nodeId);
     const force = params.force_override as boolean;
     const cache = new WeakMap<SpaceAxis, SpaceAxis>();
     const locate = (s: SpaceAxis): SpaceAxis => {
