@@ -4,6 +4,9 @@
 // InterpolateMissingChannels: the missing channels are MNE's _make_interpolation_matrix applied to
 // the present ones (tests/dsp/make-spline-reference.py → tests/dsp/spline-reference.json), the
 // present ones copied; continuous and segmented data.
+// The artifact family as a .pyp (tests/fixtures/pyp/artifact-cleaning.pyp, patch-less variant):
+// ImportEDF → AssignChannelLocations → RemoveUnlocalizedChannels → BadChannelRemoval →
+// ArtifactRemoval → InterpolateMissingChannels on S001R04 with the bad-channel reference's spoilt channels.
 // ArtifactRemoval node: wired to ml/asr.ts as NeuroPype's parameters say (step_size in seconds,
 // max_dims 0 → 0.66, calib_seconds, init_on), checked against the NumPy re-statement of clean_rawdata
 // (tests/ml/make-asr-reference.py → tests/ml/asr-reference.*) on 24 channels of S001R04 with injected
@@ -16,6 +19,9 @@ import { signalChunk } from '../packet';
 import { Execution } from '../runtime';
 import { axisOf, epochsChunk, feedChunks, instantiate, makeStream, only, packet, randomChunks, signalFromChannelMajor } from '../testing';
 import { builtinRegistry } from './index';
+import { registryResolver } from '../registry';
+import { parsePyp, pypToPipeline } from '../../formats/pyp';
+import { copyPacket } from '../testing';
 import { artifactRemoval, badChannelRemoval, interpolateMissingChannels } from './np-artifacts';
 import { assignStandard1005 } from '../../dsp/montage-1005';
 import { spaceAxis } from '../axes';
@@ -263,5 +269,54 @@ describe('InterpolateMissingChannels node vs MNE', () => {
     expect(() => blind.process({ data: packet(signalChunk(makeStream(good, 100), x, axisOf(chunk, 'time').timesMs)) })).toThrow(/run AssignChannelLocations/);
     expect(() => instantiate(interpolateMissingChannels, { montage: 'biosemi64' })).toThrow(/"montage"/);
     expect(() => instantiate(interpolateMissingChannels, { min_ev: 0.1 })).toThrow(/"min_ev"/);
+  });
+});
+
+describe('artifact-cleaning.pyp on S001R04 with two spoilt channels', needsShared, () => {
+  it('loads through the registry, drops the spoilt channels, cleans, and restores all 64 in the desired order', () => {
+    const bc = JSON.parse(readFileSync(new URL('../../../../tests/ml/bad-channels-reference.json', import.meta.url), 'utf8'));
+    const text = readFileSync(new URL('../../../../tests/fixtures/pyp/artifact-cleaning.pyp', import.meta.url), 'utf8');
+    const reg = builtinRegistry();
+    const { doc } = pypToPipeline(parsePyp(text, 'artifact-cleaning.pyp'), registryResolver(reg));
+    expect(doc.nodes.map((n) => reg.get(n.type).neuropype?.class)).toEqual(['ImportFile', 'AssignChannelLocations', 'RemoveUnlocalizedChannels', 'BadChannelRemoval', 'ArtifactRemoval', 'InterpolateMissingChannels']);
+    const rec = readEdf(sharedBytes(bc.recording), 'S001R04.edf').streams[0];
+    const nc = rec.descriptor.channels.length;
+    const N = rec.samples.length / nc;
+    const x = Float32Array.from(rec.samples);
+    for (let n = 0; n < N; n++) {
+      x[n * nc + bc.spoilt.uncorrelated.channel] = 40 * Math.sin(0.9 * n + 0.002 * n * n) + 30 * Math.cos(2.7 * n);
+      x[n * nc + bc.spoilt.noisy.channel] += 60 * Math.sin((2 * Math.PI * 65 * n) / 160) + 40 * Math.sin((2 * Math.PI * 72.5 * n) / 160 + 1);
+    }
+    const ex = new Execution(reg);
+    ex.load(doc);
+    const ids = doc.nodes.map((n) => n.id);
+    ex.bind(ids[0], { streams: [{ descriptor: rec.descriptor, samples: x, timestampsMs: rec.timestampsMs }], markers: [] });
+    const taps: Record<string, ReturnType<typeof copyPacket>> = {};
+    for (const id of ids.slice(3)) ex.tap(id, 'data', (p) => (taps[id] = copyPacket(p)));
+    ex.runOffline();
+    expect(ex.errors()).toEqual([]);
+    const dropped = axisOf(only(taps[ids[3]]), 'space').channels.map((c) => c.label);
+    const removed = rec.descriptor.channels.map((c) => c.label).filter((l) => !dropped.includes(l));
+    expect(removed).toEqual(bc.removed.map((i: number) => bc.labels[i]));
+    const cleaned = only(taps[ids[4]]);
+    expect(cleaned.block.shape).toEqual([N, 64 - removed.length]);
+    const out = only(taps[ids[5]]);
+    const desired = doc.nodes[5].params.desired_channels as string[];
+    expect(axisOf(out, 'space').channels.map((c) => c.label.replace(/\.+$/, '').toLowerCase())).toEqual(desired.map((d) => d.toLowerCase()));
+    expect(out.block.shape).toEqual([N, 64]);
+    expect(out.block.data.every(Number.isFinite)).toBe(true);
+    // the uncorrelated channel comes back as the spline of its neighbours: it follows the original recording
+    const k = desired.findIndex((d) => d.toLowerCase() === bc.labels[bc.spoilt.uncorrelated.channel].replace(/\.+$/, '').toLowerCase());
+    const a = Float64Array.from({ length: N }, (_, n) => out.block.data[n * 64 + k]);
+    const b = Float64Array.from({ length: N }, (_, n) => rec.samples[n * nc + bc.spoilt.uncorrelated.channel]);
+    const mean = (v: Float64Array) => v.reduce((p, q) => p + q, 0) / v.length;
+    const [ma, mb] = [mean(a), mean(b)];
+    let sab = 0, saa = 0, sbb = 0;
+    for (let n = 0; n < N; n++) {
+      sab += (a[n] - ma) * (b[n] - mb);
+      saa += (a[n] - ma) ** 2;
+      sbb += (b[n] - mb) ** 2;
+    }
+    expect(sab / Math.sqrt(saa * sbb)).toBeGreaterThan(0.7);
   });
 });
