@@ -13,7 +13,7 @@ import { axisOf, copyPacket, instantiate } from '../testing';
 import type { FrameReader, MarkerSource } from '../types';
 import { readEdf } from '../../formats/edf';
 import { builtinRegistry } from './index';
-import { commonSpatialPatterns, sourcePowerComodulation } from './np-neural';
+import { commonSpatialPatterns, filterBankCommonSpatialPattern, sourcePowerComodulation } from './np-neural';
 import { readFileSync } from 'node:fs';
 
 const ref = hasShared ? referenceJson('eeg_csp_lda') : null;
@@ -213,5 +213,39 @@ describe('SourcePowerComodulation node (MNE SPoC)', needsShared, () => {
     const { node: other } = instantiate(sourcePowerComodulation, { target_field: 'Arousal' });
     expect(() => other.process({ data: new Map([['eeg', referenceSegments(spoc.target)]]) })).toThrow(/"Arousal"/);
     expect(() => instantiate(sourcePowerComodulation, { cov_lambda: 2 })).toThrow(/cov_lambda/);
+  });
+});
+
+describe('FilterBankCommonSpatialPattern node (MNE CSP per FFT-masked band)', needsShared, () => {
+  const fb = JSON.parse(readFileSync(new URL('../../../../tests/ml/learner-reference.json', import.meta.url), 'utf8')).fbcsp;
+  it('each band\'s components: log mean power = MNE\'s CSP features on the numpy band-passed epochs (tests/ml/make-learner-reference.py)', () => {
+    const { node } = instantiate(filterBankCommonSpatialPattern, { bands: fb.bands, nof: fb.nof });
+    const out = node.process({ data: new Map([['eeg', referenceSegments()]]) })!.data!.get('eeg')!;
+    const k = 2 * fb.nof;
+    const K = fb.bands.length * k;
+    expect(out.block.shape).toEqual([E, T, K]);
+    expect(axisOf(out, 'space').channels[k].label).toBe(`CSP1@${fb.bands[1][0]}-${fb.bands[1][1]}Hz`);
+    fb.perBand.forEach((b: { features: number[][] }, i: number) => {
+      const ours = new Float64Array(E * k);
+      for (let e = 0; e < E; e++)
+        for (let j = 0; j < k; j++) {
+          let s = 0;
+          for (let t = 0; t < T; t++) s += out.block.data[(e * T + t) * K + i * k + j] ** 2;
+          ours[e * k + j] = Math.log(s / T);
+        }
+      expect(referenceError(ours, b.features.flat(), 'nmax')).toBeLessThan(1e-8);
+    });
+    const { node: again } = instantiate(filterBankCommonSpatialPattern, { bands: fb.bands, nof: fb.nof });
+    again.trainable!.importModel(JSON.parse(JSON.stringify(node.trainable!.exportModel())));
+    const seg = referenceSegments();
+    const live = again.process({ data: new Map([['eeg', { block: seg.block, props: { ...seg.props, is_streaming: true } }]]) })!.data!.get('eeg')!;
+    expect(Array.from(live.block.data)).toEqual(Array.from(out.block.data));
+  });
+
+  it('refuses the short-time FFT options and malformed bands, naming the parameter', () => {
+    expect(() => instantiate(filterBankCommonSpatialPattern, { window_length: 64 })).toThrow(/"window_length".*not supported/);
+    expect(() => instantiate(filterBankCommonSpatialPattern, { bands: [[8, 4]] })).toThrow(/"bands"/);
+    expect(() => instantiate(filterBankCommonSpatialPattern, { min_fft_size: 512, window_func: 'hamming' })).not.toThrow();
+    expect(() => instantiate(filterBankCommonSpatialPattern).node.trainable!.fit()).toThrow(/FilterBankCommonSpatialPattern trains on non-streaming labelled segments/);
   });
 });
