@@ -18,6 +18,7 @@ import type { DenseMatrix } from '../../ml/linalg';
 import { input, np, output, p, rateOf, SEGMENTED } from './common';
 import { refuseUnlessDefault } from './np-machine-learning';
 import { NP_ARTIFACTS } from './np-artifacts';
+import { NP_NEURAL_META } from './np-neural-meta';
 
 const SEGMENTS_WITH_SPACE = [{ ...SEGMENTED, withAxes: ['instance', 'space'] as const }];
 
@@ -302,4 +303,4 @@ give the classic FBCSP log-variance features.
 };
 
 /** This module's classes, most used first (registered by nodes/index.ts). */
-export const NP_NEURAL: NodeClass[] = [...NP_ARTIFACTS, commonSpatialPatterns, sourcePowerComodulation, filterBankCommonSpatialPattern];
+export const NP_NEURAL: NodeClass[] = [...NP_ARTIFACTS, commonSpatialPatterns, sourcePowerComodulation, filterBankCommonSpatialPattern, ...NP_NEURAL_META];
