@@ -470,6 +470,7 @@ const PORT_DISPLAY_EXCEPTIONS: Record<string, Record<string, string>> = {
   Segmentation: { time_bounds: 'Segment Time Limits' },
   RewriteMarkers: { rules: 'Rewriting Rule' },
   ListIterator: { items: 'Items To Iterate Over' },
+  CCA: { X: 'X', Y: 'Y', A: 'A', B: 'B', D: 'D' },
 };
 const PORT_NAME_EXCEPTIONS: Record<string, string> = Object.fromEntries(
   Object.values(PORT_DISPLAY_EXCEPTIONS).flatMap((ports) => Object.entries(ports).map(([engine, display]) => [display, engine])),

@@ -29,6 +29,7 @@ import { NP_STATISTICS } from './np-statistics';
 import { NP_SIGNAL_PROCESSING } from './np-signal-processing';
 import { NP_SPECTRAL } from './np-spectral';
 import { NP_CARDIAC } from './np-cardiac';
+import { NP_FEATURE_EXTRACTION } from './np-feature-extraction';
 
 export const BUILTIN_NODE_CLASSES: NodeClass[] = [
   streamInput,
@@ -91,6 +92,7 @@ export const BUILTIN_NODE_CLASSES: NodeClass[] = [
   ...NP_SIGNAL_PROCESSING,
   ...NP_SPECTRAL,
   ...NP_CARDIAC,
+  ...NP_FEATURE_EXTRACTION,
 ];
 
 /** A fresh registry with every built-in node class. */
