@@ -30,6 +30,7 @@ import { NP_SIGNAL_PROCESSING } from './np-signal-processing';
 import { NP_SPECTRAL } from './np-spectral';
 import { NP_CARDIAC } from './np-cardiac';
 import { NP_FEATURE_EXTRACTION } from './np-feature-extraction';
+import { NP_WAVELET } from './np-wavelet';
 
 export const BUILTIN_NODE_CLASSES: NodeClass[] = [
   streamInput,
@@ -93,6 +94,7 @@ export const BUILTIN_NODE_CLASSES: NodeClass[] = [
   ...NP_SPECTRAL,
   ...NP_CARDIAC,
   ...NP_FEATURE_EXTRACTION,
+  ...NP_WAVELET,
 ];
 
 /** A fresh registry with every built-in node class. */
