@@ -116,6 +116,12 @@ describe('ArtifactRemoval node (ASR) vs the clean_rawdata re-statement', needsSh
     expect(only(next!.data).block.shape[0]).toBeGreaterThan(S - 200);
   });
 
+  it('a recording shorter than calib_seconds calibrates on what there is at the end of an offline run, and says so', () => {
+    const { outputs, logs } = feedChunks(artifactRemoval, { ...PARAMS, calib_seconds: 100 }, sig(), randomChunks(S, 6, 500), { offline: true });
+    expect(only(outputs.data).block.shape).toEqual([S, C]);
+    expect(logs.some((l) => l.level === 30 && /ended after 45.0 s, before calib_seconds \(100 s\)/.test(l.message))).toBe(true);
+  });
+
   it('float32 in, float32 out; default use_clean_window runs clean_windows first', () => {
     const s = signalFromChannelMajor(stream, Float32Array.from(x), S, 0);
     const out = only(feedChunks(artifactRemoval, { calib_seconds: 45 }, s, randomChunks(S, 2, 400), { offline: true }).outputs.data);

@@ -219,12 +219,10 @@ the clean calibration statistics; channels and axes are unchanged.
     const processor = (state: AsrState) =>
       new AsrProcessor(state, { windowSeconds, lookaheadSeconds: lookahead ?? undefined, stepSamples: Math.max(1, Math.round(stepSeconds * state.sampleRateHz)), maxDims: maxDims === 0 ? 0.66 : maxDims });
 
-    const states = new StreamStates<AsrStream>((c, _name, previous) => {
-      const fs = rateOf(c, who);
+    // another rate or channel set is another stream: it calibrates afresh
+    const states = new StreamStates<AsrStream>((c) => {
       const C = findAxis(c.block, 'space')!.channels.length;
-      // a rebuilt stream keeps a calibration made for the same channel count and rate
-      const state = previous?.state && previous.state.channelCount === C && previous.state.sampleRateHz === fs ? previous.state : undefined;
-      return { fs, channels: C, bypass: C < minChannels, state, held: [], heldFrames: 0, times: new Fifo(), float32: c.block.data instanceof Float32Array };
+      return { fs: rateOf(c, who), channels: C, bypass: C < minChannels, held: [], heldFrames: 0, times: new Fifo(), float32: c.block.data instanceof Float32Array };
     });
 
     /** A time × space chunk of the samples `y` leaves (their stamps from the FIFO). */
@@ -263,11 +261,7 @@ the clean calibration statistics; channels and axes are unchanged.
         st.state = calibrate(x64, st.channels, st.fs);
         st.processor = undefined;
         const proc = processor(st.state);
-        const head = proc.process(x64);
-        const tail = proc.flush(x64);
-        const y = new Float64Array(head.length + tail.length);
-        y.set(head);
-        y.set(tail, head.length);
+        const y = joined([proc.process(x64), proc.flush(x64)]);
         return { block: makeBlock(x instanceof Float32Array ? Float32Array.from(y) : y, [time, space]), props: c.props };
       }
       st.times.push(time.timesMs);
@@ -292,19 +286,14 @@ the clean calibration statistics; channels and axes are unchanged.
         const out = new Map<string, Chunk>();
         for (const [name, st] of states.entries()) {
           if (st.bypass) continue;
-          let y: Float64Array | Float32Array | undefined;
+          let head: Float64Array | undefined;
           if (!st.processor && st.heldFrames > 0) {
             ctx.log(30, `the recording ended after ${(st.heldFrames / st.fs).toFixed(1)} s, before calib_seconds (${calibSeconds} s): calibrating on what there is`);
-            y = startFromHeld(st, true);
+            head = startFromHeld(st, true);
           }
           if (!st.processor) continue;
           const rest = st.processor.flush(new Float64Array(0));
-          const joined = y?.length ? new Float64Array(y.length + rest.length) : rest;
-          if (y?.length) {
-            joined.set(y);
-            joined.set(rest, y.length);
-          }
-          const c = emit(st, joined);
+          const c = emit(st, head ? joined([head, rest]) : rest);
           if (c) out.set(name, c);
         }
         return out.size ? { data: out } : undefined;
