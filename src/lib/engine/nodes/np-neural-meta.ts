@@ -1,7 +1,7 @@
 // NeuroPype's neural meta-nodes on the packet model: EventRelatedPotential and PreprocessEEG, fixed
-// chains of existing node classes run inside one node. Engine worker / Node. The stages are real node instances (their
-// parameters checked as the registry checks them), fed in order; nothing is copied beyond what the
-// stages themselves do.
+// chains of existing node classes run inside one node. Engine worker / Node. The stages are real node
+// instances (parameters checked as the registry checks them), fed in order; nothing is copied beyond
+// what the stages themselves do.
 import { InputError } from '../../core/errors';
 import { resolveParams } from '../params';
 import { concatPackets, mapChunks, type Packet } from '../packet';

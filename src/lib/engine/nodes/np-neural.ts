@@ -1,7 +1,8 @@
-// NeuroPype's neural module on the packet model: CommonSpatialPatterns over ml/csp.ts (MNE's CSP,
-// checked against the shared reference). Engine worker / Node. Trainable nodes follow
-// calibration.ts: train on labelled non-streaming segments, one model per chunk name, apply the
-// filters to every chunk once trained, output nothing before.
+// NeuroPype's neural module on the packet model: the spatial filters CommonSpatialPatterns (ml/csp.ts),
+// SourcePowerComodulation (ml/spoc.ts) and FilterBankCommonSpatialPattern (ml/fbcsp.ts); the
+// artifact classes (np-artifacts.ts) and meta-nodes (np-neural-meta.ts) are listed here too. Engine
+// worker / Node. Trainable nodes follow calibration.ts: train on labelled non-streaming segments, one
+// model per chunk name, apply the filters to every chunk once trained, output nothing before.
 import { InputError } from '../../core/errors';
 import type { ChannelInfo } from '../../core/stream';
 import { spaceAxis, TARGET, type SpaceAxis } from '../axes';
@@ -51,7 +52,7 @@ function classSegments(c: Chunk, who: string, field: string, sampleRateHz = 0): 
  * The trainable contract of the spatial-filter nodes (CSP, SPoC, FBCSP): models per chunk name from
  * non-streaming labelled segments only, so fit() on demand is refused.
  */
-function spatialTrainable<M>(models: ChunkModels<M>, params: Readonly<Record<string, unknown>>, who: string, what: string, toJSON: (m: M) => unknown, fromJSON: (s: never) => M): TrainableState {
+function spatialTrainable<M, S>(models: ChunkModels<M>, params: Readonly<Record<string, unknown>>, who: string, what: string, toJSON: (m: M) => S, fromJSON: (s: S) => M): TrainableState {
   return {
     keepOnUpstreamChange: params.dont_reset_model as boolean,
     get fitted() {
@@ -64,7 +65,7 @@ function spatialTrainable<M>(models: ChunkModels<M>, params: Readonly<Record<str
     exportModel: () => Object.fromEntries(Object.entries(models.exportModels()).map(([k, m]) => [k, toJSON(m)])),
     importModel(state) {
       if (!state || typeof state !== 'object') throw new InputError(`a ${what} model is an object of states by chunk name`, who);
-      models.importModels(Object.fromEntries(Object.entries(state as Record<string, never>).map(([k, st]) => [k, fromJSON(st)])));
+      models.importModels(Object.fromEntries(Object.entries(state as Record<string, S>).map(([k, st]) => [k, fromJSON(st)])));
     },
     clear: () => models.clear(),
   };
