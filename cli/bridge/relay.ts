@@ -21,6 +21,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket } from 'ws';
 import { parsePythonJson } from '../../src/lib/core/python-json';
 import type { BridgeLive, BridgeRequest, BridgeResponse, BridgeToTab, BridgeWelcome, TabToBridge } from '../../src/lib/api/bridge';
+import { createLslLink, type LslLinkOptions } from './lsl-link';
 
 export const BRIDGE_WS_PATH = '/_bridge';
 /** Largest request body relayed (the API's own limit is 4 MiB; a .pyp read from disk may add to it). */
@@ -59,6 +60,8 @@ export interface BridgeOptions {
   log?: (line: string) => void;
   /** Reads a pipeline file named by a load request (default: fs.readFile as UTF-8). */
   readFile?: (path: string) => Promise<string>;
+  /** The tab's LSL outlets and inlets (cli/bridge/lsl-link.ts): LSL settings, or false to refuse them. */
+  lsl?: false | Pick<LslLinkOptions, 'config' | 'maxBufferedBytes' | 'hostname'>;
 }
 
 export interface Bridge {
@@ -198,6 +201,7 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
   const toTab = (m: BridgeToTab) => {
     if (tab && tab.readyState === WebSocket.OPEN) tab.send(JSON.stringify(m));
   };
+  const lsl = opts.lsl === false ? null : createLslLink({ ...opts.lsl, send: toTab, bufferedBytes: () => tab?.bufferedAmount ?? 0, log });
 
   /** The tab went away: nothing in flight may hang. */
   const failPending = () => {
@@ -219,6 +223,7 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
       ws.close(1012, 'the Neurotab tab disconnected from the bridge');
     }
     setSinkPorts([]);
+    void lsl?.reset();
   };
 
   /** Sends one request to the tab; null = no tab / tab gone / timed out (with reason). */
@@ -419,6 +424,7 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
       lives.delete(msg.conn);
       ws?.close(closeCode(msg.code), String(msg.reason ?? '').slice(0, 120));
     } else if (msg.type === 'sinks' && Array.isArray(msg.ports)) setSinkPorts(msg.ports.filter((p) => Number.isInteger(p) && p >= 1 && p <= 65535));
+    else lsl?.onTabMessage(msg);
   }
 
   /** Tab → client frame; acknowledged once written to the client's socket, so the host sees a client that stops reading. */

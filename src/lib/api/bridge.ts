@@ -5,6 +5,8 @@
 // No Svelte. Must not relay anything but API paths (isApiPath), and must not send the token anywhere else.
 import { isApiPath } from './index';
 import type { LiveClient, LiveConnector } from './live-client';
+import type { LslBridgeClient } from './lsl-client';
+import type { LslBridgeToTab, LslTabToBridge } from './lsl-wire';
 
 /** Bridge → tab. `body` is UTF-8 text, `bodyBase64` binary (never both). */
 export interface BridgeRequest {
@@ -68,8 +70,8 @@ export interface BridgeWelcome {
   port: number;
 }
 
-export type BridgeToTab = BridgeRequest | BridgeWelcome | BridgeStreamControl | BridgeLive;
-export type TabToBridge = BridgeResponse | BridgeHello | BridgeStreamPart | BridgeLive | BridgeSinks;
+export type BridgeToTab = BridgeRequest | BridgeWelcome | BridgeStreamControl | BridgeLive | LslBridgeToTab;
+export type TabToBridge = BridgeResponse | BridgeHello | BridgeStreamPart | BridgeLive | BridgeSinks | LslTabToBridge;
 
 /** Most bytes of a streamed response sent to the bridge and not yet written to its client. */
 export const RELAY_STREAM_WINDOW = 256 * 1024;
@@ -179,6 +181,8 @@ export function openBridgeSocket(
     live?: LiveConnector;
     /** The running Instinct sink ports and their changes, for the bridge's per-port WebSocket servers. */
     sinks?: { ports(): number[]; onChange(fn: (ports: number[]) => void): () => void };
+    /** The tab's LSL client: attached to this socket while paired. */
+    lsl?: Pick<LslBridgeClient, 'attach' | 'detach' | 'onMessage'>;
   },
 ): BridgeConnection {
   let closedByUs = false;
@@ -261,6 +265,7 @@ export function openBridgeSocket(
         out({ type: 'sinks', ports: opts.sinks.ports() });
         unsubscribeSinks = opts.sinks.onChange((ports) => out({ type: 'sinks', ports }));
       }
+      opts.lsl?.attach({ send: out, bufferedBytes: () => ws.bufferedAmount }).catch(() => undefined);
     } else if (msg.type === 'request' && typeof msg.id === 'number' && typeof msg.path === 'string') {
       void opts.answer(msg).then(({ stream, ...res }) => {
         out(res);
@@ -289,7 +294,7 @@ export function openBridgeSocket(
       const c = lives.get(msg.conn);
       lives.delete(msg.conn);
       c?.close(msg.code, msg.reason);
-    }
+    } else if (typeof msg.type === 'string' && msg.type.startsWith('lsl-')) opts.lsl?.onMessage(msg as LslBridgeToTab);
   };
   ws.onclose = (ev) => {
     unsubscribeSinks?.();
@@ -297,6 +302,7 @@ export function openBridgeSocket(
     streams.clear();
     for (const c of lives.values()) c?.close(1001, 'the bridge went away');
     lives.clear();
+    opts.lsl?.detach(ev.reason || 'the bridge closed the connection');
     if (reportTimer !== null) clearTimeout(reportTimer);
     report();
     if (closedByUs) opts.onState('closed');
@@ -327,7 +333,7 @@ export function serveBridgeInWorker(
   token: string,
   send: ApiFetch,
   origin: string,
-  extra: { live?: LiveConnector; sinks?: { ports(): number[]; onChange(fn: (ports: number[]) => void): () => void } } = {},
+  extra: { live?: LiveConnector; sinks?: { ports(): number[]; onChange(fn: (ports: number[]) => void): () => void }; lsl?: Pick<LslBridgeClient, 'attach' | 'detach' | 'onMessage'> } = {},
 ): void {
   const post = (m: BridgeWorkerEvent) => events.postMessage(m);
   const conn = openBridgeSocket(port, token, {
