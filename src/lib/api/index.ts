@@ -51,6 +51,7 @@ import { createNeuraScaleApp } from './neurascale';
 import type { NeuraScaleBackend } from './neurascale-backend';
 import { createKernelApp } from './kernel';
 import { createStudiesApp, type StudiesBackend } from './studies';
+import { createLslApp, type LslBackend } from './lsl';
 import type { KernelBackend } from '../kernel/service';
 
 export * from './backend';
@@ -94,6 +95,8 @@ export interface ApiOptions {
   kernel?: KernelBackend;
   /** The native studies routes' backend (/bci/v1/studies); without one they answer 503. */
   studies?: StudiesBackend;
+  /** The native LSL routes' backend (/bci/v1/lsl, lsl.ts); without one (or unpaired) they answer 503. */
+  lsl?: LslBackend;
 }
 
 /** True when a same-origin path belongs to the API (the service worker answers it). */
@@ -106,13 +109,15 @@ export function createApi(backend: Backend, opts: ApiOptions = {}): Hono {
   const app = new Hono({ getPath: normalizedGetPath });
   app.use('*', commonHeaders);
   let doc: unknown;
-  const native = createNativeApp(backend, () => FAMILIES, MOUNTS.native, () => (doc ??= openApiDocument(native, np, instinct, ns, kernel, studies)), opts.live);
+  const native = createNativeApp(backend, () => FAMILIES, MOUNTS.native, () => (doc ??= openApiDocument(native, np, instinct, ns, kernel, studies, lsl)), opts.live);
   const np = createNeuroPypeApp(backend, MOUNTS.neuropype);
   const instinct = createInstinctApp(backend, MOUNTS.instinct, { live: opts.live, system: opts.instinctSystem });
   const ns = createNeuraScaleApp(opts.neurascale ?? null, MOUNTS.neurascale, { live: opts.live });
   // Before the native app: its catch-all would answer /bci/v1/studies… otherwise.
   const studies = createStudiesApp(opts.studies ?? null, `${MOUNTS.native}/studies`);
   app.route('/', studies);
+  const lsl = createLslApp(opts.lsl ?? null, `${MOUNTS.native}/lsl`);
+  app.route('/', lsl);
   app.route('/', native);
   app.route('/', np);
   app.route('/', instinct);
@@ -155,7 +160,7 @@ const INSTINCT_ERROR_SCHEMA = {
 };
 
 /** The OpenAPI document of every mounted family (GET /bci/v1/openapi.json). */
-function openApiDocument(native: Hono, np: Hono, instinct: Hono, ns: Hono, kernel: Hono, studies: Hono): unknown {
+function openApiDocument(native: Hono, np: Hono, instinct: Hono, ns: Hono, kernel: Hono, studies: Hono, lsl: Hono): unknown {
   return buildOpenApi(
     [
       { family: 'neuropype', title: 'NeuroPype-compatible API (2024.1.0)', mount: MOUNTS.neuropype, routes: familyRoutesOf.get(np)!, errorSchema: ERROR_SCHEMA },
@@ -163,6 +168,7 @@ function openApiDocument(native: Hono, np: Hono, instinct: Hono, ns: Hono, kerne
       { family: 'native', title: 'Neurotab native API', mount: MOUNTS.native, routes: familyRoutesOf.get(native)!, errorSchema: ERROR_SCHEMA },
       { family: 'neurascale', title: 'NeuraScale-compatible API (REST v2, /api/v1/devices alias)', mount: MOUNTS.neurascale, routes: familyRoutesOf.get(ns)!, errorSchema: NS_ERROR_SCHEMA },
       { family: 'studies', title: 'Neurotab native API: studies, participants, datasets', mount: `${MOUNTS.native}/studies`, routes: familyRoutesOf.get(studies)!, errorSchema: ERROR_SCHEMA },
+      { family: 'lsl', title: 'Neurotab native API: Lab Streaming Layer through the bridge', mount: `${MOUNTS.native}/lsl`, routes: familyRoutesOf.get(lsl)!, errorSchema: ERROR_SCHEMA },
       { family: 'kernel', title: 'Kernel-compatible API (2025-04)', mount: MOUNTS.kernel, routes: familyRoutesOf.get(kernel)!, errorSchema: KERNEL_ERROR_SCHEMA },
     ],
     NP_VERSION.replace(/^.*\+browser\./, ''),

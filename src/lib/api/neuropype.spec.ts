@@ -774,8 +774,8 @@ describe('OpenAPI document (GET /bci/v1/openapi.json)', () => {
     expect(doc.openapi).toBe('3.1.0');
     const ops: [string, string][] = [];
     for (const [path, item] of Object.entries(doc.paths as Record<string, Record<string, unknown>>)) for (const m of Object.keys(item)) ops.push([m.toUpperCase(), path]);
-    // 40 NeuroPype operations (§7.1) + native compat, openapi.json, markers, pipelines list, get, put, delete, live message (other families, studies included: their specs)
-    expect(ops.filter(([, p]) => /^\/(np|bci\/v1)(\/|$)/.test(p) && !p.startsWith('/bci/v1/studies')).length).toBe(40 + 8);
+    // 40 NeuroPype operations (§7.1) + native compat, openapi.json, markers, pipelines list, get, put, delete, live message (other families, studies and lsl included: their specs)
+    expect(ops.filter(([, p]) => /^\/(np|bci\/v1)(\/|$)/.test(p) && !p.startsWith('/bci/v1/studies') && !p.startsWith('/bci/v1/lsl')).length).toBe(40 + 8);
     // Every documented operation exists: OPTIONS on a concrete path lists its method.
     for (const [method, path] of ops) {
       const concrete = path.replace(/\{[^}]+\}/g, (m) => (m === '{path}' ? 'a.pyp' : m === '{param}' ? 'order' : m === '{class_name}' ? 'IIRFilter' : '1000'));
