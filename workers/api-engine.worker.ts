@@ -34,6 +34,8 @@ import { rpcProxy } from '../src/lib/core/rpc';
 import { browserKernel } from '../src/lib/kernel/browser';
 import type { KernelBackend } from '../src/lib/kernel/service';
 import type { StudiesBackend } from '../src/lib/api/studies';
+import { LslBridgeClient } from '../src/lib/api/lsl-client';
+import { LslPublisher } from '../src/lib/api/lsl-publisher';
 
 type ApiEngineMessage =
   | { type: 'serve' }
@@ -77,6 +79,21 @@ function bind(req: BindRequest): unknown {
   }
   return undefined;
 }
+
+// LSL through the bridge: the client is attached to the bridge socket while paired; the publisher
+// finds app streams by their stream id among the live rings, and the marker bus as "markers".
+const lslClient = new LslBridgeClient();
+const lslPublisher = new LslPublisher(lslClient, {
+  find(source) {
+    if (source === 'markers')
+      return {
+        descriptor: { id: 'markers', name: 'Neurotab markers', kind: 'markers', sampleRateHz: 0, channels: [{ label: 'Marker', unit: '', type: 'STIM' }] },
+        subscribeMarkers: (fn) => subscribeMarkers((events) => events.forEach(fn)),
+      };
+    const s = streams.find((x) => x.descriptor.id === source);
+    return s ? { descriptor: s.descriptor, ring: s.buffer } : null;
+  },
+});
 
 let backend: LocalBackend | null = null;
 /** The /exphub family's calls go on to the training worker (TensorFlow.js must not stall executions). */
@@ -161,7 +178,7 @@ let httpApi: ReturnType<typeof createApi> | null = null;
 function api(): ReturnType<typeof createApi> {
   if (!httpApi) {
     const b = served(localBackend());
-    httpApi = createApi(b as Backend, { experiments: b as ExperimentBackend, neurascale: b as NeuraScaleBackend, live, instinctSystem: instinctSystemRoutes(b as InstinctSystemBackend), kernel: b as KernelBackend, studies: b as StudiesBackend });
+    httpApi = createApi(b as Backend, { experiments: b as ExperimentBackend, neurascale: b as NeuraScaleBackend, live, instinctSystem: instinctSystemRoutes(b as InstinctSystemBackend), kernel: b as KernelBackend, studies: b as StudiesBackend, lsl: lslPublisher });
   }
   return httpApi;
 }
@@ -185,5 +202,6 @@ self.onmessage = (ev: MessageEvent<ApiEngineMessage>) => {
     serveBridgeInWorker(ev.ports[0], m.port, m.token, async (url, init) => api().fetch(new Request(url, init)), self.location.origin, {
       live,
       sinks: { ports: () => localBackend().sinks.activePorts(), onChange: (fn) => localBackend().sinks.onPortsChanged(fn) },
+      lsl: lslClient,
     });
 };

@@ -15,7 +15,7 @@ export interface LslSource {
   subscribeMarkers?(fn: (e: MarkerEvent) => void): () => void;
 }
 
-/** Where the publisher finds app streams by the id a client names (`markers`, a device id, `execution/<id>/<port>`). */
+/** Where the publisher finds app streams by the id a client names (`markers`, or a live stream's descriptor id). */
 export interface LslSources {
   find(source: string): LslSource | null;
 }
@@ -90,7 +90,7 @@ export class LslPublisher {
   /** Publishes `source`; throws "no app stream …" when it names none. */
   async publish(source: string, o: { name?: string; type?: string } = {}): Promise<LslPublication> {
     const src = this.sources.find(source);
-    if (!src) throw new Error(`no app stream "${source}": name a device id (GET /bci/v1/devices), an execution output (execution/<id>/<port>) or "markers"`);
+    if (!src) throw new Error(`no app stream "${source}": name a live stream id (a device's or a pipeline output's, e.g. "synthetic-eeg") or "markers"`);
     const spec = outletSpecOf(src.descriptor, o);
     const { id, uid } = await this.client.openOutlet(spec);
     const pub: LslPublication = { id, source, name: spec.name, type: spec.type, uid, channel_count: spec.channels.length, nominal_srate: spec.nominalSrateHz, channel_format: spec.channelFormat, frames_sent: 0, frames_dropped: 0 };

@@ -6,35 +6,12 @@ import type { StreamDescriptor } from '../core/stream';
 import { Ring, RingWriter } from '../streams/ring';
 import { createApi } from './index';
 import { LocalBackend } from './local-backend';
-import { LslBridgeClient } from './lsl-client';
 import { LslPublisher, type LslSource } from './lsl-publisher';
-import { decodeSamples, encodeFloat32, encodeFloat64, type LslBridgeToTab, type LslTabToBridge } from './lsl-wire';
+import { decodeSamples, encodeFloat32, encodeFloat64, type LslTabToBridge } from './lsl-wire';
+import { fakeLslBridge as fakeBridge, FAKE_BRIDGE_SHIFT_MS as SHIFT_MS } from '../../../tests/fakes/lsl-bridge';
 
 const backend = new LocalBackend();
 afterAll(() => backend.dispose());
-
-/** The tab's clock runs 250 ms ahead of the fake bridge's. */
-const SHIFT_MS = 250;
-
-function fakeBridge(opts: { buffered?: () => number } = {}) {
-  const sent: LslTabToBridge[] = [];
-  const client = new LslBridgeClient(() => performance.timeOrigin + performance.now() + SHIFT_MS);
-  const answer = (m: LslTabToBridge): LslBridgeToTab | null => {
-    if (m.type === 'lsl-clock-probe') return { type: 'lsl-clock', req: m.req, bridgeMs: performance.timeOrigin + performance.now() };
-    if (m.type === 'lsl-resolve') return { type: 'lsl-streams', req: m.req, streams: [{ name: 'SendData', type: 'EEG', sourceId: 'myuid34234', channelCount: 8, nominalSrateHz: 100, channelFormat: 'float32', hostname: 'lab-pc', uid: 'u-1' }] };
-    if (m.type === 'lsl-outlet-open') return { type: 'lsl-outlet-opened', outlet: m.outlet, uid: `uid-${m.outlet}` };
-    return null;
-  };
-  const socket = {
-    send: (m: LslTabToBridge) => {
-      sent.push(m);
-      const a = answer(m);
-      if (a) queueMicrotask(() => client.onMessage(a));
-    },
-    bufferedBytes: opts.buffered ?? (() => 0),
-  };
-  return { sent, client, attach: () => client.attach(socket) };
-}
 
 const EEG: StreamDescriptor = {
   id: 'synthetic-eeg',

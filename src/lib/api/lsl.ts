@@ -22,7 +22,7 @@ export const LSL_NO_BRIDGE = 'LSL needs the bridge: start it on this machine wit
 
 const OutletBody = z
   .object({
-    source: z.string().min(1).max(300).describe('The app stream: a device id (GET /bci/v1/devices), "markers", or an execution output "execution/<id>/<port>"'),
+    source: z.string().min(1).max(300).describe('The app stream: a live stream id (a device ring, the synthetic stream or a pipeline output, e.g. "synthetic-eeg") or "markers"'),
     name: z.string().min(1).max(200).optional(),
     type: z.string().min(1).max(100).optional(),
   })
