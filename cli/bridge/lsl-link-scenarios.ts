@@ -9,6 +9,8 @@ import { spawn } from 'node:child_process';
 import { WebSocket as WsSocket } from 'ws';
 import { openBridgeSocket, type BridgeConnection } from '../../src/lib/api/bridge';
 import { LslBridgeClient } from '../../src/lib/api/lsl-client';
+import type { DriverGap } from '../../src/lib/devices/descriptor';
+import { LslStreamDriver } from '../../src/lib/devices/drivers/lsl/driver';
 import { appMsToLsl } from './lsl-link';
 import { lslToAppMs } from './lsl';
 import { jsonLines } from './lsl/testing/netns';
@@ -110,6 +112,33 @@ const scenarios: Record<string, () => Promise<unknown>> = {
     conn.close();
     await bridge.close();
     return got;
+  },
+
+  /** The outlet killed and restarted under an LSL stream device: the driver hears the gap, then frames go on. */
+  async 'peer-recovery-to-tab'() {
+    const start = () => peer(['outlet', 'tab-rec', 'EEG', 'float32', 2, 100, 0, 'src-tab-rec']);
+    let p = start();
+    await p.waitFor((l) => 'ready' in l);
+    const { bridge, client, conn } = await pairedTab();
+    const driver = new LslStreamDriver(client, "source_id='src-tab-rec'");
+    await driver.open();
+    const frames: { sampleIndex: number; frames: number; first: number; t: number }[] = [];
+    const gaps: DriverGap[] = [];
+    await driver.start({ onFrames: (f) => frames.push({ sampleIndex: f.sampleIndex, frames: f.frames, first: f.samples[0], t: f.timestampsMs[0] }), onGap: (g) => gaps.push(g), onDisconnected: (why) => log(`disconnected: ${why}`) });
+    await sleep(1500);
+    p.child.kill('SIGKILL');
+    await p.exited;
+    const framesBeforeKill = frames.length;
+    await sleep(1500);
+    p = start();
+    await p.waitFor((l) => 'ready' in l);
+    for (const t0 = Date.now(); !gaps.length && Date.now() - t0 < 20_000; ) await sleep(100);
+    await sleep(1000);
+    p.child.kill('SIGKILL');
+    await driver.close();
+    conn.close();
+    await bridge.close();
+    return { frames, gaps, framesBeforeKill, descriptor: driver.descriptor };
   },
 
   /** An app stream published from the tab → the bridge's outlet → a liblsl inlet: values, timestamps, channel metadata. */

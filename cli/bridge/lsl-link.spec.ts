@@ -46,6 +46,22 @@ describe.skipIf(skip)('LSL streams to and from the tab through the bridge (libls
     expect(r.timestampsMs.length).toBe(40);
   }, 120_000);
 
+  it('the outlet killed and restarted: the LSL stream device hears the gap (samples missing), then its frames go on', async () => {
+    const r = await scenario('peer-recovery-to-tab');
+    expect(r.descriptor).toMatchObject({ id: 'lsl:src-tab-rec', name: 'tab-rec', kind: 'eeg', sampleRateHz: 100 });
+    expect(r.framesBeforeKill).toBeGreaterThan(0);
+    expect(r.gaps).toHaveLength(1);
+    const gap = r.gaps[0];
+    // ≥ 1.5 s without samples at 100 Hz.
+    expect(gap.lostFrames).toBeGreaterThan(140);
+    const after = r.frames.filter((f: { sampleIndex: number }) => f.sampleIndex >= gap.sampleIndex);
+    expect(after.length).toBeGreaterThan(0);
+    // Sample indices stay continuous across the gap; the restarted outlet starts again from its first value.
+    expect(after[0].sampleIndex).toBe(gap.sampleIndex + gap.lostFrames);
+    expect(after[0].first).toBe(peerSamples('float32', 2, 0, 1)[0]);
+    for (let k = 1; k < r.frames.length; k++) if (r.frames[k].sampleIndex !== gap.sampleIndex + gap.lostFrames) expect(r.frames[k].sampleIndex).toBe(r.frames[k - 1].sampleIndex + r.frames[k - 1].frames);
+  }, 120_000);
+
   it('an app stream published from the tab is read by a liblsl inlet: exact values, its timestamps, channel metadata', async () => {
     const r = await scenario('tab-outlet-to-peer');
     expect(r.info).toContain('<name>nt-eeg</name>');
