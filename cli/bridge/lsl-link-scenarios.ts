@@ -11,6 +11,13 @@ import { openBridgeSocket, type BridgeConnection } from '../../src/lib/api/bridg
 import { LslBridgeClient } from '../../src/lib/api/lsl-client';
 import type { DriverGap } from '../../src/lib/devices/descriptor';
 import { LslStreamDriver } from '../../src/lib/devices/drivers/lsl/driver';
+import { subscribeMarkers } from '../../src/lib/core/markers';
+import { matchStreamQuery, type MarkerEvent } from '../../src/lib/core/stream';
+import type { InstanceAxis } from '../../src/lib/engine/axes';
+import { builtinRegistry } from '../../src/lib/engine/nodes/index';
+import { MarkerQueue } from '../../src/lib/engine/nodes/io';
+import { Execution } from '../../src/lib/engine/runtime';
+import { Ring, RingReader, RingWriter } from '../../src/lib/streams/ring';
 import { appMsToLsl } from './lsl-link';
 import { lslToAppMs } from './lsl';
 import { jsonLines } from './lsl/testing/netns';
@@ -112,6 +119,72 @@ const scenarios: Record<string, () => Promise<unknown>> = {
     conn.close();
     await bridge.close();
     return got;
+  },
+
+  /**
+   * A liblsl EEG outlet and a liblsl marker outlet → two LSL stream devices → a running pipeline
+   * (LSLInput bound by its query, io.marker-input fed by the marker bus, as in the API worker) whose
+   * Segmentation cuts one epoch per LSL marker.
+   */
+  async 'peer-markers-to-segmentation'() {
+    const eeg = peer(['outlet', 'seg-eeg', 'EEG', 'float32', 2, 100, 0, 'src-seg-eeg']);
+    const mk = peer(['outlet', 'seg-markers', 'Markers', 'string', 1, 4, 0, 'src-seg-mk']);
+    await eeg.waitFor((l) => 'ready' in l);
+    await mk.waitFor((l) => 'ready' in l);
+    const { bridge, client, conn } = await pairedTab();
+    const queue = new MarkerQueue();
+    const heard: MarkerEvent[] = [];
+    const unsubscribe = subscribeMarkers((events) => (heard.push(...events), queue.push(events)));
+    const eegDevice = new LslStreamDriver(client, "source_id='src-seg-eeg'");
+    const mkDevice = new LslStreamDriver(client, "type='Markers'");
+    await eegDevice.open();
+    await mkDevice.open();
+    const ring = Ring.create({ channels: 2, capacityFrames: 4096 });
+    const writer = new RingWriter(ring);
+    const streams = [{ descriptor: eegDevice.descriptor!, buffer: ring.buffer }];
+    const ex = new Execution(builtinRegistry(), { info: { tickRateHz: 50 } });
+    ex.load({
+      format: 'neurotab.pipeline', version: 1, meta: { name: 'lsl markers' },
+      nodes: [
+        { id: 'in', type: 'LSLInput', params: { query: "type='EEG'" } },
+        { id: 'mk', type: 'io.marker-input' },
+        { id: 'ep', type: 'time.segmentation', params: { time_bounds: [0, 0.2] } },
+      ],
+      edges: [
+        { source: 'in', target: 'ep' },
+        { source: 'mk', sourcePort: 'markers', target: 'ep', targetPort: 'markers' },
+      ],
+    });
+    const bound = matchStreamQuery(streams, "type='EEG'")!;
+    ex.bind('in', { descriptor: bound.descriptor, reader: new RingReader(Ring.attach(bound.buffer), { from: 'now' }) });
+    ex.bind('mk', queue);
+    const epochs: { marker: string; timeMs: number; frames: number; first: number }[] = [];
+    ex.tap('ep', 'data', (p) => {
+      for (const [, c] of p) {
+        const inst = c.block.axes.find((a) => a.type === 'instance') as InstanceAxis | undefined;
+        const time = c.block.axes.find((a) => a.type === 'time') as { timesMs?: Float64Array; timestampsMs?: Float64Array } | undefined;
+        if (!inst) continue;
+        const markers = inst.fields.Marker as unknown as ArrayLike<string>;
+        for (let k = 0; k < inst.timesMs.length; k++) epochs.push({ marker: String(markers?.[k]), timeMs: inst.timesMs[k], frames: (time?.timesMs ?? time?.timestampsMs)?.length ?? 0, first: Number((c.block.data as ArrayLike<number>)[0]) });
+      }
+    });
+    const ac = new AbortController();
+    const loop = ex.runOnline(ac.signal);
+    await mkDevice.start({ onFrames: () => {}, onGap: () => {}, onDisconnected: () => {} });
+    await eegDevice.start({ onFrames: (f) => writer.push(f.samples, f.timestampsMs, f.frames), onGap: () => {}, onDisconnected: () => {} });
+    for (const t0 = Date.now(); epochs.length < 6 && Date.now() - t0 < 20_000; ) await sleep(100);
+    ac.abort();
+    await loop;
+    unsubscribe();
+    eeg.child.kill('SIGKILL');
+    mk.child.kill('SIGKILL');
+    // Marker i was pushed by liblsl at t (LSL seconds): on the tab's clock it is lslToAppMs(t) + shift.
+    const pushed = mk.lines().filter((l) => 'i' in l).map((l) => ({ value: `s${l.i}-c0`, tabMs: lslToAppMs(l.t) + TAB_SHIFT_MS }));
+    await eegDevice.close();
+    await mkDevice.close();
+    conn.close();
+    await bridge.close();
+    return { epochs, heard, pushed };
   },
 
   /** The outlet killed and restarted under an LSL stream device: the driver hears the gap, then frames go on. */

@@ -46,6 +46,20 @@ describe.skipIf(skip)('LSL streams to and from the tab through the bridge (libls
     expect(r.timestampsMs.length).toBe(40);
   }, 120_000);
 
+  it("a liblsl marker stream reaches a running pipeline's Segmentation: one epoch per marker, at the marker's time", async () => {
+    const r = await scenario('peer-markers-to-segmentation');
+    expect(r.epochs.length).toBeGreaterThanOrEqual(6);
+    const pushed = new Map<string, number>(r.pushed.map((p: { value: string; tabMs: number }) => [p.value, p.tabMs]));
+    for (const e of r.epochs) {
+      expect(e.marker).toMatch(/^s\d+-c0$/);
+      // The epoch starts at its LSL marker's push time, mapped to the tab clock, within 1 ms.
+      expect(Math.abs(e.timeMs - pushed.get(e.marker)!)).toBeLessThan(1);
+    }
+    // Markers came in order over the bus, each once.
+    const values = r.heard.map((m: { value: string }) => m.value);
+    expect(new Set(values).size).toBe(values.length);
+  }, 120_000);
+
   it('the outlet killed and restarted: the LSL stream device hears the gap (samples missing), then its frames go on', async () => {
     const r = await scenario('peer-recovery-to-tab');
     expect(r.descriptor).toMatchObject({ id: 'lsl:src-tab-rec', name: 'tab-rec', kind: 'eeg', sampleRateHz: 100 });
