@@ -137,13 +137,17 @@ function kernelSide(): ReturnType<typeof browserKernel> {
 /** The native studies routes' calls (StudiesBackend), answered by the study store and the queue. */
 const STUDY_METHODS = new Set(['listStudies', 'findStudy', 'createStudy', 'updateStudy', 'deleteStudy', 'listParticipants', 'createParticipant', 'updateParticipant', 'listDatasets', 'getDataset', 'assignDatasets', 'unassignDataset', 'listUnassigned', 'loadDataset', 'listJobs']);
 
-/** What the service worker calls: the NeuroPype backend (with Instinct streams), plus the exphub* methods relayed, the NeuraScale (ns*, device*) and Instinct system settings ones, and the kernel* and study methods. */
+/** What the service worker calls: the NeuroPype backend (with Instinct streams), plus the exphub* methods relayed, the NeuraScale (ns*, device*) and Instinct system settings ones, the kernel* and study methods, and the lsl* ones (LslPublisher). */
 function served(b: LocalBackend): object {
   return new Proxy(b, {
     get(target, prop, receiver) {
       if (typeof prop === 'string' && prop.startsWith('kernel')) {
         const k = kernelSide().service;
         return (...args: unknown[]) => (k as unknown as Record<string, (...a: unknown[]) => unknown>)[prop](...args);
+      }
+      if (typeof prop === 'string' && prop.startsWith('lsl')) {
+        const fn = (lslPublisher as unknown as Record<string, (...a: unknown[]) => unknown>)[prop];
+        return typeof fn === 'function' ? fn.bind(lslPublisher) : undefined;
       }
       if (typeof prop === 'string' && STUDY_METHODS.has(prop)) {
         const { studies, queue } = kernelSide();

@@ -9,6 +9,7 @@
 /// <reference lib="webworker" />
 import { self } from '$app/service-worker';
 import { BackendError, createApi, instinctSystemRoutes, isApiPath as isApiRoute, type Backend, type ExperimentBackend, type InstinctSystemBackend, type NeuraScaleBackend, type StudiesBackend } from '../lib/api/index';
+import type { LslBackend } from '../lib/api/lsl';
 import { portConnector } from '../lib/api/live-client';
 import type { KernelBackend } from '../lib/kernel/service';
 import { connectPort, RpcClosedError, RpcTimeoutError, type RpcClient } from '../lib/core/rpc';
@@ -160,6 +161,7 @@ const app = createApi(forwarding, {
   live,
   kernel: forwarding as unknown as KernelBackend,
   studies: forwarding as unknown as StudiesBackend,
+  lsl: forwarding as unknown as LslBackend,
 });
 
 /**

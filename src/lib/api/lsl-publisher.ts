@@ -5,6 +5,7 @@
 // and sends it; frames the ring overran or the socket refused are counted, never waited for.
 import type { MarkerEvent, StreamDescriptor, StreamKind } from '../core/stream';
 import { Ring, RingReader } from '../streams/ring';
+import type { LslBackend } from './lsl';
 import type { LslBridgeClient } from './lsl-client';
 import type { LslOutletSpec, LslStreamSummary } from './lsl-wire';
 
@@ -61,7 +62,7 @@ interface Running {
   stop(): void;
 }
 
-export class LslPublisher {
+export class LslPublisher implements LslBackend {
   private readonly running = new Map<string, Running>();
 
   constructor(
@@ -75,20 +76,20 @@ export class LslPublisher {
     });
   }
 
-  get paired(): boolean {
+  lslPaired(): boolean {
     return this.client.paired;
   }
 
-  streams(waitS: number): Promise<LslStreamSummary[]> {
+  lslStreams(waitS: number): Promise<LslStreamSummary[]> {
     return this.client.streams(waitS);
   }
 
-  list(): LslPublication[] {
+  lslOutlets(): LslPublication[] {
     return [...this.running.values()].map((r) => ({ ...r.pub }));
   }
 
   /** Publishes `source`; throws "no app stream …" when it names none. */
-  async publish(source: string, o: { name?: string; type?: string } = {}): Promise<LslPublication> {
+  async lslPublish(source: string, o: { name?: string; type?: string } = {}): Promise<LslPublication> {
     const src = this.sources.find(source);
     if (!src) throw new Error(`no app stream "${source}": name a live stream id (a device's or a pipeline output's, e.g. "synthetic-eeg") or "markers"`);
     const spec = outletSpecOf(src.descriptor, o);
@@ -127,7 +128,7 @@ export class LslPublisher {
   }
 
   /** Withdraws an outlet; false when there is none of that id. */
-  withdraw(id: string): boolean {
+  lslWithdraw(id: string): boolean {
     const r = this.running.get(id);
     if (!r) return false;
     r.stop();

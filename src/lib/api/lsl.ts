@@ -9,13 +9,16 @@ import { nativeEnvelope } from './native';
 import type { LslPublication } from './lsl-publisher';
 import type { LslStreamSummary } from './lsl-wire';
 
-/** What the routes need (LslPublisher implements it). */
+/**
+ * What the routes need (LslPublisher implements it). Methods are `lsl*` and may be async, so the
+ * service worker forwards them to the engine host like its other backend calls.
+ */
 export interface LslBackend {
-  readonly paired: boolean;
-  streams(waitS: number): Promise<LslStreamSummary[]>;
-  list(): LslPublication[];
-  publish(source: string, o: { name?: string; type?: string }): Promise<LslPublication>;
-  withdraw(id: string): boolean;
+  lslPaired(): boolean | Promise<boolean>;
+  lslStreams(waitS: number): Promise<LslStreamSummary[]>;
+  lslOutlets(): LslPublication[] | Promise<LslPublication[]>;
+  lslPublish(source: string, o: { name?: string; type?: string }): Promise<LslPublication>;
+  lslWithdraw(id: string): boolean | Promise<boolean>;
 }
 
 export const LSL_NO_BRIDGE = 'LSL needs the bridge: start it on this machine with "npm run neurotab -- bridge" and pair this tab (API page → Bridge), then retry.';
@@ -30,8 +33,9 @@ const OutletBody = z
 
 export function createLslApp(backend: LslBackend | null, mount = '/bci/v1/lsl'): Hono {
   const routes = new FamilyRoutes(new Hono({ getPath: normalizedGetPath }), nativeEnvelope);
-  const be = (): LslBackend => {
-    if (!backend || !backend.paired) throw new ApiError(503, 'BRIDGE_UNAVAILABLE', LSL_NO_BRIDGE, undefined, { 'Retry-After': '5' });
+  const unavailable = (message = LSL_NO_BRIDGE) => new ApiError(503, 'BRIDGE_UNAVAILABLE', message, undefined, { 'Retry-After': '5' });
+  const be = async (): Promise<LslBackend> => {
+    if (!backend || !(await backend.lslPaired())) throw unavailable();
     return backend;
   };
   /** A failure of the bridge link → 502 with its words (the bridge answered, or went away, mid-call). */
@@ -42,7 +46,8 @@ export function createLslApp(backend: LslBackend | null, mount = '/bci/v1/lsl'):
       if (e instanceof ApiError) throw e;
       const m = e instanceof Error ? e.message : String(e);
       if (/^no app stream|neither samples nor markers/.test(m)) throw new ApiError(404, 'NOT_FOUND', m);
-      if (e instanceof Error && e.name === 'LslUnavailableError') throw new ApiError(503, 'BRIDGE_UNAVAILABLE', m, undefined, { 'Retry-After': '5' });
+      // LslUnavailableError (its name may not survive the service worker's forwarding; its advice does).
+      if (m.includes('npm run neurotab -- bridge')) throw unavailable(m);
       throw new ApiError(502, 'BRIDGE_ERROR', m);
     }
   };
@@ -54,33 +59,34 @@ export function createLslApp(backend: LslBackend | null, mount = '/bci/v1/lsl'):
       const raw = c.req.query('wait');
       const waitS = raw === undefined ? 1 : Number(raw);
       if (!Number.isFinite(waitS) || waitS < 0 || waitS > 30) throw new ApiError(400, 'BAD_REQUEST', `wait must be seconds from 0 to 30, not "${raw}"`);
-      const found = await viaBridge(() => be().streams(waitS));
+      const b = await be();
+      const found = await viaBridge(() => b.lslStreams(waitS));
       return json({
         streams: found.map((s) => ({ name: s.name, type: s.type, source_id: s.sourceId, channel_count: s.channelCount, nominal_srate: s.nominalSrateHz, channel_format: s.channelFormat, hostname: s.hostname, uid: s.uid })),
       });
     },
     { summary: 'LSL streams the bridge resolves on the network', query: { wait: 'seconds to listen for replies (default 1, at most 30)' }, ok: { status: 200, description: '{"streams": [{name, type, source_id, channel_count, nominal_srate, channel_format, hostname, uid}]}' }, errors: ['BRIDGE_UNAVAILABLE', 'BRIDGE_ERROR'] },
   );
-  routes.on('GET', `${mount}/outlets`, () => json({ outlets: be().list() }), { summary: 'App streams published as LSL outlets', ok: { status: 200, description: '{"outlets": LslPublication[]}' }, errors: ['BRIDGE_UNAVAILABLE'] });
+  routes.on('GET', `${mount}/outlets`, async () => json({ outlets: await (await be()).lslOutlets() }), { summary: 'App streams published as LSL outlets', ok: { status: 200, description: '{"outlets": LslPublication[]}' }, errors: ['BRIDGE_UNAVAILABLE'] });
   routes.on(
     'POST',
     `${mount}/outlets`,
     async (c: Context) => {
-      const b = be();
+      const b = await be();
       const v = await readJsonBody(c, nativeEnvelope, { maxBytes: 64 * 1024, pythonTokens: false });
       const r = OutletBody.safeParse(v ?? {});
       if (!r.success) throw new ApiError(400, 'BAD_REQUEST', `Invalid body: ${r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`);
       const { source, ...o } = r.data;
-      return json(await viaBridge(() => b.publish(source, o)), 201);
+      return json(await viaBridge(() => b.lslPublish(source, o)), 201);
     },
     { summary: 'Publish an app stream as an LSL outlet (channel labels, units, types and rate from its descriptor)', body: OutletBody, ok: { status: 201, description: 'LslPublication' }, errors: ['BRIDGE_UNAVAILABLE', 'BRIDGE_ERROR'] },
   );
   routes.on(
     'DELETE',
     `${mount}/outlets/:id`,
-    (c: Context) => {
+    async (c: Context) => {
       const id = c.req.param('id') ?? '';
-      if (!be().withdraw(id)) throw new ApiError(404, 'NOT_FOUND', `No LSL outlet ${id}; GET ${mount}/outlets lists them`);
+      if (!(await (await be()).lslWithdraw(id))) throw new ApiError(404, 'NOT_FOUND', `No LSL outlet ${id}; GET ${mount}/outlets lists them`);
       return new Response(null, { status: 204 });
     },
     { summary: 'Withdraw an LSL outlet', ok: { status: 204, description: 'Withdrawn' }, errors: ['BRIDGE_UNAVAILABLE'] },
