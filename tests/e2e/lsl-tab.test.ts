@@ -1,0 +1,41 @@
+// LSL in a headless app tab (issue 20): Debian's Chromium, the built app paired with the bridge, and
+// liblsl 1.16.2 — all inside a network namespace of their own (tests/e2e/lsl-tab-scenario.ts), so no
+// LSL packet leaves the machine. A liblsl outlet is listed by GET /bci/v1/lsl/streams through the
+// bridge; the tab's marker bus published as an outlet is read by a liblsl inlet: every marker posted
+// through the bridge arrives, exact, at its timestamp (bridge clock → tab clock → LSL clock, < 1 ms).
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureLiblsl, lslTestsUnavailable, type Liblsl } from '../../cli/bridge/lsl/testing/liblsl';
+import { jsonLines, runInNetns, tsCommand, warnSkipped } from '../../cli/bridge/lsl/testing/netns';
+import { findChromium } from '../support/chromium';
+
+const why = lslTestsUnavailable() ?? (findChromium() ? null : 'no Chromium (set CHROMIUM_PATH or install Debian chromium)');
+if (why) warnSkipped('the LSL tab test (tests/e2e/lsl-tab.test.ts)', why);
+let lib: Liblsl;
+
+describe.skipIf(why !== null)('LSL through the bridge in a headless app tab (network namespace, liblsl peer)', () => {
+  beforeAll(() => {
+    lib = ensureLiblsl();
+  }, 600_000);
+
+  it('lists a liblsl outlet; publishes the marker bus as an outlet a liblsl inlet reads: values, timestamps, metadata; withdraws it', async () => {
+    const r = await runInNetns(tsCommand('tests/e2e/lsl-tab-scenario.ts'), { timeoutMs: 100_000, env: { ...lib.env, LSL_PEER: lib.peer } });
+    const out = jsonLines(r.stdout).find((l) => 'result' in l);
+    if (r.code !== 0 || !out) throw new Error(`the scenario failed (exit ${r.code}):\n${r.stderr.slice(-6000)}`);
+    const res = out.result;
+    expect(res.streams).toContainEqual(expect.objectContaining({ name: 'e2e-eeg', type: 'EEG', source_id: 'src-e2e-eeg', channel_count: 4, nominal_srate: 100, channel_format: 'float32' }));
+    expect(res.published.status).toBe(201);
+    expect(res.published.json).toMatchObject({ source: 'markers', name: 'nt-markers', type: 'Markers', channel_format: 'string', nominal_srate: 0 });
+    expect(res.listed.outlets).toEqual([expect.objectContaining({ id: res.published.json.id, name: 'nt-markers' })]);
+    expect(res.info).toContain('<source_id>neurotab:markers</source_id>');
+    expect(res.info).toMatch(/<channel>\s*<label>Marker<\/label>\s*<unit \/>\s*<type>Marker<\/type>/);
+    expect(res.samples).toHaveLength(10);
+    const expected = new Map<string, number>(res.expected.map((e: { value: string; lslS: number }) => [e.value, e.lslS]));
+    const first = res.expected.findIndex((e: { value: string }) => e.value === res.samples[0].v[0]);
+    res.samples.forEach((s: { t: number; v: string[] }, k: number) => {
+      // In order, none skipped once the inlet is connected, each exact.
+      expect(s.v).toEqual([res.expected[first + k].value]);
+      expect(Math.abs(s.t - expected.get(s.v[0])!)).toBeLessThan(0.001);
+    });
+    expect(res.withdrawn).toBe(204);
+  }, 700_000);
+});
