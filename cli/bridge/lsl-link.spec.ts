@@ -55,7 +55,7 @@ describe.skipIf(skip)('LSL streams to and from the tab through the bridge (libls
       // The epoch starts at its LSL marker's push time, mapped to the tab clock, within 1 ms.
       expect(Math.abs(e.timeMs - pushed.get(e.marker)!)).toBeLessThan(1);
     }
-    // Markers came in order over the bus, each once.
+    // Each marker came over the bus once.
     const values = r.heard.map((m: { value: string }) => m.value);
     expect(new Set(values).size).toBe(values.length);
   }, 120_000);

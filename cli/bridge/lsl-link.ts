@@ -128,7 +128,7 @@ export function createLslLink(o: LslLinkOptions): LslLink {
         const s = decodeSamples(m, outlet.info.channelCount);
         const stampsS = new Float64Array(s.frames);
         for (let i = 0; i < s.frames; i++) stampsS[i] = appMsToLsl(s.timestampsMs[i]);
-        if ((typeof s.values[0] === 'string') !== (outlet.info.channelFormat === 'string')) throw new Error(`outlet "${outlet.info.name}" carries ${outlet.info.channelFormat} values`);
+        if (Array.isArray(s.values) !== (outlet.info.channelFormat === 'string')) throw new Error(`outlet "${outlet.info.name}" carries ${outlet.info.channelFormat} values`);
         outlet.push(s.values, stampsS);
       } catch (e) {
         log(`LSL outlet "${outlet.info.name}": samples dropped: ${errorMessage(e)}`);
