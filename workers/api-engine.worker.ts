@@ -36,6 +36,7 @@ import type { KernelBackend } from '../src/lib/kernel/service';
 import type { StudiesBackend } from '../src/lib/api/studies';
 import { LslBridgeClient } from '../src/lib/api/lsl-client';
 import { LslPublisher } from '../src/lib/api/lsl-publisher';
+import { LslDevices } from '../src/lib/api/lsl-devices';
 
 type ApiEngineMessage =
   | { type: 'serve' }
@@ -61,7 +62,7 @@ let libraryFiles: LibraryFileOutputs | undefined;
 function bind(req: BindRequest): unknown {
   if (req.type === 'io.stream-input') {
     const query = String(req.params.query ?? '');
-    const s = matchStreamQuery(streams, query);
+    const s = matchStreamQuery([...streams, ...lslDevices.streams()], query);
     if (!s) throw new Error(`no live stream matches ${query || 'the query'}: start a device or playback on the Live page, then load the pipeline again`);
     return { descriptor: s.descriptor, reader: new RingReader(Ring.attach(s.buffer), { from: 'now' }) };
   }
@@ -80,20 +81,22 @@ function bind(req: BindRequest): unknown {
   return undefined;
 }
 
-// LSL through the bridge: the client is attached to the bridge socket while paired; the publisher
-// finds app streams by their stream id among the live rings, and the marker bus as "markers".
+// LSL through the bridge: the client is attached to the bridge socket while paired; LSL streams
+// connected as devices get rings pipelines bind to; the publisher finds app streams by their stream
+// id among the live rings (and those), and the marker bus as "markers".
 const lslClient = new LslBridgeClient();
-const lslPublisher = new LslPublisher(lslClient, {
+const lslDevices: LslDevices = new LslDevices(lslClient, {}, (): string[] => lslPublisher.lslOutlets().map((o) => o.uid));
+const lslPublisher: LslPublisher = new LslPublisher(lslClient, {
   find(source) {
     if (source === 'markers')
       return {
         descriptor: { id: 'markers', name: 'Neurotab markers', kind: 'markers', sampleRateHz: 0, channels: [{ label: 'Marker', unit: '', type: 'STIM' }] },
         subscribeMarkers: (fn) => subscribeMarkers((events) => events.forEach(fn)),
       };
-    const s = streams.find((x) => x.descriptor.id === source);
+    const s = [...streams, ...lslDevices.streams()].find((x) => x.descriptor.id === source);
     return s ? { descriptor: s.descriptor, ring: s.buffer } : null;
   },
-});
+}, lslDevices);
 
 let backend: LocalBackend | null = null;
 /** The /exphub family's calls go on to the training worker (TensorFlow.js must not stall executions). */

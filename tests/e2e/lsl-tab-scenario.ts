@@ -1,7 +1,8 @@
 // Run by lsl-tab.test.ts inside a network namespace of its own (LSL multicasts): the built app in
 // Debian's Chromium, paired with the bridge; a liblsl outlet listed by GET /bci/v1/lsl/streams, and
 // the tab's marker bus published as an LSL outlet (POST /bci/v1/lsl/outlets) read by a liblsl inlet
-// while markers are posted through the bridge. Prints one {"result": …} line. Test support only.
+// while markers are posted through the bridge; the liblsl outlet connected as a device of the tab
+// (POST /bci/v1/lsl/inlets) and its ring published again, read back by liblsl. Prints one {"result": …} line. Test support only.
 // Environment: LSL_PEER, LD_LIBRARY_PATH.
 import { spawn } from 'node:child_process';
 import { launch, newContext, openApp, serveApp } from './harness';
@@ -55,12 +56,26 @@ async function main() {
     }
     const withdrawn = await http('DELETE', `/bci/v1/lsl/outlets/${published.json?.id}`);
     const lines = inlet.lines();
+    // The liblsl EEG outlet connected as a device of the tab (a ring in its API worker), published
+    // again from that ring, and read back by a liblsl inlet: the samples went through the tab.
+    const connected = await http('POST', '/bci/v1/lsl/inlets', { query: "source_id='src-e2e-eeg'" });
+    const echo = await http('POST', '/bci/v1/lsl/outlets', { source: connected.json?.stream?.id, name: 'e2e-echo' });
+    const echoInlet = peer(['inlet', "name='e2e-echo'", 50, 20]);
+    while (echoInlet.child.exitCode === null) await sleep(100);
+    const inlets = await http('GET', '/bci/v1/lsl/inlets');
+    const loop = await http('POST', '/bci/v1/lsl/inlets', { query: "name='e2e-echo'" });
     outlet.child.kill('SIGKILL');
     return {
       streams,
       published,
       listed: listed.json,
       withdrawn: withdrawn.status,
+      connected,
+      echo,
+      inlets: inlets.json,
+      loop,
+      echoInfo: echoInlet.lines().find((l) => 'info' in l)?.info,
+      echoSamples: echoInlet.lines().filter((l) => 'v' in l),
       info: lines.find((l) => 'info' in l)?.info,
       samples: lines.filter((l) => 'v' in l),
       expected: posted.map((m) => ({ value: m.value, lslS: appMsToLsl(m.timestampMs) })),

@@ -2,11 +2,19 @@
 // liblsl 1.16.2 — all inside a network namespace of their own (tests/e2e/lsl-tab-scenario.ts), so no
 // LSL packet leaves the machine. A liblsl outlet is listed by GET /bci/v1/lsl/streams through the
 // bridge; the tab's marker bus published as an outlet is read by a liblsl inlet: every marker posted
-// through the bridge arrives, exact, at its timestamp (bridge clock → tab clock → LSL clock, < 1 ms).
+// through the bridge arrives, exact, at its timestamp (bridge clock → tab clock → LSL clock, < 1 ms);
+// the liblsl outlet connected as a device (POST /bci/v1/lsl/inlets) and its ring re-published comes back exact.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureLiblsl, lslTestsUnavailable, type Liblsl } from '../../cli/bridge/lsl/testing/liblsl';
 import { jsonLines, runInNetns, tsCommand, warnSkipped } from '../../cli/bridge/lsl/testing/netns';
+import { peerSamples, peerValue } from '../../cli/bridge/lsl/testing/peer-values';
 import { findChromium } from '../support/chromium';
+
+/** The lsl-peer sample index whose float32 values these are (searched over the first 100 000). */
+function peerIndex(v: number[]): number {
+  for (let i = 0; i < 100_000; i++) if (v.every((x, c) => x === peerValue('float32', i, c))) return i;
+  return -1;
+}
 
 const why = lslTestsUnavailable() ?? (findChromium() ? null : 'no Chromium (set CHROMIUM_PATH or install Debian chromium)');
 if (why) warnSkipped('the LSL tab test (tests/e2e/lsl-tab.test.ts)', why);
@@ -17,7 +25,7 @@ describe.skipIf(why !== null)('LSL through the bridge in a headless app tab (net
     lib = ensureLiblsl();
   }, 600_000);
 
-  it('lists a liblsl outlet; publishes the marker bus as an outlet a liblsl inlet reads: values, timestamps, metadata; withdraws it', async () => {
+  it('lists a liblsl outlet; publishes the marker bus to a liblsl inlet (values, timestamps, metadata); connects the liblsl outlet as a device whose ring, re-published, liblsl reads back exact', async () => {
     const r = await runInNetns(tsCommand('tests/e2e/lsl-tab-scenario.ts'), { timeoutMs: 100_000, env: { ...lib.env, LSL_PEER: lib.peer } });
     const out = jsonLines(r.stdout).find((l) => 'result' in l);
     if (r.code !== 0 || !out) throw new Error(`the scenario failed (exit ${r.code}):\n${r.stderr.slice(-6000)}`);
@@ -37,5 +45,20 @@ describe.skipIf(why !== null)('LSL through the bridge in a headless app tab (net
       expect(Math.abs(s.t - expected.get(s.v[0])!)).toBeLessThan(0.001);
     });
     expect(res.withdrawn).toBe(204);
+    // Into the tab and out again: the liblsl outlet as a device (its ring in the tab's API worker), re-published, read by liblsl.
+    expect(res.connected.status).toBe(201);
+    expect(res.connected.json.stream).toMatchObject({ id: 'lsl:src-e2e-eeg', name: 'e2e-eeg', kind: 'eeg', sampleRateHz: 100 });
+    expect(res.connected.json.stream.channels).toEqual([0, 1, 2, 3].map((c) => ({ label: `c${c}`, unit: 'uV', type: 'EEG' })));
+    expect(res.echo.status).toBe(201);
+    expect(res.echoInfo).toMatch(/<label>c0<\/label>\s*<unit>microvolts<\/unit>\s*<type>EEG<\/type>/);
+    expect(res.echoSamples).toHaveLength(50);
+    // lsl-peer's values (peer-values.ts) from the sample the echo starts at, none skipped, exact.
+    const i0 = peerIndex(res.echoSamples[0].v);
+    expect(i0).toBeGreaterThanOrEqual(0);
+    res.echoSamples.forEach((s: { v: number[] }, k: number) => expect(s.v).toEqual(peerSamples('float32', 4, i0 + k, 1)));
+    expect(res.inlets.inlets).toEqual([expect.objectContaining({ id: res.connected.json.id, state: 'streaming', frames_lost: 0 })]);
+    expect(res.inlets.inlets[0].frames_received).toBeGreaterThan(50);
+    // Connecting the tab's own outlet would loop: refused.
+    expect(res.loop.status).toBe(409);
   }, 700_000);
 });

@@ -7,6 +7,7 @@ import type { MarkerEvent, StreamDescriptor, StreamKind } from '../core/stream';
 import { Ring, RingReader } from '../streams/ring';
 import type { LslBackend } from './lsl';
 import type { LslBridgeClient } from './lsl-client';
+import type { LslConnection, LslDevices } from './lsl-devices';
 import type { LslOutletSpec, LslStreamSummary } from './lsl-wire';
 
 /** An app stream that can be published: its descriptor and its ring, or the marker bus. */
@@ -68,6 +69,8 @@ export class LslPublisher implements LslBackend {
   constructor(
     private readonly client: LslBridgeClient,
     private readonly sources: LslSources,
+    /** LSL streams connected as devices (the /bci/v1/lsl/inlets routes); none: those routes refuse. */
+    private readonly devices?: LslDevices,
   ) {
     // Outlets live in the bridge: when it goes away they are gone too.
     client.onPairedChange((paired) => {
@@ -125,6 +128,19 @@ export class LslPublisher implements LslBackend {
     }
     this.running.set(id, { pub, stop });
     return { ...pub };
+  }
+
+  lslInlets(): LslConnection[] {
+    return this.devices?.list() ?? [];
+  }
+
+  lslConnect(query: string): Promise<LslConnection> {
+    if (!this.devices) throw new Error('this host connects no LSL streams as devices');
+    return this.devices.connect(query);
+  }
+
+  lslDisconnect(id: string): Promise<boolean> {
+    return this.devices?.disconnect(id) ?? Promise.resolve(false);
   }
 
   /** Withdraws an outlet; false when there is none of that id. */

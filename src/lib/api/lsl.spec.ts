@@ -3,9 +3,10 @@
 // real link against liblsl is tested in cli/bridge/lsl-link.spec.ts inside a network namespace).
 import { afterAll, describe, expect, it } from 'vitest';
 import type { StreamDescriptor } from '../core/stream';
-import { Ring, RingWriter } from '../streams/ring';
+import { Ring, RingReader, RingWriter } from '../streams/ring';
 import { createApi } from './index';
 import { LocalBackend } from './local-backend';
+import { LslDevices } from './lsl-devices';
 import { LslPublisher, type LslSource } from './lsl-publisher';
 import { decodeSamples, encodeFloat32, encodeFloat64, type LslTabToBridge } from './lsl-wire';
 import { fakeLslBridge as fakeBridge, FAKE_BRIDGE_SHIFT_MS as SHIFT_MS } from '../../../tests/fakes/lsl-bridge';
@@ -150,10 +151,47 @@ describe('/bci/v1/lsl', () => {
     await expect(b.client.streams()).rejects.toThrow(/npm run neurotab -- bridge/);
   });
 
+  it('connects an LSL stream as a device: its ring fills exact, listed, re-publishable; the tab\'s own outlet is refused', async () => {
+    const stream = { name: 'BioSemi', type: 'EEG', sourceId: 'bs-1', channelCount: 2, nominalSrateHz: 512, channelFormat: 'float32', hostname: 'amp', uid: 'uid-o2' };
+    const bridge = fakeBridge({ inlet: { stream, channels: [{ label: 'Fz', unit: 'microvolts', type: 'EEG' }] } });
+    const devices = new LslDevices(bridge.client, {}, () => publisher.lslOutlets().map((o) => o.uid));
+    const publisher: LslPublisher = new LslPublisher(bridge.client, { find: (id) => devices.streams().map((x) => ({ descriptor: x.descriptor, ring: x.buffer })).find((x) => x.descriptor.id === id) ?? null }, devices);
+    const api = createApi(backend, { lsl: publisher });
+    const call = async (method: string, path: string, body?: unknown) => {
+      const r = await api.request(path, { method, headers: body === undefined ? {} : { 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      return { status: r.status, json: r.status === 204 ? null : await r.json() };
+    };
+    const offset = await bridge.attach();
+    expect((await call('POST', '/bci/v1/lsl/inlets', {})).status).toBe(400);
+    const r = await call('POST', '/bci/v1/lsl/inlets', { query: "source_id='bs-1'" });
+    expect(r.status).toBe(201);
+    expect(r.json).toMatchObject({ query: "source_id='bs-1'", uid: 'uid-o2', state: 'streaming', stream: { id: 'lsl:bs-1', name: 'BioSemi', kind: 'eeg', sampleRateHz: 512, channels: [{ label: 'Fz', unit: 'uV', type: 'EEG' }, { label: 'ch2', unit: 'uV', type: 'EEG' }] } });
+    const [ring] = devices.streams();
+    const reader = new RingReader(Ring.attach(ring.buffer), { from: 'oldest' });
+    bridge.client.onMessage({ type: 'lsl-chunk', inlet: bridge.lastInlet(), frames: 2, valuesBase64: encodeFloat32([0.5, -1, 2, 3.25]), timestampsBase64: encodeFloat64([10, 12]) });
+    const samples = new Float32Array(4);
+    const stamps = new Float64Array(2);
+    expect(reader.read(2, samples, stamps).frames).toBe(2);
+    expect(Array.from(samples)).toEqual([0.5, -1, 2, 3.25]);
+    expect(Array.from(stamps)).toEqual([10 + offset, 12 + offset]);
+    expect((await call('GET', '/bci/v1/lsl/inlets')).json.inlets).toEqual([expect.objectContaining({ id: r.json.id, frames_received: 2, frames_lost: 0 })]);
+    // The connected stream is an app stream like any: it can be published again (the client's ids run i1, o2…; the fake's outlet uids are uid-<id>, so this one is uid-o2)…
+    expect((await call('POST', '/bci/v1/lsl/outlets', { source: 'lsl:bs-1', name: 'echo' })).status).toBe(201);
+    // …and then the same uid, now the tab's own outlet, is refused: it would loop.
+    const loop = await call('POST', '/bci/v1/lsl/inlets', { query: "name='echo'" });
+    expect(loop.status).toBe(409);
+    expect(loop.json.error.message).toMatch(/this tab's own outlet/);
+    expect((await call('DELETE', `/bci/v1/lsl/inlets/${r.json.id}`)).status).toBe(204);
+    expect(bridge.sent).toContainEqual({ type: 'lsl-inlet-close', inlet: expect.any(String) });
+    expect((await call('DELETE', `/bci/v1/lsl/inlets/${r.json.id}`)).status).toBe(404);
+  });
+
   it('is in the OpenAPI document', async () => {
     const doc = (await (await createApi(backend).request('/bci/v1/openapi.json')).json()) as { paths: Record<string, Record<string, unknown>> };
     expect(Object.keys(doc.paths['/bci/v1/lsl/outlets'])).toEqual(['get', 'post']);
     expect(Object.keys(doc.paths['/bci/v1/lsl/outlets/{id}'])).toEqual(['delete']);
+    expect(Object.keys(doc.paths['/bci/v1/lsl/inlets'])).toEqual(['get', 'post']);
+    expect(Object.keys(doc.paths['/bci/v1/lsl/inlets/{id}'])).toEqual(['delete']);
     expect(doc.paths['/bci/v1/lsl/streams'].get).toBeDefined();
   });
 });

@@ -6,6 +6,7 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { ApiError, FamilyRoutes, json, normalizedGetPath, readJsonBody } from './http';
 import { nativeEnvelope } from './native';
+import type { LslConnection } from './lsl-devices';
 import type { LslPublication } from './lsl-publisher';
 import type { LslStreamSummary } from './lsl-wire';
 
@@ -19,6 +20,9 @@ export interface LslBackend {
   lslOutlets(): LslPublication[] | Promise<LslPublication[]>;
   lslPublish(source: string, o: { name?: string; type?: string }): Promise<LslPublication>;
   lslWithdraw(id: string): boolean | Promise<boolean>;
+  lslInlets(): LslConnection[] | Promise<LslConnection[]>;
+  lslConnect(query: string): Promise<LslConnection>;
+  lslDisconnect(id: string): Promise<boolean>;
 }
 
 export const LSL_NO_BRIDGE = 'LSL needs the bridge: start it on this machine with "npm run neurotab -- bridge" and pair this tab (API page → Bridge), then retry.';
@@ -30,6 +34,17 @@ const OutletBody = z
     type: z.string().min(1).max(100).optional(),
   })
   .strict();
+
+const InletBody = z
+  .object({ query: z.string().min(1).max(500).describe("An XPath predicate on the stream info, as liblsl's resolve_bypred: name='BioSemi', type='EEG', source_id='…'") })
+  .strict();
+
+async function body<T>(c: Context, schema: z.ZodType<T>): Promise<T> {
+  const v = await readJsonBody(c, nativeEnvelope, { maxBytes: 64 * 1024, pythonTokens: false });
+  const r = schema.safeParse(v ?? {});
+  if (!r.success) throw new ApiError(400, 'BAD_REQUEST', `Invalid body: ${r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`);
+  return r.data;
+}
 
 export function createLslApp(backend: LslBackend | null, mount = '/bci/v1/lsl'): Hono {
   const routes = new FamilyRoutes(new Hono({ getPath: normalizedGetPath }), nativeEnvelope);
@@ -45,7 +60,8 @@ export function createLslApp(backend: LslBackend | null, mount = '/bci/v1/lsl'):
     } catch (e) {
       if (e instanceof ApiError) throw e;
       const m = e instanceof Error ? e.message : String(e);
-      if (/^no app stream|neither samples nor markers/.test(m)) throw new ApiError(404, 'NOT_FOUND', m);
+      if (/^no app stream|neither samples nor markers|^no LSL stream matches/.test(m)) throw new ApiError(404, 'NOT_FOUND', m);
+      if (/this tab's own outlet/.test(m)) throw new ApiError(409, 'CONFLICT', m);
       // LslUnavailableError (its name may not survive the service worker's forwarding; its advice does).
       if (m.includes('npm run neurotab -- bridge')) throw unavailable(m);
       throw new ApiError(502, 'BRIDGE_ERROR', m);
@@ -73,10 +89,7 @@ export function createLslApp(backend: LslBackend | null, mount = '/bci/v1/lsl'):
     `${mount}/outlets`,
     async (c: Context) => {
       const b = await be();
-      const v = await readJsonBody(c, nativeEnvelope, { maxBytes: 64 * 1024, pythonTokens: false });
-      const r = OutletBody.safeParse(v ?? {});
-      if (!r.success) throw new ApiError(400, 'BAD_REQUEST', `Invalid body: ${r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`);
-      const { source, ...o } = r.data;
+      const { source, ...o } = await body(c, OutletBody);
       return json(await viaBridge(() => b.lslPublish(source, o)), 201);
     },
     { summary: 'Publish an app stream as an LSL outlet (channel labels, units, types and rate from its descriptor)', body: OutletBody, ok: { status: 201, description: 'LslPublication' }, errors: ['BRIDGE_UNAVAILABLE', 'BRIDGE_ERROR'] },
@@ -90,6 +103,27 @@ export function createLslApp(backend: LslBackend | null, mount = '/bci/v1/lsl'):
       return new Response(null, { status: 204 });
     },
     { summary: 'Withdraw an LSL outlet', ok: { status: 204, description: 'Withdrawn' }, errors: ['BRIDGE_UNAVAILABLE'] },
+  );
+  routes.on('GET', `${mount}/inlets`, async () => json({ inlets: await (await be()).lslInlets() }), { summary: 'LSL streams connected as devices of the tab', ok: { status: 200, description: '{"inlets": LslConnection[]}' }, errors: ['BRIDGE_UNAVAILABLE'] });
+  routes.on(
+    'POST',
+    `${mount}/inlets`,
+    async (c: Context) => {
+      const b = await be();
+      const { query } = await body(c, InletBody);
+      return json(await viaBridge(() => b.lslConnect(query)), 201);
+    },
+    { summary: 'Connect an LSL stream as a device: its samples fill a ring pipelines bind to (LSLInput query); a marker stream feeds the marker bus', body: InletBody, ok: { status: 201, description: 'LslConnection' }, errors: ['BRIDGE_UNAVAILABLE', 'BRIDGE_ERROR'] },
+  );
+  routes.on(
+    'DELETE',
+    `${mount}/inlets/:id`,
+    async (c: Context) => {
+      const id = c.req.param('id') ?? '';
+      if (!(await (await be()).lslDisconnect(id))) throw new ApiError(404, 'NOT_FOUND', `No LSL inlet ${id}; GET ${mount}/inlets lists them`);
+      return new Response(null, { status: 204 });
+    },
+    { summary: 'Disconnect an LSL stream', ok: { status: 204, description: 'Disconnected' }, errors: ['BRIDGE_UNAVAILABLE'] },
   );
   return routes.finish(mount);
 }

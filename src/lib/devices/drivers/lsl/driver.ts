@@ -60,6 +60,7 @@ export class LslStreamDriver {
   private listener: DriverListener | null = null;
   private sampleIndex = 0;
   private desc: StreamDescriptor | null = null;
+  private summary: LslStreamSummary | null = null;
 
   constructor(
     private readonly client: LslBridgeClient | null,
@@ -69,6 +70,11 @@ export class LslStreamDriver {
 
   get state(): DriverState {
     return this.st;
+  }
+
+  /** The stream as the bridge resolved it (after open): its LSL uid, host, format. */
+  get stream(): LslStreamSummary | null {
+    return this.summary;
   }
 
   /** The stream's descriptor (after open). */
@@ -104,6 +110,7 @@ export class LslStreamDriver {
     );
     this.inletId = opened.id;
     this.desc = lslStreamDescriptor(opened.stream, opened.channels);
+    this.summary = opened.stream;
     this.st = 'open';
   }
 

@@ -1,0 +1,88 @@
+// LSL streams connected as devices of the tab (issue 20 item 3): each an LslStreamDriver writing into
+// a Ring of its own, listed beside the live streams so pipelines bind to it (LSLInput's query,
+// matchStreamQuery) and publishers can re-publish it; marker streams go to the marker bus instead.
+// Runs where the bridge client lives (the API worker). No Svelte. Must not block: the driver's
+// frames are pushed into the ring as they come (the ring overwrites its oldest frames, never waits).
+import type { StreamDescriptor } from '../core/stream';
+import { LslStreamDriver, type LslStreamDriverOptions } from '../devices/drivers/lsl/driver';
+import { Ring, RingWriter } from '../streams/ring';
+import type { LslBridgeClient } from './lsl-client';
+
+/** Seconds of samples each LSL device ring holds. */
+const RING_SECONDS = 30;
+
+/** A connected LSL stream (the REST shape of `GET /bci/v1/lsl/inlets`). */
+export interface LslConnection {
+  id: string;
+  query: string;
+  /** The LSL stream's uid (a restarted outlet has a new one; recovery follows it by source id). */
+  uid: string;
+  stream: StreamDescriptor;
+  frames_received: number;
+  frames_lost: number;
+  state: 'streaming' | 'lost';
+}
+
+export class LslDevices {
+  private readonly open = new Map<string, { c: LslConnection; driver: LslStreamDriver; buffer?: SharedArrayBuffer | ArrayBuffer }>();
+  private next = 1;
+
+  constructor(
+    private readonly client: LslBridgeClient,
+    private readonly options: LslStreamDriverOptions = {},
+    /** Uids of streams not to connect (the tab's own outlets: a marker outlet would loop through the bus). */
+    private readonly refuseUids?: () => string[],
+  ) {
+    client.onPairedChange((paired) => {
+      if (!paired) for (const e of this.open.values()) e.c.state = 'lost';
+    });
+  }
+
+  /** The numeric streams connected now, as the live streams are (descriptor + ring buffer). */
+  streams(): { descriptor: StreamDescriptor; buffer: SharedArrayBuffer | ArrayBuffer }[] {
+    return [...this.open.values()].filter((e) => e.buffer && e.c.state === 'streaming').map((e) => ({ descriptor: e.c.stream, buffer: e.buffer! }));
+  }
+
+  list(): LslConnection[] {
+    return [...this.open.values()].map((e) => ({ ...e.c }));
+  }
+
+  /** Opens the stream `query` names (an XPath predicate, e.g. `type='EEG'`) and starts it. */
+  async connect(query: string): Promise<LslConnection> {
+    const driver = new LslStreamDriver(this.client, query, this.options);
+    await driver.open();
+    const stream = driver.descriptor!;
+    const uid = driver.stream!.uid;
+    if (this.refuseUids?.().includes(uid)) {
+      await driver.close();
+      throw new Error(`the LSL stream ${query} is this tab's own outlet: connecting it would feed its samples back to itself`);
+    }
+    const c: LslConnection = { id: `lsl-${this.next++}`, query, uid, stream, frames_received: 0, frames_lost: 0, state: 'streaming' };
+    let buffer: SharedArrayBuffer | ArrayBuffer | undefined;
+    let writer: RingWriter | null = null;
+    if (stream.kind !== 'markers') {
+      const ring = Ring.create({ channels: stream.channels.length, capacityFrames: Math.max(1024, Math.ceil((stream.sampleRateHz || 100) * RING_SECONDS)) });
+      buffer = ring.buffer;
+      writer = new RingWriter(ring);
+    }
+    await driver.start({
+      onFrames: (f) => {
+        writer?.push(f.samples, f.timestampsMs, f.frames);
+        c.frames_received += f.frames;
+      },
+      onGap: (g) => (c.frames_lost += g.lostFrames),
+      onDisconnected: () => (c.state = 'lost'),
+    });
+    this.open.set(c.id, { c, driver, buffer });
+    return { ...c };
+  }
+
+  /** Closes a connection; false when there is none of that id. */
+  async disconnect(id: string): Promise<boolean> {
+    const e = this.open.get(id);
+    if (!e) return false;
+    this.open.delete(id);
+    await e.driver.close();
+    return true;
+  }
+}
