@@ -11,7 +11,7 @@
 //
 // Wire: bridge → tab {type:'request', id, method, path, headers, body}; tab → bridge
 // {type:'response', id, status, headers, body}, streamed bodies and live connections as in
-// src/lib/clients/bridge.ts.
+// src/lib/clients/bridge.ts; the tab's lsl-* messages go to its LSL link (lsl-link.ts).
 // NeuroPype `file` paths in load requests are disk paths here: the bridge reads them and sends
 // `content`; a reload of an execution it loaded that way re-reads the file and loads it again.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
