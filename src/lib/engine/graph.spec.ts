@@ -10,7 +10,8 @@ import { NodeRegistry } from './registry';
 import { Execution } from './runtime';
 import { describeShape } from './shapes';
 import { BUILTIN_NODE_CLASSES } from './nodes/index';
-import { makeStream, signalFromChannelMajor } from './testing';
+import { instantiate, makeStream, signalFromChannelMajor } from './testing';
+import { selectChannels } from './nodes/channels';
 import { markerChunk } from './packet';
 import type { NodeClass } from './types';
 
@@ -53,6 +54,7 @@ describe('edges NeuroPype accepts are accepted at load', () => {
       { source: 'tg', target: 'seg', targetPort: 'markers' },
     ])],
     ['Segmentation → Variance(time, force_feature_axis) → StreamData → InspectData', chain([xdf, seg(), { id: 'var', type: 'Variance', params: { axis: 'time', force_feature_axis: true } }, { id: 'sd', type: 'StreamData' }, { id: 'probe', type: 'InspectData' }])],
+    ['SelectRange(frequency) before any spectrum: NeuroPype cuts only chunks with the axis, so the segments pass on to a filter', chain([xdf, seg(), { id: 'sel', type: 'SelectRange', params: { axis: 'frequency', unit: 'Hz', selection: '5:20' } }, { id: 'fir', type: 'FIRFilter' }])],
     ['a whole recording → Welch (time becomes frequency) → band power → CSV-like output', chain([xdf, { id: 'psd', type: 'WelchSpectrum' }, { id: 'bp', type: 'spectral.band-power' }, { id: 'out', type: 'LSLOutput' }])],
   ];
   for (const [label, doc] of accepted) {
@@ -61,6 +63,14 @@ describe('edges NeuroPype accepts are accepted at load', () => {
       expect(() => new Execution(reg).load(doc)).not.toThrow();
     });
   }
+
+  it('SelectRange on an axis the data lacks passes that data on unchanged (shape and values)', () => {
+    const doc = chain([lsl, { id: 'sel', type: 'SelectRange', params: { axis: 'frequency', unit: 'Hz', selection: '8...12' } }, { id: 'out', type: 'LSLOutput' }]);
+    expect(describeShape(arrivingShapes(parsePipelineDocument(doc), reg).get('out')!.data)).toBe('(stream): time × space');
+    const c = signalFromChannelMajor(makeStream(2, 100), Float64Array.from({ length: 20 }, (_, i) => i), 10);
+    const out = instantiate(selectChannels, { axis: 'frequency', unit: 'Hz', selection: '8...12' }).node.process({ data: new Map([['eeg', c]]) });
+    expect(out!.data!.get('eeg')).toBe(c);
+  });
 
   it('the shapes each node sees: segments after Segmentation, a singleton time after Variance, instance × feature after the classifier', () => {
     const doc = chain([lslMarkers, seg(), { id: 'fir', type: 'FIRFilter', params: { frequencies: [6, 8, 28, 32] } }, { id: 'var', type: 'Variance', params: { axis: 'time' } }, { id: 'clf', type: 'ml.class-mean' }, { id: 'out', type: 'LSLOutput' }]);
@@ -86,7 +96,6 @@ describe('edges NeuroPype refuses are refused at load, with node, class, what is
     ['segments into Segmentation', chain([xdf, seg('a'), seg('b')]), 'b', /Segmentation \(time.segmentation\) needs .* without an instance axis, but a.data carries \(stream\): instance × time × space/],
     ['a signal into RewriteMarkers', chain([lsl, { id: 'rw', type: 'RewriteMarkers' }]), 'rw', /RewriteMarkers \(markers.rewrite\) needs a marker chunk, but lsl.data carries \(stream\): time × space; wire a marker stream/],
     ['a continuous signal into AssignTargets (instances are what get targets)', chain([lsl, { id: 'tg', type: 'AssignTargets', params: { mapping: ['a'] } }]), 'tg', /AssignTargets \(markers.assign-targets\) needs a chunk with an instance axis, but lsl.data carries \(stream\): time × space; targets are given to instances/],
-    ['SelectRange on an axis the data lacks', chain([lsl, { id: 'sel', type: 'SelectRange', params: { axis: 'frequency', unit: 'Hz', selection: '8...12' } }]), 'sel', /SelectRange \(channels.select\) needs a data chunk \(not markers\) with a frequency axis, but lsl.data carries \(stream\): time × space; set "axis" to an axis the data has/],
     ['Variance over an axis the data lacks', chain([lsl, { id: 'win', type: 'MovingWindow' }, { id: 'psd', type: 'WelchSpectrum' }, { id: 'var', type: 'Variance', params: { axis: 'time' } }]), 'var', /Variance \(math.variance\) needs a data chunk \(not markers\) with a time axis, but psd.data carries \(stream\): instance × space × frequency/],
     ['a continuous signal into an FFT of segments', chain([lsl, { id: 'fft', type: 'spectral.fft' }]), 'fft', /spectral.fft needs .* an instance axis, but lsl.data carries \(stream\): time × space/],
     ['epochs into the model deployment node (a continuous stream)', chain([xdf, seg(), { id: 'm', type: 'ml.model-predict' }]), 'm', /ml.model-predict needs a data chunk \(not markers\) with a time axis and a space axis without an instance axis, but seg.data carries/],

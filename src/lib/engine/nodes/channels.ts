@@ -156,6 +156,8 @@ function selectsOne(sel: unknown): boolean {
 }
 
 const selectAccepts = (params: Readonly<Record<string, unknown>>): ChunkQuery[] => [{ onlySignals: true, withAxes: [params.axis as AxisType] }];
+/** What SelectRange's input takes: any data chunk, since NeuroPype's SelectRange only touches the chunks that have the axis. */
+const SELECT_IN: ChunkQuery[] = [{ onlySignals: true }];
 
 export const selectChannels: NodeClass = {
   type: 'channels.select',
@@ -166,7 +168,8 @@ export const selectChannels: NodeClass = {
   doc: `NeuroPype's SelectRange: keeps the chosen elements of one axis of every data chunk that has it,
 in the order given; every array of the axis (labels, positions, times, instance fields) follows.
 
-- **in/out \`data\`**: chunks with the axis named by **axis** (others pass through).
+- **in/out \`data\`**: chunks with the axis named by **axis**; data chunks without it pass through
+  unchanged, as in NeuroPype (a SelectRange on frequency placed before any spectrum keeps the signal).
 - **axis**: space (channels, the default here) | frequency | time | instance | feature | … .
 - **selection**: a list, or a range string: "a:b" (Python slice, e.g. "0:8", ":", ":-6"), "a...b"
   (inclusive indices), "-1" (the last, kept as a one-element axis), or with **unit** Hz / seconds
@@ -174,7 +177,7 @@ in the order given; every array of the axis (labels, positions, times, instance 
   relative to the segment after segmentation).
 - **unit**: names (channel labels, feature names) | indices | types (channel types) | Hz | seconds.
   Label matching ignores case and EDF padding dots ("C3.." = "C3").`,
-  inputs: [input('data', selectAccepts, 'Data with the selected axis.', { hint: 'set "axis" to an axis the data has' })],
+  inputs: [input('data', SELECT_IN, 'Data; the chunks with the selected axis are cut.', { hint: 'wire a data stream (not only markers)' })],
   outputs: [
     output(
       'data',
