@@ -82,6 +82,12 @@ describe('BreakStructure', () => {
     expect(ex.getParams('seg').time_bounds).toEqual([0.5, 4]);
     expect(ex.getParams('cat')).toMatchObject({ data1: '7', data2: null });
   });
+  it("an unfilled dict ParameterPort (value '', as the designer saves it) is no value: the wired parameters keep their own", () => {
+    const ex = loaded([pp(''), bs, { ...imp, params: { filename: 'own.xdf' } }, seg, { id: 'cat', type: 'StringConcat' }], edges);
+    expect(ex.getParams('imp').filename).toBe('own.xdf');
+    expect(ex.getParams('seg').time_bounds).toEqual(loaded([seg], []).getParams('seg').time_bounds);
+    expect(refusal([{ ...pp(''), params: { value_type: 'string', value: 5 } }], [])).toMatch(/^pp: .*value 5 is not of value_type string/m);
+  });
   it("reads NeuroPype's Python dict text", () => {
     const ex = loaded([{ ...bs, params: { ...bs.params, indict: "{'file': 'a.xdf', 'bounds': (0, 1), 'ok': True}" } }, imp, seg, { id: 'cat', type: 'StringConcat' }], edges.slice(1));
     expect(ex.getParams('imp').filename).toBe('a.xdf');

@@ -19,7 +19,8 @@ parameter's checks and the data it is receiving; otherwise the change is rejecte
 
 - **out \`value\`** (value).
 - **internal_name** (alias **portname**): the public name. **value** (alias **default**): current value.
-- **value_type**: any | string | float | int | bool | list | dict (checked on every change).`,
+- **value_type**: any | string | float | int | bool | list | dict (checked on every change); an empty
+  string for float … dict means no value (the designer's unfilled default).`,
   inputs: [],
   outputs: [valueOutput('value', 'The current value, applied to the wired parameter.')],
   params: [
@@ -29,14 +30,23 @@ parameter's checks and the data it is receiving; otherwise the change is rejecte
     p.string('desc', '', 'Description shown to users.'),
     p.string('verbose_name', '', 'Display name.'),
   ],
-  values: (params) => ({ value: params.value }),
+  values: (params) => ({ value: currentValue(params) }),
   create(params, ctx) {
-    const v = params.value;
+    const v = currentValue(params);
     const t = params.value_type as (typeof VALUE_TYPES)[number];
     if (v !== null && v !== undefined && !matchesType(v, t)) throw new InputError(`value ${JSON.stringify(v)} is not of value_type ${t}`, ctx.nodeId);
     return { process: () => undefined, reset() {}, peek: () => ({ name: params.internal_name, value: v }) };
   },
 };
+
+/**
+ * The port's value; an empty string for a non-string value_type is no value (null), as NeuroPype's
+ * designer saves a ParameterPort whose default was never filled in (e.g. a dict set by the host).
+ */
+function currentValue(params: Readonly<Record<string, unknown>>): unknown {
+  const t = params.value_type;
+  return params.value === '' && t !== 'string' && t !== 'any' ? null : params.value;
+}
 
 function matchesType(v: unknown, t: (typeof VALUE_TYPES)[number]): boolean {
   switch (t) {
