@@ -105,6 +105,26 @@ describe('neurotab run: online pipelines and files', needsShared, () => {
     expect(b.result).toBe(1);
     expect(b.stderr).toMatch(/node "lsl": LSLInput query "type='NIRS'" matches no stream .*S001R04\.edf: .*change the query/);
   });
+
+  it("replays a recording in place of a device named by the author's lab (name='LiveAmpSN-…'), one recording per such LSLInput, with a warning", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'neurotab-np-io-'));
+    const p = join(dir, 'named.json');
+    const lsl = (id: string, name: string) => ({ id, type: 'LSLInput', params: { query: `name='${name}'` } });
+    const rec = (id: string, filename: string) => ({ id, type: 'RecordToXDF', params: { filename } });
+    writeFileSync(p, pipeline([lsl('a', 'LiveAmpSN-056309-0553'), lsl('b', 'openbci_eeg'), rec('ra', 'a.xdf'), rec('rb', 'b.xdf')], [['a', 'ra'], ['b', 'rb']]));
+    const [r04, r08] = ['data/edf/S001R04.edf', 'data/edf/S001R08.edf'].map((f) => sharedPath(f));
+    const { result, stderr } = await quietly(() => run([p, '--in', r04, '--in', r08, '--out-dir', dir]));
+    expect(result, stderr).toBe(0);
+    expect(stderr).toMatch(/warning: node "a": LSLInput query "name='LiveAmpSN-056309-0553'" matches no stream of the --in recordings; it replays S001R04\.edf's stream/);
+    expect(stderr).toMatch(/warning: node "b": .* it replays S001R08\.edf's stream/);
+    for (const [file, edf] of [['a.xdf', r04], ['b.xdf', r08]]) {
+      const want = (await readRecording(new Uint8Array(readFileSync(edf)), 'x.edf')).streams[0];
+      const got = readXdfStreams(new Uint8Array(readFileSync(join(dir, file)))).streams[0];
+      expect(got.channelCount).toBe(want.descriptor.channels.length);
+      expect(got.timeStampsS.length).toBe(want.timestampsMs.length);
+      expect(Array.from(got.values!.subarray(0, 64))).toEqual(Array.from(want.samples.subarray(0, 64)));
+    }
+  });
 });
 
 describe('neurotab run: ImportSET', () => {

@@ -50,7 +50,8 @@ const USAGE = `usage: npm run neurotab -- run <pipeline.json|pipeline.pyp> --in 
   else in order. The --in files left over feed the LSLInput nodes (online pipelines): each LSLInput gets the
   first stream its query matches (type='EEG', name='…') replayed as fast as the CPU allows (--realtime: at
   the recording's pace), and with marker_query the recording's markers; an LSLInput whose query names a
-  marker stream (type='Markers') gets the markers alone.
+  marker stream (type='Markers') gets the markers alone. A query no stream matches by name (a device of the
+  author's lab) replays, in its place, the next left-over recording's first stream of the query's type, if any.
   RecordToXDF/RecordToCSV/ExportCSV/ExportMarkers/ExportMAT write under --out-dir: output_root/filename
   relative to it (an absolute output_root from another machine is replaced by it; ".." is refused).
   ml.model-predict: give "model_file": "<exported model .json>" (relative to the pipeline file; a classic
@@ -292,14 +293,25 @@ interface LiveFeed {
   markers: boolean;
 }
 
-/** Pairs LSLInput nodes with the recordings left for them: the first stream the query matches, or the markers for a marker query. */
-function planLiveFeeds(doc: PipelineDocument, liveIds: string[], recs: { file: string; rec: RecordingData }[]): LiveFeed[] {
-  return liveIds.map((id) => {
+/**
+ * Pairs LSLInput nodes with the recordings left for them: the first stream the query matches, or
+ * the markers for a marker query. A query that matches no stream by name (a device of the author's
+ * lab, e.g. name='LiveAmpSN-…') replays a recording anyway, as a stand-in for that device: the first
+ * signal stream (of the query's type, if it gives one) of the next recording no other LSLInput took
+ * (in --in order; the first fitting recording once all are taken), said in a warning.
+ */
+function planLiveFeeds(doc: PipelineDocument, liveIds: string[], recs: { file: string; rec: RecordingData }[], warn: (m: string) => void): LiveFeed[] {
+  const signals = (rec: RecordingData) => rec.streams.filter((s) => s.descriptor.sampleRateHz > 0);
+  const taken = new Set<string>();
+  const feeds = liveIds.map((id): LiveFeed | string => {
     const params = doc.nodes.find((n) => n.id === id)!.params;
     const query = String(params.query ?? "type='EEG'");
     for (const { file, rec } of recs) {
-      const stream = matchStreamQuery(rec.streams.filter((s) => s.descriptor.sampleRateHz > 0), query);
-      if (stream) return { nodeId: id, file, stream, markers: Boolean(params.marker_query) };
+      const stream = matchStreamQuery(signals(rec), query);
+      if (stream) {
+        taken.add(file);
+        return { nodeId: id, file, stream, markers: Boolean(params.marker_query) };
+      }
     }
     if (/markers?/i.test(query)) {
       const withMarkers = recs.find((r) => r.rec.markers.length) ?? recs[0];
@@ -307,8 +319,23 @@ function planLiveFeeds(doc: PipelineDocument, liveIds: string[], recs: { file: s
       params.marker_query = query;
       return { nodeId: id, file: withMarkers.file, markers: true };
     }
-    const seen = recs.flatMap(({ file, rec }) => rec.streams.map((s) => `${basename(file)}: ${s.descriptor.name} (type ${s.descriptor.kind})`));
-    throw new InputError(`LSLInput query ${JSON.stringify(query)} matches no stream of the --in recordings left for live inputs (${seen.join('; ') || 'none'}); change the query or give a recording holding such a stream`, `node "${id}"`);
+    return query;
+  });
+  return feeds.map((f, k) => {
+    if (typeof f !== 'string') return f;
+    const id = liveIds[k];
+    // the stand-in keeps the query's type clause, if any: only a device's name is lab-specific
+    const type = /\btype\s*=\s*(['"])(.*?)\1/.exec(f);
+    const fits = (rec: RecordingData) => (type ? signals(rec).filter((s) => matchStreamQuery([s], `type='${type[2]}'`)) : signals(rec));
+    const stand = recs.find(({ file, rec }) => !taken.has(file) && fits(rec).length) ?? recs.find(({ rec }) => fits(rec).length);
+    if (!stand) {
+      const seen = recs.flatMap(({ file, rec }) => rec.streams.map((s) => `${basename(file)}: ${s.descriptor.name} (type ${s.descriptor.kind})`));
+      throw new InputError(`LSLInput query ${JSON.stringify(f)} matches no stream of the --in recordings left for live inputs (${seen.join('; ') || 'none'}); change the query or give a recording holding such a stream`, `node "${id}"`);
+    }
+    taken.add(stand.file);
+    const stream = fits(stand.rec)[0];
+    warn(`node "${id}": LSLInput query ${JSON.stringify(f)} matches no stream of the --in recordings; it replays ${basename(stand.file)}'s stream "${stream.descriptor.name}" (type ${stream.descriptor.kind}) in its place`);
+    return { nodeId: id, file: stand.file, stream, markers: Boolean(doc.nodes.find((n) => n.id === id)!.params.marker_query) };
   });
 }
 
@@ -367,7 +394,7 @@ export async function run(argv: string[]): Promise<number> {
   let feeds: LiveFeed[] = [];
   try {
     recordings = new Map(await Promise.all(args.inputs.map(async (f) => [f, await readInput(f)] as const)));
-    if (liveIds.length) feeds = planLiveFeeds(doc, liveIds, left.map((file) => ({ file, rec: recordings.get(file)! })));
+    if (liveIds.length) feeds = planLiveFeeds(doc, liveIds, left.map((file) => ({ file, rec: recordings.get(file)! })), (m) => note(`warning: ${m}`));
   } catch (e) {
     console.error(`neurotab run: ${errorMessage(e)}`);
     return 1;
