@@ -10,7 +10,7 @@ import { LFilter, SosFilter, sosfiltfilt } from '../../dsp/iir';
 import { decimate as dspDecimate, StreamingDecimator, StreamingResampler } from '../../dsp/resample';
 import { timeAxis, type TimeAxis } from '../axes';
 import { applyAlong, axisIndex, concatAlong, moveAxis, type Block } from '../block';
-import { mapChunks, StreamStates, withBlock, type Chunk } from '../packet';
+import { mapChunks, StreamStates, withBlock, withProps, type Chunk, type ChunkProps } from '../packet';
 import { sameAs } from '../shapes';
 import type { InputMeta, NodeClass, NodeContext, NodeInstance } from '../types';
 import { alloc, AlongTime, CONTINUOUS, Held, input, laneLabel, lanesAlongTime, metaChunks, np, output, p, rateOf, SEGMENTED, TIME_SERIES, wholeAlongTime } from './common';
@@ -286,7 +286,8 @@ export const firFilter: NodeClass = {
   version: '1.0.0',
   neuropype: np('FIRFilter', 'signal_processing'),
   doc: `Linear-phase FIR filter designed with the window method (SciPy \`firwin\`) and applied causally
-with carried state (SciPy \`lfilter\` with zi): output is delayed by order/2 samples.
+with carried state (SciPy \`lfilter\` with zi): output is delayed by order/2 samples, a delay the
+output chunks record (ShiftTimestamps' \`compensate_filter_lag\` subtracts it).
 
 - **in/out \`data\`**: chunks with a time axis (as filter.iir).
 - **frequencies** (list, Hz), **mode**: as filter.iir (transition edges' middles become the cutoffs).
@@ -320,16 +321,36 @@ with carried state (SciPy \`lfilter\` with zi): output is delayed by order/2 sam
       if (!passZero && order % 2 === 1) order += 1;
       return firwin(order + 1, corners, { passZero, window: params.window as WindowName, sampleRateHz: fs });
     };
-    return lfilterNode((fs) => ({ b: design(fs), a: [1] }), ctx);
+    return lfilterNode((fs) => ({ b: design(fs), a: [1] }), ctx, true);
   },
 };
 
-function lfilterNode(design: (fs: number) => { b: ArrayLike<number>; a: ArrayLike<number> }, ctx: NodeContext): NodeInstance {
+/**
+ * Chunk metadata key: the delay (s) that upstream linear-phase filters added to the signal, summed
+ * along the chain — what ShiftTimestamps' compensate_filter_lag subtracts. IIR filters add none here
+ * (their group delay varies with frequency).
+ */
+export const FILTER_LAG_META = 'filter_lag_s';
+
+/** An lfilter over time; `linearPhase`: the taps are symmetric, so the output lags by (taps − 1) / 2 samples, recorded in FILTER_LAG_META. */
+function lfilterNode(design: (fs: number) => { b: ArrayLike<number>; a: ArrayLike<number> }, ctx: NodeContext, linearPhase = false): NodeInstance {
   let warned = 0;
+  const lagS = new Map<number, number>(); // fs → delay of the design at that rate
   const along = new AlongTime((lanes, fs) => {
     const { b, a } = design(fs);
+    lagS.set(fs, (b.length - 1) / 2 / fs);
     return new LFilter(b, a, lanes);
   }, ctx.nodeId);
+  // the props of the last input and their lagged copy, so a stream's chunks share one props object
+  let propsIn: ChunkProps | undefined;
+  let propsOut: ChunkProps | undefined;
+  const lagged = (props: ChunkProps, fs: number): ChunkProps => {
+    if (props !== propsIn) {
+      propsIn = props;
+      propsOut = withProps(props, {}, { [FILTER_LAG_META]: Number(props.meta[FILTER_LAG_META] ?? 0) + (lagS.get(fs) ?? 0) });
+    }
+    return propsOut!;
+  };
   return {
     process(inputs) {
       const out = mapChunks(inputs.data, [TIME_SERIES], (c, name) => {
@@ -337,7 +358,7 @@ function lfilterNode(design: (fs: number) => { b: ArrayLike<number>; a: ArrayLik
         const y = along.apply(c, name);
         // LFilter resets a lane whose state went non-finite at the end of the chunk; say so.
         if (along.prepare(c, name).nonFiniteResets > before && warned++ < 20) ctx.log(30, `non-finite input on ${c.props.source.name}: filter state reset`);
-        return y;
+        return linearPhase ? { block: y.block, props: lagged(c.props, rateOf(c, ctx.nodeId)) } : y;
       });
       return out ? { data: out } : undefined;
     },
@@ -373,7 +394,7 @@ state carried across chunks).
       if (k < 1) throw new InputError(`window of ${len} ${params.unit} is shorter than one sample`, ctx.nodeId);
       return k;
     };
-    return lfilterNode((fs) => ({ b: new Float64Array(n(fs)).fill(1 / n(fs)), a: [1] }), ctx);
+    return lfilterNode((fs) => ({ b: new Float64Array(n(fs)).fill(1 / n(fs)), a: [1] }), ctx, true);
   },
 };
 

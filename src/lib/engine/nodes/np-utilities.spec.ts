@@ -9,6 +9,7 @@ import { chunkProps, markerChunk, markersOf, type Chunk, type Packet } from '../
 import { Execution } from '../runtime';
 import { markerShape, signalShape } from '../shapes';
 import { axisOf, epochsChunk, feedChunks, instantiate, makeStream, packetSummary, randomChunks, signalFromChannelMajor } from '../testing';
+import { FILTER_LAG_META, firFilter, iirFilter, movingAverage } from './filters';
 import { builtinRegistry } from './index';
 import { discardLongChunks, extractChannels, holdLastPacket, setStreamProperties, shiftTimestamps } from './np-utilities';
 
@@ -64,8 +65,23 @@ describe('ShiftTimestamps', () => {
     expect([t[0], t[1], t[N - 1]]).toEqual([1000, 1004, 1000 + (N - 1) * 4]);
   });
 
+  it('compensate_filter_lag subtracts the delay upstream linear-phase filters recorded (FIR: order/2 samples, moving average: (N − 1)/2), once', () => {
+    const through = (cls: typeof firFilter, params: Record<string, unknown>, c: Chunk) => instantiate(cls, params).node.process({ data: new Map([['eeg', c]]) })!.data!.get('eeg')!;
+    const timesOf = (c: Chunk) => Array.from(axisOf(c, 'time').timesMs.subarray(0, 2));
+    // 250 Hz: FIR order 50 → 25 samples = 100 ms; a 5-sample moving average → 2 samples = 8 ms
+    const filtered = through(movingAverage, { window_length: 5, unit: 'samples' }, through(firFilter, { frequencies: [8, 30], order: 50 }, sig(1000)));
+    expect(filtered.props.meta[FILTER_LAG_META]).toBeCloseTo(0.108, 12);
+    const shifted = through(shiftTimestamps, { compensate_filter_lag: true, offset: 0.5 }, filtered);
+    expect(timesOf(shifted)).toEqual([1000 + 500 - 108, 1004 + 500 - 108].map((t) => expect.closeTo(t, 9)));
+    expect(timesOf(through(shiftTimestamps, { compensate_filter_lag: true }, shifted))).toEqual(timesOf(shifted));
+    expect(timesOf(through(shiftTimestamps, { offset: 0.5 }, filtered))).toEqual([1500, 1504]);
+    // an IIR filter records no delay (its group delay varies with frequency): nothing to subtract
+    const iir = through(iirFilter, { frequencies: [8, 30] }, sig(1000));
+    expect(iir.props.meta[FILTER_LAG_META]).toBeUndefined();
+    expect(timesOf(through(shiftTimestamps, { compensate_filter_lag: true }, iir))).toEqual([1000, 1004]);
+  });
+
   it('parameters it cannot honour are refused at load, naming the parameter', () => {
-    expect(loadError([{ id: 'st', type: 'ShiftTimestamps', params: { compensate_filter_lag: true } }])).toMatch(/^st: .*parameter "compensate_filter_lag" = true is not supported .*leave it at false/m);
     expect(loadError([{ id: 'st', type: 'ShiftTimestamps', params: { use_time_axis: true } }])).toMatch(/"use_time_axis"/);
   });
 });

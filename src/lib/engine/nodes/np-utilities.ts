@@ -4,6 +4,7 @@
 // HoldLastPacket (re-emit the last non-empty packet). Engine worker / Node.
 import { InputError } from '../../core/errors';
 import { FLAGS, copyPacket, enumerateChunks, itemCount, mapChunks, packetItems, withProps, type Chunk, type Flag, type Packet } from '../packet';
+import { FILTER_LAG_META } from './filters';
 import { axisIndex } from '../block';
 import { sameAs, UNKNOWN_SHAPE, type ChunkShape } from '../shapes';
 import type { NodeClass } from '../types';
@@ -54,14 +55,16 @@ to each instance and stays). Marker chunks move too with \`include_markers\`.
 - **beginning_from_zero** (bool): first subtract the first time stamp seen (of any chunk of the
   first non-empty packet), so the stream starts at 0 (+ offset); kept until reset.
 - **offset_triggers_state_reset** is accepted and ignored (a changed offset rebuilds this node anyway).
-- **compensate_filter_lag**, **marker_fields**, **timestamp_pairs**, **use_time_axis**: refused unless
-  at their defaults (false, null, null, false) — our filters do not record their group delay and the
-  other three are undocumented.`,
+- **compensate_filter_lag** (bool): also subtract the delay upstream linear-phase filters recorded in
+  the chunk (FIRFilter: order/2 samples, MovingAverage: (N − 1)/2; IIR filters record none), and
+  clear that record so a second ShiftTimestamps does not subtract it again.
+- **marker_fields**, **timestamp_pairs**, **use_time_axis**: refused unless at their defaults (null,
+  null, false) — undocumented.`,
   inputs: [input('data', [], 'Anything.')],
   outputs: [output('data', sameAs('data'), 'The same chunks, time stamps moved.')],
   params: [
     p.float('offset', 0, 'Time added to every stamp.', { unit: 's' }),
-    p.bool('compensate_filter_lag', false, 'Subtract the group delay of upstream filters (not supported).'),
+    p.bool('compensate_filter_lag', false, 'Also subtract the delay recorded by upstream linear-phase filters.'),
     p.bool('include_markers', false, 'Shift marker chunks too.'),
     p.any('marker_fields', null, 'Not supported (null only).'),
     p.bool('beginning_from_zero', false, 'Re-base the stamps to start at 0.'),
@@ -70,13 +73,13 @@ to each instance and stays). Marker chunks move too with \`include_markers\`.
     p.bool('use_time_axis', false, 'Not supported (false only).'),
   ],
   create(params, ctx) {
-    onlyDefault(params, 'compensate_filter_lag', false, 'upstream filters do not record their group delay here; shift by the lag with "offset"', ctx.nodeId);
     onlyDefault(params, 'marker_fields', null, 'undocumented', ctx.nodeId);
     onlyDefault(params, 'timestamp_pairs', null, 'undocumented', ctx.nodeId);
     onlyDefault(params, 'use_time_axis', false, 'undocumented', ctx.nodeId);
     const offsetMs = (params.offset as number) * 1000;
     const includeMarkers = params.include_markers as boolean;
     const fromZero = params.beginning_from_zero as boolean;
+    const compensate = params.compensate_filter_lag as boolean;
     let baseMs = NaN;
     return {
       process(inputs) {
@@ -84,7 +87,11 @@ to each instance and stays). Marker chunks move too with \`include_markers\`.
         if (!d) return;
         if (fromZero && Number.isNaN(baseMs)) baseMs = firstTime(d);
         const delta = offsetMs - (fromZero ? (Number.isNaN(baseMs) ? 0 : baseMs) : 0);
-        const out = mapChunks(d, (_, c) => includeMarkers || !c.props.has_markers, (c) => shiftedChunk(c, delta));
+        const out = mapChunks(d, (_, c) => includeMarkers || !c.props.has_markers, (c) => {
+          const lagS = compensate ? Number(c.props.meta[FILTER_LAG_META] ?? 0) : 0;
+          const shifted = shiftedChunk(c, delta - lagS * 1000);
+          return lagS ? { block: shifted.block, props: withProps(c.props, {}, { [FILTER_LAG_META]: 0 }) } : shifted;
+        });
         return out ? { data: out } : undefined;
       },
       reset() {
