@@ -127,6 +127,34 @@ describe('neurotab run: online pipelines and files', needsShared, () => {
   });
 });
 
+describe('neurotab run: patterns of public NeuroPype pipelines (np-corpus-*.pyp)', needsShared, () => {
+  const edf = () => sharedPath('data/edf/S001R04.edf');
+
+  it('an unfilled dict ParameterPort leaves ImportXDF and Segmentation at their own values; SelectRange(frequency) before any spectrum passes the epochs on', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'neurotab-np-corpus-'));
+    const { result, stderr } = await quietly(() => run([join(fixtures, 'np-corpus-offline.pyp'), '--in', edf(), '--out-dir', out]));
+    expect(result, stderr).toBe(0);
+    const rec = await readRecording(sharedBytes('data/edf/S001R04.edf'), 'S001R04.edf');
+    const trials = rec.markers.filter((m) => m.value === 'T1').length;
+    const [header, row, ...rest] = readFileSync(join(out, 'epochs.csv'), 'utf8').trimEnd().split('\n');
+    expect(rest).toEqual([]);
+    expect(row.split(',')[0]).toBe('Oz..'); // one channel (SelectRange space), all times of every T1 epoch of 1 s at 160 Hz
+    expect(header.split(',').length - 1).toBe(trials * 161);
+  });
+
+  it("an LSLInput naming a lab's amplifier replays the recording; ShiftTimestamps subtracts offset and the FIR's delay (order 80 → 40 samples)", async () => {
+    const out = mkdtempSync(join(tmpdir(), 'neurotab-np-corpus-'));
+    const { result, stderr } = await quietly(() => run([join(fixtures, 'np-corpus-online.pyp'), '--in', edf(), '--out-dir', out]));
+    expect(result, stderr).toBe(0);
+    expect(stderr).toMatch(/LSLInput query "name='LiveAmpSN-000000-0001'" matches no stream .* it replays S001R04\.edf's stream "eeg"/);
+    const src = (await readRecording(sharedBytes('data/edf/S001R04.edf'), 'S001R04.edf')).streams[0];
+    const xdf = readXdfStreams(new Uint8Array(readFileSync(join(out, 'amp.xdf'))), 'amp.xdf', { synchronizeClocks: false, dejitterTimestamps: false, handleClockResets: false });
+    const eeg = xdf.streams.find((s) => s.type === 'EEG')!;
+    expect(eeg.timeStampsS.length).toBe(src.timestampsMs.length);
+    for (const k of [0, 1, 9999, src.timestampsMs.length - 1]) expect(eeg.timeStampsS[k]).toBeCloseTo(src.timestampsMs[k] / 1000 - 0.05 - 40 / 160, 6);
+  });
+});
+
 describe('neurotab run: ImportSET', () => {
   it('reads a .set with the .fdt beside it and exports its events', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'neurotab-np-io-'));
