@@ -4,11 +4,11 @@
 // HoldLastPacket (re-emit the last non-empty packet). Engine worker / Node.
 import { InputError } from '../../core/errors';
 import { FLAGS, copyPacket, enumerateChunks, itemCount, mapChunks, packetItems, withProps, type Chunk, type Flag, type Packet } from '../packet';
-import { FILTER_LAG_META } from './filters';
 import { axisIndex } from '../block';
 import { sameAs, UNKNOWN_SHAPE, type ChunkShape } from '../shapes';
 import type { NodeClass } from '../types';
 import { input, np, output, p, valueOutput, WITH_SPACE } from './common';
+import { FILTER_LAG_META } from './filters';
 import { dictOf } from './np-programming';
 import { onlyDefault } from './np-common';
 
