@@ -36,7 +36,7 @@ const app = createNeuraScaleApp(service, '/neurascale', { live: localConnector(h
 const descriptor = { id: 'bench.eeg', name: 'Bench EEG', kind: 'eeg' as const, sampleRateHz: RATE_HZ, channels: Array.from({ length: CHANNELS }, (_, i) => ({ label: `Ch${i + 1}`, unit: 'uV', type: 'EEG' })) };
 const ring = Ring.create({ channels: CHANNELS, capacityFrames: RATE_HZ * 20 });
 const writer = new RingWriter(ring);
-hub.setAppStream('bench', { descriptor, buffer: ring.buffer });
+hub.setAppStream({ descriptor, buffer: ring.buffer });
 
 /** One receiving client: decodes channel 1 (the frame index) and the write times. */
 class Receiver {
@@ -105,12 +105,12 @@ client.on('message', (d) => {
     wsRx.onBatch(m);
   }
 });
-client.send(JSON.stringify({ type: 'subscribe', topic: 'neural_data', device_id: 'app-bench', channels: 'all' }));
+client.send(JSON.stringify({ type: 'subscribe', topic: 'neural_data', device_id: 'app-live', channels: 'all' }));
 
 // (b) SSE.
 const sseRx = new Receiver();
 let sseFirst = -1;
-const sse = await app.request('/neurascale/ws/events?device_id=app-bench');
+const sse = await app.request('/neurascale/ws/events?device_id=app-live');
 const reader = sse.body!.getReader();
 void (async () => {
   const dec = new TextDecoder();
@@ -166,7 +166,7 @@ client.close();
 await reader.cancel();
 wss.close();
 handler.dispose();
-hub.setAppStream('bench', null);
+hub.setAppStream(null);
 await service.close();
 await hub.close();
 process.exit(0);

@@ -159,9 +159,9 @@ describe('Devices page', () => {
     // The io worker was asked first; it cannot see a port that only exists in the page's fake
     // navigator.serial, so the driver fell back to the page.
     expect(await page.getAttribute('[data-testid="device-where"]', 'data-where')).toBe('page');
-    await page.fill('[data-testid="device-recording-name"]', 'Cyton with a drop');
-    await page.click('[data-testid="device-start-recording"]');
-    await page.waitForSelector('[data-testid="device-recording"]');
+    await page.fill('[data-testid="recording-name"]', 'Cyton with a drop');
+    await page.click('[data-testid="start-recording"]');
+    await page.waitForSelector('[data-testid="recording-status"]');
     await waitFrames(page, 400);
     // Packets 300–304 never left the board: exactly 5 samples in 1 gap.
     await page.waitForFunction(() => document.querySelector('[data-testid="stat-dropped"]')?.textContent?.trim() === '5 in 1 gap', null, { timeout: 10_000 });
@@ -196,8 +196,8 @@ describe('Devices page', () => {
     const dropped = await num(page, 'stat-dropped');
     expect(dropped).toBeGreaterThan(5 + 250); // the outage lasted > 1 s at 250 Hz
 
-    await page.click('[data-testid="device-stop-recording"]');
-    await page.waitForSelector('[data-testid="device-start-recording"]');
+    await page.click('[data-testid="stop-recording"]');
+    await page.waitForSelector('[data-testid="start-recording"]');
     const rec = await storedRecording(page, 'Cyton with a drop');
     expect(rec.found).toBe(true);
     expect(rec.streams[0].id).toBe('openbci-cyton.eeg');

@@ -136,9 +136,9 @@ describe('Instinct in Chromium: a same-origin page, the service worker and the e
     await app.click('[data-testid="device-openbci-cyton"]');
     await app.click('[data-testid="device-connect"]');
     await app.waitForSelector('[data-testid="device-status"][data-state="streaming"]', { timeout: 20_000 });
-    await app.fill('[data-testid="device-recording-name"]', 'instinct-fault');
-    await app.click('[data-testid="device-start-recording"]');
-    await app.waitForSelector('[data-testid="device-recording"]');
+    await app.fill('[data-testid="recording-name"]', 'instinct-fault');
+    await app.click('[data-testid="start-recording"]');
+    await app.waitForSelector('[data-testid="recording-status"]');
     const page = await examplePage();
     const id = '3f1e9b2a-7c4d-4e8f-9a0b-1c2d3e4f5a6b';
     const [eegNode, filterNode] = ['4a5b6c7d-8e9f-4a0b-9c1d-2e3f4a5b6c7d', '5b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d8e'];

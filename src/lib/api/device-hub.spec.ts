@@ -225,14 +225,14 @@ async function waitFor(hub: DeviceHub, type: string) {
 }
 
 describe("DeviceHub: the app pages' own streams", () => {
-  it('lists the Live page stream as app-live: readable (quality), never stopped or reconfigured by the API; gone when the page stops it', async () => {
+  it("lists the app's one acquisition as app-live: readable (quality), never stopped or reconfigured by the API; gone when the app stops it", async () => {
     const { RingWriter } = await import('../streams/ring');
     const { syntheticStreamDescriptor } = await import('../devices/drivers/synthetic/driver');
     const { SyntheticGenerator } = await import('../devices/drivers/synthetic/generator');
     const hub = new DeviceHub({ timers: false });
     const descriptor = syntheticStreamDescriptor({ channels: 4, sampleRateHz: 250 });
     const ring = Ring.create({ channels: 4, capacityFrames: 5000 });
-    hub.setAppStream('live', { descriptor, buffer: ring.buffer });
+    hub.setAppStream({ descriptor, buffer: ring.buffer });
     const d = await hub.deviceGet('app-live');
     expect(d).toMatchObject({ kind: 'synthetic', streaming: true, connected: true, status: 'online', config: { sampleRateHz: 250, channels: [1, 2, 3, 4] }, channelLabels: ['Fp1', 'Fp2', 'C3', 'C4'] });
     const w = new RingWriter(ring);
@@ -245,10 +245,10 @@ describe("DeviceHub: the app pages' own streams", () => {
     for (const f of [hub.deviceStopStream('app-live'), hub.deviceConfigure('app-live', { sampleRateHz: 500 }), hub.deviceRemove('app-live'), hub.deviceDisconnect('app-live')]) {
       const e = await failure(f);
       expect(e.code).toBe('DEVICE_BUSY');
-      expect(e.message).toMatch(/live page/);
+      expect(e.message).toMatch(/run by the app \(its Live and Devices pages\): (stop|configure|remove|disconnect)/);
     }
     expect((await hub.deviceStartStream('app-live')).started).toBe(false);
-    hub.setAppStream('live', null);
+    hub.setAppStream(null);
     expect((await hub.deviceList()).map((x) => x.id)).toEqual(['synthetic']);
     const ev = await hub.deviceEvents(0, 0);
     expect(ev.map((x) => x.type)).toEqual(['stream_started', 'stream_stopped']);

@@ -65,6 +65,9 @@ export interface DeviceHubOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
+/** The device id under which the API lists the app's own acquisition (setAppStream). */
+export const APP_STREAM_ID = 'app-live';
+
 const SYNTHETIC_RATES = [125, 250, 256, 500, 512, 1000, 2000];
 const MAX_EVENTS = 1000;
 const QUALITY_WINDOW_SECONDS = 2;
@@ -304,28 +307,29 @@ export class DeviceHub implements DeviceBackend {
   }
 
   // ------------------------------------------------------------------------------------------
-  // Streams the app's own pages run (the Live page's synthetic / playback, the Devices page's board)
+  // The app's own acquisition (the Live page's synthetic / playback or the Devices page's board)
 
   /**
-   * The primary stream a page of the app publishes (null: it stopped). It is listed as device
-   * `app-<page>`, streaming, readable by every family (quality, sockets, sessions); it is started
-   * and stopped on its page, so the API refuses to stop, reconfigure or remove it.
+   * The primary stream of the app's one acquisition (null: it stopped). It is listed as device
+   * `app-live`, streaming, readable by every family (quality, sockets, sessions); it is started
+   * and stopped on the app's Live and Devices pages, so the API refuses to stop, reconfigure or remove it.
    */
-  setAppStream(page: string, stream: { descriptor: StreamDescriptor; buffer: SharedArrayBuffer | ArrayBuffer } | null): void {
-    const id = `app-${page}`;
+  setAppStream(stream: { descriptor: StreamDescriptor; buffer: SharedArrayBuffer | ArrayBuffer } | null): void {
+    const id = APP_STREAM_ID;
+    const page = 'Live and Devices';
     const old = this.entries.get(id);
     if (old?.acq) {
       if (stream && old.acq.ring.buffer === stream.buffer) return;
       const streamId = old.acq.streamId;
       old.acq = null;
       this.entries.delete(id);
-      this.emit('stream_stopped', id, { streamId, message: `stopped on the ${page} page` });
+      this.emit('stream_stopped', id, { streamId, message: `stopped in the app (${page} pages)` });
     }
     if (!stream) return;
     const d = stream.descriptor;
     const prefix = d.id.split('.')[0];
     const kind: DeviceKind = deviceDescriptor(prefix) ? (prefix as DeviceId) : prefix === 'synthetic' ? 'synthetic' : 'playback';
-    const e = this.add({ id, kind, name: `${d.name} (${page} page)`, modality: modalityOf(d) }, false, { stream: d, samples: new Float32Array(0), timestampsMs: new Float64Array(0), markers: [] });
+    const e = this.add({ id, kind, name: `${d.name} (the app's live stream)`, modality: modalityOf(d) }, false, { stream: d, samples: new Float32Array(0), timestampsMs: new Float64Array(0), markers: [] });
     e.page = page;
     const ring = Ring.attach(stream.buffer);
     const streamId = `stream_${ulid(Date.now()).toLowerCase()}`;
@@ -338,7 +342,7 @@ export class DeviceHub implements DeviceBackend {
   }
 
   private notFromPage(e: Entry, what: string): void {
-    if (e.page) throw new DeviceFailure('DEVICE_BUSY', `${e.device.name} is run by the ${e.page} page of the app: ${what} it there`, { resource_id: e.device.id, page: e.page });
+    if (e.page) throw new DeviceFailure('DEVICE_BUSY', `${e.device.name} is run by the app (its ${e.page} pages): ${what} it there`, { resource_id: e.device.id, page: e.page });
   }
 
   // ------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
-// The live page's state: the running stream, view settings, recording status. Main thread only;
-// wraps clients/acquisition.ts, whose workers outlive page navigation (module-level singleton).
-import { Acquisition } from '../clients/acquisition';
+// The app's one acquisition: the stream that runs (the Live page's synthetic device or playback, or
+// a board connected on the Devices page — never two at once), view settings, the one recording.
+// Main thread only; wraps one clients/acquisition.ts, whose workers outlive page navigation.
+import { Acquisition, type AcquisitionEvents } from '../clients/acquisition';
 import type { StreamDescriptor } from '../core/stream';
 import type { EngineEvent, FilterSettings, SyntheticFnirsSettings, SyntheticSettings } from '../../../workers/protocol';
 import type { LiveFnirsQuality } from '../fnirs/live';
@@ -32,7 +33,11 @@ class AcquisitionState {
   recording = $state<{ id: string; frames: number; bytes: number; droppedFrames: number; markers: number; startedAt: number } | null>(null);
   lastMarker = $state<string | null>(null);
   recordingName = $state('');
+  /** Set while a board connected on the Devices page feeds the acquisition (state/devices.svelte.ts). */
+  private device: Pick<AcquisitionEvents, 'onDeviceStatus' | 'onDeviceLiveStats'> & { onError(message: string): boolean } | null = null;
   private acq = new Acquisition({
+    onDeviceStatus: (s) => this.device?.onDeviceStatus?.(s),
+    onDeviceLiveStats: (s) => this.device?.onDeviceLiveStats?.(s),
     onEngineStats: (s) => (this.engine = s),
     onFnirsView: (v) => (this.fnirsView = v),
     onFnirsQuality: (q) => (this.fnirsQuality = q),
@@ -52,8 +57,31 @@ class AcquisitionState {
       if (s.reason !== 'user') app.notify('error', `Recording stopped: ${s.message ?? s.reason}`);
       void app.refreshStorage();
     },
-    onError: (m) => app.notify('error', m),
+    onError: (m) => {
+      if (!this.device?.onError(m)) app.notify('error', m);
+    },
   });
+
+  /**
+   * The Devices page takes the acquisition for its board: the synthetic device or playback, if
+   * running, stops first (with its recording, everything written kept) and the page says so.
+   * `hooks.onError` returns true for errors it handles itself.
+   */
+  async claimForDevice(deviceName: string, hooks: NonNullable<AcquisitionState['device']>): Promise<void> {
+    if (this.streaming) {
+      const was = this.deviceKind === 'playback' ? 'Playback' : 'The synthetic device';
+      await this.stop();
+      app.notify('info', `${was} stopped: ${deviceName} replaces it (the app runs one acquisition at a time).`);
+    }
+    this.device = hooks;
+  }
+
+  /** The board has stopped feeding the acquisition: its fNIRS view and quality end with it. */
+  releaseDevice(): void {
+    this.device = null;
+    this.fnirsView = null;
+    this.fnirsQuality = null;
+  }
 
   /** The underlying client (the pipelines page talks to its engine worker). */
   get client(): Acquisition {
@@ -82,6 +110,10 @@ class AcquisitionState {
 
   async start(): Promise<void> {
     if (this.starting || this.streaming) return;
+    if (this.device) {
+      app.notify('info', 'A device connected on the Devices page is running: disconnect it there to use the synthetic device or playback.');
+      return;
+    }
     this.starting = true;
     try {
       if (this.deviceKind === 'playback') {
@@ -95,7 +127,7 @@ class AcquisitionState {
         // Raw intensities are not band-passed here (the EEG filter chain does not apply).
         this.descriptor = await this.acq.startSyntheticFnirs($state.snapshot(this.fnirsSettings), { bandHz: null, notchHz: null });
       } else this.descriptor = await this.acq.startSynthetic($state.snapshot(this.settings), $state.snapshot(this.filter));
-      app.publishStreams('live', this.acq.sharedStreams());
+      app.publishStreams(this.acq.sharedStreams());
     } catch (e) {
       app.notify('error', `Could not start the stream: ${(e as Error).message}`);
       await this.acq.stop();
@@ -106,7 +138,7 @@ class AcquisitionState {
 
   async stop(): Promise<void> {
     await this.acq.stop();
-    app.publishStreams('live', []);
+    app.publishStreams([]);
     this.descriptor = null;
     this.engine = { framesProcessed: 0, droppedFrames: 0, resets: 0 };
     this.taskBlock = null;
@@ -135,13 +167,15 @@ class AcquisitionState {
     this.acq.setFilter($state.snapshot(this.filter));
   }
 
-  async startRecording(): Promise<void> {
-    if (!this.streaming || this.recording) return;
+  /** Records whatever streams (either page's source); `name` defaults to the name typed in. */
+  async startRecording(name = this.recordingName): Promise<void> {
+    const descriptor = this.acq.descriptor;
+    if (!descriptor || this.recording) return;
     await app.refreshStorage();
     const s = app.storage;
     // Refuse to start with less than ~5 minutes of room at this stream's rate.
-    if (s && this.descriptor) {
-      const bytesPerSecond = this.descriptor.sampleRateHz * (this.descriptor.channels.length * 4 + 8);
+    if (s) {
+      const bytesPerSecond = Math.max(1, descriptor.sampleRateHz) * (descriptor.channels.length * 4 + 8);
       if (s.quotaBytes - s.usageBytes < bytesPerSecond * 300) {
         app.notify('error', 'Not enough storage left for a recording of 5 minutes. Delete old recordings or export them, then try again.');
         return;
@@ -150,7 +184,7 @@ class AcquisitionState {
     // Ask once for persistent storage, so the browser does not evict recordings under pressure.
     if (app.storage && !app.storage.persisted) void navigator.storage?.persist?.().then(() => app.refreshStorage());
     try {
-      const id = await this.acq.startRecording(this.recordingName);
+      const id = await this.acq.startRecording(name);
       this.recording = { id, frames: 0, bytes: 0, droppedFrames: 0, markers: 0, startedAt: performance.now() };
     } catch (e) {
       app.notify('error', `Could not start recording: ${(e as Error).message}`);

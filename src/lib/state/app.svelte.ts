@@ -27,7 +27,6 @@ class AppState {
   engineHost = $state(false);
   private apiWorker: Worker | null = null;
   private liveStreams: Array<{ descriptor: StreamDescriptor; buffer: SharedArrayBuffer }> = [];
-  private readonly streamsBy = new Map<'live' | 'devices', Array<{ descriptor: StreamDescriptor; buffer: SharedArrayBuffer }>>();
   private nextNotice = 1;
   private started = false;
 
@@ -109,16 +108,15 @@ class AppState {
   }
 
   /**
-   * Tells the API's engine which live streams exist, so NeuroPype executions (LSLInput / stream
-   * input nodes) read them. Only the engine-host tab runs that engine. Each acquisition (the Live
-   * page's, the Devices page's) publishes its own; the engine sees them all.
+   * Tells the API's engine which live streams exist (the app's one acquisition: its primary stream
+   * and side streams), so NeuroPype executions (LSLInput / stream input nodes) read them. Only the
+   * engine-host tab runs that engine.
    */
-  publishStreams(owner: 'live' | 'devices', streams: Array<{ descriptor: StreamDescriptor; buffer: SharedArrayBuffer }>): void {
-    this.streamsBy.set(owner, streams);
-    this.liveStreams = [...this.streamsBy.values()].flat();
-    this.apiWorker?.postMessage({ type: 'streams', streams: this.liveStreams });
-    // NeuraScale and Instinct list the page's stream as device app-live / app-devices.
-    apiDevices().setAppStream(owner, streams[0] ?? null);
+  publishStreams(streams: Array<{ descriptor: StreamDescriptor; buffer: SharedArrayBuffer }>): void {
+    this.liveStreams = streams;
+    this.apiWorker?.postMessage({ type: 'streams', streams });
+    // NeuraScale and Instinct list the primary stream as device app-live.
+    apiDevices().setAppStream(streams[0] ?? null);
   }
 
   notify(kind: Notice['kind'], text: string): void {

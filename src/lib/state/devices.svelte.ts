@@ -1,8 +1,8 @@
 // The Devices page's state: browser support, the chosen device and transport, the connection's
 // status (connecting / streaming / reconnecting n / failed), live stats (achieved vs nominal rate,
-// dropped samples, battery) and per-channel signal quality, plus recording. Main thread only;
-// wraps clients/devices.ts and its own clients/acquisition.ts instance. No decoding here.
-import { Acquisition } from '../clients/acquisition';
+// dropped samples, battery) and per-channel signal quality. Main thread only; wraps clients/devices.ts
+// and feeds the app's one acquisition (state/acquisition.svelte.ts, which also records). No decoding here.
+import { acquisition } from './acquisition.svelte';
 import { browserSupport, chooseTransport, DeviceConnection, driverSpec, SUPPORTED_DEVICES, WorkerSerialConnection, type DeviceLiveStats, type LiveDevice } from '../clients/devices';
 import { SerialTransport } from '../devices/transports/serial';
 import type { StreamDescriptor } from '../core/stream';
@@ -11,8 +11,6 @@ import { channelQuality, CYTON_LEADOFF_HZ, eegFullScaleUv, leadOffImpedanceOhms,
 import type { SessionStatus } from '../devices/session';
 import { TransportError, type TransportErrorCode } from '../devices/transports/types';
 import { app } from './app.svelte';
-import type { EngineEvent } from '../../../workers/protocol';
-import type { LiveFnirsQuality } from '../fnirs/live';
 
 export interface ConnectError {
   code: TransportErrorCode | 'other';
@@ -44,15 +42,11 @@ class DevicesState {
   status = $state<SessionStatus>({ state: 'idle' });
   error = $state<ConnectError | null>(null);
   descriptor = $state<StreamDescriptor | null>(null);
-  /** An fNIRS device (HEGduino, Blueberry): what its filtered view shows and its channel quality. */
-  fnirsView = $state.raw<Extract<EngineEvent, { type: 'fnirs-view' }> | null>(null);
-  fnirsQuality = $state.raw<LiveFnirsQuality | null>(null);
   deviceLabel = $state('');
   stats = $state<DeviceLiveStats | null>(null);
   /** Frames per second of the primary stream over the last stats interval. */
   achievedRateHz = $state(0);
   quality = $state<ChannelQuality[]>([]);
-  recording = $state<{ id: string; frames: number; markers: number } | null>(null);
   gapEvents = $state(0);
   /** Impedance check running (lead-off current on / Ganglion impedance mode). */
   impedanceOn = $state(false);
@@ -64,27 +58,25 @@ class DevicesState {
   private timer: ReturnType<typeof setInterval> | null = null;
   private lastCount = 0;
   private lastTickMs = 0;
-  readonly acq = new Acquisition({
-    onFnirsView: (v) => (this.fnirsView = v),
-    onFnirsQuality: (q) => (this.fnirsQuality = q),
-    onRecordingProgress: (p) => {
-      if (this.recording && p.recordingId === this.recording.id) this.recording = { id: p.recordingId, frames: p.frames, markers: p.markers };
-    },
-    onRecordingStopped: (s) => {
-      this.recording = null;
-      if (s.reason !== 'user') app.notify('error', `Recording stopped: ${s.message ?? s.reason}`);
-    },
-    onError: (m) => {
-      // A worker that cannot see the port is handled by falling back to the page.
-      if (!(this.connection instanceof WorkerSerialConnection) || this.status.state !== 'connecting') app.notify('error', m);
-    },
-    onDeviceStatus: (s) => {
-      if (this.connection instanceof WorkerSerialConnection) this.setStatus(s as SessionStatus);
-    },
-    onDeviceLiveStats: (s) => {
-      if (this.connection instanceof WorkerSerialConnection) this.connection.update(s);
-    },
-  });
+  /** The app's one acquisition, which this page's board feeds while connected. */
+  get acq() {
+    return acquisition.client;
+  }
+
+  /** The recording of the app's acquisition, while this page's board feeds it. */
+  get recording() {
+    return this.active ? acquisition.recording : null;
+  }
+
+  /** An fNIRS device (HEGduino, Blueberry): what the one acquisition's filtered view shows, while this page's board feeds it. */
+  get fnirsView() {
+    return this.active ? acquisition.fnirsView : null;
+  }
+
+  /** An fNIRS device's channel quality, while this page's board feeds the acquisition. */
+  get fnirsQuality() {
+    return this.active ? acquisition.fnirsQuality : null;
+  }
 
   /** A reconnection re-runs the handshake (Cyton soft reset): any impedance check has ended. */
   private setStatus(s: SessionStatus): void {
@@ -122,6 +114,16 @@ class DevicesState {
     const d = this.selected;
     this.error = null;
     this.status = { state: 'connecting' };
+    await acquisition.claimForDevice(d.name, {
+      // A worker that cannot see the port is handled by falling back to the page.
+      onError: () => this.connection instanceof WorkerSerialConnection && this.status.state === 'connecting',
+      onDeviceStatus: (s) => {
+        if (this.connection instanceof WorkerSerialConnection) this.setStatus(s as SessionStatus);
+      },
+      onDeviceLiveStats: (s) => {
+        if (this.connection instanceof WorkerSerialConnection) this.connection.update(s);
+      },
+    });
     try {
       const transport = await chooseTransport(d, this.transportKind);
       this.deviceLabel = transport.label;
@@ -157,13 +159,14 @@ class DevicesState {
       }
       this.status = this.status.state === 'connecting' ? { state: 'streaming', reconnects: 0 } : this.status;
       // NeuroPype executions through the API (LSLInput) read this device too.
-      app.publishStreams('devices', this.acq.sharedStreams());
+      app.publishStreams(this.acq.sharedStreams());
       this.lastCount = 0;
       this.lastTickMs = performance.now();
       this.timer = setInterval(() => this.tick(), 1000);
     } catch (e) {
       this.connection = null;
       this.descriptor = null;
+      acquisition.releaseDevice();
       this.error = describeError(e);
       this.status = { state: 'failed', message: this.error.message, code: this.error.code };
     }
@@ -225,33 +228,20 @@ class DevicesState {
     await this.stopRecording();
     await c.stop();
     await this.acq.stop();
-    app.publishStreams('devices', []);
+    app.publishStreams([]);
+    acquisition.releaseDevice();
     this.connection = null;
     this.where = null;
     this.impedanceOn = false;
     this.leadOffOhms = null;
     this.descriptor = null;
-    this.fnirsView = null;
-    this.fnirsQuality = null;
     this.status = { state: 'idle' };
     this.quality = [];
     this.achievedRateHz = 0;
   }
 
-  async startRecording(name: string): Promise<void> {
-    if (!this.connection || this.recording) return;
-    try {
-      const id = await this.acq.startRecording(name || `${this.selected.name} ${new Date().toLocaleString()}`);
-      this.recording = { id, frames: 0, markers: 0 };
-    } catch (e) {
-      app.notify('error', `Could not start recording: ${(e as Error).message}`);
-    }
-  }
-
   async stopRecording(): Promise<void> {
-    if (!this.recording) return;
-    await this.acq.stopRecording();
-    this.recording = null;
+    if (this.recording) await acquisition.stopRecording();
   }
 
   get reader() {

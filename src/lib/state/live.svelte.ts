@@ -1,6 +1,6 @@
-// "The live stream": the Live page's own acquisition (synthetic device or playback) while it runs,
-// else the device connected on the Devices page. It is what the Live page shows, what pipelines run
-// on and what models are deployed on. Main thread only; reactive where its inputs are (runes).
+// "The live stream": the app's one acquisition (state/acquisition.svelte.ts) while it streams: the
+// synthetic device or playback started on the Live page, or the board connected on the Devices page.
+// It is what the Live page shows, what pipelines run on and what models are deployed on. Main thread only.
 import type { Acquisition } from '../clients/acquisition';
 import type { StreamDescriptor } from '../core/stream';
 import { acquisition } from './acquisition.svelte';
