@@ -8,6 +8,8 @@ import type { RunReport, TrainEvent } from '../ml/tf/protocol';
 import { acquisition } from './acquisition.svelte';
 import { app } from './app.svelte';
 import { liveStream } from './live.svelte';
+import { openDb } from '../storage/db';
+import { saveLessonResult } from '../storage/lesson-results';
 import { training } from './training.svelte';
 import {
   CALIBRATION_PHASES,
@@ -42,6 +44,8 @@ class GuideState {
   signalAtMs = $state<number | null>(null);
   firstPredictionAtMs = $state<number | null>(null);
   report = $state<RunReport | null>(null);
+  /** The lesson this run belongs to (opened from a lesson link); its result is kept on this device. */
+  lesson = $state<{ id: string; title: string } | null>(null);
   private loaded = false;
   private cancelled = false;
 
@@ -192,7 +196,19 @@ class GuideState {
 
   /** The first live prediction arrived. */
   predicted(): void {
-    this.firstPredictionAtMs ??= performance.now();
+    if (this.firstPredictionAtMs !== null) return;
+    this.firstPredictionAtMs = performance.now();
+    const lesson = this.lesson;
+    if (!lesson) return;
+    const result = { lessonId: lesson.id, title: lesson.title, finishedAtMs: Date.now(), accuracy: this.report?.metrics?.accuracy ?? null, firstPredictionSeconds: this.firstPredictionAtMs / 1000 };
+    saveLessonResult(openDb(), result).catch((e: Error) => app.notify('error', `Your lesson result was not saved: ${e.message}`));
+  }
+
+  /** Starts the guide afresh for a lesson (from its link). */
+  startLesson(lesson: { id: string; title: string }): void {
+    this.restart();
+    this.loaded = true;
+    this.lesson = lesson;
   }
 
   /** Live step: "close / open your eyes" (on the synthetic device, the switch follows). */
