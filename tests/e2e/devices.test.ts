@@ -267,8 +267,8 @@ describe('Devices page', () => {
   });
 });
 
-describe('API executions with two acquisitions', () => {
-  it("a device disconnecting leaves the Live page's stream to API executions (LSLInput)", async () => {
+describe('one acquisition', () => {
+  it('a board connected while the synthetic device runs replaces it (and says so); the Live page shows and records it; API executions read it, then the synthetic stream again', async () => {
     const page = await openApp(context, server.url, '/api');
     await page.waitForSelector('[data-testid="engine-host"][data-host="true"]', { timeout: 20_000 });
     await page.click('a[href="/"]');
@@ -279,14 +279,32 @@ describe('API executions with two acquisitions', () => {
     await page.click('[data-testid="device-muse-2"]');
     await page.click('[data-testid="device-connect"]');
     await waitState(page, 'streaming');
-    await page.click('[data-testid="device-disconnect"]');
-    await page.waitForSelector('[data-testid="device-empty"]');
-    await page.evaluate(() => (globalThis as any).__fakes.stopTimers());
-    // The synthetic stream still runs, and the API's engine still sees it.
+    await page.locator('.notice', { hasText: 'The synthetic device stopped: Muse 2 replaces it (the app runs one acquisition at a time).' }).waitFor();
+    // The Live page shows the Muse and offers no second stream; its recording controls record the Muse.
+    await page.click('a[href="/"]');
+    await page.locator('[data-testid="live-device-note"]').waitFor();
+    expect(await page.locator('[data-testid="start-stream"]').isDisabled()).toBe(true);
+    await page.fill('[data-testid="recording-name"]', 'Muse from Live');
+    await page.click('[data-testid="start-recording"]');
+    await page.waitForSelector('[data-testid="recording-status"]');
+    // The same recording, shown on the Devices page.
+    await page.click('a[href="/devices"]');
+    await page.waitForSelector('[data-testid="recording-status"]');
     const run = await runLiveExecution(page);
     expect(run.logs.filter((l) => /no live stream matches|could not bind/.test(l.message))).toEqual([]);
     expect(run.state.running).toBe(true);
+    await page.click('[data-testid="stop-recording"]');
+    await page.waitForSelector('[data-testid="start-recording"]');
+    expect((await storedRecording(page, 'Muse from Live')).streams[0].id).toMatch(/^muse-2\./);
+    await page.click('[data-testid="device-disconnect"]');
+    await page.waitForSelector('[data-testid="device-empty"]');
+    await page.evaluate(() => (globalThis as any).__fakes.stopTimers());
+    // Back to the synthetic device: the API's engine sees it.
     await page.click('a[href="/"]');
+    await page.click('[data-testid="start-stream"]');
+    await page.waitForSelector('[data-testid="stop-stream"]');
+    const again = await runLiveExecution(page);
+    expect(again.state.running).toBe(true);
     await page.click('[data-testid="stop-stream"]');
     await page.close();
   });

@@ -69,4 +69,20 @@ describe('guided first run', () => {
       await context.close();
     }
   }, 240_000);
+
+  it('a full storage says the guide cannot save its place, and the guide goes on', async () => {
+    const context: BrowserContext = await newContext(fx.browser);
+    try {
+      await context.addInitScript(`Storage.prototype.setItem = function () { throw new DOMException('The quota has been exceeded.', 'QuotaExceededError'); };`);
+      const page = await openApp(context, fx.server.url, '/guide');
+      await page.locator('[data-testid="guide-signal"][data-shown="true"]').waitFor({ timeout: 20_000 });
+      await page.click('[data-testid="guide-next"]');
+      await page.locator('.notice', { hasText: 'Storage is full: the guide cannot save where it is, so closing this tab would start it over.' }).waitFor({ timeout: 10_000 });
+      await page.locator('[data-testid="guide-prompt"]').waitFor();
+      await screenshot(page, 'guide-storage-full');
+      await page.close();
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
 });

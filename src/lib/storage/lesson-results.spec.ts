@@ -22,7 +22,7 @@ describe('lesson results on this device', () => {
 
   it('says the disk is full instead of failing silently', async () => {
     const db = new NeurotabDb(`lessons-${Math.random()}`);
-    db.settings.put = () => Promise.reject(new DOMException('quota', 'QuotaExceededError'));
+    (db.settings as unknown as { put: () => Promise<never> }).put = () => Promise.reject(new DOMException('quota', 'QuotaExceededError'));
     const e = await saveLessonResult(db, result('a', 1)).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(StorageError);
     expect((e as StorageError).quota).toBe(true);
