@@ -310,6 +310,38 @@ describe('one acquisition', () => {
   });
 });
 
+describe('guided first run with a board', () => {
+  it('uses the connected Muse instead of the synthetic device and asks the person to open and close their eyes', async () => {
+    const page = await openApp(context, server.url, '/devices');
+    await page.evaluate(() => (globalThis as any).__fakes.muse([]));
+    await page.click('[data-testid="device-muse-2"]');
+    await page.click('[data-testid="device-connect"]');
+    await waitState(page, 'streaming');
+    await page.click('a[href="/"]');
+    await page.click('[data-testid="try-it"]');
+    await page.locator('[data-testid="guide"]', { hasText: 'It uses Muse 2, connected on the Devices page.' }).waitFor();
+    await page.locator('[data-testid="guide-signal"][data-shown="true"]').waitFor({ timeout: 20_000 });
+    expect(await page.textContent('[data-testid="guide-signal"]')).toMatch(/Muse EEG · 4 ch · 256 Hz/);
+    await page.click('[data-testid="guide-next"]');
+    await page.locator('[data-testid="guide-prompt"][data-eyes="open"]').waitFor();
+    await page.locator('text=look at the screen, blink normally').waitFor();
+    await page.locator('[data-testid="guide-prompt"][data-eyes="closed"]').waitFor({ timeout: 10_000 });
+    await page.locator('text=close your eyes and relax').waitFor();
+    // The calibration records the Muse (one acquisition): the recording runs on the Devices page too.
+    await page.click('a[href="/devices"]');
+    await page.waitForSelector('[data-testid="recording-status"]');
+    await page.click('a[href="/"]');
+    await page.click('[data-testid="try-it"]');
+    await page.click('[data-testid="guide-restart"]');
+    await page.click('a[href="/devices"]');
+    await page.waitForSelector('[data-testid="start-recording"]');
+    await page.click('[data-testid="device-disconnect"]');
+    await page.waitForSelector('[data-testid="device-empty"]');
+    await page.evaluate(() => (globalThis as any).__fakes.stopTimers());
+    await page.close();
+  });
+});
+
 describe("Chromium's BluetoothEmulation DevTools domain", () => {
   it('connects to an emulated Ganglion through the real chooser, discovers it, reads its firmware, survives a GATT disconnection', async () => {
     // A separate context without the JS fakes: the real navigator.bluetooth, backed by the emulated central.

@@ -70,8 +70,9 @@ class AcquisitionState {
   async claimForDevice(deviceName: string, hooks: NonNullable<AcquisitionState['device']>): Promise<void> {
     if (this.streaming) {
       const was = this.deviceKind === 'playback' ? 'Playback' : 'The synthetic device';
+      const recorded = this.recording ? ' Its recording was stopped and kept.' : '';
       await this.stop();
-      app.notify('info', `${was} stopped: ${deviceName} replaces it (the app runs one acquisition at a time).`);
+      app.notify('info', `${was} stopped: ${deviceName} replaces it (the app runs one acquisition at a time).${recorded}`);
     }
     this.device = hooks;
   }

@@ -104,14 +104,20 @@ class GuideState {
     const startedAt = performance.now();
     const before = this.progress.calibrationMs ?? 0;
     try {
-      if (acquisition.recording) await acquisition.stopRecording();
+      if (acquisition.recording) {
+        await acquisition.stopRecording();
+        app.notify('info', 'The recording that was running was stopped and kept; the calibration records on its own.');
+      }
       await acquisition.startRecording(`First run · eyes open / closed${this.progress.recordingIds.length ? ` (part ${this.progress.recordingIds.length + 1})` : ''}`);
       const rec = acquisition.recording;
       if (!rec) throw new Error('the calibration recording did not start (see the message above)');
       this.save({ step: 'calibrate', recordingIds: [...this.progress.recordingIds, rec.id] });
       for (let p = this.progress.phasesDone; p < CALIBRATION_PHASES; p++) {
         await this.runPhase(p);
-        if (this.cancelled) return;
+        if (this.cancelled) {
+          await acquisition.stopRecording();
+          return;
+        }
         this.save({ phasesDone: p + 1, calibrationMs: before + performance.now() - startedAt });
       }
       await acquisition.stopRecording();
