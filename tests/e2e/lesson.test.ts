@@ -1,7 +1,8 @@
 // Lessons as links in Chromium: a lesson composed on /lesson (with hostile Markdown) becomes a link
 // and a QR code; a fresh profile opens the link, sees the lesson ready (the markup shown as text,
 // the javascript: link not a link), runs it through the guide to a live prediction and finds its
-// result kept on that device; a tampered link is refused with a message; a lesson asking for a
+// result kept on that device; a lesson carrying a pipeline opens it on the Pipelines page for review;
+// a tampered link is refused with a message; a lesson asking for a
 // Muse in a browser without Web Bluetooth (as on iOS) says so and offers the synthetic EEG.
 import { describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext } from 'playwright-core';
@@ -107,6 +108,42 @@ describe('lessons as links', () => {
       await page.click('[data-testid="lesson-start"]');
       await page.locator('[data-testid="guide-signal"][data-shown="true"]').waitFor({ timeout: 20_000 });
       expect(await page.textContent('[data-testid="guide-signal"]')).toMatch(/Synthetic/i);
+      await page.close();
+    } finally {
+      await c.close();
+    }
+  }, 60_000);
+
+  it('a lesson carrying a pipeline opens it on the Pipelines page for review (nothing runs by itself)', async () => {
+    const pipeline = {
+      format: 'neurotab.pipeline',
+      version: 1,
+      meta: { name: 'Alpha band power', description: 'band-pass 8–12 Hz' },
+      nodes: [
+        { id: 'in', type: 'io.stream-input', params: { query: "type='EEG'" } },
+        { id: 'bp', type: 'filter.iir', params: { frequencies: [8, 12], mode: 'bandpass', order: 4 } },
+        { id: 'out', type: 'io.stream-output', params: { stream_name: 'alpha' } },
+      ],
+      edges: [
+        { source: 'in', target: 'bp' },
+        { source: 'bp', target: 'out' },
+      ],
+    };
+    const author = await openApp(fx.context, fx.server.url, '/lesson');
+    await author.fill('[data-testid="compose-title"]', 'Filter lesson');
+    await author.check('[data-testid="compose-recipe-pipeline"]');
+    await author.fill('[data-testid="compose-pipeline"]', '{"format": "neurotab.pipeline"');
+    await author.locator('[data-testid="compose-error"]').waitFor();
+    await author.fill('[data-testid="compose-pipeline"]', JSON.stringify(pipeline));
+    await author.locator('[data-testid="lesson-qr"]').waitFor({ timeout: 10_000 });
+    const link = await author.inputValue('[data-testid="lesson-link"]');
+    await author.close();
+    const c = await freshContext(fx.browser);
+    try {
+      const page = await openApp(c, fx.server.url, link.replace(/^https?:\/\/[^/]+/, ''));
+      await page.click('[data-testid="lesson-start"]');
+      await page.waitForSelector('[data-testid="shared-pipeline"]', { timeout: 15_000 });
+      expect(await page.textContent('[data-testid="shared-name"]')).toBe('Alpha band power');
       await page.close();
     } finally {
       await c.close();
