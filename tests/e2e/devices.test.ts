@@ -1,8 +1,9 @@
 // Real devices in Chromium, through the real app: a fake Web Serial port streaming Cyton packets
 // (made in the page) and a fake Web Bluetooth Muse drive full sessions on the Devices page
 // (connect, stream, drop, reconnect, record, stop) with exact gap counts; the connect errors are
-// shown; and a Ganglion's connect / discover / disconnect runs through Chromium's
-// BluetoothEmulation DevTools domain. Screenshots of the page's states go to test-results/.
+// shown; a fake HEGduino feeding the one acquisition shows its ΔOD and quality on the Live page;
+// and a Ganglion's connect / discover / disconnect runs through Chromium's BluetoothEmulation
+// DevTools domain. Screenshots of the page's states go to test-results/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launch, newContext, openApp, screenshot, serveApp, type AppServer } from './harness';
@@ -56,6 +57,30 @@ const INSTALL = `(() => {
       due += n;
       if (n > 0) f.museEmu.pump(n);
     }, 20));
+  };
+  /** A HEGduino on a USB-UART bridge: after 't', full-mode lines µs|red|ir|ratio|ambient at ~25 lines/s with a 1.2 Hz pulse in both wavelengths. */
+  f.heg = () => {
+    const port = serial.plug({ usbVendorId: 0x10c4, usbProductId: 0xea60 });
+    serial.chooserPick = port;
+    let on = false;
+    let k = 0;
+    port.onWrite = (bytes) => {
+      for (const x of bytes) {
+        if (x === 0x74) on = true;
+        else if (x === 0x66) on = false;
+      }
+    };
+    f.timers.push(setInterval(() => {
+      if (!on) return;
+      const t = k++ / 25;
+      const pulse = Math.sin(2 * Math.PI * 1.2 * t);
+      const red = 50000 + 300 * pulse + 100 * Math.sin(2 * Math.PI * 0.1 * t);
+      const ir = 60000 + 400 * pulse + 120 * Math.sin(2 * Math.PI * 0.1 * t);
+      const line = Math.round(t * 1e6) + '|' + red.toFixed(1) + '|' + ir.toFixed(1) + '|' + (red / ir).toFixed(4) + '|12' + String.fromCharCode(13, 10);
+      const b = new Uint8Array(line.length);
+      for (let i = 0; i < line.length; i++) b[i] = line.charCodeAt(i);
+      port.emit(b);
+    }, 40));
   };
   f.stopTimers = () => { f.timers.forEach(clearInterval); f.timers = []; };
   globalThis.__fakes = f;
@@ -306,6 +331,37 @@ describe('one acquisition', () => {
     const again = await runLiveExecution(page);
     expect(again.state.running).toBe(true);
     await page.click('[data-testid="stop-stream"]');
+    await page.close();
+  });
+});
+
+describe('one acquisition with an fNIRS board', () => {
+  it('a HEGduino connected on the Devices page (the synthetic fNIRS device stopped for it) shows ΔOD and a quality badge per channel on the Live page', async () => {
+    const page = await openApp(context, server.url, '/');
+    await page.click('[data-testid="device-synthetic-fnirs"]');
+    await page.click('[data-testid="start-stream"]');
+    await page.waitForFunction(() => document.querySelector('[data-testid="fnirs-mode"]')?.textContent?.includes('HbO'));
+    await page.evaluate(() => (globalThis as any).__fakes.heg());
+    await page.click('a[href="/devices"]');
+    await page.click('[data-testid="device-hegduino"]');
+    await page.click('[data-testid="device-connect"]');
+    await waitState(page, 'streaming');
+    await page.locator('.notice', { hasText: 'The synthetic device stopped: HEGduino replaces it' }).waitFor();
+    await page.click('a[href="/"]');
+    await page.locator('[data-testid="live-device-note"]').waitFor();
+    // No distances on a HEGduino: the one acquisition's fNIRS view is ΔOD, with why.
+    await page.waitForFunction(() => document.querySelector('[data-testid="fnirs-mode"]')?.textContent?.includes('ΔOD'), undefined, { timeout: 20_000 });
+    expect(await page.textContent('.stream-info')).toContain('ΔOD');
+    await page.waitForSelector('[data-testid="fnirs-badge"]', { timeout: 30_000 });
+    expect(await page.locator('[data-testid="fnirs-badge"]').count()).toBeGreaterThanOrEqual(1);
+    await screenshot(page, 'fnirs-live-hegduino');
+    await page.click('a[href="/devices"]');
+    await page.click('[data-testid="device-disconnect"]');
+    await page.waitForSelector('[data-testid="device-empty"]');
+    await page.evaluate(() => (globalThis as any).__fakes.stopTimers());
+    // The board gone, its fNIRS view goes with it.
+    await page.click('a[href="/"]');
+    expect(await page.locator('[data-testid="fnirs-quality"]').count()).toBe(0);
     await page.close();
   });
 });

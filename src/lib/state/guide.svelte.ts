@@ -73,7 +73,7 @@ class GuideState {
     if (live && (live.fromDevice || acquisition.deviceKind === 'synthetic')) return;
     this.busy = 'starting';
     try {
-      if (acquisition.streaming) await acquisition.stop(); // playback: the guide needs eyes
+      if (acquisition.streaming) await acquisition.stop(); // playback or synthetic fNIRS: the guide needs eyes
       acquisition.deviceKind = 'synthetic';
       acquisition.setEyesClosed(false);
       await acquisition.start();
