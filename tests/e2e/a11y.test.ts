@@ -1,6 +1,6 @@
 // Every page at desktop width and on a phone (390 × 844, touch): axe-core finds no serious or
 // critical violation, nothing is laid out wider than the screen, every nav entry is on screen, and
-// Tab reaches the controls with a visible focus ring. Phone screenshots go to test-results/screenshots.
+// Tab reaches the controls with a visible focus ring. Screenshots of every page go to test-results/screenshots.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import AxeBuilder from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -48,7 +48,7 @@ for (const [name, options] of [['desktop', DESKTOP], ['phone', PHONE]] as const)
         for (const box of await page.$$eval('nav a', (as) => as.map((a) => a.getBoundingClientRect().toJSON()))) {
           expect(box.right).toBeLessThanOrEqual(widths.win);
         }
-        if (name === 'phone') await screenshot(page, `phone${path === '/' ? '-live' : path.replaceAll('/', '-')}`);
+        await screenshot(page, `${name}${path === '/' ? '-live' : path.replaceAll('/', '-')}`);
         await page.close();
       }, 60_000);
     }
