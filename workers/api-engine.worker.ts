@@ -17,7 +17,7 @@ import { LibraryFileOutputs } from '../src/lib/storage/pipeline-files';
 import { FILE_OUTPUT_TYPES } from '../src/lib/engine/nodes/np-file-system';
 import { IndexedDbPipelineStore } from '../src/lib/storage/pipeline-store';
 import { matchStreamQuery, type StreamDescriptor } from '../src/lib/core/stream';
-import { createApi, ExpHubFailure, type Backend, type ExperimentBackend, type NeuraScaleBackend, type InstinctStream } from '../src/lib/api/index';
+import { createApi, type Backend, type ExperimentBackend, type NeuraScaleBackend, type InstinctStream } from '../src/lib/api/index';
 import { IndexedDbInstinctStreamStore } from '../src/lib/storage/instinct-store';
 import { reviveApiError } from '../src/lib/api/message';
 import { serveBridgeInWorker } from '../src/lib/api/bridge';
@@ -101,6 +101,17 @@ const lslPublisher: LslPublisher = new LslPublisher(lslClient, {
 let backend: LocalBackend | null = null;
 /** The /exphub family's calls go on to the training worker (TensorFlow.js must not stall executions). */
 let exphub: RpcClient | null = null;
+/** The training worker loads TensorFlow.js, so the page starts it only on the first /exphub call. */
+let exphubWanted: Promise<RpcClient> | null = null;
+let exphubArrived: ((c: RpcClient) => void) | null = null;
+function exphubClient(): Promise<RpcClient> {
+  if (exphub) return Promise.resolve(exphub);
+  exphubWanted ??= new Promise((ok) => {
+    exphubArrived = ok;
+    self.postMessage({ type: 'exphub-wanted' });
+  });
+  return exphubWanted;
+}
 
 /** The page's device hub (clients/api-devices.ts), reached through the devices port. */
 let devices: DeviceBackend | null = null;
@@ -165,10 +176,7 @@ function served(b: LocalBackend): object {
         };
       }
       if (typeof prop === 'string' && prop.startsWith('exphub')) {
-        return (...args: unknown[]) => {
-          if (!exphub) throw new ExpHubFailure(503, 'Engine unavailable');
-          return exphub.call(prop, args);
-        };
+        return async (...args: unknown[]) => (await exphubClient()).call(prop, args);
       }
       return Reflect.get(target, prop, receiver);
     },
@@ -197,7 +205,10 @@ self.onmessage = (ev: MessageEvent<ApiEngineMessage>) => {
     backend?.sourcesChanged(streams.map((s) => s.descriptor.id));
   }
   else if (m?.type === 'devices-port' && ev.ports[0]) connectDevices(ev.ports[0]);
-  else if (m?.type === 'exphub-port' && ev.ports[0]) exphub = connectPort(ev.ports[0], { timeoutMs: 60_000, reviveError: reviveApiError });
+  else if (m?.type === 'exphub-port' && ev.ports[0]) {
+    exphub = connectPort(ev.ports[0], { timeoutMs: 60_000, reviveError: reviveApiError });
+    exphubArrived?.(exphub);
+  }
   else if (m?.type === 'serve' && ev.ports[0]) {
     servePort(ev.ports[0], served(localBackend()));
     serveLiveControl(liveHost, ev.ports[0]);

@@ -47,12 +47,19 @@ class AppState {
       if (!this.apiWorker) {
         this.apiWorker = new Worker(new URL('../../../workers/api-engine.worker.ts', import.meta.url), { type: 'module', name: 'neurotab-api-engine' });
         this.apiWorker.postMessage({ type: 'streams', streams: this.liveStreams });
-        // The /exphub family trains in its own worker, reached from the API engine through a port.
-        const train = new Worker(new URL('../../../workers/train.worker.ts', import.meta.url), { type: 'module', name: 'neurotab-api-train' });
-        train.postMessage({ type: 'init' });
-        const link = new MessageChannel();
-        train.postMessage({ type: 'serve-exphub' }, [link.port1]);
-        this.apiWorker.postMessage({ type: 'exphub-port' }, [link.port2]);
+        // The /exphub family trains in its own worker, reached from the API engine through a port. It
+        // loads TensorFlow.js, so it starts on the API engine's first /exphub call, not with the page.
+        const api = this.apiWorker;
+        const startTrainer = (ev: MessageEvent) => {
+          if (ev.data?.type !== 'exphub-wanted') return;
+          api.removeEventListener('message', startTrainer);
+          const train = new Worker(new URL('../../../workers/train.worker.ts', import.meta.url), { type: 'module', name: 'neurotab-api-train' });
+          train.postMessage({ type: 'init' });
+          const link = new MessageChannel();
+          train.postMessage({ type: 'serve-exphub' }, [link.port1]);
+          api.postMessage({ type: 'exphub-port' }, [link.port2]);
+        };
+        api.addEventListener('message', startTrainer);
         // The device seam (NeuraScale, Instinct system endpoints): devices live on this page.
         const devices = new MessageChannel();
         serveApiDevices(devices.port1);
