@@ -79,3 +79,19 @@ describe('keyboard', () => {
     await context.close();
   }, 60_000);
 });
+
+describe('live updates', () => {
+  it('the Live page announces the stream starting through a polite live region, and axe still passes while it streams', async () => {
+    const context = await browser.newContext(PHONE);
+    const page = await openApp(context, server.url, '/');
+    const region = page.locator('[data-testid="stream-info"]');
+    expect(await region.getAttribute('aria-live')).toBe('polite');
+    expect(await region.innerText()).toContain('No stream');
+    await page.tap('[data-testid="start-stream"]');
+    await page.waitForSelector('[data-testid="stop-stream"]');
+    await expect.poll(() => region.innerText()).toMatch(/\d+ ch · \d+ Hz/);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'phone-live-streaming');
+    await context.close();
+  }, 60_000);
+});
