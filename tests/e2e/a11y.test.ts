@@ -6,7 +6,7 @@ import AxeBuilder from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launch, openApp, screenshot, serveApp, type AppServer } from './harness';
 
-const PAGES = ['/', '/recordings', '/api', '/devices', '/pipelines', '/training'];
+const PAGES = ['/', '/recordings', '/api', '/devices', '/pipelines', '/training', '/studies', '/guide', '/lesson'];
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, hasTouch: true, isMobile: true };
 const DESKTOP = { viewport: { width: 1400, height: 860 }, deviceScaleFactor: 1 };
 
