@@ -71,6 +71,7 @@ describe('installable app', () => {
   it('after one visit, every page opens offline', async () => {
     const first = await openApp(f.context, f.server.url);
     // The whole navigation, as the online page draws it, must come back offline on every page.
+    await first.waitForSelector('nav a');
     const navLinks = await first.locator('nav a').count();
     expect(navLinks).toBeGreaterThanOrEqual(PAGES.length - 1); // every page but /guide has a nav entry
     await f.context.setOffline(true);
