@@ -5,6 +5,7 @@ import { sveltekit } from '@sveltejs/kit/vite';
 import { defineConfig, type Plugin } from 'vite';
 import { readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CSP_DIRECTIVES } from './src/lib/core/csp';
 
 /**
@@ -56,6 +57,8 @@ export default defineConfig({
   ],
   server: { headers: isolationHeaders, fs: { allow: ['..'] } },
   preview: { headers: isolationHeaders },
+  // @stdlib's generator probe uses eval(), refused by the CSP: answered without it (see the file).
+  resolve: { alias: { '@stdlib/assert-has-generator-support': fileURLToPath(new URL('./src/lib/core/has-generator-support.cjs', import.meta.url)) } },
   worker: { format: 'es' },
   build: { target: 'es2023' },
 });
