@@ -7,6 +7,7 @@
 // service worker's SSE (LIVE_OPEN on the same ports) and for the bridge's WebSocket relay.
 // The NeuraScale family and Instinct's system endpoints run here too, on the page's devices (the
 // device seam arrives as a port); the NeuraScale socket handler reads the device rings here.
+// Open pipeline editors reach the same executions through the execution channel (api/execution-channel.ts).
 import { LocalBackend, type BindRequest } from '../src/lib/api/local-backend';
 import { builtinRegistry, MarkerQueue } from '../src/lib/engine/index';
 import { connectPort, servePort, type RpcClient } from '../src/lib/core/rpc';
@@ -37,6 +38,7 @@ import type { StudiesBackend } from '../src/lib/api/studies';
 import { LslBridgeClient } from '../src/lib/api/lsl-client';
 import { LslPublisher } from '../src/lib/api/lsl-publisher';
 import { LslDevices } from '../src/lib/api/lsl-devices';
+import { serveExecutionChannel } from '../src/lib/api/execution-channel';
 
 type ApiEngineMessage =
   | { type: 'serve' }
@@ -197,6 +199,9 @@ function api(): ReturnType<typeof createApi> {
   }
   return httpApi;
 }
+
+// Open pipeline editors (any tab) share the executions' documents, reports and previews through this channel.
+serveExecutionChannel(localBackend());
 
 self.onmessage = (ev: MessageEvent<ApiEngineMessage>) => {
   const m = ev.data;

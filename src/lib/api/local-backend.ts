@@ -21,6 +21,7 @@ import {
   type NodeRegistry,
   type ParamSpec,
   type PipelineDocument,
+  type PipelineEdge,
   type PipelineNode,
 } from '../engine/index';
 import {
@@ -162,6 +163,7 @@ export class LocalBackend implements Backend {
   /** Instinct streams: same registry, binder and run loops as the executions. */
   readonly instinct: InstinctStreams;
   readonly sinks: SinkHub;
+  private readonly watchers = new Set<(executionId: number) => void>();
 
   constructor(opts: LocalBackendOptions = {}) {
     this.registry = opts.registry ?? createBuiltinRegistry();
@@ -185,6 +187,73 @@ export class LocalBackend implements Backend {
     for (const id of ids) await this.deleteExecution(id);
     await this.instinct.dispose();
     await this.settle();
+  }
+
+  /**
+   * Calls `fn` with the execution id after every change to an execution's document (load, reload,
+   * configure, node, edge, parameter and description edits, replaceDocument) — how an open editor of
+   * that execution learns of edits made through the API. Returns an unsubscribe function.
+   */
+  watchDocuments(fn: (executionId: number) => void): () => void {
+    this.watchers.add(fn);
+    return () => this.watchers.delete(fn);
+  }
+
+  /** The engine's execution behind an id (for in-process observers: taps, metrics). */
+  execution(id: number): Execution {
+    return this.slot(id).ex;
+  }
+
+  /** A copy of the execution's document (what the engine runs, positions included); undefined when nothing is loaded. */
+  document(id: number): PipelineDocument | undefined {
+    return this.slot(id).ex.document;
+  }
+
+  /**
+   * Replaces the execution's document through the engine's live-change path (Execution.edit: a
+   * running pipeline keeps the state of unchanged nodes; a change that would break it is refused
+   * and nothing changes). Nodes and edges that stay keep their API ids; new ones get fresh ids.
+   */
+  async replaceDocument(id: number, doc: PipelineDocument): Promise<void> {
+    return this.serial(id, (s) => {
+      const next = parsePipelineDocument(doc);
+      const missing = [...new Set(next.nodes.filter((n) => !this.registry.find(n.type)).map((n) => n.type))].sort();
+      if (missing.length) throw toLoadError(new UnsupportedNodeClassError(missing, 'document'));
+      const wasLoaded = s.ex.loaded;
+      this.ensureGraph(s);
+      try {
+        s.ex.edit((d) => {
+          d.meta = next.meta;
+          d.nodes = next.nodes;
+          d.edges = next.edges;
+          d.ui = next.ui;
+        });
+      } catch (e) {
+        if (!wasLoaded) s.ex.unload();
+        throw toLoadError(e);
+      }
+      const cust = this.customizedOf(s);
+      for (const docId of [...s.docToNode.keys()]) {
+        if (next.nodes.some((n) => n.id === docId)) continue;
+        s.nodeToDoc.delete(s.docToNode.get(docId)!);
+        s.docToNode.delete(docId);
+        cust.delete(docId);
+      }
+      for (const n of next.nodes) {
+        const known = cust.get(n.id) ?? new Set<string>();
+        for (const k of Object.keys(n.params)) known.add(k);
+        cust.set(n.id, known);
+        if (s.docToNode.has(n.id)) continue;
+        const nodeId = s.nextNodeId++;
+        s.nodeToDoc.set(nodeId, n.id);
+        s.docToNode.set(n.id, nodeId);
+        s.uuids.set(n.id, crypto.randomUUID());
+        this.bindNode(s, n.id);
+      }
+      const same = (a: PipelineEdge, b: PipelineEdge) => a.source === b.source && a.sourcePort === b.sourcePort && a.target === b.target && a.targetPort === b.targetPort;
+      s.edges = next.edges.map((e) => s.edges.find((r) => same(r, e)) ?? { id: s.nextEdgeId++, ...e });
+      this.changed(s);
+    });
   }
 
   /** Online loops currently alive, including those still winding down after a delete (for leak checks). */
@@ -231,6 +300,7 @@ export class LocalBackend implements Backend {
     s.ex.unload();
     // The loop ends at its next wake-up (≤ 1/tickrate); settle() waits for that.
     s.loop?.abort.abort();
+    for (const fn of this.watchers) fn(id);
   }
 
   /** Resolves when every engine loop (also of deleted executions) has ended. */
@@ -401,6 +471,7 @@ export class LocalBackend implements Backend {
     } catch (e) {
       throw new BackendError('INVALID_PARAMETER_VALUE', errorMessage(e));
     }
+    this.changed(s);
   }
 
   async logs(id: number, fromIdx: number, limit: number): Promise<LogRecord[]> {
@@ -435,6 +506,7 @@ export class LocalBackend implements Backend {
       if (!wasLoaded) s.ex.unload();
       throw new BackendError('PIPELINE_PARSE_ERROR', `The description could not be applied: ${errorMessage(e)}`);
     }
+    this.changed(s);
     return this.descriptionOf(s.ex.document!);
   }
 
@@ -482,6 +554,7 @@ export class LocalBackend implements Backend {
     const cust = this.customizedOf(s);
     cust.set(docId, new Set(Object.keys(params)));
     this.bindNode(s, docId);
+    this.changed(s);
     return this.nodeOf(s, s.ex.document!.nodes.find((n) => n.id === docId)!);
   }
 
@@ -496,6 +569,7 @@ export class LocalBackend implements Backend {
     s.nodeToDoc.delete(nodeId);
     s.docToNode.delete(docId);
     s.edges = s.edges.filter((e) => e.source !== docId && e.target !== docId);
+    this.changed(s);
   }
 
   async getPorts(id: number, nodeId: number): Promise<NpPort[]> {
@@ -528,6 +602,7 @@ export class LocalBackend implements Backend {
     (cust.get(docId) ?? cust.set(docId, new Set()).get(docId)!).add(spec.name);
     // A new model_id must be resolved by the host again.
     if (HOST_BOUND_TYPES.has(cls.type)) this.bindNode(s, docId);
+    this.changed(s);
     const node = this.nodeOf(s, s.ex.document!.nodes.find((n) => n.id === docId)!);
     return node.parameters.find((p) => p.id === param)!;
   }
@@ -556,6 +631,7 @@ export class LocalBackend implements Backend {
     }
     const rec = { id: s.nextEdgeId++, source: src, sourcePort: edge.source_port, target: dst, targetPort };
     s.edges.push(rec);
+    this.changed(s);
     return this.edgeOf(s, rec);
   }
 
@@ -569,6 +645,7 @@ export class LocalBackend implements Backend {
       throw new BackendError('PIPELINE_PARSE_ERROR', `Removing edge ${edgeId} would leave an invalid pipeline (${errorMessage(e)}); nothing was removed`);
     }
     s.edges = s.edges.filter((e) => e !== rec);
+    this.changed(s);
   }
 
   // ------------------------------------------------------------------------------- catalog
@@ -701,6 +778,7 @@ export class LocalBackend implements Backend {
     this.customized.set(s, cust);
     for (const w of warnings) s.ex.log(30, w);
     for (const n of doc.nodes) this.bindNode(s, n.id);
+    this.changed(s);
   }
 
   /** Ask the binder for a binding of one node (input/output nodes only); failures become WARNING records. */
@@ -714,6 +792,10 @@ export class LocalBackend implements Backend {
     } catch (e) {
       s.ex.log(30, `could not bind ${docId} (${npName(cls)}): ${errorMessage(e)}`);
     }
+  }
+
+  private changed(s: Slot): void {
+    for (const fn of this.watchers) fn(s.id);
   }
 
   private readonly customized = new WeakMap<Slot, Map<string, Set<string>>>();
