@@ -199,4 +199,46 @@ describe('pipeline editor', () => {
     expect(await page.evaluate(() => (globalThis as unknown as { __csp: string[] }).__csp)).toEqual([]);
     await kb.close();
   });
+
+  it('one document, many writers: an API client adds a node and an edge to the execution the editor shows, and sees the editor\'s edits', async () => {
+    const host = await openApp(context, server.url, '/');
+    const id = await host.evaluate(async () => {
+      const created = await fetch('/np/executions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).then((r) => r.json());
+      const doc = { format: 'neurotab.pipeline', version: 1, meta: { name: 'shared', description: '' }, nodes: [{ id: 'in', type: 'io.stream-input', params: {} }, { id: 'bp', type: 'filter.iir', params: {} }], edges: [{ source: 'in', target: 'bp' }] };
+      const load = await fetch(`/np/executions/${created.id}/actions/load`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ content: JSON.stringify(doc) }) });
+      if (!load.ok) throw new Error(await load.text());
+      return created.id as number;
+    });
+    await host.goto(new URL(`/editor?execution=${id}`, server.url).href);
+    await host.waitForSelector('[data-testid="editor-link"]');
+    await host.waitForSelector('[data-testid="editor-node-bp"]');
+    // The API client is another page of the origin, over HTTP (the service worker's /np routes).
+    const client = await context.newPage();
+    await client.goto(new URL('/examples/np-client.html', server.url).href);
+    await client.waitForFunction(() => navigator.serviceWorker.controller !== null);
+    const before = await host.locator('.svelte-flow__node').count();
+    const t0 = Date.now();
+    const added = await client.evaluate(async (eid) => {
+      const post = (path: string, body: unknown) => fetch(`/np/executions/${eid}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: await r.json() }));
+      const nodes = await fetch(`/np/executions/${eid}/graph/nodes`).then((r) => r.json());
+      const bp = nodes.find((n: { title: string; type: string }) => /IIR/i.test(n.type) || /IIR/i.test(n.title));
+      const node = await post('/graph/nodes', { class: 'math.log' });
+      const edge = await post('/graph/edges', { source_node: bp.id, source_port: 'data', target_node: node.body.id, target_port: 'data' });
+      return { node, edge };
+    }, id);
+    expect(added.node.status).toBe(200);
+    expect(added.edge.status).toBe(200);
+    await expect.poll(() => host.locator('.svelte-flow__node').count(), { timeout: 5000, interval: 10 }).toBe(before + 1);
+    await expect.poll(() => host.locator('.svelte-flow__edge-path').count(), { timeout: 5000, interval: 10 }).toBe(2);
+    console.log(`[editor] API node + edge shown in the editor ${Date.now() - t0} ms after the client's first request (both requests included)`);
+    await screenshot(host, 'editor-07-api-writer');
+    // And the other way: a node added in the editor is what the API lists.
+    await host.fill('[data-testid="palette-search"]', 'math.abs');
+    await host.click('[data-testid="add-math.abs"]');
+    await expect
+      .poll(() => client.evaluate(async (eid) => (await fetch(`/np/executions/${eid}/graph/nodes`).then((r) => r.json())).map((n: { type: string }) => n.type), id))
+      .toHaveLength(4);
+    await client.close();
+    await host.close();
+  });
 });
