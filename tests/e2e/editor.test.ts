@@ -194,6 +194,15 @@ describe('pipeline editor', () => {
     expect(await edgeCount(kb)).toBe(3);
     await kb.keyboard.press('Control+z');
     expect(await docOf(kb)).toEqual(built);
+    // Automatic layout (elkjs, under the strict CSP): the chain then runs left to right.
+    const leftToRight = async () => {
+      const p = (await docOf(kb)).ui!.positions as Record<string, { x: number }>;
+      return ids.every((id, i) => i === 0 || p[id].x > p[ids[i - 1]].x);
+    };
+    expect(await leftToRight()).toBe(false);
+    await kb.focus('[data-testid="editor-layout"]');
+    await kb.keyboard.press('Enter');
+    await expect.poll(leftToRight).toBe(true);
     await screenshot(kb, 'editor-06-keyboard');
     expect(await kb.evaluate(() => (globalThis as unknown as { __csp: string[] }).__csp)).toEqual([]);
     expect(await page.evaluate(() => (globalThis as unknown as { __csp: string[] }).__csp)).toEqual([]);
