@@ -153,6 +153,25 @@ describe('pipeline editor', () => {
     await screenshot(page, 'editor-05-pyp-reimported');
   });
 
+  it('shares the graph as a link and a QR code; the link opens it read-only in a new page, not running', async () => {
+    const before = await docOf(page);
+    await page.click('[data-testid="editor-share"]');
+    const url = await page.inputValue('[data-testid="editor-share-url"]');
+    expect(await page.locator('[data-testid="editor-share-qr"] svg path').count()).toBeGreaterThan(0);
+    await screenshot(page, 'editor-05b-share');
+    const { decodeSharedPipeline, sharePayloadOf } = await import('../../src/lib/engine/share');
+    const { builtinRegistry } = await import('../../src/lib/engine/index');
+    expect(decodeSharedPipeline(sharePayloadOf(new URL(url).hash)!, builtinRegistry())).toEqual(before);
+    const other = await context.newPage();
+    await other.goto(url);
+    await other.waitForSelector('[data-testid="shared-graph"]');
+    expect(await other.textContent('[data-testid="shared-name"]')).toBe(before.meta.name);
+    for (const n of before.nodes) expect(await other.textContent('[data-testid="shared-graph"]')).toContain(n.id);
+    expect(await other.locator('[data-testid="stop-pipeline"]').count()).toBe(0);
+    await screenshot(other, 'editor-05c-share-opened');
+    await other.close();
+  });
+
   it('refuses a broken file with a message and keeps the graph', async () => {
     const before = await docOf(page);
     await page.setInputFiles('[data-testid="editor-file"]', { name: 'evil.json', mimeType: 'application/json', buffer: Buffer.from('{"format":"neurotab.pipeline","version":1,"nodes":[{"id":"a","type":"no.such"}],"__proto__":{"x":1}}') });
