@@ -269,4 +269,66 @@ describe('pipeline editor', () => {
     await client.close();
     await host.close();
   });
+
+  it('runs the chain on the synthetic stream as an /np execution: live band-power bars, node metrics; closing the eyes raises alpha', async () => {
+    // The tab with the stream must host the engine: close the earlier editor tab (the host so far).
+    await page?.close();
+    const run = await openApp(context, server.url, '/');
+    await run.click('[data-testid="start-stream"]');
+    await run.waitForSelector('[data-testid="stop-stream"]');
+    await run.click('nav a[href="/editor"]');
+    await run.waitForSelector('[data-testid="editor-canvas"] .svelte-flow');
+    const chain = {
+      format: 'neurotab.pipeline',
+      version: 1,
+      meta: { name: 'alpha', description: '' },
+      nodes: [
+        { id: 'in', type: 'io.stream-input', params: {} },
+        { id: 'bp', type: 'filter.iir', params: { frequencies: [1, 40], order: 2 } },
+        { id: 'win', type: 'time.sliding-window', params: { window_length: 2, step: 0.25 } },
+        { id: 'psd', type: 'spectral.welch', params: { segment_samples: 256, scaling: 'density' } },
+        { id: 'bands', type: 'spectral.band-power', params: { bands: { alpha: [8, 13], beta: [13, 30] } } },
+        { id: 'out', type: 'io.stream-output', params: { stream_name: 'bandpower', stream_type: 'Features' } },
+      ],
+      edges: [
+        { source: 'in', target: 'bp' },
+        { source: 'bp', target: 'win' },
+        { source: 'win', target: 'psd' },
+        { source: 'psd', target: 'bands' },
+        { source: 'bands', target: 'out' },
+      ],
+    };
+    await run.setInputFiles('[data-testid="editor-file"]', { name: 'alpha.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(chain)) });
+    await run.waitForSelector('[data-testid="editor-node-bands"]');
+    await run.click('[data-testid="editor-run"]');
+    await run.waitForSelector('[data-testid="editor-stop"]', { timeout: 10_000 });
+    await run.waitForSelector('[data-testid="bar-bands-alpha"]', { timeout: 10_000 });
+    expect(run.url()).toMatch(/\/editor\?execution=\d+$/);
+    await expect.poll(() => run.textContent('[data-testid="node-status-bands"]'), { timeout: 10_000 }).toMatch(/[1-9]\d* out · 0 err/);
+    const alpha = async () => Number(await run.getAttribute('[data-testid="bar-bands-alpha"]', 'data-value'));
+    const average = async () => {
+      let sum = 0;
+      for (let i = 0; i < 5; i++) {
+        sum += await alpha();
+        await run.waitForTimeout(300);
+      }
+      return sum / 5;
+    };
+    await run.waitForTimeout(3000);
+    const open = await average();
+    expect(open).toBeGreaterThan(0);
+    await screenshot(run, 'editor-08-running-eyes-open');
+    // Close the eyes on the Live page; the execution keeps running; back in the editor (same execution).
+    await run.click('nav a[href="/"]');
+    await run.click('[data-testid="eyes-closed"]');
+    await run.goBack();
+    await run.waitForSelector('[data-testid="bar-bands-alpha"]', { timeout: 10_000 });
+    await expect.poll(alpha, { timeout: 15_000 }).toBeGreaterThan(open * 3);
+    await run.waitForTimeout(2500);
+    expect(await average()).toBeGreaterThan(open * 3);
+    await screenshot(run, 'editor-09-running-eyes-closed');
+    await run.click('[data-testid="editor-stop"]');
+    await run.waitForSelector('[data-testid="editor-run"]');
+    await run.close();
+  });
 });
