@@ -20,7 +20,7 @@ beforeAll(async () => {
   await context.addInitScript(() => {
     const seen: string[] = [];
     (globalThis as unknown as { __csp: string[] }).__csp = seen;
-    document.addEventListener('securitypolicyviolation', (e) => seen.push(`${e.effectiveDirective} ${e.blockedURI}`));
+    document.addEventListener('securitypolicyviolation', (e) => seen.push(`${e.effectiveDirective} ${e.blockedURI} at ${e.sourceFile}:${e.lineNumber}`));
   });
 });
 afterAll(async () => {
@@ -84,11 +84,21 @@ describe('pipeline editor', () => {
     await screenshot(page, 'editor-02-nodes');
     for (let i = 0; i < 4; i++) await wire(page, ids[i], ids[i + 1]);
     expect(await edgeCount(page)).toBe(4);
-    // A spectrum into the output (signal/features) is refused, with the compiler's reason.
-    await wire(page, 'welch', 'stream_output');
-    await expect.poll(() => page.textContent('[data-testid="editor-refusal"]')).toContain('accepts signal/features, but welch.data carries spectrum');
+    // A spectrum into a signal-only input (a FIR filter's) is refused, with the compiler's reason;
+    // the extra node is then deleted again.
+    await page.fill('[data-testid="palette-search"]', 'filter.fir');
+    await drag(page, await center(page, '[data-testid="palette-filter.fir"] .ctitle'), { x: canvas!.x + 300, y: canvas!.y + 400 });
+    await page.waitForSelector('[data-testid="editor-node-fir"]');
+    await page.fill('[data-testid="palette-search"]', '');
+    await wire(page, 'welch', 'fir');
+    await expect
+      .poll(() => page.textContent('[data-testid="editor-refusal"]'))
+      .toContain('input "data" of FIRFilter (filter.fir) needs a data chunk (not markers) with a time axis of more than one element, but welch.data carries (stream): instance × space × frequency');
     expect(await edgeCount(page)).toBe(4);
     await screenshot(page, 'editor-03-refused');
+    await page.click('[data-testid="editor-node-fir"] .title');
+    await page.keyboard.press('Delete');
+    await page.waitForSelector('[data-testid="editor-node-fir"]', { state: 'detached' });
     await wire(page, 'band_power', 'stream_output');
     expect(await edgeCount(page)).toBe(5);
     // Parameters from the class's specs, checked as typed: a value outside the domain is refused
@@ -302,7 +312,8 @@ describe('pipeline editor', () => {
     await run.waitForSelector('[data-testid="editor-node-bands"]');
     await run.click('[data-testid="editor-run"]');
     await run.waitForSelector('[data-testid="editor-stop"]', { timeout: 10_000 });
-    await run.waitForSelector('[data-testid="bar-bands-alpha"]', { timeout: 10_000 });
+    // The first bars need a full 2 s window after the run starts (slower on a loaded machine).
+    await run.waitForSelector('[data-testid="bar-bands-alpha"]', { timeout: 20_000 });
     expect(run.url()).toMatch(/\/editor\?execution=\d+$/);
     await expect.poll(() => run.textContent('[data-testid="node-status-bands"]'), { timeout: 10_000 }).toMatch(/[1-9]\d* out · 0 err/);
     const alpha = async () => Number(await run.getAttribute('[data-testid="bar-bands-alpha"]', 'data-value'));

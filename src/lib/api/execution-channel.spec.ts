@@ -3,8 +3,20 @@
 // what the API then lists; a refused edit names the problem and changes nothing.
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalBackend } from './local-backend';
-import { serveExecutionChannel, type ChannelEvent, type ChannelMessage } from './execution-channel';
-import type { PipelineDocument } from '../engine/index';
+import { PortSummary, serveExecutionChannel, type ChannelEvent, type ChannelMessage } from './execution-channel';
+import {
+  chunkProps,
+  featureAxis,
+  frequencyAxis,
+  instanceAxis,
+  makeBlock,
+  markerChunk,
+  signalChunk,
+  spaceAxis,
+  timeAxis,
+  type PipelineDocument,
+} from '../engine/index';
+import type { StreamDescriptor } from '../core/stream';
 
 const doc = (): PipelineDocument => ({
   format: 'neurotab.pipeline',
@@ -106,5 +118,48 @@ describe('execution channel', () => {
     expect(Object.keys(report.nodes).sort()).toEqual(['bp', 'in']);
     expect(report.state.running).toBe(false);
     send({ type: 'unwatch', watcherId: 'w' });
+  });
+});
+
+describe('edge previews from packets', () => {
+  const stream = { id: 's', name: 's', kind: 'eeg', sampleRateHz: 32, channels: [{ label: 'C3', unit: 'uV', type: 'EEG' }, { label: 'C4', unit: 'uV', type: 'EEG' }] } as StreamDescriptor;
+  const times = (n: number) => Float64Array.from({ length: n }, (_, i) => 1000 + i * 31.25);
+
+  it('a signal gives a sparkline of its first channel and markers riding beside it give ticks', () => {
+    const samples = Float32Array.from({ length: 8 }, (_, i) => (i % 2 ? -i : i)); // C3 = 0, 2, 4, 6
+    const p = new Map([
+      ['eeg', signalChunk(stream, samples, times(4))],
+      ['markers', markerChunk([{ timestampMs: performance.timeOrigin + performance.now(), value: 'close' }])],
+    ]);
+    const s = new PortSummary();
+    s.add(p);
+    expect(s.kind).toBe('signal');
+    expect(s.trace).toEqual([0, 2, 4, 6]);
+    expect(s.ticks.map((t) => t.label)).toEqual(['close']);
+    expect(s.items).toBe(5);
+  });
+
+  it('features give bars averaged per band; a spectrum gives the mean over channels per bin; epochs the last epoch’s first channel', () => {
+    const feats = new PortSummary();
+    const fb = makeBlock(Float64Array.of(1, 3, 10, 30), [featureAxis(['C3:alpha', 'C4:alpha', 'C3:beta', 'C4:beta'])]);
+    feats.add(new Map([['eeg', { block: fb, props: chunkProps(stream) }]]));
+    expect(feats.kind).toBe('features');
+    expect(feats.bars).toEqual([
+      { label: 'alpha', value: 2 },
+      { label: 'beta', value: 20 },
+    ]);
+
+    const spec = new PortSummary();
+    const sb = makeBlock(Float64Array.of(1, 2, 3, 3, 4, 5), [spaceAxis(stream.channels), frequencyAxis(Float64Array.of(8, 10, 12))]);
+    spec.add(new Map([['eeg', { block: sb, props: chunkProps(stream) }]]));
+    expect(spec.kind).toBe('spectrum');
+    expect(spec.trace).toEqual([2, 3, 4]);
+
+    const ep = new PortSummary();
+    // 2 epochs × 3 samples × 2 channels; the last epoch's C3 is 7, 9, 11.
+    const eb = makeBlock(Float64Array.of(0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12), [instanceAxis(Float64Array.of(0, 500)), timeAxis(times(3), 32), spaceAxis(stream.channels)]);
+    ep.add(new Map([['eeg', { block: eb, props: chunkProps(stream) }]]));
+    expect(ep.kind).toBe('epochs');
+    expect(ep.trace).toEqual([7, 9, 11]);
   });
 });

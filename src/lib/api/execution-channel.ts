@@ -6,7 +6,23 @@
 // 10 Hz with per-node metrics, last log lines and errors and per-edge rates and previews.
 // Taps copy what they keep (packets are valid only during their step); nothing here blocks a step.
 import { errorMessage } from '../core/errors';
-import { packetItems, PipelineError, type ExecutionState, type NodeMetrics, type Packet, type PipelineDocument, type PipelineIssue } from '../engine/index';
+import {
+  channelsOf,
+  findAxis,
+  framesOf,
+  kindOfChunk,
+  markersOf,
+  packetItems,
+  PipelineError,
+  stridesOf,
+  type Block,
+  type Chunk,
+  type ExecutionState,
+  type NodeMetrics,
+  type Packet,
+  type PipelineDocument,
+  type PipelineIssue,
+} from '../engine/index';
 import { BackendError } from './backend';
 import type { LocalBackend } from './local-backend';
 
@@ -37,10 +53,11 @@ export type ChannelReply =
 export interface EdgePreview {
   source: string;
   sourcePort: string;
+  /** The kind label (shapes.ts `kindOfChunk`) of the packet's main chunk: its first data chunk, else its marker chunk. */
   kind: string;
-  /** Items (frames, events, epochs, spectra) per second over the last report interval. */
+  /** Items (samples, events, epochs — each chunk's item axis) per second over the last report interval. */
   itemsPerSecond: number;
-  /** Signal: the last samples of the first channel; epochs: the last epoch's first channel; spectrum: mean over channels per bin. */
+  /** Signal: the last samples of the first channel; epochs: the last epoch's first channel; spectrum: the last item's mean over the other axes per bin. */
   trace?: number[];
   /** Features: the latest vector (features "<channel>:<band>" averaged per band). */
   bars?: { label: string; value: number }[];
@@ -63,62 +80,94 @@ export type ChannelEvent =
 
 export type ChannelMessage = ChannelRequest | ChannelEvent;
 
-/** Per-port summary kept by a tap between reports. */
-class PortSummary {
+/** Per-port summary kept by a tap between reports (exported for its spec). */
+export class PortSummary {
   kind = '';
   items = 0;
   trace: number[] = [];
   bars: { label: string; value: number }[] | undefined;
   ticks: { atMs: number; label: string }[] = [];
 
-  /** Called from a tap: copies what it keeps. */
+  /**
+   * Called from a tap: copies what it keeps. Every marker chunk of the packet adds ticks (markers
+   * ride in the packet beside the data); the first data chunk gives the trace or bars, as
+   * `kindOfChunk` labels it. Allocates (small); runs once per step per watched port.
+   */
   add(p: Packet): void {
-    this.kind = p.kind;
     this.items += packetItems(p);
-    switch (p.kind) {
+    let main: [string, Chunk] | undefined;
+    for (const [name, c] of p) {
+      if (c.props.has_markers) {
+        const now = performance.timeOrigin + performance.now();
+        for (const ev of markersOf(c)) this.ticks.push({ atMs: Number.isFinite(ev.timestampMs) ? ev.timestampMs : now, label: String(ev.value) });
+        if (!main) this.kind = 'markers';
+      } else if (!main) main = [name, c];
+    }
+    if (!main) return;
+    const [name, c] = main;
+    const b = c.block;
+    const kind = kindOfChunk(name, c);
+    this.kind = kind;
+    switch (kind) {
       case 'signal': {
-        const ch = p.stream.channels.length;
-        const step = Math.max(1, Math.round(p.stream.sampleRateHz / 32));
-        for (let f = 0; f < p.frames; f += step) this.trace.push(p.samples[f * ch]);
+        const { samples, frames, width } = framesOf(c);
+        const rateHz = findAxis(b, 'time')?.nominalRateHz ?? 0;
+        const step = Math.max(1, Math.round(rateHz / 32));
+        for (let f = 0; f < frames; f += step) this.trace.push(samples[f * width]);
         if (this.trace.length > TRACE_POINTS) this.trace.splice(0, this.trace.length - TRACE_POINTS);
         break;
       }
       case 'features': {
-        if (!p.frames) break;
-        const ch = p.stream.channels.length;
-        const last = p.samples.subarray((p.frames - 1) * ch, p.frames * ch);
-        this.bars = barsOf(p.stream.channels.map((c) => c.label), last);
+        const { samples, frames, width } = framesOf(c);
+        if (!frames) break;
+        this.bars = barsOf(
+          channelsOf(c).map((ch) => ch.label),
+          samples.subarray((frames - 1) * width, frames * width),
+        );
         break;
       }
       case 'spectrum': {
-        const item = p.items[p.items.length - 1];
-        if (!item) break;
-        const bins = p.freqsHz.length;
-        const ch = bins ? item.values.length / bins : 0;
-        const mean = new Array<number>(bins).fill(0);
-        for (let c = 0; c < ch; c++) for (let b = 0; b < bins; b++) mean[b] += item.values[c * bins + b] / ch;
-        this.trace = decimate(mean, TRACE_POINTS);
+        const d = b.axes.findIndex((x) => x.type === 'frequency');
+        this.trace = decimate(meanAlong(b, d), TRACE_POINTS);
         break;
       }
       case 'epochs': {
-        const e = p.items[p.items.length - 1];
-        if (!e) break;
-        const ch = p.stream.channels.length;
-        const first: number[] = [];
-        for (let f = 0; f < e.frames; f++) first.push(e.samples[f * ch]);
-        this.trace = decimate(first, TRACE_POINTS);
+        const d = b.axes.findIndex((x) => x.type === 'time');
+        this.trace = decimate(lineAlong(b, d), TRACE_POINTS);
         break;
       }
-      case 'markers': {
-        const now = performance.timeOrigin + performance.now();
-        for (const ev of p.events) this.ticks.push({ atMs: ev.timestampMs ?? now, label: String(ev.value) });
-        break;
-      }
-      case 'value':
-        this.bars = typeof p.value === 'number' ? [{ label: 'value', value: p.value }] : undefined;
-        break;
     }
   }
+}
+
+/** Index fixed on the other axes of a preview: the last instance (the newest item), element 0 elsewhere. */
+function fixedIndex(b: Block, axis: number): number {
+  return b.axes[axis].type === 'instance' ? Math.max(0, b.shape[axis] - 1) : 0;
+}
+
+/** The values along axis `d` with every other axis fixed (`fixedIndex`). Allocates. */
+function lineAlong(b: Block, d: number): number[] {
+  if (d < 0) return [];
+  const strides = stridesOf(b.shape);
+  let base = 0;
+  for (let i = 0; i < b.shape.length; i++) if (i !== d) base += fixedIndex(b, i) * strides[i];
+  return Array.from({ length: b.shape[d] }, (_, k) => b.data[base + k * strides[d]]);
+}
+
+/** Per element of axis `d`: the mean over the other axes, the instance axis fixed at its last item. Allocates. */
+function meanAlong(b: Block, d: number): number[] {
+  if (d < 0) return [];
+  const strides = stridesOf(b.shape);
+  const inst = b.axes.findIndex((x) => x.type === 'instance');
+  const sums = new Array<number>(b.shape[d]).fill(0);
+  const counts = new Array<number>(b.shape[d]).fill(0);
+  for (let j = 0; j < b.data.length; j++) {
+    if (inst >= 0 && Math.floor(j / strides[inst]) % b.shape[inst] !== fixedIndex(b, inst)) continue;
+    const k = Math.floor(j / strides[d]) % b.shape[d];
+    sums[k] += b.data[j];
+    counts[k]++;
+  }
+  return sums.map((s, k) => (counts[k] ? s / counts[k] : 0));
 }
 
 /** Features named "<channel>:<band>" are averaged per band; other features are shown one by one. */
@@ -266,7 +315,7 @@ export function serveExecutionChannel(backend: LocalBackend, port: ChannelPort =
         itemsPerSecond: s.items / dtS,
         ...(s.trace.length ? { trace: [...s.trace] } : {}),
         ...(s.bars ? { bars: s.bars } : {}),
-        ...(s.kind === 'markers' ? { ticks: s.ticks.map((t) => ({ ageMs: wallMs - t.atMs, label: t.label })) } : {}),
+        ...(s.kind === 'markers' || s.ticks.length ? { ticks: s.ticks.map((t) => ({ ageMs: wallMs - t.atMs, label: t.label })) } : {}),
       });
       s.items = 0;
     }

@@ -3,7 +3,7 @@
 // compiler refuses come back with its reason; history restores exact documents.
 import { describe, expect, it } from 'vitest';
 import { builtinRegistry, emptyPipeline, type PipelineDocument, type PipelineEdge } from '../../engine/index';
-import { checkEdge, compileDraft, nodeOrder, palette, portLabel } from './engine-adapter';
+import { DraftCache, checkEdge, compileDraft, nodeOrder, palette, portDetail, portLabel } from './engine-adapter';
 import { DocumentHistory } from './history';
 
 const registry = builtinRegistry();
@@ -51,17 +51,23 @@ describe('checkEdge', () => {
       d.edges.push(e);
     }
     expect('plan' in compileDraft(d, registry)).toBe(true);
-    expect(nodeOrder(d, registry)).toEqual(['in', 'bp', 'win', 'psd', 'bands', 'out']);
+    expect(nodeOrder(d)).toEqual(['in', 'bp', 'win', 'psd', 'bands', 'out']);
     expect(portLabel(d, registry, 'psd', 'data', 'out')).toBe('data · spectrum');
     expect(portLabel(d, registry, 'bands', 'data', 'out')).toBe('data · features');
+    expect(portLabel(d, registry, 'psd', 'data', 'in')).toBe('data · epochs');
+    expect(portLabel(d, registry, 'in', 'data', 'out')).toBe('data · signal');
+    expect(portDetail(d, registry, 'psd', 'data', 'out')).toBe('carries (stream): instance × space × frequency');
   });
 
-  it('refuses with the compiler’s reason: wrong kind, a second wire into one input, a cycle, a missing port', () => {
+  it('refuses with the compiler’s reason: a spectrum into a signal-only input, a second wire into one input, a cycle, a missing port', () => {
     const d = chainNodes();
     d.edges.push(wire('in', 'bp'), wire('bp', 'win'), wire('win', 'psd'));
-    const kind = checkEdge(d, wire('psd', 'out'), registry);
+    d.nodes.push({ id: 'fir', type: 'filter.fir', params: {} });
+    const kind = checkEdge(d, wire('psd', 'fir'), registry);
     expect(kind.ok).toBe(false);
-    if (!kind.ok) expect(kind.reason).toBe('input "data" of io.stream-output accepts signal/features, but psd.data carries spectrum');
+    if (!kind.ok) expect(kind.reason).toBe(
+        'input "data" of FIRFilter (filter.fir) needs a data chunk (not markers) with a time axis of more than one element, but psd.data carries (stream): instance × space × frequency; filters run along a time axis: feed a signal or segments, not a spectrum, features or markers',
+      );
     const twice = checkEdge(d, wire('in', 'win'), registry);
     expect(twice.ok).toBe(false);
     if (!twice.ok) expect(twice.reason).toMatch(/already has a connection/);
@@ -80,6 +86,27 @@ describe('checkEdge', () => {
     d.nodes.push({ id: 'bad', type: 'filter.iir', params: { order: -3 } });
     expect('issues' in compileDraft(d, registry)).toBe(true);
     expect(checkEdge(d, wire('in', 'bp'), registry)).toEqual({ ok: true });
+  });
+});
+
+describe('DraftCache', () => {
+  it('answers as the uncached functions do and compiles a draft once however often it is asked (positions do not count)', () => {
+    const d = chainNodes();
+    d.edges.push(wire('in', 'bp'), wire('bp', 'win'));
+    const cache = new DraftCache(registry);
+    const e = wire('win', 'psd');
+    expect(cache.checkEdge(d, e)).toEqual(checkEdge(d, e, registry));
+    const misses = cache.misses;
+    for (let i = 0; i < 10; i++) {
+      cache.checkEdge(d, e);
+      cache.checkEdge({ ...d, ui: { positions: { in: { x: i, y: 0 } } } }, e);
+    }
+    expect(cache.misses).toBe(misses);
+    const labels = cache.labels(d);
+    expect(cache.labels(structuredClone(d))).toBe(labels);
+    expect(labels.outputs.get('win')?.data).toBe('data · epochs');
+    d.edges.push(e);
+    expect(cache.labels(d).outputs.get('psd')?.data).toBe('data · spectrum');
   });
 });
 
