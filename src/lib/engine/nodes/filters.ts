@@ -13,6 +13,7 @@ import { applyAlong, axisIndex, concatAlong, moveAxis, type Block } from '../blo
 import { mapChunks, StreamStates, withBlock, withProps, type Chunk, type ChunkProps } from '../packet';
 import { sameAs } from '../shapes';
 import type { InputMeta, NodeClass, NodeContext, NodeInstance } from '../types';
+import { onlyDefault } from './np-common';
 import { alloc, AlongTime, CONTINUOUS, Held, input, laneLabel, lanesAlongTime, metaChunks, np, output, p, rateOf, SEGMENTED, TIME_SERIES, wholeAlongTime } from './common';
 
 /** The data input of a filter: anything with a time axis (continuous or segmented); other chunks pass. */
@@ -371,30 +372,114 @@ function lfilterNode(design: (fs: number) => { b: ArrayLike<number>; a: ArrayLik
 
 // ------------------------------------------------------------------------------- moving average
 
+/** Data without a time axis whose items are instances (successive predictions, features per trial). */
+const INSTANCE_SERIES = { onlySignals: true, withAxes: ['instance'], withoutAxes: ['time'] } as const;
+
+/**
+ * Causal moving average along the instance axis (NeuroPype's MovingAverage on features or
+ * predictions): each instance becomes the mean of the instances within the window that ends at it
+ * (the last `n` instances, or those less than `seconds` older by their instance times), across
+ * chunks. Allocates per chunk (instance data is small).
+ */
+class InstanceAverage {
+  private history = new Map<string, { timesMs: number[]; rows: Float64Array[]; width: number }>();
+  constructor(
+    private readonly window: { samples: number } | { seconds: number },
+    private readonly subtract: boolean,
+  ) {}
+  apply(c: Chunk, name: string): Chunk {
+    const b = moveAxis(c.block, axisIndex(c.block, 'instance'), 0);
+    const nInst = b.shape[0];
+    const width = nInst ? b.data.length / nInst : 0;
+    let h = this.history.get(name);
+    if (!h || h.width !== width) this.history.set(name, (h = { timesMs: [], rows: [], width }));
+    const times = (b.axes[0] as { timesMs: Float64Array }).timesMs;
+    const out = new (b.data.constructor as Float32ArrayConstructor | Float64ArrayConstructor)(b.data.length);
+    for (let i = 0; i < nInst; i++) {
+      h.timesMs.push(times[i]);
+      h.rows.push(Float64Array.from(b.data.subarray(i * width, (i + 1) * width)));
+      if ('samples' in this.window) while (h.rows.length > this.window.samples) (h.rows.shift(), h.timesMs.shift());
+      else while (h.timesMs.length > 1 && times[i] - h.timesMs[0] >= this.window.seconds * 1000) (h.rows.shift(), h.timesMs.shift());
+      for (let k = 0; k < width; k++) {
+        let sum = 0;
+        for (const r of h.rows) sum += r[k];
+        const mean = sum / h.rows.length;
+        out[i * width + k] = this.subtract ? b.data[i * width + k] - mean : mean;
+      }
+    }
+    const back = moveAxis({ data: out, shape: b.shape, axes: b.axes }, 0, axisIndex(c.block, 'instance'));
+    return withBlock(c, back);
+  }
+  reset(): void {
+    this.history.clear();
+  }
+}
+
 export const movingAverage: NodeClass = {
   type: 'filter.moving-average',
   package: 'filters',
   title: 'Moving average',
-  version: '1.0.0',
+  version: '1.1.0',
   neuropype: np('MovingAverage', 'signal_processing'),
   doc: `Causal boxcar average over the last N samples of each channel (an FIR with N equal taps 1/N,
-state carried across chunks).
+state carried across chunks). On data without a time axis but with instances (features or
+predictions per trial or window, as NeuroPype pipelines smooth their classifier output), it
+averages along the instance axis instead: each instance becomes the mean of those in the window
+ending at it (by instance times when the window is in seconds).
 
-- **in/out \`data\`**: chunks with a time axis (as filter.iir). **window_length** (s, or samples when **unit** = samples).`,
-  inputs: [FILTER_IN],
+- **in/out \`data\`**: chunks with a time axis (as filter.iir), or with an instance axis and no time axis.
+- **window_length** (s, or samples when **unit** = samples); NeuroPype's **order** / **order_unit**
+  name the same window and take precedence when set. **subtract**: output the data minus its
+  moving average (a high-pass). **axis**: NeuroPype's; \`time\` (its default) also covers the
+  instance axis of data that has no time axis.`,
+  inputs: [input('data', [TIME_SERIES, INSTANCE_SERIES], 'Time series (continuous or segmented), or instances (features, predictions) without a time axis.', {
+    hint: 'a moving average runs along a time axis, or along the instances of features or predictions',
+  })],
   outputs: [FILTER_OUT],
   params: [
     p.float('window_length', 0.1, 'Averaging window.', { unit: 's or samples', domain: [0, Infinity] }),
     p.enum('unit', 'seconds', ['seconds', 'samples'], 'Unit of window_length.'),
+    p.float('order', null, "NeuroPype's name for the window (in order_unit); null: window_length.", { unit: 's or samples', domain: [0, Infinity] }),
+    p.enum('order_unit', 'seconds', ['seconds', 'samples'], "Unit of order (NeuroPype's)."),
+    p.enum('axis', 'time', ['time', 'instance'], 'Axis to average along (time: the time axis, or the instances of data without one).'),
+    p.bool('subtract', false, 'Output the data minus its moving average.'),
+    p.bool('ignore_nans', false, "NeuroPype's; only false is supported."),
+    p.bool('output_nans', false, "NeuroPype's; only false is supported."),
   ],
   create(params, ctx) {
-    const len = params.window_length as number;
+    onlyDefault(params, 'ignore_nans', false, 'NaNs propagate through the average', ctx.nodeId);
+    onlyDefault(params, 'output_nans', false, 'NaNs propagate through the average', ctx.nodeId);
+    const useOrder = params.order !== null && params.order !== undefined;
+    const len = (useOrder ? params.order : params.window_length) as number;
+    const unit = (useOrder ? params.order_unit : params.unit) as string;
+    const subtract = params.subtract === true;
     const n = (fs: number): number => {
-      const k = params.unit === 'samples' ? Math.round(len) : Math.round(len * fs);
-      if (k < 1) throw new InputError(`window of ${len} ${params.unit} is shorter than one sample`, ctx.nodeId);
+      const k = unit === 'samples' ? Math.round(len) : Math.round(len * fs);
+      if (k < 1) throw new InputError(`window of ${len} ${unit} is shorter than one sample`, ctx.nodeId);
       return k;
     };
-    return lfilterNode((fs) => ({ b: new Float64Array(n(fs)).fill(1 / n(fs)), a: [1] }), ctx, true);
+    const instances = new InstanceAverage(unit === 'samples' ? { samples: Math.max(1, Math.round(len)) } : { seconds: len }, subtract);
+    const alongTime = params.axis !== 'instance';
+    const fir = lfilterNode((fs) => {
+      const k = n(fs);
+      const b = new Float64Array(k).fill(-1 / k);
+      if (subtract) b[0] += 1;
+      else b.fill(1 / k);
+      return { b, a: [1] };
+    }, ctx, !subtract);
+    return {
+      process(inputs) {
+        const timed = alongTime ? fir.process({ data: inputs.data }) : undefined;
+        const base = alongTime ? (timed?.data as typeof inputs.data) : inputs.data;
+        const out = mapChunks(base, alongTime ? [INSTANCE_SERIES] : [{ onlySignals: true, withAxes: ['instance'] }], (c, name) => instances.apply(c, name));
+        return out ? { data: out } : undefined;
+      },
+      check: fir.check,
+      reset() {
+        fir.reset?.();
+        instances.reset();
+      },
+    };
   },
 };
 

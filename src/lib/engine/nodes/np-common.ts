@@ -5,7 +5,9 @@ import { InputError } from '../../core/errors';
 
 /** Refuses a parameter NeuroPype has but we cannot honour, unless it is at its default (never silently wrong). */
 export function onlyDefault(params: Readonly<Record<string, unknown>>, name: string, def: unknown, why: string, who: string): void {
-  if (JSON.stringify(params[name] ?? null) !== JSON.stringify(def)) throw new InputError(`parameter "${name}" = ${JSON.stringify(params[name])} is not supported (${why}); leave it at ${JSON.stringify(def)}`, who);
+  // NeuroPype's designer saves a text field nobody filled in as '': the same as unset.
+  const v = params[name] === '' && def === null ? null : (params[name] ?? null);
+  if (JSON.stringify(v) !== JSON.stringify(def)) throw new InputError(`parameter "${name}" = ${JSON.stringify(params[name])} is not supported (${why}); leave it at ${JSON.stringify(def)}`, who);
 }
 
 /** A kernel's error (dsp/ throws InputErrors naming the kernel) as the node's own InputError. */

@@ -53,6 +53,8 @@ describe('OverrideAxis', () => {
     const bad = instantiate(overrideAxis, { init_data: ['left', 'right', 'up'] }).node;
     expect(() => bad.process({ data: packet(predictions()) })).toThrow(/init_data has 3 entries but the feature axis has 2 elements/);
     expect(() => instantiate(overrideAxis, { custom_label: 'x' })).toThrow(/custom_label" = "x" is not supported .* leave it at null/);
+    // NeuroPype's designer saves an unfilled text field as '': the same as the null default.
+    expect(() => instantiate(overrideAxis, { custom_label: '' })).not.toThrow();
   });
 
   it('passes marker chunks unless only_signals is false', () => {

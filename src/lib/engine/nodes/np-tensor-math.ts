@@ -328,8 +328,10 @@ StripSingletonAxis), e.g. the one-element time axis of a whole-recording spectru
 Where it holds more, the chunk passes unchanged and a warning is logged once (NeuroPype is silent
 on this case).
 
-- **in/out \`data\`**: data chunks with the axis; markers pass. **axis** (default time).`,
-  inputs: [input('data', stripAccepts, 'Chunks with the axis.', { hint: 'set axis to an axis the data has' })],
+- **in/out \`data\`**: data chunks (those without the axis, and markers, pass). **axis** (default time).`,
+  // Any data chunk: one without the axis passes unchanged (NeuroPype only touches chunks that have it,
+  // and real pipelines strip a time axis from data that may or may not carry one).
+  inputs: [input('data', [DATA], 'Data chunks; those without the axis pass unchanged.')],
   outputs: [output('data', mapShapes('data', stripAccepts, (s, params) => (s.singletons.includes(params.axis as AxisType) ? removeAxis(s, params.axis as AxisType) : s)), 'The chunks without the one-element axis.')],
   params: [p.enum('axis', 'time', AXIS_PARAM_DOMAIN, 'Axis removed when it has one element.')],
   create(params, ctx) {
