@@ -12,45 +12,21 @@
 //   npx tsx bench/lsl-tab.bench.ts --quick    30 s per path
 //   npx tsx bench/lsl-tab.bench.ts --seconds=N
 import { spawn } from 'node:child_process';
-import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { WebSocket as WsSocket } from 'ws';
 import { startBridge } from '../cli/bridge/relay';
-import { ensureLiblsl, lslTestsUnavailable } from '../cli/bridge/lsl/testing/liblsl';
-import { jsonLines, runInNetns, tsCommand } from '../cli/bridge/lsl/testing/netns';
+import { ensureLiblsl } from '../cli/bridge/lsl/testing/liblsl';
+import { jsonLines } from '../cli/bridge/lsl/testing/netns';
 import { openBridgeSocket } from '../src/lib/api/bridge';
 import { LslBridgeClient } from '../src/lib/api/lsl-client';
 import { Ring, RingWriter } from '../src/lib/streams/ring';
+import { benchHeading, benchSeconds, CHANNELS, type Figures, liblslBaseline, peerProcess, percentiles, printFigures, RATE_HZ, rerunInNetns } from './lsl-support';
 
-const CHANNELS = 64;
-const RATE_HZ = 1000;
 const args = process.argv.slice(2);
-const secondsArg = args.find((a) => a.startsWith('--seconds='));
-const SECONDS = secondsArg ? Number(secondsArg.slice(10)) : args.includes('--quick') ? 30 : 600;
+const SECONDS = benchSeconds(args);
 /** The bridge holds an inlet's first chunks until LSL's first clock offset (~0.7 s): the first 2 s are left out of the latency figures (not of the loss count). */
 const WARMUP_SAMPLES = 2 * RATE_HZ;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface Figures {
-  received: number;
-  lost: number;
-  p50_ms: number;
-  p99_ms: number;
-  max_ms: number;
-}
-
-function percentiles(lat: Float64Array, n: number): Pick<Figures, 'p50_ms' | 'p99_ms' | 'max_ms'> {
-  const s = lat.slice(0, n).sort();
-  return { p50_ms: s[Math.floor(n / 2)] ?? NaN, p99_ms: s[Math.floor(n * 0.99)] ?? NaN, max_ms: s[n - 1] ?? NaN };
-}
-
-function child(bin: string, a: (string | number)[], env: NodeJS.ProcessEnv = {}) {
-  const c = spawn(bin, a.map(String), { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  c.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const exited = new Promise<void>((r) => c.on('exit', () => r()));
-  return { child: c, exited, lines: () => jsonLines(out) };
-}
 
 /** The tab (its own process): pairs, opens the inlet through the bridge, rings what arrives, prints figures when told. */
 async function tab(port: number, token: string): Promise<void> {
@@ -98,7 +74,7 @@ async function tab(port: number, token: string): Promise<void> {
 /** liblsl outlet → bridge → tab process → Ring. */
 async function throughBridge(bin: string, env: NodeJS.ProcessEnv): Promise<Figures> {
   const bridge = await startBridge({ port: 0, log: (l) => console.error(`bridge: ${l}`) });
-  const outlet = child(bin, ['bench-outlet', 'bench-tab', CHANNELS, RATE_HZ, SECONDS], env);
+  const outlet = peerProcess(bin, ['bench-outlet', 'bench-tab', CHANNELS, RATE_HZ, SECONDS], env);
   const t = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), ...args, `--tab=${bridge.port}:${bridge.token}`], { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
   t.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -114,32 +90,12 @@ async function throughBridge(bin: string, env: NodeJS.ProcessEnv): Promise<Figur
   return { ...r, lost: r.lost + (sent - r.received > 1 ? sent - r.received : 0) };
 }
 
-/** liblsl outlet → liblsl inlet (C, lsl-peer bench-inlet). */
-async function liblsl(bin: string, env: NodeJS.ProcessEnv): Promise<Figures> {
-  const outlet = child(bin, ['bench-outlet', 'bench-liblsl', CHANNELS, RATE_HZ, SECONDS], env);
-  const inlet = child(bin, ['bench-inlet', "name='bench-liblsl'", SECONDS + 2], env);
-  await Promise.all([outlet.exited, inlet.exited]);
-  const r = inlet.lines().find((l) => 'received' in l);
-  if (!r) throw new Error('lsl-peer bench-inlet printed no figures');
-  return r;
-}
-
 async function inside(): Promise<number> {
   const { peer: bin, env } = ensureLiblsl();
-  console.log(`LSL → tab: ${CHANNELS} ch × ${RATE_HZ} Hz float32 for ${SECONDS} s per path, liblsl 1.16.2 outlet; ${availableParallelism()} cores, load ${loadavg().map((x) => x.toFixed(2)).join(' ')} (shared machine: figures are noisy)`);
+  console.log(benchHeading('LSL → tab', SECONDS));
   const a = await throughBridge(bin, env);
-  const b = await liblsl(bin, env);
-  const row = (name: string, f: Figures) => `${name.padEnd(44)} ${String(f.received).padStart(9)} ${String(f.lost).padStart(5)} ${f.p50_ms.toFixed(3).padStart(8)} ${f.p99_ms.toFixed(3).padStart(8)} ${f.max_ms.toFixed(2).padStart(8)}`;
-  console.log(`${'path'.padEnd(44)} ${'received'.padStart(9)} ${'lost'.padStart(5)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'max ms'.padStart(8)}`);
-  console.log(row('liblsl outlet → bridge → tab client → Ring', a));
-  console.log(row('liblsl outlet → liblsl inlet (C)', b));
-  console.log(`p99 through the bridge / liblsl: ${(a.p99_ms / b.p99_ms).toFixed(2)}×`);
-  if (a.lost || b.lost) {
-    console.log(`LOST SAMPLES: through the bridge ${a.lost}, liblsl ${b.lost}`);
-    return 1;
-  }
-  console.log('no sample lost on either path');
-  return 0;
+  const b = await liblslBaseline(bin, env, 'bench-liblsl', SECONDS);
+  return printFigures(['liblsl outlet → bridge → tab client → Ring', a], b, 'through the bridge');
 }
 
 const tabArg = args.find((a) => a.startsWith('--tab='));
@@ -147,15 +103,4 @@ if (tabArg) {
   const [port, token] = tabArg.slice(6).split(':');
   await tab(Number(port), token);
 } else if (process.env.NEUROTAB_IN_NETNS) process.exit(await inside());
-else {
-  const why = lslTestsUnavailable();
-  if (why) {
-    console.log(`bench/lsl-tab.bench.ts: skipped: ${why}`);
-    process.exit(0);
-  }
-  ensureLiblsl();
-  const r = await runInNetns(tsCommand(fileURLToPath(import.meta.url), args), { env: { NEUROTAB_IN_NETNS: '1' }, timeoutMs: (2 * SECONDS + 180) * 1000 });
-  process.stdout.write(r.stdout);
-  process.stderr.write(r.stderr);
-  process.exit(r.code ?? 1);
-}
+else await rerunInNetns(fileURLToPath(import.meta.url), args, SECONDS);
