@@ -4,6 +4,7 @@
 // HOT PATH: the biquad kernels below run in the acquisition loop; they must not allocate per sample.
 // Arithmetic is float64 (JS numbers) whatever the sample dtype; Float32Array outputs round once per sample.
 import { InputError } from '../core/errors';
+import { Fft } from './fft';
 import { validateSos, type Sos } from './filter-design';
 import { WasmSos } from './wasm-sos';
 
@@ -390,12 +391,17 @@ export function filtfilt(b: ArrayLike<number>, a: ArrayLike<number>, x: Samples,
   return y;
 }
 
+/** Filter length from which firZeroPhase convolves by FFT (below it, directly: fewer operations). */
+export const FIR_FFT_MIN_TAPS = 64;
+
 /**
  * MNE 1.3's zero-phase FIR application (`raw.filter(..., method='fir', phase='zero')` with an odd-length
  * linear-phase `h`, e.g. from `mneFirFilter`) on a CHANNEL-MAJOR array: pad each side by n_edge =
  * len(h) − 1 samples of odd reflection (2·x[0] − x[i]; when the signal is shorter, reflection is
  * limited to what exists and the rest is zero, as MNE's 'reflect_limited'), full convolution with h,
- * keep ns samples from (len(h) − 1)/2 + n_edge. Returns Float64Array. Direct convolution (O(ns·len h)).
+ * keep ns samples from (len(h) − 1)/2 + n_edge. Returns Float64Array. Short filters convolve directly;
+ * from FIR_FFT_MIN_TAPS taps by FFT (overlap-save, two channels per complex transform: h is real, so
+ * the real and imaginary parts of the result are the two channels' outputs), as MNE does.
  */
 export function firZeroPhase(h: ArrayLike<number>, x: ArrayLike<number>, nch: number, ns: number): Float64Array {
   if (x.length !== nch * ns) throw new InputError(`expected ${nch}×${ns} samples, got ${x.length}`, 'firZeroPhase');
@@ -403,10 +409,11 @@ export function firZeroPhase(h: ArrayLike<number>, x: ArrayLike<number>, nch: nu
   const nh = h.length;
   const edge = nh - 1;
   const m = ns + 2 * edge;
-  const ext = new Float64Array(m);
   const y = new Float64Array(nch * ns);
   const delay = (nh - 1) / 2;
-  for (let c = 0; c < nch; c++) {
+  const ext = new Float64Array(m);
+  /** ext ← channel c with n_edge samples of odd reflection each side. */
+  const extend = (c: number) => {
     const o = c * ns;
     ext.fill(0);
     for (let i = 0; i < ns; i++) ext[edge + i] = x[o + i];
@@ -415,12 +422,79 @@ export function firZeroPhase(h: ArrayLike<number>, x: ArrayLike<number>, nch: nu
       ext[edge - i] = 2 * x[o] - x[o + i];
       ext[edge + ns - 1 + i] = 2 * x[o + ns - 1] - x[o + ns - 1 - i];
     }
-    // full convolution sample k = Σ_j h[j]·ext[k − j]; keep k = delay + edge + n
-    for (let n = 0; n < ns; n++) {
-      const k = delay + edge + n;
+  };
+  if (nh < FIR_FFT_MIN_TAPS) {
+    for (let c = 0; c < nch; c++) {
+      extend(c);
+      // full convolution sample k = Σ_j h[j]·ext[k − j]; keep k = delay + edge + n
+      for (let n = 0; n < ns; n++) {
+        const k = delay + edge + n;
+        let acc = 0;
+        for (let j = 0; j < nh; j++) acc += h[j] * ext[k - j];
+        y[c * ns + n] = acc;
+      }
+    }
+    return y;
+  }
+  // Output n needs ext[delay + n − j + edge] for j in [0, nh): the block of N inputs from ext[delay + n0]
+  // gives, by circular convolution, outputs n0 + t at position edge + t for t < N − edge.
+  let N = 1;
+  while (N < Math.min(ns + edge, Math.max(4 * nh, 1024))) N *= 2;
+  if (N - edge < 1) N *= 2;
+  const step = N - edge;
+  const fft = new Fft(N);
+  const hr = new Float64Array(N);
+  const hi = new Float64Array(N);
+  for (let j = 0; j < nh; j++) hr[j] = h[j];
+  fft.transform(hr, hi);
+  const zr = new Float64Array(N);
+  const zi = new Float64Array(N);
+  const ext2 = new Float64Array(m);
+  // A constant channel stays exactly constant (its direct sum, as short filters give it): the FFT's
+  // rounding would otherwise make it noise, and quality metrics rely on flat meaning flat.
+  const varying: number[] = [];
+  for (let c = 0; c < nch; c++) {
+    const o = c * ns;
+    let flat = true;
+    for (let i = 1; i < ns && flat; i++) flat = x[i + o] === x[o];
+    if (!flat) varying.push(c);
+    else {
       let acc = 0;
-      for (let j = 0; j < nh; j++) acc += h[j] * ext[k - j];
-      y[o + n] = acc;
+      for (let j = 0; j < nh; j++) acc += h[j] * x[o];
+      y.fill(acc, o, o + ns);
+    }
+  }
+  for (let v = 0; v < varying.length; v += 2) {
+    const c = varying[v];
+    const c2 = v + 1 < varying.length ? varying[v + 1] : -1;
+    if (c2 >= 0) {
+      extend(c2);
+      ext2.set(ext);
+    }
+    extend(c);
+    for (let n0 = 0; n0 < ns; n0 += step) {
+      const from = delay + n0;
+      const len = Math.min(N, m - from);
+      for (let i = 0; i < len; i++) {
+        zr[i] = ext[from + i];
+        zi[i] = c2 >= 0 ? ext2[from + i] : 0;
+      }
+      zr.fill(0, len);
+      zi.fill(0, len);
+      fft.transform(zr, zi);
+      // (Z·H), then the inverse as conj(fft(conj(·))) / N
+      for (let k = 0; k < N; k++) {
+        const r = zr[k] * hr[k] - zi[k] * hi[k];
+        const i = zr[k] * hi[k] + zi[k] * hr[k];
+        zr[k] = r;
+        zi[k] = -i;
+      }
+      fft.transform(zr, zi);
+      const count = Math.min(step, ns - n0);
+      for (let t = 0; t < count; t++) {
+        y[c * ns + n0 + t] = zr[edge + t] / N;
+        if (c2 >= 0) y[c2 * ns + n0 + t] = -zi[edge + t] / N;
+      }
     }
   }
   return y;

@@ -50,7 +50,8 @@ describe('channelQualityReport', needsShared, () => {
     expect(row('S4_D7 830').reasons).toContain('pair partner S4_D7 690 dropped');
     for (const [i, r] of q.rows.entries()) {
       if (/S2_D4|S4_D7/.test(r.label)) continue;
-      expect(r.sci).toBe(clean.rows[i].sci);
+      // the same up to rounding (the filter transforms two channels at a time)
+      expect(Math.abs(r.sci! - clean.rows[i].sci!)).toBeLessThan(1e-12);
       expect(r.reasons).toEqual(clean.rows[i].reasons);
     }
   });
