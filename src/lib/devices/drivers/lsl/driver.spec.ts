@@ -39,7 +39,7 @@ describe('LSL stream devices', () => {
     expect(lslStreamDescriptor(MARKERS, []).kind).toBe('markers');
   });
 
-  it('writes its chunks into a ring exact, with continuous sample indices, and reports a gap', async () => {
+  it('writes its chunks into a ring exact, with continuous sample indices, and reports a gap from one period after its last frame and the link lost and back', async () => {
     const b = fakeLslBridge({ inlet: { stream: EEG, channels: [] } });
     const offset = await b.attach();
     const driver = new LslStreamDriver(b.client, lslQueryOf(EEG));
@@ -49,9 +49,12 @@ describe('LSL stream devices', () => {
     const reader = new RingReader(ring, { from: 'oldest' });
     const indices: number[] = [];
     const gaps: DriverGap[] = [];
-    await driver.start({ onFrames: (f) => (indices.push(f.sampleIndex), writer.push(f.samples, f.timestampsMs, f.frames)), onGap: (g) => gaps.push(g), onDisconnected: () => {} });
+    const link: string[] = [];
+    await driver.start({ onFrames: (f) => (indices.push(f.sampleIndex), writer.push(f.samples, f.timestampsMs, f.frames)), onGap: (g) => gaps.push(g), onDisconnected: () => {}, onLink: (state, detail) => link.push(`${state}: ${detail}`) });
     const inlet = b.lastInlet();
     b.client.onMessage({ type: 'lsl-chunk', inlet, frames: 3, valuesBase64: encodeFloat32([1, 2, 3, 4, 5, 6.5]), timestampsBase64: encodeFloat64([100, 102, 104]) });
+    b.client.onMessage({ type: 'lsl-inlet-event', inlet, event: 'disconnected', detail: 'the outlet closed the connection' });
+    b.client.onMessage({ type: 'lsl-inlet-event', inlet, event: 'recovered', detail: 'reconnected to the restarted outlet' });
     b.client.onMessage({ type: 'lsl-inlet-event', inlet, event: 'gap-detected', detail: 'no samples for 0.010 s', gapMs: 10, frames: 4 });
     b.client.onMessage({ type: 'lsl-chunk', inlet, frames: 1, valuesBase64: encodeFloat32([-7, 8]), timestampsBase64: encodeFloat64([114]) });
     const samples = new Float32Array(8);
@@ -60,7 +63,8 @@ describe('LSL stream devices', () => {
     expect(Array.from(samples)).toEqual([1, 2, 3, 4, 5, 6.5, -7, 8]);
     expect(Array.from(stamps)).toEqual([100, 102, 104, 114].map((t) => t + offset));
     expect(indices).toEqual([0, 7]);
-    expect(gaps).toEqual([expect.objectContaining({ streamId: 'lsl:biosemi-1', sampleIndex: 3, lostFrames: 4 })]);
+    expect(gaps).toEqual([{ streamId: 'lsl:biosemi-1', sampleIndex: 3, lostFrames: 4, timestampMs: 104 + offset + 1000 / 512 }]);
+    expect(link).toEqual(['waiting: the outlet closed the connection', 'back: reconnected to the restarted outlet']);
     await driver.stop();
     await driver.close();
     expect(b.sent.at(-1)).toEqual({ type: 'lsl-inlet-close', inlet });

@@ -47,6 +47,11 @@ export function lslStreamDescriptor(s: LslStreamSummary, channels: LslWireChanne
   return { id: `lsl:${s.sourceId || s.name}`, name: s.name, kind, sampleRateHz: s.nominalSrateHz, channels: list };
 }
 
+/** A device listener that also hears of the LSL link: the outlet gone (waiting for it to return) and back. */
+export interface LslDriverListener extends DriverListener {
+  onLink?(state: 'waiting' | 'back', detail: string): void;
+}
+
 export interface LslStreamDriverOptions {
   /** Markers of a string stream go here (default: the marker bus). */
   publish?: (events: MarkerEvent[]) => void;
@@ -57,8 +62,10 @@ export interface LslStreamDriverOptions {
 export class LslStreamDriver {
   private st: DriverState = 'closed';
   private inletId: string | null = null;
-  private listener: DriverListener | null = null;
+  private listener: LslDriverListener | null = null;
   private sampleIndex = 0;
+  /** Timestamp of the last frame delivered (ms), where a gap starts. */
+  private lastTimestampMs = NaN;
   private desc: StreamDescriptor | null = null;
   private summary: LslStreamSummary | null = null;
 
@@ -97,13 +104,19 @@ export class LslStreamDriver {
             publish(Array.from({ length: frames }, (_, i) => ({ timestampMs: timestampsMs[i], value: values[i * width] })));
           } else this.listener.onFrames({ streamId: this.desc.id, sampleIndex: this.sampleIndex, frames, channelCount: this.desc.channels.length, samples: values, timestampsMs });
           this.sampleIndex += frames;
+          if (frames > 0) this.lastTimestampMs = timestampsMs[frames - 1];
         },
         onEvent: (event, detail, extra) => {
           if (!this.listener || !this.desc) return;
           if ((event === 'gap-detected' || event === 'dropped') && extra.frames) {
-            this.listener.onGap({ streamId: this.desc.id, sampleIndex: this.sampleIndex, lostFrames: extra.frames, timestampMs: performance.timeOrigin + performance.now() });
+            // The bridge tells of a gap before the first chunk after it: it starts one period after the last frame.
+            const rate = this.desc.sampleRateHz;
+            const startMs = Number.isFinite(this.lastTimestampMs) && rate > 0 ? this.lastTimestampMs + 1000 / rate : performance.timeOrigin + performance.now();
+            this.listener.onGap({ streamId: this.desc.id, sampleIndex: this.sampleIndex, lostFrames: extra.frames, timestampMs: startMs });
             this.sampleIndex += extra.frames;
-          } else if (event === 'lost') this.listener.onDisconnected(`the LSL stream was lost: ${detail}`);
+          } else if (event === 'disconnected') this.listener.onLink?.('waiting', detail);
+          else if (event === 'recovered') this.listener.onLink?.('back', detail);
+          else if (event === 'lost') this.listener.onDisconnected(`the LSL stream was lost: ${detail}`);
         },
       },
       this.o.waitS ?? 5,
@@ -114,7 +127,7 @@ export class LslStreamDriver {
     this.st = 'open';
   }
 
-  async start(listener: DriverListener): Promise<void> {
+  async start(listener: LslDriverListener): Promise<void> {
     if (this.st !== 'open') throw new StateError(`start() while ${this.st}`);
     this.listener = listener;
     this.st = 'streaming';
