@@ -1,9 +1,12 @@
 // LSL streams connected as devices of the tab (issue 20 item 3): each an LslStreamDriver writing into
 // a Ring of its own, listed beside the live streams so pipelines bind to it (LSLInput's query,
-// matchStreamQuery) and publishers can re-publish it; marker streams go to the marker bus instead.
-// Runs where the bridge client lives (the API worker). No Svelte. Must not block: the driver's
+// matchStreamQuery) and publishers can re-publish it, and the page's acquisition reads it (ring());
+// marker streams go to the marker bus instead. A gap (the outlet gone and back) is a gap marker on the
+// bus, as a board's is, so recordings mark it. Runs where the bridge client lives (the API worker). No Svelte. Must not block: the driver's
 // frames are pushed into the ring as they come (the ring overwrites its oldest frames, never waits).
+import { publishMarkers } from '../core/markers';
 import type { StreamDescriptor } from '../core/stream';
+import { gapMarker } from '../devices/timing/counter-tracker';
 import { LslStreamDriver, type LslStreamDriverOptions } from '../devices/drivers/lsl/driver';
 import { Ring, RingWriter } from '../streams/ring';
 import type { LslBridgeClient } from './lsl-client';
@@ -20,7 +23,10 @@ export interface LslConnection {
   stream: StreamDescriptor;
   frames_received: number;
   frames_lost: number;
-  state: 'streaming' | 'lost';
+  /** `waiting`: the outlet went away and LSL's recovery looks for it; `lost`: it gave up (or the bridge went away). */
+  state: 'streaming' | 'waiting' | 'lost';
+  /** Why the state last changed (the bridge's words), when it is not streaming from the start. */
+  detail?: string;
 }
 
 export class LslDevices {
@@ -38,9 +44,15 @@ export class LslDevices {
     });
   }
 
-  /** The numeric streams connected now, as the live streams are (descriptor + ring buffer). */
+  /** The numeric streams connected now (waiting ones too: they resume), as the live streams are (descriptor + ring buffer). */
   streams(): { descriptor: StreamDescriptor; buffer: SharedArrayBuffer | ArrayBuffer }[] {
-    return [...this.open.values()].filter((e) => e.buffer && e.c.state === 'streaming').map((e) => ({ descriptor: e.c.stream, buffer: e.buffer! }));
+    return [...this.open.values()].filter((e) => e.buffer && e.c.state !== 'lost').map((e) => ({ descriptor: e.c.stream, buffer: e.buffer! }));
+  }
+
+  /** One connection and its ring (null for a marker stream), for the page's acquisition to read from its first frame; null when there is none of that id. */
+  ring(id: string): { connection: LslConnection; buffer: SharedArrayBuffer | ArrayBuffer | null } | null {
+    const e = this.open.get(id);
+    return e ? { connection: { ...e.c }, buffer: e.buffer ?? null } : null;
   }
 
   list(): LslConnection[] {
@@ -70,8 +82,12 @@ export class LslDevices {
         writer?.push(f.samples, f.timestampsMs, f.frames);
         c.frames_received += f.frames;
       },
-      onGap: (g) => (c.frames_lost += g.lostFrames),
-      onDisconnected: () => (c.state = 'lost'),
+      onGap: (g) => {
+        c.frames_lost += g.lostFrames;
+        (this.options.publish ?? ((events) => publishMarkers(events, 'lsl')))([gapMarker(stream.id, g.timestampMs, g.lostFrames, stream.sampleRateHz)]);
+      },
+      onLink: (state, detail) => Object.assign(c, { state: state === 'waiting' ? 'waiting' : 'streaming', detail }),
+      onDisconnected: (reason) => Object.assign(c, { state: 'lost', detail: reason }),
     });
     this.open.set(c.id, { c, driver, buffer });
     return { ...c };
