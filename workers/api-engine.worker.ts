@@ -45,6 +45,7 @@ type ApiEngineMessage =
   | { type: 'bridge'; port: number; token: string }
   | { type: 'exphub-port' }
   | { type: 'devices-port' }
+  | { type: 'lsl-devices-port' }
   | { type: 'streams'; streams: Array<{ descriptor: StreamDescriptor; buffer: SharedArrayBuffer }> };
 
 let streams: Array<{ descriptor: StreamDescriptor; buffer: SharedArrayBuffer }> = [];
@@ -210,6 +211,8 @@ self.onmessage = (ev: MessageEvent<ApiEngineMessage>) => {
     backend?.sourcesChanged(streams.map((s) => s.descriptor.id));
   }
   else if (m?.type === 'devices-port' && ev.ports[0]) connectDevices(ev.ports[0]);
+  // The Devices page's LSL streams (clients/lsl-device.ts): connected here, where the bridge socket is; the page reads their rings.
+  else if (m?.type === 'lsl-devices-port' && ev.ports[0]) servePort(ev.ports[0], lslDevices);
   else if (m?.type === 'exphub-port' && ev.ports[0]) {
     exphub = connectPort(ev.ports[0], { timeoutMs: 60_000, reviveError: reviveApiError });
     exphubArrived?.(exphub);

@@ -141,8 +141,10 @@ export interface DeviceLiveStats extends IoDeviceStats {
 
 /** What the Devices page needs from a connected device, wherever its driver runs. */
 export interface LiveDevice {
-  readonly where: 'page' | 'worker';
-  readonly spec: DriverSpec;
+  /** Where its driver runs: this page, the io worker, or the bridge (an LSL stream, clients/lsl-device.ts). */
+  readonly where: 'page' | 'worker' | 'bridge';
+  /** The board's driver spec; none for an LSL stream. */
+  readonly spec?: DriverSpec;
   readonly primary: StreamDescriptor;
   readonly quality: QualityWindow;
   stats(): DeviceLiveStats;

@@ -9,6 +9,8 @@ import { becomeEngineHost } from '../clients/engine-host';
 import { bridgeThroughWorker, type BridgeOpener } from '../clients/bridge';
 import { apiDevices, serveApiDevices } from '../clients/api-devices';
 import type { StreamDescriptor } from '../core/stream';
+import { connectPort, rpcProxy } from '../core/rpc';
+import type { LslDeviceSeam } from '../clients/lsl-device';
 
 export interface Notice {
   id: number;
@@ -26,6 +28,7 @@ class AppState {
   /** This tab runs the engine behind the REST API (one tab per browser at a time). */
   engineHost = $state(false);
   private apiWorker: Worker | null = null;
+  private lslSeam: LslDeviceSeam | null = null;
   private liveStreams: Array<{ descriptor: StreamDescriptor; buffer: SharedArrayBuffer }> = [];
   private nextNotice = 1;
   private started = false;
@@ -112,6 +115,21 @@ class AppState {
     const ok = (await navigator.storage?.persist?.()) ?? false;
     if (!ok) this.notify('info', 'The browser did not grant persistent storage; recordings may be evicted when the disk is nearly full. Export important ones.');
     await this.refreshStorage();
+  }
+
+  /**
+   * The LSL streams connected in the API engine worker, which holds the bridge socket (connect,
+   * ring, disconnect), for the Devices page; null until this tab hosts the engine.
+   */
+  lslDevices(): LslDeviceSeam | null {
+    if (!this.apiWorker) return null;
+    if (!this.lslSeam) {
+      const link = new MessageChannel();
+      this.apiWorker.postMessage({ type: 'lsl-devices-port' }, [link.port2]);
+      // Connecting waits for the stream's answer through the bridge (up to its resolve timeout).
+      this.lslSeam = rpcProxy<LslDeviceSeam>(connectPort(link.port1, { timeoutMs: 30_000 }));
+    }
+    return this.lslSeam;
   }
 
   /**

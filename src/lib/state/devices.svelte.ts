@@ -1,7 +1,8 @@
 // The Devices page's state: browser support, the chosen device and transport, the connection's
 // status (connecting / streaming / reconnecting n / failed), live stats (achieved vs nominal rate,
 // dropped samples, battery) and per-channel signal quality. Main thread only; wraps clients/devices.ts
-// and feeds the app's one acquisition (state/acquisition.svelte.ts, which also records). No decoding here.
+// (boards) and clients/lsl-device.ts (an LSL stream, read in the API worker through the bridge) and feeds
+// the app's one acquisition (state/acquisition.svelte.ts, which also records). No decoding here.
 import { acquisition } from './acquisition.svelte';
 import { browserSupport, chooseTransport, DeviceConnection, driverSpec, SUPPORTED_DEVICES, WorkerSerialConnection, type DeviceLiveStats, type LiveDevice } from '../clients/devices';
 import { SerialTransport } from '../devices/transports/serial';
@@ -11,6 +12,9 @@ import { channelQuality, CYTON_LEADOFF_HZ, eegFullScaleUv, leadOffImpedanceOhms,
 import type { SessionStatus } from '../devices/session';
 import { TransportError, type TransportErrorCode } from '../devices/transports/types';
 import { app } from './app.svelte';
+import { LslDeviceConnection } from '../clients/lsl-device';
+import type { LslConnection } from '../api/lsl-devices';
+import { LSL_NEEDS_BRIDGE } from '../devices/drivers/lsl/driver';
 
 export interface ConnectError {
   code: TransportErrorCode | 'other';
@@ -53,8 +57,10 @@ class DevicesState {
   /** Ohms per channel from the lead-off tone (Cyton), while the check runs. */
   leadOffOhms = $state<number[] | null>(null);
   private connection = $state.raw<LiveDevice | null>(null);
-  /** Where the driver runs: the io worker (serial, when it can see the port) or this page. */
-  where = $state<'page' | 'worker' | null>(null);
+  /** Where the driver runs: the io worker (serial, when it can see the port), this page, or the bridge (LSL). */
+  where = $state<'page' | 'worker' | 'bridge' | null>(null);
+  /** While an LSL stream feeds the acquisition: its name and what its link says (lost and waiting / back / given up). */
+  lsl = $state<{ name: string; state: LslConnection['state']; message: string | null } | null>(null);
   private timer: ReturnType<typeof setInterval> | null = null;
   private lastCount = 0;
   private lastTickMs = 0;
@@ -157,19 +163,80 @@ class DevicesState {
         await conn.start(this.acq, filter);
         this.where = 'page';
       }
-      this.status = this.status.state === 'connecting' ? { state: 'streaming', reconnects: 0 } : this.status;
-      // NeuroPype executions through the API (LSLInput) read this device too.
-      app.publishStreams(this.acq.sharedStreams());
-      this.lastCount = 0;
-      this.lastTickMs = performance.now();
-      this.timer = setInterval(() => this.tick(), 1000);
+      this.streamingStarted();
     } catch (e) {
-      this.connection = null;
-      this.descriptor = null;
-      acquisition.releaseDevice();
-      this.error = describeError(e);
-      this.status = { state: 'failed', message: this.error.message, code: this.error.code };
+      this.failed(e);
     }
+  }
+
+  /** The device streams into the acquisition: publish it and tick its stats. */
+  private streamingStarted(): void {
+    this.status = this.status.state === 'connecting' ? { state: 'streaming', reconnects: 0 } : this.status;
+    // NeuroPype executions through the API (LSLInput) read this device too.
+    app.publishStreams(this.acq.sharedStreams());
+    this.lastCount = 0;
+    this.lastTickMs = performance.now();
+    this.timer = setInterval(() => this.tick(), 1000);
+  }
+
+  private failed(e: unknown): void {
+    this.connection = null;
+    this.descriptor = null;
+    this.lsl = null;
+    acquisition.releaseDevice();
+    this.error = describeError(e);
+    this.status = { state: 'failed', message: this.error.message, code: this.error.code };
+  }
+
+  /**
+   * An LSL stream (the query LSL resolves it by, as the LSL panel lists it) becomes the acquisition's
+   * device: the API worker, which holds the bridge socket, reads it into a ring; this page shows and
+   * records it from there. A marker stream stays connected to the marker bus instead.
+   */
+  async connectLsl(query: string, name = query): Promise<void> {
+    if (this.active) {
+      app.notify('info', `${this.deviceLabel} is connected: disconnect it first (the app runs one acquisition at a time).`);
+      return;
+    }
+    this.error = null;
+    const seam = app.lslDevices();
+    if (!seam) {
+      this.failed(new Error(LSL_NEEDS_BRIDGE));
+      return;
+    }
+    this.status = { state: 'connecting' };
+    this.deviceLabel = `LSL stream ${name}`;
+    await acquisition.claimForDevice(this.deviceLabel, { onError: () => false });
+    try {
+      const opened = await LslDeviceConnection.open(seam, query, { onState: (now, before) => void this.lslStateChanged(now, before) });
+      if ('markers' in opened) {
+        acquisition.releaseDevice();
+        this.status = { state: 'idle' };
+        app.notify('info', `The LSL marker stream ${opened.markers.stream.name} is connected: its markers land on the marker bus and are recorded with the running stream.`);
+        return;
+      }
+      const d = opened.primary;
+      this.lsl = { name: d.name, state: 'streaming', message: null };
+      this.deviceLabel = `LSL stream ${d.name} (${d.channels.length} ch${d.sampleRateHz ? ` @ ${d.sampleRateHz} Hz` : ', irregular'})`;
+      this.connection = opened;
+      this.descriptor = d;
+      const eeg = d.kind === 'eeg';
+      opened.start(this.acq, { bandHz: eeg ? [1, 40] : null, notchHz: eeg ? 50 : null });
+      this.where = 'bridge';
+      this.streamingStarted();
+    } catch (e) {
+      this.failed(e);
+    }
+  }
+
+  private async lslStateChanged(now: LslConnection | null, before: LslConnection): Promise<void> {
+    if (!this.lsl) return;
+    if (!now) {
+      app.notify('info', `The LSL stream ${before.stream.name} was disconnected elsewhere (through the API).${this.recording ? ' Its recording was stopped and kept.' : ''}`);
+      await this.disconnect();
+    } else if (now.state === 'waiting') this.lsl = { ...this.lsl, state: 'waiting', message: 'LSL stream lost — waiting for it to return' };
+    else if (now.state === 'streaming') this.lsl = { ...this.lsl, state: 'streaming', message: `LSL stream back${now.frames_lost > before.frames_lost ? ` — ${now.frames_lost - before.frames_lost} samples missing, marked as a gap` : ''}` };
+    else this.lsl = { ...this.lsl, state: 'lost', message: `LSL stream lost for good (${now.detail ?? 'the bridge gave up'}). Disconnect, then connect it again once its outlet runs` };
   }
 
   private tick(): void {
@@ -183,11 +250,11 @@ class DevicesState {
     this.stats = s;
     const w = c.quality.ordered();
     const d = c.primary;
-    const fullScale = d.kind === 'eeg' ? eegFullScaleUv(c.spec.descriptor.id) : Infinity;
+    const fullScale = d.kind === 'eeg' && c.spec ? eegFullScaleUv(c.spec.descriptor.id) : Infinity;
     const out: ChannelQuality[] = [];
     for (let ch = 0; ch < c.quality.channels; ch++) out.push(channelQuality(w.samples, w.frames, c.quality.channels, ch, d.sampleRateHz || 40, { fullScale }));
     this.quality = out;
-    if (this.impedanceOn && c.spec.impedance?.method === 'leadoff-tone' && d.sampleRateHz > 0) {
+    if (this.impedanceOn && c.spec?.impedance?.method === 'leadoff-tone' && d.sampleRateHz > 0) {
       const ohms: number[] = [];
       for (let ch = 0; ch < c.quality.channels; ch++) ohms.push(leadOffImpedanceOhms(toneAmplitude(w.samples, w.frames, c.quality.channels, ch, d.sampleRateHz, CYTON_LEADOFF_HZ)));
       this.leadOffOhms = ohms;
@@ -196,13 +263,13 @@ class DevicesState {
 
   /** The device can measure electrode impedance. */
   get canCheckImpedance(): boolean {
-    return !!this.connection?.spec.impedance;
+    return !!this.connection?.spec?.impedance;
   }
 
   /** Start or stop the impedance check (commands from the driver spec). */
   async toggleImpedance(): Promise<void> {
     const c = this.connection;
-    const imp = c?.spec.impedance;
+    const imp = c?.spec?.impedance;
     if (!c || !imp) return;
     const on = !this.impedanceOn;
     try {
@@ -232,6 +299,7 @@ class DevicesState {
     acquisition.releaseDevice();
     this.connection = null;
     this.where = null;
+    this.lsl = null;
     this.impedanceOn = false;
     this.leadOffOhms = null;
     this.descriptor = null;
