@@ -4,11 +4,15 @@
 // bridge; the tab's marker bus published as an outlet is read by a liblsl inlet: every marker posted
 // through the bridge arrives, exact, at its timestamp (bridge clock → tab clock → LSL clock, < 1 ms);
 // the liblsl outlet connected as a device (POST /bci/v1/lsl/inlets) and its ring re-published comes back exact.
+// On the Devices page (tests/e2e/lsl-devices-scenario.ts) a liblsl outlet connected from the LSL panel is
+// the acquisition's device: shown live with its channel labels, recorded exact (lsl-peer's known values,
+// its LSL timestamps on the tab's clock within 1 ms), its outlet killed and restarted: lost, back, gap marked.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureLiblsl, lslTestsUnavailable, type Liblsl } from '../../cli/bridge/lsl/testing/liblsl';
 import { jsonLines, runInNetns, tsCommand, warnSkipped } from '../../cli/bridge/lsl/testing/netns';
 import { peerSamples, peerValue } from '../../cli/bridge/lsl/testing/peer-values';
 import { findChromium } from '../support/chromium';
+import { parseGapMarker } from '../../src/lib/devices/timing/counter-tracker';
 
 /** The lsl-peer sample index whose float32 values these are (searched over the first 100 000). */
 function peerIndex(v: number[]): number {
@@ -60,5 +64,60 @@ describe.skipIf(why !== null)('LSL through the bridge in a headless app tab (net
     expect(res.inlets.inlets[0].frames_received).toBeGreaterThan(50);
     // Connecting the tab's own outlet would loop: refused.
     expect(res.loop.status).toBe(409);
+  }, 700_000);
+
+  it('on the Devices page a liblsl outlet is the acquisition\'s device: shown live, recorded exact (values, rate, timestamps within 1 ms), its outlet killed and restarted — lost, back, the gap marked — and disconnected with the recording kept', async () => {
+    const r = await runInNetns(tsCommand('tests/e2e/lsl-devices-scenario.ts'), { timeoutMs: 150_000, env: { ...lib.env, LSL_PEER: lib.peer } });
+    const out = jsonLines(r.stdout).find((l) => 'result' in l);
+    if (r.code !== 0 || !out) throw new Error(`the scenario failed (exit ${r.code}):\n${r.stderr.slice(-6000)}`);
+    const res = out.result;
+    // Shown live, read through the bridge, with the stream info's channel labels (screenshots: res.shot, res.lostShot).
+    expect(res.name).toContain('e2e-dev');
+    expect(res.label).toBe('LSL stream e2e-dev (4 ch @ 100 Hz)');
+    expect(res.where).toBe('bridge');
+    expect(res.qualityLabels).toEqual(['c0', 'c1', 'c2', 'c3']);
+    expect(res.lostText).toContain('LSL stream lost — waiting for it to return');
+    expect(res.backText).toMatch(/^LSL stream back/);
+    // Disconnected: the inlet is closed, the page idle.
+    expect(res.idle).toBe('idle');
+    expect(res.inletsAfter.inlets).toEqual([]);
+
+    const { recording, chunks, markers } = res.stored;
+    expect(recording).toMatchObject({ name: 'lsl-e2e', status: 'complete', source: "lsl:source_id='src-e2e-dev'" });
+    expect(recording.streams).toHaveLength(1);
+    expect(recording.streams[0]).toMatchObject({ droppedFrames: 0, descriptor: { id: 'lsl:src-e2e-dev', kind: 'eeg', sampleRateHz: 100 } });
+    expect(recording.streams[0].descriptor.channels).toEqual([0, 1, 2, 3].map((c) => ({ label: `c${c}`, unit: 'uV', type: 'EEG' })));
+    const values: number[] = chunks.flatMap((c: { samples: number[] }) => c.samples);
+    const stamps: number[] = chunks.flatMap((c: { timestampsMs: number[] }) => c.timestampsMs);
+    expect(values).toHaveLength(stamps.length * 4);
+    // Two runs of the outlet, split where the timestamps jump: before the kill and after the restart.
+    const cut = stamps.findIndex((t, k) => k > 0 && t - stamps[k - 1] > 50);
+    expect(cut).toBeGreaterThan(200);
+    expect(stamps.slice(cut).findIndex((t, k) => k > 0 && t - stamps[cut + k - 1] > 50)).toBe(-1);
+    [[0, cut], [cut, stamps.length]].forEach(([from, to], run) => {
+      const pushed: { i: number; tabMs: number }[] = res.pushed[run];
+      const at = new Map(pushed.map((p) => [p.i, p.tabMs]));
+      // The sample the run starts at: the pushed one nearest in time (lsl-peer's pattern repeats every 1000 samples).
+      const i0 = pushed.reduce((a, b) => (Math.abs(b.tabMs - stamps[from]) < Math.abs(a.tabMs - stamps[from]) ? b : a)).i;
+      let compared = 0;
+      for (let k = from; k < to; k++) {
+        const i = i0 + k - from;
+        // Every sample in order, none lost, values exact.
+        expect(values.slice(k * 4, k * 4 + 4)).toEqual(peerSamples('float32', 4, i, 1));
+        const sent = at.get(i);
+        if (sent === undefined) continue; // lsl-peer was killed between its push and its print
+        expect(Math.abs(stamps[k] - sent), `sample ${i} of run ${run} (clock probe round trip ${res.clock.rttMs.toFixed(2)} ms)`).toBeLessThan(1);
+        compared++;
+      }
+      expect(compared).toBeGreaterThanOrEqual(to - from - 1);
+      const rateHz = ((to - from - 1) * 1000) / (stamps[to - 1] - stamps[from]);
+      expect(Math.abs(rateHz - 100) / 100).toBeLessThan(0.01);
+    });
+    // The gap is marked where it starts (one period after the last sample before it), as long as it lasted.
+    expect(markers).toHaveLength(1);
+    const missing = Math.round((stamps[cut] - stamps[cut - 1]) / 10) - 1;
+    expect(parseGapMarker(markers[0].value)).toEqual({ streamId: 'lsl:src-e2e-dev', lostFrames: missing });
+    expect(Math.abs(markers[0].timestampMs - (stamps[cut - 1] + 10))).toBeLessThan(0.001);
+    expect(markers[0].durationMs).toBeCloseTo(missing * 10, 6);
   }, 700_000);
 });

@@ -1,0 +1,140 @@
+// Run by lsl-tab.test.ts inside a network namespace of its own (LSL multicasts): the built app in
+// Debian's Chromium, paired with the bridge; on the Devices page the LSL panel finds a liblsl outlet
+// (lsl-peer, a known pattern) and connects it as the acquisition's device; the page shows it live and
+// records it; the outlet is killed and started again (the page says lost, then back) while the recording
+// runs; then disconnected. Prints one {"result": …} line: what the page said, the recording as stored
+// (typed arrays as plain arrays), what the outlets pushed (their LSL timestamps already mapped onto the
+// tab's clock: this process's LSL → app clock, then tab − this process measured by round trips), and a
+// screenshot's path. Test support only. Environment: LSL_PEER, LD_LIBRARY_PATH.
+import { spawn } from 'node:child_process';
+import { launch, newContext, openApp, screenshot, serveApp } from './harness';
+import { lslToAppMs } from '../../cli/bridge/lsl';
+import { jsonLines } from '../../cli/bridge/lsl/testing/netns';
+import { startBridge } from '../../cli/bridge/relay';
+import type { Page } from 'playwright-core';
+
+const TOKEN = 'e2e-lsl-devices-token-1234';
+const OUTLET = ['outlet', 'e2e-dev', 'EEG', 'float32', 4, 100, 0, 'src-e2e-dev'];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function peer(args: (string | number)[]) {
+  const child = spawn(process.env.LSL_PEER!, args.map(String), { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  return { child, lines: () => jsonLines(out.slice(0, out.lastIndexOf('\n') + 1)) };
+}
+
+/** The tab's clock minus this process's (ms), from the evaluate round trip with the smallest delay. */
+async function tabMinusThisMs(page: Page): Promise<{ offsetMs: number; rttMs: number }> {
+  let best = { offsetMs: 0, rttMs: Infinity };
+  for (let i = 0; i < 40; i++) {
+    const t0 = performance.timeOrigin + performance.now();
+    const tab = await page.evaluate(() => performance.timeOrigin + performance.now());
+    const t1 = performance.timeOrigin + performance.now();
+    if (t1 - t0 < best.rttMs) best = { offsetMs: tab - (t0 + t1) / 2, rttMs: t1 - t0 };
+  }
+  return best;
+}
+
+/** One recording as stored: its row, its chunks in order (plain arrays) and its markers. No named inner functions: tsx would wrap them in a helper the page lacks. */
+async function readRecording(page: Page, id: string) {
+  const rows = (await page.evaluate(async (names) => {
+    const open = indexedDB.open('neurotab');
+    const db: IDBDatabase = await new Promise((ok, fail) => ((open.onsuccess = () => ok(open.result)), (open.onerror = () => fail(open.error))));
+    const out: Record<string, any[]> = {};
+    for (const store of names)
+      out[store] = (
+        await new Promise<any[]>((ok, fail) => {
+          const r = db.transaction(store).objectStore(store).getAll();
+          r.onsuccess = () => ok(r.result);
+          r.onerror = () => fail(r.error);
+        })
+      ).map((row) => (store === 'chunks' ? { ...row, samples: Array.from(row.samples), timestampsMs: Array.from(row.timestampsMs) } : row));
+    db.close();
+    return out;
+  }, ['recordings', 'chunks', 'markers'])) as Record<string, any[]>;
+  const recording = rows.recordings.find((r) => r.id === id || r.name === id);
+  if (!recording) return null;
+  return {
+    recording,
+    chunks: rows.chunks.filter((c) => c.recordingId === recording.id).sort((a, b) => a.seq - b.seq),
+    markers: rows.markers.filter((m) => m.recordingId === recording.id),
+  };
+}
+
+async function main() {
+  const server = await serveApp();
+  const browser = await launch();
+  const context = await newContext(browser);
+  const bridge = await startBridge({ port: 0, ports: { exphub: null, instinct: null, neurascale: null, kernel: null }, token: TOKEN, timeoutMs: 20_000, log: (l) => process.stderr.write(`[bridge] ${l}\n`) });
+  const outlets: ReturnType<typeof peer>[] = [];
+  try {
+    const page = await openApp(context, server.url, `/api?bridge=${bridge.port}&token=${TOKEN}`);
+    await page.click('[data-testid="bridge-allow"]');
+    await bridge.waitForTab();
+    outlets.push(peer(OUTLET));
+    // In-app navigation: the bridge stays paired with this document.
+    await page.click('nav a[href="/devices"]');
+    const connect = page.locator('[data-testid="lsl-panel"] tr', { hasText: 'e2e-dev' }).locator('[data-testid="lsl-connect"]');
+    for (let i = 0; i < 30 && !(await connect.count()); i++) {
+      await page.click('[data-testid="lsl-look"]');
+      await page.waitForSelector('[data-testid="lsl-look"]:not([disabled])');
+    }
+    await connect.click();
+    await page.waitForSelector('[data-testid="device-status"][data-state="streaming"]', { timeout: 30_000 });
+    await page.waitForSelector('[data-testid="device-quality"]', { timeout: 10_000 });
+    const name = await page.textContent('[data-testid="lsl-device-name"]');
+    const label = await page.textContent('[data-testid="device-label"]');
+    const where = await page.getAttribute('[data-testid="device-where"]', 'data-where');
+    const qualityLabels = await page.locator('[data-testid="device-quality"] td.label').allTextContents();
+    await sleep(1500);
+    // Clicking Connect scrolled the side panel: the shots show the device's header and the live view.
+    await page.evaluate(() => [document.scrollingElement, ...document.querySelectorAll('*')].forEach((e) => e?.scrollTo(0, 0)));
+    const shot = await screenshot(page, 'lsl-device-live');
+
+    await page.fill('[data-testid="recording-name"]', 'lsl-e2e');
+    await page.click('[data-testid="start-recording"]');
+    await page.waitForSelector('[data-testid="recording-status"]');
+    await sleep(4000);
+    // The outlet dies mid-recording and a new one of the same source id starts.
+    outlets[0].child.kill('SIGKILL');
+    await page.waitForSelector('[data-testid="lsl-link"][data-state="waiting"]', { timeout: 20_000 });
+    const lostText = await page.textContent('[data-testid="lsl-link"]');
+    await page.locator('[data-testid="lsl-link"]').scrollIntoViewIfNeeded();
+    const lostShot = await screenshot(page, 'lsl-device-lost');
+    await sleep(1000);
+    outlets.push(peer(OUTLET));
+    await page.waitForSelector('[data-testid="lsl-link"][data-state="streaming"]', { timeout: 40_000 });
+    const backText = await page.textContent('[data-testid="lsl-link"]');
+    await sleep(3000);
+    await page.click('[data-testid="stop-recording"]');
+    await page.waitForSelector('[data-testid="start-recording"]');
+    const clock = await tabMinusThisMs(page);
+
+    await page.click('[data-testid="device-disconnect"]');
+    await page.waitForSelector('[data-testid="device-empty"]');
+    const idle = await page.getAttribute('[data-testid="device-status"]', 'data-state');
+    const inletsAfter = await (await fetch(`${bridge.url}/bci/v1/lsl/inlets`)).json();
+    const stored = await readRecording(page, 'lsl-e2e');
+    // What each outlet pushed, its LSL timestamps on the tab's clock.
+    const pushed = outlets.map((o) => o.lines().filter((l) => 'i' in l).map((l) => ({ i: l.i as number, tabMs: lslToAppMs(l.t) + clock.offsetMs })));
+    return { name, label, where, qualityLabels, shot, lostShot, lostText, backText, idle, inletsAfter, clock, stored, pushed };
+  } finally {
+    for (const o of outlets) o.child.kill('SIGKILL');
+    await context.close();
+    await browser.close();
+    await bridge.close();
+    await server.close();
+  }
+}
+
+main().then(
+  (result) => {
+    console.log(JSON.stringify({ result }));
+    process.exit(0);
+  },
+  (e: unknown) => {
+    console.error(e instanceof Error ? e.stack : String(e));
+    process.exit(1);
+  },
+);
