@@ -14,7 +14,7 @@ import { TransportError, type TransportErrorCode } from '../devices/transports/t
 import { app } from './app.svelte';
 import { LslDeviceConnection } from '../clients/lsl-device';
 import type { LslConnection } from '../api/lsl-devices';
-import { LSL_NEEDS_BRIDGE } from '../devices/drivers/lsl/driver';
+import { LSL_NEEDS_BRIDGE, lslQueryFor } from '../devices/drivers/lsl/driver';
 
 export interface ConnectError {
   code: TransportErrorCode | 'other';
@@ -61,6 +61,9 @@ class DevicesState {
   where = $state<'page' | 'worker' | 'bridge' | null>(null);
   /** While an LSL stream feeds the acquisition: its name and what its link says (lost and waiting / back / given up). */
   lsl = $state<{ name: string; state: LslConnection['state']; message: string | null } | null>(null);
+  /** "LSL stream" is chosen in the device list: Connect resolves the stream these fields name. */
+  lslChosen = $state(false);
+  lslFields = $state({ name: '', type: 'EEG', sourceId: '' });
   private timer: ReturnType<typeof setInterval> | null = null;
   private lastCount = 0;
   private lastTickMs = 0;
@@ -108,6 +111,7 @@ class DevicesState {
 
   select(id: DeviceId): void {
     if (this.active) return;
+    this.lslChosen = false;
     this.selectedId = id;
     const d = this.selected;
     this.transportKind = this.available(d)[0] ?? d.transports[0];
@@ -186,6 +190,23 @@ class DevicesState {
     acquisition.releaseDevice();
     this.error = describeError(e);
     this.status = { state: 'failed', message: this.error.message, code: this.error.code };
+  }
+
+  /** Chooses "LSL stream" as the kind of device to connect (by name, type or source id). */
+  chooseLsl(): void {
+    if (this.active) return;
+    this.lslChosen = true;
+    this.error = null;
+  }
+
+  /** Connect with "LSL stream" chosen: the stream the fields name. */
+  async connectChosenLsl(): Promise<void> {
+    const query = lslQueryFor($state.snapshot(this.lslFields));
+    if (!query) {
+      this.error = { code: 'other', title: 'Which LSL stream?', message: 'Give its name, type or source id (as its outlet announces it), or pick it from the LSL streams the bridge finds.' };
+      return;
+    }
+    await this.connectLsl(query, this.lslFields.name.trim() || query);
   }
 
   /**

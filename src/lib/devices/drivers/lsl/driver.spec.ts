@@ -9,7 +9,7 @@ import { encodeFloat32, encodeFloat64 } from '../../../api/lsl-wire';
 import { Ring, RingReader, RingWriter } from '../../../streams/ring';
 import type { DriverGap } from '../../descriptor';
 import { FAKE_RESOLVED, fakeLslBridge } from '../../../../../tests/fakes/lsl-bridge';
-import { listLslDevices, LSL_NEEDS_BRIDGE, LslStreamDriver, lslQueryOf, lslStreamDescriptor } from './driver';
+import { listLslDevices, LSL_NEEDS_BRIDGE, LslStreamDriver, lslQueryFor, lslQueryOf, lslStreamDescriptor } from './driver';
 
 const EEG = { name: 'BioSemi', type: 'EEG', sourceId: 'biosemi-1', channelCount: 2, nominalSrateHz: 512, channelFormat: 'float32', hostname: 'amp', uid: 'u' };
 const MARKERS = { name: 'PsychoPy', type: 'Markers', sourceId: '', channelCount: 1, nominalSrateHz: 0, channelFormat: 'string', hostname: 'stim', uid: 'v' };
@@ -29,6 +29,10 @@ describe('LSL stream devices', () => {
     const r = await listLslDevices(b.client);
     expect(r.devices).toEqual([{ ...FAKE_RESOLVED, kind: 'lsl-stream', query: "source_id='myuid34234'" }]);
     expect(lslQueryOf({ name: "O'Brien", type: 'EEG', sourceId: '' })).toBe("name='OBrien' and type='EEG'");
+    // Chosen by hand: every field given must match, none given is no query.
+    expect(lslQueryFor({ name: ' BioSemi ', type: '', sourceId: 'bs-1' })).toBe("source_id='bs-1' and name='BioSemi'");
+    expect(lslQueryFor({ type: 'EEG' })).toBe("type='EEG'");
+    expect(lslQueryFor({ name: ' ', type: '', sourceId: '' })).toBeNull();
   });
 
   it("describes the stream so NeuroPype's LSLInput query binds to it (type='EEG', name=…), units in our spelling", () => {

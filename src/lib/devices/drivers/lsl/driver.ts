@@ -27,6 +27,16 @@ export function lslQueryOf(s: Pick<LslStreamSummary, 'name' | 'type' | 'sourceId
   return s.sourceId ? `source_id=${q(s.sourceId)}` : `name=${q(s.name)} and type=${q(s.type)}`;
 }
 
+/**
+ * The XPath predicate for a stream chosen by hand (the device chooser's name / type / source id):
+ * every field given must match. Null when none is given.
+ */
+export function lslQueryFor(fields: { name?: string; type?: string; sourceId?: string }): string | null {
+  const q = (v: string) => `'${v.replace(/'/g, '')}'`;
+  const terms = ([['source_id', fields.sourceId], ['name', fields.name], ['type', fields.type]] as const).filter(([, v]) => v?.trim()).map(([k, v]) => `${k}=${q(v!.trim())}`);
+  return terms.length ? terms.join(' and ') : null;
+}
+
 /** The LSL streams to list, or why there are none to see. */
 export async function listLslDevices(client: LslBridgeClient | null, waitS = 1): Promise<{ devices: LslStreamDevice[]; message?: string }> {
   if (!client?.paired) return { devices: [], message: LSL_NEEDS_BRIDGE };
