@@ -2,7 +2,8 @@
 // Debian's Chromium, paired with the bridge; on the Devices page the LSL panel finds a liblsl outlet
 // (lsl-peer, a known pattern) and connects it as the acquisition's device; the page shows it live and
 // records it; the outlet is killed and started again (the page says lost, then back) while the recording
-// runs; then disconnected. Prints one {"result": …} line: what the page said, the recording as stored
+// runs; then disconnected, and connected again through the device chooser's "LSL stream" (by source id).
+// Before pairing, the page says how to start the bridge. Prints one {"result": …} line: what the page said, the recording as stored
 // (typed arrays as plain arrays), what the outlets pushed (their LSL timestamps already mapped onto the
 // tab's clock: this process's LSL → app clock, then tab − this process measured by round trips), and a
 // screenshot's path. Test support only. Environment: LSL_PEER, LD_LIBRARY_PATH.
@@ -69,7 +70,15 @@ async function main() {
   const bridge = await startBridge({ port: 0, ports: { exphub: null, instinct: null, neurascale: null, kernel: null }, token: TOKEN, timeoutMs: 20_000, log: (l) => process.stderr.write(`[bridge] ${l}\n`) });
   const outlets: ReturnType<typeof peer>[] = [];
   try {
-    const page = await openApp(context, server.url, `/api?bridge=${bridge.port}&token=${TOKEN}`);
+    // No bridge yet: the LSL panel and an LSL stream chosen in the device list say how to start it.
+    const page = await openApp(context, server.url, '/devices');
+    await page.click('[data-testid="lsl-look"]');
+    await page.waitForSelector('[data-testid="lsl-look"]:not([disabled])');
+    const noBridgeNotice = await page.locator('[data-testid="lsl-notice"]').textContent();
+    await page.click('[data-testid="device-lsl-stream"]');
+    await page.click('[data-testid="device-connect"]');
+    const noBridgeError = await page.locator('[data-testid="device-error"]').textContent();
+    await page.goto(new URL(`/api?bridge=${bridge.port}&token=${TOKEN}`, server.url).href);
     await page.click('[data-testid="bridge-allow"]');
     await bridge.waitForTab();
     outlets.push(peer(OUTLET));
@@ -116,9 +125,19 @@ async function main() {
     const idle = await page.getAttribute('[data-testid="device-status"]', 'data-state');
     const inletsAfter = await (await fetch(`${bridge.url}/bci/v1/lsl/inlets`)).json();
     const stored = await readRecording(page, 'lsl-e2e');
+
+    // The same stream through the device chooser: "LSL stream", by source id.
+    await page.click('[data-testid="device-lsl-stream"]');
+    await page.fill('[data-testid="lsl-field-source"]', 'src-e2e-dev');
+    await page.click('[data-testid="device-connect"]');
+    await page.waitForSelector('[data-testid="device-status"][data-state="streaming"]', { timeout: 30_000 });
+    const chosenLabel = await page.textContent('[data-testid="device-label"]');
+    const chosenInlets = await (await fetch(`${bridge.url}/bci/v1/lsl/inlets`)).json();
+    await page.click('[data-testid="device-disconnect"]');
+    await page.waitForSelector('[data-testid="device-empty"]');
     // What each outlet pushed, its LSL timestamps on the tab's clock.
     const pushed = outlets.map((o) => o.lines().filter((l) => 'i' in l).map((l) => ({ i: l.i as number, tabMs: lslToAppMs(l.t) + clock.offsetMs })));
-    return { name, label, where, qualityLabels, shot, lostShot, lostText, backText, idle, inletsAfter, clock, stored, pushed };
+    return { noBridgeNotice, noBridgeError, chosenLabel, chosenInlets, name, label, where, qualityLabels, shot, lostShot, lostText, backText, idle, inletsAfter, clock, stored, pushed };
   } finally {
     for (const o of outlets) o.child.kill('SIGKILL');
     await context.close();

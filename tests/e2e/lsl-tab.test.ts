@@ -66,11 +66,17 @@ describe.skipIf(why !== null)('LSL through the bridge in a headless app tab (net
     expect(res.loop.status).toBe(409);
   }, 700_000);
 
-  it('on the Devices page a liblsl outlet is the acquisition\'s device: shown live, recorded exact (values, rate, timestamps within 1 ms), its outlet killed and restarted — lost, back, the gap marked — and disconnected with the recording kept', async () => {
+  it('on the Devices page a liblsl outlet is the acquisition\'s device: shown live, recorded exact (values, rate, timestamps within 1 ms), its outlet killed and restarted — lost, back, the gap marked — disconnected with the recording kept, and chosen again as "LSL stream" by source id; without a bridge the page says how to start it', async () => {
     const r = await runInNetns(tsCommand('tests/e2e/lsl-devices-scenario.ts'), { timeoutMs: 150_000, env: { ...lib.env, LSL_PEER: lib.peer } });
     const out = jsonLines(r.stdout).find((l) => 'result' in l);
     if (r.code !== 0 || !out) throw new Error(`the scenario failed (exit ${r.code}):\n${r.stderr.slice(-6000)}`);
     const res = out.result;
+    // Without a bridge both ways of connecting say how to start it.
+    expect(res.noBridgeNotice).toContain('npm run neurotab -- bridge');
+    expect(res.noBridgeError).toContain('npm run neurotab -- bridge');
+    // "LSL stream" chosen in the device list, by source id (and the type field's default, EEG), is the same stream.
+    expect(res.chosenLabel).toBe('LSL stream e2e-dev (4 ch @ 100 Hz)');
+    expect(res.chosenInlets.inlets).toEqual([expect.objectContaining({ query: "source_id='src-e2e-dev' and type='EEG'", state: 'streaming', stream: expect.objectContaining({ id: 'lsl:src-e2e-dev' }) })]);
     // Shown live, read through the bridge, with the stream info's channel labels (screenshots: res.shot, res.lostShot).
     expect(res.name).toContain('e2e-dev');
     expect(res.label).toBe('LSL stream e2e-dev (4 ch @ 100 Hz)');
