@@ -1,9 +1,10 @@
 // LSL streams connected as devices of the tab (issue 20 item 3): each an LslStreamDriver writing into
 // a Ring of its own, listed beside the live streams so pipelines bind to it (LSLInput's query,
-// matchStreamQuery) and publishers can re-publish it, and the page's acquisition reads it (ring());
-// marker streams go to the marker bus instead. A gap (the outlet gone and back) is a gap marker on the
-// bus, as a board's is, so recordings mark it. Runs where the bridge client lives (the API worker). No Svelte. Must not block: the driver's
-// frames are pushed into the ring as they come (the ring overwrites its oldest frames, never waits).
+// matchStreamQuery) and publishers can re-publish it, and read by the page's acquisition (ring());
+// marker streams go to the marker bus instead. A gap (the outlet gone and back) is a gap marker on
+// the bus, as a board's is, so recordings mark it. Runs where the bridge client lives (the API
+// worker). No Svelte. Must not block: the driver's frames are pushed into the ring as they come (the
+// ring overwrites its oldest frames, never waits).
 import { publishMarkers } from '../core/markers';
 import type { StreamDescriptor } from '../core/stream';
 import { gapMarker } from '../devices/timing/counter-tracker';

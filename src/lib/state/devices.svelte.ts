@@ -228,8 +228,9 @@ class DevicesState {
     this.status = { state: 'connecting' };
     this.deviceLabel = `LSL stream ${name}`;
     await acquisition.claimForDevice(this.deviceLabel, { onError: () => false });
+    let opened: Awaited<ReturnType<typeof LslDeviceConnection.open>> | null = null;
     try {
-      const opened = await LslDeviceConnection.open(seam, query, { onState: (now, before) => void this.lslStateChanged(now, before) });
+      opened = await LslDeviceConnection.open(seam, query, { onState: (now, before) => void this.lslStateChanged(now, before) });
       if ('markers' in opened) {
         acquisition.releaseDevice();
         this.status = { state: 'idle' };
@@ -246,6 +247,8 @@ class DevicesState {
       this.where = 'bridge';
       this.streamingStarted();
     } catch (e) {
+      // Connected in the worker but not started here: close its inlet too.
+      if (opened instanceof LslDeviceConnection) await opened.stop();
       this.failed(e);
     }
   }
