@@ -7,23 +7,14 @@
 // (typed arrays as plain arrays), what the outlets pushed (their LSL timestamps already mapped onto the
 // tab's clock: this process's LSL → app clock, then tab − this process measured by round trips), and a
 // screenshot's path. Test support only. Environment: LSL_PEER, LD_LIBRARY_PATH.
-import { spawn } from 'node:child_process';
-import { launch, newContext, openApp, screenshot, serveApp } from './harness';
-import { lslToAppMs } from '../../cli/bridge/lsl';
-import { jsonLines } from '../../cli/bridge/lsl/testing/netns';
-import { startBridge } from '../../cli/bridge/relay';
 import type { Page } from 'playwright-core';
+import { openApp, screenshot } from './harness';
+import { lslToAppMs } from '../../cli/bridge/lsl';
+import { lslPeer, runTabScenario } from './lsl-tab-support';
 
 const TOKEN = 'e2e-lsl-devices-token-1234';
 const OUTLET = ['outlet', 'e2e-dev', 'EEG', 'float32', 4, 100, 0, 'src-e2e-dev'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function peer(args: (string | number)[]) {
-  const child = spawn(process.env.LSL_PEER!, args.map(String), { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  return { child, lines: () => jsonLines(out.slice(0, out.lastIndexOf('\n') + 1)) };
-}
 
 /** The tab's clock minus this process's (ms), from the evaluate round trip with the smallest delay. */
 async function tabMinusThisMs(page: Page): Promise<{ offsetMs: number; rttMs: number }> {
@@ -63,12 +54,8 @@ async function readRecording(page: Page, id: string) {
   };
 }
 
-async function main() {
-  const server = await serveApp();
-  const browser = await launch();
-  const context = await newContext(browser);
-  const bridge = await startBridge({ port: 0, ports: { exphub: null, instinct: null, neurascale: null, kernel: null }, token: TOKEN, timeoutMs: 20_000, log: (l) => process.stderr.write(`[bridge] ${l}\n`) });
-  const outlets: ReturnType<typeof peer>[] = [];
+runTabScenario(TOKEN, async ({ server, context, bridge }) => {
+  const outlets: ReturnType<typeof lslPeer>[] = [];
   try {
     // No bridge yet: the LSL panel and an LSL stream chosen in the device list say how to start it.
     const page = await openApp(context, server.url, '/devices');
@@ -81,7 +68,7 @@ async function main() {
     await page.goto(new URL(`/api?bridge=${bridge.port}&token=${TOKEN}`, server.url).href);
     await page.click('[data-testid="bridge-allow"]');
     await bridge.waitForTab();
-    outlets.push(peer(OUTLET));
+    outlets.push(lslPeer(OUTLET, 'inherit'));
     // In-app navigation: the bridge stays paired with this document.
     await page.click('nav a[href="/devices"]');
     const connect = page.locator('[data-testid="lsl-panel"] tr', { hasText: 'e2e-dev' }).locator('[data-testid="lsl-connect"]');
@@ -112,7 +99,7 @@ async function main() {
     await page.locator('[data-testid="lsl-link"]').scrollIntoViewIfNeeded();
     const lostShot = await screenshot(page, 'lsl-device-lost');
     await sleep(1000);
-    outlets.push(peer(OUTLET));
+    outlets.push(lslPeer(OUTLET, 'inherit'));
     await page.waitForSelector('[data-testid="lsl-link"][data-state="streaming"]', { timeout: 40_000 });
     const backText = await page.textContent('[data-testid="lsl-link"]');
     await sleep(3000);
@@ -140,20 +127,5 @@ async function main() {
     return { noBridgeNotice, noBridgeError, chosenLabel, chosenInlets, name, label, where, qualityLabels, shot, lostShot, lostText, backText, idle, inletsAfter, clock, stored, pushed };
   } finally {
     for (const o of outlets) o.child.kill('SIGKILL');
-    await context.close();
-    await browser.close();
-    await bridge.close();
-    await server.close();
   }
-}
-
-main().then(
-  (result) => {
-    console.log(JSON.stringify({ result }));
-    process.exit(0);
-  },
-  (e: unknown) => {
-    console.error(e instanceof Error ? e.stack : String(e));
-    process.exit(1);
-  },
-);
+});

@@ -4,97 +4,66 @@
 // while markers are posted through the bridge; the liblsl outlet connected as a device of the tab
 // (POST /bci/v1/lsl/inlets) and its ring published again, read back by liblsl. Prints one {"result": …} line. Test support only.
 // Environment: LSL_PEER, LD_LIBRARY_PATH.
-import { spawn } from 'node:child_process';
-import { launch, newContext, openApp, serveApp } from './harness';
+import { openApp } from './harness';
 import { appMsToLsl } from '../../cli/bridge/lsl-link';
-import { jsonLines } from '../../cli/bridge/lsl/testing/netns';
-import { startBridge } from '../../cli/bridge/relay';
+import { lslPeer as peer, runTabScenario } from './lsl-tab-support';
 
 const TOKEN = 'e2e-lsl-tab-token-12345678';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function peer(args: (string | number)[]) {
-  const child = spawn(process.env.LSL_PEER!, args.map(String), { stdio: ['ignore', 'pipe', 'ignore'] });
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  return { child, lines: () => jsonLines(out.slice(0, out.lastIndexOf('\n') + 1)) };
-}
-
-async function main() {
-  const server = await serveApp();
-  const browser = await launch();
-  const context = await newContext(browser);
-  const bridge = await startBridge({ port: 0, ports: { exphub: null, instinct: null, neurascale: null, kernel: null }, token: TOKEN, timeoutMs: 20_000, log: (l) => process.stderr.write(`[bridge] ${l}\n`) });
+runTabScenario(TOKEN, async ({ server, context, bridge }) => {
   const http = async (method: string, path: string, body?: unknown) => {
     const r = await fetch(bridge.url + path, { method, headers: body === undefined ? {} : { 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
     return { status: r.status, json: await r.json().catch(() => null) };
   };
-  try {
-    const page = await openApp(context, server.url, `/api?bridge=${bridge.port}&token=${TOKEN}`);
-    await page.click('[data-testid="bridge-allow"]');
-    await bridge.waitForTab();
-    const outlet = peer(['outlet', 'e2e-eeg', 'EEG', 'float32', 4, 100, 0, 'src-e2e-eeg']);
-    let streams: any = null;
-    for (let i = 0; i < 60; i++) {
-      const r = await http('GET', '/bci/v1/lsl/streams?wait=0.5');
-      if (r.status === 200 && r.json.streams.some((s: { name: string }) => s.name === 'e2e-eeg')) {
-        streams = r.json.streams;
-        break;
-      }
-      await sleep(250);
+  const page = await openApp(context, server.url, `/api?bridge=${bridge.port}&token=${TOKEN}`);
+  await page.click('[data-testid="bridge-allow"]');
+  await bridge.waitForTab();
+  const outlet = peer(['outlet', 'e2e-eeg', 'EEG', 'float32', 4, 100, 0, 'src-e2e-eeg']);
+  let streams: any = null;
+  for (let i = 0; i < 60; i++) {
+    const r = await http('GET', '/bci/v1/lsl/streams?wait=0.5');
+    if (r.status === 200 && r.json.streams.some((s: { name: string }) => s.name === 'e2e-eeg')) {
+      streams = r.json.streams;
+      break;
     }
-    const published = await http('POST', '/bci/v1/lsl/outlets', { source: 'markers', name: 'nt-markers' });
-    const listed = await http('GET', '/bci/v1/lsl/outlets');
-    const inlet = peer(['inlet', "name='nt-markers'", 10, 20]);
-    // Markers posted through the bridge, stamped on this process's clock (the bridge's).
-    const posted: { value: string; timestampMs: number }[] = [];
-    for (let i = 0; inlet.child.exitCode === null && i < 200; i++) {
-      const m = { value: `stim-${i} é`, timestampMs: performance.timeOrigin + performance.now() };
-      posted.push(m);
-      await http('POST', '/bci/v1/markers', m);
-      await sleep(150);
-    }
-    const withdrawn = await http('DELETE', `/bci/v1/lsl/outlets/${published.json?.id}`);
-    const lines = inlet.lines();
-    // The liblsl EEG outlet connected as a device of the tab (a ring in its API worker), published
-    // again from that ring, and read back by a liblsl inlet: the samples went through the tab.
-    const connected = await http('POST', '/bci/v1/lsl/inlets', { query: "source_id='src-e2e-eeg'" });
-    const echo = await http('POST', '/bci/v1/lsl/outlets', { source: connected.json?.stream?.id, name: 'e2e-echo' });
-    const echoInlet = peer(['inlet', "name='e2e-echo'", 50, 20]);
-    while (echoInlet.child.exitCode === null) await sleep(100);
-    const inlets = await http('GET', '/bci/v1/lsl/inlets');
-    const loop = await http('POST', '/bci/v1/lsl/inlets', { query: "name='e2e-echo'" });
-    outlet.child.kill('SIGKILL');
-    return {
-      streams,
-      published,
-      listed: listed.json,
-      withdrawn: withdrawn.status,
-      connected,
-      echo,
-      inlets: inlets.json,
-      loop,
-      echoInfo: echoInlet.lines().find((l) => 'info' in l)?.info,
-      echoSamples: echoInlet.lines().filter((l) => 'v' in l),
-      info: lines.find((l) => 'info' in l)?.info,
-      samples: lines.filter((l) => 'v' in l),
-      expected: posted.map((m) => ({ value: m.value, lslS: appMsToLsl(m.timestampMs) })),
-    };
-  } finally {
-    await context.close();
-    await browser.close();
-    await bridge.close();
-    await server.close();
+    await sleep(250);
   }
-}
-
-main().then(
-  (result) => {
-    console.log(JSON.stringify({ result }));
-    process.exit(0);
-  },
-  (e: unknown) => {
-    console.error(e instanceof Error ? e.stack : String(e));
-    process.exit(1);
-  },
-);
+  const published = await http('POST', '/bci/v1/lsl/outlets', { source: 'markers', name: 'nt-markers' });
+  const listed = await http('GET', '/bci/v1/lsl/outlets');
+  const inlet = peer(['inlet', "name='nt-markers'", 10, 20]);
+  // Markers posted through the bridge, stamped on this process's clock (the bridge's).
+  const posted: { value: string; timestampMs: number }[] = [];
+  for (let i = 0; inlet.child.exitCode === null && i < 200; i++) {
+    const m = { value: `stim-${i} é`, timestampMs: performance.timeOrigin + performance.now() };
+    posted.push(m);
+    await http('POST', '/bci/v1/markers', m);
+    await sleep(150);
+  }
+  const withdrawn = await http('DELETE', `/bci/v1/lsl/outlets/${published.json?.id}`);
+  const lines = inlet.lines();
+  // The liblsl EEG outlet connected as a device of the tab (a ring in its API worker), published
+  // again from that ring, and read back by a liblsl inlet: the samples went through the tab.
+  const connected = await http('POST', '/bci/v1/lsl/inlets', { query: "source_id='src-e2e-eeg'" });
+  const echo = await http('POST', '/bci/v1/lsl/outlets', { source: connected.json?.stream?.id, name: 'e2e-echo' });
+  const echoInlet = peer(['inlet', "name='e2e-echo'", 50, 20]);
+  while (echoInlet.child.exitCode === null) await sleep(100);
+  const inlets = await http('GET', '/bci/v1/lsl/inlets');
+  const loop = await http('POST', '/bci/v1/lsl/inlets', { query: "name='e2e-echo'" });
+  outlet.child.kill('SIGKILL');
+  return {
+    streams,
+    published,
+    listed: listed.json,
+    withdrawn: withdrawn.status,
+    connected,
+    echo,
+    inlets: inlets.json,
+    loop,
+    echoInfo: echoInlet.lines().find((l) => 'info' in l)?.info,
+    echoSamples: echoInlet.lines().filter((l) => 'v' in l),
+    info: lines.find((l) => 'info' in l)?.info,
+    samples: lines.filter((l) => 'v' in l),
+    expected: posted.map((m) => ({ value: m.value, lslS: appMsToLsl(m.timestampMs) })),
+  };
+});
