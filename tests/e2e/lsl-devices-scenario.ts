@@ -96,12 +96,14 @@ runTabScenario(TOKEN, async ({ server, context, bridge }) => {
     outlets[0].child.kill('SIGKILL');
     await page.waitForSelector('[data-testid="lsl-link"][data-state="waiting"]', { timeout: 20_000 });
     const lostText = await page.textContent('[data-testid="lsl-link"]');
+    const lostPill = await page.textContent('[data-testid="device-status"]');
     await page.locator('[data-testid="lsl-link"]').scrollIntoViewIfNeeded();
     const lostShot = await screenshot(page, 'lsl-device-lost');
     await sleep(1000);
     outlets.push(lslPeer(OUTLET, 'inherit'));
     await page.waitForSelector('[data-testid="lsl-link"][data-state="streaming"]', { timeout: 40_000 });
     const backText = await page.textContent('[data-testid="lsl-link"]');
+    const backPill = await page.getAttribute('[data-testid="device-status"]', 'data-state');
     await sleep(3000);
     await page.click('[data-testid="stop-recording"]');
     await page.waitForSelector('[data-testid="start-recording"]');
@@ -124,7 +126,7 @@ runTabScenario(TOKEN, async ({ server, context, bridge }) => {
     await page.waitForSelector('[data-testid="device-empty"]');
     // What each outlet pushed, its LSL timestamps on the tab's clock.
     const pushed = outlets.map((o) => o.lines().filter((l) => 'i' in l).map((l) => ({ i: l.i as number, tabMs: lslToAppMs(l.t) + clock.offsetMs })));
-    return { noBridgeNotice, noBridgeError, chosenLabel, chosenInlets, name, label, where, qualityLabels, shot, lostShot, lostText, backText, idle, inletsAfter, clock, stored, pushed };
+    return { noBridgeNotice, noBridgeError, chosenLabel, chosenInlets, name, label, where, qualityLabels, shot, lostShot, lostText, lostPill, backText, backPill, idle, inletsAfter, clock, stored, pushed };
   } finally {
     for (const o of outlets) o.child.kill('SIGKILL');
   }

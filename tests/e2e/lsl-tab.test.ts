@@ -83,7 +83,9 @@ describe.skipIf(why !== null)('LSL through the bridge in a headless app tab (net
     expect(res.where).toBe('bridge');
     expect(res.qualityLabels).toEqual(['c0', 'c1', 'c2', 'c3']);
     expect(res.lostText).toContain('LSL stream lost — waiting for it to return');
+    expect(res.lostPill).toContain('Waiting for the stream');
     expect(res.backText).toMatch(/^LSL stream back/);
+    expect(res.backPill).toBe('streaming');
     // Disconnected: the inlet is closed, the page idle.
     expect(res.idle).toBe('idle');
     expect(res.inletsAfter.inlets).toEqual([]);
