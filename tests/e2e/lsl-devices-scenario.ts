@@ -2,7 +2,8 @@
 // Debian's Chromium, paired with the bridge; on the Devices page the LSL panel finds a liblsl outlet
 // (lsl-peer, a known pattern) and connects it as the acquisition's device; the page shows it live and
 // records it; the outlet is killed and started again (the page says lost, then back) while the recording
-// runs; then disconnected, and connected again through the device chooser's "LSL stream" (by source id).
+// runs; then disconnected, and connected again through the device chooser's "LSL stream" (by source id);
+// an outlet without a source id, killed, is gone for good (no recovery).
 // Before pairing, the page says how to start the bridge. Prints one {"result": …} line: what the page said, the recording as stored
 // (typed arrays as plain arrays), what the outlets pushed (their LSL timestamps already mapped onto the
 // tab's clock: this process's LSL → app clock, then tab − this process measured by round trips), and a
@@ -104,7 +105,7 @@ runTabScenario(TOKEN, async ({ server, context, bridge }) => {
     await page.waitForSelector('[data-testid="lsl-link"][data-state="streaming"]', { timeout: 40_000 });
     const backText = await page.textContent('[data-testid="lsl-link"]');
     const backPill = await page.getAttribute('[data-testid="device-status"]', 'data-state');
-    await sleep(3000);
+    await sleep(4000);
     await page.click('[data-testid="stop-recording"]');
     await page.waitForSelector('[data-testid="start-recording"]');
     const clock = await tabMinusThisMs(page);
@@ -124,9 +125,23 @@ runTabScenario(TOKEN, async ({ server, context, bridge }) => {
     const chosenInlets = await (await fetch(`${bridge.url}/bci/v1/lsl/inlets`)).json();
     await page.click('[data-testid="device-disconnect"]');
     await page.waitForSelector('[data-testid="device-empty"]');
+
+    // A stream without a source id cannot be told from another when it returns (liblsl does not recover it either): killed, it is gone for good.
+    const plain = lslPeer(['outlet', 'e2e-plain', 'EEG', 'float32', 2, 100, 0, '']);
+    outlets.push(plain);
+    await page.fill('[data-testid="lsl-field-source"]', '');
+    await page.fill('[data-testid="lsl-field-name"]', 'e2e-plain');
+    await page.click('[data-testid="device-connect"]');
+    await page.waitForSelector('[data-testid="device-status"][data-state="streaming"]', { timeout: 30_000 });
+    plain.child.kill('SIGKILL');
+    await page.waitForSelector('[data-testid="lsl-link"][data-state="lost"]', { timeout: 20_000 });
+    const goneText = await page.textContent('[data-testid="lsl-link"]');
+    await page.click('[data-testid="device-disconnect"]');
+    await page.waitForSelector('[data-testid="device-empty"]');
+    outlets.pop();
     // What each outlet pushed, its LSL timestamps on the tab's clock.
     const pushed = outlets.map((o) => o.lines().filter((l) => 'i' in l).map((l) => ({ i: l.i as number, tabMs: lslToAppMs(l.t) + clock.offsetMs })));
-    return { noBridgeNotice, noBridgeError, chosenLabel, chosenInlets, name, label, where, qualityLabels, shot, lostShot, lostText, lostPill, backText, backPill, idle, inletsAfter, clock, stored, pushed };
+    return { goneText, noBridgeNotice, noBridgeError, chosenLabel, chosenInlets, name, label, where, qualityLabels, shot, lostShot, lostText, lostPill, backText, backPill, idle, inletsAfter, clock, stored, pushed };
   } finally {
     for (const o of outlets) o.child.kill('SIGKILL');
   }

@@ -71,6 +71,8 @@ describe.skipIf(why !== null)('LSL through the bridge in a headless app tab (net
     const out = jsonLines(r.stdout).find((l) => 'result' in l);
     if (r.code !== 0 || !out) throw new Error(`the scenario failed (exit ${r.code}):\n${r.stderr.slice(-6000)}`);
     const res = out.result;
+    // Without a source id LSL cannot recover a stream: the page says it will not come back.
+    expect(res.goneText).toMatch(/^The LSL stream was lost: .*it will not come back by itself/);
     // Without a bridge both ways of connecting say how to start it.
     expect(res.noBridgeNotice).toContain('npm run neurotab -- bridge');
     expect(res.noBridgeError).toContain('npm run neurotab -- bridge');
@@ -98,10 +100,11 @@ describe.skipIf(why !== null)('LSL through the bridge in a headless app tab (net
     const values: number[] = chunks.flatMap((c: { samples: number[] }) => c.samples);
     const stamps: number[] = chunks.flatMap((c: { timestampsMs: number[] }) => c.timestampsMs);
     expect(values).toHaveLength(stamps.length * 4);
-    // Two runs of the outlet, split where the timestamps jump: before the kill and after the restart.
-    const cut = stamps.findIndex((t, k) => k > 0 && t - stamps[k - 1] > 50);
+    // Two runs of the outlet, split where the timestamps jump by the outage (over a second: kill, restart,
+    // LSL's recovery); lsl-peer's own push-time stamps jitter by tens of ms on a loaded machine.
+    const cut = stamps.findIndex((t, k) => k > 0 && t - stamps[k - 1] > 500);
     expect(cut).toBeGreaterThan(200);
-    expect(stamps.slice(cut).findIndex((t, k) => k > 0 && t - stamps[cut + k - 1] > 50)).toBe(-1);
+    expect(stamps.slice(cut).findIndex((t, k) => k > 0 && t - stamps[cut + k - 1] > 500)).toBe(-1);
     [[0, cut], [cut, stamps.length]].forEach(([from, to], run) => {
       const pushed: { i: number; tabMs: number }[] = res.pushed[run];
       const at = new Map(pushed.map((p) => [p.i, p.tabMs]));
@@ -118,7 +121,17 @@ describe.skipIf(why !== null)('LSL through the bridge in a headless app tab (net
         compared++;
       }
       expect(compared).toBeGreaterThanOrEqual(to - from - 1);
-      const rateHz = ((to - from - 1) * 1000) / (stamps[to - 1] - stamps[from]);
+      // The rate: the least-squares slope of the timestamps over the sample index (jitter averages out).
+      const n = to - from;
+      const xm = (n - 1) / 2;
+      const tm = stamps.slice(from, to).reduce((a, b) => a + b, 0) / n;
+      let sxt = 0;
+      let sxx = 0;
+      for (let k = 0; k < n; k++) {
+        sxt += (k - xm) * (stamps[from + k] - tm);
+        sxx += (k - xm) ** 2;
+      }
+      const rateHz = 1000 / (sxt / sxx);
       expect(Math.abs(rateHz - 100) / 100).toBeLessThan(0.01);
     });
     // The gap is marked where it starts (one period after the last sample before it), as long as it lasted.

@@ -260,7 +260,11 @@ class DevicesState {
       await this.disconnect();
     } else if (now.state === 'waiting') this.lsl = { ...this.lsl, state: 'waiting', message: 'LSL stream lost — waiting for it to return' };
     else if (now.state === 'streaming') this.lsl = { ...this.lsl, state: 'streaming', message: `LSL stream back${now.frames_lost > before.frames_lost ? ` — ${now.frames_lost - before.frames_lost} samples missing, marked as a gap` : ''}` };
-    else this.lsl = { ...this.lsl, state: 'lost', message: `LSL stream lost for good (${now.detail ?? 'the bridge gave up'}). Disconnect, then connect it again once its outlet runs` };
+    else {
+      // The driver's words: "the LSL stream was lost: <why>" (no recovery without a source id, or the bridge went away).
+      const why = now.detail ?? 'the LSL stream was lost';
+      this.lsl = { ...this.lsl, state: 'lost', message: `${why[0].toUpperCase()}${why.slice(1)}; it will not come back by itself. Disconnect, then connect it again once its outlet and the bridge run` };
+    }
   }
 
   private tick(): void {
