@@ -1,9 +1,12 @@
 // LslDeviceConnection between the API worker's real LslDevices (over the real LslBridgeClient and the
 // fake bridge end, tests/fakes/lsl-bridge.ts) and an acquisition's raw ring: every frame from the first
-// one, exact, in order; the link's states as they change; a stream closed elsewhere; stop copies the
-// rest and closes the inlet. In Chromium against liblsl: tests/e2e/lsl-tab.test.ts.
+// one, exact, in order; the link's states as they change; a ring the page fell behind on (a gap
+// marker); a stream closed elsewhere; stop copies the rest and closes the inlet. In Chromium against liblsl: tests/e2e/lsl-tab.test.ts.
 import { describe, expect, it } from 'vitest';
 import { LslDevices, type LslConnection } from '../api/lsl-devices';
+import { subscribeMarkers } from '../core/markers';
+import type { MarkerEvent } from '../core/stream';
+import { parseGapMarker } from '../devices/timing/counter-tracker';
 import { encodeFloat32, encodeFloat64 } from '../api/lsl-wire';
 import { Ring, RingReader, RingWriter } from '../streams/ring';
 import { fakeLslBridge } from '../../../tests/fakes/lsl-bridge';
@@ -79,6 +82,27 @@ describe('LslDeviceConnection', () => {
     expect(stamps).toEqual([1000, 1010, 1020, 1520].map((x) => x + offset));
     expect(opened.stats()).toMatchObject({ framesReceived: 4, lostFrames: 49, gaps: 1 });
     expect(b.sent.at(-1)).toEqual({ type: 'lsl-inlet-close', inlet });
+  });
+
+  it('frames the page fell a whole ring behind on are counted and marked as a gap on the bus', async () => {
+    const { b, offset, opened } = await setUp();
+    if (!(opened instanceof LslDeviceConnection)) throw new Error('an EEG stream should feed the acquisition');
+    const heard: MarkerEvent[] = [];
+    const stop = subscribeMarkers((events) => heard.push(...events));
+    opened.start(fakeAcquisition(), { bandHz: null, notchHz: null });
+    // 100 Hz × 30 s = a ring of 3000 frames; 3100 arrive before this page copies any.
+    const frames = 3100;
+    const values = Array.from({ length: frames * 2 }, (_, k) => k);
+    const stamps = Array.from({ length: frames }, (_, k) => 1000 + k * 10);
+    b.client.onMessage({ type: 'lsl-chunk', inlet: b.lastInlet(), frames, valuesBase64: encodeFloat32(values), timestampsBase64: encodeFloat64(stamps) });
+    await until(() => opened.stats().framesReceived === 3000, 'the ring copied');
+    await until(() => heard.length === 1, 'the gap marker');
+    stop();
+    expect(opened.stats()).toMatchObject({ lostFrames: 100, gaps: 1 });
+    expect(parseGapMarker(heard[0].value)).toEqual({ streamId: 'lsl:bs-1', lostFrames: 100 });
+    // It starts at the first frame lost (frame 0, overwritten) and lasts the 100 frames.
+    expect(heard[0]).toMatchObject({ timestampMs: 1000 + offset, durationMs: 1000 });
+    await opened.stop();
   });
 
   it('a stream closed elsewhere (DELETE /bci/v1/lsl/inlets) is told as null', async () => {

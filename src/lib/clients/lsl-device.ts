@@ -6,7 +6,9 @@
 import type { Acquisition } from './acquisition';
 import { QualityWindow, type DeviceLiveStats, type LiveDevice } from './devices';
 import type { LslConnection } from '../api/lsl-devices';
+import { publishMarkers } from '../core/markers';
 import type { StreamDescriptor } from '../core/stream';
+import { gapMarker } from '../devices/timing/counter-tracker';
 import { Ring, RingReader } from '../streams/ring';
 import type { FilterSettings } from '../../../workers/protocol';
 import type { FrameWriter } from '../../../workers/ring-endpoints';
@@ -105,7 +107,13 @@ export class LslDeviceConnection implements LiveDevice {
     const C = this.primary.channels.length;
     for (;;) {
       const r = reader.read(CHUNK_FRAMES, this.samples, this.stamps);
-      this.framesOverrun += r.dropped;
+      if (r.dropped > 0) {
+        // This page fell a whole ring behind (stalled for ~30 s): the frames it never copied are a gap, marked as a board's is.
+        this.framesOverrun += r.dropped;
+        const rate = this.primary.sampleRateHz;
+        const startMs = r.frames > 0 && rate > 0 ? this.stamps[0] - (r.dropped * 1000) / rate : performance.timeOrigin + performance.now();
+        publishMarkers([gapMarker(this.primary.id, startMs, r.dropped, rate)], 'lsl');
+      }
       if (r.frames === 0) break;
       this.writer.push(this.samples, this.stamps, r.frames);
       this.quality.push(this.samples, r.frames, C);
