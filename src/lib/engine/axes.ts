@@ -3,7 +3,7 @@
 // helper needs on them (length, subset, concatenation, singleton, labels, equality of layout).
 // Pure data; runs anywhere. Axis objects are never mutated once made (sources excepted: see the
 // packet contract in packet.ts), so nodes may keep them by reference.
-import type { ChannelInfo } from '../core/stream';
+import type { ChannelInfo, NirsProbe } from '../core/stream';
 
 export type AxisType = 'time' | 'space' | 'frequency' | 'instance' | 'feature' | 'statistic' | 'lag' | 'axis';
 export const AXIS_TYPES: readonly AxisType[] = ['time', 'space', 'frequency', 'instance', 'feature', 'statistic', 'lag', 'axis'];
@@ -31,6 +31,11 @@ export interface SpaceAxis {
   readonly coordinateSystem?: string;
   /** Montage the positions came from (NeuroPype SpaceAxis.montage, read by InterpolateMissingChannels). */
   readonly montage?: string;
+  /**
+   * fNIRS: the probe (source and detector positions, m) the channels' sourceIndex/detectorIndex point
+   * into — how the fNIRS nodes get source–detector distances; kept by channel subsets (indices, not rows).
+   */
+  readonly probe?: NirsProbe;
 }
 
 export interface FrequencyAxis {

@@ -260,7 +260,7 @@ export class StreamStates<S> {
 
 /** A continuous signal (time × space) over frame-major samples: a view, no copy. */
 export function signalChunk(stream: StreamDescriptor, samples: Float32Array | Float64Array, timestampsMs: Float64Array, opts: { streaming?: boolean; space?: Axis } = {}): Chunk {
-  const block = makeBlock(samples, [timeAxis(timestampsMs, stream.sampleRateHz), opts.space ?? spaceAxis(stream.channels)]);
+  const block = makeBlock(samples, [timeAxis(timestampsMs, stream.sampleRateHz), opts.space ?? spaceAxis(stream.channels, stream.probe ? { probe: stream.probe } : {})]);
   return { block, props: chunkProps(stream, { is_signal: true, is_streaming: opts.streaming ?? true }) };
 }
 

@@ -2,7 +2,7 @@
 // (packets of named chunks of axis-typed blocks) is in axes.ts, block.ts and packet.ts; static
 // shapes in shapes.ts. Pure types plus tiny helpers; runs anywhere (engine worker, page, Node CLI).
 // Must not import anything above core/ or dsp/.
-import type { MarkerEvent, StreamDescriptor } from '../core/stream';
+import type { MarkerEvent, NirsProbe, StreamDescriptor } from '../core/stream';
 import type { Axis } from './axes';
 import type { ChunkProps, ChunkQuery, Packet } from './packet';
 import type { DataKind, ShapeFn } from './shapes';
@@ -159,6 +159,8 @@ export interface RecordingSource {
   /** Continuous streams; samples FRAME-MAJOR float32, one timestamp per frame. */
   streams: { descriptor: StreamDescriptor; samples: Float32Array; timestampsMs: Float64Array }[];
   markers: MarkerEvent[];
+  /** fNIRS: the recording's probe (SNIRF /nirs/probe); its fNIRS streams' chunks carry it on their space axis. */
+  probe?: NirsProbe;
 }
 
 /**

@@ -31,6 +31,7 @@ import { NP_SPECTRAL } from './np-spectral';
 import { NP_CARDIAC } from './np-cardiac';
 import { NP_FEATURE_EXTRACTION } from './np-feature-extraction';
 import { NP_WAVELET } from './np-wavelet';
+import { FNIRS_NODES } from './fnirs';
 
 export const BUILTIN_NODE_CLASSES: NodeClass[] = [
   streamInput,
@@ -95,6 +96,7 @@ export const BUILTIN_NODE_CLASSES: NodeClass[] = [
   ...NP_CARDIAC,
   ...NP_FEATURE_EXTRACTION,
   ...NP_WAVELET,
+  ...FNIRS_NODES,
 ];
 
 /** A fresh registry with every built-in node class. */

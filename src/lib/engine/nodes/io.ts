@@ -79,7 +79,7 @@ stream matching \`query\` (a stream id, name or kind such as \`type='EEG'\`).
         ts = new Float64Array(maxFrames);
         // new axis objects for a new binding: stateful nodes see a new stream only if its layout differs
         time = timeAxis(ts, d.sampleRateHz);
-        const block: Block = { data: samples, shape: [0, d.channels.length], axes: [time, spaceAxis(d.channels)] };
+        const block: Block = { data: samples, shape: [0, d.channels.length], axes: [time, spaceAxis(d.channels, d.probe ? { probe: d.probe } : {})] };
         chunk = { block, props: chunkProps(d, { is_signal: true, is_streaming: true }) };
         name = chunkNameOf(d, params.use_streamnames as boolean);
       },
@@ -200,6 +200,11 @@ export function pickStream(rec: RecordingSource, query: string, who: string): Re
   return s;
 }
 
+/** A stream's descriptor with the recording's probe on its fNIRS streams (a SNIRF file keeps the probe beside them). */
+function withProbe(d: StreamDescriptor, rec: RecordingSource): StreamDescriptor {
+  return d.kind === 'fnirs' && rec.probe && !d.probe ? { ...d, probe: rec.probe } : d;
+}
+
 function checkRecording(b: unknown, who: string): RecordingSource {
   const rec = b as RecordingSource;
   if (!rec || !Array.isArray(rec.streams)) throw new InputError('needs a recording {streams, markers}', who);
@@ -244,7 +249,7 @@ io.import-file.)
         const rec = checkRecording(b, ctx.nodeId);
         stream = pickStream(rec, params.stream as string, ctx.nodeId);
         frames = stream.timestampsMs.length;
-        whole = signalChunk(stream.descriptor, stream.samples, stream.timestampsMs, { streaming: true });
+        whole = signalChunk(withProbe(stream.descriptor, rec), stream.samples, stream.timestampsMs, { streaming: true });
         name = chunkNameOf(stream.descriptor);
         markers = [...(rec.markers ?? [])].sort((a, b) => a.timestampMs - b.timestampMs);
         pos = 0;
@@ -331,7 +336,7 @@ io.recording-input (or follow this node with StreamData).
       if (!streams.length) throw new InputError(keep ? `no stream of the recording matches retain_streams ${JSON.stringify(keep)} (streams: ${r.streams.map((s) => s.descriptor.id).join(', ')})` : 'the recording has no regularly sampled stream', ctx.nodeId);
       const names = streamChunkNames(streams, params.use_streamnames as boolean);
       const out = new Map<string, Chunk>();
-      streams.forEach((s, i) => out.set(names[i], signalChunk(s.descriptor, s.samples, s.timestampsMs, { streaming: false })));
+      streams.forEach((s, i) => out.set(names[i], signalChunk(withProbe(s.descriptor, r), s.samples, s.timestampsMs, { streaming: false })));
       out.set(MARKERS_CHUNK, markerChunk([...(r.markers ?? [])].sort((a, b) => a.timestampMs - b.timestampMs), { streaming: false }));
       return out;
     };
