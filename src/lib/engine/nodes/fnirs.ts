@@ -18,6 +18,7 @@ import {
   frameTimes,
   glmContrast,
   opticalDensity,
+  parseNirsChannel,
   RunningShortChannelRegression,
   scalpCouplingIndex,
   shortChannelRegression,
@@ -40,6 +41,16 @@ import { FrameHistory } from './time';
 /** What the fNIRS nodes work on: a continuous signal, time × space (one sample or more: live chunks). */
 const NIRS: ChunkQuery = { onlySignals: true, withAxes: ['space'], withLongAxes: ['time'], withoutAxes: ['instance', 'frequency', 'feature'] };
 const NIRS_HINT = 'fNIRS nodes take a continuous fNIRS signal (time × space), e.g. from ImportFile on a SNIRF file or a device stream';
+
+/**
+ * The chunks a node works on: NIRS chunks whose channels are all fNIRS ("Sx_Dy 760", "Sx_Dy hbo", or
+ * source/detector/wavelength fields); a recording's other streams (a SNIRF file's aux) pass through.
+ */
+function isNirs(name: string, c: Chunk): boolean {
+  if (!chunkMatches(name, c, NIRS)) return false;
+  const s = findAxis(c.block, 'space');
+  return !!s && s.channels.length > 0 && s.channels.every((ch) => parseNirsChannel(ch) !== null);
+}
 
 // ------------------------------------------------------------------------------- layout helpers
 
@@ -118,7 +129,7 @@ function wholeRecording(ctx: NodeContext, who: string, run: (c: Chunk, name: str
       markers = markers.concat(markerEvents(ctx, inputs));
       const out = mapChunks(inputs.data, (_name, c) => c.props.is_signal || c.props.has_markers, (c, name) => {
         if (c.props.has_markers && !c.props.is_signal) return keepMarkers ? c : undefined;
-        if (!chunkMatches(name, c, NIRS)) return c;
+        if (!isNirs(name, c)) return c;
         if (!c.props.is_streaming) return run(c, name, markers);
         if (!ctx.offline)
           throw new InputError(`works on a whole recording and cannot run on a live stream (it has no end to work back from): run the pipeline offline (neurotab run, or ImportFile), or use the live nodes (OpticalDensity, BeerLambert, ScalpCouplingIndex, ShortChannelRegression)`, who);
@@ -218,7 +229,7 @@ export const opticalDensityNode: NodeClass = {
     const scratch = new Scratches();
     return {
       process(inputs) {
-        const out = mapChunks(inputs.data, [NIRS], (c, name) => {
+        const out = mapChunks(inputs.data, isNirs, (c, name) => {
           const f = frames(c, who);
           const y = scratch.get(name).like(f.x, f.x.length);
           states.get(name, c).process(f.x, f.n, y);
@@ -245,13 +256,7 @@ function haemoglobinMap(space: SpaceAxis, ppf: PathlengthFactor, scale: number, 
   const C = space.channels.length;
   const identity = new Float64Array(C * C);
   for (let c = 0; c < C; c++) identity[c * C + c] = 1;
-  let hb;
-  try {
-    hb = beerLambert(identity, space.channels, C, distancesOf(space, who), ppf);
-  } catch (e) {
-    if (e instanceof InputError) throw new InputError(e.message, who);
-    throw e;
-  }
+  const hb = beerLambert(identity, space.channels, C, distancesOf(space, who), ppf);
   const rows: Int32Array[] = [];
   const weights: Float64Array[] = [];
   for (let o = 0; o < hb.labels.length; o++) {
@@ -315,7 +320,7 @@ so live and offline give the same numbers at any chunking.
     const scratch = new Scratches();
     return {
       process(inputs) {
-        const out = mapChunks(inputs.data, [NIRS], (c, name) => {
+        const out = mapChunks(inputs.data, isNirs, (c, name) => {
           const m = maps.get(name, c);
           const f = frames(c, who);
           const O = m.rows.length;
@@ -335,7 +340,7 @@ so live and offline give the same numbers at any chunking.
         return out ? { data: out } : undefined;
       },
       check(meta) {
-        for (const { chunk } of metaChunks(meta, NIRS)) {
+        for (const { chunk } of metaChunks(meta, NIRS).filter((m) => isNirs(m.name, m.chunk))) {
           const s = findAxis(chunk.block, 'space');
           if (s) haemoglobinMap(s, ppf, scale, unit, who);
         }
@@ -432,7 +437,7 @@ offline give the same windows at any chunking.
     };
     return {
       process(inputs) {
-        const out = mapChunks(inputs.data, [NIRS], (c, name) => {
+        const out = mapChunks(inputs.data, isNirs, (c, name) => {
           if (!c.props.is_streaming) return feed(newState(c, windowSeconds === null ? frames(c, who).n : undefined), c);
           if (windowSeconds === null) throw new InputError('window_seconds is null (the whole chunk), which needs a non-streaming recording (ImportFile); give a window in seconds for streaming data', who);
           return feed(states.get(name, c), c);
@@ -440,7 +445,7 @@ offline give the same windows at any chunking.
         return out?.size ? { data: out } : undefined;
       },
       check(meta) {
-        for (const { chunk } of metaChunks(meta, NIRS)) checkRate(rateOf(chunk, who));
+        for (const { chunk } of metaChunks(meta, NIRS).filter((m) => isNirs(m.name, m.chunk))) checkRate(rateOf(chunk, who));
       },
       reset: () => states.clear(),
     };
@@ -521,7 +526,8 @@ export const shortChannelRegressionNode: NodeClass = {
   doc: `Short-separation regression (MNE-NIRS \`short_channel_regression\`): every long channel (source–
 detector distance > **max_short_distance_m**) becomes l − a·s, s its short channel of the same wavelength
 or chromophore (**method** "nearest" by channel midpoint, or "mean" of all short ones); short channels
-pass through. Distances and midpoints from the probe on the space axis.
+pass through. Distances and midpoints from the probe on the space axis. A probe without short channels
+(or with only short ones) passes the data unchanged, with a warning.
 
 - Non-streaming chunk (offline): a = s·l / s·s over the whole recording (MNE-NIRS).
 - Streaming chunks (live, and recordings replayed in pieces): the running estimate a(t) = S_sl / S_ss with
@@ -543,9 +549,19 @@ pass through. Distances and midpoints from the probe on the space axis.
       return new RunningShortChannelRegression(f.space.channels, distancesOf(f.space, who), { ...opts(f.space), sampleRateHz: rateOf(c, who), timeConstantSeconds: params.time_constant_seconds as number });
     });
     const scratch = new Scratches();
+    const maxShort = params.max_short_distance_m as number;
+    /** Per stream: nothing to regress (no short channel, or no long one) — the chunks pass, logged once. */
+    const passes = new StreamStates((c, name) => {
+      const d = distancesOf(frames(c, who).space, who);
+      const shorts = Array.from(d).filter((x) => x < maxShort).length;
+      if (shorts > 0 && shorts < d.length) return false;
+      ctx.log(30, `"${name}": ${shorts ? 'every channel is short' : `no channel under ${maxShort * 100} cm (shortest ${(Math.min(...d) * 100).toFixed(2)} cm)`}, so nothing is regressed; the data passes unchanged`);
+      return true;
+    });
     return {
       process(inputs) {
-        const out = mapChunks(inputs.data, [NIRS], (c, name) => {
+        const out = mapChunks(inputs.data, isNirs, (c, name) => {
+          if (passes.get(name, c)) return c;
           if (!c.props.is_streaming) {
             const t = channelMajor(c, who);
             return fromChannelMajor(c, t, shortChannelRegression(t.x, t.channels, t.n, distancesOf(t.space, who), opts(t.space)).data);
@@ -557,7 +573,10 @@ pass through. Distances and midpoints from the probe on the space axis.
         });
         return out ? { data: out } : undefined;
       },
-      reset: () => running.clear(),
+      reset() {
+        running.clear();
+        passes.clear();
+      },
     };
   },
 };
