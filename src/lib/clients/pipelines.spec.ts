@@ -11,10 +11,11 @@ const fixtureText = (name: string) => readFileSync(`tests/fixtures/pipelines/${n
 describe('pipelines client', () => {
   it('ships examples the engine accepts, each with something to inspect and a live input', () => {
     const ex = examplePipelines();
-    expect(ex.map((e) => e.id)).toEqual(['example:alpha-beta', 'example:running-band-power', 'example:clean', 'example:epochs']);
+    expect(ex.map((e) => e.id)).toEqual(['example:alpha-beta', 'example:running-band-power', 'example:clean', 'example:epochs', 'example:fnirs-quality', 'example:fnirs-block-average', 'example:fnirs-glm']);
     for (const e of ex) {
       expect(e.doc.nodes.some((n) => n.type === 'io.inspect')).toBe(true);
-      expect(e.doc.nodes.some((n) => n.type === 'io.stream-input')).toBe(true);
+      // the fNIRS examples read a recording (neurotab run on SNIRF files; adaptForLive turns it into the device)
+      expect(e.doc.nodes.some((n) => n.type === (e.id.startsWith('example:fnirs') ? 'io.import-file' : 'io.stream-input'))).toBe(true);
     }
   });
 

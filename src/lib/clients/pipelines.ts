@@ -117,6 +117,77 @@ const EPOCHS: PipelineDocumentInput = {
   ],
 };
 
+/** fNIRS on a recording (a SNIRF file: ImportFile hands over the whole recording with its probe and stim markers). */
+const fnirsImport = { id: 'in', type: 'io.import-file', params: { filename: 'recording.snirf' } };
+
+const FNIRS_QUALITY: PipelineDocumentInput = {
+  format: 'neurotab.pipeline',
+  version: 1,
+  meta: {
+    name: 'fNIRS quality',
+    description:
+      "Raw intensity → optical density → scalp coupling index (MNE's, 0.7–1.5 Hz cardiac band) of every channel over 10 s windows; sci.csv holds one row per window, one column per channel (≥ 0.5: good coupling). Live, the optical density takes its baseline from the first 10 s.",
+  },
+  nodes: [
+    fnirsImport,
+    { id: 'od', type: 'fnirs.optical-density' },
+    { id: 'sci', type: 'fnirs.scalp-coupling-index', params: { window_seconds: 10 } },
+    { id: 'probe', type: 'io.inspect' },
+    { id: 'csv', type: 'io.export-csv', params: { filename: 'sci.csv' } },
+  ],
+  edges: [
+    { source: 'in', target: 'od' },
+    { source: 'od', target: 'sci' },
+    { source: 'sci', target: 'probe' },
+    { source: 'sci', target: 'csv' },
+  ],
+};
+
+/** Intensity → OD → HbO/HbR (µM) → TDDR → short-channel regression, shared by the block-average and GLM examples. */
+const fnirsPreprocessing = (then: { id: string; type: string; params?: Record<string, unknown> }, file: string): Pick<PipelineDocumentInput, 'nodes' | 'edges'> => ({
+  nodes: [
+    fnirsImport,
+    { id: 'od', type: 'fnirs.optical-density' },
+    { id: 'tddr', type: 'fnirs.tddr' },
+    { id: 'hb', type: 'fnirs.beer-lambert', params: { ppf: 6, unit: 'uM' } },
+    { id: 'short', type: 'fnirs.short-channel-regression', params: { max_short_distance_m: 0.015 } },
+    then,
+    { id: 'probe', type: 'io.inspect' },
+    { id: 'csv', type: 'io.export-csv', params: { filename: file } },
+  ],
+  edges: [
+    { source: 'in', target: 'od' },
+    { source: 'od', target: 'tddr' },
+    { source: 'tddr', target: 'hb' },
+    { source: 'hb', target: 'short' },
+    { source: 'short', target: then.id },
+    { source: then.id, target: 'probe' },
+    { source: then.id, target: 'csv' },
+  ],
+});
+
+const FNIRS_BLOCK_AVERAGE: PipelineDocumentInput = {
+  format: 'neurotab.pipeline',
+  version: 1,
+  meta: {
+    name: 'fNIRS block average',
+    description:
+      'Optical density, TDDR motion repair, HbO/HbR (modified Beer–Lambert, ppf 6, µM), short-channel regression where the probe has short channels, then per marker condition the mean and SEM of −5 … 25 s epochs, baseline before onset. block_average.csv: one row per condition and lag (conditions sorted), columns "<channel>:mean" and "<channel>:sem". Offline (a recording).',
+  },
+  ...fnirsPreprocessing({ id: 'blocks', type: 'fnirs.block-average', params: { tmin_seconds: -5, tmax_seconds: 25 } }, 'block_average.csv'),
+};
+
+const FNIRS_GLM: PipelineDocumentInput = {
+  format: 'neurotab.pipeline',
+  version: 1,
+  meta: {
+    name: 'fNIRS GLM',
+    description:
+      'The block-average preprocessing, then a GLM per channel and chromophore: a canonical (SPM) HRF boxcar per marker condition, cosine drift below 0.01 Hz and a constant, AR(1) prewhitening; t contrasts for each condition and each pair. glm.csv: one row per contrast, columns "<channel>:effect|se|t|p|log10p". Offline (a recording).',
+  },
+  ...fnirsPreprocessing({ id: 'glm', type: 'fnirs.glm', params: { noise_model: 'ar1', high_pass_hz: 0.01 } }, 'glm.csv'),
+};
+
 export interface ExampleEntry {
   id: string;
   doc: PipelineDocument;
@@ -129,6 +200,9 @@ export function examplePipelines(): ExampleEntry[] {
     { id: 'example:running-band-power', doc: validatePipeline(RUNNING, registry) },
     { id: 'example:clean', doc: validatePipeline(CLEAN, registry) },
     { id: 'example:epochs', doc: validatePipeline(EPOCHS, registry) },
+    { id: 'example:fnirs-quality', doc: validatePipeline(FNIRS_QUALITY, registry) },
+    { id: 'example:fnirs-block-average', doc: validatePipeline(FNIRS_BLOCK_AVERAGE, registry) },
+    { id: 'example:fnirs-glm', doc: validatePipeline(FNIRS_GLM, registry) },
   ];
 }
 
