@@ -4,12 +4,17 @@
 // chunks of 1, 5 and 25 frames (20, 100, 500 ms). Prints p50 / p99 / max per chunk (a chunk that
 // crosses a second boundary includes the quality pass, as in the worker), OD → Hb alone, and the quality pass alone;
 // beside it, in the same run, NumPy/SciPy + MNE's FIR doing the same per-chunk work
-// (bench/fnirs_live_peer.py, Debian's /usr/bin/python3, one BLAS thread). Asserts nothing about speed.
+// (bench/fnirs_live_peer.py, Debian's /usr/bin/python3, one BLAS thread). Also the same chain as
+// pipeline nodes (engine/nodes/fnirs.ts: OpticalDensity → BeerLambert, and the OD → ScalpCouplingIndex
+// with 10 s windows every 1 s), p50 / p99 per chunk. Asserts nothing about speed.
 import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StreamDescriptor } from '../src/lib/core/stream';
+import { signalChunk, type Packet } from '../src/lib/engine/packet';
+import { beerLambertNode, opticalDensityNode, scalpCouplingIndexNode } from '../src/lib/engine/nodes/fnirs';
+import { instantiate } from '../src/lib/engine/testing';
 import { extinctionCoefficients, LiveFnirs, sourceDetectorDistances } from '../src/lib/fnirs/index';
 
 const FS = 50;
@@ -82,6 +87,26 @@ for (const chunk of [1, 5, 25]) {
   qualityUs = q.slice(10);
 }
 
+// The same chain as pipeline nodes, as the engine runs it: one streaming chunk per step through each node in turn.
+const times = Float64Array.from({ length: T }, (_, t) => (t * 1000) / FS);
+const nodes: Record<string, { p50: number; p99: number }> = {};
+for (const chunk of [1, 5, 25]) {
+  const od = instantiate(opticalDensityNode, { baseline_seconds: 10 }).node;
+  const hb = instantiate(beerLambertNode, {}).node;
+  const sci = instantiate(scalpCouplingIndexNode, { window_seconds: 10, step_seconds: 1 }).node;
+  const us: number[] = [];
+  for (let t = 0; t + chunk <= T; t += chunk) {
+    const t0 = performance.now();
+    const raw: Packet = new Map([['fnirs', signalChunk(stream, frames.subarray(t * C, (t + chunk) * C), times.subarray(t, t + chunk))]]);
+    const dOd = (od.process({ data: raw }) || undefined)?.data;
+    hb.process({ data: dOd });
+    sci.process({ data: dOd });
+    us.push((performance.now() - t0) * 1000);
+  }
+  const steady = us.slice(Math.ceil((10 * FS) / chunk));
+  nodes[chunk] = { p50: percentile(steady, 50), p99: percentile(steady, 99) };
+}
+
 // The peer, on the same frames.
 const base = join(tmpdir(), `fnirs-live-${process.pid}`);
 writeFileSync(`${base}.f32`, frames);
@@ -109,5 +134,6 @@ console.log(
   `  quality pass (SCI + CV over 10 s × ${C} ch): Node p50 ${f(percentile(qualityUs, 50))} p99 ${f(percentile(qualityUs, 99))}` +
     (peer ? `   NumPy/SciPy (MNE FIR) p50 ${f(peer.quality.p50)} p99 ${f(peer.quality.p99)}` : `   peer did not run (${(py.stderr || py.error?.message || '').trim().split('\n').pop()})`),
 );
+for (const chunk of [1, 5, 25]) console.log(`  nodes OpticalDensity → BeerLambert + ScalpCouplingIndex (10 s windows every 1 s), chunk ${String(chunk).padStart(2)} frames: p50 ${f(nodes[chunk].p50)} p99 ${f(nodes[chunk].p99)}`);
 console.log(`live chain, ${C} ch at ${FS} Hz: p99 per chunk of 5 frames ${f(node[5].p99)} of a ${(5 * 1000) / FS} ms budget`);
 for (const x of [`${base}.f32`, `${base}.json`]) rmSync(x, { force: true });
