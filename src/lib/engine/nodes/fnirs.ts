@@ -141,7 +141,7 @@ function wholeRecording(ctx: NodeContext, who: string, run: (c: Chunk, name: str
     flush() {
       if (!held.size) return undefined;
       const out = new Map<string, Chunk>();
-      for (const [name, c] of held.take()) out.set(name, run(withBlock({ ...c, props: withProps(c.props, { is_streaming: false }) }, c.block), name, markers));
+      for (const [name, c] of held.take()) out.set(name, run({ block: c.block, props: withProps(c.props, { is_streaming: false }) }, name, markers));
       return { data: out as Packet };
     },
     reset() {
