@@ -1,6 +1,7 @@
 // The fNIRS nodes against MNE 1.3 (shared/reference/fnirs.json: OD, Hb, SCI, TDDR on both SNIRF
 // recordings, f64 intensities and our reader's f32 samples) and fnirs_glm.json (GLM contrasts OLS /
-// AR(1), block averages); live nodes through random chunkings (harness); port typing at load; refusals.
+// AR(1), block averages), the Homer3 spline and MNE-NIRS short-channel regression peers
+// (tests/fnirs/peers.json); live nodes through random chunkings (harness); port typing at load; refusals.
 // The SNIRF reader's rate for neuro_run01 is 20.033 Hz where MNE's is 20.040 Hz, so chunks are put on
 // MNE's time base (sample k at k / sfreq), as src/lib/fnirs/mne-reference.spec.ts does.
 import { describe, expect, it } from 'vitest';
@@ -11,7 +12,8 @@ import { axisLabels, type SpaceAxis } from '../axes';
 import { signalChunk, withProps, type Chunk, type TargetedMarker } from '../packet';
 import { Execution } from '../runtime';
 import { axisOf, feedChunks, only, packetSummary, randomChunks, toChannelMajor } from '../testing';
-import { beerLambertNode, blockAverageNode, glmNode, GLM_STATISTICS, opticalDensityNode, scalpCouplingIndexNode, shortChannelRegressionNode, tddrNode } from './fnirs';
+import { fnirsPeers, peerArray } from '../../../../tests/fnirs/peers';
+import { beerLambertNode, blockAverageNode, glmNode, GLM_STATISTICS, opticalDensityNode, scalpCouplingIndexNode, shortChannelRegressionNode, splineMotionCorrectionNode, tddrNode } from './fnirs';
 import { builtinRegistry } from './index';
 
 const ref = hasShared ? referenceJson('fnirs') : { recordings: [] };
@@ -216,6 +218,49 @@ describe.skipIf(!glmRef)('GLM and BlockAverage nodes against fnirs_glm.json', ()
       }
     });
   }
+});
+
+describe('spline and short-channel regression nodes against the NumPy peers (tests/fnirs/peers.json)', () => {
+  const stream = (names: string[], fs: number, probe?: StreamDescriptor['probe']): StreamDescriptor => ({
+    id: 'p',
+    name: 'p',
+    kind: 'fnirs',
+    sampleRateHz: fs,
+    channels: names.map((label) => ({ label, unit: 'OD', type: 'NIRS_OD' })),
+    ...(probe ? { probe } : {}),
+  });
+
+  it("MotionCorrectionSpline equals Homer3's detection + spline (p 0.99, AMPthresh 0.2)", () => {
+    const m = fnirsPeers.motion;
+    const C = m.ch_names.length;
+    const od = peerArray(m.od);
+    const T = od.length / C;
+    const c = chunkOf(stream(m.ch_names, m.sfreq), frameMajor(od, C, T, new Float64Array(C * T)), T, m.sfreq);
+    const th = m.thresholds;
+    const y = out(feedChunks(splineMotionCorrectionNode, { t_motion_seconds: th.tMotion, t_mask_seconds: th.tMask, std_threshold: th.STDEVthresh, amp_threshold: th.AMPthresh, p: m.spline_p }, c, [T], { offline: true, name: NAME }));
+    expect(referenceError(cmOf(y), peerArray(m.spline_corrected), 'nmax')).toBeLessThan(1e-9);
+  });
+
+  // The peer's probe: distances 3 cm (long) and 0.8 cm (short) at its midpoints, as source/detector positions.
+  const s = fnirsPeers.short_channel;
+  const probe = { wavelengthsNm: [760, 850], sourcePositionsM: [[0, 0, 0], [0.06, 0, 0]], detectorPositionsM: [[0.03, 0, 0], [0.09, 0, 0], [0.008, 0, 0], [0.068, 0, 0]], positions3d: false };
+  const C = s.ch_names.length;
+  const x = peerArray(s.x);
+  const T = x.length / C;
+  const frames = frameMajor(x, C, T, new Float64Array(C * T));
+
+  for (const method of ['nearest', 'mean'] as const) {
+    it(`ShortChannelRegression offline (${method}) equals MNE-NIRS's formula`, () => {
+      const y = out(feedChunks(shortChannelRegressionNode, { method }, chunkOf(stream(s.ch_names, s.sfreq, probe), frames, T, s.sfreq), [T], { offline: true, name: NAME }));
+      expect(referenceError(cmOf(y), peerArray(s[method].y), 'nmax')).toBeLessThan(1e-10);
+    });
+  }
+
+  it('ShortChannelRegression on streaming chunks equals the NumPy running recursion (τ 30 s) at any chunking', () => {
+    const live = chunkOf(stream(s.ch_names, s.sfreq, probe), frames, T, s.sfreq, true);
+    const y = out(feedChunks(shortChannelRegressionNode, { time_constant_seconds: 30 }, live, randomChunks(T, 9, 50), { name: NAME }));
+    expect(referenceError(cmOf(y), peerArray(s.running_tau30.y), 'nmax')).toBeLessThan(1e-10);
+  });
 });
 
 describe('fNIRS nodes: port typing and refusals', () => {
