@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../core/errors';
 import { referenceArray, referenceError, referenceJson, sharedBytes, needsShared } from '../../../tests/support/shared';
-import { readEdf, readEdfHeader, writeEdf, formatField8 } from './edf';
+import { gapStarts, readEdf, readEdfHeader, writeEdf, formatField8 } from './edf';
 import { channelData, regularTimestamps, type RecordingData } from './recording';
 
 describe('readEdf on real files', needsShared, () => {
@@ -186,6 +186,37 @@ describe('writeEdf → readEdf round trip', () => {
     back.markers.forEach((m, i) => expect(m.timestampMs).toBeCloseTo(src.markers[i].timestampMs, 3));
     const status = back.streams.find((s) => s.descriptor.id === 'status')!;
     expect(Array.from(status.samples)).toEqual(Array.from(src.streams.find((s) => s.descriptor.id === 'status')!.samples));
+  });
+
+  it('timestamps taken at arrival (late, then catching up) are jitter, not gaps: EDF+C with every frame; a real gap among them is one', () => {
+    const start = Date.UTC(2024, 2, 1);
+    const n = 1000;
+    // 100 Hz stamped at push time: every 50th push is 35 ms late and the next ones catch up 5 ms each.
+    const jittered = (gapAt: number | null) =>
+      Float64Array.from({ length: n }, (_, i) => {
+        const late = [0, 35, 30, 25, 20, 15, 10, 5][i % 50] ?? 0;
+        return start + i * 10 + late + (gapAt !== null && i >= gapAt ? 2000 : 0);
+      });
+    const rec = (t: Float64Array): RecordingData => ({
+      meta: { sourceFormat: 'neurotab', startTimeMs: start },
+      streams: [{ descriptor: { id: 'x', name: 'x', kind: 'eeg', sampleRateHz: 100, channels: [{ label: 'X', unit: 'uV', type: 'EEG' }] }, samples: Float32Array.from({ length: n }, (_, i) => i), timestampsMs: t }],
+      markers: [],
+    });
+    expect(gapStarts(jittered(null), 100)).toEqual([0]);
+    const bytes = writeEdf(rec(jittered(null)), { format: 'bdf' });
+    expect(readEdfHeader(bytes).variant).toBe('BDF+C');
+    const back = readEdf(bytes);
+    expect(back.streams[0].samples.length).toBe(n);
+    back.streams[0].samples.forEach((v, i) => expect(Math.abs(v - i)).toBeLessThan(1e-3));
+    // 2 s missing before frame 620 (a late push is no excuse: the frames after it stay late)
+    const withGap = jittered(620);
+    expect(gapStarts(withGap, 100)).toEqual([0, 620]);
+    const d = readEdf(writeEdf(rec(withGap), { format: 'bdf' }));
+    // segment 1: 620 frames + 80 padding to whole 1 s records; segment 2 from the first frame after the gap
+    expect(d.streams[0].samples[619]).toBeCloseTo(619, 3);
+    expect(d.streams[0].samples[700]).toBeCloseTo(620, 3);
+    expect(d.streams[0].timestampsMs[700]).toBeCloseTo(withGap[620], 6);
+    expect(d.streams[0].timestampsMs[799] - d.streams[0].timestampsMs[700]).toBeCloseTo(990, 6);
   });
 
   it('places gaps that fall inside a record: each segment starts a record, padding is appended', () => {

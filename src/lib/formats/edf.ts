@@ -485,9 +485,31 @@ function fmtOnset(s: number): string {
   return (s >= 0 ? '+' : '') + (t === '-0' ? '0' : t);
 }
 
+/** Frames a persistent gap precedes: how far ahead a jump must hold before it counts as one. */
+const GAP_CONFIRM_FRAMES = 16;
+
+/**
+ * Where the stream's contiguous segments start (frame 0 first): frame i starts one when samples are
+ * missing before it — its timestamp is more than 1.5 periods after frame i−1's and the frames after it
+ * do not catch up (each of the next GAP_CONFIRM_FRAMES stays over half a period late on frame i−1's
+ * grid). Timestamps taken at arrival (an LSL outlet's push times, a board read over a busy link) jump
+ * and catch up again; that is jitter, not a gap.
+ */
+export function gapStarts(t: ArrayLike<number>, sampleRateHz: number): number[] {
+  const periodMs = 1000 / sampleRateHz;
+  const starts = [0];
+  for (let i = 1; i < t.length; i++) {
+    if (!(t[i] - t[i - 1] > 1.5 * periodMs)) continue;
+    let persists = true;
+    for (let w = 0; w < GAP_CONFIRM_FRAMES && i + w < t.length && persists; w++) persists = t[i + w] - t[i - 1] > (w + 1.5) * periodMs;
+    if (persists) starts.push(i);
+  }
+  return starts;
+}
+
 /** Write EDF+ (16-bit) or BDF+ (24-bit) with an annotation signal. Streams must start together;
  *  shorter streams are padded with their last value to whole records. Gaps in the first stream's
- *  timestamps (> 1.5 periods) make the file EDF+D/BDF+D: each contiguous segment starts a new
+ *  timestamps (samples missing: `gapStarts`) make the file EDF+D/BDF+D: each contiguous segment starts a new
  *  record (start in its TAL) and its last record is padded with the segment's last value.
  *  Physical ranges come from each channel's min/max; NaN is written as the digital minimum. */
 export function writeEdf(data: RecordingData, options: EdfWriteOptions): Uint8Array {
@@ -526,7 +548,7 @@ export function writeEdf(data: RecordingData, options: EdfWriteOptions): Uint8Ar
   const toFileS = (tMs: number) => (tMs + shiftMs - headerSecondMs) / 1000;
 
   // Record plan. Continuous data (no gap in the first stream's timestamps): records are consecutive
-  // blocks of frames. With gaps (> 1.5 sample periods): each contiguous segment of the first stream
+  // blocks of frames. With gaps (gapStarts): each contiguous segment of the first stream
   // starts a new record (EDF+D), the segment's last record is padded with its last value, and other
   // streams take the frames whose timestamps fall in each record's time span.
   const firstOffsetS = toFileS(startMs);
@@ -535,14 +557,13 @@ export function writeEdf(data: RecordingData, options: EdfWriteOptions): Uint8Ar
   const s0 = streams[0];
   if (s0) {
     const t0 = s0.timestampsMs;
-    const gapMs = 1500 / s0.descriptor.sampleRateHz;
-    const segStarts = [0];
-    for (let i = 1; i < t0.length; i++) if (t0[i] - t0[i - 1] > gapMs) segStarts.push(i);
+    const segStarts = gapStarts(t0, s0.descriptor.sampleRateHz);
     discontinuous = segStarts.length > 1;
     if (discontinuous) {
       segStarts.push(t0.length);
+      // Within a segment records follow each other on the nominal grid (jittered stamps would overlap them).
       for (let k = 0; k + 1 < segStarts.length; k++) {
-        for (let f = segStarts[k]; f < segStarts[k + 1]; f += spr[0]) starts.push(t0[f]);
+        for (let f = segStarts[k]; f < segStarts[k + 1]; f += spr[0]) starts.push(t0[segStarts[k]] + ((f - segStarts[k]) / s0.descriptor.sampleRateHz) * 1000);
       }
     } else {
       const count = Math.max(...streams.map((s, i) => Math.ceil(s.timestampsMs.length / spr[i])));
