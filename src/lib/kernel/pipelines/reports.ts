@@ -15,6 +15,7 @@ import {
   scalpCouplingIndex,
   type NirsChannel,
 } from '../../fnirs/index';
+import { gapStarts } from '../../formats/edf';
 import type { RecordingStream } from '../../formats/recording';
 import { channelsLight, renderReport, type Cell, type Light, type Report, type Section } from '../report';
 import { asFailure, channelBlock, conditionEvents, cwBlock, describeStreams, eegBlock, eventsFrom, mean, median, params, PipelineFailure, pow2Below, sd, SESSION_MARKERS, type EventInfo, type PipelineContext } from '../pipeline';
@@ -134,20 +135,12 @@ export async function qcNirs(input: DatasetInput, ctx: PipelineContext) {
   return renderReport(report, 'qc_nirs');
 }
 
-/** Frames whose gap to the previous is over 1.5 sample periods, and the frames lost in them. */
+/** Where samples are missing (formats' gapStarts: a jump that persists, not arrival jitter) and how many frames each gap lost. */
 function gaps(s: RecordingStream): { gaps: number; lostFrames: number } {
   const ts = s.timestampsMs;
   const dt = 1000 / s.descriptor.sampleRateHz;
-  let g = 0;
-  let lost = 0;
-  for (let i = 1; i < ts.length; i++) {
-    const d = ts[i] - ts[i - 1];
-    if (d > 1.5 * dt) {
-      g++;
-      lost += Math.round(d / dt) - 1;
-    }
-  }
-  return { gaps: g, lostFrames: lost };
+  const starts = gapStarts(ts, s.descriptor.sampleRateHz).slice(1);
+  return { gaps: starts.length, lostFrames: starts.reduce((a, i) => a + Math.round((ts[i] - ts[i - 1]) / dt) - 1, 0) };
 }
 
 export async function qcNirsBasic(input: DatasetInput, ctx: PipelineContext) {
