@@ -108,3 +108,61 @@ describe('editor documents in the pipeline store', () => {
     await page.close();
   });
 });
+
+const ALPHA = {
+  format: 'neurotab.pipeline',
+  version: 1,
+  meta: { name: 'alpha on a recording', description: '' },
+  nodes: [
+    { id: 'in', type: 'io.stream-input', params: {} },
+    { id: 'bp', type: 'filter.iir', params: { frequencies: [1, 40], order: 2 } },
+    { id: 'win', type: 'time.sliding-window', params: { window_length: 2, step: 0.5 } },
+    { id: 'psd', type: 'spectral.welch', params: { segment_samples: 256, scaling: 'density' } },
+    { id: 'bands', type: 'spectral.band-power', params: { bands: { alpha: [8, 13], beta: [13, 30] } } },
+    { id: 'out', type: 'io.stream-output', params: { stream_name: 'bandpower', stream_type: 'Features' } },
+  ],
+  edges: [
+    { source: 'in', target: 'bp' },
+    { source: 'bp', target: 'win' },
+    { source: 'win', target: 'psd' },
+    { source: 'psd', target: 'bands' },
+    { source: 'bands', target: 'out' },
+  ],
+};
+
+describe('editor run on a recording of the library', () => {
+  it('runs the drawn chain on the shared EDF+ to its end: metrics per node, previews per edge; a node in error turns red with its message', async () => {
+    const page = await openApp(context, server.url, '/recordings');
+    await page.setInputFiles('[data-testid="import-input"]', sharedPath('data/edf/S001R04.edf'));
+    await page.waitForSelector('[data-testid="recording-row"][data-status="complete"]', { timeout: 30_000 });
+    await page.click('nav a[href="/editor"]');
+    await page.waitForSelector('[data-testid="editor-canvas"] .svelte-flow');
+    await page.setInputFiles('[data-testid="editor-file"]', { name: 'alpha.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(ALPHA)) });
+    await page.waitForSelector('[data-testid="editor-node-bands"]');
+    await page.selectOption('[data-testid="editor-recording"]', { label: await page.locator('[data-testid="editor-recording"] option').nth(1).textContent() ?? '' });
+    expect(await page.locator('[data-testid="editor-recording"] option').nth(1).textContent()).toContain('S001R04');
+    await page.click('[data-testid="editor-run-recording"]');
+    await expect.poll(() => page.textContent('[data-testid="editor-message"]'), { timeout: 20_000 }).toMatch(/ran on “S001R04[^”]*”: 125\.0 s of recording/);
+    // 20 000 frames (and the file's 30 annotations) read and filtered; one band-power vector per 0.5 s step.
+    expect(await page.textContent('[data-testid="node-status-in"]')).toMatch(/^20030 out · 0 err/);
+    expect(await page.textContent('[data-testid="node-status-bp"]')).toMatch(/^20000 out · 0 err/);
+    expect(await page.textContent('[data-testid="node-status-bands"]')).toMatch(/^2[45]\d out · 0 err/);
+    expect(Number(await page.getAttribute('[data-testid="bar-bands-alpha"]', 'data-value'))).toBeGreaterThan(0);
+    expect(await page.textContent('[data-testid="preview-in-data"]')).toMatch(/in\.data · signal · 160\.\d\/s/);
+    expect(await page.locator('[data-testid="editor-node-bp"].error').count()).toBe(0);
+    await screenshot(page, 'editor-rec-01-ran');
+
+    // A band-pass above the recording's Nyquist frequency (80 Hz): that node is in error, red, with the engine's message.
+    await page.selectOption('[data-testid="editor-select-node"]', 'bp');
+    await page.fill('[data-testid="param-frequencies"] input', '[70, 90]');
+    await page.press('[data-testid="param-frequencies"] input', 'Enter');
+    await expect.poll(() => page.locator('[data-testid="editor-ran-on"]').count()).toBe(0);
+    await page.click('[data-testid="editor-run-recording"]');
+    await expect.poll(() => page.textContent('[data-testid="editor-message"]'), { timeout: 20_000 }).toMatch(/1 node in error/);
+    await page.waitForSelector('[data-testid="editor-node-bp"].error');
+    expect(await page.textContent('[data-testid="editor-node-bp"] [role="alert"]')).toMatch(/Nyquist|80/);
+    expect(await page.locator('[data-testid="editor-node-in"].error').count()).toBe(0);
+    await screenshot(page, 'editor-rec-02-node-in-error');
+    await page.close();
+  });
+});
