@@ -9,6 +9,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { readFileSync } from 'node:fs';
 import { launch, newContext, openApp, screenshot, serveApp, type AppServer } from './harness';
 import { sharedPath } from '../support/shared';
+import { deflateSync } from 'fflate';
+import { toBase64Url } from '../../src/lib/engine/share';
 import type { PipelineDocument } from '../../src/lib/engine/index';
 
 let browser: Browser;
@@ -164,5 +166,78 @@ describe('editor run on a recording of the library', () => {
     expect(await page.locator('[data-testid="editor-node-in"].error').count()).toBe(0);
     await screenshot(page, 'editor-rec-02-node-in-error');
     await page.close();
+  });
+});
+
+const payloadOf = (json: string) => toBase64Url(deflateSync(new TextEncoder().encode(json)));
+const executions = (page: Page) => page.evaluate(async () => (await (await fetch('/np/executions')).json()).length as number);
+
+describe('editor shared view', () => {
+  it('refuses hostile and corrupt links before anything is drawn, with a message; nothing is run', async () => {
+    const cases: Array<[string, RegExp]> = [
+      [payloadOf('{"format":"neurotab.pipeline","version":1,"meta":{"__proto__":{"isAdmin":true},"name":"x"},"nodes":[{"id":"in","type":"io.stream-input"}],"edges":[]}'), /forbidden key "__proto__"/],
+      [payloadOf('{"format":"neurotab.pipeline","version":1,"nodes":[{"id":"evil","type":"script.eval","params":{"code":"alert(1)"}}],"edges":[]}'), /unknown node type "script\.eval"/],
+      [payloadOf('{"format":"neurotab.pipeline","version":1,"nodes":[{"id":"a","type":"filter.iir"},{"id":"b","type":"filter.iir"}],"edges":[{"source":"a","target":"b"},{"source":"b","target":"a"}]}'), /cycle/],
+      [Buffer.from(deflateSync(new Uint8Array(30_000_000))).toString('base64url'), /expands to more than 1000000 bytes/],
+      ['not*base64', /not base64url/],
+    ];
+    for (const [payload, message] of cases) {
+      const page = await openApp(context, server.url, `/editor#p=${payload}`);
+      await page.waitForSelector('[data-testid="editor-share-error"]');
+      expect(await page.textContent('[data-testid="editor-share-error"]')).toMatch(message);
+      expect(await page.locator('.svelte-flow').count()).toBe(0);
+      expect(await page.evaluate(() => ({} as Record<string, unknown>).isAdmin ?? null)).toBeNull();
+      expect(await executions(page)).toBe(0);
+      if (payload === cases[0][0]) await screenshot(page, 'editor-share-01-hostile');
+      await page.close();
+    }
+  });
+
+  it('a share link opens read-only in a new page; nothing runs until Run is pressed, then it runs with previews', async () => {
+    // The tab with the synthetic stream hosts the engine; the link is opened in another page.
+    const host = await openApp(context, server.url, '/');
+    await host.click('[data-testid="start-stream"]');
+    await host.waitForSelector('[data-testid="stop-stream"]');
+    await host.click('nav a[href="/editor"]');
+    await host.waitForSelector('[data-testid="editor-canvas"] .svelte-flow');
+    await host.setInputFiles('[data-testid="editor-file"]', { name: 'alpha.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ ...ALPHA, meta: { name: 'shared alpha', description: '' } })) });
+    await host.waitForSelector('[data-testid="editor-node-bands"]');
+    await host.click('[data-testid="editor-share"]');
+    const url = await host.inputValue('[data-testid="editor-share-url"]');
+    expect(new URL(url).pathname).toBe('/editor');
+    const before = await executions(host);
+
+    const other = await openApp(context, server.url, new URL(url).pathname + new URL(url).hash);
+    await other.waitForSelector('[data-testid="editor-shared"]');
+    expect(await other.textContent('[data-testid="editor-shared-name"]')).toBe('shared alpha');
+    for (const n of ALPHA.nodes) {
+      expect(await other.textContent('[data-testid="editor-node-list"]')).toContain(n.id);
+      await other.waitForSelector(`[data-testid="editor-node-${n.id}"]`);
+    }
+    // Read-only: no palette, no editing actions; the parameters are shown but cannot be changed.
+    expect(await other.locator('[data-testid="palette-search"]').count()).toBe(0);
+    expect(await other.locator('[data-testid="editor-delete"]').count()).toBe(0);
+    await other.selectOption('[data-testid="editor-select-node"]', 'bp');
+    expect(await other.locator('[data-testid="param-frequencies"] input').isDisabled()).toBe(true);
+    // Nothing runs by itself.
+    await other.waitForTimeout(2000);
+    expect(await executions(other)).toBe(before);
+    expect(await other.locator('[data-testid="editor-previews"]').count()).toBe(0);
+    expect(await other.locator('[data-testid="editor-stop"]').count()).toBe(0);
+    await screenshot(other, 'editor-share-02-opened-not-running');
+
+    await other.click('[data-testid="editor-run"]');
+    await other.waitForSelector('[data-testid="editor-stop"]', { timeout: 15_000 });
+    expect(await executions(other)).toBe(before + 1);
+    await other.waitForSelector('[data-testid="bar-bands-alpha"]', { timeout: 20_000 });
+    await expect.poll(() => other.textContent('[data-testid="node-status-bands"]'), { timeout: 10_000 }).toMatch(/[1-9]\d* out · 0 err/);
+    // Still the read-only view of the same link.
+    expect(await other.locator('[data-testid="editor-shared"]').count()).toBe(1);
+    expect(await other.locator('[data-testid="palette-search"]').count()).toBe(0);
+    await screenshot(other, 'editor-share-03-running');
+    await other.click('[data-testid="editor-stop"]');
+    await other.waitForSelector('[data-testid="editor-run"]');
+    await other.close();
+    await host.close();
   });
 });

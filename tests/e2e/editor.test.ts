@@ -146,6 +146,8 @@ describe('pipeline editor', () => {
     const before = await docOf(page);
     const pyp = await exported(page, 'pyp');
     expect(pyp.text).toContain('IIRFilter');
+    // The drawn chain was never saved: New asks before it lets it go.
+    page.once('dialog', (d) => void d.accept());
     await page.click('[data-testid="editor-new"]');
     expect(await page.locator('.svelte-flow__node').count()).toBe(0);
     await page.setInputFiles('[data-testid="editor-file"]', { name: 'alpha.pyp', mimeType: 'application/xml', buffer: Buffer.from(pyp.text) });
@@ -163,7 +165,7 @@ describe('pipeline editor', () => {
     await screenshot(page, 'editor-05-pyp-reimported');
   });
 
-  it('shares the graph as a link and a QR code; the link opens it read-only in a new page, not running', async () => {
+  it('shares the graph as a link and a QR code; the link opens it read-only in the editor of a new page, not running', async () => {
     const before = await docOf(page);
     await page.click('[data-testid="editor-share"]');
     const url = await page.inputValue('[data-testid="editor-share-url"]');
@@ -174,10 +176,10 @@ describe('pipeline editor', () => {
     expect(decodeSharedPipeline(sharePayloadOf(new URL(url).hash)!, builtinRegistry())).toEqual(before);
     const other = await context.newPage();
     await other.goto(url);
-    await other.waitForSelector('[data-testid="shared-graph"]');
-    expect(await other.textContent('[data-testid="shared-name"]')).toBe(before.meta.name);
-    for (const n of before.nodes) expect(await other.textContent('[data-testid="shared-graph"]')).toContain(n.id);
-    expect(await other.locator('[data-testid="stop-pipeline"]').count()).toBe(0);
+    await other.waitForSelector('[data-testid="editor-shared"]');
+    expect(await other.textContent('[data-testid="editor-shared-name"]')).toBe(before.meta.name);
+    for (const n of before.nodes) expect(await other.textContent('[data-testid="editor-node-list"]')).toContain(n.id);
+    expect(await other.locator('[data-testid="editor-stop"]').count()).toBe(0);
     await screenshot(other, 'editor-05c-share-opened');
     await other.close();
   });
