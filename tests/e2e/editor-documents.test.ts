@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { readFileSync } from 'node:fs';
+import { alphaChain } from './alpha-chain';
 import { launch, newContext, openApp, screenshot, serveApp, type AppServer } from './harness';
 import { sharedPath } from '../support/shared';
 import { deflateSync } from 'fflate';
@@ -111,26 +112,7 @@ describe('editor documents in the pipeline store', () => {
   });
 });
 
-const ALPHA = {
-  format: 'neurotab.pipeline',
-  version: 1,
-  meta: { name: 'alpha on a recording', description: '' },
-  nodes: [
-    { id: 'in', type: 'io.stream-input', params: {} },
-    { id: 'bp', type: 'filter.iir', params: { frequencies: [1, 40], order: 2 } },
-    { id: 'win', type: 'time.sliding-window', params: { window_length: 2, step: 0.5 } },
-    { id: 'psd', type: 'spectral.welch', params: { segment_samples: 256, scaling: 'density' } },
-    { id: 'bands', type: 'spectral.band-power', params: { bands: { alpha: [8, 13], beta: [13, 30] } } },
-    { id: 'out', type: 'io.stream-output', params: { stream_name: 'bandpower', stream_type: 'Features' } },
-  ],
-  edges: [
-    { source: 'in', target: 'bp' },
-    { source: 'bp', target: 'win' },
-    { source: 'win', target: 'psd' },
-    { source: 'psd', target: 'bands' },
-    { source: 'bands', target: 'out' },
-  ],
-};
+const ALPHA = alphaChain('alpha on a recording', 0.5);
 
 describe('editor run on a recording of the library', () => {
   it('runs the drawn chain on the shared EDF+ to its end: metrics per node, previews per edge; a node in error turns red with its message', async () => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { readFileSync } from 'node:fs';
 import { AxeBuilder } from '@axe-core/playwright';
+import { alphaChain } from './alpha-chain';
 import { launch, newContext, openApp, screenshot, serveApp, type AppServer } from './harness';
 import type { PipelineDocument } from '../../src/lib/engine/index';
 
@@ -290,26 +291,7 @@ describe('pipeline editor', () => {
     await run.waitForSelector('[data-testid="stop-stream"]');
     await run.click('nav a[href="/editor"]');
     await run.waitForSelector('[data-testid="editor-canvas"] .svelte-flow');
-    const chain = {
-      format: 'neurotab.pipeline',
-      version: 1,
-      meta: { name: 'alpha', description: '' },
-      nodes: [
-        { id: 'in', type: 'io.stream-input', params: {} },
-        { id: 'bp', type: 'filter.iir', params: { frequencies: [1, 40], order: 2 } },
-        { id: 'win', type: 'time.sliding-window', params: { window_length: 2, step: 0.25 } },
-        { id: 'psd', type: 'spectral.welch', params: { segment_samples: 256, scaling: 'density' } },
-        { id: 'bands', type: 'spectral.band-power', params: { bands: { alpha: [8, 13], beta: [13, 30] } } },
-        { id: 'out', type: 'io.stream-output', params: { stream_name: 'bandpower', stream_type: 'Features' } },
-      ],
-      edges: [
-        { source: 'in', target: 'bp' },
-        { source: 'bp', target: 'win' },
-        { source: 'win', target: 'psd' },
-        { source: 'psd', target: 'bands' },
-        { source: 'bands', target: 'out' },
-      ],
-    };
+    const chain = alphaChain('alpha', 0.25);
     await run.setInputFiles('[data-testid="editor-file"]', { name: 'alpha.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(chain)) });
     await run.waitForSelector('[data-testid="editor-node-bands"]');
     await run.click('[data-testid="editor-run"]');
