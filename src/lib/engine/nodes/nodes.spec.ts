@@ -332,6 +332,34 @@ describe('chunk invariance and state carry-over of every stateful node', () => {
     expect(axisOf(only(viaPort), 'instance').fields[MARKER]).toEqual(markers.slice(0, 4).map((m) => m.value));
   });
 
+  it('time.segmentation: a stream whose time goes back (a calibration recording, then a live one on the same clock) starts its history afresh', () => {
+    const params = { time_bounds: [-0.2, 0.5] };
+    const { node, logs } = instantiate(segmentation, params, false, ['data']); // markers ride in the packet
+    const summary = (c: Chunk) => ({ markers: axisOf(c, 'instance').fields[MARKER], times: Array.from(axisOf(c, 'instance').timesMs), data: Array.from(c.block.data) });
+    // calibration: the whole recording at once (not streaming), its markers in the packet
+    const whole = signalFromChannelMajor(stream, data, N, 1000, false);
+    const cal = only(node.process({ data: new Map([['eeg', whole], ['markers', markerChunk(markers, { streaming: false })]]) })!.data);
+    // then the same times again, streamed in chunks, as a live recording that started at the same clock reading
+    const live: Chunk[] = [];
+    let pos = 0;
+    for (const n of randomChunks(N, 5, 200)) {
+      const piece = signalChunk(stream, sig.block.data.subarray(pos * C, (pos + n) * C), sigTimes.subarray(pos, pos + n));
+      const ms = markers.filter((m) => m.timestampMs >= sigTimes[pos] && m.timestampMs <= sigTimes[pos + n - 1]);
+      const pk = new Map<string, Chunk>([['eeg', piece]]);
+      if (ms.length) pk.set('markers', markerChunk(ms));
+      const out = node.process({ data: pk })?.data;
+      if (out) live.push(only(out));
+      pos += n;
+    }
+    const complete = markers.slice(0, 4).map((m) => m.value); // the last epoch would end after the data
+    expect(axisOf(cal, 'instance').fields[MARKER]).toEqual(complete);
+    const liveMarkers = live.flatMap((c) => axisOf(c, 'instance').fields[MARKER] as string[]);
+    expect(liveMarkers).toEqual(complete);
+    const liveData = live.flatMap((c) => Array.from(c.block.data));
+    expect(liveData).toEqual(summary(cal).data);
+    expect(logs.some((l) => /time went back/.test(l.message))).toBe(true);
+  });
+
   it('spectral.band-power on a signal = sliding window → Welch (one segment) → band power, in any chunking', () => {
     const bands = { alpha: [8, 13], beta: [13, 30], low: [0, 4] };
     for (const [window, detrend, relative, rule] of [

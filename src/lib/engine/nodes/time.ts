@@ -331,10 +331,15 @@ interface Cut {
   first: number;
 }
 
+/** How far a stream's time must go back for Segmentation to take it as a new recording (ms). */
+const TIME_BACK_RESTART_MS = 1000;
+
 class Segmenter {
   private readonly states: StreamStates<SegmenterState>;
   /** Markers that arrived before any signal chunk; handed to each chunk's first state. */
   private early: PendingMarker[] = [];
+  /** The markers of the step being processed (a history restarted by `segment` keeps only these). */
+  private arrived: PendingMarker[] = [];
   private dropped = 0;
   constructor(
     private readonly ctx: NodeContext,
@@ -356,6 +361,7 @@ class Segmenter {
 
   process(inputs: PortValues): PortValues | undefined {
     const arrived: PendingMarker[] = [];
+    this.arrived = arrived;
     for (const m of markerChunksFor(this.ctx, inputs)) for (const e of pendingOf(m)) if (!this.select || this.select.includes(e.value)) arrived.push(e);
     const known = this.states.entries();
     if (arrived.length) {
@@ -395,6 +401,15 @@ class Segmenter {
     const frames = b.shape[0];
     const times = (b.axes[0] as TimeAxis).timesMs;
     const lanes = st.hist.channels;
+    const h = st.hist;
+    if (frames > 0 && h.end > 0 && times[0] < h.timeAt(h.end - 1) - TIME_BACK_RESTART_MS) {
+      // The stream's time went back: another recording on the same stream (a calibration file, then
+      // the live one from the same clock reading). Its history, and the markers still waiting for it,
+      // belong to the one before. (Smaller steps back are clock corrections, e.g. LSL's offset.)
+      st.hist = new FrameHistory(lanes, h.capacity, h.float64);
+      st.pending = st.pending.filter((m) => this.arrived.includes(m));
+      this.ctx.log(20, `stream "${name}": time went back from ${h.timeAt(h.end - 1).toFixed(1)} to ${times[0].toFixed(1)} ms (a new recording); its history starts afresh`);
+    }
     if (this.sliding && !this.ctx.offline) {
       st.hist.push(b.data, times, frames);
       const r = this.latest(st);
