@@ -24,7 +24,11 @@ export interface GroupedMeanResult {
   errors: Float64Array | null;
 }
 
-function location(v: number[], type: NonNullable<GroupedMeanOptions['meanType']>, trim: readonly [number, number]): number {
+/**
+ * The location of `v`: mean, median, trimmed mean (int(p·n) values cut from each end, as
+ * scipy.stats.trim_mean) or winsorized mean, with [lower, upper] proportions `trim`.
+ */
+export function location(v: readonly number[], type: NonNullable<GroupedMeanOptions['meanType']>, trim: readonly [number, number]): number {
   const n = v.length;
   const s = [...v].sort((a, b) => a - b);
   if (type === 'median') return n % 2 ? s[(n - 1) >> 1] : 0.5 * (s[n / 2 - 1] + s[n / 2]);

@@ -3,6 +3,7 @@
 // a one-element feature axis, or disappears), running / whole-recording z-score. Engine worker / Node.
 // HOT PATH: element-wise nodes reuse one output buffer per chunk name.
 import { InputError } from '../../core/errors';
+import { location } from '../../dsp/grouped-mean';
 import { zscore } from '../../dsp/stats';
 import type { AxisType } from '../axes';
 import { axisIndex, reduceAlong, type ReduceMode } from '../block';
@@ -207,21 +208,41 @@ export const meanNode: NodeClass = {
   doc: `Mean along an axis of every data chunk; NeuroPype's default axis is instance (an average over
 trials: Segmentation → FIR → Mean gives the event-related potential).
 
-- **in/out \`data\`**: as math.variance (the reduced axis keeps one element, becomes a feature, or goes).`,
+- **in/out \`data\`**: as math.variance (the reduced axis keeps one element, becomes a feature, or goes).
+- **trim_proportion** (0 … < 0.5; null or 0 = the plain mean): the trimmed mean, int(p·n) values cut
+  from each end of every lane (scipy.stats.trim_mean).
+- **robust** with **robust_estimator_type** median: the median instead (the trim is then unused).
+- **ignore_nans**: NaNs are left out of every lane (numpy.nanmean); otherwise a NaN makes the lane NaN.`,
   inputs: [reductionIn],
   outputs: [reductionOut('Mean per lane.')],
-  params: REDUCTION_PARAMS('instance'),
-  create: (params, ctx) =>
-    reduction(
+  params: [
+    ...REDUCTION_PARAMS('instance'),
+    p.float('trim_proportion', null, 'Proportion cut from each end before averaging (trimmed mean).', { domain: [0, 0.5] }),
+    p.bool('robust', false, 'Use the robust estimator (the median) instead of the mean.'),
+    p.enum('robust_estimator_type', 'median', ['median'], 'The robust estimator.'),
+    p.bool('ignore_nans', false, 'Leave NaNs out of each lane.'),
+  ],
+  create: (params, ctx) => {
+    const trim = (params.trim_proportion as number | null) ?? 0;
+    if (!(trim >= 0 && trim < 0.5)) throw new InputError(`trim_proportion ${trim}: must be in [0, 0.5)`, ctx.nodeId);
+    const type = params.robust ? 'median' : trim > 0 ? 'trimmed' : 'mean';
+    const ignoreNans = params.ignore_nans as boolean;
+    return reduction(
       'mean',
       (x) => {
-        let m = 0;
-        for (let i = 0; i < x.length; i++) m += x[i];
-        return m / x.length;
+        if (type === 'mean' && !ignoreNans) {
+          let m = 0;
+          for (let i = 0; i < x.length; i++) m += x[i];
+          return m / x.length;
+        }
+        const v = ignoreNans ? Array.prototype.filter.call(x, (e: number) => !Number.isNaN(e)) as number[] : Array.from(x);
+        if (!v.length || (!ignoreNans && v.some(Number.isNaN))) return NaN;
+        return location(v, type, [trim, trim]);
       },
       params,
       ctx.nodeId,
-    ),
+    );
+  },
 };
 
 // ------------------------------------------------------------------------------- z-score
