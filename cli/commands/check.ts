@@ -2,7 +2,8 @@
 // node class and parameter, and type-checks every edge with the static shapes — without running —
 // then prints per file OK or every problem (node id, class, what to change). Exit 0 only when every
 // file would load. Also the pipeline-file reader `neurotab run` uses.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { examplePipelines } from '../../src/lib/clients/pipelines';
 import { InputError, errorMessage } from '../../src/lib/core/errors';
 import { parsePyp, pypNodeId, pypToPipeline, readPipelineText, resolveType, type PypGraph } from '../../src/lib/formats/pyp';
 import { builtinRegistry, Execution, parsePipelineDocument, PipelineError, registryResolver, type NodeRegistry, type PipelineDocument } from '../../src/lib/engine/index';
@@ -35,7 +36,14 @@ export interface LoadedPipeline {
   classes: Map<string, string>;
 }
 
+/** The pipeline's text: a file, or `example:<name>`, one of the app's example pipelines (e.g. `neurotab run example:fnirs-glm …`). */
 function readText(path: string): string {
+  if (path.startsWith('example:') && !existsSync(path)) {
+    const examples = examplePipelines();
+    const e = examples.find((x) => x.id === path);
+    if (!e) throw new InputError(`no such example pipeline; the examples are ${examples.map((x) => x.id).join(', ')}`, path);
+    return JSON.stringify(e.doc);
+  }
   try {
     return readFileSync(path, 'utf8');
   } catch (e) {

@@ -29,9 +29,13 @@ function pipelineFile(id: string): string {
   return path;
 }
 
-function csv(path: string): { header: string[]; rows: number[][] } {
+/** The CSV's numbers; a leading Marker column (the examples' ExportCSV marker_column) apart. */
+function csv(path: string): { header: string[]; rows: number[][]; markers: string[] } {
   const [head, ...lines] = readFileSync(path, 'utf8').trim().split('\n');
-  return { header: head.split(','), rows: lines.map((l) => l.split(',').map(Number)) };
+  const header = head.split(',');
+  const withMarkers = header[0] === 'Marker';
+  const cells = lines.map((l) => l.split(','));
+  return { header: withMarkers ? header.slice(1) : header, rows: cells.map((c) => c.slice(withMarkers ? 1 : 0).map(Number)), markers: withMarkers ? cells.map((c) => c[0]) : [] };
 }
 
 describe('neurotab run: fNIRS examples on SNIRF files', needsShared, () => {
@@ -54,10 +58,11 @@ describe('neurotab run: fNIRS examples on SNIRF files', needsShared, () => {
     const out = join(dir, 'blocks');
     const { code, stderr } = await quietly([pipelineFile('example:fnirs-block-average'), '--in', snirf, '--out-dir', out]);
     expect(code, stderr).toBe(0);
-    const { header, rows } = csv(join(out, 'block_average.csv'));
+    const { header, rows, markers } = csv(join(out, 'block_average.csv'));
     expect(header.slice(0, 4)).toEqual(['S1_D1 hbo:mean', 'S1_D1 hbo:sem', 'S1_D2 hbo:mean', 'S1_D2 hbo:sem']);
     expect(header.length).toBe(18 * 2 + 1);
     const lags = rows.length / 2;
+    expect(markers).toEqual([...new Array(lags).fill('1'), ...new Array(lags).fill('2')]);
     const lagS = rows.map((r) => r[r.length - 1]);
     expect(lagS[0]).toBeCloseTo(-5, 1);
     expect(lagS[lags - 1]).toBeCloseTo(25, 1);
@@ -70,9 +75,11 @@ describe('neurotab run: fNIRS examples on SNIRF files', needsShared, () => {
 
   it('"fNIRS GLM" writes glm.csv: contrasts 1, 2 and 1 - 2 for every channel and chromophore, t = effect / se, p from t', async () => {
     const out = join(dir, 'glm');
-    const { code, stderr } = await quietly([pipelineFile('example:fnirs-glm'), '--in', snirf, '--out-dir', out, '--quiet']);
+    // the app's example by name (`example:…`), no file needed
+    const { code, stderr } = await quietly(['example:fnirs-glm', '--in', snirf, '--out-dir', out, '--quiet']);
     expect(code, stderr).toBe(0);
-    const { header, rows } = csv(join(out, 'glm.csv'));
+    const { header, rows, markers } = csv(join(out, 'glm.csv'));
+    expect(markers).toEqual(['1', '2', '1 - 2']);
     expect(header.slice(0, 5)).toEqual(['S1_D1 hbo:effect', 'S1_D1 hbo:se', 'S1_D1 hbo:t', 'S1_D1 hbo:p', 'S1_D1 hbo:log10p']);
     expect(header.length).toBe(18 * 5 + 1);
     expect(rows.length).toBe(3);

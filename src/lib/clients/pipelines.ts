@@ -153,7 +153,7 @@ const fnirsPreprocessing = (then: { id: string; type: string; params?: Record<st
     { id: 'short', type: 'fnirs.short-channel-regression', params: { max_short_distance_m: 0.015 } },
     then,
     { id: 'probe', type: 'io.inspect' },
-    { id: 'csv', type: 'io.export-csv', params: { filename: file } },
+    { id: 'csv', type: 'io.export-csv', params: { filename: file, marker_column: true } },
   ],
   edges: [
     { source: 'in', target: 'od' },
@@ -172,7 +172,7 @@ const FNIRS_BLOCK_AVERAGE: PipelineDocumentInput = {
   meta: {
     name: 'fNIRS block average',
     description:
-      'Optical density, TDDR motion repair, HbO/HbR (modified Beer–Lambert, ppf 6, µM), short-channel regression where the probe has short channels, then per marker condition the mean and SEM of −5 … 25 s epochs, baseline before onset. block_average.csv: one row per condition and lag (conditions sorted), columns "<channel>:mean" and "<channel>:sem". Offline (a recording).',
+      'Optical density, TDDR motion repair, HbO/HbR (modified Beer–Lambert, ppf 6, µM), short-channel regression where the probe has short channels, then per marker condition the mean and SEM of −5 … 25 s epochs, baseline before onset. block_average.csv: one row per condition and lag (conditions sorted), columns Marker (the condition), "<channel>:mean" and "<channel>:sem", then the lag (s). Offline (a recording).',
   },
   ...fnirsPreprocessing({ id: 'blocks', type: 'fnirs.block-average', params: { tmin_seconds: -5, tmax_seconds: 25 } }, 'block_average.csv'),
 };
@@ -183,7 +183,7 @@ const FNIRS_GLM: PipelineDocumentInput = {
   meta: {
     name: 'fNIRS GLM',
     description:
-      'The block-average preprocessing, then a GLM per channel and chromophore: a canonical (SPM) HRF boxcar per marker condition, cosine drift below 0.01 Hz and a constant, AR(1) prewhitening; t contrasts for each condition and each pair. glm.csv: one row per contrast, columns "<channel>:effect|se|t|p|log10p". Offline (a recording).',
+      'The block-average preprocessing, then a GLM per channel and chromophore: a canonical (SPM) HRF boxcar per marker condition, cosine drift below 0.01 Hz and a constant, AR(1) prewhitening; t contrasts for each condition and each pair. glm.csv: one row per contrast, columns Marker (the contrast, e.g. "1 - 2"), then "<channel>:effect|se|t|p|log10p". Offline (a recording).',
   },
   ...fnirsPreprocessing({ id: 'glm', type: 'fnirs.glm', params: { noise_model: 'ar1', high_pass_hz: 0.01 } }, 'glm.csv'),
 };

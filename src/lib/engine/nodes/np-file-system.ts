@@ -9,7 +9,7 @@ import { encodeUtf8 } from '../../formats/bytes';
 import { writeChunksMat, type MatExportAxis, type MatExportChunk } from '../../formats/mat-export';
 import { XdfWriter, type XdfChannel, type XdfChannelFormat } from '../../formats/xdf-writer';
 import { textElement } from '../../formats/xml-lite';
-import { MARKER, timeAxis, type Axis, type FeatureAxis, type SpaceAxis } from '../axes';
+import { MARKER, timeAxis, type Axis, type FeatureAxis, type InstanceAxis, type SpaceAxis } from '../axes';
 import { axisIndex, flattenFeatures, itemAxisIndex, sameStream, transposeBlock, type Block, type BlockData } from '../block';
 import { concatPackets, copyPacket, markersOf, type Chunk, type Packet } from '../packet';
 import type { NodeClass, NodeContext, NodeInstance, ParamSpec } from '../types';
@@ -125,6 +125,8 @@ interface Rows {
   timesMs: Float64Array;
   /** Channel types where the columns are exactly the space axis. */
   types?: string[];
+  /** Each row's instance Marker (a condition, a contrast …) where the rows come from instances that carry one. */
+  markers?: string[];
 }
 
 /** Allocates unless the chunk already is time-first (or instance-first) with one further axis. */
@@ -132,7 +134,10 @@ function rowsOf(c: Chunk, absoluteInstanceTimes = true): Rows {
   let b: Block = c.block;
   const t = axisIndex(b, 'time');
   const i = axisIndex(b, 'instance');
+  const instanceMarkers = i >= 0 ? (b.axes[i] as InstanceAxis).fields[MARKER] : undefined;
+  let markers = Array.isArray(instanceMarkers) ? instanceMarkers.map(String) : undefined;
   if (t >= 0 && i >= 0) {
+    if (markers) markers = markers.flatMap((m) => new Array<string>(b.shape[t]).fill(m));
     // instance × time × rest → one row per (instance, time); times absolute (instance time + offset) or relative
     const rest = b.axes.map((_, d) => d).filter((d) => d !== t && d !== i);
     const moved = transposeBlock(b, [i, t, ...rest]);
@@ -159,6 +164,7 @@ function rowsOf(c: Chunk, absoluteInstanceTimes = true): Rows {
     units: [...feature.units],
     timesMs: item >= 0 ? (b.axes[item] as { timesMs: Float64Array }).timesMs : Float64Array.of(NaN),
     types: space?.type === 'space' ? space.channels.map((ch) => ch.type) : undefined,
+    markers: item >= 0 && markers?.length === rows ? markers : undefined,
   };
 }
 
@@ -383,12 +389,13 @@ appended as packets arrive. Numbers: the shortest text that reads back as the sa
   },
 };
 
-function csvLines(rows: Rows, withTimes: boolean): string[] {
+function csvLines(rows: Rows, withTimes: boolean, withMarkers = false): string[] {
   const f32 = rows.data instanceof Float32Array;
   const out: string[] = new Array(rows.rows);
   for (let r = 0; r < rows.rows; r++) {
-    const cells: string[] = new Array(rows.width);
-    for (let k = 0; k < rows.width; k++) cells[k] = csvNumber(rows.data[r * rows.width + k], f32);
+    const cells: string[] = [];
+    if (withMarkers) cells.push(csvCell(rows.markers?.[r] ?? ''));
+    for (let k = 0; k < rows.width; k++) cells.push(csvNumber(rows.data[r * rows.width + k], f32));
     if (withTimes) cells.push(String(seconds(rows.timesMs[r])));
     out[r] = cells.join(',');
   }
@@ -458,7 +465,9 @@ axis one row per instance. Numbers: the shortest text that reads back as the sam
 - **col_axis**: "space" (default; also any other axis: columns are the non-time axes flattened) or
   "time" (transposed: one row per column of the default layout, one column per sample; the header row
   holds the time stamps). **row_axis**, **axis_description**: accepted (rows always follow time, then
-  instances).`,
+  instances).
+- **marker_column** (ours, default false): rows of instances that carry a Marker (GroupedMean's
+  groups, fNIRS block-average conditions, GLM contrasts) start with it, in a "Marker" column.`,
   inputs: [input('data', [{ onlySignals: true }], 'Data to export.', { hint: 'ExportCSV writes data chunks; export markers with ExportMarkers' })],
   outputs: [],
   params: [
@@ -468,6 +477,7 @@ axis one row per instance. Numbers: the shortest text that reads back as the sam
     p.string('col_axis', 'space', 'Columns: "space" (the non-time axes) or "time" (transposed).'),
     p.string('row_axis', 'frequency', 'Accepted for NeuroPype compatibility (rows follow time, then instances).'),
     p.string('axis_description', '', 'Accepted for NeuroPype compatibility.'),
+    p.bool('marker_column', false, 'Ours: rows of instances that carry a Marker (a condition, a contrast) start with it, in a "Marker" column.'),
   ],
   create(params, ctx) {
     return exporter(params, ctx, (packet) => {
@@ -487,8 +497,9 @@ axis one row per instance. Numbers: the shortest text that reads back as the sam
           lines.push(cells.join(','));
         }
       } else {
-        if (params.column_header) lines.push([...rows.names, ...(params.row_header ? ['timestamp'] : [])].map(csvCell).join(','));
-        lines.push(...csvLines(rows, params.row_header as boolean));
+        const markers = (params.marker_column as boolean) && rows.markers !== undefined;
+        if (params.column_header) lines.push([...(markers ? ['Marker'] : []), ...rows.names, ...(params.row_header ? ['timestamp'] : [])].map(csvCell).join(','));
+        lines.push(...csvLines(rows, params.row_header as boolean, markers));
       }
       return encodeUtf8(lines.join('\n') + '\n');
     });
