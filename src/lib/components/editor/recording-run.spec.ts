@@ -5,6 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { builtinRegistry, emptyPipeline, type PipelineDocument } from '../../engine/index';
 import { readEdf } from '../../formats/edf';
+import { readSnirf } from '../../formats/snirf';
+import { examplePipelines } from '../../clients/pipelines';
 import { needsShared, sharedBytes } from '../../../../tests/support/shared';
 import { adaptForRecording, runOnRecording } from './recording-run';
 
@@ -74,5 +76,21 @@ describe('runOnRecording (S001R04.edf)', needsShared, () => {
     expect(report.nodes.bp.error?.message).toMatch(/Nyquist|80/);
     expect(report.nodes.in.error).toBeNull();
     expect(report.nodes.in.metrics!.itemsOut).toBe(20_000 + 30);
+  });
+});
+
+describe('runOnRecording: files the writers wrote (Simple_Probe.snirf, the "fNIRS quality" example)', needsShared, () => {
+  it('keeps ExportCSV\'s sci.csv in memory: one row per 10 s window, one SCI in [−1, 1] per channel', async () => {
+    const rec = await readSnirf(sharedBytes('data/snirf/Simple_Probe.snirf'), 'Simple_Probe.snirf');
+    const doc = examplePipelines().find((e) => e.id === 'example:fnirs-quality')!.doc;
+    const { report, files } = runOnRecording(doc, rec, registry);
+    expect(report.nodes.csv.error).toBeNull();
+    expect(files.map((f) => f.path)).toEqual(['sci.csv']);
+    const [head, ...rows] = new TextDecoder().decode(files[0].bytes).trim().split('\n');
+    expect(head.split(',')).toHaveLength(8 + 1);
+    expect(rows).toHaveLength(12); // 1,200 frames at 10 Hz, 100 per window
+    for (const r of rows) for (const v of r.split(',').slice(0, 8).map(Number)) expect(Math.abs(v)).toBeLessThanOrEqual(1);
+    // A chain without writers writes nothing.
+    expect(runOnRecording(chain([1, 4]), rec, registry).files).toEqual([]);
   });
 });

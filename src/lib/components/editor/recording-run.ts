@@ -1,10 +1,12 @@
 // Runs the editor's drawn pipeline on a recording from the library, offline, the way `neurotab run`
 // runs one on files: live inputs become recording replays, then Execution.runOffline, with a tap on
 // every edge. Returns a report in the execution channel's shape (per-node metrics, last log line,
-// errors; per-edge items and the last preview), so the canvas shows what ran. Framework-free; any
+// errors; per-edge items and the last preview), so the canvas shows what ran, and the files its
+// writers (ExportCSV …) wrote, in memory, for the editor to offer as downloads. Framework-free; any
 // thread (the editor calls it on the main thread: it blocks while the recording runs).
 import { Execution, type NodeRegistry, type PipelineDocument } from '../../engine/index';
 import { PortSummary, TICK_WINDOW_MS, type EdgePreview, type NodeReport } from '../../api/execution-channel';
+import { FILE_OUTPUT_TYPES, type FileOutputs } from '../../engine/nodes/np-file-system';
 import type { RecordingData } from '../../formats/recording';
 import type { ExecutionReport } from './execution-link';
 
@@ -37,14 +39,34 @@ export function adaptForRecording(doc: PipelineDocument, registry: NodeRegistry)
   return { doc: out, notes };
 }
 
-/** Runs `doc` on `rec` to its end; every recording/file input gets the recording. */
-export function runOnRecording(doc: PipelineDocument, rec: RecordingData, registry: NodeRegistry): { report: ExecutionReport; notes: string[]; seconds: number } {
+/** A file a writer node wrote during the run: its path ("output_root/filename") and bytes. */
+export interface WrittenFile {
+  path: string;
+  bytes: Uint8Array<ArrayBuffer>;
+}
+
+/** File outputs kept in memory, one entry per path (a writer opening its file again truncates it). */
+function memoryOutputs(files: Map<string, Uint8Array[]>): FileOutputs {
+  return {
+    open(outputRoot, filename) {
+      const parts: Uint8Array[] = [];
+      files.set(outputRoot ? `${outputRoot.replace(/\/+$/, '')}/${filename}` : filename, parts);
+      return { write: (bytes) => void parts.push(bytes.slice()), close() {} };
+    },
+  };
+}
+
+/** Runs `doc` on `rec` to its end; every recording/file input gets the recording, every writer a file in memory. */
+export function runOnRecording(doc: PipelineDocument, rec: RecordingData, registry: NodeRegistry): { report: ExecutionReport; notes: string[]; seconds: number; files: WrittenFile[] } {
   const adapted = adaptForRecording(doc, registry);
   const ex = new Execution(registry, { info: { errorMode: 'ignore' } });
   ex.load(adapted.doc);
+  const written = new Map<string, Uint8Array[]>();
+  const outputs = memoryOutputs(written);
   for (const n of adapted.doc.nodes) {
-    const type = registry.find(n.type)?.type;
+    const type = registry.find(n.type)?.type ?? '';
     if (type === 'io.recording-input' || type === 'io.import-file' || type === 'io.import-set') ex.bind(n.id, rec);
+    if (FILE_OUTPUT_TYPES.has(type)) ex.bind(n.id, outputs);
   }
   const summaries = new Map<string, PortSummary>();
   for (const e of adapted.doc.edges) {
@@ -83,5 +105,10 @@ export function runOnRecording(doc: PipelineDocument, rec: RecordingData, regist
       ...(s.kind === 'markers' || ticks.length ? { ticks } : {}),
     };
   });
-  return { report: { type: 'report', executionId: -1, state: ex.state(), nodes, edges }, notes: adapted.notes, seconds };
+  const files = [...written].map(([path, parts]) => {
+    const bytes = new Uint8Array(parts.reduce((n, b) => n + b.length, 0));
+    parts.reduce((at, b) => (bytes.set(b, at), at + b.length), 0);
+    return { path, bytes };
+  });
+  return { report: { type: 'report', executionId: -1, state: ex.state(), nodes, edges }, notes: adapted.notes, seconds, files };
 }
