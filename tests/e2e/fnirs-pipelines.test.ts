@@ -134,3 +134,27 @@ describe('fNIRS example pipelines in the app on SNIRF recordings of the library'
     await page.close();
   });
 });
+
+describe('an fNIRS example started on the live stream (the synthetic EEG)', () => {
+  it('is refused before anything runs, saying why and what to do instead', async () => {
+    const page = await openApp(fx.context, fx.server.url, '/');
+    await page.setViewportSize({ width: 1400, height: 1000 });
+    await page.click('[data-testid="start-stream"]');
+    await page.waitForSelector('[data-testid="stop-stream"]');
+    await page.click('nav a[href="/pipelines"]');
+    for (const [id, why] of [
+      ['example-fnirs-quality', /^The pipeline could not run\. “fNIRS quality” works on fNIRS channels, and the live stream “Synthetic EEG” has none \(\d+ EEG channels\): connect an fNIRS device/],
+      ['example-fnirs-block-average', /^The pipeline could not run\. “fNIRS block average” runs on a recording, not on a live stream: its nodes “tddr” \(TDDR motion correction\), “blocks” \(Block average\) need the whole recording/],
+      ['example-fnirs-glm', /^The pipeline could not run\. “fNIRS GLM” runs on a recording, not on a live stream: .*“glm” \(GLM \(canonical HRF\)\).*press “Run on recording”/],
+    ] as const) {
+      await page.click(`[data-testid="${id}"]`);
+      await page.click('[data-testid="run-pipeline"]');
+      expect(await page.textContent('[data-testid="run-problem"]')).toMatch(why);
+      expect(await page.locator('[data-testid="stop-pipeline"]').count()).toBe(0);
+      expect(await page.locator('[data-testid="run-status"]').count()).toBe(0);
+      await page.locator('[data-testid="run-problem"]').scrollIntoViewIfNeeded();
+      await screenshot(page, `fnirs-pipelines-live-refused-${id.replace('example-fnirs-', '')}`);
+    }
+    await page.close();
+  });
+});

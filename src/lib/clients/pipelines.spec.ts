@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { adaptForLive, examplePipelines, importPipelineText, libraryPath, pypResolver, registry } from './pipelines';
+import { adaptForLive, examplePipelines, importPipelineText, libraryPath, liveRefusal, pypResolver, registry } from './pipelines';
 import { arrivingKinds, Execution, parsePipelineDocument, PipelineError, type FrameReader } from '../engine/index';
 import { framesView, makeStream } from '../engine/testing';
 import { validatePipeline } from '../engine/share';
@@ -121,5 +121,27 @@ describe('pipelines client', () => {
     expect(libraryPath('Band power: alpha & beta', [])).toBe('band-power-alpha-beta.json');
     expect(libraryPath('x', ['x.json', 'x-2.json'])).toBe('x-3.json');
     expect(libraryPath('***', [])).toBe('pipeline.json');
+  });
+});
+
+describe('liveRefusal: the fNIRS examples on a live stream', () => {
+  const example = (id: string) => examplePipelines().find((e) => e.id === id)!.doc;
+  const eeg = { id: 'synthetic-eeg', name: 'Synthetic EEG', kind: 'eeg' as const, sampleRateHz: 250, channels: Array.from({ length: 16 }, (_, i) => ({ label: `Ch${i + 1}`, unit: 'uV', type: 'EEG' })) };
+  const nirs = { id: 'nirs', name: 'fNIRS cap', kind: 'fnirs' as const, sampleRateHz: 10, channels: ['S1_D1 760', 'S1_D1 850'].map((label) => ({ label, unit: 'V', type: 'NIRS_CW_AMPLITUDE' })) };
+
+  it('refuses the block-average and GLM examples on any live stream, naming the whole-recording nodes and what to do instead', () => {
+    for (const [id, last] of [['example:fnirs-block-average', '“blocks” (Block average)'], ['example:fnirs-glm', '“glm” (GLM (canonical HRF))']] as const)
+      for (const stream of [eeg, nirs]) {
+        const why = liveRefusal(example(id), stream)!;
+        expect(why).toMatch(/runs on a recording, not on a live stream: its nodes “tddr” \(TDDR motion correction\), /);
+        expect(why).toContain(last);
+        expect(why).toMatch(/press “Run on recording”.*neurotab run/);
+      }
+  });
+
+  it('refuses "fNIRS quality" on a stream without fNIRS channels and lets it run on one with them; EEG examples run', () => {
+    expect(liveRefusal(example('example:fnirs-quality'), eeg)).toBe('“fNIRS quality” works on fNIRS channels, and the live stream “Synthetic EEG” has none (16 EEG channels): connect an fNIRS device on the Devices page, or open the pipeline in the editor and run it on an fNIRS recording of your library.');
+    expect(liveRefusal(example('example:fnirs-quality'), nirs)).toBeNull();
+    expect(liveRefusal(example('example:alpha-beta'), eeg)).toBeNull();
   });
 });

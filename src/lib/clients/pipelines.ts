@@ -13,6 +13,8 @@ import {
   type PipelineIssue,
 } from '../engine/index';
 import { validatePipeline } from '../engine/share';
+import { WHOLE_RECORDING_TYPES } from '../engine/nodes/fnirs';
+import { parseNirsChannel } from '../fnirs/channels';
 import { pypToPipeline, readPipelineText, type PypResolver } from '../formats/pyp';
 import { openDb } from '../storage/db';
 import { IndexedDbPipelineStore } from '../storage/pipeline-store';
@@ -269,6 +271,25 @@ export function adaptForLive(doc: PipelineDocument): { doc: PipelineDocument; no
     }
   }
   return { doc: out, notes };
+}
+
+/**
+ * Why `doc` cannot run on the live `stream`, or null: nodes that need the whole recording (fNIRS TDDR,
+ * spline, block average, GLM), or fNIRS nodes on a stream without fNIRS channels (they would pass
+ * its data on untouched, so the run would show EEG where fNIRS values are expected).
+ */
+export function liveRefusal(doc: PipelineDocument, stream: StreamDescriptor): string | null {
+  const cls = (n: { type: string }) => registry.find(n.type);
+  const named = (ns: { id: string; type: string }[]) => ns.map((n) => `“${n.id}” (${cls(n)?.title ?? n.type})`).join(', ');
+  const whole = doc.nodes.filter((n) => WHOLE_RECORDING_TYPES.has(cls(n)?.type ?? ''));
+  if (whole.length) {
+    return `“${doc.meta.name}” runs on a recording, not on a live stream: ${whole.length > 1 ? 'its nodes' : 'its node'} ${named(whole)} ${whole.length > 1 ? 'need' : 'needs'} the whole recording (they work back from its end). Open it in the editor and press “Run on recording” with a recording of your library, or run it with neurotab run on a file.`;
+  }
+  const fnirs = doc.nodes.filter((n) => cls(n)?.package === 'fnirs');
+  if (fnirs.length && !stream.channels.some((ch) => parseNirsChannel(ch) !== null)) {
+    return `“${doc.meta.name}” works on fNIRS channels, and the live stream “${stream.name}” has none (${stream.channels.length} ${stream.kind.toUpperCase()} channels): connect an fNIRS device on the Devices page, or open the pipeline in the editor and run it on an fNIRS recording of your library.`;
+  }
+  return null;
 }
 
 // ------------------------------------------------------------------------------- library

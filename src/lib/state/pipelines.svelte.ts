@@ -3,6 +3,7 @@
 // Main thread only; module-level singleton so a run survives page navigation.
 import {
   adaptForLive,
+  liveRefusal,
   appendLogs,
   deletePipeline,
   examplePipelines,
@@ -204,6 +205,11 @@ class PipelinesState {
     if (!doc || !source) return;
     this.stop();
     this.runProblem = null;
+    const refusal = liveRefusal($state.snapshot(doc) as PipelineDocument, source.descriptor);
+    if (refusal) {
+      this.runProblem = { message: refusal, issues: [] };
+      return;
+    }
     const { doc: live, notes } = adaptForLive($state.snapshot(doc) as PipelineDocument);
     this.report = null;
     this.logs = [];

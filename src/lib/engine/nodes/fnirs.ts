@@ -743,4 +743,7 @@ function flagsOf(c: Chunk): Record<string, boolean> {
   return flags;
 }
 
+/** Node types that need the whole recording (wholeRecording): a live stream is refused before it starts. */
+export const WHOLE_RECORDING_TYPES: ReadonlySet<string> = new Set([tddrNode.type, splineMotionCorrectionNode.type, blockAverageNode.type, glmNode.type]);
+
 export const FNIRS_NODES: NodeClass[] = [opticalDensityNode, beerLambertNode, scalpCouplingIndexNode, tddrNode, splineMotionCorrectionNode, shortChannelRegressionNode, blockAverageNode, glmNode];
