@@ -283,7 +283,7 @@ export function liveRefusal(doc: PipelineDocument, stream: StreamDescriptor): st
   const named = (ns: { id: string; type: string }[]) => ns.map((n) => `“${n.id}” (${cls(n)?.title ?? n.type})`).join(', ');
   const whole = doc.nodes.filter((n) => WHOLE_RECORDING_TYPES.has(cls(n)?.type ?? ''));
   if (whole.length) {
-    return `“${doc.meta.name}” runs on a recording, not on a live stream: ${whole.length > 1 ? 'its nodes' : 'its node'} ${named(whole)} ${whole.length > 1 ? 'need' : 'needs'} the whole recording (they work back from its end). Open it in the editor and press “Run on recording” with a recording of your library, or run it with neurotab run on a file.`;
+    return `“${doc.meta.name}” runs on a recording, not on a live stream: ${whole.length > 1 ? 'its nodes' : 'its node'} ${named(whole)} ${whole.length > 1 ? 'need the whole recording (they work' : 'needs the whole recording (it works'} back from its end). Open it in the editor and press “Run on recording” with a recording of your library, or run it with neurotab run on a file.`;
   }
   const fnirs = doc.nodes.filter((n) => cls(n)?.package === 'fnirs');
   if (fnirs.length && !stream.channels.some((ch) => parseNirsChannel(ch) !== null)) {
