@@ -43,9 +43,13 @@ async function cliCsv(exampleId: string, file: string, csv: string): Promise<str
   return readFileSync(join(dir, stem, csv), 'utf8');
 }
 
-function parseCsv(text: string): { header: string[]; rows: number[][] } {
+/** The CSV's numbers; a leading Marker column (the examples' ExportCSV marker_column: condition, contrast) apart. */
+function parseCsv(text: string): { header: string[]; rows: number[][]; markers: string[] } {
   const [head, ...lines] = text.trim().split('\n');
-  return { header: head.split(','), rows: lines.map((l) => l.split(',').map(Number)) };
+  const header = head.split(',');
+  const m = header[0] === 'Marker' ? 1 : 0;
+  const cells = lines.map((l) => l.split(','));
+  return { header: header.slice(m), rows: cells.map((c) => c.slice(m).map(Number)), markers: m ? cells.map((c) => c[0]) : [] };
 }
 
 async function download(page: Page, selector: string): Promise<{ name: string; text: string }> {
@@ -95,6 +99,7 @@ describe('fNIRS example pipelines in the app on SNIRF recordings of the library'
         const got = parseCsv(browser.text);
         const want = parseCsv(await cliCsv(ex.id, file, ex.csv));
         expect(got.header).toEqual(want.header);
+        expect(got.markers).toEqual(want.markers);
         expect(got.rows.length).toBe(want.rows.length);
         const off = got.rows.flatMap((r, i) => r.flatMap((v, j) => {
           const w = want.rows[i][j];
