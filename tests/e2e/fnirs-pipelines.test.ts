@@ -160,6 +160,18 @@ describe('an fNIRS example started on the live stream (the synthetic EEG)', () =
       await page.locator('[data-testid="run-problem"]').scrollIntoViewIfNeeded();
       await screenshot(page, `fnirs-pipelines-live-refused-${id.replace('example-fnirs-', '')}`);
     }
+    // The editor's own "Run on live stream" refuses it too, before it makes an execution.
+    await page.click('nav a[href="/editor"]');
+    await page.waitForSelector('[data-testid="editor-canvas"] .svelte-flow');
+    const glm = examplePipelines().find((e) => e.id === 'example:fnirs-glm')!.doc;
+    await page.setInputFiles('[data-testid="editor-file"]', { name: 'fnirs-glm.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(glm)) });
+    await page.waitForSelector('[data-testid="editor-node-glm"]');
+    await page.click('[data-testid="editor-run"]');
+    expect(await page.textContent('[data-testid="editor-refusal"]')).toMatch(/^“fNIRS GLM” runs on a recording, not on a live stream: .*\. Press “Run on recording” with a recording of your library/);
+    expect(new URL(page.url()).searchParams.get('execution')).toBeNull();
+    const executions = await page.evaluate(async () => (await (await fetch('/np/executions')).json()) as unknown[]);
+    expect(executions).toEqual([]);
+    await screenshot(page, 'fnirs-pipelines-editor-live-refused');
     await page.close();
   });
 });

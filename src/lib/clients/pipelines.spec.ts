@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { adaptForLive, examplePipelines, importPipelineText, libraryPath, liveRefusal, pypResolver, registry } from './pipelines';
+import { adaptForLive, examplePipelines, importPipelineText, libraryPath, liveRefusal, pypResolver, registry, wholeRecordingRefusal } from './pipelines';
 import { arrivingKinds, Execution, parsePipelineDocument, PipelineError, type FrameReader } from '../engine/index';
 import { framesView, makeStream } from '../engine/testing';
 import { validatePipeline } from '../engine/share';
@@ -137,6 +137,12 @@ describe('liveRefusal: the fNIRS examples on a live stream', () => {
         expect(why).toContain(last);
         expect(why).toMatch(/press “Run on recording”.*neurotab run/);
       }
+  });
+
+  it('wholeRecordingRefusal (the editor asks it before a live run) needs no stream: the offline-only examples, not the others', () => {
+    expect(wholeRecordingRefusal(example('example:fnirs-glm'))).toMatch(/^“fNIRS GLM” runs on a recording, not on a live stream: .*\. Press “Run on recording”/);
+    expect(wholeRecordingRefusal(example('example:fnirs-block-average'))).toMatch(/“blocks” \(Block average\)/);
+    for (const id of ['example:fnirs-quality', 'example:alpha-beta', 'example:epochs']) expect(wholeRecordingRefusal(example(id))).toBeNull();
   });
 
   it('refuses "fNIRS quality" on a stream without fNIRS channels and lets it run on one with them; EEG examples run', () => {

@@ -274,17 +274,26 @@ export function adaptForLive(doc: PipelineDocument): { doc: PipelineDocument; no
 }
 
 /**
+ * Why `doc` cannot run on a live stream whatever the stream (null: it can): it has nodes that need the
+ * whole recording (TDDR, block average, GLM …). `then` leads the advice ("Open it in the editor and press").
+ */
+export function wholeRecordingRefusal(doc: PipelineDocument, then = 'Press'): string | null {
+  const cls = (n: { type: string }) => registry.find(n.type);
+  const whole = doc.nodes.filter((n) => WHOLE_RECORDING_TYPES.has(cls(n)?.type ?? ''));
+  if (!whole.length) return null;
+  const named = whole.map((n) => `“${n.id}” (${cls(n)?.title ?? n.type})`).join(', ');
+  return `“${doc.meta.name}” runs on a recording, not on a live stream: ${whole.length > 1 ? 'its nodes' : 'its node'} ${named} ${whole.length > 1 ? 'need the whole recording (they work' : 'needs the whole recording (it works'} back from its end). ${then} “Run on recording” with a recording of your library, or run it with neurotab run on a file.`;
+}
+
+/**
  * Why `doc` cannot run on the live `stream`, or null: nodes that need the whole recording (fNIRS TDDR,
  * spline, block average, GLM), or fNIRS nodes on a stream without fNIRS channels (they would pass
  * its data on untouched, so the run would show EEG where fNIRS values are expected).
  */
 export function liveRefusal(doc: PipelineDocument, stream: StreamDescriptor): string | null {
   const cls = (n: { type: string }) => registry.find(n.type);
-  const named = (ns: { id: string; type: string }[]) => ns.map((n) => `“${n.id}” (${cls(n)?.title ?? n.type})`).join(', ');
-  const whole = doc.nodes.filter((n) => WHOLE_RECORDING_TYPES.has(cls(n)?.type ?? ''));
-  if (whole.length) {
-    return `“${doc.meta.name}” runs on a recording, not on a live stream: ${whole.length > 1 ? 'its nodes' : 'its node'} ${named(whole)} ${whole.length > 1 ? 'need the whole recording (they work' : 'needs the whole recording (it works'} back from its end). Open it in the editor and press “Run on recording” with a recording of your library, or run it with neurotab run on a file.`;
-  }
+  const whole = wholeRecordingRefusal(doc, 'Open it in the editor and press');
+  if (whole) return whole;
   const fnirs = doc.nodes.filter((n) => cls(n)?.package === 'fnirs');
   if (fnirs.length && !stream.channels.some((ch) => parseNirsChannel(ch) !== null)) {
     return `“${doc.meta.name}” works on fNIRS channels, and the live stream “${stream.name}” has none (${stream.channels.length} ${stream.kind.toUpperCase()} channels): connect an fNIRS device on the Devices page, or open the pipeline in the editor and run it on an fNIRS recording of your library.`;
