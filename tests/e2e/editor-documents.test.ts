@@ -4,29 +4,17 @@
 // recording of the library (the shared EDF+, imported by the test) with per-node metrics and
 // previews, a node in error red with its message; a share link opens read-only and runs only when
 // its Run is pressed, a hostile one is refused before anything is drawn.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { readFileSync } from 'node:fs';
 import { alphaChain } from './alpha-chain';
-import { launch, newContext, openApp, screenshot, serveApp, type AppServer } from './harness';
+import { openApp, screenshot, useApp } from './harness';
 import { sharedPath } from '../support/shared';
 import { deflateSync } from 'fflate';
 import { toBase64Url } from '../../src/lib/engine/share';
 import type { PipelineDocument } from '../../src/lib/engine/index';
 
-let browser: Browser;
-let server: AppServer;
-let context: BrowserContext;
-beforeAll(async () => {
-  browser = await launch();
-  server = await serveApp({ isolationHeaders: true });
-  context = await newContext(browser);
-});
-afterAll(async () => {
-  await context?.close();
-  await server?.close();
-  await browser?.close();
-});
+const fx = useApp({ isolationHeaders: true });
 
 /** The editor's document, through its own .json export (a real download). */
 async function docOf(page: Page): Promise<PipelineDocument> {
@@ -49,7 +37,7 @@ async function connect(page: Page, source: string, target: string): Promise<void
 
 describe('editor documents in the pipeline store', () => {
   it('builds, saves, reloads and opens the same document; unsaved changes are shown and leaving asks', async () => {
-    const page = await openApp(context, server.url, '/editor');
+    const page = await openApp(fx.context, fx.server.url, '/editor');
     await page.waitForSelector('[data-testid="editor-canvas"] .svelte-flow');
     expect(await page.textContent('[data-testid="editor-saved"]')).toBe('not saved');
     for (const type of ['io.stream-input', 'filter.iir', 'time.sliding-window']) await addNode(page, type);
@@ -116,7 +104,7 @@ const ALPHA = alphaChain('alpha on a recording', 0.5);
 
 describe('editor run on a recording of the library', () => {
   it('runs the drawn chain on the shared EDF+ to its end: metrics per node, previews per edge; a node in error turns red with its message', async () => {
-    const page = await openApp(context, server.url, '/recordings');
+    const page = await openApp(fx.context, fx.server.url, '/recordings');
     await page.setInputFiles('[data-testid="import-input"]', sharedPath('data/edf/S001R04.edf'));
     await page.waitForSelector('[data-testid="recording-row"][data-status="complete"]', { timeout: 30_000 });
     await page.click('nav a[href="/editor"]');
@@ -164,7 +152,7 @@ describe('editor shared view', () => {
       ['not*base64', /not base64url/],
     ];
     for (const [payload, message] of cases) {
-      const page = await openApp(context, server.url, `/editor#p=${payload}`);
+      const page = await openApp(fx.context, fx.server.url, `/editor#p=${payload}`);
       await page.waitForSelector('[data-testid="editor-share-error"]');
       expect(await page.textContent('[data-testid="editor-share-error"]')).toMatch(message);
       expect(await page.locator('.svelte-flow').count()).toBe(0);
@@ -177,7 +165,7 @@ describe('editor shared view', () => {
 
   it('a share link opens read-only in a new page; nothing runs until Run is pressed, then it runs with previews', async () => {
     // The tab with the synthetic stream hosts the engine; the link is opened in another page.
-    const host = await openApp(context, server.url, '/');
+    const host = await openApp(fx.context, fx.server.url, '/');
     await host.click('[data-testid="start-stream"]');
     await host.waitForSelector('[data-testid="stop-stream"]');
     await host.click('nav a[href="/editor"]');
@@ -189,7 +177,7 @@ describe('editor shared view', () => {
     expect(new URL(url).pathname).toBe('/editor');
     const before = await executions(host);
 
-    const other = await openApp(context, server.url, new URL(url).pathname + new URL(url).hash);
+    const other = await openApp(fx.context, fx.server.url, new URL(url).pathname + new URL(url).hash);
     await other.waitForSelector('[data-testid="editor-shared"]');
     expect(await other.textContent('[data-testid="editor-shared-name"]')).toBe('shared alpha');
     for (const n of ALPHA.nodes) {
