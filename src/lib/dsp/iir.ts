@@ -440,7 +440,6 @@ export function firZeroPhase(h: ArrayLike<number>, x: ArrayLike<number>, nch: nu
   // gives, by circular convolution, outputs n0 + t at position edge + t for t < N − edge.
   let N = 1;
   while (N < Math.min(ns + edge, Math.max(4 * nh, 1024))) N *= 2;
-  if (N - edge < 1) N *= 2;
   const step = N - edge;
   const fft = new Fft(N);
   const hr = new Float64Array(N);

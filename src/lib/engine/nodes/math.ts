@@ -235,7 +235,8 @@ trials: Segmentation → FIR → Mean gives the event-related potential).
           for (let i = 0; i < x.length; i++) m += x[i];
           return m / x.length;
         }
-        const v = ignoreNans ? Array.prototype.filter.call(x, (e: number) => !Number.isNaN(e)) as number[] : Array.from(x);
+        const all = Array.from(x);
+        const v = ignoreNans ? all.filter((e) => !Number.isNaN(e)) : all;
         if (!v.length || (!ignoreNans && v.some(Number.isNaN))) return NaN;
         return location(v, type, [trim, trim]);
       },

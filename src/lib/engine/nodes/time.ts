@@ -338,8 +338,6 @@ class Segmenter {
   private readonly states: StreamStates<SegmenterState>;
   /** Markers that arrived before any signal chunk; handed to each chunk's first state. */
   private early: PendingMarker[] = [];
-  /** The markers of the step being processed (a history restarted by `segment` keeps only these). */
-  private arrived: PendingMarker[] = [];
   private dropped = 0;
   constructor(
     private readonly ctx: NodeContext,
@@ -361,7 +359,6 @@ class Segmenter {
 
   process(inputs: PortValues): PortValues | undefined {
     const arrived: PendingMarker[] = [];
-    this.arrived = arrived;
     for (const m of markerChunksFor(this.ctx, inputs)) for (const e of pendingOf(m)) if (!this.select || this.select.includes(e.value)) arrived.push(e);
     const known = this.states.entries();
     if (arrived.length) {
@@ -373,7 +370,7 @@ class Segmenter {
       if (c.props.has_markers) {
         if (this.keepMarkers) out.set(name, c);
       } else if (chunkMatches(name, c, CONTINUOUS)) {
-        const r = this.segment(name, c);
+        const r = this.segment(name, c, arrived);
         if (r) out.set(name, r);
       } else out.set(name, c);
     }
@@ -394,7 +391,8 @@ class Segmenter {
     return { block: segmentedBlock(e.data, epochInstances(e.list, 'segments'), time, st.rest), props: st.props };
   }
 
-  private segment(name: string, c: Chunk): Chunk | undefined {
+  /** `arrived`: this step's markers (all a restarted history keeps). */
+  private segment(name: string, c: Chunk, arrived: readonly PendingMarker[]): Chunk | undefined {
     const st = this.states.get(name, c);
     st.props = c.props;
     const b = timeFirst(c.block);
@@ -407,7 +405,7 @@ class Segmenter {
       // the live one from the same clock reading). Its history, and the markers still waiting for it,
       // belong to the one before. (Smaller steps back are clock corrections, e.g. LSL's offset.)
       st.hist = new FrameHistory(lanes, h.capacity, h.float64);
-      st.pending = st.pending.filter((m) => this.arrived.includes(m));
+      st.pending = st.pending.filter((m) => arrived.includes(m));
       this.ctx.log(20, `stream "${name}": time went back from ${h.timeAt(h.end - 1).toFixed(1)} to ${times[0].toFixed(1)} ms (a new recording); its history starts afresh`);
     }
     if (this.sliding && !this.ctx.offline) {
